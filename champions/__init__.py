@@ -1,0 +1,82 @@
+"""Champions: a CRM for a citizen-led cancer-prevention social movement."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+from jinja2 import ChainableUndefined, ChoiceLoader, PackageLoader
+
+from config import PROJECT_ROOT, BaseConfig, load_config
+
+
+def create_app(config: BaseConfig | str | None = None, **overrides: Any) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(config if isinstance(config, BaseConfig) else load_config(config))
+    app.config.update(overrides)
+    register_logging(app)
+    register_extensions(app)
+    register_templates(app)
+    register_blueprints(app)
+    register_security(app)
+    register_celery(app)
+    register_commands(app)
+    return app
+
+
+def register_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def register_extensions(app: Flask) -> None:
+    from champions import models  # noqa: F401  (every model known to SQLAlchemy and Alembic)
+    from champions.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+
+def register_templates(app: Flask) -> None:
+    from champions.core.templating import register_template_helpers
+
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, PackageLoader("nhsuk_frontend_jinja")])
+    # The NHS.UK component templates read optional nested parameters (params.search.action).
+    app.jinja_env.undefined = ChainableUndefined
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    register_template_helpers(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from champions import accounts, core, dashboards, roster
+
+    for module in (core, accounts, roster, dashboards):
+        __import__(f"{module.__name__}.views")
+        app.register_blueprint(module.bp)
+
+
+def register_security(app: Flask) -> None:
+    from champions.core.errors import register_error_handlers
+    from champions.core.permissions import enforce_access
+    from champions.core.security import register_security_headers
+
+    app.before_request(enforce_access)
+    register_security_headers(app)
+    register_error_handlers(app)
+
+
+def register_celery(app: Flask) -> None:
+    from champions.core.celery import celery_init_app
+
+    celery_init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from champions.cli import register_cli
+
+    register_cli(app)

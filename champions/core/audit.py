@@ -1,0 +1,26 @@
+"""Write audit events. Callers flush; the request commits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import has_request_context, request
+from flask_login import current_user
+
+from champions.core.models import AuditEvent
+from champions.extensions import db
+
+
+def record(action: str, target: Any = None, *, actor_id: int | None = None, **details: Any) -> AuditEvent:
+    if actor_id is None and has_request_context() and current_user.is_authenticated:
+        actor_id = current_user.id
+    event = AuditEvent(
+        action=action,
+        actor_id=actor_id,
+        target_type=type(target).__name__ if target is not None else None,
+        target_id=str(target.id) if target is not None else None,
+        ip=request.remote_addr if has_request_context() else None,
+        details=details,
+    )
+    db.session.add(event)
+    return event

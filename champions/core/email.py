@@ -1,0 +1,71 @@
+"""Send email: to the local outbox (development) or by SMTP (production).
+
+Tasks call `send_email`; views never send directly, they queue a task after commit.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from flask import current_app, render_template
+
+from champions.core import log
+from champions.core.models import OutboxMessage
+from champions.extensions import db
+
+
+def build_message(to: str, subject: str, text: str, html: str | None, headers: dict[str, str] | None) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = current_app.config["MAIL_FROM"]
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Message-ID"] = make_msgid(domain="champions.local")
+    for name, value in (headers or {}).items():
+        msg[name] = value
+    msg.set_content(text)
+    if html:
+        msg.add_alternative(html, subtype="html")
+    return msg
+
+
+def _send_smtp(msg: EmailMessage) -> None:
+    cfg = current_app.config
+    with smtplib.SMTP(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=30) as smtp:
+        if cfg["SMTP_STARTTLS"]:
+            smtp.starttls()
+        if cfg["SMTP_USERNAME"]:
+            smtp.login(cfg["SMTP_USERNAME"], cfg["SMTP_PASSWORD"])
+        smtp.send_message(msg)
+
+
+def send_email(to: str, subject: str, text: str, html: str | None = None, headers: dict[str, str] | None = None) -> None:
+    """Deliver one email now. In the outbox backend this adds a row; the caller commits."""
+    msg = build_message(to, subject, text, html, headers)
+    if current_app.config["MAIL_BACKEND"] == "smtp":
+        _send_smtp(msg)
+        log.info("email sent by SMTP: %s", subject)
+        return
+    db.session.add(
+        OutboxMessage(to_address=to, subject=subject, text_body=text, html_body=html, headers=dict(headers or {}))
+    )
+    db.session.flush()
+
+
+def send_template(to: str, template: str, **context: object) -> None:
+    """Render ``emails/<template>.txt`` and ``.html`` with a subject line from the text's first line."""
+    text = render_template(f"emails/{template}.txt", **context)
+    subject, _, body = text.partition("\n")
+    html = render_template(f"emails/{template}.html", subject=subject.strip(), **context)
+    send_email(to, subject.strip(), body.lstrip("\n"), html)
+
+
+def external_url(endpoint: str, **values: object) -> str:
+    """An absolute link for an email, built from BASE_URL when there is no request."""
+    from flask import has_request_context, url_for
+
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        return url_for(endpoint, _external=True, **values)

@@ -1,0 +1,43 @@
+"""Friendly error pages: no stack traces to users, JSON for JSON clients."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from champions.core import log
+from champions.extensions import db
+
+MESSAGES = {
+    400: ("There is a problem with your request", "Go back, check what you entered and try again."),
+    403: ("You do not have access to this page", "If you think you should, ask the programme team."),
+    404: ("Page not found", "If you typed the web address, check it is correct. If you pasted it, check you copied all of it."),
+    405: ("That action is not available here", "Go back and try again."),
+    413: ("That file is too large", "Choose a smaller file and try again."),
+    429: ("Too many attempts", "You have tried this too many times. Wait a few minutes and try again."),
+    500: ("Sorry, there is a problem with the service", "Try again later. What you entered has not been saved."),
+}
+
+
+def _render(code: int, detail: str | None = None):
+    title, advice = MESSAGES.get(code, MESSAGES[500])
+    if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
+        return jsonify(error=title, status=code), code
+    return render_template("errors/error.html", code=code, title=title, advice=detail or advice), code
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(error: CSRFError):
+        return _render(400, "The form had expired or was sent from somewhere else. Go back, reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        return _render(error.code or 500)
+
+    @app.errorhandler(InternalServerError)
+    def _server_error(error: InternalServerError):
+        log.error("unhandled error on %s", request.path, exc_info=error.original_exception)
+        db.session.rollback()
+        return _render(500)

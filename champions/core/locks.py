@@ -1,0 +1,48 @@
+"""A database lease so that periodic jobs never overlap, on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
+
+from champions.core.db import now_utc
+from champions.core.models import TaskLock
+from champions.extensions import db
+
+
+def _acquire(name: str, owner: str, ttl: timedelta) -> bool:
+    now = now_utc()
+    taken = db.session.execute(
+        update(TaskLock)
+        .where(TaskLock.name == name, TaskLock.locked_until < now)
+        .values(owner=owner, locked_until=now + ttl)
+    ).rowcount
+    if taken:
+        db.session.commit()
+        return True
+    try:
+        db.session.add(TaskLock(name=name, owner=owner, locked_until=now + ttl))
+        db.session.commit()
+        return True
+    except IntegrityError:
+        db.session.rollback()
+        return False
+
+
+@contextmanager
+def job_lock(name: str, ttl: timedelta = timedelta(minutes=15)) -> Iterator[bool]:
+    """Yield True when this run holds the lease; False when another run does."""
+    owner = uuid.uuid4().hex
+    held = _acquire(name, owner, ttl)
+    try:
+        yield held
+    finally:
+        if held:
+            db.session.rollback()
+            db.session.execute(delete(TaskLock).where(TaskLock.name == name, TaskLock.owner == owner))
+            db.session.commit()

@@ -1,0 +1,98 @@
+"""Reference data and cross-cutting tables: boroughs, topics, audit events, the email outbox, job locks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from champions.core.db import now_utc
+from champions.extensions import db
+
+# Census 2021 usual residents, to the nearest hundred.
+BOROUGHS: tuple[tuple[str, str, int], ...] = (
+    ("bolton", "Bolton", 296_000),
+    ("bury", "Bury", 193_800),
+    ("manchester", "Manchester", 551_900),
+    ("oldham", "Oldham", 242_100),
+    ("rochdale", "Rochdale", 223_800),
+    ("salford", "Salford", 270_800),
+    ("stockport", "Stockport", 294_800),
+    ("tameside", "Tameside", 231_100),
+    ("trafford", "Trafford", 235_100),
+    ("wigan", "Wigan", 329_300),
+)
+
+TOPICS: tuple[tuple[str, str], ...] = (
+    ("smoking", "Smoking"),
+    ("alcohol", "Alcohol"),
+    ("diet", "Diet and healthy weight"),
+    ("physical_activity", "Physical activity"),
+    ("sun_safety", "Sun safety"),
+    ("screening", "Screening (bowel, breast, cervical)"),
+    ("early_diagnosis", "Early diagnosis and symptom awareness"),
+    ("hpv", "HPV vaccination"),
+)
+
+
+class Borough(db.Model):
+    __tablename__ = "boroughs"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    population: Mapped[int | None]
+
+
+class Topic(db.Model):
+    __tablename__ = "topics"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+
+
+class AuditEvent(db.Model):
+    """Append-only record of who did what to which record, and when."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_target", "target_type", "target_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=now_utc, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target_type: Mapped[str | None] = mapped_column(String(64))
+    target_id: Mapped[str | None] = mapped_column(String(64))
+    ip: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+@event.listens_for(AuditEvent, "before_update")
+@event.listens_for(AuditEvent, "before_delete")
+def _audit_is_append_only(mapper: object, connection: object, target: AuditEvent) -> None:
+    raise RuntimeError("Audit events are append-only")
+
+
+class OutboxMessage(db.Model):
+    """An email as it was sent; the development outbox, readable by staff in the app."""
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=now_utc, index=True)
+    to_address: Mapped[str] = mapped_column(String(254), index=True)
+    subject: Mapped[str] = mapped_column(String(255))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str | None] = mapped_column(Text)
+    headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+
+
+class TaskLock(db.Model):
+    """A lease that stops two runs of the same periodic job from overlapping."""
+
+    __tablename__ = "task_locks"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(100))
+    locked_until: Mapped[datetime]

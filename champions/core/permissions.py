@@ -1,0 +1,73 @@
+"""Who may use which route: one table, enforced before every request.
+
+A route missing from ACCESS is refused for everyone, and a test walks every
+route in ``app.url_map`` for every role so a missing rule fails the build.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from flask import abort, request
+from flask_login import current_user
+
+from champions.extensions import login_manager
+
+
+class Role(StrEnum):
+    CHAMPION = "champion"
+    STAFF = "staff"
+    ADMIN = "admin"
+    FUNDER = "funder"
+    REVIEWER = "reviewer"
+    APPLICANT = "applicant"
+
+
+PUBLIC = "public"
+SIGNED_IN = frozenset(Role)
+STAFF = frozenset({Role.STAFF, Role.ADMIN})
+ADMIN = frozenset({Role.ADMIN})
+CHAMPION = frozenset({Role.CHAMPION})
+
+ACCESS: dict[str, str | frozenset[Role]] = {
+    # Assets, health and public pages
+    "static": PUBLIC,
+    "core.assets": PUBLIC,
+    "core.healthz": PUBLIC,
+    "core.readyz": PUBLIC,
+    "core.index": PUBLIC,
+    "core.privacy": PUBLIC,
+    # Accounts
+    "accounts.register": PUBLIC,
+    "accounts.login": PUBLIC,
+    "accounts.logout": SIGNED_IN,
+    "accounts.home": SIGNED_IN,
+    "accounts.account": SIGNED_IN,
+    # Champions
+    "roster.champion_home": CHAMPION,
+    # Staff
+    "dashboards.staff_home": STAFF,
+    "dashboards.recompute": STAFF,
+    "core.outbox": STAFF,
+    "core.outbox_message": STAFF,
+}
+
+
+def rule_for(endpoint: str | None) -> str | frozenset[Role] | None:
+    return ACCESS.get(endpoint or "")
+
+
+def enforce_access() -> None:
+    """before_request hook: refuse anything the table does not allow."""
+    if request.endpoint is None:
+        return  # no route matched: the 404 handler answers
+    rule = rule_for(request.endpoint)
+    if rule == PUBLIC:
+        return
+    if rule is None:
+        abort(403)
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if current_user.role not in rule:
+        abort(403)
+    return None

@@ -1,0 +1,1 @@
+"""Realistic demo data for Greater Manchester, for trying the service and for screenshots."""

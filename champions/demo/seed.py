@@ -1,0 +1,133 @@
+"""Seed the demo: one login per role and a few hundred champions over many months.
+
+Rows are added in bulk with one shared password hash, so seeding takes seconds.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from champions.accounts.models import User
+from champions.accounts.services import hash_password
+from champions.core.db import now_utc
+from champions.core.models import BOROUGHS, Topic
+from champions.core.permissions import Role
+from champions.dashboards.services import compute_programme_snapshot
+from champions.extensions import db
+from champions.privacy.services import PRIVACY_NOTICE_VERSION
+from champions.privacy.models import ConsentRecord
+from champions.roster.models import Champion, Stage, StageChange
+from champions.roster.services import new_referral_code
+
+DEMO_LOGINS = [
+    ("admin", "admin@champions.example", "demo-admin-pass"),
+    ("staff", "staff@champions.example", "demo-staff-pass"),
+    ("champion", "champion@champions.example", "demo-champion-pass"),
+    ("funder", "funder@champions.example", "demo-funder-pass"),
+    ("reviewer", "reviewer@champions.example", "demo-reviewer-pass"),
+    ("applicant", "applicant@champions.example", "demo-applicant-pass"),
+]
+
+FIRST_NAMES = (
+    "Aisha Amir Anna Ayesha Bilal Bethany Chloe Chidi Daniel Deborah Ella Emeka Fatima Funmi Grace Hamza Hannah "
+    "Imran Isla Jack Jade Jamal Joseph Kate Kwame Leah Liam Lucy Mariam Mark Mohammed Nadia Niamh Olivia Omar "
+    "Patrick Priya Rachel Rahul Rebecca Saima Samuel Sarah Sean Sophie Tariq Thomas Uzma Wei Yasmin Zainab Zoe"
+).split()
+LAST_NAMES = (
+    "Ahmed Ali Anderson Begum Bibi Brown Campbell Chen Clarke Davies Evans Green Hall Hughes Hussain Iqbal "
+    "Jackson Jones Kaur Khan Kowalski Lee Malik Murphy Nowak Okafor Owusu Patel Rahman Roberts Shah Singh Smith "
+    "Taylor Thompson Walker Williams Wilson Wood Wright Yusuf"
+).split()
+OUTWARD = {
+    "bolton": ["BL1", "BL2", "BL3", "BL4", "BL5", "BL6", "BL7"],
+    "bury": ["BL8", "BL9", "M25", "M26", "M45"],
+    "manchester": ["M1", "M4", "M8", "M9", "M11", "M12", "M13", "M14", "M16", "M19", "M20", "M21", "M22", "M23", "M40"],
+    "oldham": ["OL1", "OL2", "OL4", "OL8", "OL9"],
+    "rochdale": ["OL10", "OL11", "OL12", "OL16", "M24"],
+    "salford": ["M3", "M5", "M6", "M7", "M27", "M28", "M30", "M38"],
+    "stockport": ["SK1", "SK2", "SK3", "SK4", "SK5", "SK6", "SK7", "SK8"],
+    "tameside": ["OL5", "OL6", "OL7", "SK14", "SK15", "SK16", "M34", "M43"],
+    "trafford": ["M31", "M32", "M33", "M41", "WA14", "WA15"],
+    "wigan": ["WN1", "WN2", "WN3", "WN4", "WN5", "WN6", "WN7", "M29"],
+}
+INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
+SIGNUP_MONTHS = 18
+
+
+def _postcode(rng: random.Random, borough: str) -> str:
+    return f"{rng.choice(OUTWARD[borough])} {rng.randint(1, 9)}{rng.choice(INWARD_LETTERS)}{rng.choice(INWARD_LETTERS)}"
+
+
+def _journey(rng: random.Random, joined: datetime, now: datetime) -> list[tuple[Stage, datetime, str]]:
+    """A plausible path through the stages, never later than now."""
+    steps = [(Stage.REGISTERED, joined, "Signed up")]
+    plan = [
+        (Stage.VERIFIED, 0.85, (0, 3), "Confirmed email address"),
+        (Stage.TRAINED, 0.75, (2, 25), "Completed the core training"),
+        (Stage.ACTIVE, 0.85, (1, 20), "Logged a first activity"),
+        (Stage.LAPSED, 0.3, (60, 200), "No activity for 60 days"),
+    ]
+    when = joined
+    for stage, chance, (low, high), reason in plan:
+        when = when + timedelta(days=rng.randint(low, high), hours=rng.randint(0, 12))
+        if when > now or rng.random() > chance:
+            break
+        steps.append((stage, when, reason))
+    if rng.random() < 0.04:
+        left = min(now, steps[-1][1] + timedelta(days=rng.randint(5, 90)))
+        steps.append((Stage.WITHDRAWN, left, "Asked to leave the programme"))
+    return steps
+
+
+def _demo_logins(now: datetime) -> dict[str, User]:
+    users = {}
+    for role, email, password in DEMO_LOGINS:
+        users[role] = User(email=email, password_hash=hash_password(password), role=Role(role).value, created_at=now)
+    db.session.add_all(users.values())
+    db.session.flush()
+    return users
+
+
+def seed(count: int = 400, rng_seed: int = 2017) -> str:
+    rng = random.Random(rng_seed)
+    now = now_utc()
+    logins = _demo_logins(now)
+    shared_hash = hash_password(f"demo-{rng.random()}")
+    topics = list(db.session.scalars(select(Topic)))
+    weights = [population for _, _, population in BOROUGHS]
+    codes = [code for code, _, _ in BOROUGHS]
+    start = now - timedelta(days=30 * SIGNUP_MONTHS)
+    # Sign-ups grow over time, as a movement does: later days are more likely.
+    joins = sorted(start + timedelta(seconds=(now - start).total_seconds() * rng.random() ** 0.7) for _ in range(count))
+    champions: list[Champion] = []
+    for index, joined in enumerate(joins):
+        demo_champion = index == len(joins) - 1
+        user = logins["champion"] if demo_champion else User(
+            email=f"{rng.choice(FIRST_NAMES).lower()}.{index}@example.org", password_hash=shared_hash,
+            role=Role.CHAMPION.value, created_at=joined,
+        )
+        borough = rng.choices(codes, weights)[0]
+        journey = _journey(rng, joined, now)
+        recruiter = rng.choice(champions) if champions and rng.random() < 0.35 else None
+        champion = Champion(
+            user=user, first_name="Sam" if demo_champion else rng.choice(FIRST_NAMES),
+            last_name="Okafor" if demo_champion else rng.choice(LAST_NAMES), borough_code=borough,
+            postcode=_postcode(rng, borough), stage=journey[-1][0].value, referral_code=new_referral_code(10),
+            recruited_by=recruiter, created_at=joined, topics=rng.sample(topics, rng.randint(1, 3)),
+        )
+        previous = None
+        for stage, when, reason in journey:
+            champion.history.append(StageChange(from_stage=previous, to_stage=stage.value, reason=reason, changed_at=when))
+            previous = stage.value
+        db.session.add(ConsentRecord(user=user, purpose="privacy_notice", granted=True, wording_version=PRIVACY_NOTICE_VERSION, recorded_at=joined))
+        champions.append(champion)
+    for leader in rng.sample([c for c in champions if c.stage == Stage.ACTIVE.value], 20):
+        leader.is_leader = True
+    db.session.add_all(champions)
+    db.session.flush()
+    compute_programme_snapshot()
+    return f"{len(DEMO_LOGINS)} demo logins, {len(champions)} champions across {len(OUTWARD)} boroughs"
+

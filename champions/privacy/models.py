@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from champions.core.db import now_utc
+from champions.extensions import db
+
+
+class ConsentRecord(db.Model):
+    """One decision (given or withdrawn) about one purpose, with the exact wording version shown."""
+
+    __tablename__ = "consent_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(40))
+    granted: Mapped[bool]
+    wording_version: Mapped[str] = mapped_column(String(40))
+    recorded_at: Mapped[datetime] = mapped_column(default=now_utc)
+    source: Mapped[str] = mapped_column(String(40), default="web")
+
+    user = relationship("User")

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from champions.core.db import now_utc
+from champions.core.models import Borough, Topic
+from champions.extensions import db
+
+
+class Stage(StrEnum):
+    REGISTERED = "registered"
+    VERIFIED = "verified"
+    TRAINED = "trained"
+    ACTIVE = "active"
+    LAPSED = "lapsed"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+STAGE_VALUES = ", ".join(f"'{s.value}'" for s in Stage)
+
+champion_topics = Table(
+    "champion_topics",
+    db.metadata,
+    Column("champion_id", ForeignKey("champions.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic_code", ForeignKey("topics.code"), primary_key=True),
+)
+
+
+class Champion(db.Model):
+    __tablename__ = "champions"
+    __table_args__ = (CheckConstraint(f"stage IN ({STAGE_VALUES})", name="stage_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    borough_code: Mapped[str] = mapped_column(ForeignKey("boroughs.code"), index=True)
+    postcode: Mapped[str] = mapped_column(String(10))
+    stage: Mapped[str] = mapped_column(String(20), default=Stage.REGISTERED.value, index=True)
+    referral_code: Mapped[str] = mapped_column(String(16), unique=True)
+    recruited_by_id: Mapped[int | None] = mapped_column(ForeignKey("champions.id", ondelete="SET NULL"), index=True)
+    is_leader: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=now_utc, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=now_utc, onupdate=now_utc)
+
+    user = relationship("User", backref=db.backref("champion", uselist=False))
+    borough: Mapped[Borough] = relationship()
+    topics: Mapped[list[Topic]] = relationship(secondary=champion_topics, order_by=Topic.name)
+    recruited_by: Mapped[Champion | None] = relationship(remote_side=[id])
+    history: Mapped[list[StageChange]] = relationship(
+        back_populates="champion", order_by="StageChange.changed_at", cascade="all, delete-orphan"
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class StageChange(db.Model):
+    __tablename__ = "stage_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    champion_id: Mapped[int] = mapped_column(ForeignKey("champions.id", ondelete="CASCADE"), index=True)
+    from_stage: Mapped[str | None] = mapped_column(String(20))
+    to_stage: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(500))
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+    champion: Mapped[Champion] = relationship(back_populates="history")

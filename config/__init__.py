@@ -1,0 +1,177 @@
+"""Configuration classes, filled from environment variables.
+
+`CHAMPIONS_ENV` picks the class: ``development`` (the default: an embedded stack
+that needs nothing installed), ``production`` or ``testing``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(SystemExit):
+    """Raised when the app must not start; SystemExit prints just the message."""
+
+
+def _instance_dir() -> Path:
+    path = Path(os.environ.get("CHAMPIONS_INSTANCE_DIR", PROJECT_ROOT / "instance"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _sqlalchemy_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs written the usual way."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _persistent_dev_secret(instance: Path) -> str:
+    # A development key kept in instance/ so that sessions survive a restart.
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _beat_schedule() -> dict:
+    return {
+        "programme-snapshot": {
+            "task": "champions.dashboards.tasks.compute_programme_snapshot",
+            "schedule": timedelta(minutes=int(os.environ.get("SNAPSHOT_EVERY_MINUTES", "10"))),
+        },
+    }
+
+
+class BaseConfig:
+    SERVICE_NAME = "Champions"
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    WTF_CSRF_TIME_LIMIT = 60 * 60 * 8
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = True
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    LOGIN_RATE_LIMIT = "10 per minute; 50 per hour"
+    REGISTER_RATE_LIMIT = "5 per minute; 30 per hour"
+    CHAMPION_TARGET = 20_000
+    MAIL_BACKEND = "outbox"
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Champions <champions@localhost>")
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "587"))
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "true").lower() in ("1", "true", "yes")
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    NODE_MODULES = Path(os.environ.get("CHAMPIONS_NODE_MODULES", PROJECT_ROOT / "node_modules"))
+    HSTS = False
+
+    @classmethod
+    def celery(cls, broker: str, backend: str | None, **extra) -> dict:
+        conf = {
+            "broker_url": broker,
+            "result_backend": backend,
+            "task_ignore_result": True,
+            "task_serializer": "json",
+            "result_serializer": "json",
+            "accept_content": ["json"],
+            "task_acks_late": True,
+            "task_reject_on_worker_lost": True,
+            "worker_prefetch_multiplier": 1,
+            "broker_connection_retry_on_startup": True,
+            "timezone": "Europe/London",
+            "enable_utc": True,
+            "beat_schedule": _beat_schedule(),
+        }
+        conf.update(extra)
+        return conf
+
+
+class DevelopmentConfig(BaseConfig):
+    ENV_NAME = "development"
+
+    def __init__(self) -> None:
+        instance = _instance_dir()
+        self.INSTANCE_DIR = instance
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or _persistent_dev_secret(instance)
+        self.SQLALCHEMY_DATABASE_URI = _sqlalchemy_url(
+            os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'champions.sqlite'}")
+        )
+        self.SESSION_COOKIE_SECURE = False
+        self.REMEMBER_COOKIE_SECURE = False
+        redis_url = os.environ.get("REDIS_URL")
+        broker = redis_url or f"sqla+sqlite:///{instance / 'celery-broker.sqlite'}"
+        self.CELERY = self.celery(
+            broker,
+            None,
+            beat_schedule_filename=str(instance / "celerybeat-schedule"),
+            # The embedded broker polls its SQLite file; once a second keeps latency low.
+            broker_transport_options={"polling_interval": 1},
+        )
+        if redis_url:
+            self.RATELIMIT_STORAGE_URI = redis_url
+        self.MAIL_BACKEND = "smtp" if self.SMTP_HOST else "outbox"
+
+
+class ProductionConfig(BaseConfig):
+    ENV_NAME = "production"
+    HSTS = True
+    REQUIRED = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "SMTP_HOST")
+
+    def __init__(self) -> None:
+        missing = [name for name in self.REQUIRED if not os.environ.get(name)]
+        if missing:
+            raise ConfigError(
+                f"Champions will not start in production: set {', '.join(missing)} (see README, 'Production')."
+            )
+        self.INSTANCE_DIR = _instance_dir()
+        self.SECRET_KEY = os.environ["SECRET_KEY"]
+        self.SQLALCHEMY_DATABASE_URI = _sqlalchemy_url(os.environ["DATABASE_URL"])
+        redis_url = os.environ["REDIS_URL"]
+        self.CELERY = self.celery(
+            redis_url, None, beat_schedule_filename=str(self.INSTANCE_DIR / "celerybeat-schedule")
+        )
+        self.RATELIMIT_STORAGE_URI = redis_url
+        self.MAIL_BACKEND = "smtp"
+
+
+class TestingConfig(BaseConfig):
+    ENV_NAME = "testing"
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    SECRET_KEY = "testing-only-not-secret"
+
+    def __init__(self) -> None:
+        instance = _instance_dir()
+        self.INSTANCE_DIR = instance
+        self.SQLALCHEMY_DATABASE_URI = _sqlalchemy_url(
+            os.environ.get("TEST_DATABASE_URL", f"sqlite:///{instance / 'test.sqlite'}")
+        )
+        self.CELERY = self.celery("memory://", None, task_always_eager=True, task_eager_propagates=True)
+
+
+CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig, "testing": TestingConfig}
+
+
+def load_config(name: str | None = None) -> BaseConfig:
+    name = name or os.environ.get("CHAMPIONS_ENV", "development")
+    try:
+        return CONFIGS[name]()
+    except KeyError:
+        raise ConfigError(f"CHAMPIONS_ENV must be one of {', '.join(CONFIGS)}, not {name!r}.") from None
