@@ -163,7 +163,12 @@ class TestingConfig(BaseConfig):
         self.SQLALCHEMY_DATABASE_URI = _sqlalchemy_url(
             os.environ.get("TEST_DATABASE_URL", f"sqlite:///{instance / 'test.sqlite'}")
         )
-        self.CELERY = self.celery("memory://", None, task_always_eager=True, task_eager_propagates=True)
+        # Unit tests run tasks eagerly; the worker tests point both sides at a real broker.
+        broker = os.environ.get("TEST_CELERY_BROKER_URL")
+        if broker:
+            self.CELERY = self.celery(broker, None, broker_transport_options={"polling_interval": 0.2})
+        else:
+            self.CELERY = self.celery("memory://", None, task_always_eager=True, task_eager_propagates=True)
 
 
 CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig, "testing": TestingConfig}

@@ -79,6 +79,14 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def find_champion_by_referral(code: str | None):
+    from champions.roster.models import Champion
+
+    if not code:
+        return None
+    return db.session.scalar(select(Champion).where(Champion.referral_code == code.strip().upper()))
+
+
 def create_user(email: str, password: str, role: Role) -> User:
     """Add a user, or raise EmailTaken, also when a concurrent request took the email first."""
     user = User(email=normalise_email(email), password_hash=hash_password(password), role=role.value)
@@ -90,7 +98,7 @@ def create_user(email: str, password: str, role: Role) -> User:
     return user
 
 
-def register_champion(data: dict, *, consent_version: str) -> User:
+def register_champion(data: dict, *, consent_version: str, referral_code: str | None = None) -> User:
     """Create a champion account from validated sign-up data and queue the welcome email after commit."""
     from champions.accounts.tasks import send_welcome_email
     from champions.privacy.services import record_consent
@@ -99,12 +107,14 @@ def register_champion(data: dict, *, consent_version: str) -> User:
     if find_user(data["email"]) is not None:
         raise EmailTaken(data["email"])
     user = create_user(data["email"], data["password"], Role.CHAMPION)
+    recruiter = find_champion_by_referral(referral_code)
     champion = create_champion(
         user.id,
         first_name=data["first_name"],
         last_name=data["last_name"],
         borough_code=data["borough"],
         postcode=data["postcode"],
+        recruited_by_id=recruiter.id if recruiter else None,
     )
     record_consent(user.id, "privacy_notice", True, consent_version)
     audit.record("champion.registered", champion, actor_id=user.id)

@@ -58,7 +58,9 @@ def register():
     form.borough.choices = _borough_choices()
     if form.validate_on_submit():
         try:
-            user = register_champion(form.data, consent_version=PRIVACY_NOTICE_VERSION)
+            user = register_champion(
+                form.data, consent_version=PRIVACY_NOTICE_VERSION, referral_code=request.args.get("ref")
+            )
         except EmailTaken:
             db.session.rollback()
             form.email.errors.append(

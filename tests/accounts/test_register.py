@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from champions.accounts.models import User
+from champions.core.models import AuditEvent, OutboxMessage
+from champions.privacy.models import ConsentRecord
+from champions.privacy.services import PRIVACY_NOTICE_VERSION
+from champions.roster.models import Champion, StageChange
+
+GOOD = {
+    "first_name": "Priya",
+    "last_name": "Shah",
+    "email": "Priya.Shah@Example.org",
+    "password": "a long walk in the park",
+    "postcode": "bl1 1aa",
+    "borough": "bolton",
+    "privacy_consent": "y",
+}
+
+
+def count(db, model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_sign_up_creates_a_champion_records_consent_and_sends_a_welcome_email(client, db):
+    response = client.post("/register", data=GOOD)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/me")
+
+    user = db.session.scalar(select(User))
+    assert user.email == "priya.shah@example.org" and user.role == "champion"
+    assert user.password_hash.startswith("$argon2id$")
+    champion = user.champion
+    assert (champion.first_name, champion.postcode, champion.borough_code, champion.stage) == (
+        "Priya", "BL1 1AA", "bolton", "registered"
+    )
+    assert len(champion.referral_code) == 8
+    assert [h.to_stage for h in db.session.scalars(select(StageChange))] == ["registered"]
+    consent = db.session.scalar(select(ConsentRecord))
+    assert (consent.purpose, consent.granted, consent.wording_version) == ("privacy_notice", True, PRIVACY_NOTICE_VERSION)
+    assert consent.recorded_at is not None
+    email = db.session.scalar(select(OutboxMessage))
+    assert email.to_address == "priya.shah@example.org" and "Welcome to Champions, Priya" == email.subject
+    assert champion.referral_code in email.text_body
+    assert db.session.scalar(select(AuditEvent.action)) == "champion.registered"
+
+    home = client.get("/me")
+    assert home.status_code == 200 and "Hello, Priya" in home.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("email", "not-an-email", "Enter an email address in the correct format"),
+        ("password", "short", "Password must be 8 characters or more"),
+        ("password", "password123", "This password is too common"),
+        ("password", "x" * 129, "Password must be 128 characters or fewer"),
+        ("postcode", "NOT A POSTCODE", "Enter a real UK postcode"),
+        ("borough", "", "Select the borough you live or work in"),
+        ("borough", "atlantis", "Select the borough you live or work in"),
+        ("privacy_consent", None, "Confirm you have read and agree to the privacy notice"),
+        ("first_name", "   ", "Enter your first name"),
+    ],
+)
+def test_bad_input_explains_itself_keeps_what_was_typed_and_creates_nothing(client, db, field, value, message):
+    data = {k: v for k, v in GOOD.items() if not (k == field and value is None)}
+    if value is not None:
+        data[field] = value
+    response = client.post("/register", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "There is a problem" in html  # the error summary
+    assert html.count(message) == 2  # in the summary and next to the field
+    assert 'value="Shah"' in html  # what was typed is kept …
+    assert GOOD["password"] not in html or field == "password" and value in html  # … except the password
+    assert count(db, User) == 0 and count(db, OutboxMessage) == 0
+
+
+def test_password_is_never_echoed_back(client):
+    html = client.post("/register", data={**GOOD, "postcode": "nope"}).get_data(as_text=True)
+    assert GOOD["password"] not in html
+
+
+def test_an_email_already_taken_in_any_letter_case_is_refused(client, db, make):
+    make.user(role="champion", email="priya.shah@example.org")
+    response = client.post("/register", data={**GOOD, "email": "PRIYA.SHAH@EXAMPLE.ORG"})
+    assert response.status_code == 400
+    assert "An account with this email address already exists" in response.get_data(as_text=True)
+    assert count(db, User) == 1
+
+
+def test_extra_fields_cannot_set_role_stage_or_recruiter(client, db, make):
+    other = make.champion()
+    client.post("/register", data={**GOOD, "role": "admin", "stage": "active", "recruited_by_id": other.id, "active": "0"})
+    user = db.session.scalar(select(User).where(User.email == "priya.shah@example.org"))
+    assert user.role == "champion" and user.active
+    assert user.champion.stage == "registered" and user.champion.recruited_by_id is None
+
+
+def test_a_duplicate_sign_up_sent_twice_at_once_creates_one_account(app, db):
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def sign_up():
+        client = app.test_client()
+        barrier.wait()
+        statuses.append(client.post("/register", data=GOOD).status_code)
+
+    threads = [threading.Thread(target=sign_up) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    db.session.remove()
+    assert sorted(statuses) == [302, 400]
+    assert count(db, User) == 1 and count(db, Champion) == 1
+
+
+def test_a_referral_link_records_the_recruiter(client, db, make):
+    recruiter = make.champion()
+    client.post(f"/register?ref={recruiter.referral_code}", data=GOOD)
+    joined = db.session.scalar(select(Champion).where(Champion.id != recruiter.id))
+    assert joined.recruited_by_id == recruiter.id
+
+
+def test_the_welcome_email_is_not_sent_when_the_sign_up_rolls_back(app, db, monkeypatch):
+    from champions.roster import services
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "create_champion", fail)
+    with pytest.raises(RuntimeError):
+        app.test_client().post("/register", data=GOOD)
+    db.session.remove()
+    assert count(db, OutboxMessage) == 0 and count(db, User) == 0

@@ -1,0 +1,155 @@
+"""Shared fixtures: one app per session on a migrated database, emptied after every test.
+
+Tests commit for real (requests, Celery workers and concurrent sign-ups need it),
+so instead of rolling back, each test ends by emptying every table except the
+reference data that the migration loads.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+_INSTANCE = Path(tempfile.mkdtemp(prefix="champions-test-"))
+os.environ["CHAMPIONS_INSTANCE_DIR"] = str(_INSTANCE)
+os.environ["CHAMPIONS_ENV"] = "testing"
+os.environ.pop("TEST_CELERY_BROKER_URL", None)
+
+from flask import g, has_app_context  # noqa: E402
+from flask.testing import FlaskClient  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from champions import create_app  # noqa: E402
+from champions.extensions import db as _db  # noqa: E402
+from champions.extensions import limiter  # noqa: E402
+from tests import factories  # noqa: E402
+
+REFERENCE_TABLES = {"boroughs", "topics", "alembic_version"}
+IN_CI = os.environ.get("CI") == "true"
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip a test whose service is missing here; in CI a missing service is a failure."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true and {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def is_postgres(app) -> bool:
+    return app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+
+
+def reset_database(app) -> None:
+    """Start from an empty database at the head migration."""
+    with app.app_context():
+        if is_postgres(app):
+            with _db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        else:
+            _db.drop_all()
+            with _db.engine.begin() as conn:
+                conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade()
+
+
+def empty_tables(app) -> None:
+    with app.app_context():
+        _db.session.remove()
+        tables = [t for t in _db.metadata.sorted_tables if t.name not in REFERENCE_TABLES]
+        with _db.engine.begin() as conn:
+            if is_postgres(app):
+                conn.execute(text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"))
+            else:
+                for table in reversed(tables):
+                    conn.execute(table.delete())
+
+
+@pytest.fixture(scope="session")
+def instance_dir() -> Path:
+    return _INSTANCE
+
+
+class Client(FlaskClient):
+    """Requests here reuse the test's app context (and so its session and ``g``).
+
+    Make each one behave like a request of its own: forget the user Flask-Login
+    cached, and end the transaction the request left open, as the end of a real
+    request's app context would.
+    """
+
+    def open(self, *args, **kwargs):
+        if not has_app_context():
+            return super().open(*args, **kwargs)
+        g.pop("_login_user", None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _db.session.rollback()
+
+
+@pytest.fixture(scope="session")
+def app():
+    app = create_app("testing")
+    app.test_client_class = Client
+    reset_database(app)
+    return app
+
+
+@pytest.fixture(autouse=True)
+def db(request, app):
+    # Tests that build a second app re-bind these globals; give them back to the session app.
+    app.extensions["celery"].set_default()
+    limiter.enabled = app.config["RATELIMIT_ENABLED"]
+    ctx = app.app_context()
+    ctx.push()
+    yield _db
+    _db.session.remove()
+    ctx.pop()
+    empty_tables(app)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make(db):
+    return factories.Factory(db)
+
+
+class Auth:
+    def __init__(self, client, make):
+        self.client = client
+        self.make = make
+
+    def login_as(self, role: str | None):
+        """Sign in as a new user with ``role`` (None: stay anonymous). Returns the user."""
+        if role is None:
+            return None
+        user = self.make.user(role=role)
+        response = self.client.post("/login", data={"email": user.email, "password": factories.PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return user
+
+
+@pytest.fixture
+def auth(client, make):
+    return Auth(client, make)
+
+
+def run_task(task, *args):
+    """Run a task body as a worker would: after the test's own transaction has ended.
+
+    (On SQLite every transaction takes the write lock up front, so a test still
+    holding one would make the task wait for it.)
+    """
+    _db.session.commit()
+    return task(*args)

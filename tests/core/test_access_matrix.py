@@ -1,0 +1,80 @@
+"""Every route × every role (and anonymous) against the one table of rules in core/permissions.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from champions.core.models import OutboxMessage
+from champions.core.permissions import ACCESS, PUBLIC, Role
+from tests.factories import PASSWORD
+
+ROLES: list[Role | None] = [None, *Role]
+
+
+def sample_args(db) -> dict[str, dict]:
+    message = OutboxMessage(to_address="someone@example.org", subject="Hello", text_body="Hi")
+    db.session.add(message)
+    db.session.commit()
+    return {
+        "static": {"filename": "css/app.css"},
+        "core.assets": {"package": "nhsuk", "filename": "nhsuk-frontend-10.6.1.min.css"},
+        "core.outbox_message": {"message_id": message.id},
+    }
+
+
+def routes(app):
+    # Signing out ends the session the rest of the walk needs, so it goes last.
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint == "accounts.logout"):
+        method = "GET" if "GET" in rule.methods else "POST"
+        yield rule, method
+
+
+def test_every_route_has_a_declared_rule(app):
+    missing = sorted({rule.endpoint for rule, _ in routes(app)} - set(ACCESS))
+    assert missing == [], f"routes with no access rule in core/permissions.py: {missing}"
+
+
+def test_every_declared_rule_names_a_real_route(app):
+    endpoints = {rule.endpoint for rule, _ in routes(app)}
+    assert sorted(set(ACCESS) - endpoints) == []
+
+
+def _client_for(app, make, role):
+    client = app.test_client()
+    if role is not None:
+        user = make.user(role=role.value)
+        assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+    return client
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda r: r.value if r else "anonymous")
+def test_each_route_answers_each_role_as_declared(app, db, make, role):
+    args = sample_args(db)
+    client = _client_for(app, make, role)
+    failures = []
+    for rule, method in routes(app):
+        url = rule.build(args.get(rule.endpoint, {}))[1]
+        response = client.open(url, method=method)
+        allowed = ACCESS[rule.endpoint]
+        location = response.headers.get("Location", "")
+        if response.status_code >= 500:
+            failures.append(f"{method} {url}: {response.status_code}")
+        elif allowed == PUBLIC or (role is not None and role in allowed):
+            if response.status_code in (401, 403) or "/login?next" in location:
+                failures.append(f"{method} {url} refused {role} ({response.status_code}) but the rule allows it")
+        elif role is None:
+            if response.status_code != 302 or "/login" not in location:
+                failures.append(f"{method} {url} let anonymous in ({response.status_code})")
+        elif response.status_code != 403:
+            failures.append(f"{method} {url} answered {role} with {response.status_code}, expected 403")
+    assert failures == []
+
+
+def test_an_undeclared_route_is_refused_even_to_admins(app, auth, client):
+    auth.login_as("admin")
+    assert client.get("/staff/outbox").status_code == 200
+    rule = ACCESS.pop("core.outbox")
+    try:
+        assert client.get("/staff/outbox").status_code == 403
+    finally:
+        ACCESS["core.outbox"] = rule

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from champions.core.locks import job_lock
+from champions.dashboards.models import DashboardSnapshot
+from champions.dashboards.services import latest_snapshot
+from champions.dashboards.tasks import compute_programme_snapshot
+from champions.roster.models import Stage
+from champions.roster.services import change_stage
+from tests.conftest import run_task
+
+
+def test_snapshot_counts_champions_by_stage_against_the_target(db, make):
+    champions = [make.champion() for _ in range(5)]
+    change_stage(champions[0], Stage.VERIFIED, "test")
+    change_stage(champions[1], Stage.ACTIVE, "test")
+    change_stage(champions[2], Stage.WITHDRAWN, "test")
+    db.session.commit()
+
+    snapshot_id = run_task(compute_programme_snapshot)
+    data = db.session.get(DashboardSnapshot, snapshot_id).data
+    assert data["by_stage"] == {"registered": 2, "verified": 1, "trained": 0, "active": 1, "lapsed": 0, "withdrawn": 1}
+    assert data["champions"] == 4  # withdrawn champions have left the network
+    assert data["target"] == 20_000 and data["percent_of_target"] == 0.0
+
+
+def test_staff_home_shows_the_latest_snapshot_and_when_it_was_computed(client, auth, db, make):
+    auth.login_as("staff")
+    empty = client.get("/staff").get_data(as_text=True)
+    assert "No figures have been computed yet" in empty
+    for _ in range(3):
+        make.champion()
+    run_task(compute_programme_snapshot)
+    html = client.get("/staff").get_data(as_text=True)
+    assert '<p class="app-figure">3</p>' in html
+    assert "of a target of 20,000" in html
+    assert "Figures computed" in html and "less than a minute ago" in html
+
+
+def test_recompute_now_queues_the_job_after_commit(client, auth, db, make):
+    auth.login_as("admin")
+    make.champion()
+    response = client.post("/staff/recompute", follow_redirects=True)
+    assert "being recomputed" in response.get_data(as_text=True)
+    assert latest_snapshot().data["champions"] == 1
+
+
+def test_overlapping_runs_skip_instead_of_piling_up(db):
+    with job_lock("compute_programme_snapshot") as held:
+        assert held
+        assert run_task(compute_programme_snapshot) is None
+    assert db.session.scalar(select(func.count()).select_from(DashboardSnapshot)) == 0
+    assert run_task(compute_programme_snapshot) is not None

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from champions.accounts.models import User
+from champions.dashboards.services import latest_snapshot
+from champions.roster.models import Champion
+
+
+def test_create_admin_makes_the_first_admin(app, db):
+    result = app.test_cli_runner().invoke(args=["create-admin", "--email", "Boss@Example.org", "--password", "a very good password"])
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User))
+    assert (user.email, user.role) == ("boss@example.org", "admin")
+
+
+def test_create_admin_refuses_a_weak_password_and_a_taken_email(app, db, make):
+    runner = app.test_cli_runner()
+    weak = runner.invoke(args=["create-admin", "--email", "a@example.org", "--password", "password"])
+    assert weak.exit_code != 0 and "too common" in weak.output
+    make.user(email="b@example.org")
+    taken = runner.invoke(args=["create-admin", "--email", "B@example.org", "--password", "a very good password"])
+    assert taken.exit_code != 0 and "already exists" in taken.output
+
+
+def test_seed_demo_fills_an_empty_database_once(app, db):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["seed-demo", "--champions", "120"])
+    assert result.exit_code == 0, result.output
+    assert "admin@champions.example" in result.output
+    assert {r for (r,) in db.session.execute(select(User.role).distinct())} == {
+        "admin", "staff", "champion", "funder", "reviewer", "applicant"
+    }
+    champions = list(db.session.scalars(select(Champion)))
+    assert len(champions) == 120
+    assert len({c.borough_code for c in champions}) == 10
+    assert len({c.stage for c in champions}) >= 4
+    assert any(c.recruited_by_id for c in champions)
+    assert all(c.history and c.history[0].to_stage == "registered" for c in champions)
+    assert latest_snapshot().data["champions"] > 0
+    again = runner.invoke(args=["seed-demo"])
+    assert again.exit_code != 0
+    quiet = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert quiet.exit_code == 0
+    assert db.session.scalar(select(func.count()).select_from(Champion)) == 120
