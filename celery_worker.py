@@ -1,4 +1,4 @@
-"""Celery entry point: `celery -A celery_worker worker` and `celery -A celery_worker beat`."""
+"""Celery entry point: `celery -A celery_worker:celery worker` and `celery -A celery_worker:celery beat`."""
 
 from champions import create_app
 

@@ -45,7 +45,7 @@ def _beat_schedule() -> dict:
     return {
         "programme-snapshot": {
             "task": "champions.dashboards.tasks.compute_programme_snapshot",
-            "schedule": timedelta(minutes=int(os.environ.get("SNAPSHOT_EVERY_MINUTES", "10"))),
+            "schedule": timedelta(seconds=int(os.environ.get("SNAPSHOT_EVERY_SECONDS", "600"))),
         },
     }
 
@@ -78,6 +78,8 @@ class BaseConfig:
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     NODE_MODULES = Path(os.environ.get("CHAMPIONS_NODE_MODULES", PROJECT_ROOT / "node_modules"))
     HSTS = False
+    # SQLite only: take the write lock when a transaction begins, so concurrent writers queue.
+    SQLITE_IMMEDIATE_TRANSACTIONS = True
 
     @classmethod
     def celery(cls, broker: str, backend: str | None, **extra) -> dict:
@@ -118,8 +120,6 @@ class DevelopmentConfig(BaseConfig):
             broker,
             None,
             beat_schedule_filename=str(instance / "celerybeat-schedule"),
-            # The embedded broker polls its SQLite file; once a second keeps latency low.
-            broker_transport_options={"polling_interval": 1},
         )
         if redis_url:
             self.RATELIMIT_STORAGE_URI = redis_url
@@ -166,7 +166,12 @@ class TestingConfig(BaseConfig):
         # Unit tests run tasks eagerly; the worker tests point both sides at a real broker.
         broker = os.environ.get("TEST_CELERY_BROKER_URL")
         if broker:
-            self.CELERY = self.celery(broker, None, broker_transport_options={"polling_interval": 0.2})
+            self.CELERY = self.celery(
+                broker,
+                None,
+                task_default_queue=os.environ.get("TEST_CELERY_QUEUE", "celery"),
+                beat_schedule_filename=str(instance / "celerybeat-schedule"),
+            )
         else:
             self.CELERY = self.celery("memory://", None, task_always_eager=True, task_eager_propagates=True)
 

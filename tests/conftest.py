@@ -79,14 +79,16 @@ def instance_dir() -> Path:
 class Client(FlaskClient):
     """Requests here reuse the test's app context (and so its session and ``g``).
 
-    Make each one behave like a request of its own: forget the user Flask-Login
-    cached, and end the transaction the request left open, as the end of a real
-    request's app context would.
+    Make each one behave like a request of its own: it starts a fresh transaction
+    (committing what the test set up, as a separate request would need), forgets
+    the user Flask-Login cached, and ends the transaction it leaves open, as the
+    end of a real request's app context would.
     """
 
     def open(self, *args, **kwargs):
         if not has_app_context():
             return super().open(*args, **kwargs)
+        _db.session.commit()
         g.pop("_login_user", None)
         try:
             return super().open(*args, **kwargs)
@@ -96,7 +98,9 @@ class Client(FlaskClient):
 
 @pytest.fixture(scope="session")
 def app():
-    app = create_app("testing")
+    # The tests' own session reads between requests; on SQLite it must not hold the write
+    # lock meanwhile, or the live server and workers under test would wait for it.
+    app = create_app("testing", SQLITE_IMMEDIATE_TRANSACTIONS=False)
     app.test_client_class = Client
     reset_database(app)
     return app
@@ -145,11 +149,14 @@ def auth(client, make):
     return Auth(client, make)
 
 
-def run_task(task, *args):
-    """Run a task body as a worker would: after the test's own transaction has ended.
 
-    (On SQLite every transaction takes the write lock up front, so a test still
-    holding one would make the task wait for it.)
+def run_task(task, *args):
+    """Run a task body as a worker would: outside the test's own transaction.
+
+    On SQLite a test session still inside a read transaction would find its
+    snapshot stale once the task commits, and its next write would fail.
     """
     _db.session.commit()
-    return task(*args)
+    result = task(*args)
+    _db.session.commit()
+    return result

@@ -65,7 +65,7 @@ def _drop_after_rollback(session: Session) -> None:
     session.info.pop(_QUEUE_KEY, None)
 
 
-def configure_sqlite(engine: Engine) -> None:
+def configure_sqlite(engine: Engine, immediate: bool = True) -> None:
     """Make SQLite behave like a real transactional database for the embedded stack.
 
     pysqlite starts transactions lazily and commits on SAVEPOINT release, which
@@ -83,6 +83,8 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
+    begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql(begin)

@@ -10,7 +10,8 @@ CSP = "; ".join(
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self' data:",
-        "font-src 'self'",
+        # NHS.UK frontend loads the Frutiger web font from the NHS CDN, as every NHS.UK service does.
+        "font-src 'self' https://assets.nhs.uk",
         "connect-src 'self'",
         "object-src 'none'",
         "base-uri 'self'",

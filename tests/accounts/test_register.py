@@ -5,6 +5,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from champions import create_app
 from champions.accounts.models import User
 from champions.core.models import AuditEvent, OutboxMessage
 from champions.privacy.models import ConsentRecord
@@ -100,7 +101,8 @@ def test_extra_fields_cannot_set_role_stage_or_recruiter(client, db, make):
     assert user.champion.stage == "registered" and user.champion.recruited_by_id is None
 
 
-def test_a_duplicate_sign_up_sent_twice_at_once_creates_one_account(app, db):
+def test_a_duplicate_sign_up_sent_twice_at_once_creates_one_account(db):
+    app = create_app("testing")  # transactions as in production (on SQLite: BEGIN IMMEDIATE)
     barrier = threading.Barrier(2)
     statuses = []
 

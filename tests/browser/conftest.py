@@ -1,0 +1,110 @@
+"""A live server on a free port and headless Chromium (Debian's package) driven by Playwright."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from champions import create_app
+from config import PROJECT_ROOT, load_config
+from tests.conftest import need
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+SHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    # The same database as the test session, with CSRF on, as in production.
+    config = load_config("testing")
+    config.WTF_CSRF_ENABLED = True
+    live = create_app(config)
+    server = make_server("127.0.0.1", 0, live, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    app.extensions["celery"].set_default()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = chromium_path()
+    need(executable is not None, "Chromium is not installed (apt-get install chromium), so browser tests cannot run")
+    need(AXE.exists(), "axe-core is not installed (run bin/setup)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+class Pages:
+    """A browser tab that checks every page it visits with axe-core."""
+
+    def __init__(self, page, base_url: str):
+        self.page = page
+        self.base_url = base_url
+        self.visited: list[str] = []
+
+    def goto(self, path: str):
+        self.page.goto(self.base_url + path)
+        self.check()
+
+    def check(self):
+        """Fail on any WCAG 2.2 AA violation on the page as it is now."""
+        self.page.evaluate(AXE.read_text())
+        result = self.page.evaluate("options => axe.run(document, options)", {"runOnly": {"type": "tag", "values": WCAG_22_AA}})
+        violations = [
+            {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+            for v in result["violations"]
+        ]
+        assert violations == [], f"axe-core on {self.page.url}:\n{json.dumps(violations, indent=2)}"
+        self.visited.append(self.page.url)
+
+    def shot(self, name: str):
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def expected(message) -> bool:
+    """Console errors that are not faults: a page we answered with 4xx on purpose, or the NHS
+    web font (allowed by the CSP) failing to load where there is no internet, as in CI."""
+    if "the server responded with a status of 4" in message.text:
+        return True
+    return "assets.nhs.uk" in (message.location or {}).get("url", "") or "assets.nhs.uk" in message.text
+
+
+@pytest.fixture
+def pages(browser, live_server):
+    errors: list[str] = []
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and not expected(m) else None)
+    yield Pages(page, live_server)
+    context.close()
+    assert errors == [], f"browser console errors (a CSP violation shows here): {errors}"
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    context = browser.new_context(viewport={"width": 320, "height": 640}, is_mobile=True, has_touch=True)
+    yield Pages(context.new_page(), live_server)
+    context.close()
+
+
+def shots_dir() -> Path:
+    return SHOTS

@@ -1,0 +1,96 @@
+"""The foundation's thread in a real browser: a public sign-up, the champion's home, the staff home."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from champions.accounts.models import User
+from champions.accounts.tasks import send_welcome_email
+from tests.conftest import run_task
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def fill_sign_up(page, **overrides):
+    values = {
+        "#first_name": "Aisha", "#last_name": "Begum", "#email": "aisha.begum@example.org",
+        "#password": "tea and biscuits at four", "#postcode": "ol1 1aa",
+    }
+    values.update(overrides)
+    for selector, value in values.items():
+        page.fill(selector, value)
+    page.select_option("#borough", "oldham")
+
+
+def test_a_champion_signs_up_and_lands_on_their_home(pages, db):
+    page = pages.page
+    pages.goto("/")
+    page.click("text=Sign up as a champion")
+    page.wait_for_url("**/register")
+    pages.check()
+    pages.shot("sign-up")
+
+    # A mistake first: the NHS.UK error summary, messages by the fields, and what was typed kept.
+    fill_sign_up(page, **{"#postcode": "nowhere"})
+    page.click("button:has-text('Create my account')")
+    page.wait_for_selector(".nhsuk-error-summary")
+    pages.check()
+    assert "Enter a real UK postcode" in page.inner_text(".nhsuk-error-summary")
+    assert "Confirm you have read and agree to the privacy notice" in page.inner_text("#privacy_consent-error")
+    assert page.input_value("#first_name") == "Aisha" and page.input_value("#password") == ""
+    pages.shot("sign-up-errors")
+
+    page.fill("#postcode", "OL1 1AA")
+    page.fill("#password", "tea and biscuits at four")
+    page.check("#privacy_consent")
+    page.click("button:has-text('Create my account')")
+    page.wait_for_url("**/me")
+    pages.check()
+    assert "Hello, Aisha" in page.inner_text("h1")
+    assert "Oldham" in page.inner_text(".nhsuk-summary-list")
+    pages.shot("champion-home")
+
+    user = db.session.scalar(select(User).where(User.email == "aisha.begum@example.org"))
+    assert user is not None and user.champion.stage == "registered"
+    db.session.rollback()
+
+
+def test_staff_see_the_programme_figures_and_the_welcome_email(pages, make, db):
+    omar = make.champion(first_name="Omar")
+    run_task(send_welcome_email, omar.user_id)
+    staff = make.user(role="staff")
+    db.session.commit()
+    page = pages.page
+    pages.goto("/login")
+    page.fill("#email", staff.email)
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url("**/staff")
+    pages.check()
+    page.click("button:has-text('Recompute now')")
+    page.wait_for_url("**/staff")
+    pages.check()
+    assert re.search(r"Champions in the network\s+1\s+of a target of 20,000", page.inner_text("main"))
+    assert "Figures computed" in page.inner_text("main")
+    pages.shot("staff-home")
+
+    pages.goto("/staff/outbox")
+    page.click("text=Welcome to Champions, Omar")
+    pages.check()
+    assert "Thank you for signing up as a cancer champion" in page.inner_text("main")
+
+    page.click("button:has-text('Sign out')")
+    page.wait_for_url("**/login")
+    pages.check()
+
+
+def test_public_pages_work_at_phone_width(phone):
+    for path, name in [("/", "home-phone"), ("/register", "sign-up-phone"), ("/login", "login-phone"), ("/no-such-page", "not-found-phone")]:
+        phone.goto(path)
+        width = phone.page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320, f"{path} scrolls sideways at 320 px ({width} px wide)"
+        phone.shot(name)

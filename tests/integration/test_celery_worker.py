@@ -1,0 +1,109 @@
+"""A real Celery worker and beat, in their own process, on the embedded broker and on Redis."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from champions import create_app
+from champions.core.models import OutboxMessage
+from champions.dashboards.models import DashboardSnapshot
+from champions.extensions import db
+from config import PROJECT_ROOT, load_config
+from tests.conftest import need
+
+pytestmark = pytest.mark.celery_worker
+
+
+def _brokers(instance: Path) -> dict[str, str | None]:
+    return {
+        "embedded": f"sqla+sqlite:///{instance / 'celery-broker-test.sqlite'}",
+        "redis": os.environ.get("REDIS_URL"),
+    }
+
+
+@pytest.fixture(params=["embedded", "redis"])
+def worker(request, app, instance_dir, monkeypatch):
+    broker = _brokers(instance_dir)[request.param]
+    need(bool(broker), "REDIS_URL is not set, so the Celery tests on Redis cannot run")
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "CHAMPIONS_ENV": "testing",
+        "CHAMPIONS_INSTANCE_DIR": str(instance_dir),
+        "TEST_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "TEST_CELERY_BROKER_URL": broker,
+        "TEST_CELERY_QUEUE": queue,
+        "SNAPSHOT_EVERY_SECONDS": "2",
+    }
+    log = instance_dir / f"worker-{queue}.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "celery_worker:celery", "worker", "--beat", "--pool=solo",
+             "-Q", queue, "--loglevel=INFO", "-s", str(instance_dir / f"beat-{queue}")],
+            cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    for name, value in env.items():
+        if name.startswith(("TEST_", "SNAPSHOT_")):
+            monkeypatch.setenv(name, value)
+    try:
+        yield Worker(create_app(load_config("testing")), process, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        print(log.read_text()[-4000:])  # shown by pytest when the test failed
+        app.extensions["celery"].set_default()
+
+
+@dataclass
+class Worker:
+    app: Flask
+    process: subprocess.Popen
+    log: Path
+
+    def wait_for(self, query, timeout: float = 60):
+        """Poll the database until ``query`` finds a row; fail at once if the worker died."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, f"the worker exited:\n{self.log.read_text()[-4000:]}"
+            found = db.session.scalar(query)
+            db.session.rollback()  # never sleep inside a transaction: SQLite would stay locked
+            if found is not None:
+                return found
+            time.sleep(0.3)
+        return None
+
+
+def test_sign_up_sends_the_welcome_email_through_a_real_worker(worker, db):
+    response = worker.app.test_client().post(
+        "/register",
+        data={
+            "first_name": "Grace", "last_name": "Owusu", "email": "grace@example.org",
+            "password": "plenty of words here", "postcode": "M1 1AE", "borough": "manchester", "privacy_consent": "y",
+        },
+    )
+    assert response.status_code == 302
+    message = worker.wait_for(select(OutboxMessage).where(OutboxMessage.to_address == "grace@example.org"))
+    assert message is not None, "the worker did not send the welcome email within a minute"
+    assert message.subject == "Welcome to Champions, Grace"
+
+
+def test_beat_schedules_the_snapshot_and_the_worker_computes_it(worker, db, make):
+    make.champion()
+    make.champion()
+    db.session.commit()
+    snapshot = worker.wait_for(select(DashboardSnapshot).order_by(DashboardSnapshot.id.desc()).limit(1))
+    assert snapshot is not None, "beat did not schedule the snapshot, or the worker did not compute it"
+    assert snapshot.data["champions"] == 2 and snapshot.duration_ms >= 0
