@@ -149,7 +149,6 @@ def auth(client, make):
     return Auth(client, make)
 
 
-
 def run_task(task, *args):
     """Run a task body as a worker would: outside the test's own transaction.
 

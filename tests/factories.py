@@ -25,7 +25,12 @@ class Factory:
         return user
 
     def champion_profile(self, user, **profile):
-        defaults = {"first_name": "Alex", "last_name": f"Tester{user.id}", "borough_code": "bolton", "postcode": "BL1 1AA"}
+        defaults = {
+            "first_name": "Alex",
+            "last_name": f"Tester{user.id}",
+            "borough_code": "bolton",
+            "postcode": "BL1 1AA",
+        }
         defaults.update(profile)
         return create_champion(user.id, **defaults)
 

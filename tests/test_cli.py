@@ -8,7 +8,9 @@ from champions.roster.models import Champion
 
 
 def test_create_admin_makes_the_first_admin(app, db):
-    result = app.test_cli_runner().invoke(args=["create-admin", "--email", "Boss@Example.org", "--password", "a very good password"])
+    result = app.test_cli_runner().invoke(
+        args=["create-admin", "--email", "Boss@Example.org", "--password", "a very good password"]
+    )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User))
     assert (user.email, user.role) == ("boss@example.org", "admin")
@@ -29,7 +31,12 @@ def test_seed_demo_fills_an_empty_database_once(app, db):
     assert result.exit_code == 0, result.output
     assert "admin@champions.example" in result.output
     assert {r for (r,) in db.session.execute(select(User.role).distinct())} == {
-        "admin", "staff", "champion", "funder", "reviewer", "applicant"
+        "admin",
+        "staff",
+        "champion",
+        "funder",
+        "reviewer",
+        "applicant",
     }
     champions = list(db.session.scalars(select(Champion)))
     assert len(champions) == 120

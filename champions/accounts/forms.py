@@ -39,10 +39,20 @@ class AcceptablePassword:
 
 class RegistrationForm(FlaskForm):
     first_name = StringField(
-        "First name", filters=[strip], validators=[DataRequired("Enter your first name"), Length(max=100, message="First name must be 100 characters or fewer")]
+        "First name",
+        filters=[strip],
+        validators=[
+            DataRequired("Enter your first name"),
+            Length(max=100, message="First name must be 100 characters or fewer"),
+        ],
     )
     last_name = StringField(
-        "Last name", filters=[strip], validators=[DataRequired("Enter your last name"), Length(max=100, message="Last name must be 100 characters or fewer")]
+        "Last name",
+        filters=[strip],
+        validators=[
+            DataRequired("Enter your last name"),
+            Length(max=100, message="Last name must be 100 characters or fewer"),
+        ],
     )
     email = EmailField(
         "Email address",
@@ -55,7 +65,9 @@ class RegistrationForm(FlaskForm):
     )
     password = PasswordField("Create a password", validators=[InputRequired("Create a password"), AcceptablePassword()])
     postcode = StringField("Postcode", filters=[strip], validators=[DataRequired("Enter your postcode"), UKPostcode()])
-    borough = SelectField("Borough", validators=[DataRequired("Select the borough you live or work in")], validate_choice=False)
+    borough = SelectField(
+        "Borough", validators=[DataRequired("Select the borough you live or work in")], validate_choice=False
+    )
     privacy_consent = BooleanField(
         PRIVACY_CONSENT_WORDING,
         validators=[DataRequired("Confirm you have read and agree to the privacy notice")],

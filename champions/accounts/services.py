@@ -10,12 +10,12 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from champions.accounts.models import User
 from champions.core import audit
 from champions.core.celery import enqueue
 from champions.core.db import now_utc
 from champions.core.permissions import Role
 from champions.extensions import db
-from champions.accounts.models import User
 
 # argon2-cffi's PasswordHasher is Argon2id with RFC 9106 low-memory parameters.
 _hasher = PasswordHasher()

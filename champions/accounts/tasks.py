@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 from sqlalchemy.exc import OperationalError
+
 from champions.accounts import log
 from champions.accounts.models import User
 from champions.core.db import now_utc
@@ -12,7 +13,11 @@ from champions.extensions import db
 
 
 @shared_task(
-    autoretry_for=(OSError, OperationalError), retry_backoff=30, retry_backoff_max=600, retry_jitter=True, max_retries=5,
+    autoretry_for=(OSError, OperationalError),
+    retry_backoff=30,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
 )
 def send_welcome_email(user_id: int) -> str:
     """Send the welcome email once; a retry after success, or a deleted user, sends nothing."""

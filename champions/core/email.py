@@ -40,7 +40,9 @@ def _send_smtp(msg: EmailMessage) -> None:
         smtp.send_message(msg)
 
 
-def send_email(to: str, subject: str, text: str, html: str | None = None, headers: dict[str, str] | None = None) -> None:
+def send_email(
+    to: str, subject: str, text: str, html: str | None = None, headers: dict[str, str] | None = None
+) -> None:
     """Deliver one email now. In the outbox backend this adds a row; the caller commits."""
     msg = build_message(to, subject, text, html, headers)
     if current_app.config["MAIL_BACKEND"] == "smtp":

@@ -12,7 +12,10 @@ from champions.extensions import db
 MESSAGES = {
     400: ("There is a problem with your request", "Go back, check what you entered and try again."),
     403: ("You do not have access to this page", "If you think you should, ask the programme team."),
-    404: ("Page not found", "If you typed the web address, check it is correct. If you pasted it, check you copied all of it."),
+    404: (
+        "Page not found",
+        "If you typed the web address, check it is correct. If you pasted it, check you copied all of it.",
+    ),
     405: ("That action is not available here", "Go back and try again."),
     413: ("That file is too large", "Choose a smaller file and try again."),
     429: ("Too many attempts", "You have tried this too many times. Wait a few minutes and try again."),
@@ -30,7 +33,9 @@ def _render(code: int, detail: str | None = None):
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
-        return _render(400, "The form had expired or was sent from somewhere else. Go back, reload the page and try again.")
+        return _render(
+            400, "The form had expired or was sent from somewhere else. Go back, reload the page and try again."
+        )
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):

@@ -17,8 +17,8 @@ from champions.core.models import BOROUGHS, Topic
 from champions.core.permissions import Role
 from champions.dashboards.services import compute_programme_snapshot
 from champions.extensions import db
-from champions.privacy.services import PRIVACY_NOTICE_VERSION
 from champions.privacy.models import ConsentRecord
+from champions.privacy.services import PRIVACY_NOTICE_VERSION
 from champions.roster.models import Champion, Stage, StageChange
 from champions.roster.services import new_referral_code
 
@@ -105,24 +105,46 @@ def seed(count: int = 400, rng_seed: int = 2017) -> str:
     champions: list[Champion] = []
     for index, joined in enumerate(joins):
         demo_champion = index == len(joins) - 1
-        user = logins["champion"] if demo_champion else User(
-            email=f"{rng.choice(FIRST_NAMES).lower()}.{index}@example.org", password_hash=shared_hash,
-            role=Role.CHAMPION.value, created_at=joined,
+        user = (
+            logins["champion"]
+            if demo_champion
+            else User(
+                email=f"{rng.choice(FIRST_NAMES).lower()}.{index}@example.org",
+                password_hash=shared_hash,
+                role=Role.CHAMPION.value,
+                created_at=joined,
+            )
         )
         borough = rng.choices(codes, weights)[0]
         journey = _journey(rng, joined, now)
         recruiter = rng.choice(champions) if champions and rng.random() < 0.35 else None
         champion = Champion(
-            user=user, first_name="Sam" if demo_champion else rng.choice(FIRST_NAMES),
-            last_name="Okafor" if demo_champion else rng.choice(LAST_NAMES), borough_code=borough,
-            postcode=_postcode(rng, borough), stage=journey[-1][0].value, referral_code=new_referral_code(10),
-            recruited_by=recruiter, created_at=joined, topics=rng.sample(topics, rng.randint(1, 3)),
+            user=user,
+            first_name="Sam" if demo_champion else rng.choice(FIRST_NAMES),
+            last_name="Okafor" if demo_champion else rng.choice(LAST_NAMES),
+            borough_code=borough,
+            postcode=_postcode(rng, borough),
+            stage=journey[-1][0].value,
+            referral_code=new_referral_code(10),
+            recruited_by=recruiter,
+            created_at=joined,
+            topics=rng.sample(topics, rng.randint(1, 3)),
         )
         previous = None
         for stage, when, reason in journey:
-            champion.history.append(StageChange(from_stage=previous, to_stage=stage.value, reason=reason, changed_at=when))
+            champion.history.append(
+                StageChange(from_stage=previous, to_stage=stage.value, reason=reason, changed_at=when)
+            )
             previous = stage.value
-        db.session.add(ConsentRecord(user=user, purpose="privacy_notice", granted=True, wording_version=PRIVACY_NOTICE_VERSION, recorded_at=joined))
+        db.session.add(
+            ConsentRecord(
+                user=user,
+                purpose="privacy_notice",
+                granted=True,
+                wording_version=PRIVACY_NOTICE_VERSION,
+                recorded_at=joined,
+            )
+        )
         champions.append(champion)
     for leader in rng.sample([c for c in champions if c.stage == Stage.ACTIVE.value], 20):
         leader.is_leader = True
@@ -130,4 +152,3 @@ def seed(count: int = 400, rng_seed: int = 2017) -> str:
     db.session.flush()
     compute_programme_snapshot()
     return f"{len(DEMO_LOGINS)} demo logins, {len(champions)} champions across {len(OUTWARD)} boroughs"
-

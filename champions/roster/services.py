@@ -52,17 +52,27 @@ def create_champion(
     )
     if topic_codes:
         champion.topics = list(db.session.scalars(select(Topic).where(Topic.code.in_(topic_codes))))
-    champion.history.append(StageChange(from_stage=None, to_stage=Stage.REGISTERED.value, reason="Signed up", changed_at=when))
+    champion.history.append(
+        StageChange(from_stage=None, to_stage=Stage.REGISTERED.value, reason="Signed up", changed_at=when)
+    )
     db.session.add(champion)
     db.session.flush()
     return champion
 
 
-def change_stage(champion: Champion, to: Stage, reason: str, by_user_id: int | None = None, when: datetime | None = None) -> None:
+def change_stage(
+    champion: Champion, to: Stage, reason: str, by_user_id: int | None = None, when: datetime | None = None
+) -> None:
     if champion.stage == to.value:
         return
     champion.history.append(
-        StageChange(from_stage=champion.stage, to_stage=to.value, reason=reason, changed_by_id=by_user_id, changed_at=when or now_utc())
+        StageChange(
+            from_stage=champion.stage,
+            to_stage=to.value,
+            reason=reason,
+            changed_by_id=by_user_id,
+            changed_at=when or now_utc(),
+        )
     )
     champion.stage = to.value
     db.session.flush()

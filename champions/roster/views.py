@@ -3,8 +3,8 @@ from __future__ import annotations
 from flask import render_template
 from flask_login import current_user
 
-from champions.roster import bp
 from champions.core.email import external_url
+from champions.roster import bp
 
 
 @bp.get("/me")

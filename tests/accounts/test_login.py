@@ -12,7 +12,9 @@ def test_login_sends_each_role_home_and_records_the_time(client, db, make):
     for role, landing in [("champion", "/me"), ("staff", "/staff"), ("admin", "/staff"), ("funder", "/account")]:
         user = make.user(role=role)
         client = client.application.test_client()
-        response = client.post("/login", data={"email": user.email.upper(), "password": PASSWORD}, follow_redirects=True)
+        response = client.post(
+            "/login", data={"email": user.email.upper(), "password": PASSWORD}, follow_redirects=True
+        )
         assert response.status_code == 200 and response.request.path == landing
         db.session.refresh(user)
         assert user.last_login_at is not None
@@ -64,9 +66,13 @@ def test_logout_needs_a_post_and_ends_the_session(client, auth):
 
 
 def test_login_and_sign_up_are_rate_limited(app):
-    limited = create_app("testing", RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute", REGISTER_RATE_LIMIT="2 per minute")
+    limited = create_app(
+        "testing", RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute", REGISTER_RATE_LIMIT="2 per minute"
+    )
     client = limited.test_client()
-    codes = [client.post("/login", data={"email": "x@example.org", "password": "whatever1"}).status_code for _ in range(4)]
+    codes = [
+        client.post("/login", data={"email": "x@example.org", "password": "whatever1"}).status_code for _ in range(4)
+    ]
     assert codes == [400, 400, 400, 429]
     assert "Too many attempts" in client.post("/login", data={}).get_data(as_text=True)
     codes = [client.post("/register", data={}).status_code for _ in range(3)]

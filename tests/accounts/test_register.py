@@ -36,12 +36,19 @@ def test_sign_up_creates_a_champion_records_consent_and_sends_a_welcome_email(cl
     assert user.password_hash.startswith("$argon2id$")
     champion = user.champion
     assert (champion.first_name, champion.postcode, champion.borough_code, champion.stage) == (
-        "Priya", "BL1 1AA", "bolton", "registered"
+        "Priya",
+        "BL1 1AA",
+        "bolton",
+        "registered",
     )
     assert len(champion.referral_code) == 8
     assert [h.to_stage for h in db.session.scalars(select(StageChange))] == ["registered"]
     consent = db.session.scalar(select(ConsentRecord))
-    assert (consent.purpose, consent.granted, consent.wording_version) == ("privacy_notice", True, PRIVACY_NOTICE_VERSION)
+    assert (consent.purpose, consent.granted, consent.wording_version) == (
+        "privacy_notice",
+        True,
+        PRIVACY_NOTICE_VERSION,
+    )
     assert consent.recorded_at is not None
     email = db.session.scalar(select(OutboxMessage))
     assert email.to_address == "priya.shah@example.org" and "Welcome to Champions, Priya" == email.subject
@@ -95,7 +102,9 @@ def test_an_email_already_taken_in_any_letter_case_is_refused(client, db, make):
 
 def test_extra_fields_cannot_set_role_stage_or_recruiter(client, db, make):
     other = make.champion()
-    client.post("/register", data={**GOOD, "role": "admin", "stage": "active", "recruited_by_id": other.id, "active": "0"})
+    client.post(
+        "/register", data={**GOOD, "role": "admin", "stage": "active", "recruited_by_id": other.id, "active": "0"}
+    )
     user = db.session.scalar(select(User).where(User.email == "priya.shah@example.org"))
     assert user.role == "champion" and user.active
     assert user.champion.stage == "registered" and user.champion.recruited_by_id is None

@@ -14,8 +14,15 @@ from champions import create_app
 from config import PROJECT_ROOT, load_config
 from tests.conftest import need
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 SHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
@@ -67,7 +74,9 @@ class Pages:
     def check(self):
         """Fail on any WCAG 2.2 AA violation on the page as it is now."""
         self.page.evaluate(AXE.read_text())
-        result = self.page.evaluate("options => axe.run(document, options)", {"runOnly": {"type": "tag", "values": WCAG_22_AA}})
+        result = self.page.evaluate(
+            "options => axe.run(document, options)", {"runOnly": {"type": "tag", "values": WCAG_22_AA}}
+        )
         violations = [
             {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
             for v in result["violations"]

@@ -17,8 +17,11 @@ pytestmark = pytest.mark.browser
 
 def fill_sign_up(page, **overrides):
     values = {
-        "#first_name": "Aisha", "#last_name": "Begum", "#email": "aisha.begum@example.org",
-        "#password": "tea and biscuits at four", "#postcode": "ol1 1aa",
+        "#first_name": "Aisha",
+        "#last_name": "Begum",
+        "#email": "aisha.begum@example.org",
+        "#password": "tea and biscuits at four",
+        "#postcode": "ol1 1aa",
     }
     values.update(overrides)
     for selector, value in values.items():
@@ -89,7 +92,12 @@ def test_staff_see_the_programme_figures_and_the_welcome_email(pages, make, db):
 
 
 def test_public_pages_work_at_phone_width(phone):
-    for path, name in [("/", "home-phone"), ("/register", "sign-up-phone"), ("/login", "login-phone"), ("/no-such-page", "not-found-phone")]:
+    for path, name in [
+        ("/", "home-phone"),
+        ("/register", "sign-up-phone"),
+        ("/login", "login-phone"),
+        ("/no-such-page", "not-found-phone"),
+    ]:
         phone.goto(path)
         width = phone.page.evaluate("document.documentElement.scrollWidth")
         assert width <= 320, f"{path} scrolls sideways at 320 px ({width} px wide)"

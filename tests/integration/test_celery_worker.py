@@ -48,9 +48,25 @@ def worker(request, app, instance_dir, monkeypatch):
     log = instance_dir / f"worker-{queue}.log"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "celery_worker:celery", "worker", "--beat", "--pool=solo",
-             "-Q", queue, "--loglevel=INFO", "-s", str(instance_dir / f"beat-{queue}")],
-            cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "celery_worker:celery",
+                "worker",
+                "--beat",
+                "--pool=solo",
+                "-Q",
+                queue,
+                "--loglevel=INFO",
+                "-s",
+                str(instance_dir / f"beat-{queue}"),
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     for name, value in env.items():
         if name.startswith(("TEST_", "SNAPSHOT_")):
@@ -90,8 +106,13 @@ def test_sign_up_sends_the_welcome_email_through_a_real_worker(worker, db):
     response = worker.app.test_client().post(
         "/register",
         data={
-            "first_name": "Grace", "last_name": "Owusu", "email": "grace@example.org",
-            "password": "plenty of words here", "postcode": "M1 1AE", "borough": "manchester", "privacy_consent": "y",
+            "first_name": "Grace",
+            "last_name": "Owusu",
+            "email": "grace@example.org",
+            "password": "plenty of words here",
+            "postcode": "M1 1AE",
+            "borough": "manchester",
+            "privacy_consent": "y",
         },
     )
     assert response.status_code == 302
