@@ -110,7 +110,7 @@ class DevelopmentConfig(BaseConfig):
         self.INSTANCE_DIR = instance
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or _persistent_dev_secret(instance)
         self.SQLALCHEMY_DATABASE_URI = _sqlalchemy_url(
-            os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'champions.sqlite'}")
+            os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'champions.sqlite'}"
         )
         self.SESSION_COOKIE_SECURE = False
         self.REMEMBER_COOKIE_SECURE = False
@@ -161,7 +161,7 @@ class TestingConfig(BaseConfig):
         instance = _instance_dir()
         self.INSTANCE_DIR = instance
         self.SQLALCHEMY_DATABASE_URI = _sqlalchemy_url(
-            os.environ.get("TEST_DATABASE_URL", f"sqlite:///{instance / 'test.sqlite'}")
+            os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{instance / 'test.sqlite'}"
         )
         # Unit tests run tasks eagerly; the worker tests point both sides at a real broker.
         broker = os.environ.get("TEST_CELERY_BROKER_URL")
