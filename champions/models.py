@@ -3,5 +3,6 @@
 from champions.accounts.models import User  # noqa: F401
 from champions.core.models import AuditEvent, Borough, OutboxMessage, TaskLock, Topic  # noqa: F401
 from champions.dashboards.models import DashboardSnapshot  # noqa: F401
+from champions.organisations.models import EngagementChange, Organisation  # noqa: F401
 from champions.privacy.models import ConsentRecord  # noqa: F401
 from champions.roster.models import Champion, StageChange  # noqa: F401

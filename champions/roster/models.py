@@ -48,6 +48,11 @@ class Champion(db.Model):
     referral_code: Mapped[str] = mapped_column(String(16), unique=True)
     recruited_by_id: Mapped[int | None] = mapped_column(ForeignKey("champions.id", ondelete="SET NULL"), index=True)
     is_leader: Mapped[bool] = mapped_column(default=False)
+    # How they heard: a referral (recruited_by), an organisation from the register, or in their own words.
+    heard_via_organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    heard_via_other: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=now_utc, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=now_utc, onupdate=now_utc)
 
@@ -55,6 +60,7 @@ class Champion(db.Model):
     borough: Mapped[Borough] = relationship()
     topics: Mapped[list[Topic]] = relationship(secondary=champion_topics, order_by=Topic.name)
     recruited_by: Mapped[Champion | None] = relationship(remote_side=[id])
+    heard_via_organisation = relationship("Organisation")
     history: Mapped[list[StageChange]] = relationship(
         back_populates="champion", order_by="StageChange.changed_at", cascade="all, delete-orphan"
     )
