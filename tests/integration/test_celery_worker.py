@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -67,6 +69,7 @@ def worker(request, app, instance_dir, monkeypatch):
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: the embedded beat is a child process
         )
     for name, value in env.items():
         if name.startswith(("TEST_", "SNAPSHOT_")):
@@ -74,11 +77,13 @@ def worker(request, app, instance_dir, monkeypatch):
     try:
         yield Worker(create_app(load_config("testing")), process, log)
     finally:
-        process.terminate()
+        os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            process.kill()
+            pass
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # anything of the group still running
         print(log.read_text()[-4000:])  # shown by pytest when the test failed
         app.extensions["celery"].set_default()
 
