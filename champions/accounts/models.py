@@ -28,6 +28,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     last_login_at: Mapped[datetime | None]
     welcome_sent_at: Mapped[datetime | None]
+    email_verified_at: Mapped[datetime | None]
+    # Set when the account is erased: the row stays (recruits and counts keep their links) but holds nothing personal.
+    erased_at: Mapped[datetime | None]
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

@@ -23,3 +23,21 @@ class ConsentRecord(db.Model):
     source: Mapped[str] = mapped_column(String(40), default="web")
 
     user = relationship("User")
+
+
+class EqualityAnswers(db.Model):
+    """Special-category equality-monitoring answers: optional, kept apart, with their own consent.
+
+    Staff see these only in aggregate; an admin opening one person's answers is audited.
+    """
+
+    __tablename__ = "equality_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    age_band: Mapped[str | None] = mapped_column(String(40))
+    sex: Mapped[str | None] = mapped_column(String(40))
+    gender_identity: Mapped[str | None] = mapped_column(String(40))
+    ethnicity: Mapped[str | None] = mapped_column(String(80))
+    disability: Mapped[str | None] = mapped_column(String(40))
+    answered_at: Mapped[datetime] = mapped_column(default=now_utc)

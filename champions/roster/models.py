@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
@@ -53,6 +53,7 @@ class Champion(db.Model):
         ForeignKey("organisations.id", ondelete="SET NULL"), index=True
     )
     heard_via_other: Mapped[str | None] = mapped_column(String(200))
+    last_activity_on: Mapped[date | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=now_utc, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=now_utc, onupdate=now_utc)
 

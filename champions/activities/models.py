@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from champions.core.db import now_utc
+from champions.extensions import db
+
+
+class ActivityType(StrEnum):
+    CONVERSATION = "conversation"
+    STALL_OR_EVENT = "stall_or_event"
+    GROUP_TALK = "group_talk"
+    SOCIAL_MEDIA = "social_media"
+    SIGNPOSTING = "signposting"
+    TRAINING_OTHERS = "training_others"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return ACTIVITY_TYPE_LABELS[self]
+
+
+ACTIVITY_TYPE_LABELS = {
+    ActivityType.CONVERSATION: "A conversation",
+    ActivityType.STALL_OR_EVENT: "A stall or event",
+    ActivityType.GROUP_TALK: "A talk to a group",
+    ActivityType.SOCIAL_MEDIA: "A social media post",
+    ActivityType.SIGNPOSTING: "Signposting to screening",
+    ActivityType.TRAINING_OTHERS: "Training others",
+    ActivityType.OTHER: "Something else",
+}
+TYPE_VALUES = ", ".join(f"'{t.value}'" for t in ActivityType)
+MAX_PEOPLE_REACHED = 10_000
+
+
+class Activity(db.Model):
+    """One thing a champion did. After erasure champion_id is NULL and notes are gone: an anonymous count."""
+
+    __tablename__ = "activities"
+    __table_args__ = (
+        CheckConstraint(f"type IN ({TYPE_VALUES})", name="type_known"),
+        CheckConstraint(f"people_reached BETWEEN 0 AND {MAX_PEOPLE_REACHED}", name="people_reached_range"),
+        Index("ix_activities_champion_occurred", "champion_id", "occurred_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    champion_id: Mapped[int | None] = mapped_column(ForeignKey("champions.id", ondelete="SET NULL"))
+    type: Mapped[str] = mapped_column(String(20))
+    occurred_on: Mapped[date] = mapped_column(index=True)
+    borough_code: Mapped[str] = mapped_column(ForeignKey("boroughs.code"), index=True)
+    topic_code: Mapped[str] = mapped_column(ForeignKey("topics.code"), index=True)
+    people_reached: Mapped[int] = mapped_column(default=0)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(default=now_utc, onupdate=now_utc)
+
+    borough = relationship("Borough")
+    topic = relationship("Topic")

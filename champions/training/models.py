@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from champions.core.db import now_utc
+from champions.extensions import db
+
+
+class ResourceFormat(StrEnum):
+    ELEARNING = "elearning"
+    VIDEO = "video"
+    PDF = "pdf"
+    FACE_TO_FACE = "face_to_face"
+
+    @property
+    def label(self) -> str:
+        return {"elearning": "E-learning", "video": "Video", "pdf": "PDF", "face_to_face": "Face to face"}[self.value]
+
+
+FORMAT_VALUES = ", ".join(f"'{f.value}'" for f in ResourceFormat)
+
+
+class TrainingResource(db.Model):
+    __tablename__ = "training_resources"
+    __table_args__ = (CheckConstraint(f"format IN ({FORMAT_VALUES})", name="format_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(String(20))
+    url: Mapped[str | None] = mapped_column(String(500))
+    topic_code: Mapped[str | None] = mapped_column(ForeignKey("topics.code"), index=True)
+    minutes: Mapped[int]
+    is_core: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    retired_at: Mapped[datetime | None]
+
+    topic = relationship("Topic")
+
+
+class TrainingCompletion(db.Model):
+    __tablename__ = "training_completions"
+    __table_args__ = (UniqueConstraint("champion_id", "resource_id", name="uq_training_completions_champion_resource"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    champion_id: Mapped[int] = mapped_column(ForeignKey("champions.id", ondelete="CASCADE"), index=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("training_resources.id", ondelete="CASCADE"), index=True)
+    completed_at: Mapped[datetime] = mapped_column(default=now_utc)
+    reflection: Mapped[str | None] = mapped_column(String(1000))
+
+    resource: Mapped[TrainingResource] = relationship()
+
+
+class Pledge(db.Model):
+    """A version of the champion pledge text; the newest published one is shown."""
+
+    __tablename__ = "pledges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(40), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+
+class PledgeAcceptance(db.Model):
+    __tablename__ = "pledge_acceptances"
+    __table_args__ = (UniqueConstraint("champion_id", "pledge_id", name="uq_pledge_acceptances_champion_pledge"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    champion_id: Mapped[int] = mapped_column(ForeignKey("champions.id", ondelete="CASCADE"), index=True)
+    pledge_id: Mapped[int] = mapped_column(ForeignKey("pledges.id"))
+    accepted_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+    pledge: Mapped[Pledge] = relationship()
