@@ -43,6 +43,8 @@ def _persistent_dev_secret(instance: Path) -> str:
 
 def _beat_schedule() -> dict:
     return {
+        "mark-lapsed": {"task": "champions.roster.tasks.mark_lapsed", "schedule": timedelta(hours=6)},
+        "enforce-retention": {"task": "champions.privacy.tasks.enforce_retention", "schedule": timedelta(hours=24)},
         "programme-snapshot": {
             "task": "champions.dashboards.tasks.compute_programme_snapshot",
             "schedule": timedelta(seconds=int(os.environ.get("SNAPSHOT_EVERY_SECONDS", "600"))),
@@ -68,6 +70,11 @@ class BaseConfig:
     LOGIN_RATE_LIMIT = "10 per minute; 50 per hour"
     REGISTER_RATE_LIMIT = "5 per minute; 30 per hour"
     CHAMPION_TARGET = 20_000
+    LAPSE_AFTER_DAYS = int(os.environ.get("LAPSE_AFTER_DAYS", "60"))
+    RETENTION_UNVERIFIED_DAYS = int(os.environ.get("RETENTION_UNVERIFIED_DAYS", "30"))
+    RETENTION_WITHDRAWN_DAYS = int(os.environ.get("RETENTION_WITHDRAWN_DAYS", "365"))
+    VERIFY_RESEND_RATE_LIMIT = "3 per hour"
+    RESET_RATE_LIMIT = "5 per hour"
     MAIL_BACKEND = "outbox"
     MAIL_FROM = os.environ.get("MAIL_FROM", "Champions <champions@localhost>")
     SMTP_HOST = os.environ.get("SMTP_HOST", "")

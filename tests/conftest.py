@@ -28,7 +28,8 @@ from champions.extensions import db as _db  # noqa: E402
 from champions.extensions import limiter  # noqa: E402
 from tests import factories  # noqa: E402
 
-REFERENCE_TABLES = {"boroughs", "topics", "alembic_version"}
+# Rows the migrations load (boroughs, topics, the training catalogue, the pledge): put back after every test.
+SEEDED: dict[str, list[dict]] = {}
 IN_CI = os.environ.get("CI") == "true"
 
 
@@ -57,18 +58,33 @@ def reset_database(app) -> None:
             with _db.engine.begin() as conn:
                 conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         upgrade()
+        with _db.engine.connect() as conn:
+            for table in _db.metadata.sorted_tables:
+                rows = conn.execute(table.select()).mappings().all()
+                if rows:
+                    SEEDED[table.name] = [dict(row) for row in rows]
 
 
 def empty_tables(app) -> None:
+    """Empty every table, then put back what the migrations loaded."""
     with app.app_context():
         _db.session.remove()
-        tables = [t for t in _db.metadata.sorted_tables if t.name not in REFERENCE_TABLES]
+        tables = _db.metadata.sorted_tables
         with _db.engine.begin() as conn:
             if is_postgres(app):
                 conn.execute(text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"))
             else:
                 for table in reversed(tables):
                     conn.execute(table.delete())
+            for table in tables:
+                if rows := SEEDED.get(table.name):
+                    conn.execute(table.insert(), rows)
+                    if is_postgres(app) and "id" in table.c and table.c.id.autoincrement:
+                        conn.execute(
+                            text(
+                                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), {max(r['id'] for r in rows)})"
+                            )
+                        )
 
 
 @pytest.fixture(scope="session")

@@ -3,11 +3,13 @@ from __future__ import annotations
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from champions.accounts.services import password_problem
-from champions.privacy.services import PRIVACY_CONSENT_WORDING
+from champions.core.forms import MultiCheckboxField
+from champions.core.models import TOPICS
+from champions.privacy.services import EMAIL_CONSENT_WORDING, PRIVACY_CONSENT_WORDING
 
 # The Royal Mail postcode shapes: outward code, a space (optional when typed), inward code.
 POSTCODE_RE = re.compile(
@@ -22,6 +24,13 @@ def normalise_postcode(value: str) -> str:
 
 def strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
+
+
+HEARD_VIA = [
+    ("referral", "A champion I know gave me their code or link"),
+    ("organisation", "Through an organisation or group"),
+    ("other", "Another way"),
+]
 
 
 class UKPostcode:
@@ -68,16 +77,65 @@ class RegistrationForm(FlaskForm):
     borough = SelectField(
         "Borough", validators=[DataRequired("Select the borough you live or work in")], validate_choice=False
     )
+    topics = MultiCheckboxField("Which topics do you care about most?", choices=list(TOPICS))
+    heard_via = RadioField("How did you hear about cancer champions?", choices=HEARD_VIA, validators=[Optional()])
+    referral_code = StringField("Their referral code", filters=[strip], validators=[Length(max=16)])
+    organisation_id = SelectField("Organisation or group", validate_choice=False)
+    heard_other = StringField(
+        "Tell us how", filters=[strip], validators=[Length(max=200, message="Keep this to 200 characters or fewer")]
+    )
     privacy_consent = BooleanField(
         PRIVACY_CONSENT_WORDING,
         validators=[DataRequired("Confirm you have read and agree to the privacy notice")],
     )
+    email_consent = BooleanField(EMAIL_CONSENT_WORDING)
 
     def validate_borough(self, field: SelectField) -> None:
+        from champions.roster.postcodes import suggest_borough
+
         if field.data not in {code for code, _ in field.choices if code}:
+            suggestion = suggest_borough(self.postcode.data or "")
+            if suggestion:
+                field.data = suggestion  # preselected for them to confirm
+                name = dict(field.choices)[suggestion]
+                raise ValidationError(f"Select the borough you live or work in. Your postcode suggests {name}")
             raise ValidationError("Select the borough you live or work in")
+
+    def validate_referral_code(self, field: StringField) -> None:
+        from champions.accounts.services import find_champion_by_referral
+
+        if self.heard_via.data == "referral" and field.data and find_champion_by_referral(field.data) is None:
+            raise ValidationError("We cannot find that referral code. Check it, or leave it blank")
+
+    def validate_organisation_id(self, field: SelectField) -> None:
+        if self.heard_via.data == "organisation" and field.data not in {v for v, _ in field.choices if v}:
+            raise ValidationError("Select the organisation or group, or choose 'Another way'")
 
 
 class LoginForm(FlaskForm):
     email = EmailField("Email address", filters=[strip], validators=[DataRequired("Enter your email address")])
     password = PasswordField("Password", validators=[InputRequired("Enter your password")])
+
+
+class ResendVerificationForm(FlaskForm):
+    pass
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        filters=[strip],
+        validators=[
+            DataRequired("Enter your email address"),
+            Email("Enter an email address in the correct format, like name@example.com", check_deliverability=False),
+        ],
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField("New password", validators=[InputRequired("Create a new password"), AcceptablePassword()])
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[InputRequired("Enter your current password")])
+    password = PasswordField("New password", validators=[InputRequired("Create a new password"), AcceptablePassword()])

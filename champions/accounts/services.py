@@ -99,9 +99,9 @@ def create_user(email: str, password: str, role: Role) -> User:
 
 
 def register_champion(data: dict, *, consent_version: str, referral_code: str | None = None) -> User:
-    """Create a champion account from validated sign-up data and queue the welcome email after commit."""
+    """Create a champion account from validated sign-up data; the welcome email goes after commit."""
     from champions.accounts.tasks import send_welcome_email
-    from champions.privacy.services import record_consent
+    from champions.privacy.services import EMAIL_CONSENT_VERSION, record_consent
     from champions.roster.services import create_champion
 
     if find_user(data["email"]) is not None:
@@ -114,9 +114,80 @@ def register_champion(data: dict, *, consent_version: str, referral_code: str | 
         last_name=data["last_name"],
         borough_code=data["borough"],
         postcode=data["postcode"],
+        topic_codes=data.get("topics") or [],
         recruited_by_id=recruiter.id if recruiter else None,
     )
+    if data.get("heard_via") == "organisation" and data.get("organisation_id"):
+        champion.heard_via_organisation_id = int(data["organisation_id"])
+    elif data.get("heard_via") == "other":
+        champion.heard_via_other = data.get("heard_other") or None
     record_consent(user.id, "privacy_notice", True, consent_version)
+    record_consent(user.id, "email_contact", bool(data.get("email_consent")), EMAIL_CONSENT_VERSION)
     audit.record("champion.registered", champion, actor_id=user.id)
     enqueue(send_welcome_email, user.id)
     return user
+
+
+# --- Email verification, password reset and change -------------------------------------------
+
+
+def verification_token(user: User) -> str:
+    from champions.accounts.tokens import fingerprint, make_token
+
+    return make_token("verify", {"uid": user.id, "email": fingerprint(user.email)})
+
+
+def verify_email(token: str) -> User:
+    """Mark the email verified; raises TokenProblem for a tampered, expired or stale link."""
+    from champions.accounts.tokens import VERIFY_MAX_AGE, TokenProblem, fingerprint, read_token
+    from champions.roster.onboarding import advance
+
+    data = read_token("verify", token, VERIFY_MAX_AGE)
+    user = db.session.get(User, data.get("uid"))
+    if user is None or user.erased_at is not None or data.get("email") != fingerprint(user.email):
+        raise TokenProblem("invalid")
+    if user.email_verified_at is None:
+        user.email_verified_at = now_utc()
+        audit.record("email.verified", user, actor_id=user.id)
+        if user.champion is not None:
+            advance(user.champion)
+    return user
+
+
+def reset_token(user: User) -> str:
+    from champions.accounts.tokens import fingerprint, make_token
+
+    return make_token("reset", {"uid": user.id, "pw": fingerprint(user.password_hash)})
+
+
+def request_password_reset(email: str) -> None:
+    """Queue a reset email when the account exists; the caller answers the same either way."""
+    from champions.accounts.tasks import send_password_reset_email
+
+    user = find_user(email)
+    if user is not None and user.active and user.erased_at is None:
+        enqueue(send_password_reset_email, user.id)
+
+
+def user_for_reset(token: str) -> User:
+    from champions.accounts.tokens import RESET_MAX_AGE, TokenProblem, fingerprint, read_token
+
+    data = read_token("reset", token, RESET_MAX_AGE)
+    user = db.session.get(User, data.get("uid"))
+    if user is None or not user.active or data.get("pw") != fingerprint(user.password_hash):
+        raise TokenProblem("invalid")
+    return user
+
+
+def set_password(user: User, password: str, reason: str) -> None:
+    """Set a new password and end every other session of this user."""
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    audit.record(f"password.{reason}", user, actor_id=user.id)
+
+
+def change_password(user: User, current: str, new: str) -> bool:
+    if not verify_password(user, current):
+        return False
+    set_password(user, new, "changed")
+    return True

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from champions.core.db import as_utc
 from champions.core.permissions import Role
@@ -41,18 +42,34 @@ def navigation() -> list[dict[str, str]]:
     if not current_user.is_authenticated:
         return []
     if current_user.role == Role.CHAMPION:
-        return [{"href": url_for("roster.champion_home"), "text": "My champion home"}]
+        return [
+            {"href": url_for("roster.champion_home"), "text": "Home"},
+            {"href": url_for("training.catalogue"), "text": "Training"},
+            {"href": url_for("activities.activity_list"), "text": "My activities"},
+            {"href": url_for("network.my_network"), "text": "My network"},
+            {"href": url_for("privacy.preferences"), "text": "Preferences"},
+        ]
     if current_user.is_staff:
         return [
             {"href": url_for("dashboards.staff_home"), "text": "Programme"},
+            {"href": url_for("privacy.equality_summary"), "text": "Equality monitoring"},
             {"href": url_for("core.outbox"), "text": "Email outbox"},
         ]
     return [{"href": url_for("accounts.account"), "text": "My account"}]
 
 
+def csrf_field() -> Markup:
+    """A hidden CSRF input for forms that post nothing else (buttons)."""
+    from flask_wtf.csrf import generate_csrf
+
+    return Markup('<input type="hidden" name="csrf_token" value="%s">') % generate_csrf()
+
+
 def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.globals["csrf_field"] = csrf_field
     app.jinja_env.filters["uk_time"] = uk_time
     app.jinja_env.filters["time_ago"] = time_ago
     app.jinja_env.filters["thousands"] = lambda n: f"{n:,}" if isinstance(n, int) else n
     app.jinja_env.globals["navigation"] = navigation
+    app.jinja_env.globals["today_iso"] = lambda: datetime.now(UK).date().isoformat()
     app.jinja_env.globals["service_name"] = app.config["SERVICE_NAME"]

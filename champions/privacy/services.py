@@ -1,17 +1,275 @@
-"""Consent: recorded with its wording version and time."""
+"""Consent, equality monitoring, subject access export, erasure and retention."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Table, and_, delete, func, select, update
+
+from champions.core import audit
+from champions.core.db import now_utc
 from champions.extensions import db
-from champions.privacy.models import ConsentRecord
+from champions.privacy.models import ConsentRecord, EqualityAnswers
 
 PRIVACY_NOTICE_VERSION = "privacy-2026-11"
 PRIVACY_CONSENT_WORDING = (
     "I have read the privacy notice and agree that Champions may hold my details to support me as a cancer champion."
 )
+EMAIL_CONSENT_VERSION = "email-2026-11"
+EMAIL_CONSENT_WORDING = "Email me reminders, news and suggestions for things I could do as a champion."
+EQUALITY_CONSENT_VERSION = "equality-2026-11"
+EQUALITY_CONSENT_WORDING = (
+    "I agree that Champions may keep these answers, which can include sensitive information, "
+    "to check the programme reaches everyone fairly."
+)
+PURPOSES = {
+    "privacy_notice": PRIVACY_NOTICE_VERSION,
+    "email_contact": EMAIL_CONSENT_VERSION,
+    "equality_monitoring": EQUALITY_CONSENT_VERSION,
+}
+
+
+# --- Consent ----------------------------------------------------------------------------------
 
 
 def record_consent(user_id: int, purpose: str, granted: bool, version: str, source: str = "web") -> ConsentRecord:
     consent = ConsentRecord(user_id=user_id, purpose=purpose, granted=granted, wording_version=version, source=source)
     db.session.add(consent)
     return consent
+
+
+def current_consents(user_id: int) -> dict[str, ConsentRecord]:
+    """The latest decision for each purpose."""
+    rows = db.session.scalars(
+        select(ConsentRecord)
+        .where(ConsentRecord.user_id == user_id)
+        .order_by(ConsentRecord.recorded_at, ConsentRecord.id)
+    )
+    return {row.purpose: row for row in rows}
+
+
+def has_consent(user_id: int, purpose: str) -> bool:
+    latest = current_consents(user_id).get(purpose)
+    return bool(latest and latest.granted)
+
+
+def set_consent(user_id: int, purpose: str, granted: bool) -> ConsentRecord | None:
+    """Record a change of mind; recording the same decision twice adds nothing."""
+    if has_consent(user_id, purpose) == granted:
+        return None
+    return record_consent(user_id, purpose, granted, PURPOSES[purpose])
+
+
+# --- Equality monitoring ------------------------------------------------------------------------
+
+EQUALITY_FIELDS = ("age_band", "sex", "gender_identity", "ethnicity", "disability")
+
+
+def save_equality_answers(user_id: int, answers: dict[str, str | None]) -> EqualityAnswers:
+    row = db.session.scalar(select(EqualityAnswers).where(EqualityAnswers.user_id == user_id))
+    if row is None:
+        row = EqualityAnswers(user_id=user_id)
+        db.session.add(row)
+    for name in EQUALITY_FIELDS:
+        setattr(row, name, answers.get(name) or None)
+    row.answered_at = now_utc()
+    if not has_consent(user_id, "equality_monitoring"):
+        record_consent(user_id, "equality_monitoring", True, EQUALITY_CONSENT_VERSION)
+    db.session.flush()
+    return row
+
+
+def delete_equality_answers(user_id: int) -> None:
+    db.session.execute(delete(EqualityAnswers).where(EqualityAnswers.user_id == user_id))
+    set_consent(user_id, "equality_monitoring", False)
+
+
+def equality_aggregate(minimum: int = 5) -> dict[str, list[tuple[str, int | str]]]:
+    """Counts per answer for staff; a count below ``minimum`` is shown as 'fewer than 5'."""
+    result = {}
+    for name in EQUALITY_FIELDS:
+        column = getattr(EqualityAnswers, name)
+        rows = db.session.execute(
+            select(func.coalesce(column, "Not answered"), func.count()).group_by(column).order_by(func.count().desc())
+        ).all()
+        result[name] = [(value, n if n >= minimum else f"fewer than {minimum}") for value, n in rows]
+    return result
+
+
+# --- What we hold about a person: one registry for export and erasure ---------------------------
+
+
+@dataclass(frozen=True)
+class Holding:
+    """A table holding someone's personal data: how to find their rows and what erasure does."""
+
+    table: str
+    owner: str  # "user" (by user id), "champion" (by champion id) or "email" (by address)
+    column: str
+    erase: str  # "delete", "anonymise" or "keep"
+    anonymise: dict[str, Any] = field(default_factory=dict)
+    why_kept: str = ""
+
+
+HOLDINGS: tuple[Holding, ...] = (
+    Holding("users", "user", "id", "anonymise"),
+    Holding("champions", "champion", "id", "anonymise"),
+    Holding("consent_records", "user", "user_id", "delete"),
+    Holding("equality_answers", "user", "user_id", "delete"),
+    Holding("champion_topics", "champion", "champion_id", "delete"),
+    Holding("stage_changes", "champion", "champion_id", "keep", why_kept="stages of an anonymised record, no details"),
+    Holding("training_completions", "champion", "champion_id", "anonymise", {"reflection": None}),
+    Holding("pledge_acceptances", "champion", "champion_id", "keep", why_kept="which pledge version, no details"),
+    Holding("activities", "champion", "champion_id", "anonymise", {"notes": None, "champion_id": None}),
+    Holding("outbox_messages", "email", "to_address", "delete"),
+    Holding("audit_events", "user", "actor_id", "anonymise", {"ip": None}),
+)
+
+# Tables that hold nothing about a person (or only ids of staff acting in their job).
+NOT_PERSONAL: dict[str, str] = {
+    "boroughs": "reference data",
+    "topics": "reference data",
+    "dashboard_snapshots": "aggregate figures only",
+    "task_locks": "job bookkeeping",
+    "training_resources": "the catalogue",
+    "pledges": "the pledge texts",
+    "organisations": "organisations, not people",
+    "organisation_boroughs": "organisations, not people",
+    "organisation_engagement_changes": "organisations, not people (and staff ids)",
+}
+
+
+def _owner_value(holding: Holding, user, champion) -> Any:
+    if holding.owner == "user":
+        return user.id
+    if holding.owner == "email":
+        return user.email
+    return champion.id if champion is not None else None
+
+
+def _rows_for(holding: Holding, user, champion) -> tuple[Table, Any]:
+    table = db.metadata.tables[holding.table]
+    value = _owner_value(holding, user, champion)
+    return table, table.c[holding.column] == value
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def export_data(user) -> dict[str, list[dict[str, Any]]]:
+    """Everything held about this person, table by table."""
+    champion = user.champion
+    data = {}
+    for holding in HOLDINGS:
+        if holding.owner == "champion" and champion is None:
+            data[holding.table] = []
+            continue
+        table, where = _rows_for(holding, user, champion)
+        rows = db.session.execute(select(table).where(where)).mappings().all()
+        hidden = {"password_hash", "session_version"}
+        data[holding.table] = [{k: _jsonable(v) for k, v in row.items() if k not in hidden} for row in rows]
+    return data
+
+
+def export_zip(user) -> bytes:
+    data = export_data(user)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("my-data.json", json.dumps(data, indent=2))
+        for name, rows in data.items():
+            out = io.StringIO()
+            if rows:
+                writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+                writer.writeheader()
+                writer.writerows(
+                    {k: json.dumps(v) if isinstance(v, dict | list) else v for k, v in r.items()} for r in rows
+                )
+            archive.writestr(f"{name}.csv", out.getvalue())
+    return buffer.getvalue()
+
+
+ERASED_PROFILE = {"first_name": "Erased", "last_name": "champion", "postcode": "", "heard_via_other": None}
+
+
+def erase(user, *, reason: str = "Erased at their request", by_user_id: int | None = None) -> None:
+    """Remove or anonymise everything held about this person; recruits keep their accounts."""
+    from champions.roster.models import Stage
+    from champions.roster.services import change_stage
+
+    champion = user.champion
+    for holding in HOLDINGS:
+        if holding.erase == "keep" or holding.table in ("users", "champions"):
+            continue
+        if holding.owner == "champion" and champion is None:
+            continue
+        table, where = _rows_for(holding, user, champion)
+        if holding.erase == "delete":
+            db.session.execute(delete(table).where(where))
+        else:
+            db.session.execute(update(table).where(where).values(**holding.anonymise))
+    if champion is not None:
+        for name, value in ERASED_PROFILE.items():
+            setattr(champion, name, value)
+        champion.last_activity_on = None
+        change_stage(champion, Stage.WITHDRAWN, reason, by_user_id=by_user_id)
+    user.email = f"erased-{user.id}@erased.invalid"
+    user.password_hash = "!erased"
+    user.active = False
+    user.session_version += 1
+    user.erased_at = now_utc()
+    db.session.flush()
+    audit.record("person.erased", user, actor_id=by_user_id, reason=reason)
+
+
+# --- Retention ---------------------------------------------------------------------------------
+
+
+def apply_retention(unverified_days: int, withdrawn_days: int) -> dict[str, int]:
+    """Delete sign-ups never verified, anonymise champions withdrawn long ago. Returns the counts."""
+    from champions.accounts.models import User
+    from champions.core.models import OutboxMessage
+    from champions.roster.models import Champion, Stage, StageChange
+
+    now = now_utc()
+    stale = select(User.id, User.email).where(
+        User.role == "champion",
+        User.email_verified_at.is_(None),
+        User.erased_at.is_(None),
+        User.created_at < now - timedelta(days=unverified_days),
+    )
+    stale_rows = db.session.execute(stale).all()
+    if stale_rows:
+        db.session.execute(delete(OutboxMessage).where(OutboxMessage.to_address.in_([e for _, e in stale_rows])))
+        db.session.execute(delete(User).where(User.id.in_([i for i, _ in stale_rows])))
+    withdrawn_at = (
+        select(StageChange.champion_id, func.max(StageChange.changed_at).label("at"))
+        .where(StageChange.to_stage == Stage.WITHDRAWN.value)
+        .group_by(StageChange.champion_id)
+        .subquery()
+    )
+    long_gone = db.session.scalars(
+        select(User)
+        .join(Champion, Champion.user_id == User.id)
+        .join(withdrawn_at, withdrawn_at.c.champion_id == Champion.id)
+        .where(
+            and_(
+                Champion.stage == Stage.WITHDRAWN.value,
+                User.erased_at.is_(None),
+                withdrawn_at.c.at < now - timedelta(days=withdrawn_days),
+            )
+        )
+    ).all()
+    for user in long_gone:
+        erase(user, reason=f"Withdrawn more than {withdrawn_days} days ago (retention)")
+    counts = {"unverified_deleted": len(stale_rows), "withdrawn_anonymised": len(long_gone)}
+    audit.record("retention.run", None, **counts)
+    return counts

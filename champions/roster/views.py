@@ -3,8 +3,12 @@ from __future__ import annotations
 from flask import render_template
 from flask_login import current_user
 
-from champions.core.email import external_url
+from champions.activities.services import totals
+from champions.network.services import recruits_by_degree
+from champions.network.views import referral_url
+from champions.privacy.forms import ConfirmForm
 from champions.roster import bp
+from champions.roster.onboarding import progress
 
 
 @bp.get("/me")
@@ -13,5 +17,9 @@ def champion_home():
     return render_template(
         "roster/champion_home.html",
         champion=champion,
-        referral_url=external_url("accounts.register", ref=champion.referral_code),
+        progress=progress(champion),
+        totals=totals(champion),
+        recruits=recruits_by_degree(champion.id)[0],
+        referral_url=referral_url(champion.referral_code),
+        confirm=ConfirmForm(),
     )

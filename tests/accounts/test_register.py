@@ -29,7 +29,8 @@ def count(db, model) -> int:
 
 def test_sign_up_creates_a_champion_records_consent_and_sends_a_welcome_email(client, db):
     response = client.post("/register", data=GOOD)
-    assert response.status_code == 302 and response.headers["Location"].endswith("/me")
+    # Next: the optional equality-monitoring page.
+    assert response.status_code == 302 and response.headers["Location"].endswith("/me/equality")
 
     user = db.session.scalar(select(User))
     assert user.email == "priya.shah@example.org" and user.role == "champion"

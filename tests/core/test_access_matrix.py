@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
+from sqlalchemy import select
+
+from champions.activities.models import Activity
+from champions.privacy.services import save_equality_answers
+from champions.training.models import TrainingResource
 
 from champions.core.models import OutboxMessage
 from champions.core.permissions import ACCESS, PUBLIC, Role
@@ -11,14 +18,34 @@ from tests.factories import PASSWORD
 ROLES: list[Role | None] = [None, *Role]
 
 
-def sample_args(db) -> dict[str, dict]:
+def sample_args(db, make) -> dict[str, dict]:
     message = OutboxMessage(to_address="someone@example.org", subject="Hello", text_body="Hi")
     db.session.add(message)
+    someone = make.champion()
+    activity = Activity(
+        champion_id=someone.id,
+        type="conversation",
+        occurred_on=date.today(),
+        borough_code="bolton",
+        topic_code="smoking",
+        people_reached=2,
+    )
+    db.session.add(activity)
+    save_equality_answers(someone.user_id, {"age_band": "25-34"})
     db.session.commit()
+    resource = db.session.scalar(select(TrainingResource).limit(1))
     return {
         "static": {"filename": "css/app.css"},
         "core.assets": {"package": "nhsuk", "filename": "nhsuk-frontend-10.6.1.min.css"},
         "core.outbox_message": {"message_id": message.id},
+        "accounts.verify": {"token": "not-a-real-token"},
+        "accounts.reset": {"token": "not-a-real-token"},
+        "training.resource": {"resource_id": resource.id},
+        "activities.activity_edit": {"activity_id": activity.id},
+        "activities.activity_delete": {"activity_id": activity.id},
+        "network.join": {"code": someone.referral_code},
+        "privacy.email_consent": {"choice": "off"},
+        "privacy.equality_person": {"user_id": someone.user_id},
     }
 
 
@@ -49,7 +76,7 @@ def _client_for(app, make, role):
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r.value if r else "anonymous")
 def test_each_route_answers_each_role_as_declared(app, db, make, role):
-    args = sample_args(db)
+    args = sample_args(db, make)
     client = _client_for(app, make, role)
     failures = []
     for rule, method in routes(app):

@@ -1,0 +1,41 @@
+"""Who recruited whom, counted set-based: one query per degree, whatever the size of the network."""
+
+from __future__ import annotations
+
+import io
+
+import qrcode
+import qrcode.image.svg
+from sqlalchemy import func, select
+
+from champions.extensions import db
+from champions.roster.models import Champion
+
+DEGREES = 3
+MILESTONES = (1, 5, 10, 25, 50, 100)
+
+
+def recruits_by_degree(champion_id: int, degrees: int = DEGREES) -> list[int]:
+    """How many people joined through this champion at each degree: friends, their friends, and theirs."""
+    counts = []
+    frontier = select(Champion.id).where(Champion.recruited_by_id == champion_id)
+    for _ in range(degrees):
+        counts.append(db.session.scalar(select(func.count()).select_from(frontier.subquery())) or 0)
+        frontier = select(Champion.id).where(Champion.recruited_by_id.in_(frontier))
+    return counts
+
+
+def direct_recruits(champion_id: int) -> list[Champion]:
+    query = select(Champion).where(Champion.recruited_by_id == champion_id).order_by(Champion.created_at.desc())
+    return list(db.session.scalars(query))
+
+
+def milestones(direct: int) -> list[tuple[int, bool]]:
+    return [(m, direct >= m) for m in MILESTONES]
+
+
+def qr_svg(url: str) -> bytes:
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from flask import Response, redirect, render_template, url_for
+from flask_login import current_user
+
+from champions.core.email import external_url
+from champions.network import bp, services
+
+
+def referral_url(code: str) -> str:
+    return external_url("network.join", code=code)
+
+
+@bp.get("/join/<code>")
+def join(code: str):
+    """A champion's personal link: the sign-up form, with how they heard already filled in."""
+    return redirect(url_for("accounts.register", ref=code.strip().upper()[:16]))
+
+
+@bp.get("/me/network")
+def my_network():
+    champion = current_user.champion
+    by_degree = services.recruits_by_degree(champion.id)
+    return render_template(
+        "network/network.html",
+        champion=champion,
+        by_degree=by_degree,
+        recruits=services.direct_recruits(champion.id),
+        milestones=services.milestones(by_degree[0]),
+        link=referral_url(champion.referral_code),
+    )
+
+
+@bp.get("/me/network/qr.svg")
+def qr_code():
+    svg = services.qr_svg(referral_url(current_user.champion.referral_code))
+    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, max-age=3600"})

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from flask import Response, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, logout_user
+from sqlalchemy import select
+
+from champions.accounts.models import User
+from champions.accounts.services import verify_password
+from champions.core import audit
+from champions.extensions import db
+from champions.privacy import bp, services
+from champions.privacy.forms import ConfirmForm, EqualityForm, EraseForm, PreferencesForm
+from champions.privacy.models import EqualityAnswers
+from champions.roster.models import Stage
+from champions.roster.services import change_stage
+
+
+@bp.route("/me/equality", methods=["GET", "POST"])
+def equality():
+    existing = db.session.scalar(select(EqualityAnswers).where(EqualityAnswers.user_id == current_user.id))
+    form = EqualityForm(obj=existing)
+    if form.validate_on_submit():
+        if form.answered():
+            services.save_equality_answers(current_user.id, form.data)
+            flash("Thank you. Your answers are kept separately from your profile.", "success")
+        db.session.commit()
+        return redirect(url_for("roster.champion_home"))
+    return render_template("privacy/equality.html", form=form, existing=existing), 200 if not form.errors else 400
+
+
+@bp.post("/me/equality/delete")
+def equality_delete():
+    if ConfirmForm().validate_on_submit():
+        services.delete_equality_answers(current_user.id)
+        db.session.commit()
+        flash("Your equality monitoring answers have been deleted.", "success")
+    return redirect(url_for("privacy.preferences"))
+
+
+@bp.get("/me/preferences")
+def preferences():
+    champion = current_user.champion
+    form = PreferencesForm(data={"topics": [t.code for t in champion.topics]})
+    return render_template(
+        "privacy/preferences.html",
+        form=form,
+        consents=services.current_consents(current_user.id),
+        confirm=ConfirmForm(),
+        email_wording=services.EMAIL_CONSENT_WORDING,
+    )
+
+
+@bp.post("/me/preferences/email/<any(on, off):choice>")
+def email_consent(choice: str):
+    if ConfirmForm().validate_on_submit():
+        services.set_consent(current_user.id, "email_contact", choice == "on")
+        db.session.commit()
+        flash("You will get emails from us." if choice == "on" else "We will not email you any more.", "success")
+    return redirect(url_for("privacy.preferences"))
+
+
+@bp.post("/me/preferences/topics")
+def topics():
+    from champions.core.models import Topic
+
+    form = PreferencesForm()
+    if form.validate_on_submit():
+        champion = current_user.champion
+        champion.topics = list(db.session.scalars(select(Topic).where(Topic.code.in_(form.topics.data or []))))
+        db.session.commit()
+        flash("Your topics have been saved.", "success")
+    return redirect(url_for("privacy.preferences"))
+
+
+@bp.get("/me/data")
+def my_data():
+    return render_template("privacy/my_data.html", form=EraseForm(), withdraw=ConfirmForm())
+
+
+def _download(body: bytes | str, mimetype: str, extension: str) -> Response:
+    name = f"my-champions-data-{date.today().isoformat()}.{extension}"
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/me/data/export.json")
+def export_json():
+    audit.record("person.exported", current_user._get_current_object(), format="json")
+    body = json.dumps(services.export_data(current_user), indent=2)
+    db.session.commit()
+    return _download(body, "application/json", "json")
+
+
+@bp.get("/me/data/export.zip")
+def export_zip():
+    audit.record("person.exported", current_user._get_current_object(), format="zip")
+    body = services.export_zip(current_user)
+    db.session.commit()
+    return _download(body, "application/zip", "zip")
+
+
+@bp.post("/me/erase")
+def erase():
+    form = EraseForm()
+    user = current_user._get_current_object()
+    if form.validate_on_submit() and verify_password(user, form.password.data):
+        services.erase(user, by_user_id=user.id)
+        db.session.commit()
+        logout_user()
+        return render_template("privacy/erased.html")
+    if not form.errors:
+        form.password.errors.append("Your password is not correct")
+    return render_template("privacy/my_data.html", form=form, withdraw=ConfirmForm()), 400
+
+
+@bp.post("/me/withdraw")
+def withdraw():
+    champion = current_user.champion
+    if ConfirmForm().validate_on_submit() and champion.stage != Stage.WITHDRAWN.value:
+        change_stage(champion, Stage.WITHDRAWN, "Withdrew from the programme", by_user_id=current_user.id)
+        services.set_consent(current_user.id, "email_contact", False)
+        audit.record("champion.withdrew", champion)
+        db.session.commit()
+        flash(
+            "You have withdrawn. We will not contact you. You can still sign in, download or erase your data.",
+            "success",
+        )
+    return redirect(url_for("roster.champion_home"))
+
+
+@bp.get("/staff/equality")
+def equality_summary():
+    total = db.session.query(EqualityAnswers).count()
+    return render_template("privacy/equality_summary.html", summary=services.equality_aggregate(), total=total)
+
+
+@bp.get("/admin/equality/<int:user_id>")
+def equality_person(user_id: int):
+    user = db.get_or_404(User, user_id)
+    answers = db.session.scalar(select(EqualityAnswers).where(EqualityAnswers.user_id == user.id))
+    if answers is None:
+        abort(404)
+    audit.record("equality.viewed", user)
+    db.session.commit()
+    return render_template("privacy/equality_person.html", person=user, answers=answers)

@@ -1,0 +1,90 @@
+"""Onboarding: verify email -> complete the core training -> accept the pledge -> log a first activity.
+
+Stages move forward by themselves as steps are done, one recorded step at a time,
+and never backward (a core resource added later does not demote anyone).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import exists, func, select
+
+from champions.activities.models import Activity
+from champions.extensions import db
+from champions.roster.models import Champion, Stage
+from champions.roster.services import change_stage
+from champions.training.models import PledgeAcceptance, TrainingCompletion, TrainingResource
+
+ONBOARDING_ORDER = [Stage.REGISTERED, Stage.VERIFIED, Stage.TRAINED, Stage.ACTIVE]
+REASONS = {
+    Stage.VERIFIED: "Confirmed their email address",
+    Stage.TRAINED: "Completed the core training",
+    Stage.ACTIVE: "Accepted the pledge and logged a first activity",
+}
+
+
+@dataclass
+class Progress:
+    verified: bool
+    core_done: int
+    core_total: int
+    pledged: bool
+    has_activity: bool
+
+    @property
+    def trained(self) -> bool:
+        return self.core_done >= self.core_total
+
+    @property
+    def steps(self) -> list[tuple[str, bool]]:
+        return [
+            ("Confirm your email address", self.verified),
+            ("Complete the core training", self.trained),
+            ("Accept the champion pledge", self.pledged),
+            ("Log your first activity", self.has_activity),
+        ]
+
+    @property
+    def done_count(self) -> int:
+        return sum(done for _, done in self.steps)
+
+    def reached(self) -> Stage:
+        if self.verified and self.trained and self.pledged and self.has_activity:
+            return Stage.ACTIVE
+        if self.verified and self.trained:
+            return Stage.TRAINED
+        return Stage.VERIFIED if self.verified else Stage.REGISTERED
+
+
+def core_resource_ids() -> list[int]:
+    query = select(TrainingResource.id).where(TrainingResource.is_core, TrainingResource.retired_at.is_(None))
+    return list(db.session.scalars(query))
+
+
+def progress(champion: Champion) -> Progress:
+    core = core_resource_ids()
+    core_done = db.session.scalar(
+        select(func.count())
+        .select_from(TrainingCompletion)
+        .where(TrainingCompletion.champion_id == champion.id, TrainingCompletion.resource_id.in_(core))
+    )
+    pledged = db.session.scalar(select(exists().where(PledgeAcceptance.champion_id == champion.id)))
+    has_activity = db.session.scalar(select(exists().where(Activity.champion_id == champion.id)))
+    return Progress(
+        verified=champion.user.email_verified_at is not None,
+        core_done=core_done or 0,
+        core_total=len(core),
+        pledged=bool(pledged),
+        has_activity=bool(has_activity),
+    )
+
+
+def advance(champion: Champion) -> None:
+    """Move the champion forward through every onboarding stage they have now reached."""
+    if champion.stage not in [s.value for s in ONBOARDING_ORDER]:
+        return  # lapsed and withdrawn champions move only by their own or staff action
+    current = ONBOARDING_ORDER.index(Stage(champion.stage))
+    reached = ONBOARDING_ORDER.index(progress(champion).reached())
+    for stage in ONBOARDING_ORDER[current + 1 : reached + 1]:
+        change_stage(champion, stage, REASONS[stage])
