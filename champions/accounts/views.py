@@ -30,11 +30,11 @@ from champions.accounts.services import (
 from champions.accounts.tasks import send_verification_email
 from champions.accounts.tokens import TokenProblem
 from champions.core.celery import enqueue
-from champions.roster.postcodes import DISTRICT_BOROUGH
 from champions.core.models import Borough
 from champions.core.permissions import Role
 from champions.extensions import db, limiter, login_manager
 from champions.privacy.services import PRIVACY_NOTICE_VERSION
+from champions.roster.postcodes import DISTRICT_BOROUGH
 
 login_manager.login_view = "accounts.login"
 login_manager.login_message = "Sign in to see this page."

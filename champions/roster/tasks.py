@@ -18,7 +18,7 @@ BATCH = 500
 
 @shared_task
 def mark_lapsed() -> int | None:
-    """Daily: active champions with no activity for LAPSE_AFTER_DAYS become lapsed (back to active when they log one)."""
+    """Active champions with no activity for LAPSE_AFTER_DAYS become lapsed (back to active when they log one)."""
     days = current_app.config["LAPSE_AFTER_DAYS"]
     cutoff = (now_utc() - timedelta(days=days)).date()
     with job_lock("mark_lapsed") as held:

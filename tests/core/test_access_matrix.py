@@ -8,11 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from champions.activities.models import Activity
-from champions.privacy.services import save_equality_answers
-from champions.training.models import TrainingResource
-
 from champions.core.models import OutboxMessage
 from champions.core.permissions import ACCESS, PUBLIC, Role
+from champions.privacy.services import save_equality_answers
+from champions.training.models import TrainingResource
 from tests.factories import PASSWORD
 
 ROLES: list[Role | None] = [None, *Role]
