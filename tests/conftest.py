@@ -80,11 +80,8 @@ def empty_tables(app) -> None:
                 if rows := SEEDED.get(table.name):
                     conn.execute(table.insert(), rows)
                     if is_postgres(app) and "id" in table.c and table.c.id.autoincrement:
-                        conn.execute(
-                            text(
-                                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), {max(r['id'] for r in rows)})"
-                            )
-                        )
+                        top = max(r["id"] for r in rows)
+                        conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), {top})"))
 
 
 @pytest.fixture(scope="session")
