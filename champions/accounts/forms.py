@@ -74,9 +74,8 @@ class RegistrationForm(FlaskForm):
     )
     password = PasswordField("Create a password", validators=[InputRequired("Create a password"), AcceptablePassword()])
     postcode = StringField("Postcode", filters=[strip], validators=[DataRequired("Enter your postcode"), UKPostcode()])
-    borough = SelectField(
-        "Borough", validators=[DataRequired("Select the borough you live or work in")], validate_choice=False
-    )
+    # Checked in validate_borough, which can suggest one from the postcode.
+    borough = SelectField("Borough", validate_choice=False)
     topics = MultiCheckboxField("Which topics do you care about most?", choices=list(TOPICS))
     heard_via = RadioField("How did you hear about cancer champions?", choices=HEARD_VIA, validators=[Optional()])
     referral_code = StringField("Their referral code", filters=[strip], validators=[Length(max=16)])

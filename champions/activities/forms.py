@@ -11,13 +11,23 @@ from champions.core.forms import strip
 from champions.core.models import BOROUGHS, TOPICS
 
 
+class DayField(DateField):
+    """A date field whose parse error speaks plainly."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Enter a real date, like 2026-03-14") from None
+
+
 class ActivityForm(FlaskForm):
     type = RadioField(
         "What did you do?",
         choices=[(t.value, label) for t, label in ACTIVITY_TYPE_LABELS.items()],
         validators=[InputRequired("Choose what you did")],
     )
-    occurred_on = DateField("When did you do it?", validators=[InputRequired("Enter the date, like 14 3 2026")])
+    occurred_on = DayField("When did you do it?", validators=[InputRequired("Enter the date you did it")])
     borough_code = SelectField(
         "Where?",
         choices=[("", "Select a borough")] + [(code, name) for code, name, _ in BOROUGHS],

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from champions.network.services import recruits_by_degree
+from champions.roster.models import Champion
+from tests.factories import PASSWORD
+
+
+def test_recruits_are_counted_three_degrees_deep_and_only_direct_names_shown(client, db, make):
+    me = make.champion(first_name="Root")
+    a = make.champion(first_name="Amina", recruited_by_id=me.id)
+    b = make.champion(first_name="Bea", recruited_by_id=me.id)
+    a1 = make.champion(first_name="Carl", recruited_by_id=a.id)
+    make.champion(first_name="Dee", recruited_by_id=a1.id)
+    make.champion(first_name="Eve", recruited_by_id=b.id)
+    make.champion(first_name="Fourth")  # unrelated
+    assert recruits_by_degree(me.id) == [2, 2, 1]
+    client.post("/login", data={"email": me.user.email, "password": PASSWORD})
+    html = client.get("/me/network").get_data(as_text=True)
+    assert "Amina" in html and "Bea" in html
+    assert "Carl" not in html and "Dee" not in html and "Eve" not in html
+
+
+def test_a_referral_link_prefills_the_sign_up_and_records_the_recruiter(client, db, make):
+    recruiter = make.champion()
+    response = client.get(f"/join/{recruiter.referral_code.lower()}")
+    assert response.headers["Location"].endswith(f"/register?ref={recruiter.referral_code}")
+    form = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f'value="{recruiter.referral_code}"' in form
+    client.post(
+        f"/register?ref={recruiter.referral_code}",
+        data={
+            "first_name": "New",
+            "last_name": "Person",
+            "email": "new@example.org",
+            "password": "several good words",
+            "postcode": "M1 1AE",
+            "borough": "manchester",
+            "privacy_consent": "y",
+            "heard_via": "referral",
+            "referral_code": recruiter.referral_code,
+        },
+    )
+    joined = db.session.scalar(select(Champion).where(Champion.first_name == "New"))
+    assert joined.recruited_by_id == recruiter.id
+
+
+def test_an_unknown_referral_code_is_explained(client, db):
+    response = client.post(
+        "/register",
+        data={
+            "first_name": "New",
+            "last_name": "Person",
+            "email": "new@example.org",
+            "password": "several good words",
+            "postcode": "M1 1AE",
+            "borough": "manchester",
+            "privacy_consent": "y",
+            "heard_via": "referral",
+            "referral_code": "NOPE1234",
+        },
+    )
+    assert response.status_code == 400 and "We cannot find that referral code" in response.get_data(as_text=True)
+
+
+def test_the_qr_code_is_an_svg_of_the_personal_link(client, auth):
+    auth.login_as("champion")
+    response = client.get("/me/network/qr.svg")
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    assert response.data.startswith(b"<?xml") and b"<svg" in response.data
