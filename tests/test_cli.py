@@ -3,6 +3,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from champions.accounts.models import User
+from champions.activities.models import Activity
 from champions.dashboards.services import latest_snapshot
 from champions.roster.models import Champion
 
@@ -45,6 +46,11 @@ def test_seed_demo_fills_an_empty_database_once(app, db):
     assert any(c.recruited_by_id for c in champions)
     assert all(c.history and c.history[0].to_stage == "registered" for c in champions)
     assert latest_snapshot().data["champions"] > 0
+    demo = db.session.scalar(select(User).where(User.email == "champion@champions.example")).champion
+    assert demo.stage == "active" and demo.user.email_verified_at is not None
+    assert db.session.scalar(select(func.count()).select_from(Activity).where(Activity.champion_id == demo.id)) >= 1
+    # Every active champion has been active recently, so the lapse job does not lapse the demo on first start.
+    assert all(c.last_activity_on for c in champions if c.stage == "active")
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code != 0
     quiet = runner.invoke(args=["seed-demo", "--if-empty"])

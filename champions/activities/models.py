@@ -60,3 +60,4 @@ class Activity(db.Model):
 
     borough = relationship("Borough")
     topic = relationship("Topic")
+    champion = relationship("Champion")

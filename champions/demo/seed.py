@@ -12,15 +12,17 @@ from sqlalchemy import select
 
 from champions.accounts.models import User
 from champions.accounts.services import hash_password
+from champions.activities.models import Activity, ActivityType
 from champions.core.db import now_utc
 from champions.core.models import BOROUGHS, Topic
 from champions.core.permissions import Role
 from champions.dashboards.services import compute_programme_snapshot
 from champions.extensions import db
 from champions.privacy.models import ConsentRecord
-from champions.privacy.services import PRIVACY_NOTICE_VERSION
+from champions.privacy.services import EMAIL_CONSENT_VERSION, PRIVACY_NOTICE_VERSION
 from champions.roster.models import Champion, Stage, StageChange
 from champions.roster.services import new_referral_code
+from champions.training.models import Pledge, PledgeAcceptance, TrainingCompletion, TrainingResource
 
 DEMO_LOGINS = [
     ("admin", "admin@champions.example", "demo-admin-pass"),
@@ -91,23 +93,80 @@ def _demo_logins(now: datetime) -> dict[str, User]:
     return users
 
 
+def _onboarding_records(
+    rng: random.Random, champion: Champion, journey: list, core: list, pledge: Pledge, now: datetime
+) -> list:
+    """Training, pledge, activities and consents that match the champion's stage history."""
+    reached = {stage: when for stage, when, _ in journey}
+    rows: list = []
+    if Stage.VERIFIED in reached:
+        champion.user.email_verified_at = reached[Stage.VERIFIED]
+    if Stage.TRAINED in reached:
+        rows += [
+            TrainingCompletion(champion=champion, resource_id=r.id, completed_at=reached[Stage.TRAINED]) for r in core
+        ]
+    if Stage.ACTIVE in reached:
+        rows.append(PledgeAcceptance(champion=champion, pledge_id=pledge.id, accepted_at=reached[Stage.ACTIVE]))
+        first = reached[Stage.ACTIVE].date()
+        last = reached[Stage.LAPSED].date() - timedelta(days=60) if Stage.LAPSED in reached else now.date()
+        last = max(first, last)
+        days = [first] + sorted(
+            first + timedelta(days=rng.randint(0, (last - first).days)) for _ in range(rng.randint(0, 14))
+        )
+        if Stage.LAPSED not in reached and champion.stage == Stage.ACTIVE.value:
+            days.append(now.date() - timedelta(days=rng.randint(0, 40)))  # active means recently active
+        for day in days:
+            rows.append(
+                Activity(
+                    champion=champion,
+                    type=rng.choice(list(ActivityType)).value,
+                    occurred_on=day,
+                    borough_code=champion.borough_code if rng.random() < 0.85 else rng.choice(list(OUTWARD)),
+                    topic_code=rng.choice(champion.topics).code,
+                    people_reached=rng.choice([1, 1, 2, 3, 5, 8, 12, 25, 40]),
+                )
+            )
+        champion.last_activity_on = max(days)
+    consent = ConsentRecord(
+        user=champion.user,
+        purpose="email_contact",
+        granted=rng.random() < 0.7,
+        wording_version=EMAIL_CONSENT_VERSION,
+        recorded_at=champion.created_at,
+    )
+    privacy = ConsentRecord(
+        user=champion.user,
+        purpose="privacy_notice",
+        granted=True,
+        wording_version=PRIVACY_NOTICE_VERSION,
+        recorded_at=champion.created_at,
+    )
+    return rows + [consent, privacy]
+
+
 def seed(count: int = 400, rng_seed: int = 2017) -> str:
     rng = random.Random(rng_seed)
     now = now_utc()
     logins = _demo_logins(now)
     shared_hash = hash_password(f"demo-{rng.random()}")
     topics = list(db.session.scalars(select(Topic)))
+    core = [r for r in db.session.scalars(select(TrainingResource)) if r.is_core]
+    pledge = db.session.scalar(select(Pledge).order_by(Pledge.id.desc()).limit(1))
     weights = [population for _, _, population in BOROUGHS]
     codes = [code for code, _, _ in BOROUGHS]
     start = now - timedelta(days=30 * SIGNUP_MONTHS)
     # Sign-ups grow over time, as a movement does: later days are more likely.
     joins = sorted(start + timedelta(seconds=(now - start).total_seconds() * rng.random() ** 0.7) for _ in range(count))
+    journeys = [_journey(rng, joined, now) for joined in joins]
+    # The demo champion login is the newest champion who has done every onboarding step.
+    demo_index = max(i for i, j in enumerate(journeys) if j[-1][0] is Stage.ACTIVE)
     champions: list[Champion] = []
-    for index, joined in enumerate(joins):
-        demo_champion = index == len(joins) - 1
+    extra: list = []
+    for index, (joined, journey) in enumerate(zip(joins, journeys, strict=True)):
+        demo = index == demo_index
         user = (
             logins["champion"]
-            if demo_champion
+            if demo
             else User(
                 email=f"{rng.choice(FIRST_NAMES).lower()}.{index}@example.org",
                 password_hash=shared_hash,
@@ -116,12 +175,11 @@ def seed(count: int = 400, rng_seed: int = 2017) -> str:
             )
         )
         borough = rng.choices(codes, weights)[0]
-        journey = _journey(rng, joined, now)
         recruiter = rng.choice(champions) if champions and rng.random() < 0.35 else None
         champion = Champion(
             user=user,
-            first_name="Sam" if demo_champion else rng.choice(FIRST_NAMES),
-            last_name="Okafor" if demo_champion else rng.choice(LAST_NAMES),
+            first_name="Sam" if demo else rng.choice(FIRST_NAMES),
+            last_name="Okafor" if demo else rng.choice(LAST_NAMES),
             borough_code=borough,
             postcode=_postcode(rng, borough),
             stage=journey[-1][0].value,
@@ -136,19 +194,16 @@ def seed(count: int = 400, rng_seed: int = 2017) -> str:
                 StageChange(from_stage=previous, to_stage=stage.value, reason=reason, changed_at=when)
             )
             previous = stage.value
-        db.session.add(
-            ConsentRecord(
-                user=user,
-                purpose="privacy_notice",
-                granted=True,
-                wording_version=PRIVACY_NOTICE_VERSION,
-                recorded_at=joined,
-            )
-        )
+        extra += _onboarding_records(rng, champion, journey, core, pledge, now)
         champions.append(champion)
     for leader in rng.sample([c for c in champions if c.stage == Stage.ACTIVE.value], 20):
         leader.is_leader = True
     db.session.add_all(champions)
+    db.session.add_all(extra)
     db.session.flush()
     compute_programme_snapshot()
-    return f"{len(DEMO_LOGINS)} demo logins, {len(champions)} champions across {len(OUTWARD)} boroughs"
+    activities = sum(isinstance(row, Activity) for row in extra)
+    return (
+        f"{len(DEMO_LOGINS)} demo logins, {len(champions)} champions across {len(OUTWARD)} boroughs, "
+        f"{activities} activities"
+    )

@@ -54,6 +54,7 @@ class TrainingCompletion(db.Model):
     reflection: Mapped[str | None] = mapped_column(String(1000))
 
     resource: Mapped[TrainingResource] = relationship()
+    champion = relationship("Champion")
 
 
 class Pledge(db.Model):
@@ -77,3 +78,4 @@ class PledgeAcceptance(db.Model):
     accepted_at: Mapped[datetime] = mapped_column(default=now_utc)
 
     pledge: Mapped[Pledge] = relationship()
+    champion = relationship("Champion")
