@@ -123,6 +123,7 @@ def app():
 def db(request, app):
     # Tests that build a second app re-bind these globals; give them back to the session app.
     app.extensions["celery"].set_default()
+    app.extensions["celery"].set_current()
     limiter.enabled = app.config["RATELIMIT_ENABLED"]
     ctx = app.app_context()
     ctx.push()

@@ -42,6 +42,7 @@ def live_server(app):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     app.extensions["celery"].set_default()
+    app.extensions["celery"].set_current()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
 

@@ -86,6 +86,7 @@ def worker(request, app, instance_dir, monkeypatch):
             os.killpg(process.pid, signal.SIGKILL)  # anything of the group still running
         print(log.read_text()[-4000:])  # shown by pytest when the test failed
         app.extensions["celery"].set_default()
+        app.extensions["celery"].set_current()
 
 
 @dataclass
