@@ -58,9 +58,9 @@ def register_templates(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from champions import accounts, activities, core, dashboards, network, privacy, roster, training
+    from champions import accounts, activities, core, dashboards, network, nudges, privacy, roster, training
 
-    for module in (core, accounts, roster, training, activities, network, privacy, dashboards):
+    for module in (core, accounts, roster, training, activities, network, privacy, nudges, dashboards):
         __import__(f"{module.__name__}.views")
         app.register_blueprint(module.bp)
 

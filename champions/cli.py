@@ -12,6 +12,7 @@ from champions.extensions import db
 def register_cli(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(nudges_cli)
 
 
 @click.command("create-admin")
@@ -56,3 +57,27 @@ def seed_demo(count: int, if_empty: bool) -> None:
         click.echo("Demo logins:")
         for role, email, password in DEMO_LOGINS:
             click.echo(f"  {role:<10} {email:<36} password: {password}")
+
+
+@click.group("nudges")
+def nudges_cli() -> None:
+    """Nudge rules and messages."""
+
+
+@nudges_cli.command("run")
+def nudges_run() -> None:
+    """Evaluate every rule and send what is due, once (for scripted use)."""
+    from champions.nudges import engine
+
+    for key, count in engine.evaluate_all().items():
+        click.echo(f"{key}: {count} new")
+    sent = failed = skipped = deferred = 0
+    while True:
+        result = engine.deliver_due()
+        sent, failed = sent + result.sent, failed + result.failed
+        skipped, deferred = skipped + result.skipped, deferred + result.deferred
+        if result.quiet:
+            click.echo("Quiet hours (21:00 to 08:00 UK time): nothing sent; due messages wait for the morning.")
+        if result.quiet or not result.sent:
+            break
+    click.echo(f"Sent {sent}, failed {failed}, skipped {skipped}, deferred by the weekly cap {deferred}.")

@@ -43,6 +43,8 @@ def _persistent_dev_secret(instance: Path) -> str:
 
 def _beat_schedule() -> dict:
     return {
+        "evaluate-nudges": {"task": "champions.nudges.tasks.evaluate_nudges", "schedule": timedelta(minutes=15)},
+        "deliver-nudges": {"task": "champions.nudges.tasks.deliver_nudges", "schedule": timedelta(minutes=5)},
         "mark-lapsed": {"task": "champions.roster.tasks.mark_lapsed", "schedule": timedelta(hours=6)},
         "enforce-retention": {"task": "champions.privacy.tasks.enforce_retention", "schedule": timedelta(hours=24)},
         "programme-snapshot": {
@@ -73,6 +75,10 @@ class BaseConfig:
     LAPSE_AFTER_DAYS = int(os.environ.get("LAPSE_AFTER_DAYS", "60"))
     RETENTION_UNVERIFIED_DAYS = int(os.environ.get("RETENTION_UNVERIFIED_DAYS", "30"))
     RETENTION_WITHDRAWN_DAYS = int(os.environ.get("RETENTION_WITHDRAWN_DAYS", "365"))
+    NUDGE_WEEKLY_CAP = int(os.environ.get("NUDGE_WEEKLY_CAP", "2"))
+    NUDGE_BATCH_SIZE = 100
+    NUDGE_QUIET_FROM = 21  # no nudges from 21:00 …
+    NUDGE_QUIET_UNTIL = 8  # … until 08:00, UK time
     VERIFY_RESEND_RATE_LIMIT = "3 per hour"
     RESET_RATE_LIMIT = "5 per hour"
     MAIL_BACKEND = "outbox"

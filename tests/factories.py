@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+from functools import cache
 
-from champions.accounts.services import create_user
+from champions.accounts.models import User
+from champions.accounts.services import hash_password, normalise_email
 from champions.core.permissions import Role
 from champions.roster.services import create_champion
 
@@ -18,7 +20,12 @@ class Factory:
 
     def user(self, role: str = "staff", email: str | None = None, password: str = PASSWORD, **profile):
         n = next(_counter)
-        user = create_user(email or f"user{n}@example.org", password, Role(role))
+        # Hashing is slow on purpose; tests reuse one hash per password.
+        user = User(
+            email=normalise_email(email or f"user{n}@example.org"), password_hash=_hash(password), role=Role(role).value
+        )
+        self.db.session.add(user)
+        self.db.session.flush()
         if role == Role.CHAMPION:
             self.champion_profile(user, **profile)
         self.db.session.commit()
@@ -37,3 +44,8 @@ class Factory:
     def champion(self, **profile):
         user = self.user(role="champion", **profile)
         return user.champion
+
+
+@cache
+def _hash(password: str) -> str:
+    return hash_password(password)

@@ -11,6 +11,7 @@ TASK_PACKAGES = [
     "champions.core",
     "champions.privacy",
     "champions.roster",
+    "champions.nudges",
 ]
 
 

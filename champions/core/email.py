@@ -6,6 +6,8 @@ Tasks call `send_email`; views never send directly, they queue a task after comm
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -30,29 +32,47 @@ def build_message(to: str, subject: str, text: str, html: str | None, headers: d
     return msg
 
 
-def _send_smtp(msg: EmailMessage) -> None:
+def _to_outbox(msg: EmailMessage) -> None:
+    text = msg.get_body(("plain",))
+    html = msg.get_body(("html",))
+    standard = {"From", "To", "Subject", "Message-ID", "Content-Type", "MIME-Version", "Content-Transfer-Encoding"}
+    db.session.add(
+        OutboxMessage(
+            to_address=msg["To"],
+            subject=msg["Subject"],
+            text_body=text.get_content() if text else "",
+            html_body=html.get_content() if html else None,
+            headers={k: v for k, v in msg.items() if k not in standard},
+        )
+    )
+    db.session.flush()
+
+
+@contextmanager
+def mail_sender() -> Iterator[Callable[[EmailMessage], object]]:
+    """Yield a function that sends messages, over ONE SMTP connection for a whole batch.
+
+    In the outbox backend a "sent" message is a row in the same transaction as the caller's work.
+    """
     cfg = current_app.config
+    if cfg["MAIL_BACKEND"] != "smtp":
+        yield _to_outbox
+        return
     with smtplib.SMTP(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=30) as smtp:
         if cfg["SMTP_STARTTLS"]:
             smtp.starttls()
         if cfg["SMTP_USERNAME"]:
             smtp.login(cfg["SMTP_USERNAME"], cfg["SMTP_PASSWORD"])
-        smtp.send_message(msg)
+        yield smtp.send_message
 
 
 def send_email(
     to: str, subject: str, text: str, html: str | None = None, headers: dict[str, str] | None = None
 ) -> None:
     """Deliver one email now. In the outbox backend this adds a row; the caller commits."""
-    msg = build_message(to, subject, text, html, headers)
-    if current_app.config["MAIL_BACKEND"] == "smtp":
-        _send_smtp(msg)
-        log.info("email sent by SMTP: %s", subject)
-        return
-    db.session.add(
-        OutboxMessage(to_address=to, subject=subject, text_body=text, html_body=html, headers=dict(headers or {}))
-    )
-    db.session.flush()
+    with mail_sender() as send:
+        send(build_message(to, subject, text, html, headers))
+    log.info("email sent: %s", subject)
 
 
 def send_template(to: str, template: str, **context: object) -> None:

@@ -72,6 +72,12 @@ ACCESS: dict[str, str | frozenset[Role]] = {
     "privacy.withdraw": CHAMPION,
     "privacy.equality_summary": STAFF,
     "privacy.equality_person": ADMIN,
+    # Nudges
+    "nudges.rules": STAFF,
+    "nudges.rule_edit": STAFF,
+    "nudges.messages": STAFF,
+    "nudges.unsubscribe": PUBLIC,
+    "nudges.nudge_preference": CHAMPION,
     # Staff
     "dashboards.staff_home": STAFF,
     "dashboards.recompute": STAFF,

@@ -52,6 +52,7 @@ def navigation() -> list[dict[str, str]]:
     if current_user.is_staff:
         return [
             {"href": url_for("dashboards.staff_home"), "text": "Programme"},
+            {"href": url_for("nudges.rules"), "text": "Nudges"},
             {"href": url_for("privacy.equality_summary"), "text": "Equality monitoring"},
             {"href": url_for("core.outbox"), "text": "Email outbox"},
         ]

@@ -150,7 +150,10 @@ def seed(count: int = 400, rng_seed: int = 2017) -> str:
     logins = _demo_logins(now)
     shared_hash = hash_password(f"demo-{rng.random()}")
     topics = list(db.session.scalars(select(Topic)))
-    core = [r for r in db.session.scalars(select(TrainingResource)) if r.is_core]
+    catalogue = list(db.session.scalars(select(TrainingResource)))
+    for resource in catalogue:  # the catalogue existed before the first demo champion joined
+        resource.created_at = now - timedelta(days=30 * SIGNUP_MONTHS + 30)
+    core = [r for r in catalogue if r.is_core]
     pledge = db.session.scalar(select(Pledge).order_by(Pledge.id.desc()).limit(1))
     weights = [population for _, _, population in BOROUGHS]
     codes = [code for code, _, _ in BOROUGHS]

@@ -129,6 +129,7 @@ HOLDINGS: tuple[Holding, ...] = (
     Holding("activities", "champion", "champion_id", "anonymise", {"notes": None, "champion_id": None}),
     Holding("outbox_messages", "email", "to_address", "delete"),
     Holding("audit_events", "user", "actor_id", "anonymise", {"ip": None}),
+    Holding("nudge_messages", "user", "user_id", "delete"),
 )
 
 # Tables that hold nothing about a person (or only ids of staff acting in their job).
@@ -140,6 +141,7 @@ NOT_PERSONAL: dict[str, str] = {
     "training_resources": "the catalogue",
     "pledges": "the pledge texts",
     "organisations": "organisations, not people",
+    "nudge_rules": "the rules and their templates",
     "organisation_boroughs": "organisations, not people",
     "organisation_engagement_changes": "organisations, not people (and staff ids)",
 }

@@ -11,6 +11,7 @@ from champions.accounts.models import User
 from champions.accounts.services import verify_password
 from champions.core import audit
 from champions.extensions import db
+from champions.nudges.services import nudge_preferences
 from champions.privacy import bp, services
 from champions.privacy.forms import ConfirmForm, EqualityForm, EraseForm, PreferencesForm
 from champions.privacy.models import EqualityAnswers
@@ -50,6 +51,7 @@ def preferences():
         consents=services.current_consents(current_user.id),
         confirm=ConfirmForm(),
         email_wording=services.EMAIL_CONSENT_WORDING,
+        nudges=nudge_preferences(current_user.id),
     )
 
 

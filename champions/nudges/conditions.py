@@ -1,0 +1,167 @@
+"""Audience conditions: each builds ONE set-based query of (user_id, context_id) for a rule.
+
+Whatever the number of champions, evaluating a rule costs a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Integer, Select, and_, cast, func, literal, null, select
+
+from champions.accounts.models import User
+from champions.activities.models import Activity
+from champions.roster.models import Champion, Stage, StageChange
+from champions.roster.models import champion_topics as champion_topics_table
+from champions.training.models import TrainingCompletion, TrainingResource
+
+
+@dataclass(frozen=True)
+class Condition:
+    key: str
+    label: str
+    default_days: int
+    target: str  # the action whose uptake measures the nudge's effect
+    params: tuple[str, ...] = ("days",)
+
+
+CONDITIONS: dict[str, Condition] = {
+    c.key: c
+    for c in (
+        Condition("not_verified", "Signed up but has not confirmed their email after N days", 2, "verified"),
+        Condition("no_core_training", "Confirmed their email but no core training after N days", 7, "trained"),
+        Condition("no_pledge_or_activity", "Trained but no pledge or first activity after N days", 7, "active"),
+        Condition("inactive", "Active but no activity logged for N days (before they lapse)", 30, "activity"),
+        Condition(
+            "new_resource", "A training resource on a topic they follow was added in the last N days", 7, "training"
+        ),
+        Condition(
+            "recruit_trained", "A champion they recruited finished the core training in the last N days", 7, "activity"
+        ),
+        Condition("recruits_milestone", "They have recruited at least N champions", 5, "recruit"),
+    )
+}
+
+
+def _stage_reached_at(stage: Stage):
+    return (
+        select(StageChange.champion_id, func.max(StageChange.changed_at).label("at"))
+        .where(StageChange.to_stage == stage.value)
+        .group_by(StageChange.champion_id)
+        .subquery()
+    )
+
+
+def audience(condition: str, params: dict[str, Any], now: datetime) -> Select:
+    """Champions (as user_id, context_id) who meet the condition right now."""
+    days = int(params.get("days", CONDITIONS[condition].default_days))
+    since = now - timedelta(days=days)
+    base = select(Champion.user_id.label("user_id"))
+    if condition == "not_verified":
+        return (
+            base.add_columns(cast(null(), Integer).label("context_id"))
+            .join(User, User.id == Champion.user_id)
+            .where(User.email_verified_at.is_(None), User.created_at < since)
+        )
+    if condition == "no_core_training":
+        return (
+            base.add_columns(cast(null(), Integer).label("context_id"))
+            .join(User, User.id == Champion.user_id)
+            .where(Champion.stage == Stage.VERIFIED.value, User.email_verified_at < since)
+        )
+    if condition == "no_pledge_or_activity":
+        trained = _stage_reached_at(Stage.TRAINED)
+        return (
+            base.add_columns(cast(null(), Integer).label("context_id"))
+            .join(trained, trained.c.champion_id == Champion.id)
+            .where(Champion.stage == Stage.TRAINED.value, trained.c.at < since)
+        )
+    if condition == "inactive":
+        return base.add_columns(cast(null(), Integer).label("context_id")).where(
+            Champion.stage == Stage.ACTIVE.value, Champion.last_activity_on < since.date()
+        )
+    if condition == "new_resource":
+        done = select(TrainingCompletion.id).where(
+            TrainingCompletion.champion_id == Champion.id, TrainingCompletion.resource_id == TrainingResource.id
+        )
+        return (
+            base.add_columns(func.min(TrainingResource.id).label("context_id"))
+            .join(champion_topics_table, champion_topics_table.c.champion_id == Champion.id)
+            .join(TrainingResource, TrainingResource.topic_code == champion_topics_table.c.topic_code)
+            .where(
+                TrainingResource.created_at >= since,
+                TrainingResource.created_at > Champion.created_at,  # new to them: added after they joined
+                TrainingResource.retired_at.is_(None),
+                ~done.exists(),
+            )
+            .group_by(Champion.user_id)
+        )
+    if condition == "recruit_trained":
+        trained = _stage_reached_at(Stage.TRAINED)
+        recruit = select(Champion.id.label("id"), Champion.recruited_by_id.label("by")).subquery()
+        return (
+            base.add_columns(func.min(recruit.c.id).label("context_id"))
+            .join(recruit, recruit.c.by == Champion.id)
+            .join(trained, trained.c.champion_id == recruit.c.id)
+            .where(trained.c.at >= since)
+            .group_by(Champion.user_id)
+        )
+    if condition == "recruits_milestone":
+        recruits = (
+            select(Champion.recruited_by_id.label("by"), func.count().label("n"))
+            .where(Champion.recruited_by_id.is_not(None))
+            .group_by(Champion.recruited_by_id)
+            .subquery()
+        )
+        return (
+            base.add_columns(literal(days, Integer).label("context_id"))
+            .join(recruits, recruits.c.by == Champion.id)
+            .where(recruits.c.n >= days)
+        )
+    raise ValueError(f"Unknown condition {condition!r}")
+
+
+def target_done(target: str, user_id_col, since_col, until_col):
+    """An EXISTS clause: did this user do the target action between the two times?"""
+    champion = select(Champion.id).where(Champion.user_id == user_id_col).scalar_subquery()
+    if target == "verified":
+        return (
+            select(User.id)
+            .where(User.id == user_id_col, User.email_verified_at >= since_col, User.email_verified_at < until_col)
+            .exists()
+        )
+    if target in ("trained", "active"):
+        return (
+            select(StageChange.id)
+            .where(
+                StageChange.champion_id == champion,
+                StageChange.to_stage == target,
+                and_(StageChange.changed_at >= since_col, StageChange.changed_at < until_col),
+            )
+            .exists()
+        )
+    if target == "training":
+        return (
+            select(TrainingCompletion.id)
+            .where(
+                TrainingCompletion.champion_id == champion,
+                TrainingCompletion.completed_at >= since_col,
+                TrainingCompletion.completed_at < until_col,
+            )
+            .exists()
+        )
+    if target == "recruit":
+        return (
+            select(Champion.id)
+            .where(
+                Champion.recruited_by_id == champion, Champion.created_at >= since_col, Champion.created_at < until_col
+            )
+            .exists()
+        )
+    return (
+        select(Activity.id)
+        .where(Activity.champion_id == champion, Activity.created_at >= since_col, Activity.created_at < until_col)
+        .exists()
+    )

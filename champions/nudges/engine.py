@@ -1,0 +1,286 @@
+"""Evaluate rules into message rows (idempotent), then deliver due messages in batches."""
+
+from __future__ import annotations
+
+import smtplib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from sqlalchemy import BigInteger, DateTime, Integer, and_, case, cast, func, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
+
+from champions.accounts.models import User
+from champions.core.db import now_utc
+from champions.core.email import build_message, external_url, mail_sender
+from champions.extensions import db
+from champions.nudges import log
+from champions.nudges.conditions import CONDITIONS, audience
+from champions.nudges.models import MessageStatus, NudgeMessage, NudgeRule
+from champions.privacy.models import ConsentRecord
+from champions.roster.models import Champion, Stage
+
+UK = ZoneInfo("Europe/London")
+SANDBOX = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+SANDBOX_HTML = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+# Temporary SMTP trouble: retry later. Anything else about one message: record it and move on.
+TEMPORARY = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError, TimeoutError)
+
+
+def period_of(now: datetime, period_days: int) -> int:
+    """The number of the period a moment falls in: a rule sends at most once per person per period."""
+    return (now.astimezone(UTC).date() - datetime(1970, 1, 1).date()).days // period_days
+
+
+def _latest_consent(purpose: str):
+    """The person's latest decision for ``purpose`` (NULL when they never made one), correlated to User."""
+    inner = aliased(ConsentRecord)
+    latest_id = (
+        select(func.max(inner.id))
+        .where(inner.user_id == User.id, inner.purpose == purpose)
+        .correlate(User)
+        .scalar_subquery()
+    )
+    return select(ConsentRecord.granted).where(ConsentRecord.id == latest_id).correlate(User).scalar_subquery()
+
+
+def may_email(rule_key: str):
+    """Consent to email, not unsubscribed from this kind of nudge, not erased, not withdrawn."""
+    return and_(
+        User.active.is_(True),
+        User.erased_at.is_(None),
+        _latest_consent("email_contact").is_(True),
+        func.coalesce(_latest_consent(f"nudge:{rule_key}"), True).is_(True),
+        select(Champion.id).where(Champion.user_id == User.id, Champion.stage != Stage.WITHDRAWN.value).exists(),
+    )
+
+
+def holdout_bucket(user_id_col, rule_id: int):
+    """A stable pseudo-random number 0-99 for this person and rule (Knuth's multiplicative hash)."""
+    mixed = cast(user_id_col, BigInteger) * literal(2654435761, BigInteger) + literal(rule_id * 40503, BigInteger)
+    return (mixed % literal(4294967296, BigInteger)) % 100
+
+
+def _insert():
+    dialect = db.engine.dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(NudgeMessage.__table__)
+
+
+def evaluate_rule(rule: NudgeRule, now: datetime) -> int:
+    """Write one message row per person in the audience for this period; returns how many were new."""
+    who = audience(rule.condition, rule.params, now).subquery()
+    status = case(
+        (holdout_bucket(who.c.user_id, rule.id) < rule.holdout_percent, MessageStatus.HOLDOUT.value),
+        else_=MessageStatus.PENDING.value,
+    )
+    rows = (
+        select(
+            literal(rule.id, Integer),
+            who.c.user_id,
+            literal(period_of(now, rule.period_days), Integer),
+            who.c.context_id,
+            status,
+            literal(now, DateTime(timezone=True)),
+            literal(now, DateTime(timezone=True)),
+            literal(0, Integer),
+        )
+        .join(User, User.id == who.c.user_id)
+        .where(may_email(rule.key))
+    )
+    columns = ["rule_id", "user_id", "period", "context_id", "status", "created_at", "due_at", "attempts"]
+    statement = (
+        _insert().from_select(columns, rows).on_conflict_do_nothing(index_elements=["rule_id", "user_id", "period"])
+    )
+    # RETURNING counts the new rows on every database (a driver may not report rowcount here).
+    return len(db.session.execute(statement.returning(NudgeMessage.__table__.c.id)).all())
+
+
+def evaluate_all(now: datetime | None = None) -> dict[str, int]:
+    now = now or now_utc()
+    created = {}
+    for rule in db.session.scalars(select(NudgeRule).where(NudgeRule.enabled).order_by(NudgeRule.id)).all():
+        created[rule.key] = evaluate_rule(rule, now)
+        db.session.commit()
+    return created
+
+
+def audience_size(rule: NudgeRule, now: datetime | None = None) -> int:
+    who = audience(rule.condition, rule.params, now or now_utc()).subquery()
+    query = select(func.count()).select_from(who).join(User, User.id == who.c.user_id).where(may_email(rule.key))
+    return db.session.scalar(query) or 0
+
+
+# --- Rendering -----------------------------------------------------------------------------------
+
+
+def unsubscribe_links(user_id: int, rule_key: str) -> dict[str, str]:
+    from champions.nudges.tokens import unsubscribe_token
+
+    return {
+        "unsubscribe_url": external_url("nudges.unsubscribe", token=unsubscribe_token(user_id, rule_key)),
+        "unsubscribe_all_url": external_url("nudges.unsubscribe", token=unsubscribe_token(user_id, "all")),
+    }
+
+
+def _verify_url(user: User) -> str:
+    from champions.accounts.services import verification_token
+
+    return external_url("accounts.verify", token=verification_token(user))
+
+
+def context_for(message_user: User, rule: NudgeRule, context_id: int | None) -> dict[str, Any]:
+    champion = message_user.champion
+    return {
+        "first_name": champion.first_name if champion else "",
+        "home_url": external_url("accounts.home"),
+        "training_url": external_url("training.catalogue"),
+        "log_url": external_url("activities.activity_new"),
+        "network_url": external_url("network.my_network"),
+        "verify_url": _verify_url(message_user),
+        "days": rule.params.get("days", CONDITIONS[rule.condition].default_days),
+        "context_id": context_id,
+        **unsubscribe_links(message_user.id, rule.key),
+    }
+
+
+def render(rule: NudgeRule, context: dict[str, Any]) -> tuple[str, str, str]:
+    """Subject, plain text and HTML; raises TemplateError when the template does not fit this person."""
+    subject = SANDBOX.from_string(rule.subject).render(context).strip()
+    text = SANDBOX.from_string(rule.body_text).render(context)
+    html = SANDBOX_HTML.from_string(rule.body_html).render(context)
+    footer = (
+        f"\n\n--\nStop these emails: {context['unsubscribe_url']}\nStop all emails: {context['unsubscribe_all_url']}\n"
+    )
+    html_footer = (
+        f'<hr><p style="font-size:14px"><a href="{context["unsubscribe_url"]}">Stop these emails</a> · '
+        f'<a href="{context["unsubscribe_all_url"]}">Stop all emails from Champions</a></p>'
+    )
+    return subject, text + footer, html + html_footer
+
+
+# --- Delivery ------------------------------------------------------------------------------------
+
+
+def in_quiet_hours(now: datetime) -> bool:
+    hour = now.astimezone(UK).hour
+    return hour >= current_app.config["NUDGE_QUIET_FROM"] or hour < current_app.config["NUDGE_QUIET_UNTIL"]
+
+
+def next_morning(now: datetime) -> datetime:
+    local = now.astimezone(UK)
+    morning = local.replace(hour=current_app.config["NUDGE_QUIET_UNTIL"], minute=0, second=0, microsecond=0)
+    if local.hour >= current_app.config["NUDGE_QUIET_UNTIL"]:
+        morning += timedelta(days=1)
+    return morning.astimezone(UTC)
+
+
+@dataclass
+class Delivery:
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    deferred: int = 0
+    quiet: bool = False
+
+
+def _sent_this_week(user_ids: list[int], now: datetime) -> dict[int, int]:
+    rows = db.session.execute(
+        select(NudgeMessage.user_id, func.count())
+        .where(
+            NudgeMessage.user_id.in_(user_ids),
+            NudgeMessage.status == MessageStatus.SENT.value,
+            NudgeMessage.sent_at >= now - timedelta(days=7),
+        )
+        .group_by(NudgeMessage.user_id)
+    ).all()
+    return dict(rows)
+
+
+def _still_allowed(message: NudgeMessage) -> bool:
+    query = select(User.id).where(User.id == message.user_id, may_email(message.rule.key))
+    return db.session.scalar(query) is not None
+
+
+def deliver_due(batch: int | None = None, now: datetime | None = None) -> Delivery:
+    """Send up to ``batch`` due messages over one mail connection, committing each as it is sent.
+
+    A message is marked sent in its own commit straight after the mail server accepts it, so a
+    worker killed mid-batch loses nothing and resends nothing it had marked sent. The one window:
+    killed after the server accepted a message and before that commit, that one message is sent
+    again on the next run.
+    """
+    now = now or now_utc()
+    result = Delivery()
+    if in_quiet_hours(now):
+        result.quiet = True
+        return result
+    batch = batch or current_app.config["NUDGE_BATCH_SIZE"]
+    due = db.session.scalars(
+        select(NudgeMessage)
+        .where(NudgeMessage.status == MessageStatus.PENDING.value, NudgeMessage.due_at <= now)
+        .order_by(NudgeMessage.id)
+        .limit(batch)
+    ).all()
+    if not due:
+        return result
+    counts = _sent_this_week([m.user_id for m in due], now)
+    cap = current_app.config["NUDGE_WEEKLY_CAP"]
+    with mail_sender() as send:
+        for message in due:
+            _deliver_one(message, send, counts, cap, now, result)
+    return result
+
+
+def _deliver_one(
+    message: NudgeMessage, send, counts: dict[int, int], cap: int, now: datetime, result: Delivery
+) -> None:
+    if not _still_allowed(message):
+        message.status = MessageStatus.SKIPPED.value
+        message.error = "No consent to email (withdrawn, unsubscribed or erased) by the time of sending"
+        result.skipped += 1
+        db.session.commit()
+        return
+    if counts.get(message.user_id, 0) >= cap:
+        message.due_at = now + timedelta(days=1)  # the weekly cap: try again tomorrow
+        result.deferred += 1
+        db.session.commit()
+        return
+    try:
+        subject, text, html = render(message.rule, context_for(message.user, message.rule, message.context_id))
+    except TemplateError as error:
+        message.status = MessageStatus.FAILED.value
+        message.error = f"Template could not be rendered: {error}"[:500]
+        result.failed += 1
+        log.warning("nudge %s not rendered for user %s: %s", message.id, message.user_id, error)
+        db.session.commit()
+        return
+    links = unsubscribe_links(message.user_id, message.rule.key)
+    headers = {
+        "List-Unsubscribe": f"<{links['unsubscribe_url']}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "X-Champions-Nudge": str(message.id),
+    }
+    message.attempts += 1
+    send(build_message(message.user.email, subject, text, html, headers))
+    message.status = MessageStatus.SENT.value
+    message.sent_at = now_utc()
+    message.error = None
+    db.session.commit()
+    counts[message.user_id] = counts.get(message.user_id, 0) + 1
+    result.sent += 1
+
+
+def record_attempt_failure(error: Exception) -> None:
+    """After a temporary failure, count the attempt against messages still pending (for the logs)."""
+    db.session.rollback()
+    db.session.execute(
+        update(NudgeMessage)
+        .where(NudgeMessage.status == MessageStatus.PENDING.value, NudgeMessage.due_at <= now_utc())
+        .values(error=f"Temporary delivery failure, will retry: {error}"[:500])
+    )
+    db.session.commit()

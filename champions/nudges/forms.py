@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from jinja2 import TemplateError
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+
+from champions.core.forms import strip
+from champions.nudges.conditions import CONDITIONS
+
+SAMPLE_CONTEXT = {
+    "first_name": "Sam",
+    "home_url": "https://example.org/home",
+    "training_url": "https://example.org/me/training",
+    "log_url": "https://example.org/me/activities/new",
+    "network_url": "https://example.org/me/network",
+    "verify_url": "https://example.org/verify/x",
+    "days": 7,
+    "context_id": 1,
+    "unsubscribe_url": "https://example.org/unsubscribe/x",
+    "unsubscribe_all_url": "https://example.org/unsubscribe/y",
+}
+AVAILABLE = ", ".join(sorted(SAMPLE_CONTEXT))
+
+
+def template_problem(source: str, html: bool = False) -> str | None:
+    from champions.nudges.engine import SANDBOX, SANDBOX_HTML
+
+    try:
+        (SANDBOX_HTML if html else SANDBOX).from_string(source).render(SAMPLE_CONTEXT)
+    except TemplateError as error:
+        return f"This template cannot be used: {error.message}. You can use: {AVAILABLE}"
+    return None
+
+
+class TemplateText:
+    def __init__(self, html: bool = False):
+        self.html = html
+
+    def __call__(self, form, field) -> None:
+        if problem := template_problem(field.data or "", self.html):
+            raise ValidationError(problem)
+
+
+class RuleForm(FlaskForm):
+    name = StringField("Name", filters=[strip], validators=[DataRequired("Enter a name for the rule"), Length(max=120)])
+    condition = SelectField(
+        "Who it is for", choices=[(k, c.label) for k, c in CONDITIONS.items()], validators=[DataRequired()]
+    )
+    days = IntegerField(
+        "N (days, or recruits for the milestone rule)",
+        validators=[
+            InputRequired("Enter N, a number from 1 to 365"),
+            NumberRange(1, 365, "Enter a number from 1 to 365"),
+        ],
+    )
+    subject = StringField(
+        "Email subject", filters=[strip], validators=[DataRequired("Enter a subject"), Length(max=200), TemplateText()]
+    )
+    body_text = TextAreaField("Email text", validators=[DataRequired("Enter the email text"), TemplateText()])
+    body_html = TextAreaField("Email HTML", validators=[DataRequired("Enter the email HTML"), TemplateText(html=True)])
+    period_days = IntegerField(
+        "Send at most once per person every (days)",
+        validators=[InputRequired("Enter the period in days"), NumberRange(1, 366, "Enter a number from 1 to 366")],
+    )
+    holdout_percent = IntegerField(
+        "Hold out (per cent of the audience not sent the nudge, to measure its effect)",
+        validators=[InputRequired("Enter the hold-out share"), NumberRange(0, 50, "Enter a number from 0 to 50")],
+    )
+    effect_days = IntegerField(
+        "Measure the effect within (days)",
+        validators=[InputRequired("Enter the days"), NumberRange(1, 90, "Enter a number from 1 to 90")],
+    )
+    enabled = BooleanField("Switched on")
+
+    def validate_condition(self, field: SelectField) -> None:
+        if field.data not in CONDITIONS:
+            raise ValidationError("Choose who the rule is for from the list")
+
+
+class MessageFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    rule = SelectField("Rule", validate_choice=False)
+    status = SelectField("Status", validate_choice=False)

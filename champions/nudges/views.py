@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from champions.core.db import now_utc
+from champions.core.pagination import keyset_page
+from champions.extensions import csrf, db
+from champions.nudges import bp, engine, services
+from champions.nudges.conditions import CONDITIONS, audience
+from champions.nudges.effect import rule_effect
+from champions.nudges.forms import MessageFilterForm, RuleForm
+from champions.nudges.models import MessageStatus, NudgeMessage, NudgeRule
+from champions.nudges.tokens import read_unsubscribe
+from champions.roster.models import Champion
+
+
+def _counts_by_rule() -> dict[tuple[int, str], int]:
+    rows = db.session.execute(
+        select(NudgeMessage.rule_id, NudgeMessage.status, func.count()).group_by(
+            NudgeMessage.rule_id, NudgeMessage.status
+        )
+    ).all()
+    return {(rule_id, status): n for rule_id, status, n in rows}
+
+
+@bp.get("/staff/nudges")
+def rules():
+    all_rules = list(db.session.scalars(select(NudgeRule).order_by(NudgeRule.id)))
+    return render_template(
+        "nudges/rules.html",
+        rules=all_rules,
+        audience={r.id: engine.audience_size(r) for r in all_rules},
+        effects={r.id: rule_effect(r) for r in all_rules},
+        counts=_counts_by_rule(),
+        conditions=CONDITIONS,
+    )
+
+
+def _sample_preview(rule: NudgeRule):
+    """The email as one real person in the audience (or any champion) would get it."""
+    who = audience(rule.condition, rule.params, now_utc()).subquery()
+    row = db.session.execute(select(who.c.user_id, who.c.context_id).limit(1)).first()
+    champion = (
+        db.session.scalar(select(Champion).where(Champion.user_id == row[0]))
+        if row
+        else db.session.scalar(select(Champion).limit(1))
+    )
+    if champion is None:
+        return None, None
+    try:
+        return champion, engine.render(rule, engine.context_for(champion.user, rule, row[1] if row else None))
+    except Exception as error:  # shown to staff so they can fix the template
+        return champion, ("", f"This template does not render for this champion: {error}", "")
+
+
+@bp.route("/staff/nudges/new", methods=["GET", "POST"])
+@bp.route("/staff/nudges/<int:rule_id>", methods=["GET", "POST"])
+def rule_edit(rule_id: int | None = None):
+    rule = db.get_or_404(NudgeRule, rule_id) if rule_id else None
+    form = RuleForm(
+        obj=rule,
+        data={"days": rule.params.get("days")}
+        if rule
+        else {
+            "enabled": True,
+            "period_days": 30,
+            "holdout_percent": 10,
+            "effect_days": 14,
+            "days": 7,
+        },
+    )
+    if form.validate_on_submit():
+        rule = services.save_rule(rule, form.data)
+        db.session.commit()
+        flash(f"The rule “{rule.name}” has been saved.", "success")
+        return redirect(url_for("nudges.rule_edit", rule_id=rule.id))
+    preview = _sample_preview(rule) if rule else (None, None)
+    return render_template(
+        "nudges/rule.html",
+        form=form,
+        rule=rule,
+        preview=preview,
+        effect=rule_effect(rule) if rule else None,
+        audience_size=engine.audience_size(rule) if rule else None,
+    ), 200 if not form.errors else 400
+
+
+@bp.get("/staff/nudges/messages")
+def messages():
+    form = MessageFilterForm(request.args)
+    form.rule.choices = [("", "All rules")] + [
+        (str(r.id), r.name) for r in db.session.scalars(select(NudgeRule).order_by(NudgeRule.name))
+    ]
+    form.status.choices = [("", "Any status")] + [(s.value, s.value.capitalize()) for s in MessageStatus]
+    query = select(NudgeMessage)
+    if form.rule.data:
+        query = query.where(NudgeMessage.rule_id == int(form.rule.data))
+    if form.status.data:
+        query = query.where(NudgeMessage.status == form.status.data)
+    page = keyset_page(query, NudgeMessage.id, request.args.get("before", type=int))
+    args = {k: v for k, v in request.args.items() if k != "before" and v}
+    return render_template("nudges/messages.html", form=form, page=page, args=args)
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the signed token is the proof; mail clients post here (RFC 8058 one-click)
+def unsubscribe(token: str):
+    found = read_unsubscribe(token)
+    if found is None:
+        return render_template("nudges/unsubscribe_invalid.html"), 400
+    user_id, kind = found
+    rule = db.session.scalar(select(NudgeRule).where(NudgeRule.key == kind)) if kind != "all" else None
+    if kind != "all" and rule is None:
+        abort(404)
+    if request.method == "POST":
+        services.unsubscribe(user_id, kind)
+        db.session.commit()
+        return render_template("nudges/unsubscribed.html", rule=rule)
+    return render_template("nudges/unsubscribe.html", rule=rule, token=token)
+
+
+@bp.post("/me/preferences/nudges/<key>/<any(on, off):choice>")
+def nudge_preference(key: str, choice: str):
+    if db.session.scalar(select(NudgeRule.id).where(NudgeRule.key == key)) is None:
+        abort(404)
+    services.set_nudge_preference(current_user.id, key, choice == "on")
+    db.session.commit()
+    flash("Your email preferences have been saved.", "success")
+    return redirect(url_for("privacy.preferences"))

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from champions.core.db import now_utc
+from champions.nudges.models import NudgeRule
+from champions.privacy.services import set_consent
+
+UK_MORNING = datetime(2026, 11, 26, 10, 0)  # 10:00 UTC is 10:00 in London in November
+
+
+@pytest.fixture
+def rules(db):
+    return {r.key: r for r in db.session.scalars(select(NudgeRule))}
+
+
+@pytest.fixture
+def unverified(db, make):
+    """Make a champion who signed up ``days`` ago, has not verified, and (by default) agreed to email."""
+
+    def build(days: int = 3, consent: bool = True):
+        champion = make.champion()
+        champion.user.created_at = now_utc() - timedelta(days=days)
+        if consent:
+            set_consent(champion.user_id, "email_contact", True)
+        db.session.commit()
+        return champion
+
+    return build
+
+
+@pytest.fixture
+def morning():
+    from champions.core.db import as_utc
+
+    return as_utc(UK_MORNING)
