@@ -8,6 +8,7 @@ from __future__ import annotations
 import smtplib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -19,7 +20,8 @@ from champions.extensions import db
 
 
 def build_message(to: str, subject: str, text: str, html: str | None, headers: dict[str, str] | None) -> EmailMessage:
-    msg = EmailMessage()
+    # Long header values (List-Unsubscribe URLs) must stay plain, not RFC 2047 encoded-words.
+    msg = EmailMessage(policy=policy.default.clone(max_line_length=998))
     msg["From"] = current_app.config["MAIL_FROM"]
     msg["To"] = to
     msg["Subject"] = subject

@@ -1,0 +1,207 @@
+"""Delivery through a real SMTP server; unsubscribing; effect measurement; the staff pages and the CLI."""
+
+from __future__ import annotations
+
+import socket
+from datetime import timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from champions.core.db import now_utc
+from champions.nudges import engine
+from champions.nudges.effect import rule_effect
+from champions.nudges.models import NudgeMessage
+from champions.nudges.tokens import unsubscribe_token
+from champions.privacy.models import ConsentRecord
+from champions.privacy.services import has_consent
+from champions.roster.models import StageChange
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+        self.sessions = set()
+
+    async def handle_DATA(self, server, session, envelope):
+        self.sessions.add(id(session))
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(app):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_STARTTLS=False)
+    yield inbox
+    app.config.update(MAIL_BACKEND="outbox", SMTP_HOST="")
+    controller.stop()
+
+
+def test_a_batch_goes_over_one_smtp_connection_with_unsubscribe_headers(db, rules, unverified, morning, smtp):
+    people = [unverified() for _ in range(5)]
+    rules["verify-email"].holdout_percent = 0
+    engine.evaluate_rule(rules["verify-email"], morning)
+    result = engine.deliver_due(now=morning)
+    assert result.sent == 5 and len(smtp.messages) == 5 and len(smtp.sessions) == 1
+    assert sorted(m.rcpt_tos[0] for m in smtp.messages) == sorted(p.user.email for p in people)
+    raw = smtp.messages[0].content.decode()
+    assert "List-Unsubscribe: <http" in raw and "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in raw
+    sent = db.session.scalars(select(NudgeMessage)).all()
+    assert {m.status for m in sent} == {"sent"} and len(smtp.messages) == len(sent)
+
+
+def test_an_smtp_outage_keeps_messages_pending_for_a_retry(app, db, rules, unverified, morning):
+    unverified()
+    rules["verify-email"].holdout_percent = 0
+    engine.evaluate_rule(rules["verify-email"], morning)
+    db.session.commit()
+    app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=1, SMTP_STARTTLS=False)
+    try:
+        with pytest.raises(OSError):
+            engine.deliver_due(now=morning)
+    finally:
+        app.config.update(MAIL_BACKEND="outbox", SMTP_HOST="")
+    db.session.rollback()
+    assert [m.status for m in db.session.scalars(select(NudgeMessage))] == ["pending"]
+
+
+def test_one_click_unsubscribe_is_recorded_like_a_consent_withdrawal(client, db, rules, unverified):
+    person = unverified()
+    token = unsubscribe_token(person.user_id, "verify-email")
+    page = client.get(f"/unsubscribe/{token}")
+    assert page.status_code == 200 and "Confirm your email address" in page.get_data(as_text=True)
+    # What a mail client does with List-Unsubscribe-Post (RFC 8058): a POST, no session, no CSRF token.
+    response = client.post(f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200 and "You have unsubscribed" in response.get_data(as_text=True)
+    record = db.session.scalar(select(ConsentRecord).where(ConsentRecord.purpose == "nudge:verify-email"))
+    assert (record.user_id, record.granted, record.source) == (person.user_id, False, "unsubscribe link")
+    assert has_consent(person.user_id, "email_contact")  # other emails still allowed
+    client.post(f"/unsubscribe/{unsubscribe_token(person.user_id, 'all')}")
+    assert not has_consent(person.user_id, "email_contact")
+
+
+def test_a_tampered_unsubscribe_link_changes_nothing(client, db, unverified):
+    person = unverified()
+    token = unsubscribe_token(person.user_id, "all")
+    response = client.post(f"/unsubscribe/{token[:-3]}abc")
+    assert response.status_code == 400 and "does not work" in response.get_data(as_text=True)
+    assert has_consent(person.user_id, "email_contact")
+
+
+def test_effect_is_measured_against_the_holdout_with_a_confidence_interval(db, rules, make):
+    """Synthetic data with a known effect: 60% of 100 nudged verified within the window, 30% of 50 held out."""
+    rule = rules["verify-email"]
+    start = now_utc() - timedelta(days=30)
+    for i in range(150):
+        champion = make.champion()
+        held = i >= 100
+        acted = (i < 60) if not held else (i < 115)
+        db.session.add(
+            NudgeMessage(
+                rule_id=rule.id,
+                user_id=champion.user_id,
+                period=1,
+                created_at=start,
+                status="holdout" if held else "sent",
+                sent_at=None if held else start,
+            )
+        )
+        if acted:
+            champion.user.email_verified_at = start + timedelta(days=3)
+    recent = make.champion()  # its window has not closed: not counted yet
+    db.session.add(NudgeMessage(rule_id=rule.id, user_id=recent.user_id, period=2, created_at=now_utc(), status="sent"))
+    db.session.commit()
+    effect = rule_effect(rule)
+    assert (effect.nudged, effect.nudged_acted, effect.held_out, effect.held_out_acted) == (100, 60, 50, 15)
+    assert effect.difference == pytest.approx(0.30)
+    low, high = effect.interval
+    # 1.96 * sqrt(.6*.4/100 + .3*.7/50) = 1.96 * 0.08124 = 0.1592
+    assert low == pytest.approx(0.30 - 0.1592, abs=1e-3) and high == pytest.approx(0.30 + 0.1592, abs=1e-3)
+
+
+def test_a_late_action_outside_the_window_does_not_count(db, rules, make):
+    rule = rules["start-training"]
+    start = now_utc() - timedelta(days=60)
+    champion = make.champion()
+    db.session.add(NudgeMessage(rule_id=rule.id, user_id=champion.user_id, period=1, created_at=start, status="sent"))
+    db.session.add(
+        StageChange(
+            champion_id=champion.id,
+            from_stage="verified",
+            to_stage="trained",
+            reason="x",
+            changed_at=start + timedelta(days=rule.effect_days + 5),
+        )
+    )
+    db.session.commit()
+    assert rule_effect(rule).nudged_acted == 0
+
+
+def test_staff_see_rules_with_audience_preview_and_effect(client, auth, db, rules, unverified):
+    unverified()
+    auth.login_as("staff")
+    page = client.get("/staff/nudges").get_data(as_text=True)
+    assert "Confirm your email address" in page and "Not enough data yet" in page
+    rule = rules["verify-email"]
+    detail = client.get(f"/staff/nudges/{rule.id}").get_data(as_text=True)
+    assert "Audience right now: <strong>1</strong>" in detail and "Preview for" in detail
+    assert "/verify/" in detail  # the rendered link for the sample champion
+
+
+def test_a_rule_with_a_broken_template_or_condition_cannot_be_saved(client, auth, db, rules):
+    auth.login_as("staff")
+    rule = rules["keep-going"]
+    form = {
+        "name": rule.name,
+        "condition": rule.condition,
+        "days": "30",
+        "subject": "Hi {{ first_name }",
+        "body_text": rule.body_text,
+        "body_html": rule.body_html,
+        "period_days": "30",
+        "holdout_percent": "10",
+        "effect_days": "14",
+        "enabled": "y",
+    }
+    bad = client.post(f"/staff/nudges/{rule.id}", data=form)
+    assert bad.status_code == 400 and "This template cannot be used" in bad.get_data(as_text=True)
+    unknown = client.post(f"/staff/nudges/{rule.id}", data={**form, "subject": "Hi {{ favourite_colour }}"})
+    assert unknown.status_code == 400 and "favourite_colour" in unknown.get_data(as_text=True)
+    weird = client.post(f"/staff/nudges/{rule.id}", data={**form, "subject": "Hi", "condition": "everyone"})
+    assert weird.status_code == 400
+    db.session.refresh(rule)
+    assert rule.subject != "Hi"
+    ok = client.post(f"/staff/nudges/{rule.id}", data={**form, "subject": "Still there, {{ first_name }}?"})
+    assert ok.status_code == 302
+    db.session.refresh(rule)
+    assert rule.subject == "Still there, {{ first_name }}?"
+
+
+def test_champions_turn_kinds_of_nudge_on_and_off(client, auth, db, rules):
+    user = auth.login_as("champion")
+    page = client.get("/me/preferences").get_data(as_text=True)
+    assert "Reminders and suggestions" in page and "Confirm your email address" in page
+    client.post("/me/preferences/nudges/verify-email/off")
+    assert not has_consent(user.id, "nudge:verify-email")
+    client.post("/me/preferences/nudges/verify-email/on")
+    assert has_consent(user.id, "nudge:verify-email")
+
+
+def test_flask_nudges_run_evaluates_and_sends_once(app, db, rules, unverified, monkeypatch):
+    for _ in range(3):
+        unverified()
+    monkeypatch.setattr(engine, "in_quiet_hours", lambda now: False)
+    result = app.test_cli_runner().invoke(args=["nudges", "run"])
+    assert result.exit_code == 0, result.output
+    assert "verify-email: 3 new" in result.output
+    sent = db.session.scalars(select(NudgeMessage).where(NudgeMessage.status == "sent")).all()
+    assert f"Sent {len(sent)}," in result.output and len(sent) >= 2  # 3 less any held out
+    again = app.test_cli_runner().invoke(args=["nudges", "run"])
+    assert "verify-email: 0 new" in again.output and "Sent 0," in again.output
