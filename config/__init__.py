@@ -77,6 +77,8 @@ class BaseConfig:
     RETENTION_WITHDRAWN_DAYS = int(os.environ.get("RETENTION_WITHDRAWN_DAYS", "365"))
     NUDGE_WEEKLY_CAP = int(os.environ.get("NUDGE_WEEKLY_CAP", "2"))
     NUDGE_BATCH_SIZE = 100
+    # How long one delivery run may hold its lease; a run stops taking new messages at half of it.
+    NUDGE_DELIVERY_LEASE_SECONDS = int(os.environ.get("NUDGE_DELIVERY_LEASE_SECONDS", "300"))
     NUDGE_QUIET_FROM = 21  # no nudges from 21:00 …
     NUDGE_QUIET_UNTIL = 8  # … until 08:00, UK time
     VERIFY_RESEND_RATE_LIMIT = "3 per hour"
@@ -176,6 +178,10 @@ class TestingConfig(BaseConfig):
         self.SQLALCHEMY_DATABASE_URI = _sqlalchemy_url(
             os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{instance / 'test.sqlite'}"
         )
+        # The worker tests send real mail to a test SMTP server, at any hour.
+        self.MAIL_BACKEND = os.environ.get("TEST_MAIL_BACKEND", "outbox")
+        self.NUDGE_QUIET_FROM = int(os.environ.get("TEST_NUDGE_QUIET_FROM", "21"))
+        self.NUDGE_QUIET_UNTIL = int(os.environ.get("TEST_NUDGE_QUIET_UNTIL", "8"))
         # Unit tests run tasks eagerly; the worker tests point both sides at a real broker.
         broker = os.environ.get("TEST_CELERY_BROKER_URL")
         if broker:

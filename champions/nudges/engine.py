@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import smtplib
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -206,7 +207,7 @@ def _still_allowed(message: NudgeMessage) -> bool:
     return db.session.scalar(query) is not None
 
 
-def deliver_due(batch: int | None = None, now: datetime | None = None) -> Delivery:
+def deliver_due(batch: int | None = None, now: datetime | None = None, stop_after: float | None = None) -> Delivery:
     """Send up to ``batch`` due messages over one mail connection, committing each as it is sent.
 
     A message is marked sent in its own commit straight after the mail server accepts it, so a
@@ -230,8 +231,11 @@ def deliver_due(batch: int | None = None, now: datetime | None = None) -> Delive
         return result
     counts = _sent_this_week([m.user_id for m in due], now)
     cap = current_app.config["NUDGE_WEEKLY_CAP"]
+    started = time.monotonic()
     with mail_sender() as send:
         for message in due:
+            if stop_after is not None and time.monotonic() - started > stop_after:
+                break  # stay well inside the lease, so two deliveries never overlap
             _deliver_one(message, send, counts, cap, now, result)
     return result
 

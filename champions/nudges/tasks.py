@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import smtplib
+from datetime import timedelta
 
 from celery import shared_task
+from flask import current_app
 
 from champions.core.locks import job_lock
 from champions.nudges import engine, log
@@ -23,11 +25,12 @@ def evaluate_nudges() -> dict[str, int] | None:
 @shared_task(bind=True, max_retries=6)
 def deliver_nudges(self) -> dict[str, int] | None:
     """Periodic and after each evaluation: send due messages in batches over one connection."""
-    with job_lock("deliver_nudges") as held:
+    lease = current_app.config["NUDGE_DELIVERY_LEASE_SECONDS"]
+    with job_lock("deliver_nudges", ttl=timedelta(seconds=lease)) as held:
         if not held:
             return None
         try:
-            result = engine.deliver_due()
+            result = engine.deliver_due(stop_after=lease / 2)
         except (smtplib.SMTPException, OSError) as error:
             engine.record_attempt_failure(error)
             if self.request.retries >= self.max_retries:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from dataclasses import dataclass
@@ -20,8 +16,9 @@ from champions import create_app
 from champions.core.models import OutboxMessage
 from champions.dashboards.models import DashboardSnapshot
 from champions.extensions import db
-from config import PROJECT_ROOT, load_config
+from config import load_config
 from tests.conftest import need
+from tests.integration.workers import WorkerProcess, start_worker
 
 pytestmark = pytest.mark.celery_worker
 
@@ -39,7 +36,6 @@ def worker(request, app, instance_dir, monkeypatch):
     need(bool(broker), "REDIS_URL is not set, so the Celery tests on Redis cannot run")
     queue = f"test-{uuid.uuid4().hex[:8]}"
     env = {
-        **os.environ,
         "CHAMPIONS_ENV": "testing",
         "CHAMPIONS_INSTANCE_DIR": str(instance_dir),
         "TEST_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
@@ -47,44 +43,15 @@ def worker(request, app, instance_dir, monkeypatch):
         "TEST_CELERY_QUEUE": queue,
         "SNAPSHOT_EVERY_SECONDS": "2",
     }
-    log = instance_dir / f"worker-{queue}.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "celery_worker:celery",
-                "worker",
-                "--beat",
-                "--pool=solo",
-                "-Q",
-                queue,
-                "--loglevel=INFO",
-                "-s",
-                str(instance_dir / f"beat-{queue}"),
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: the embedded beat is a child process
-        )
+    worker = start_worker(env, instance_dir, beat=True)
     for name, value in env.items():
         if name.startswith(("TEST_", "SNAPSHOT_")):
             monkeypatch.setenv(name, value)
     try:
-        yield Worker(create_app(load_config("testing")), process, log)
+        yield Worker(create_app(load_config("testing")), worker)
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            pass
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)  # anything of the group still running
-        print(log.read_text()[-4000:])  # shown by pytest when the test failed
+        worker.stop()
+        print(worker.output())  # shown by pytest when the test failed
         app.extensions["celery"].set_default()
         app.extensions["celery"].set_current()
 
@@ -92,14 +59,13 @@ def worker(request, app, instance_dir, monkeypatch):
 @dataclass
 class Worker:
     app: Flask
-    process: subprocess.Popen
-    log: Path
+    process: WorkerProcess
 
     def wait_for(self, query, timeout: float = 60):
         """Poll the database until ``query`` finds a row; fail at once if the worker died."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            assert self.process.poll() is None, f"the worker exited:\n{self.log.read_text()[-4000:]}"
+            assert self.process.alive(), f"the worker exited:\n{self.process.output()}"
             found = db.session.scalar(query)
             db.session.rollback()  # never sleep inside a transaction: SQLite would stay locked
             if found is not None:

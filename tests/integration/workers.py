@@ -1,0 +1,75 @@
+"""Start a real Celery worker process for the integration tests."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from config import PROJECT_ROOT
+
+
+@dataclass
+class WorkerProcess:
+    process: subprocess.Popen
+    log: Path
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def output(self) -> str:
+        return self.log.read_text()[-4000:]
+
+    def stop(self, sig: int = signal.SIGTERM, wait: float = 20) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, sig)
+        try:
+            self.process.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            pass
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)  # anything of the group still running
+
+
+def start_worker(env: dict[str, str], instance_dir: Path, beat: bool = False) -> WorkerProcess:
+    """A worker in its own process group (the embedded beat is a child process), logging to a file."""
+    log = instance_dir / f"worker-{uuid.uuid4().hex[:8]}.log"
+    args = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "celery_worker:celery",
+        "worker",
+        "--pool=solo",
+        "-Q",
+        env["TEST_CELERY_QUEUE"],
+        "--loglevel=INFO",
+    ]
+    if beat:
+        args += ["--beat", "-s", str(instance_dir / f"beat-{env['TEST_CELERY_QUEUE']}")]
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            args,
+            cwd=PROJECT_ROOT,
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return WorkerProcess(process, log)
+
+
+def wait_until(predicate, timeout: float = 60, interval: float = 0.2) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False
