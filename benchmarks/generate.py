@@ -9,7 +9,6 @@ which is emptied and migrated to head first.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import random
 import time
@@ -19,7 +18,18 @@ import psycopg
 from sqlalchemy import text
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/champions_bench"
-BOROUGHS = ["bolton", "bury", "manchester", "oldham", "rochdale", "salford", "stockport", "tameside", "trafford", "wigan"]
+BOROUGHS = [
+    "bolton",
+    "bury",
+    "manchester",
+    "oldham",
+    "rochdale",
+    "salford",
+    "stockport",
+    "tameside",
+    "trafford",
+    "wigan",
+]
 TOPICS = ["smoking", "alcohol", "diet", "physical_activity", "sun_safety", "screening", "early_diagnosis", "hpv"]
 STAGES = ["registered", "verified", "trained", "active", "lapsed", "withdrawn"]
 STAGE_WEIGHTS = [15, 20, 15, 35, 12, 3]
@@ -76,43 +86,119 @@ def generate(conn: psycopg.Connection, champions: int, activities: int, seed: in
     hashed = "$argon2id$v=19$m=65536,t=3,p=4$bench$bench"
     counts = {}
     with conn.cursor() as cur:
-        counts["users"] = _copy(cur, "users", ["id", "email", "password_hash", "role", "active", "session_version",
-                                               "created_at", "email_verified_at"], (
-            (i + 1, f"bench{i + 1}@example.org", hashed, "champion", True, 1, joined[i],
-             None if stages[i] == "registered" else joined[i] + timedelta(days=1))
-            for i in range(champions)
-        ))
-        counts["champions"] = _copy(cur, "champions", ["id", "user_id", "first_name", "last_name", "borough_code",
-                                                       "postcode", "stage", "referral_code", "recruited_by_id",
-                                                       "is_leader", "created_at", "updated_at", "last_activity_on"], (
-            (i + 1, i + 1, "Bench", f"Champion{i + 1}", rng.choice(BOROUGHS), "M1 1AE", stages[i], f"B{i + 1:09d}",
-             rng.randint(1, i) if i and rng.random() < 0.35 else None, False, joined[i], joined[i],
-             (now - timedelta(days=rng.randint(0, 120))).date() if stages[i] in ("active", "lapsed") else None)
-            for i in range(champions)
-        ))
-        counts["consent_records"] = _copy(cur, "consent_records", ["user_id", "purpose", "granted", "wording_version",
-                                                                   "recorded_at", "source"], (
-            row for i in range(champions) for row in (
-                (i + 1, "privacy_notice", True, "privacy-2026-11", joined[i], "web"),
-                (i + 1, "email_contact", rng.random() < 0.7, "email-2026-11", joined[i], "web"),
-            )
-        ))
+        counts["users"] = _copy(
+            cur,
+            "users",
+            ["id", "email", "password_hash", "role", "active", "session_version", "created_at", "email_verified_at"],
+            (
+                (
+                    i + 1,
+                    f"bench{i + 1}@example.org",
+                    hashed,
+                    "champion",
+                    True,
+                    1,
+                    joined[i],
+                    None if stages[i] == "registered" else joined[i] + timedelta(days=1),
+                )
+                for i in range(champions)
+            ),
+        )
+        counts["champions"] = _copy(
+            cur,
+            "champions",
+            [
+                "id",
+                "user_id",
+                "first_name",
+                "last_name",
+                "borough_code",
+                "postcode",
+                "stage",
+                "referral_code",
+                "recruited_by_id",
+                "is_leader",
+                "created_at",
+                "updated_at",
+                "last_activity_on",
+            ],
+            (
+                (
+                    i + 1,
+                    i + 1,
+                    "Bench",
+                    f"Champion{i + 1}",
+                    rng.choice(BOROUGHS),
+                    "M1 1AE",
+                    stages[i],
+                    f"B{i + 1:09d}",
+                    rng.randint(1, i) if i and rng.random() < 0.35 else None,
+                    False,
+                    joined[i],
+                    joined[i],
+                    (now - timedelta(days=rng.randint(0, 120))).date() if stages[i] in ("active", "lapsed") else None,
+                )
+                for i in range(champions)
+            ),
+        )
+        counts["consent_records"] = _copy(
+            cur,
+            "consent_records",
+            ["user_id", "purpose", "granted", "wording_version", "recorded_at", "source"],
+            (
+                row
+                for i in range(champions)
+                for row in (
+                    (i + 1, "privacy_notice", True, "privacy-2026-11", joined[i], "web"),
+                    (i + 1, "email_contact", rng.random() < 0.7, "email-2026-11", joined[i], "web"),
+                )
+            ),
+        )
         order = {s: n for n, s in enumerate(STAGES)}
-        counts["stage_changes"] = _copy(cur, "stage_changes", ["champion_id", "from_stage", "to_stage", "reason",
-                                                               "changed_at"], (
-            (i + 1, STAGES[k - 1] if k else None, STAGES[k], "generated", joined[i] + timedelta(days=3 * k))
-            for i in range(champions) for k in range(min(order[stages[i]], 4) + 1)
-        ))
-        counts["champion_topics"] = _copy(cur, "champion_topics", ["champion_id", "topic_code"], (
-            (i + 1, topic) for i in range(champions) for topic in rng.sample(TOPICS, rng.randint(1, 3))
-        ))
+        counts["stage_changes"] = _copy(
+            cur,
+            "stage_changes",
+            ["champion_id", "from_stage", "to_stage", "reason", "changed_at"],
+            (
+                (i + 1, STAGES[k - 1] if k else None, STAGES[k], "generated", joined[i] + timedelta(days=3 * k))
+                for i in range(champions)
+                for k in range(min(order[stages[i]], 4) + 1)
+            ),
+        )
+        counts["champion_topics"] = _copy(
+            cur,
+            "champion_topics",
+            ["champion_id", "topic_code"],
+            ((i + 1, topic) for i in range(champions) for topic in rng.sample(TOPICS, rng.randint(1, 3))),
+        )
         doers = [i + 1 for i in range(champions) if stages[i] in ("active", "lapsed", "withdrawn")] or [1]
-        counts["activities"] = _copy(cur, "activities", ["champion_id", "type", "occurred_on", "borough_code",
-                                                         "topic_code", "people_reached", "created_at", "updated_at"], (
-            (rng.choice(doers), rng.choice(TYPES), (now - timedelta(days=rng.randint(0, 700))).date(),
-             rng.choice(BOROUGHS), rng.choice(TOPICS), rng.choice((1, 1, 2, 3, 5, 10, 25)), now, now)
-            for _ in range(activities)
-        ))
+        counts["activities"] = _copy(
+            cur,
+            "activities",
+            [
+                "champion_id",
+                "type",
+                "occurred_on",
+                "borough_code",
+                "topic_code",
+                "people_reached",
+                "created_at",
+                "updated_at",
+            ],
+            (
+                (
+                    rng.choice(doers),
+                    rng.choice(TYPES),
+                    (now - timedelta(days=rng.randint(0, 700))).date(),
+                    rng.choice(BOROUGHS),
+                    rng.choice(TOPICS),
+                    rng.choice((1, 1, 2, 3, 5, 10, 25)),
+                    now,
+                    now,
+                )
+                for _ in range(activities)
+            ),
+        )
         for table in ("users", "champions"):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {champions})")
     conn.commit()

@@ -3,7 +3,7 @@
 from champions.accounts.models import User  # noqa: F401
 from champions.activities.models import Activity  # noqa: F401
 from champions.core.models import AuditEvent, Borough, OutboxMessage, TaskLock, Topic  # noqa: F401
-from champions.dashboards.models import DashboardSnapshot  # noqa: F401
+from champions.dashboards.models import DashboardJob, DashboardSnapshot, ProgrammeSettings  # noqa: F401
 from champions.nudges.models import NudgeMessage, NudgeRule  # noqa: F401
 from champions.organisations.models import EngagementChange, Organisation  # noqa: F401
 from champions.privacy.models import ConsentRecord, EqualityAnswers  # noqa: F401

@@ -45,7 +45,7 @@ def test_seed_demo_fills_an_empty_database_once(app, db):
     assert len({c.stage for c in champions}) >= 4
     assert any(c.recruited_by_id for c in champions)
     assert all(c.history and c.history[0].to_stage == "registered" for c in champions)
-    assert latest_snapshot().data["champions"] > 0
+    assert latest_snapshot().data["headline"]["champions"] > 0
     demo = db.session.scalar(select(User).where(User.email == "champion@champions.example")).champion
     assert demo.stage == "active" and demo.user.email_verified_at is not None
     assert db.session.scalar(select(func.count()).select_from(Activity).where(Activity.champion_id == demo.id)) >= 1

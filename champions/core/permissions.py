@@ -81,6 +81,9 @@ ACCESS: dict[str, str | frozenset[Role]] = {
     # Staff
     "dashboards.staff_home": STAFF,
     "dashboards.recompute": STAFF,
+    "dashboards.job_status": STAFF,
+    "dashboards.table_csv": STAFF,
+    "dashboards.programme_settings": ADMIN,
     "core.outbox": STAFF,
     "core.outbox_message": STAFF,
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, url_for
@@ -70,6 +70,10 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["csrf_field"] = csrf_field
     app.jinja_env.filters["uk_time"] = uk_time
     app.jinja_env.filters["time_ago"] = time_ago
+    app.jinja_env.filters["long_date"] = lambda iso: date.fromisoformat(iso).strftime("%-d %B %Y") if iso else ""
+    app.jinja_env.globals["_weekly"] = lambda t: [
+        {"week": w, "cumulative_sign_ups": c} for w, c in zip(t.get("weeks", []), t.get("cumulative", []), strict=True)
+    ]
     app.jinja_env.filters["thousands"] = lambda n: f"{n:,}" if isinstance(n, int) else n
     app.jinja_env.globals["navigation"] = navigation
     app.jinja_env.globals["today_iso"] = lambda: datetime.now(UK).date().isoformat()

@@ -1,41 +1,48 @@
-"""Compute and read dashboard snapshots with set-based queries."""
+"""Compute and read dashboard snapshots. Pages read snapshots only, never the live tables."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
-from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from champions.core.db import as_utc, now_utc
+from champions.dashboards import figures
 from champions.dashboards.models import DashboardSnapshot
 from champions.extensions import db
-from champions.roster.models import Champion, Stage
 
 PROGRAMME = "programme"
-# Withdrawn champions have left the network; everyone else counts towards the target.
-COUNTED_STAGES = [s.value for s in Stage if s is not Stage.WITHDRAWN]
+
+Progress = Callable[[int, int], None]
 
 
-def programme_figures() -> dict[str, Any]:
-    """Champions by stage (one aggregate query) and progress against the target."""
-    rows = db.session.execute(select(Champion.stage, func.count()).group_by(Champion.stage)).all()
-    by_stage = {stage.value: 0 for stage in Stage}
-    by_stage.update({stage: count for stage, count in rows})
-    in_network = sum(by_stage[s] for s in COUNTED_STAGES)
-    target = current_app.config["CHAMPION_TARGET"]
-    return {
-        "by_stage": by_stage,
-        "champions": in_network,
-        "target": target,
-        "percent_of_target": round(100 * in_network / target, 1) if target else None,
-    }
+def programme_figures(progress: Progress | None = None) -> dict[str, Any]:
+    today = figures.today_utc()
+    data: dict[str, Any] = {}
+    steps: list[tuple[str, Callable[[], Any]]] = [
+        ("headline", lambda: figures.headline(today)),
+        ("trajectory", lambda: figures.trajectory(today, data["headline"]["champions"])),
+        ("funnel", figures.funnel),
+        ("cohorts", lambda: figures.cohorts(today)),
+        ("boroughs", figures.by_borough),
+        ("topics", figures.by_topic),
+        ("activity", figures.activity_totals),
+        ("network", figures.network),
+        ("nudges", figures.nudge_effects),
+    ]
+    for done, (name, compute) in enumerate(steps, start=1):
+        data[name] = compute()
+        if progress:
+            progress(done, len(steps))
+    data["as_of"] = today.isoformat()
+    return data
 
 
-def compute_programme_snapshot() -> DashboardSnapshot:
+def compute_programme_snapshot(progress: Progress | None = None) -> DashboardSnapshot:
     started = time.perf_counter()
-    data = programme_figures()
+    data = programme_figures(progress)
     snapshot = DashboardSnapshot(
         kind=PROGRAMME, data=data, computed_at=now_utc(), duration_ms=round(1000 * (time.perf_counter() - started))
     )

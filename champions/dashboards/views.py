@@ -1,10 +1,18 @@
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+import csv
+import io
 
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from champions.core import audit
 from champions.core.celery import enqueue
 from champions.core.db import now_utc
 from champions.dashboards import bp
+from champions.dashboards.figures import settings
+from champions.dashboards.forms import SettingsForm
+from champions.dashboards.models import DashboardJob
 from champions.dashboards.services import latest_snapshot
 from champions.dashboards.tasks import compute_programme_snapshot
 from champions.extensions import db
@@ -13,13 +21,80 @@ from champions.roster.models import Stage
 
 @bp.get("/staff")
 def staff_home():
-    snapshot = latest_snapshot()
-    return render_template("dashboards/staff_home.html", snapshot=snapshot, stages=list(Stage), now=now_utc())
+    job = db.session.get(DashboardJob, request.args.get("job", type=int) or 0)
+    return render_template(
+        "dashboards/staff_home.html", snapshot=latest_snapshot(), stages=list(Stage), now=now_utc(), job=job
+    )
 
 
 @bp.post("/staff/recompute")
 def recompute():
-    enqueue(compute_programme_snapshot)
+    job = DashboardJob(requested_by_id=current_user.id)
+    db.session.add(job)
+    db.session.flush()
+    enqueue(compute_programme_snapshot, job.id)
     db.session.commit()
-    flash("The figures are being recomputed. Refresh this page in a moment to see them.", "success")
-    return redirect(url_for("dashboards.staff_home"))
+    flash("The figures are being recomputed.", "success")
+    return redirect(url_for("dashboards.staff_home", job=job.id))
+
+
+@bp.get("/staff/dashboard/jobs/<int:job_id>")
+def job_status(job_id: int):
+    job = db.get_or_404(DashboardJob, job_id)
+    return jsonify(done=job.done_steps, total=job.total_steps, finished=job.finished_at is not None, error=job.error)
+
+
+def _rows(data: dict, table: str) -> list[dict]:
+    if table == "trajectory":
+        t = data["trajectory"]
+        return [
+            {"week": w, "cumulative_sign_ups": c}
+            for w, c in zip(t.get("weeks", []), t.get("cumulative", []), strict=True)
+        ]
+    if table == "projection":
+        return data["trajectory"].get("projection", [])
+    if table == "funnel":
+        return data["funnel"]["steps"]
+    if table == "recruiters":
+        return data["network"]["top_recruiters"]
+    return {
+        "cohorts": data["cohorts"],
+        "boroughs": data["boroughs"],
+        "topics": data["topics"],
+        "nudges": data["nudges"],
+    }[table]
+
+
+CSV_TABLES = ("trajectory", "projection", "funnel", "cohorts", "boroughs", "topics", "recruiters", "nudges")
+
+
+@bp.get("/staff/dashboard/<table>.csv")
+def table_csv(table: str):
+    snapshot = latest_snapshot()
+    if table not in CSV_TABLES or snapshot is None:
+        abort(404)
+    rows = _rows(snapshot.data, table)
+    out = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    stamp = snapshot.computed_at.strftime("%Y-%m-%d-%H%M")
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="champions-{table}-{stamp}.csv"'},
+    )
+
+
+@bp.route("/admin/settings", methods=["GET", "POST"])
+def programme_settings():
+    current = settings()
+    form = SettingsForm(obj=current)
+    if form.validate_on_submit():
+        form.populate_obj(current)
+        audit.record("settings.changed", current, target=current.target, target_date=str(current.target_date))
+        db.session.commit()
+        flash("The programme settings have been saved. The dashboard shows them from its next computation.", "success")
+        return redirect(url_for("dashboards.programme_settings"))
+    return render_template("dashboards/settings.html", form=form), 200 if not form.errors else 400

@@ -137,6 +137,8 @@ NOT_PERSONAL: dict[str, str] = {
     "boroughs": "reference data",
     "topics": "reference data",
     "dashboard_snapshots": "aggregate figures only",
+    "dashboard_jobs": "job bookkeeping (and a staff id)",
+    "programme_settings": "the target and its dates",
     "task_locks": "job bookkeeping",
     "training_resources": "the catalogue",
     "pledges": "the pledge texts",

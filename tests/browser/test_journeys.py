@@ -89,8 +89,11 @@ def test_staff_see_the_programme_figures_and_the_welcome_email(pages, make, db):
     pages.check()
     assert "Thank you for signing up as a cancer champion" in page.inner_text("main")
 
-    for path, name in [("/staff/nudges", "staff-nudges"), ("/staff/nudges/messages", "staff-nudge-messages"),
-                       ("/staff/equality", "staff-equality")]:
+    for path, name in [
+        ("/staff/nudges", "staff-nudges"),
+        ("/staff/nudges/messages", "staff-nudge-messages"),
+        ("/staff/equality", "staff-equality"),
+    ]:
         pages.goto(path)
         pages.shot(name)
     pages.goto("/staff/nudges")

@@ -10,6 +10,8 @@ from sqlalchemy import select
 from champions.activities.models import Activity
 from champions.core.models import OutboxMessage
 from champions.core.permissions import ACCESS, PUBLIC, Role
+from champions.dashboards.models import DashboardJob
+from champions.nudges.models import NudgeRule
 from champions.privacy.services import save_equality_answers
 from champions.training.models import TrainingResource
 from tests.factories import PASSWORD
@@ -33,6 +35,10 @@ def sample_args(db, make) -> dict[str, dict]:
     save_equality_answers(someone.user_id, {"age_band": "25-34"})
     db.session.commit()
     resource = db.session.scalar(select(TrainingResource).limit(1))
+    rule = db.session.scalar(select(NudgeRule).limit(1))
+    job = DashboardJob()
+    db.session.add(job)
+    db.session.commit()
     return {
         "static": {"filename": "css/app.css"},
         "core.assets": {"package": "nhsuk", "filename": "nhsuk-frontend-10.6.1.min.css"},
@@ -45,6 +51,11 @@ def sample_args(db, make) -> dict[str, dict]:
         "network.join": {"code": someone.referral_code},
         "privacy.email_consent": {"choice": "off"},
         "privacy.equality_person": {"user_id": someone.user_id},
+        "nudges.rule_edit": {"rule_id": rule.id},
+        "nudges.unsubscribe": {"token": "not-a-real-token"},
+        "nudges.nudge_preference": {"key": rule.key, "choice": "off"},
+        "dashboards.job_status": {"job_id": job.id},
+        "dashboards.table_csv": {"table": "boroughs"},
     }
 
 

@@ -19,7 +19,7 @@ def test_snapshot_counts_champions_by_stage_against_the_target(db, make):
     db.session.commit()
 
     snapshot_id = run_task(compute_programme_snapshot)
-    data = db.session.get(DashboardSnapshot, snapshot_id).data
+    data = db.session.get(DashboardSnapshot, snapshot_id).data["headline"]
     assert data["by_stage"] == {"registered": 2, "verified": 1, "trained": 0, "active": 1, "lapsed": 0, "withdrawn": 1}
     assert data["champions"] == 4  # withdrawn champions have left the network
     assert data["target"] == 20_000 and data["percent_of_target"] == 0.0
@@ -43,7 +43,7 @@ def test_recompute_now_queues_the_job_after_commit(client, auth, db, make):
     make.champion()
     response = client.post("/staff/recompute", follow_redirects=True)
     assert "being recomputed" in response.get_data(as_text=True)
-    assert latest_snapshot().data["champions"] == 1
+    assert latest_snapshot().data["headline"]["champions"] == 1
 
 
 def test_overlapping_runs_skip_instead_of_piling_up(db):

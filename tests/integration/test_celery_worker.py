@@ -99,4 +99,4 @@ def test_beat_schedules_the_snapshot_and_the_worker_computes_it(worker, db, make
     db.session.commit()
     snapshot = worker.wait_for(select(DashboardSnapshot).order_by(DashboardSnapshot.id.desc()).limit(1))
     assert snapshot is not None, "beat did not schedule the snapshot, or the worker did not compute it"
-    assert snapshot.data["champions"] == 2 and snapshot.duration_ms >= 0
+    assert snapshot.data["headline"]["champions"] == 2 and snapshot.duration_ms >= 0

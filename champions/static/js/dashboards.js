@@ -1,0 +1,41 @@
+// Draw each chart from the JSON in its data-chart attribute (the CSP allows no inline scripts),
+// and follow a recompute's progress. Every chart has a table beside it, so nothing depends on this.
+const palette = ['#005eb8', '#007f3b', '#ffb81c', '#d5281b', '#330072', '#4c6272'];
+
+for (const canvas of document.querySelectorAll('canvas[data-chart]')) {
+  const spec = JSON.parse(canvas.dataset.chart);
+  const datasets = spec.datasets.map((set, i) => ({
+    label: set.label,
+    data: set.data,
+    borderColor: palette[i % palette.length],
+    backgroundColor: palette[i % palette.length],
+    borderDash: set.dashed ? [6, 4] : [],
+    pointRadius: 0,
+    spanGaps: true,
+  }));
+  // eslint-disable-next-line no-undef
+  new Chart(canvas, {
+    type: spec.type,
+    data: { labels: spec.labels, datasets },
+    options: { animation: false, responsive: true, maintainAspectRatio: true, aspectRatio: 2,
+      plugins: { legend: { position: 'bottom' } } },
+  });
+}
+
+const box = document.getElementById('recompute');
+if (box) {
+  const bar = document.getElementById('recompute-progress');
+  const label = document.getElementById('recompute-text');
+  const poll = async () => {
+    const status = await (await fetch(box.dataset.statusUrl, { headers: { Accept: 'application/json' } })).json();
+    bar.max = status.total;
+    bar.value = status.done;
+    label.textContent = `${status.done} of ${status.total} parts done`;
+    if (status.finished) {
+      window.location.replace(window.location.pathname);
+    } else {
+      setTimeout(poll, 1000);
+    }
+  };
+  setTimeout(poll, 1000);
+}
