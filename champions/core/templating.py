@@ -41,10 +41,16 @@ def navigation() -> list[dict[str, str]]:
     if not current_user.is_authenticated:
         return []
     if current_user.role == Role.CHAMPION:
-        return [{"href": url_for("roster.champion_home"), "text": "My champion home"}]
+        return [
+            {"href": url_for("roster.champion_home"), "text": "My champion home"},
+            {"href": url_for("workshops.champion_workshops"), "text": "Workshops"},
+        ]
     if current_user.is_staff:
         return [
             {"href": url_for("dashboards.staff_home"), "text": "Programme"},
+            {"href": url_for("workshops.workshop_list"), "text": "Workshops"},
+            {"href": url_for("organisations.organisation_list"), "text": "Organisations"},
+            {"href": url_for("moments.moment_list"), "text": "Moments"},
             {"href": url_for("core.outbox"), "text": "Email outbox"},
         ]
     return [{"href": url_for("accounts.account"), "text": "My account"}]
