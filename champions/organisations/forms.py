@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional, URL, ValidationError
+from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
 
 from champions.accounts.forms import POSTCODE_RE, normalise_postcode, strip
 from champions.organisations.models import ORGANISATION_TYPE_LABELS, EngagementLevel
@@ -24,7 +24,10 @@ class OrganisationForm(FlaskForm):
     name = StringField(
         "Name",
         filters=[strip],
-        validators=[DataRequired("Enter the organisation's name"), Length(max=200, message="Name must be 200 characters or fewer")],
+        validators=[
+            DataRequired("Enter the organisation's name"),
+            Length(max=200, message="Name must be 200 characters or fewer"),
+        ],
     )
     type = SelectField("Type", choices=TYPE_CHOICES, validate_choice=False)
     charity_number = StringField("Charity number (optional)", filters=[strip])
@@ -63,7 +66,9 @@ class NewOrganisationForm(OrganisationForm):
 class EngagementForm(FlaskForm):
     engagement_level = SelectField("New engagement level", choices=LEVEL_CHOICES, validate_choice=False)
     reason = StringField(
-        "Reason for the change", filters=[strip], validators=[DataRequired("Enter the reason for the change"), Length(max=500)]
+        "Reason for the change",
+        filters=[strip],
+        validators=[DataRequired("Enter the reason for the change"), Length(max=500)],
     )
 
     def validate_engagement_level(self, field) -> None:
@@ -72,12 +77,17 @@ class EngagementForm(FlaskForm):
 
 
 class ContactForm(FlaskForm):
-    name = StringField("Full name", filters=[strip], validators=[DataRequired("Enter the person's name"), Length(max=200)])
+    name = StringField(
+        "Full name", filters=[strip], validators=[DataRequired("Enter the person's name"), Length(max=200)]
+    )
     role = StringField("Role in the organisation (optional)", filters=[strip], validators=[Length(max=200)])
     email = EmailField(
         "Email address (optional)",
         filters=[strip],
-        validators=[Optional(), Email("Enter an email address in the correct format, like name@example.com", check_deliverability=False)],
+        validators=[
+            Optional(),
+            Email("Enter an email address in the correct format, like name@example.com", check_deliverability=False),
+        ],
     )
     phone = StringField("Phone number (optional)", filters=[strip], validators=[Length(max=40)])
     consent_to_contact = BooleanField("They agreed that the programme may contact them")

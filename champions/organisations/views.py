@@ -12,15 +12,26 @@ from champions.core.models import Borough
 from champions.core.pagination import keyset_page
 from champions.extensions import db
 from champions.organisations import bp
-from champions.organisations.forms import AffiliationForm, ContactForm, EngagementForm, NewOrganisationForm, OrganisationForm
-from champions.organisations.models import ORGANISATION_TYPE_LABELS, EngagementLevel, Organisation, organisation_boroughs
+from champions.organisations.forms import (
+    AffiliationForm,
+    ContactForm,
+    EngagementForm,
+    NewOrganisationForm,
+    OrganisationForm,
+)
+from champions.organisations.models import (
+    ORGANISATION_TYPE_LABELS,
+    EngagementLevel,
+    Organisation,
+    organisation_boroughs,
+)
 from champions.organisations.services import (
     MergeRefused,
     active_organisations,
     add_contact,
     affiliate_champion,
-    change_engagement,
     champion_with_email,
+    change_engagement,
     create_organisation,
     duplicate_pairs,
     likely_duplicates_of,
@@ -153,8 +164,8 @@ def organisation_detail(organisation_id: int):
     if organisation.merged_into_id:
         flash("This organisation was merged into another; you are seeing the one it was merged into.", "info")
         return redirect(url_for("organisations.organisation_detail", organisation_id=organisation.merged_into_id))
-    from champions.workshops.models import Workshop, workshop_contacts
     from champions.organisations.models import OrganisationContact
+    from champions.workshops.models import Workshop, workshop_contacts
 
     workshops = db.session.scalars(
         select(Workshop)
@@ -168,9 +179,7 @@ def organisation_detail(organisation_id: int):
         )
         .order_by(Workshop.starts_at.desc())
     ).all()
-    heard = db.session.scalar(
-        select(db.func.count()).where(Champion.heard_via_organisation_id == organisation.id)
-    )
+    heard = db.session.scalar(select(db.func.count()).where(Champion.heard_via_organisation_id == organisation.id))
     return render_template(
         "organisations/detail.html",
         organisation=organisation,

@@ -68,7 +68,7 @@ def uk_day_start(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=UK)
 
 
-def _held(start: datetime, end: datetime, now: datetime, borough_code: str | None):
+def _held(start: datetime, end: datetime, now: datetime, borough_code: str | None, workshop_type: str | None):
     query = select(
         Workshop.id, Workshop.borough_code.label("borough"), Workshop.unregistered_count, Workshop.host_organisation_id
     ).where(
@@ -79,6 +79,8 @@ def _held(start: datetime, end: datetime, now: datetime, borough_code: str | Non
     )
     if borough_code:
         query = query.where(Workshop.borough_code == borough_code)
+    if workshop_type:
+        query = query.where(Workshop.type == workshop_type)
     return query.subquery("held")
 
 
@@ -133,11 +135,18 @@ def _attendance(held):
 
 
 def engagement_figures(
-    start: date, end: date, borough_code: str | None = None, now: datetime | None = None
+    start: date,
+    end: date,
+    borough_code: str | None = None,
+    now: datetime | None = None,
+    workshop_type: str | None = None,
 ) -> EngagementFigures:
-    """Figures for UK calendar days start..end (both included), per borough and for all of them."""
+    """Figures for UK calendar days start..end (both included), per borough and for all of them.
+
+    ``workshop_type`` limits the workshop figures to one type (co-design workshops, say); champions
+    recruited through an organisation do not depend on workshops and are not limited by it."""
     since, until, now = uk_day_start(start), uk_day_start(end + timedelta(days=1)), now or now_utc()
-    held = _held(since, until, now, borough_code)
+    held = _held(since, until, now, borough_code, workshop_type)
     by_borough: dict[str, dict[str, float]] = {}
     total: dict[str, float] = {}
     for name, pairs in _pairs(held, since, until, borough_code).items():
@@ -165,7 +174,7 @@ def engagement_figures(
 def _row(code: str | None, name: str, figures: dict[str, float]) -> EngagementRow:
     full = {key: int(figures.get(key, 0)) for key in (*DISTINCT_FIGURES, "attendance")}
     held = full["workshops_held"]
-    full["workshop_yield"] = round(full["recruited_via_workshops"] / held, 1) if held else 0.0
+    full["workshop_yield"] = round(full["recruited_via_workshops"] / held, 2) if held else 0.0
     return EngagementRow(code, name, full)
 
 

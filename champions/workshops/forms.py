@@ -87,7 +87,9 @@ for _name, _label in OUTPUT_FIELDS:
 
 
 class ChampionAttendanceForm(FlaskForm):
-    email = EmailField("Champion's email address", filters=[strip], validators=[DataRequired("Enter the champion's email address")])
+    email = EmailField(
+        "Champion's email address", filters=[strip], validators=[DataRequired("Enter the champion's email address")]
+    )
     override = BooleanField("Go over capacity")
     recruited = BooleanField("They joined the movement through this workshop")
 

@@ -61,7 +61,9 @@ def booked_count(workshop_id: int) -> int:
 
 def signup_for(workshop_id: int, champion_id: int) -> WorkshopSignup | None:
     return db.session.scalar(
-        select(WorkshopSignup).where(WorkshopSignup.workshop_id == workshop_id, WorkshopSignup.champion_id == champion_id)
+        select(WorkshopSignup).where(
+            WorkshopSignup.workshop_id == workshop_id, WorkshopSignup.champion_id == champion_id
+        )
     )
 
 

@@ -76,17 +76,43 @@ def workshop_list():
 @bp.get("/staff/workshops/export.csv")
 def workshop_export():
     query, _ = _filtered()
-    header = ["id", "type", "title", "starts", "ends", "borough", "venue", "host", "capacity", "booked", "checked_in",
-              "contacts", "unregistered", "cancelled"]
+    header = [
+        "id",
+        "type",
+        "title",
+        "starts",
+        "ends",
+        "borough",
+        "venue",
+        "host",
+        "capacity",
+        "booked",
+        "checked_in",
+        "contacts",
+        "unregistered",
+        "cancelled",
+    ]
     rows = []
     for w in db.session.scalars(query.order_by(Workshop.starts_at)):
         s = attendance_summary(w)
-        rows.append([
-            w.id, w.type_label, w.title, as_utc(w.starts_at).astimezone(UK).isoformat(timespec="minutes"),
-            as_utc(w.ends_at).astimezone(UK).isoformat(timespec="minutes"), w.borough.name, w.venue,
-            w.host_organisation.name if w.host_organisation else "", w.capacity, s["booked"], s["checked_in"],
-            s["contacts"], s["unregistered"], "yes" if w.cancelled_at else "no",
-        ])
+        rows.append(
+            [
+                w.id,
+                w.type_label,
+                w.title,
+                as_utc(w.starts_at).astimezone(UK).isoformat(timespec="minutes"),
+                as_utc(w.ends_at).astimezone(UK).isoformat(timespec="minutes"),
+                w.borough.name,
+                w.venue,
+                w.host_organisation.name if w.host_organisation else "",
+                w.capacity,
+                s["booked"],
+                s["checked_in"],
+                s["contacts"],
+                s["unregistered"],
+                "yes" if w.cancelled_at else "no",
+            ]
+        )
     return csv_response("workshops.csv", header, rows)
 
 
@@ -128,9 +154,7 @@ def workshop_new():
     if request.method == "GET":
         form.capacity.data = 20
     if form.validate_on_submit():
-        workshop = save_workshop(
-            Workshop(), facilitator_ids=[int(i) for i in form.facilitators.data], **_fields(form)
-        )
+        workshop = save_workshop(Workshop(), facilitator_ids=[int(i) for i in form.facilitators.data], **_fields(form))
         audit.record("workshop.created", workshop)
         db.session.commit()
         flash(f"{workshop.title} was added.", "success")
@@ -252,8 +276,11 @@ def cancel_signup(workshop_id: int, signup_id: int):
     moved = cancel(workshop_id, signup.champion_id)
     audit.record("workshop.signup_cancelled", signup.workshop, champion_id=signup.champion_id)
     db.session.commit()
-    flash(f"{signup.champion.full_name}'s place was cancelled."
-          + (f" {moved.champion.full_name} moved up from the waiting list." if moved else ""), "success")
+    flash(
+        f"{signup.champion.full_name}'s place was cancelled."
+        + (f" {moved.champion.full_name} moved up from the waiting list." if moved else ""),
+        "success",
+    )
     return redirect(url_for("workshops.workshop_detail", workshop_id=workshop_id) + "#attendance")
 
 
@@ -308,22 +335,27 @@ def workshop_report(workshop_id: int):
 # ---- Staff: engagement figures ------------------------------------------------------------------
 
 
-def _period() -> tuple[date, date, str | None]:
+def _period() -> tuple[date, date, str | None, str | None]:
     today = now_utc().astimezone(UK).date()
     try:
         end = date.fromisoformat(request.args.get("to", "")) if request.args.get("to") else today
-        start = date.fromisoformat(request.args.get("from", "")) if request.args.get("from") else end - timedelta(days=364)
+        start = (
+            date.fromisoformat(request.args.get("from", "")) if request.args.get("from") else end - timedelta(days=364)
+        )
     except ValueError:
         abort(400)
     if start > end:
         start, end = end, start
-    return start, end, request.args.get("borough") or None
+    kind = request.args.get("type") or None
+    if kind and kind not in WORKSHOP_TYPE_LABELS:
+        abort(400)
+    return start, end, request.args.get("borough") or None, kind
 
 
 @bp.get("/staff/engagement")
 def engagement():
-    start, end, borough = _period()
-    figures = engagement_figures(start, end, borough)
+    start, end, borough, kind = _period()
+    figures = engagement_figures(start, end, borough, workshop_type=kind)
     return render_template(
         "workshops/engagement.html",
         figures=figures,
@@ -331,13 +363,15 @@ def engagement():
         labels=FIGURE_LABELS,
         boroughs=borough_choices(),
         borough=borough,
+        kind=kind,
+        types=WORKSHOP_TYPE_LABELS,
     )
 
 
 @bp.get("/staff/engagement.csv")
 def engagement_export():
-    start, end, borough = _period()
-    figures = engagement_figures(start, end, borough)
+    start, end, borough, kind = _period()
+    figures = engagement_figures(start, end, borough, workshop_type=kind)
     header = ["borough", "from", "to", *FIGURE_ORDER]
     rows = [
         [row.borough_name, start.isoformat(), end.isoformat(), *(row.figures[k] for k in FIGURE_ORDER)]
@@ -368,8 +402,13 @@ def champion_workshops():
             )
         )
     }
-    return render_template("workshops/champion_list.html", champion=champion, workshops=workshops, mine=mine,
-                           places={w.id: places_left(w) for w in workshops})
+    return render_template(
+        "workshops/champion_list.html",
+        champion=champion,
+        workshops=workshops,
+        mine=mine,
+        places={w.id: places_left(w) for w in workshops},
+    )
 
 
 def _visible_to_champion(workshop_id: int, champion: Champion) -> Workshop:

@@ -7,6 +7,7 @@ import pytest
 from champions.core.models import OutboxMessage
 from champions.core.permissions import ACCESS, PUBLIC, Role
 from tests.factories import PASSWORD
+from tests.workshops.helpers import workshop_sample_args
 
 ROLES: list[Role | None] = [None, *Role]
 
@@ -15,7 +16,9 @@ def sample_args(db) -> dict[str, dict]:
     message = OutboxMessage(to_address="someone@example.org", subject="Hello", text_body="Hi")
     db.session.add(message)
     db.session.commit()
+    workshops = workshop_sample_args(db)
     return {
+        **workshops,
         "static": {"filename": "css/app.css"},
         "core.assets": {"package": "nhsuk", "filename": "nhsuk-frontend-10.6.1.min.css"},
         "core.outbox_message": {"message_id": message.id},
