@@ -19,7 +19,7 @@ Definitions:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, distinct, exists, func, literal, select, union, union_all
 
@@ -65,7 +65,8 @@ class EngagementFigures:
 
 
 def uk_day_start(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=UK)
+    """Midnight in London on ``day``, in UTC (SQLite compares the wall-clock text, so the zone must be UTC)."""
+    return datetime.combine(day, time(0), tzinfo=UK).astimezone(UTC)
 
 
 def _held(start: datetime, end: datetime, now: datetime, borough_code: str | None, workshop_type: str | None):

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from champions.accounts.forms import strip
+from champions.core.db import as_utc
 from champions.core.templating import UK
 from champions.workshops.models import OUTPUT_FIELDS, WORKSHOP_TYPE_LABELS
 
@@ -17,14 +18,15 @@ def parse_local(text: str | None) -> datetime | None:
     """A date and time typed in UK local time, as a datetime-local input sends it or as people write it."""
     for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"):
         try:
-            return datetime.strptime((text or "").strip(), fmt).replace(tzinfo=UK)
+            # Stored in UTC: SQLite keeps the wall-clock time and drops the zone.
+            return datetime.strptime((text or "").strip(), fmt).replace(tzinfo=UK).astimezone(UTC)
         except ValueError:
             continue
     return None
 
 
 def local_input(value: datetime | None) -> str:
-    return value.astimezone(UK).strftime("%Y-%m-%dT%H:%M") if value else ""
+    return as_utc(value).astimezone(UK).strftime("%Y-%m-%dT%H:%M") if value else ""
 
 
 class DateTimeText:

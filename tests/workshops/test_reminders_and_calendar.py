@@ -67,6 +67,15 @@ def test_no_reminder_for_a_cancelled_workshop_or_the_waiting_list(db, make):
     assert run_task(send_workshop_reminders, (NOW + timedelta(days=1)).isoformat()) == 0
 
 
+def test_the_day_before_is_a_london_day_in_summer_time(db, make):
+    # 00:30 on 1 July in London is 23:30 on 30 June in UTC: the reminder goes on 30 June, not 29 June.
+    workshop = make_workshop(db, starts=datetime(2026, 6, 30, 23, 30, tzinfo=UTC))
+    sign_up(workshop.id, make.champion().id, by_staff=True)
+    db.session.commit()
+    assert run_task(send_workshop_reminders, datetime(2026, 6, 29, 12, 0, tzinfo=UTC).isoformat()) == 0
+    assert run_task(send_workshop_reminders, datetime(2026, 6, 30, 12, 0, tzinfo=UTC).isoformat()) == 1
+
+
 def test_the_reminder_job_is_on_the_beat_schedule(app):
     schedule = app.extensions["celery"].conf.beat_schedule
     assert schedule["workshop-reminders"]["task"] == "champions.workshops.tasks.send_workshop_reminders"
