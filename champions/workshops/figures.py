@@ -39,13 +39,13 @@ DISTINCT_FIGURES = (
     "recruited_via_organisations",
 )
 FIGURE_LABELS = {
-    "workshops_held": "Workshops held",
-    "organisations_engaged": "Organisations engaged",
-    "individuals_engaged": "Individuals engaged",
+    "workshops_held": "Workshops",
+    "organisations_engaged": "Organis\u00adations",
+    "individuals_engaged": "Individuals",
     "attendance": "Attendance",
-    "recruited_via_workshops": "Champions recruited through a workshop",
-    "recruited_via_organisations": "Champions recruited through an organisation",
-    "workshop_yield": "Workshop yield (recruits per workshop)",
+    "recruited_via_workshops": "Recruits (workshop)",
+    "recruited_via_organisations": "Recruits (organis\u00adation)",
+    "workshop_yield": "Yield",
 }
 
 
