@@ -58,6 +58,7 @@ ACCESS: dict[str, str | frozenset[Role]] = {
     "organisations.organisation_edit": STAFF,
     "organisations.organisation_engagement": STAFF,
     "organisations.contact_new": STAFF,
+    "organisations.contact_edit": STAFF,
     "organisations.affiliation_add": STAFF,
     "organisations.affiliation_remove": STAFF,
     "organisations.duplicates": STAFF,
@@ -73,6 +74,8 @@ ACCESS: dict[str, str | frozenset[Role]] = {
     "workshops.cancel_signup": STAFF,
     "workshops.attendance_contact": STAFF,
     "workshops.headcount": STAFF,
+    "workshops.attendance_contact_remove": STAFF,
+    "workshops.workshop_cancel": STAFF,
     "workshops.workshop_outputs": STAFF,
     "workshops.workshop_report": STAFF,
     "workshops.engagement": STAFF,
@@ -83,6 +86,7 @@ ACCESS: dict[str, str | frozenset[Role]] = {
     "workshops.champion_cancel": CHAMPION,
     "workshops.workshop_ics": CHAMPION | STAFF,
     "workshops.calendar_feed": CHAMPION | STAFF,
+    "workshops.calendar_subscription": PUBLIC,  # a calendar app's private link: the signed token is the key
     # Social moments (issue 5)
     "moments.moment_list": STAFF,
     "moments.moment_new": STAFF,

@@ -138,6 +138,30 @@ def add_contact(
     return contact
 
 
+def update_contact(
+    contact: OrganisationContact,
+    *,
+    name: str,
+    role: str | None,
+    email: str | None,
+    phone: str | None,
+    consent_to_contact: bool,
+) -> None:
+    """Edit a contact. Consent keeps the time it was first given; withdrawing clears it."""
+    contact.name = name.strip()
+    contact.role = role or None
+    contact.email = email.strip().lower() if email else None
+    contact.phone = phone or None
+    if consent_to_contact and not contact.consent_to_contact:
+        contact.consent_recorded_at = now_utc()
+    elif not consent_to_contact:
+        contact.consent_recorded_at = None
+    contact.consent_to_contact = consent_to_contact
+    if contact.champion_id is None and (champion := champion_with_email(contact.email)) is not None:
+        contact.champion_id = champion.id
+    db.session.flush()
+
+
 def affiliate_champion(organisation: Organisation, champion: Champion) -> bool:
     if champion in organisation.champions:
         return False

@@ -23,6 +23,7 @@ from champions.organisations.models import (
     ORGANISATION_TYPE_LABELS,
     EngagementLevel,
     Organisation,
+    OrganisationContact,
     organisation_boroughs,
 )
 from champions.organisations.services import (
@@ -37,6 +38,7 @@ from champions.organisations.services import (
     likely_duplicates_of,
     merge_organisations,
     unaffiliate_champion,
+    update_contact,
     update_organisation,
 )
 from champions.roster.models import Champion
@@ -164,7 +166,6 @@ def organisation_detail(organisation_id: int):
     if organisation.merged_into_id:
         flash("This organisation was merged into another; you are seeing the one it was merged into.", "info")
         return redirect(url_for("organisations.organisation_detail", organisation_id=organisation.merged_into_id))
-    from champions.organisations.models import OrganisationContact
     from champions.workshops.models import Workshop, workshop_contacts
 
     workshops = db.session.scalars(
@@ -260,6 +261,31 @@ def contact_new(organisation_id: int):
         flash(f"{contact.name} was added.{linked}", "success")
         return redirect(url_for("organisations.organisation_detail", organisation_id=organisation.id))
     return render_template("organisations/contact_form.html", form=form, organisation=organisation), (
+        400 if form.errors else 200
+    )
+
+
+@bp.route("/staff/organisations/<int:organisation_id>/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
+def contact_edit(organisation_id: int, contact_id: int):
+    organisation = _get(organisation_id)
+    contact = db.get_or_404(OrganisationContact, contact_id)
+    if contact.organisation_id != organisation.id:
+        abort(404)
+    form = ContactForm(obj=contact if request.method == "GET" else None)
+    if form.validate_on_submit():
+        update_contact(
+            contact,
+            name=form.name.data,
+            role=form.role.data,
+            email=form.email.data,
+            phone=form.phone.data,
+            consent_to_contact=form.consent_to_contact.data,
+        )
+        audit.record("organisation.contact_updated", organisation, contact_id=contact.id)
+        db.session.commit()
+        flash(f"{contact.name}'s details were saved.", "success")
+        return redirect(url_for("organisations.organisation_detail", organisation_id=organisation.id) + "#contacts")
+    return render_template("organisations/contact_form.html", form=form, organisation=organisation, contact=contact), (
         400 if form.errors else 200
     )
 

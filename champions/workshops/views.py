@@ -3,8 +3,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
 from champions.accounts.models import User
@@ -34,11 +35,13 @@ from champions.workshops.services import (
     WorkshopProblem,
     attendance_summary,
     cancel,
+    cancel_workshop,
     check_in,
     is_upcoming,
     places_left,
     record_contact_attendance,
     record_recruit,
+    remove_contact_attendance,
     save_outputs,
     save_workshop,
     sign_up,
@@ -299,6 +302,27 @@ def attendance_contact(workshop_id: int):
     return redirect(url_for("workshops.workshop_detail", workshop_id=workshop.id) + "#attendance")
 
 
+@bp.post("/staff/workshops/<int:workshop_id>/contacts/<int:contact_id>/remove")
+def attendance_contact_remove(workshop_id: int, contact_id: int):
+    workshop = db.get_or_404(Workshop, workshop_id)
+    contact = db.get_or_404(OrganisationContact, contact_id)
+    remove_contact_attendance(workshop, contact)
+    audit.record("workshop.contact_removed", workshop, contact_id=contact.id)
+    db.session.commit()
+    flash(f"{contact.name} is no longer recorded as attending.", "success")
+    return redirect(url_for("workshops.workshop_detail", workshop_id=workshop.id) + "#attendance")
+
+
+@bp.post("/staff/workshops/<int:workshop_id>/cancel")
+def workshop_cancel(workshop_id: int):
+    workshop = db.get_or_404(Workshop, workshop_id)
+    if workshop.cancelled_at is None:
+        cancel_workshop(workshop)
+        db.session.commit()
+        flash("The workshop was cancelled. It no longer takes sign-ups, sends reminders or counts as held.", "success")
+    return redirect(url_for("workshops.workshop_detail", workshop_id=workshop.id))
+
+
 @bp.post("/staff/workshops/<int:workshop_id>/headcount")
 def headcount(workshop_id: int):
     workshop = db.get_or_404(Workshop, workshop_id)
@@ -404,6 +428,7 @@ def champion_workshops():
     }
     return render_template(
         "workshops/champion_list.html",
+        subscribe_url=external_url("workshops.calendar_subscription", token=feed_token(current_user)),
         champion=champion,
         workshops=workshops,
         mine=mine,
@@ -486,11 +511,41 @@ def workshop_ics(workshop_id: int):
     return _ics_response(body, f"workshop-{workshop.id}.ics")
 
 
-@bp.get("/workshops/calendar.ics")
-def calendar_feed():
+def _feed(user: User) -> Response:
     """Upcoming workshops: a champion's borough, or all of them for staff."""
-    borough = None if current_user.is_staff else _champion().borough_code
+    borough = None if user.is_staff else user.champion.borough_code
     workshops = upcoming_in_borough(borough)
     urls = {w.id: external_url("workshops.champion_workshop", workshop_id=w.id) for w in workshops}
     body = ics.calendar(workshops, host=_host(), name="Cancer champions workshops", urls=urls)
     return _ics_response(body, "workshops.ics")
+
+
+@bp.get("/workshops/calendar.ics")
+def calendar_feed():
+    if not current_user.is_staff:
+        _champion()
+    return _feed(current_user)
+
+
+def _feed_signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="workshop-calendar-feed")
+
+
+def feed_token(user: User) -> str:
+    # The session version is inside the token: signing out everywhere (a password change) revokes it.
+    return _feed_signer().dumps([user.id, user.session_version])
+
+
+@bp.get("/workshops/feed/<token>.ics")
+def calendar_subscription(token: str):
+    """The same feed for calendar apps, which cannot sign in: a private link in place of a session."""
+    try:
+        user_id, version = _feed_signer().loads(token)
+    except (BadSignature, ValueError, TypeError):
+        abort(404)
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.session_version != version:
+        abort(404)
+    if not user.is_staff and (user.role != Role.CHAMPION.value or user.champion is None):
+        abort(404)
+    return _feed(user)

@@ -201,3 +201,35 @@ def test_create_organisation_keeps_its_signature_for_other_features(db):
     )
     contact = add_contact(organisation, name="Lee")
     assert organisation.id and contact.organisation_id == organisation.id
+
+
+def test_a_contact_is_edited_and_consent_withdrawn(client, auth, db):
+    auth.login_as("staff")
+    org = make_org(db)
+    contact = make_contact(db, org, "Jo Bloggs", consent_to_contact=True)
+    given = contact.consent_recorded_at
+    url = f"/staff/organisations/{org.id}/contacts/{contact.id}/edit"
+    assert 'value="Jo Bloggs"' in client.get(url).get_data(as_text=True)
+    assert (
+        client.post(url, data={"name": "Jo Bloggs", "role": "Treasurer", "consent_to_contact": "y"}).status_code == 302
+    )
+    db.session.expire_all()
+    assert contact.role == "Treasurer" and contact.consent_recorded_at == given  # consent keeps its time
+    assert client.post(url, data={"name": "Jo Bloggs"}).status_code == 302
+    db.session.expire_all()
+    assert not contact.consent_to_contact and contact.consent_recorded_at is None
+    assert client.post(url, data={"name": ""}).status_code == 400
+    other = make_org(db, "Another Group")
+    assert client.get(f"/staff/organisations/{other.id}/contacts/{contact.id}/edit").status_code == 404
+
+
+def test_contact_attendance_is_removed(client, auth, db):
+    auth.login_as("staff")
+    org = make_org(db)
+    contact = make_contact(db, org)
+    workshop = make_workshop(db)
+    workshop.contacts.append(contact)
+    db.session.commit()
+    assert client.post(f"/staff/workshops/{workshop.id}/contacts/{contact.id}/remove").status_code == 302
+    db.session.expire_all()
+    assert workshop.contacts == []

@@ -61,6 +61,8 @@ def workshop_sample_args(db) -> dict[str, dict]:
     from champions.workshops.services import sign_up
 
     signup = sign_up(workshop.id, champion.id)
+    contact = make_contact(db, organisation, "Matrix Contact")
+    workshop.contacts.append(contact)
     moment = Moment(name="Matrix moment", start_date=date(2026, 1, 1), end_date=date(2026, 1, 2))
     db.session.add(moment)
     db.session.commit()
@@ -71,6 +73,10 @@ def workshop_sample_args(db) -> dict[str, dict]:
         "organisations.organisation_edit": org,
         "organisations.organisation_engagement": org,
         "organisations.contact_new": org,
+        "organisations.contact_edit": {**org, "contact_id": contact.id},
+        "workshops.attendance_contact_remove": {**ws, "contact_id": contact.id},
+        "workshops.workshop_cancel": ws,
+        "workshops.calendar_subscription": {"token": "not-a-real-token"},
         "organisations.affiliation_add": org,
         "organisations.affiliation_remove": {**org, "champion_id": champion.id},
         "organisations.merge": {**org, "other_id": other.id},

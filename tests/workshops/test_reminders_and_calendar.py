@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import icalendar
@@ -127,3 +128,35 @@ def test_folding_never_splits_a_multibyte_character():
     assert all(len(p.encode("utf-8")) <= 75 for p in parts)
     assert "".join(p[1:] if i else p for i, p in enumerate(parts)) == "DESCRIPTION:" + "é" * 80
     assert ics.escape_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
+
+
+def test_a_calendar_app_subscribes_with_a_private_link(client, auth, db, app):
+    user = auth.login_as("champion")
+    make_workshop(db, title="Bolton one")
+    make_workshop(db, title="Wigan one", borough="wigan")
+    page = client.get("/workshops").get_data(as_text=True)
+    link = re.search(r"http://[^<\s]+/workshops/feed/[^<\s]+\.ics", page).group(0)
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    anonymous = app.test_client()
+    calendar = icalendar.Calendar.from_ical(anonymous.get("/" + path).get_data())
+    assert [str(e["SUMMARY"]) for e in calendar.walk("VEVENT")] == ["Bolton one"]
+    assert anonymous.get("/" + path.replace(".ics", "x.ics")).status_code == 404  # tampered
+    user.session_version += 1  # "sign out everywhere" revokes the link
+    db.session.commit()
+    assert anonymous.get("/" + path).status_code == 404
+
+
+def test_a_cancelled_workshop_takes_no_sign_ups_and_is_marked_in_calendars(client, auth, db, make):
+    auth.login_as("staff")
+    workshop = make_workshop(db, title="Rained off")
+    assert client.post(f"/staff/workshops/{workshop.id}/cancel").status_code == 302
+    db.session.expire_all()
+    assert workshop.cancelled_at is not None
+    raw = client.get(f"/workshops/{workshop.id}.ics").get_data()
+    assert b"STATUS:CANCELLED" in raw
+    import pytest
+
+    from champions.workshops.services import WorkshopProblem
+
+    with pytest.raises(WorkshopProblem):
+        sign_up(workshop.id, make.champion().id)
