@@ -43,7 +43,12 @@ def send_workshop_reminders(now_iso: str | None = None) -> int:
             return 0
         sent = 0
         for signup_id in reminders_due(now.astimezone(UK).date()):
-            sent += send_one_reminder(signup_id, now)
+            try:
+                sent += send_one_reminder(signup_id, now)
+            except Exception:
+                # Nothing was marked (the claim rolls back), so the next hourly run tries this one again.
+                db.session.rollback()
+                log.exception("workshop reminder for sign-up %s failed; will retry on the next run", signup_id)
         log.info("workshop reminders sent: %s", sent)
         return sent
 

@@ -160,3 +160,24 @@ def test_a_cancelled_workshop_takes_no_sign_ups_and_is_marked_in_calendars(clien
 
     with pytest.raises(WorkshopProblem):
         sign_up(workshop.id, make.champion().id)
+
+
+def test_a_failed_reminder_is_retried_on_the_next_run_and_others_still_go(db, make, monkeypatch):
+    workshop = make_workshop(db, starts=datetime(2026, 3, 11, 18, 0, tzinfo=UTC))
+    for email in ("a@example.org", "b@example.org"):
+        sign_up(workshop.id, make.champion(email=email).id, by_staff=True)
+    db.session.commit()
+    import champions.workshops.tasks as tasks
+
+    real = tasks.send_template
+
+    def flaky(to, *args, **kwargs):
+        if to == "a@example.org":
+            raise ConnectionError("mail server down")
+        return real(to, *args, **kwargs)
+
+    monkeypatch.setattr(tasks, "send_template", flaky)
+    assert run_task(send_workshop_reminders, NOW.isoformat()) == 1
+    monkeypatch.setattr(tasks, "send_template", real)
+    assert run_task(send_workshop_reminders, NOW.isoformat()) == 1
+    assert sorted(m.to_address for m in outbox(db)) == ["a@example.org", "b@example.org"]
