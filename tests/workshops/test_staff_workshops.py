@@ -167,3 +167,19 @@ def test_staff_list_and_edit(client, auth, db):
     assert client.post(f"/staff/workshops/{workshop.id}/edit", data=data).status_code == 302
     db.session.expire_all()
     assert db.session.get(Workshop, workshop.id).title == "Bury training (moved)"
+
+
+def test_facilitators_are_staff_or_champions_who_lead(client, auth, db, make):
+    staff = auth.login_as("staff")
+    leader = make.champion(first_name="Lena", last_name="Lead")
+    leader.is_leader = True
+    make.champion(first_name="Norm", last_name="Member")
+    db.session.commit()
+    form = client.get("/staff/workshops/new").get_data(as_text=True)
+    assert "Lena Lead (leader)" in form and staff.email in form and "Norm Member" not in form
+    data = {**GOOD, "facilitators": [str(leader.user_id)]}
+    assert client.post("/staff/workshops/new", data=data).status_code == 302
+    assert [u.id for u in db.session.scalar(select(Workshop)).facilitators] == [leader.user_id]
+    outsider = make.champion(first_name="Out")
+    refused = client.post("/staff/workshops/new", data={**GOOD, "facilitators": [str(outsider.user_id)]})
+    assert refused.status_code == 400 and "Select facilitators from the list" in refused.get_data(as_text=True)
