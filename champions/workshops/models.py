@@ -141,6 +141,9 @@ class WorkshopSignup(db.Model):
     checked_in_at: Mapped[datetime | None]
     capacity_override: Mapped[bool] = mapped_column(default=False)
     reminder_sent_at: Mapped[datetime | None]
+    # Moved up from the waiting list, and when we emailed them to say so (each at most once).
+    promoted_at: Mapped[datetime | None]
+    promotion_email_sent_at: Mapped[datetime | None]
 
     workshop: Mapped[Workshop] = relationship(back_populates="signups")
     champion = relationship("Champion")

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from champions.core import audit
+from champions.core.celery import enqueue
 from champions.core.db import as_utc, now_utc
 from champions.extensions import db
 from champions.organisations.models import OrganisationContact
@@ -128,7 +129,11 @@ def promote_waiting(workshop: Workshop) -> WorkshopSignup | None:
     )
     if first is not None:
         first.status = SignupStatus.BOOKED.value
+        first.promoted_at = now_utc()
         db.session.flush()
+        from champions.workshops.tasks import send_place_from_waiting_list
+
+        enqueue(send_place_from_waiting_list, first.id)
     return first
 
 

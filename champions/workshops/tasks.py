@@ -80,3 +80,32 @@ def send_one_reminder(signup_id: int, now: datetime) -> int:
     )
     db.session.commit()
     return 1
+
+
+@shared_task
+def send_place_from_waiting_list(signup_id: int) -> int:
+    """Tell a champion they moved up from the waiting list; once, and only if they still have the place."""
+    claimed = db.session.execute(
+        update(WorkshopSignup)
+        .where(
+            WorkshopSignup.id == signup_id,
+            WorkshopSignup.status == SignupStatus.BOOKED.value,
+            WorkshopSignup.promoted_at.is_not(None),
+            WorkshopSignup.promotion_email_sent_at.is_(None),
+        )
+        .values(promotion_email_sent_at=now_utc())
+    ).rowcount
+    signup = db.session.get(WorkshopSignup, signup_id)
+    if not claimed or signup is None or signup.workshop.cancelled_at is not None:
+        db.session.rollback()
+        return 0
+    send_template(
+        signup.champion.user.email,
+        "workshop_place",
+        champion=signup.champion,
+        workshop=signup.workshop,
+        workshop_url=external_url("workshops.champion_workshop", workshop_id=signup.workshop_id),
+        ics_url=external_url("workshops.workshop_ics", workshop_id=signup.workshop_id),
+    )
+    db.session.commit()
+    return 1

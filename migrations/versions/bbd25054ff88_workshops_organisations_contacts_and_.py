@@ -237,6 +237,8 @@ def upgrade():
     sa.Column('checked_in_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('capacity_override', sa.Boolean(), nullable=False),
     sa.Column('reminder_sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('promoted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('promotion_email_sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.CheckConstraint("status IN ('booked', 'waiting', 'cancelled')", name=op.f('ck_workshop_signups_status_known')),
     sa.ForeignKeyConstraint(['champion_id'], ['champions.id'], name=op.f('fk_workshop_signups_champion_id_champions'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['workshop_id'], ['workshops.id'], name=op.f('fk_workshop_signups_workshop_id_workshops'), ondelete='CASCADE'),

@@ -132,3 +132,41 @@ def test_a_champion_cannot_sign_up_for_a_workshop_that_has_started(client, auth,
 def test_the_champion_home_links_to_workshops(client, auth):
     auth.login_as("champion")
     assert 'href="/workshops"' in client.get("/me").get_data(as_text=True)
+
+
+def test_moving_up_from_the_waiting_list_sends_one_email(db, make):
+    from champions.core.models import OutboxMessage
+    from champions.workshops.tasks import send_place_from_waiting_list
+    from tests.conftest import run_task
+
+    workshop = make_workshop(db, capacity=1, title="Sun safety stall")
+    first = make.champion(email="first@example.org")
+    second = make.champion(email="second@example.org")
+    sign_up(workshop.id, first.id)
+    waiting = sign_up(workshop.id, second.id)
+    db.session.commit()
+    waiting_id = waiting.id
+    cancel(workshop.id, first.id)
+    db.session.commit()  # the email task is queued after this commit (and runs at once in tests)
+    db.session.expire_all()
+    messages = db.session.scalars(select(OutboxMessage)).all()
+    assert [(m.to_address, m.subject) for m in messages] == [
+        ("second@example.org", "You have a place at Sun safety stall")
+    ]
+    assert run_task(send_place_from_waiting_list, waiting_id) == 0  # a retry sends nothing more
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_a_rolled_back_cancellation_sends_nothing(db, make):
+    from champions.core.models import OutboxMessage
+
+    workshop = make_workshop(db, capacity=1)
+    first, second = make.champion(), make.champion()
+    sign_up(workshop.id, first.id)
+    sign_up(workshop.id, second.id)
+    db.session.commit()
+    cancel(workshop.id, first.id)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+    db.session.expire_all()
+    assert sorted(s.status for s in workshop.signups) == ["booked", "waiting"]
