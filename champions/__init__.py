@@ -58,9 +58,36 @@ def register_templates(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from champions import accounts, activities, core, dashboards, network, nudges, privacy, roster, training
+    from champions import (
+        accounts,
+        activities,
+        core,
+        dashboards,
+        moments,
+        network,
+        nudges,
+        organisations,
+        privacy,
+        roster,
+        training,
+        workshops,
+    )
 
-    for module in (core, accounts, roster, training, activities, network, privacy, nudges, dashboards):
+    modules = (
+        core,
+        accounts,
+        roster,
+        training,
+        activities,
+        network,
+        privacy,
+        nudges,
+        organisations,
+        workshops,
+        moments,
+        dashboards,
+    )
+    for module in modules:
         __import__(f"{module.__name__}.views")
         app.register_blueprint(module.bp)
 

@@ -51,6 +51,11 @@ def _beat_schedule() -> dict:
             "task": "champions.dashboards.tasks.compute_programme_snapshot",
             "schedule": timedelta(seconds=int(os.environ.get("SNAPSHOT_EVERY_SECONDS", "600"))),
         },
+        # Hourly, so a reminder goes out on the day before even if a run is missed; each attendee once.
+        "workshop-reminders": {
+            "task": "champions.workshops.tasks.send_workshop_reminders",
+            "schedule": timedelta(seconds=int(os.environ.get("WORKSHOP_REMINDERS_EVERY_SECONDS", "3600"))),
+        },
     }
 
 

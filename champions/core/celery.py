@@ -12,6 +12,7 @@ TASK_PACKAGES = [
     "champions.privacy",
     "champions.roster",
     "champions.nudges",
+    "champions.workshops",
 ]
 
 

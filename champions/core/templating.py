@@ -48,12 +48,16 @@ def navigation() -> list[dict[str, str]]:
             {"href": url_for("activities.activity_list"), "text": "My activities"},
             {"href": url_for("network.my_network"), "text": "My network"},
             {"href": url_for("privacy.preferences"), "text": "Preferences"},
+            {"href": url_for("workshops.champion_workshops"), "text": "Workshops"},
         ]
     if current_user.is_staff:
         return [
             {"href": url_for("dashboards.staff_home"), "text": "Programme"},
             {"href": url_for("nudges.rules"), "text": "Nudges"},
             {"href": url_for("privacy.equality_summary"), "text": "Equality monitoring"},
+            {"href": url_for("workshops.workshop_list"), "text": "Workshops"},
+            {"href": url_for("organisations.organisation_list"), "text": "Organisations"},
+            {"href": url_for("moments.moment_list"), "text": "Moments"},
             {"href": url_for("core.outbox"), "text": "Email outbox"},
         ]
     return [{"href": url_for("accounts.account"), "text": "My account"}]

@@ -108,3 +108,37 @@ class EngagementChange(db.Model):
     changed_at: Mapped[datetime] = mapped_column(default=now_utc)
 
     organisation: Mapped[Organisation] = relationship(back_populates="engagement_history")
+
+
+organisation_affiliations = Table(
+    "organisation_affiliations",
+    db.metadata,
+    Column("organisation_id", ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+    Column("champion_id", ForeignKey("champions.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class OrganisationContact(db.Model):
+    """An individual engaged through an organisation. A person who is also a champion is linked, not copied."""
+
+    __tablename__ = "organisation_contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    consent_to_contact: Mapped[bool] = mapped_column(default=False)
+    consent_recorded_at: Mapped[datetime | None]
+    champion_id: Mapped[int | None] = mapped_column(ForeignKey("champions.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="contacts")
+    champion = relationship("Champion")
+
+
+Organisation.contacts = relationship(
+    OrganisationContact, back_populates="organisation", order_by=OrganisationContact.name, cascade="all, delete-orphan"
+)
+Organisation.champions = relationship("Champion", secondary=organisation_affiliations, order_by="Champion.last_name")

@@ -130,6 +130,25 @@ HOLDINGS: tuple[Holding, ...] = (
     Holding("outbox_messages", "email", "to_address", "delete"),
     Holding("audit_events", "user", "actor_id", "anonymise", {"ip": None}),
     Holding("nudge_messages", "user", "user_id", "delete"),
+    Holding("organisation_affiliations", "champion", "champion_id", "delete"),
+    Holding(
+        "organisation_contacts",
+        "champion",
+        "champion_id",
+        "anonymise",
+        {
+            "name": "Erased contact",
+            "role": None,
+            "email": None,
+            "phone": None,
+            "consent_to_contact": False,
+            "consent_recorded_at": None,
+            "champion_id": None,
+        },
+    ),
+    Holding("workshop_signups", "champion", "champion_id", "keep", why_kept="attendance of an anonymised record"),
+    Holding("workshop_recruits", "champion", "champion_id", "keep", why_kept="a recruit of an anonymised record"),
+    Holding("workshop_facilitators", "user", "user_id", "keep", why_kept="who ran a workshop, no details"),
 )
 
 # Tables that hold nothing about a person (or only ids of staff acting in their job).
@@ -144,6 +163,10 @@ NOT_PERSONAL: dict[str, str] = {
     "pledges": "the pledge texts",
     "organisations": "organisations, not people",
     "nudge_rules": "the rules and their templates",
+    "moments": "the calendar of social moments",
+    "moment_topics": "the calendar of social moments",
+    "workshops": "workshops (people attending are in workshop_signups and organisation contacts)",
+    "workshop_contact_attendance": "ids only; the contact's details are in organisation_contacts",
     "organisation_boroughs": "organisations, not people",
     "organisation_engagement_changes": "organisations, not people (and staff ids)",
 }

@@ -15,6 +15,7 @@ from champions.nudges.models import NudgeRule
 from champions.privacy.services import save_equality_answers
 from champions.training.models import TrainingResource
 from tests.factories import PASSWORD
+from tests.workshops.helpers import workshop_sample_args
 
 ROLES: list[Role | None] = [None, *Role]
 
@@ -39,7 +40,9 @@ def sample_args(db, make) -> dict[str, dict]:
     job = DashboardJob()
     db.session.add(job)
     db.session.commit()
+    workshops = workshop_sample_args(db)
     return {
+        **workshops,
         "static": {"filename": "css/app.css"},
         "core.assets": {"package": "nhsuk", "filename": "nhsuk-frontend-10.6.1.min.css"},
         "core.outbox_message": {"message_id": message.id},

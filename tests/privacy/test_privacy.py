@@ -16,6 +16,7 @@ from champions.activities.services import log_activity
 from champions.core.db import now_utc
 from champions.core.models import AuditEvent, OutboxMessage
 from champions.extensions import db as _db
+from champions.nudges.models import NudgeMessage, NudgeRule
 from champions.privacy.models import ConsentRecord, EqualityAnswers
 from champions.privacy.services import (
     EMAIL_CONSENT_VERSION,
@@ -151,6 +152,36 @@ def a_full_champion(client, db, make):
         },
     )
     recruit = make.champion(recruited_by_id=champion.id)
+    # Their life in the workshops and organisations register too.
+    from tests.workshops.helpers import make_contact, make_org, make_workshop
+
+    org = make_org(db)
+    workshop = make_workshop(db, borough="wigan")
+    contact = make_contact(db, org, name="Lena Kowalski", email="lena@example.org")
+    contact.champion_id = champion.id
+    tables = _db.metadata.tables
+    db.session.execute(
+        tables["organisation_affiliations"].insert().values(organisation_id=org.id, champion_id=champion.id)
+    )
+    db.session.execute(
+        tables["workshop_signups"]
+        .insert()
+        .values(
+            workshop_id=workshop.id,
+            champion_id=champion.id,
+            status="booked",
+            queued_at=now_utc(),
+            created_at=now_utc(),
+            capacity_override=False,
+        )
+    )
+    db.session.execute(
+        tables["workshop_recruits"]
+        .insert()
+        .values(champion_id=champion.id, workshop_id=workshop.id, recorded_at=now_utc())
+    )
+    db.session.execute(tables["workshop_facilitators"].insert().values(workshop_id=workshop.id, user_id=user.id))
+    db.session.add(NudgeMessage(rule_id=db.session.scalar(select(NudgeRule.id).limit(1)), user_id=user.id, period=1))
     db.session.commit()
     return user, champion, recruit
 

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from champions.core import audit
+from champions.core.db import now_utc
+from champions.core.models import Topic
+from champions.core.templating import UK
+from champions.extensions import db
+from champions.moments import bp
+from champions.moments.forms import MomentForm, parse_date
+from champions.moments.models import Moment
+from champions.moments.services import calendar_rows, save_moment
+
+
+def _topic_choices(form: MomentForm) -> None:
+    form.topics.choices = [(t.code, t.name) for t in db.session.scalars(select(Topic).order_by(Topic.name))]
+
+
+@bp.get("/staff/moments")
+def moment_list():
+    today = now_utc().astimezone(UK).date()
+    return render_template("moments/list.html", rows=calendar_rows(today), today=today)
+
+
+def _save(form: MomentForm, moment: Moment) -> Moment:
+    start = parse_date(form.start_date.data)
+    return save_moment(
+        moment,
+        topic_codes=form.topics.data,
+        name=form.name.data,
+        description=form.description.data or None,
+        recurrence=form.recurrence.data,
+        level=form.level.data,
+        start_date=start,
+        end_date=parse_date(form.end_date.data) if form.end_date.data else start,
+        suggested_actions=form.suggested_actions.data or None,
+    )
+
+
+def _name_taken(form: MomentForm, moment: Moment) -> bool:
+    other = db.session.scalar(select(Moment).where(Moment.name == form.name.data, Moment.id != (moment.id or 0)))
+    if other is not None:
+        form.name.errors.append("There is already a moment with that name")
+        return True
+    return False
+
+
+@bp.route("/staff/moments/new", methods=["GET", "POST"])
+def moment_new():
+    form = MomentForm()
+    _topic_choices(form)
+    moment = Moment()
+    if form.validate_on_submit() and not _name_taken(form, moment):
+        _save(form, moment)
+        audit.record("moment.created", moment)
+        db.session.commit()
+        flash(f"{moment.name} was added to the calendar.", "success")
+        return redirect(url_for("moments.moment_list"))
+    return render_template("moments/form.html", form=form, moment=None), 400 if form.errors else 200
+
+
+@bp.route("/staff/moments/<int:moment_id>/edit", methods=["GET", "POST"])
+def moment_edit(moment_id: int):
+    moment = db.get_or_404(Moment, moment_id)
+    form = MomentForm()
+    _topic_choices(form)
+    if request.method == "GET":
+        form.process(
+            data={
+                "name": moment.name,
+                "description": moment.description,
+                "recurrence": moment.recurrence,
+                "level": moment.level,
+                "start_date": moment.start_date.isoformat(),
+                "end_date": moment.end_date.isoformat(),
+                "topics": [t.code for t in moment.topics],
+                "suggested_actions": moment.suggested_actions,
+            }
+        )
+    if form.validate_on_submit() and not _name_taken(form, moment):
+        _save(form, moment)
+        audit.record("moment.updated", moment)
+        db.session.commit()
+        flash(f"{moment.name} was saved.", "success")
+        return redirect(url_for("moments.moment_list"))
+    return render_template("moments/form.html", form=form, moment=moment), 400 if form.errors else 200

@@ -1,0 +1,338 @@
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from champions.core import audit
+from champions.core.models import Borough
+from champions.core.pagination import keyset_page
+from champions.extensions import db
+from champions.organisations import bp
+from champions.organisations.forms import (
+    AffiliationForm,
+    ContactForm,
+    EngagementForm,
+    NewOrganisationForm,
+    OrganisationForm,
+)
+from champions.organisations.models import (
+    ORGANISATION_TYPE_LABELS,
+    EngagementLevel,
+    Organisation,
+    OrganisationContact,
+    organisation_boroughs,
+)
+from champions.organisations.services import (
+    MergeRefused,
+    active_organisations,
+    add_contact,
+    affiliate_champion,
+    champion_with_email,
+    change_engagement,
+    create_organisation,
+    duplicate_pairs,
+    likely_duplicates_of,
+    merge_organisations,
+    unaffiliate_champion,
+    update_contact,
+    update_organisation,
+)
+from champions.roster.models import Champion
+
+
+def borough_choices() -> list[tuple[str, str]]:
+    return [(b.code, b.name) for b in db.session.scalars(select(Borough).order_by(Borough.name))]
+
+
+def safe_cell(value: object) -> object:
+    """Stop a spreadsheet from running a cell as a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def csv_response(filename: str, header: list[str], rows) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([safe_cell(v) for v in row])
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _filtered() -> tuple[object, dict[str, str]]:
+    filters = {k: request.args.get(k, "").strip() for k in ("q", "type", "borough", "level")}
+    query = active_organisations()
+    if filters["q"]:
+        query = query.where(Organisation.name.ilike(f"%{filters['q']}%"))
+    if filters["type"]:
+        query = query.where(Organisation.type == filters["type"])
+    if filters["level"]:
+        query = query.where(Organisation.engagement_level == filters["level"])
+    if filters["borough"]:
+        query = query.where(
+            Organisation.id.in_(
+                select(organisation_boroughs.c.organisation_id).where(
+                    organisation_boroughs.c.borough_code == filters["borough"]
+                )
+            )
+        )
+    return query, filters
+
+
+@bp.get("/staff/organisations")
+def organisation_list():
+    query, filters = _filtered()
+    page = keyset_page(query, Organisation.id, request.args.get("before", type=int))
+    return render_template(
+        "organisations/list.html",
+        page=page,
+        filters=filters,
+        types=ORGANISATION_TYPE_LABELS,
+        levels=list(EngagementLevel),
+        boroughs=borough_choices(),
+        duplicates=len(duplicate_pairs()),
+    )
+
+
+@bp.get("/staff/organisations/export.csv")
+def organisation_export():
+    query, _ = _filtered()
+    organisations = db.session.scalars(query.order_by(Organisation.name))
+    header = ["id", "name", "type", "charity_number", "boroughs", "postcode", "website", "engagement_level", "contacts"]
+    rows = (
+        [
+            o.id,
+            o.name,
+            ORGANISATION_TYPE_LABELS[o.type],
+            o.charity_number or "",
+            "; ".join(b.name for b in o.boroughs),
+            o.postcode or "",
+            o.website or "",
+            o.engagement_level,
+            len(o.contacts),
+        ]
+        for o in organisations
+    )
+    return csv_response("organisations.csv", header, rows)
+
+
+def _form_choices(form: OrganisationForm) -> None:
+    form.boroughs.choices = borough_choices()
+
+
+@bp.route("/staff/organisations/new", methods=["GET", "POST"])
+def organisation_new():
+    form = NewOrganisationForm()
+    _form_choices(form)
+    if form.validate_on_submit():
+        organisation = create_organisation(
+            form.name.data,
+            type=form.type.data,
+            borough_codes=form.boroughs.data,
+            charity_number=form.charity_number.data,
+            postcode=form.postcode.data or None,
+            website=form.website.data or None,
+            engagement_level=form.engagement_level.data,
+            notes=form.notes.data or None,
+            by_user_id=current_user.id,
+        )
+        audit.record("organisation.created", organisation)
+        duplicates = likely_duplicates_of(organisation)
+        db.session.commit()
+        flash(f"{organisation.name} was added to the register.", "success")
+        if duplicates:
+            flash("It looks like an organisation already on the register. Check the likely duplicates below.", "info")
+        return redirect(url_for("organisations.organisation_detail", organisation_id=organisation.id))
+    return render_template("organisations/form.html", form=form, organisation=None), 400 if form.errors else 200
+
+
+def _get(organisation_id: int) -> Organisation:
+    organisation = db.get_or_404(Organisation, organisation_id)
+    return organisation
+
+
+@bp.get("/staff/organisations/<int:organisation_id>")
+def organisation_detail(organisation_id: int):
+    organisation = _get(organisation_id)
+    if organisation.merged_into_id:
+        flash("This organisation was merged into another; you are seeing the one it was merged into.", "info")
+        return redirect(url_for("organisations.organisation_detail", organisation_id=organisation.merged_into_id))
+    from champions.workshops.models import Workshop, workshop_contacts
+
+    workshops = db.session.scalars(
+        select(Workshop)
+        .where(
+            (Workshop.host_organisation_id == organisation.id)
+            | Workshop.id.in_(
+                select(workshop_contacts.c.workshop_id)
+                .join(OrganisationContact, OrganisationContact.id == workshop_contacts.c.contact_id)
+                .where(OrganisationContact.organisation_id == organisation.id)
+            )
+        )
+        .order_by(Workshop.starts_at.desc())
+    ).all()
+    heard = db.session.scalar(select(db.func.count()).where(Champion.heard_via_organisation_id == organisation.id))
+    return render_template(
+        "organisations/detail.html",
+        organisation=organisation,
+        duplicates=likely_duplicates_of(organisation),
+        engagement_form=EngagementForm(engagement_level=organisation.engagement_level),
+        affiliation_form=AffiliationForm(),
+        workshops=workshops,
+        heard=heard,
+        types=ORGANISATION_TYPE_LABELS,
+    )
+
+
+@bp.route("/staff/organisations/<int:organisation_id>/edit", methods=["GET", "POST"])
+def organisation_edit(organisation_id: int):
+    organisation = _get(organisation_id)
+    form = OrganisationForm(obj=organisation if request.method == "GET" else None)
+    _form_choices(form)
+    if request.method == "GET":
+        form.boroughs.data = [b.code for b in organisation.boroughs]
+    if form.validate_on_submit():
+        update_organisation(
+            organisation,
+            name=form.name.data,
+            type=form.type.data,
+            borough_codes=form.boroughs.data,
+            charity_number=form.charity_number.data,
+            postcode=form.postcode.data,
+            website=form.website.data,
+            notes=form.notes.data,
+        )
+        audit.record("organisation.updated", organisation)
+        db.session.commit()
+        flash("The organisation's details were saved.", "success")
+        return redirect(url_for("organisations.organisation_detail", organisation_id=organisation.id))
+    return render_template("organisations/form.html", form=form, organisation=organisation), 400 if form.errors else 200
+
+
+@bp.post("/staff/organisations/<int:organisation_id>/engagement")
+def organisation_engagement(organisation_id: int):
+    organisation = _get(organisation_id)
+    form = EngagementForm()
+    if form.validate_on_submit():
+        if change_engagement(organisation, form.engagement_level.data, form.reason.data, current_user.id):
+            audit.record("organisation.engagement_changed", organisation, to=form.engagement_level.data)
+            db.session.commit()
+            flash(f"Engagement level changed to {form.engagement_level.data}.", "success")
+        else:
+            flash("The engagement level is already that; nothing changed.", "info")
+        return redirect(url_for("organisations.organisation_detail", organisation_id=organisation.id))
+    return render_template(
+        "organisations/detail.html",
+        organisation=organisation,
+        duplicates=likely_duplicates_of(organisation),
+        engagement_form=form,
+        affiliation_form=AffiliationForm(formdata=None),
+        workshops=[],
+        heard=0,
+        types=ORGANISATION_TYPE_LABELS,
+    ), 400
+
+
+@bp.route("/staff/organisations/<int:organisation_id>/contacts/new", methods=["GET", "POST"])
+def contact_new(organisation_id: int):
+    organisation = _get(organisation_id)
+    form = ContactForm()
+    if form.validate_on_submit():
+        contact = add_contact(
+            organisation,
+            name=form.name.data,
+            role=form.role.data,
+            email=form.email.data,
+            phone=form.phone.data,
+            consent_to_contact=form.consent_to_contact.data,
+        )
+        audit.record("organisation.contact_added", organisation, contact_id=contact.id)
+        db.session.commit()
+        linked = " They are already a champion, so their records are linked." if contact.champion_id else ""
+        flash(f"{contact.name} was added.{linked}", "success")
+        return redirect(url_for("organisations.organisation_detail", organisation_id=organisation.id))
+    return render_template("organisations/contact_form.html", form=form, organisation=organisation), (
+        400 if form.errors else 200
+    )
+
+
+@bp.route("/staff/organisations/<int:organisation_id>/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
+def contact_edit(organisation_id: int, contact_id: int):
+    organisation = _get(organisation_id)
+    contact = db.get_or_404(OrganisationContact, contact_id)
+    if contact.organisation_id != organisation.id:
+        abort(404)
+    form = ContactForm(obj=contact if request.method == "GET" else None)
+    if form.validate_on_submit():
+        update_contact(
+            contact,
+            name=form.name.data,
+            role=form.role.data,
+            email=form.email.data,
+            phone=form.phone.data,
+            consent_to_contact=form.consent_to_contact.data,
+        )
+        audit.record("organisation.contact_updated", organisation, contact_id=contact.id)
+        db.session.commit()
+        flash(f"{contact.name}'s details were saved.", "success")
+        return redirect(url_for("organisations.organisation_detail", organisation_id=organisation.id) + "#contacts")
+    return render_template("organisations/contact_form.html", form=form, organisation=organisation, contact=contact), (
+        400 if form.errors else 200
+    )
+
+
+@bp.post("/staff/organisations/<int:organisation_id>/champions")
+def affiliation_add(organisation_id: int):
+    organisation = _get(organisation_id)
+    form = AffiliationForm()
+    champion = champion_with_email(form.email.data) if form.validate_on_submit() else None
+    if champion is None:
+        flash("No champion has that email address. Check it and try again.", "error")
+        return redirect(url_for("organisations.organisation_detail", organisation_id=organisation.id) + "#champions")
+    if affiliate_champion(organisation, champion):
+        audit.record("organisation.champion_affiliated", organisation, champion_id=champion.id)
+        db.session.commit()
+    flash(f"{champion.full_name} is affiliated with {organisation.name}.", "success")
+    return redirect(url_for("organisations.organisation_detail", organisation_id=organisation.id) + "#champions")
+
+
+@bp.post("/staff/organisations/<int:organisation_id>/champions/<int:champion_id>/remove")
+def affiliation_remove(organisation_id: int, champion_id: int):
+    organisation = _get(organisation_id)
+    champion = db.get_or_404(Champion, champion_id)
+    unaffiliate_champion(organisation, champion)
+    audit.record("organisation.champion_unaffiliated", organisation, champion_id=champion.id)
+    db.session.commit()
+    flash(f"{champion.full_name} is no longer affiliated with {organisation.name}.", "success")
+    return redirect(url_for("organisations.organisation_detail", organisation_id=organisation.id) + "#champions")
+
+
+@bp.get("/staff/organisations/duplicates")
+def duplicates():
+    return render_template("organisations/duplicates.html", pairs=duplicate_pairs(), types=ORGANISATION_TYPE_LABELS)
+
+
+@bp.route("/staff/organisations/<int:organisation_id>/merge/<int:other_id>", methods=["GET", "POST"])
+def merge(organisation_id: int, other_id: int):
+    keep, remove = _get(organisation_id), _get(other_id)
+    if keep.id == remove.id or keep.merged_into_id or remove.merged_into_id:
+        abort(404)
+    if request.method == "POST":
+        try:
+            merge_organisations(keep, remove, current_user.id)
+        except MergeRefused as exc:
+            flash(str(exc), "error")
+            return redirect(url_for("organisations.duplicates"))
+        db.session.commit()
+        flash(f"{remove.name} was merged into {keep.name}.", "success")
+        return redirect(url_for("organisations.organisation_detail", organisation_id=keep.id))
+    return render_template("organisations/merge.html", keep=keep, remove=remove, types=ORGANISATION_TYPE_LABELS)

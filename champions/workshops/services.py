@@ -1,0 +1,214 @@
+"""Workshops, places and the waiting list. Services flush; the request commits.
+
+Places are decided with the workshop row locked (SELECT … FOR UPDATE on PostgreSQL; on SQLite every
+write transaction already takes the database write lock as it begins), so two champions signing up for
+the last place at the same moment cannot both get it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from champions.core import audit
+from champions.core.celery import enqueue
+from champions.core.db import as_utc, now_utc
+from champions.extensions import db
+from champions.organisations.models import OrganisationContact
+from champions.roster.models import Champion
+from champions.workshops.models import (
+    OUTPUT_FIELDS,
+    SignupStatus,
+    Workshop,
+    WorkshopRecruit,
+    WorkshopSignup,
+)
+
+
+class WorkshopProblem(ValueError):
+    """A rule about places or attendance that the request broke; the message is for the user."""
+
+
+def save_workshop(workshop: Workshop, *, facilitator_ids: list[int], **fields: object) -> Workshop:
+    if fields["ends_at"] <= fields["starts_at"]:
+        raise WorkshopProblem("The end must be after the start")
+    from champions.accounts.models import User
+
+    for name, value in fields.items():
+        setattr(workshop, name, value)
+    workshop.facilitators = list(db.session.scalars(select(User).where(User.id.in_(facilitator_ids))))
+    db.session.add(workshop)
+    db.session.flush()
+    return workshop
+
+
+def save_outputs(workshop: Workshop, **outputs: str | None) -> None:
+    for name, _ in OUTPUT_FIELDS:
+        setattr(workshop, name, (outputs.get(name) or "").strip() or None)
+    db.session.flush()
+
+
+def lock_workshop(workshop_id: int) -> Workshop | None:
+    return db.session.scalar(select(Workshop).where(Workshop.id == workshop_id).with_for_update())
+
+
+def booked_count(workshop_id: int) -> int:
+    query = select(func.count()).where(
+        WorkshopSignup.workshop_id == workshop_id, WorkshopSignup.status == SignupStatus.BOOKED.value
+    )
+    return db.session.scalar(query) or 0
+
+
+def signup_for(workshop_id: int, champion_id: int) -> WorkshopSignup | None:
+    return db.session.scalar(
+        select(WorkshopSignup).where(
+            WorkshopSignup.workshop_id == workshop_id, WorkshopSignup.champion_id == champion_id
+        )
+    )
+
+
+def is_upcoming(workshop: Workshop, now: datetime | None = None) -> bool:
+    return workshop.cancelled_at is None and as_utc(workshop.starts_at) > (now or now_utc())
+
+
+def sign_up(workshop_id: int, champion_id: int, *, override_capacity: bool = False, by_staff: bool = False):
+    """Book a place, or a place on the waiting list when the workshop is full. Returns the sign-up.
+
+    Staff recording attendance may book beyond capacity, but only when they say so (override).
+    """
+    workshop = lock_workshop(workshop_id)
+    if workshop is None or workshop.cancelled_at is not None:
+        raise WorkshopProblem("This workshop is not taking sign-ups")
+    if not by_staff and not is_upcoming(workshop):
+        raise WorkshopProblem("This workshop has already started")
+    signup = signup_for(workshop_id, champion_id)
+    if signup is not None and signup.status != SignupStatus.CANCELLED.value:
+        return signup
+    full = booked_count(workshop_id) >= workshop.capacity
+    if full and by_staff and not override_capacity:
+        raise WorkshopProblem(
+            f"The workshop is full ({workshop.capacity} places). Tick 'Go over capacity' to add them anyway"
+        )
+    status = SignupStatus.WAITING if full and not by_staff else SignupStatus.BOOKED
+    if signup is None:
+        signup = WorkshopSignup(workshop_id=workshop_id, champion_id=champion_id)
+        db.session.add(signup)
+    signup.status = status.value
+    signup.queued_at = now_utc()
+    signup.cancelled_at = None
+    signup.capacity_override = bool(full and by_staff)
+    db.session.flush()
+    return signup
+
+
+def cancel(workshop_id: int, champion_id: int) -> WorkshopSignup | None:
+    """Give up a place (or a place in the queue); the first person waiting moves up. Returns who moved up."""
+    workshop = lock_workshop(workshop_id)
+    signup = signup_for(workshop_id, champion_id)
+    if workshop is None or signup is None or signup.status == SignupStatus.CANCELLED.value:
+        return None
+    was_booked = signup.status == SignupStatus.BOOKED.value
+    signup.status = SignupStatus.CANCELLED.value
+    signup.cancelled_at = now_utc()
+    signup.checked_in_at = None
+    db.session.flush()
+    if was_booked:
+        return promote_waiting(workshop)
+    return None
+
+
+def promote_waiting(workshop: Workshop) -> WorkshopSignup | None:
+    if booked_count(workshop.id) >= workshop.capacity:
+        return None
+    first = db.session.scalar(
+        select(WorkshopSignup)
+        .where(WorkshopSignup.workshop_id == workshop.id, WorkshopSignup.status == SignupStatus.WAITING.value)
+        .order_by(WorkshopSignup.queued_at, WorkshopSignup.id)
+        .limit(1)
+    )
+    if first is not None:
+        first.status = SignupStatus.BOOKED.value
+        first.promoted_at = now_utc()
+        db.session.flush()
+        from champions.workshops.tasks import send_place_from_waiting_list
+
+        enqueue(send_place_from_waiting_list, first.id)
+    return first
+
+
+def check_in(signup: WorkshopSignup, present: bool = True) -> None:
+    if signup.status == SignupStatus.CANCELLED.value:
+        raise WorkshopProblem("This sign-up was cancelled, so it cannot be checked in. Add the champion again first")
+    if signup.status == SignupStatus.WAITING.value and present:
+        raise WorkshopProblem("This champion is on the waiting list. Give them a place before checking them in")
+    signup.checked_in_at = now_utc() if present else None
+    db.session.flush()
+
+
+def record_contact_attendance(workshop: Workshop, contact: OrganisationContact) -> None:
+    if contact not in workshop.contacts:
+        workshop.contacts.append(contact)
+        db.session.flush()
+
+
+def remove_contact_attendance(workshop: Workshop, contact: OrganisationContact) -> None:
+    if contact in workshop.contacts:
+        workshop.contacts.remove(contact)
+        db.session.flush()
+
+
+def record_recruit(workshop: Workshop, champion: Champion) -> None:
+    """This champion joined the movement through this workshop (once: a champion has one origin)."""
+    existing = db.session.get(WorkshopRecruit, champion.id)
+    if existing is None:
+        db.session.add(WorkshopRecruit(champion_id=champion.id, workshop_id=workshop.id))
+        db.session.flush()
+
+
+def cancel_workshop(workshop: Workshop) -> None:
+    workshop.cancelled_at = now_utc()
+    audit.record("workshop.cancelled", workshop)
+    db.session.flush()
+
+
+def upcoming_in_borough(borough_code: str | None, now: datetime | None = None) -> list[Workshop]:
+    query = select(Workshop).where(Workshop.cancelled_at.is_(None), Workshop.starts_at > (now or now_utc()))
+    if borough_code:
+        query = query.where(Workshop.borough_code == borough_code)
+    return list(db.session.scalars(query.order_by(Workshop.starts_at).limit(200)))
+
+
+def places_left(workshop: Workshop) -> int:
+    return max(0, workshop.capacity - booked_count(workshop.id))
+
+
+def attendance_summary(workshop: Workshop) -> dict[str, int]:
+    signups = workshop.signups
+    return {
+        "booked": sum(1 for s in signups if s.status == SignupStatus.BOOKED.value),
+        "waiting": sum(1 for s in signups if s.status == SignupStatus.WAITING.value),
+        "checked_in": sum(1 for s in signups if s.checked_in_at is not None),
+        "contacts": len(workshop.contacts),
+        "unregistered": workshop.unregistered_count,
+    }
+
+
+def waiting_position(signup: WorkshopSignup) -> int | None:
+    if signup.status != SignupStatus.WAITING.value:
+        return None
+    ahead = db.session.scalar(
+        select(func.count()).where(
+            WorkshopSignup.workshop_id == signup.workshop_id,
+            WorkshopSignup.status == SignupStatus.WAITING.value,
+            (WorkshopSignup.queued_at < signup.queued_at)
+            | ((WorkshopSignup.queued_at == signup.queued_at) & (WorkshopSignup.id < signup.id)),
+        )
+    )
+    return (ahead or 0) + 1
+
+
+def champion_by_email(email: str) -> Champion | None:
+    from champions.organisations.services import champion_with_email
+
+    return champion_with_email(email)

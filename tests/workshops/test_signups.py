@@ -1,0 +1,172 @@
+"""Places, the waiting list, check-in, and the champion-facing pages."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from champions import create_app
+from champions.core.db import now_utc
+from champions.workshops.models import SignupStatus, WorkshopSignup
+from champions.workshops.services import cancel, sign_up
+from tests.factories import PASSWORD
+from tests.workshops.helpers import make_workshop
+
+
+def statuses(db, workshop):
+    db.session.expire_all()
+    return {s.champion.first_name: s.status for s in workshop.signups}
+
+
+def test_capacity_then_a_waiting_list_that_moves_up_in_order(db, make):
+    workshop = make_workshop(db, capacity=2)
+    people = [make.champion(first_name=name) for name in ("Ann", "Bo", "Cy", "Di")]
+    for champion in people:
+        sign_up(workshop.id, champion.id)
+        db.session.commit()
+    assert statuses(db, workshop) == {"Ann": "booked", "Bo": "booked", "Cy": "waiting", "Di": "waiting"}
+
+    moved = cancel(workshop.id, people[0].id)
+    db.session.commit()
+    assert moved.champion.first_name == "Cy"
+    assert statuses(db, workshop) == {"Ann": "cancelled", "Bo": "booked", "Cy": "booked", "Di": "waiting"}
+
+    # Leaving the waiting list frees no place, so nobody moves up.
+    assert cancel(workshop.id, people[3].id) is None
+    db.session.commit()
+    assert statuses(db, workshop)["Di"] == "cancelled"
+
+    # Signing up again after cancelling joins the back of the queue.
+    sign_up(workshop.id, people[0].id)
+    db.session.commit()
+    assert statuses(db, workshop)["Ann"] == "waiting"
+
+
+def test_concurrent_sign_ups_never_overfill_a_workshop(app, db, make):
+    workshop = make_workshop(db, capacity=3)
+    emails = [make.champion(first_name=f"C{n}").user.email for n in range(6)]
+    workshop_id = workshop.id
+    db.session.commit()
+    db.session.remove()
+    racer = create_app("testing")  # transactions as in production (on SQLite: BEGIN IMMEDIATE)
+    barrier = threading.Barrier(len(emails))
+    statuses = []
+
+    def attempt(email):
+        client = racer.test_client()
+        assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
+        barrier.wait()
+        statuses.append(client.post(f"/workshops/{workshop_id}/sign-up").status_code)
+
+    threads = [threading.Thread(target=attempt, args=(email,)) for email in emails]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    app.extensions["celery"].set_default()
+    assert statuses == [302] * len(emails)
+    counts = dict(
+        db.session.execute(
+            select(WorkshopSignup.status, func.count())
+            .where(WorkshopSignup.workshop_id == workshop_id)
+            .group_by(WorkshopSignup.status)
+        ).all()
+    )
+    assert counts == {"booked": 3, "waiting": 3}
+
+
+def test_a_champion_sees_upcoming_workshops_in_their_borough_only(client, auth, db, make):
+    user = auth.login_as("champion")
+    mine = make_workshop(db, borough="bolton", title="Bolton screening chat")
+    make_workshop(db, borough="wigan", title="Wigan walk and talk")
+    make_workshop(db, borough="bolton", title="Last month's session", starts=now_utc() - timedelta(days=30))
+    cancelled = make_workshop(db, borough="bolton", title="Called off")
+    cancelled.cancelled_at = now_utc()
+    db.session.commit()
+    page = client.get("/workshops").get_data(as_text=True)
+    assert "Bolton screening chat" in page
+    assert "Wigan walk and talk" not in page and "Last month's session" not in page and "Called off" not in page
+    assert user.champion.borough_code == "bolton"
+    assert client.get(f"/workshops/{mine.id}").status_code == 200
+
+
+def test_a_champion_signs_up_joins_the_waiting_list_and_cancels(client, auth, db, make):
+    workshop = make_workshop(db, capacity=1, title="Small room")
+    first = make.champion(first_name="First")
+    sign_up(workshop.id, first.id)
+    db.session.commit()
+    user = auth.login_as("champion")
+    response = client.post(f"/workshops/{workshop.id}/sign-up", follow_redirects=True)
+    text = response.get_data(as_text=True)
+    assert "you are on the waiting list" in text and "number 1 on the waiting list" in text
+    # The first champion cancels: our champion moves up.
+    cancel(workshop.id, first.id)
+    db.session.commit()
+    text = client.get(f"/workshops/{workshop.id}").get_data(as_text=True)
+    assert "You have a place." in text
+    client.post(f"/workshops/{workshop.id}/cancel")
+    db.session.expire_all()
+    signup = db.session.scalar(select(WorkshopSignup).where(WorkshopSignup.champion_id == user.champion.id))
+    assert signup.status == SignupStatus.CANCELLED.value
+
+
+def test_a_workshop_in_another_borough_is_hidden_from_a_champion(client, auth, db):
+    auth.login_as("champion")
+    elsewhere = make_workshop(db, borough="wigan")
+    assert client.get(f"/workshops/{elsewhere.id}").status_code == 404
+    assert client.post(f"/workshops/{elsewhere.id}/sign-up").status_code == 404
+    assert client.get(f"/workshops/{elsewhere.id}.ics").status_code == 404
+    assert db.session.scalar(select(func.count()).select_from(WorkshopSignup)) == 0
+
+
+def test_a_champion_cannot_sign_up_for_a_workshop_that_has_started(client, auth, db):
+    auth.login_as("champion")
+    past = make_workshop(db, starts=now_utc() - timedelta(hours=1))
+    response = client.post(f"/workshops/{past.id}/sign-up", follow_redirects=True)
+    assert "already started" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(WorkshopSignup)) == 0
+
+
+def test_the_champion_home_links_to_workshops(client, auth):
+    auth.login_as("champion")
+    assert 'href="/workshops"' in client.get("/me").get_data(as_text=True)
+
+
+def test_moving_up_from_the_waiting_list_sends_one_email(db, make):
+    from champions.core.models import OutboxMessage
+    from champions.workshops.tasks import send_place_from_waiting_list
+    from tests.conftest import run_task
+
+    workshop = make_workshop(db, capacity=1, title="Sun safety stall")
+    first = make.champion(email="first@example.org")
+    second = make.champion(email="second@example.org")
+    sign_up(workshop.id, first.id)
+    waiting = sign_up(workshop.id, second.id)
+    db.session.commit()
+    waiting_id = waiting.id
+    cancel(workshop.id, first.id)
+    db.session.commit()  # the email task is queued after this commit (and runs at once in tests)
+    db.session.expire_all()
+    messages = db.session.scalars(select(OutboxMessage)).all()
+    assert [(m.to_address, m.subject) for m in messages] == [
+        ("second@example.org", "You have a place at Sun safety stall")
+    ]
+    assert run_task(send_place_from_waiting_list, waiting_id) == 0  # a retry sends nothing more
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_a_rolled_back_cancellation_sends_nothing(db, make):
+    from champions.core.models import OutboxMessage
+
+    workshop = make_workshop(db, capacity=1)
+    first, second = make.champion(), make.champion()
+    sign_up(workshop.id, first.id)
+    sign_up(workshop.id, second.id)
+    db.session.commit()
+    cancel(workshop.id, first.id)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+    db.session.expire_all()
+    assert sorted(s.status for s in workshop.signups) == ["booked", "waiting"]
