@@ -41,6 +41,7 @@ CONDITIONS: dict[str, Condition] = {
             "recruit_trained", "A champion they recruited finished the core training in the last N days", 7, "activity"
         ),
         Condition("recruits_milestone", "They have recruited at least N champions", 5, "recruit"),
+        Condition("moment_upcoming", "A social moment on a topic they follow starts within N days", 14, "activity"),
     )
 }
 
@@ -119,6 +120,19 @@ def audience(condition: str, params: dict[str, Any], now: datetime) -> Select:
             base.add_columns(literal(days, Integer).label("context_id"))
             .join(recruits, recruits.c.by == Champion.id)
             .where(recruits.c.n >= days)
+        )
+    if condition == "moment_upcoming":
+        from champions.moments.models import moment_topics
+        from champions.moments.services import upcoming_moments
+
+        # One query for the calendar (a handful of moments), then one for the champions.
+        coming = [occurrence.moment.id for occurrence in upcoming_moments(days, now.date())]
+        return (
+            base.add_columns(func.min(moment_topics.c.moment_id).label("context_id"))
+            .join(champion_topics_table, champion_topics_table.c.champion_id == Champion.id)
+            .join(moment_topics, moment_topics.c.topic_code == champion_topics_table.c.topic_code)
+            .where(moment_topics.c.moment_id.in_(coming), Champion.stage != Stage.WITHDRAWN.value)
+            .group_by(Champion.user_id)
         )
     raise ValueError(f"Unknown condition {condition!r}")
 

@@ -134,9 +134,34 @@ def _verify_url(user: User) -> str:
     return external_url("accounts.verify", token=verification_token(user))
 
 
+def _moment_context(rule: NudgeRule, context_id: int | None, today) -> dict[str, str]:
+    """The moment a moment nudge is about: its name, when it starts, and what a champion could do."""
+    empty = {"moment_name": "", "moment_starts": "", "moment_actions": ""}
+    if rule.condition != "moment_upcoming" or context_id is None:
+        return empty
+    from champions.moments.models import Moment
+    from champions.moments.services import upcoming_moments
+
+    for occurrence in upcoming_moments(int(rule.params.get("days", 14)), today):
+        if occurrence.moment.id == context_id:
+            moment: Moment = occurrence.moment
+            return {
+                "moment_name": moment.name,
+                "moment_starts": occurrence.starts_on.strftime("%-d %B"),
+                "moment_actions": moment.suggested_actions or "",
+            }
+    moment = db.session.get(Moment, context_id)
+    return {
+        **empty,
+        "moment_name": moment.name if moment else "",
+        "moment_actions": (moment.suggested_actions or "") if moment else "",
+    }
+
+
 def context_for(message_user: User, rule: NudgeRule, context_id: int | None) -> dict[str, Any]:
     champion = message_user.champion
     return {
+        **_moment_context(rule, context_id, now_utc().astimezone(UK).date()),
         "first_name": champion.first_name if champion else "",
         "home_url": external_url("accounts.home"),
         "training_url": external_url("training.catalogue"),

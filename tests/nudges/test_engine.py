@@ -216,3 +216,39 @@ def test_each_rule_evaluates_with_a_fixed_number_of_queries(db, rules, rule_key,
     finally:
         event.remove(_db.engine, "before_cursor_execute", count)
     assert len(statements) == few == 1
+
+
+def test_a_moment_on_a_followed_topic_prompts_with_its_suggested_actions(db, rules, make, morning):
+    from champions.core.models import Topic
+    from champions.moments.models import Moment
+
+    rule = rules["moment-coming-up"]
+    rule.holdout_percent = 0
+    moment = Moment(
+        name="Test Screening Week",
+        recurrence="once",
+        start_date=morning.date() + timedelta(days=5),
+        end_date=morning.date() + timedelta(days=11),
+        suggested_actions="Talk to a friend about screening",
+    )
+    moment.topics = [db.session.get(Topic, "screening")]
+    far = Moment(
+        name="Far Away Day",
+        recurrence="once",
+        start_date=morning.date() + timedelta(days=60),
+        end_date=morning.date() + timedelta(days=61),
+    )
+    far.topics = [db.session.get(Topic, "smoking")]
+    db.session.add_all([moment, far])
+    cares = make.champion(topic_codes=["screening"])
+    other = make.champion(topic_codes=["smoking"])
+    for champion in (cares, other):
+        set_consent(champion.user_id, "email_contact", True)
+    db.session.commit()
+    assert engine.evaluate_rule(rule, morning) == 1
+    message = messages(db)[0]
+    assert (message.user_id, message.context_id) == (cares.user_id, moment.id)
+    engine.deliver_due(now=morning)
+    email = db.session.scalar(select(OutboxMessage))
+    assert email.subject.startswith("Test Screening Week starts on")
+    assert "Talk to a friend about screening" in email.text_body
