@@ -76,7 +76,8 @@ def table_csv(table: str):
     rows = _rows(snapshot.data, table)
     out = io.StringIO()
     if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        fields = list(dict.fromkeys(key for row in rows for key in row))  # every column, first seen first
+        writer = csv.DictWriter(out, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
     stamp = snapshot.computed_at.strftime("%Y-%m-%d-%H%M")
@@ -93,7 +94,7 @@ def programme_settings():
     form = SettingsForm(obj=current)
     if form.validate_on_submit():
         form.populate_obj(current)
-        audit.record("settings.changed", current, target=current.target, target_date=str(current.target_date))
+        audit.record("settings.changed", current, champions_target=current.target, target_date=str(current.target_date))
         db.session.commit()
         flash("The programme settings have been saved. The dashboard shows them from its next computation.", "success")
         return redirect(url_for("dashboards.programme_settings"))
