@@ -175,7 +175,7 @@ def cohorts(today: date) -> list[dict[str, Any]]:
     return result
 
 
-def by_borough() -> list[dict[str, Any]]:
+def by_borough(engagement: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     counted = Champion.stage != Stage.WITHDRAWN.value
     champions = dict(
         db.session.execute(
@@ -210,6 +210,8 @@ def by_borough() -> list[dict[str, Any]]:
                 "activities": acts,
                 "people_reached": int(people),
                 "people_per_10k": round(10_000 * people / borough.population, 1) if borough.population else None,
+                "workshops": (engagement or {}).get(borough.code, {}).get("workshops_held", 0),
+                "organisations": (engagement or {}).get(borough.code, {}).get("organisations_engaged", 0),
             }
         )
     return rows
@@ -298,6 +300,17 @@ def nudge_effects() -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def engagement(today: date) -> dict[str, Any]:
+    """Workshops, organisations and individuals engaged, and workshop yield, over the whole programme."""
+    from champions.workshops.figures import FIGURE_ORDER, engagement_figures
+
+    figures = engagement_figures(settings().start_date - timedelta(days=3650), today)
+    return {
+        "total": {key: figures.total.figures[key] for key in FIGURE_ORDER},
+        "by_borough": {row.borough_code: {key: row.figures[key] for key in FIGURE_ORDER} for row in figures.rows},
+    }
 
 
 def _pct(value: float | None) -> float | None:

@@ -217,3 +217,18 @@ def test_only_an_admin_sets_the_target_and_bad_dates_are_refused(client, auth, d
     assert bad.status_code == 400 and "The target date must be after the start date" in bad.get_data(as_text=True)
     assert client.post("/admin/settings", data={**form, "target_date": "2030-02-01"}).status_code == 302
     assert db.session.get(ProgrammeSettings, 1).target_date.isoformat() == "2030-02-01"
+
+
+def test_workshops_and_organisations_engaged_come_from_the_engagement_figures(db, make):
+    from tests.workshops.helpers import make_org, make_workshop
+
+    host = make_org(db, "Wigan Voices", boroughs=("wigan",))
+    make_workshop(db, borough="wigan", starts=at(5), host=host)
+    make_workshop(db, borough="wigan", starts=at(40))
+    make_workshop(db, borough="bolton", starts=at(-5))  # not held yet
+    db.session.commit()
+    run_task(compute_programme_snapshot)
+    data = latest_snapshot().data
+    assert data["engagement"]["total"]["workshops_held"] == 2
+    rows = {r["code"]: r for r in data["boroughs"]}
+    assert (rows["wigan"]["workshops"], rows["bolton"]["workshops"]) == (2, 0)
