@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -50,6 +52,28 @@ def compute_programme_snapshot(progress: Progress | None = None) -> DashboardSna
     db.session.add(snapshot)
     db.session.flush()
     return snapshot
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    id: int
+    computed_at: datetime
+    duration_ms: int
+
+
+def latest_snapshot_info(kind: str = PROGRAMME) -> SnapshotInfo | None:
+    """Which snapshot is newest, without loading its (large) figures."""
+    row = db.session.execute(
+        select(DashboardSnapshot.id, DashboardSnapshot.computed_at, DashboardSnapshot.duration_ms)
+        .where(DashboardSnapshot.kind == kind)
+        .order_by(DashboardSnapshot.computed_at.desc(), DashboardSnapshot.id.desc())
+        .limit(1)
+    ).first()
+    return SnapshotInfo(row.id, as_utc(row.computed_at), row.duration_ms) if row else None
+
+
+def snapshot_data(snapshot_id: int) -> dict[str, Any]:
+    return db.session.scalar(select(DashboardSnapshot.data).where(DashboardSnapshot.id == snapshot_id))
 
 
 def latest_snapshot(kind: str = PROGRAMME) -> DashboardSnapshot | None:

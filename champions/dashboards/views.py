@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import OrderedDict
 
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from champions.core import audit
 from champions.core.celery import enqueue
@@ -13,17 +15,36 @@ from champions.dashboards import bp
 from champions.dashboards.figures import settings
 from champions.dashboards.forms import SettingsForm
 from champions.dashboards.models import DashboardJob
-from champions.dashboards.services import latest_snapshot
+from champions.dashboards.services import latest_snapshot, latest_snapshot_info, snapshot_data
 from champions.dashboards.tasks import compute_programme_snapshot
 from champions.extensions import db
-from champions.roster.models import Stage
+
+# Snapshots never change once written, so each one's figures are rendered once per process.
+# Keyed by id and time: an id alone could come back after rows were deleted.
+_RENDERED: OrderedDict[tuple[int, str], Markup] = OrderedDict()
+_KEEP = 4
+
+
+def _figures_html(info) -> Markup:
+    key = (info.id, info.computed_at.isoformat())
+    if key not in _RENDERED:
+        _RENDERED[key] = Markup(render_template("dashboards/_figures.html", d=snapshot_data(info.id)))
+        while len(_RENDERED) > _KEEP:
+            _RENDERED.popitem(last=False)
+    return _RENDERED[key]
 
 
 @bp.get("/staff")
 def staff_home():
-    job = db.session.get(DashboardJob, request.args.get("job", type=int) or 0)
+    job_id = request.args.get("job", type=int)
+    job = db.session.get(DashboardJob, job_id) if job_id else None
+    info = latest_snapshot_info()
     return render_template(
-        "dashboards/staff_home.html", snapshot=latest_snapshot(), stages=list(Stage), now=now_utc(), job=job
+        "dashboards/staff_home.html",
+        snapshot=info,
+        now=now_utc(),
+        job=job,
+        figures_html=_figures_html(info) if info else None,
     )
 
 

@@ -1,0 +1,149 @@
+"""P1 and P2 for the programme dashboard, on 100,000 champions and 2,000,000 activities.
+
+    python -m benchmarks.dashboard [--reuse]
+
+P1: the snapshot computation's time ÷ the time of the bare SQL aggregates that compute the same
+    figures (benchmarks/dashboard_sql.sql), run directly with psql. Goal <= 1.5.
+P2: dashboard page requests per second ÷ /healthz's, same gunicorn settings, same run. Goal >= 0.5.
+--reuse keeps the data already generated in the benchmark database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+from benchmarks.generate import bench_app, bench_url, generate, raw_connection
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+def best_of(runs: int, work) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def p1(app) -> tuple[float, float]:
+    from champions.dashboards.services import programme_figures
+
+    def snapshot():
+        with app.app_context():
+            programme_figures()
+
+    def bare():
+        subprocess.run(["psql", bench_url(), "-q", "-o", "/dev/null", "-f", str(HERE / "dashboard_sql.sql")],
+                       check=True)
+
+    snapshot()  # warm caches for both
+    bare()
+    return best_of(3, snapshot), best_of(3, bare)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _rps(port: int, path: str, cookie: str, seconds: float = 8, clients: int = 4) -> float:
+    done = []
+    stop = time.monotonic() + seconds
+
+    def client():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        n = 0
+        while time.monotonic() < stop:
+            conn.request("GET", path, headers={"Cookie": cookie})
+            response = conn.getresponse()
+            response.read()
+            assert response.status == 200, (path, response.status)
+            n += 1
+        done.append(n)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(done) / seconds
+
+
+def p2(app) -> tuple[float, float]:
+    from champions.accounts.services import create_user
+    from champions.core.permissions import Role
+    from champions.dashboards.services import compute_programme_snapshot
+    from champions.extensions import db
+
+    with app.app_context():
+        create_user("bench-staff@example.org", "a benchmark password", Role.STAFF)
+        compute_programme_snapshot()
+        db.session.commit()
+    port = _free_port()
+    env = {**os.environ, "CHAMPIONS_ENV": "testing", "TEST_DATABASE_URL": bench_url()}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "2", "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env,
+    )
+    try:
+        for _ in range(100):
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
+                break
+            except OSError:
+                time.sleep(0.2)
+        conn = http.client.HTTPConnection("127.0.0.1", port)
+        body = urlencode({"email": "bench-staff@example.org", "password": "a benchmark password"})
+        conn.request("POST", "/login", body, {"Content-Type": "application/x-www-form-urlencoded"})
+        response = conn.getresponse()
+        response.read()
+        cookie = response.getheader("Set-Cookie").split(";")[0]
+        _rps(port, "/staff", cookie, seconds=2)  # warm up
+        trivial = statistics.mean([_rps(port, "/healthz", cookie), _rps(port, "/healthz", cookie)])
+        dashboard = statistics.mean([_rps(port, "/staff", cookie), _rps(port, "/staff", cookie)])
+        return dashboard, trivial
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--champions", type=int, default=100_000)
+    parser.add_argument("--activities", type=int, default=2_000_000)
+    args = parser.parse_args()
+    if args.reuse:
+        os.environ["CHAMPIONS_ENV"] = "testing"
+        os.environ["TEST_DATABASE_URL"] = bench_url()
+        from champions import create_app
+
+        app = create_app("testing")
+    else:
+        app = bench_app()
+        started = time.perf_counter()
+        with raw_connection(app) as conn:
+            counts = generate(conn, args.champions, args.activities)
+            conn.execute("ANALYZE")
+        print(f"generated {sum(counts.values()):,} rows in {time.perf_counter() - started:.0f} s")
+    snapshot, bare = p1(app)
+    print(f"P1 = {snapshot:.2f} s ÷ {bare:.2f} s = {snapshot / bare:.2f} (goal <= 1.5)")
+    dashboard, trivial = p2(app)
+    print(f"P2 = {dashboard:.0f} ÷ {trivial:.0f} requests/s = {dashboard / trivial:.2f} (goal >= 0.5)")
+
+
+if __name__ == "__main__":
+    main()
