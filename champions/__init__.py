@@ -57,9 +57,9 @@ def register_templates(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from champions import accounts, core, dashboards, roster
+    from champions import accounts, core, dashboards, grants, roster
 
-    for module in (core, accounts, roster, dashboards):
+    for module in (core, accounts, roster, dashboards, grants):
         __import__(f"{module.__name__}.views")
         app.register_blueprint(module.bp)
 

@@ -47,6 +47,14 @@ def _beat_schedule() -> dict:
             "task": "champions.dashboards.tasks.compute_programme_snapshot",
             "schedule": timedelta(seconds=int(os.environ.get("SNAPSHOT_EVERY_SECONDS", "600"))),
         },
+        "grant-funder-snapshots": {
+            "task": "champions.grants.tasks.compute_funder_snapshots",
+            "schedule": timedelta(seconds=int(os.environ.get("SNAPSHOT_EVERY_SECONDS", "600"))),
+        },
+        "grant-report-reminders": {
+            "task": "champions.grants.tasks.send_report_reminders",
+            "schedule": timedelta(hours=1),
+        },
     }
 
 

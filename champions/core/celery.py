@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import Celery, Task
 from flask import Flask
 
-TASK_PACKAGES = ["champions.accounts", "champions.dashboards", "champions.core"]
+TASK_PACKAGES = ["champions.accounts", "champions.dashboards", "champions.core", "champions.grants"]
 
 
 def celery_init_app(app: Flask) -> Celery:

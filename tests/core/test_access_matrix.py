@@ -6,7 +6,7 @@ import pytest
 
 from champions.core.models import OutboxMessage
 from champions.core.permissions import ACCESS, PUBLIC, Role
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, Factory
 
 ROLES: list[Role | None] = [None, *Role]
 
@@ -15,7 +15,26 @@ def sample_args(db) -> dict[str, dict]:
     message = OutboxMessage(to_address="someone@example.org", subject="Hello", text_body="Hi")
     db.session.add(message)
     db.session.commit()
+    make = Factory(db)
+    application = make.application(status="under_review")
+    fund = application.round.fund
+    assignment = application.assignments[0]
     return {
+        "grants.apply": {"round_id": application.round_id},
+        "grants.edit_application": {"application_id": application.id},
+        "grants.my_application": {"application_id": application.id},
+        "grants.report": {"application_id": application.id},
+        "grants.review": {"assignment_id": assignment.id},
+        "grants.fund": {"fund_id": fund.id},
+        "grants.round_new": {"fund_id": fund.id},
+        "grants.round_detail": {"round_id": application.round_id},
+        "grants.round_csv": {"round_id": application.round_id},
+        "grants.panel": {"round_id": application.round_id},
+        "grants.application": {"application_id": application.id},
+        "grants.act": {"application_id": application.id, "action": "approve"},
+        "grants.funder_dashboard": {"fund_id": fund.id},
+        "grants.funder_csv": {"fund_id": fund.id, "table": "money"},
+        "grants.funder_recompute": {"fund_id": fund.id},
         "static": {"filename": "css/app.css"},
         "core.assets": {"package": "nhsuk", "filename": "nhsuk-frontend-10.6.1.min.css"},
         "core.outbox_message": {"message_id": message.id},
