@@ -20,7 +20,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from champions.accounts.forms import AcceptablePassword, strip
 from champions.grants.services import parse_pounds
@@ -211,7 +211,11 @@ def score_form(criteria, formdata=None):
             RadioField(
                 f"{c.name} (weight {c.weight})",
                 choices=SCORE_CHOICES,
-                validators=[DataRequired(f"Score '{c.name}' from 1 to 5")],
+                validate_choice=False,
+                validators=[
+                    DataRequired(f"Score '{c.name}' from 1 to 5"),
+                    AnyOf([v for v, _ in SCORE_CHOICES], message=f"Score '{c.name}' from 1 to 5"),
+                ],
             ),
         )
         setattr(
