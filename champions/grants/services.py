@@ -250,14 +250,16 @@ def amount_problem(round_: Round, pence: int) -> str | None:
     return None
 
 
-def save_draft(round_: Round, applicant: User, data: ApplicationData, application: Application | None = None):
+def save_draft(round_: Round, applicant: User | None, data: ApplicationData, application: Application | None = None):
     """Create or update a draft. Only drafts can be edited."""
     if application is not None and application.status != Status.DRAFT:
         raise GrantError("This application has been submitted and can no longer be changed")
     if problem := amount_problem(round_, data.amount_requested_pence):
         raise GrantError(problem, "amount_requested")
     if application is None:
-        application = Application(round=round_, applicant_id=applicant.id, status=Status.DRAFT.value, title="")
+        application = Application(
+            round=round_, applicant_id=applicant.id if applicant else None, status=Status.DRAFT.value, title=""
+        )
         db.session.add(application)
     for name in (
         "organisation_id contact_name contact_email contact_phone title summary activities beneficiaries "
@@ -335,7 +337,7 @@ def eligibility_problems(application: Application, at: datetime) -> list[str]:
     return problems
 
 
-def submit(application: Application, data: ApplicationData, applicant: User) -> Application:
+def submit(application: Application, data: ApplicationData, applicant: User | None) -> Application:
     """Save and submit in one step, check eligibility, and queue the confirmation email."""
     from champions.grants.tasks import send_submitted_email
 
