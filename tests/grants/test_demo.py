@@ -28,12 +28,17 @@ def test_the_demo_has_the_first_round_as_reported_and_every_state(db):
     fund = db.session.scalar(select(Fund))
     assert by_email["funder@champions.example"] in fund.funders
     assert by_email["reviewer@champions.example"] in first.reviewers
-    assert db.session.scalar(
-        select(func.count()).select_from(ReviewAssignment).where(
-            ReviewAssignment.reviewer_id == by_email["reviewer@champions.example"].id,
-            ReviewAssignment.submitted_at.is_(None),
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(ReviewAssignment)
+            .where(
+                ReviewAssignment.reviewer_id == by_email["reviewer@champions.example"].id,
+                ReviewAssignment.submitted_at.is_(None),
+            )
         )
-    ) > 0
+        > 0
+    )
     mine = db.session.scalars(
         select(Application.status).where(Application.applicant_id == by_email["applicant@champions.example"].id)
     ).all()
