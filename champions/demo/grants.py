@@ -121,7 +121,7 @@ def _review(rng: random.Random, application: Application, reviewers: list[User],
         services.submit_scores(assignment, scores)
 
 
-def _first_round(rng, fund, reviewers, applicant) -> None:
+def _first_round(rng, fund, reviewers, applicant, used: set[str]) -> None:
     now = now_utc()
     round_ = services.create_round(
         fund,
@@ -139,7 +139,6 @@ def _first_round(rng, fund, reviewers, applicant) -> None:
         ),
     )
     round_.reviewers = reviewers[:2]
-    used: set[str] = set()
     today = now.date()
     awards = _award_sizes(rng)
     outcomes = ["closed"] * 18 + ["reported"] * 10 + ["paid_full"] * 11 + ["paid_part"] * 5 + ["approved"] * 3
@@ -215,7 +214,7 @@ def _pay_and_report(rng, application, outcome, today, keep_open_for_applicant) -
         services.close(application, "Report accepted")
 
 
-def _second_round(rng, fund, reviewers, applicant) -> None:
+def _second_round(rng, fund, reviewers, applicant, used: set[str]) -> None:
     now = now_utc()
     round_ = services.create_round(
         fund,
@@ -233,7 +232,6 @@ def _second_round(rng, fund, reviewers, applicant) -> None:
         ),
     )
     round_.reviewers = reviewers
-    used: set[str] = set()
     states = (
         ["draft"] * 3
         + ["submitted", "eligible", "eligible", "ineligible"]
@@ -246,7 +244,7 @@ def _second_round(rng, fund, reviewers, applicant) -> None:
             name, borough = _group(rng, used)
         if state == "ineligible":
             borough = "wigan"
-        org = create_organisation(name + " (R2)", type="grassroots", borough_codes=[borough])
+        org = create_organisation(name, type="grassroots", borough_codes=[borough])
         data = _data(rng, org.id, borough, rng.choice(range(80_000, 200_001, 10_000)), now.date() + timedelta(days=60))
         owner = applicant if applicant and index in (0, 7) else None
         application = services.save_draft(round_, owner, data)
@@ -280,8 +278,9 @@ def seed_grants(rng: random.Random) -> str:
     db.session.add(fund)
     db.session.flush()
     reviewers = _reviewers(users.get("reviewer@champions.example"))
-    _first_round(rng, fund, reviewers, applicant)
-    _second_round(rng, fund, reviewers, applicant)
+    used: set[str] = set()  # one register: no group added twice
+    _first_round(rng, fund, reviewers, applicant, used)
+    _second_round(rng, fund, reviewers, applicant, used)
     db.session.flush()
     compute_fund_snapshot(fund.id)
     return f"Small Sparks: {services.awarded_total(fund.rounds[0].id) // 100:,} pounds awarded in round 1"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
@@ -254,7 +254,8 @@ class LocalDateTime:
 
 
 def uk_datetime(value: str) -> datetime:
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M").replace(tzinfo=UK)
+    # Staff type UK local time; the database holds UTC.
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M").replace(tzinfo=UK).astimezone(UTC)
 
 
 class RoundForm(FlaskForm):

@@ -264,12 +264,14 @@ def report(application_id: int):
 
 @bp.get("/grants/reviews")
 def reviews():
-    mine = db.session.scalars(
-        select(ReviewAssignment)
-        .where(ReviewAssignment.reviewer_id == current_user.id)
-        .order_by(ReviewAssignment.submitted_at.is_not(None), ReviewAssignment.id)
+    mine = select(ReviewAssignment).where(ReviewAssignment.reviewer_id == current_user.id)
+    to_do = db.session.scalars(mine.where(ReviewAssignment.submitted_at.is_(None)).order_by(ReviewAssignment.id))
+    done = keyset_page(
+        mine.where(ReviewAssignment.submitted_at.is_not(None)),
+        ReviewAssignment.id,
+        request.args.get("before", type=int),
     )
-    return render_template("grants/reviews.html", assignments=list(mine))
+    return render_template("grants/reviews.html", to_do=list(to_do), done=done)
 
 
 @bp.route("/grants/reviews/<int:assignment_id>", methods=["GET", "POST"])

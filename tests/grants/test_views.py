@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from champions.accounts.models import User
-from champions.core.db import now_utc
+from champions.core.db import as_utc, now_utc
 from champions.grants.models import Application, Payment
 from champions.organisations.models import Organisation
 from champions.privacy.models import ConsentRecord
@@ -207,3 +207,48 @@ def test_the_round_csv_lists_its_applications(client, auth, make, db):
     lines = response.get_data(as_text=True).splitlines()
     assert lines[0].startswith("Id,Group,Title,Status")
     assert f"{application.id},{application.organisation.name},Tea and talk,Approved" in lines[1]
+
+
+def test_staff_add_a_fund_and_a_round_and_bad_round_limits_are_refused(client, auth, make, db):
+    from champions.grants.models import Fund, Round
+
+    auth.login_as("staff")
+    response = client.post("/grants/staff", data={"name": "Small Sparks", "funder_organisation": "GM Cancer"})
+    fund = db.session.scalar(select(Fund))
+    assert response.status_code == 302 and fund.funder_organisation == "GM Cancer"
+    good = {
+        "name": "Round 2",
+        "budget": "30,000",
+        "min_award": "500",
+        "max_award": "2000",
+        "themes": "Social isolation\nScreening",
+        "boroughs": ["bolton", "wigan"],
+        "opens_at": "2027-03-01T09:00",
+        "closes_at": "2027-04-01T17:00",
+        "reviewers_per_application": "2",
+        "criteria": "Reach: 3\nValue for money: 1",
+    }
+    bad = dict(good, min_award="2500")
+    response = client.post(f"/grants/staff/funds/{fund.id}/rounds/new", data=bad)
+    assert response.status_code == 400
+    assert "The minimum award must not be more than the maximum award" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Round.id)) is None
+    response = client.post(f"/grants/staff/funds/{fund.id}/rounds/new", data=dict(good, criteria="Reach"))
+    assert response.status_code == 400 and "like 'Reach: 3'" in html.unescape(response.get_data(as_text=True))
+    assert client.post(f"/grants/staff/funds/{fund.id}/rounds/new", data=good).status_code == 302
+    round_ = db.session.scalar(select(Round))
+    assert (round_.budget_pence, round_.max_award_pence) == (3_000_000, 200_000)
+    assert [(c.name, c.weight) for c in round_.criteria] == [("Reach", 3), ("Value for money", 1)]
+    assert as_utc(round_.opens_at).hour == 9  # 9am UK time in March, before the clocks change, is 9:00 UTC
+    assert as_utc(round_.closes_at).hour == 16  # 5pm UK time in April is 4pm UTC
+    assert {b.code for b in round_.boroughs} == {"bolton", "wigan"}
+
+
+def test_staff_link_funders_and_only_funder_accounts_are_linked(client, auth, make, db):
+    fund = make.fund()
+    funder, champion = make.user(role="funder"), make.user(role="reviewer")
+    auth.login_as("staff")
+    response = client.post(f"/grants/staff/funds/{fund.id}", data={"funders": [str(funder.id), str(champion.id)]})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert [u.id for u in fund.funders] == [funder.id]
