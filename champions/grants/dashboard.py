@@ -94,6 +94,33 @@ def _by(fund_id: int, key, join_boroughs: bool) -> list[tuple]:
     return db.session.execute(query.where(Round.fund_id == fund_id).group_by(key).order_by(key)).all()
 
 
+def _rounds(fund_id: int) -> list[dict[str, Any]]:
+    awarded = func.coalesce(func.sum(case((Application.status.in_(AWARDED_VALUES), Application.award_pence))), 0)
+    rows = db.session.execute(
+        select(
+            Round.id,
+            Round.name,
+            Round.budget_pence,
+            awarded,
+            func.count(Application.id).filter(Application.status.not_in(RECEIVED_EXCLUDES)),
+        )
+        .outerjoin(Application, Application.round_id == Round.id)
+        .where(Round.fund_id == fund_id)
+        .group_by(Round.id, Round.name, Round.budget_pence)
+        .order_by(Round.opens_at)
+    ).all()
+    paid = dict(
+        db.session.execute(
+            select(Application.round_id, func.sum(Payment.amount_pence))
+            .join(Payment, Payment.application_id == Application.id)
+            .join(Round)
+            .where(Round.fund_id == fund_id, Payment.paid_on.is_not(None))
+            .group_by(Application.round_id)
+        ).all()
+    )
+    return [{"name": n, "budget": b, "awarded": a, "paid": paid.get(i, 0), "received": r} for i, n, b, a, r in rows]
+
+
 def _outcomes(fund_id: int, paid: int) -> dict[str, Any]:
     reports, people, recruited = db.session.execute(
         select(
@@ -143,6 +170,7 @@ def fund_figures(fund_id: int, today: date | None = None) -> dict[str, Any]:
     return {
         "money": money,
         "counts": _counts(fund_id),
+        "rounds": _rounds(fund_id),
         "award_bands": _award_bands(fund_id),
         "by_borough": [
             {"name": n, "received": r, "approved": a, "awarded": p}
@@ -206,6 +234,21 @@ def funder_tables(data: dict[str, Any], names: dict[int, str]) -> dict[str, dict
                 ["Awarded", pounds(m["awarded"])],
                 ["Paid", pounds(m["paid"])],
                 ["Remaining to award", pounds(m["remaining"])],
+            ],
+        },
+        "rounds": {
+            "title": "By round",
+            "headers": ["Round", "Applications received", "Budget", "Awarded", "Paid", "Remaining to award"],
+            "rows": [
+                [
+                    r["name"],
+                    f"{r['received']:,}",
+                    pounds(r["budget"]),
+                    pounds(r["awarded"]),
+                    pounds(r["paid"]),
+                    pounds(r["budget"] - r["awarded"]),
+                ]
+                for r in data.get("rounds", [])
             ],
         },
         "applications": {

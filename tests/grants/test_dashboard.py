@@ -36,6 +36,9 @@ def test_fund_figures_add_up(make, db):
     data = fund_figures(fund.id)
     assert data["money"] == {"budget": 6_000_000, "awarded": 770_000, "paid": 650_000, "remaining": 5_230_000}
     assert data["counts"] == {"received": 8, "approved": 7, "declined": 1}
+    assert data["rounds"] == [
+        {"name": "Round 1", "budget": 6_000_000, "awarded": 770_000, "paid": 650_000, "received": 8}
+    ]
     assert {b["band"]: b["grants"] for b in data["award_bands"]}["£1,000 to £1,499"] == 5
     assert {b["band"]: b["grants"] for b in data["award_bands"]}["£500 to £999"] == 2
     # five reports of 200 people and 8 champions each, on £6,500 paid to those groups
@@ -67,7 +70,7 @@ def test_the_funder_sees_their_fund_with_small_counts_suppressed_and_every_table
     assert boroughs[0] == ["Borough", "Applications received", "Grants approved", "Amount awarded"]
     assert ["Bolton", "6", "5", "£6,500"] in boroughs  # 5 reported grants and one declined application
     assert ["Wigan", FEWER_THAN_5, FEWER_THAN_5, FEWER_THAN_5] in boroughs
-    for table in ("money", "applications", "award_sizes", "themes", "outcomes", "overdue"):
+    for table in ("money", "rounds", "applications", "award_sizes", "themes", "outcomes", "overdue"):
         response = client.get(f"/grants/funder/funds/{fund.id}/{table}.csv")
         assert response.status_code == 200 and response.mimetype == "text/csv", table
 

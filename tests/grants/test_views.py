@@ -252,3 +252,58 @@ def test_staff_link_funders_and_only_funder_accounts_are_linked(client, auth, ma
     assert response.status_code == 302
     db.session.expire_all()
     assert [u.id for u in fund.funders] == [funder.id]
+
+
+def test_a_draft_is_continued_and_then_submitted(client, auth, make, db):
+    round_ = make.round()
+    auth.login_as("applicant")
+    draft = form_for(new_organisation="Wigan Walkers", action="draft", summary="", amount_requested="")
+    location = client.post(f"/grants/rounds/{round_.id}/apply", data=draft).headers["Location"]
+    application = db.session.scalar(select(Application))
+    assert application.status == "draft" and location.endswith(f"/grants/my/{application.id}")
+    page = client.get(f"/grants/my/{application.id}/edit").get_data(as_text=True)
+    assert 'value="Tea and talk"' in page and "Wigan Walkers" in page
+    org_id = application.organisation_id
+    response = client.post(f"/grants/my/{application.id}/edit", data=form_for(org_id, summary=""))
+    assert response.status_code == 400 and "Enter a summary of the project" in response.get_data(as_text=True)
+    assert client.post(f"/grants/my/{application.id}/edit", data=form_for(org_id)).status_code == 302
+    db.session.expire_all()
+    assert application.status == "eligible" and application.summary == "Weekly tea mornings"
+    assert client.get(f"/grants/my/{application.id}/edit").status_code == 302  # submitted: no more changes
+
+
+def test_a_closed_round_refuses_submissions(client, auth, make, db):
+    round_ = make.round()
+    application = make.application(round=round_)
+    auth.login_as("staff")
+    assert client.post(f"/grants/staff/rounds/{round_.id}", data={"action": "close"}).status_code == 302
+    client.post("/logout")
+    client.post("/login", data={"email": application.applicant.email, "password": PASSWORD})
+    response = client.post(f"/grants/my/{application.id}/edit", data=form_for(application.organisation_id))
+    assert response.status_code == 400 and "applications can no longer be submitted" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert application.status == "draft"
+
+
+def test_the_report_form_needs_the_spend_on_every_budget_line(client, make, db):
+    application = make.application(status="paid_full")
+    login(client, application.applicant)
+    lines = application.budget_lines
+    data = {
+        f"spent_{lines[0].id}": "1000",
+        f"spent_{lines[1].id}": "a lot",
+        "people_reached": "40",
+        "champions_recruited": "3",
+        "activities": "Teas",
+        "outcomes": "Friends made",
+    }
+    response = client.post(f"/grants/my/{application.id}/report", data=data)
+    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 400 and "Enter what you spent on 'Refreshments', in pounds" in page
+    assert 'value="1000"' in page
+    db.session.expire_all()
+    assert application.status == "paid_full" and application.report is None
+    data[f"spent_{lines[1].id}"] = "280.50"
+    assert client.post(f"/grants/my/{application.id}/report", data=data).status_code == 302
+    db.session.expire_all()
+    assert application.status == "reported" and lines[1].spent_pence == 28_050
