@@ -556,6 +556,9 @@ def add_payment(
 
 
 def mark_paid(payment: Payment, paid_on: date, reference: str | None) -> None:
+    # Lock the grant, as add_payment does, so two clerks marking the same tranche queue up.
+    db.session.scalar(select(Application).where(Application.id == payment.application_id).with_for_update())
+    db.session.refresh(payment)
     if payment.paid_on is not None:
         raise GrantError("This payment is already marked as paid")
     payment.paid_on = paid_on

@@ -330,7 +330,7 @@ def staff_funds():
 @bp.route("/grants/staff/funds/<int:fund_id>", methods=["GET", "POST"])
 def fund(fund_id: int):
     fund = _get_or_404(Fund, fund_id)
-    form = forms.FundFundersForm(obj=None if request.method == "POST" else fund)
+    form = forms.FundFundersForm()
     form.funders.choices = _users("funder")
     if request.method == "GET":
         form.funders.data = [u.id for u in fund.funders]

@@ -307,3 +307,30 @@ def test_the_report_form_needs_the_spend_on_every_budget_line(client, make, db):
     assert client.post(f"/grants/my/{application.id}/report", data=data).status_code == 302
     db.session.expire_all()
     assert application.status == "reported" and lines[1].spent_pence == 28_050
+
+
+def test_staff_mark_a_scheduled_tranche_as_paid(client, auth, make, db):
+    application = make.application(status="approved", amount_requested_pence=100_000)
+    auth.login_as("staff")
+    for amount in ("600", "400"):
+        response = client.post(
+            f"/grants/staff/applications/{application.id}/payment",
+            data={"pa-amount": amount, "pa-due_on": "2027-01-01"},
+        )
+        assert response.status_code == 302
+    page = client.get(f"/grants/staff/applications/{application.id}").get_data(as_text=True)
+    assert page.count("Mark as paid") == 2
+    first, second = application.payments
+    for payment in (first, second):
+        response = client.post(
+            f"/grants/staff/applications/{application.id}/paid",
+            data={"payment_id": str(payment.id), "mp-paid_on": "2027-01-05", "mp-reference": f"BACS-{payment.id}"},
+        )
+        assert response.status_code == 302
+        db.session.expire_all()
+        assert application.status == ("paid_part" if payment is first else "paid_full")
+    response = client.post(
+        f"/grants/staff/applications/{application.id}/paid",
+        data={"payment_id": str(first.id), "mp-paid_on": "2027-01-06"},
+    )
+    assert response.status_code == 400 and "already marked as paid" in response.get_data(as_text=True)
