@@ -117,7 +117,7 @@ class Factory:
         data = self.application_data(org.id, **values)
         application = services.save_draft(round_, applicant, data)
         if status != "draft":
-            services.submit(application, data, applicant)
+            services.submit(round_, data, applicant, application)
         if status in ("under_review", "approved", "declined", "paid_part", "paid_full", "reported", "closed"):
             if application.status == "ineligible":
                 services.override_eligibility(application, True, "test")

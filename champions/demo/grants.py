@@ -159,7 +159,7 @@ def _first_round(rng, fund, reviewers, applicant, used: set[str]) -> None:
             data.amount_requested_pence = 200_000
             data.budget_lines = [("Venue hire", 150_000), ("Equipment", 50_000)]
         application = services.save_draft(round_, owner, data)
-        services.submit(application, data, owner)
+        services.submit(round_, data, owner, application)
         # Round 1 is history: its emails went long ago, so the workers must not send them now.
         application.submitted_email_sent_at = application.decision_email_sent_at = now
         if kind == "ineligible":
@@ -255,7 +255,7 @@ def _second_round(rng, fund, reviewers, applicant, used: set[str]) -> None:
             application.submitted_at = now
             services.move(application, Status.SUBMITTED)
             continue
-        services.submit(application, data, owner)
+        services.submit(round_, data, owner, application)
         if state in ("eligible", "ineligible"):
             continue
         if state == "under_review":

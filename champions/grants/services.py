@@ -337,16 +337,17 @@ def eligibility_problems(application: Application, at: datetime) -> list[str]:
     return problems
 
 
-def submit(application: Application, data: ApplicationData, applicant: User | None) -> Application:
-    """Save and submit in one step, check eligibility, and queue the confirmation email."""
+def submit(
+    round_: Round, data: ApplicationData, applicant: User | None, application: Application | None = None
+) -> Application:
+    """Save (a new application, or a draft) and submit in one step, check eligibility, queue the email."""
     from champions.grants.tasks import send_submitted_email
 
-    round_ = application.round
     at = now_utc()
     if problems := submission_problems(round_, data, at):
         field, message = next(iter(problems.items()))
         raise GrantError(message, field)
-    save_draft(round_, applicant, data, application)
+    application = save_draft(round_, applicant, data, application)
     application.submitted_at = at
     move(application, Status.SUBMITTED)
     check_eligibility(application, at)

@@ -174,8 +174,7 @@ def _save_application(round_: Round, form: forms.ApplicationForm, application: A
         ).id
     try:
         if submitting:
-            application = application or services.save_draft(round_, current_user, data)
-            services.submit(application, data, current_user)
+            application = services.submit(round_, data, current_user, application)
         else:
             application = services.save_draft(round_, current_user, data, application)
     except GrantError as error:

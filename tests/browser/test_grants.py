@@ -171,3 +171,41 @@ def test_a_grant_from_application_to_the_funder_dashboard(pages, phone, make, db
     width = phone.page.evaluate("document.documentElement.scrollWidth")
     assert width <= 320, f"the dashboard scrolls sideways at 320 px ({width} px)"
     phone.shot("grants-funder-dashboard-phone")
+
+
+def test_grant_pages_fit_a_320_px_phone(phone, make, db):
+    applicant, staff = make.user(role="applicant"), make.user(role="staff")
+    application = make.application(status="approved", applicant=applicant)
+    round_id, application_id = application.round_id, application.id
+    db.session.commit()
+    page = phone.page
+
+    def fits(path, name):
+        phone.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320, f"{path} scrolls sideways at 320 px ({width} px)"
+        phone.shot(name)
+
+    fits("/grants", "grants-phone-rounds")
+    fits("/grants/register", "grants-phone-register")
+    for user, paths in (
+        (
+            applicant,
+            [(f"/grants/rounds/{round_id}/apply", "grants-phone-apply"), (f"/grants/my/{application_id}", None)],
+        ),
+        (
+            staff,
+            [
+                (f"/grants/staff/applications/{application_id}", "grants-phone-staff-application"),
+                (f"/grants/staff/rounds/{round_id}", None),
+            ],
+        ),
+    ):
+        page.context.clear_cookies()
+        phone.goto("/login")
+        page.fill("#email", user.email)
+        page.fill("#password", PASSWORD)
+        page.click("button:has-text('Sign in')")
+        page.wait_for_load_state()
+        for path, name in paths:
+            fits(path, name or "grants-phone-other")

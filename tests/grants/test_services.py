@@ -63,7 +63,7 @@ def test_submission_is_refused_after_the_closing_time(make, db):
     application = services.save_draft(round_, applicant, data)
     db.session.commit()
     with pytest.raises(GrantError, match="closed on .*can no longer be submitted"):
-        services.submit(application, data, applicant)
+        services.submit(round_, data, applicant, application)
     db.session.rollback()
     assert db.session.get(Application, application.id).status == "draft"
 
