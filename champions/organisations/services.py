@@ -50,7 +50,9 @@ def create_organisation(
     if borough_codes:
         organisation.boroughs = list(db.session.scalars(select(Borough).where(Borough.code.in_(borough_codes))))
     organisation.engagement_history.append(
-        EngagementChange(from_level=None, to_level=engagement_level, reason="Added to the register", changed_by_id=by_user_id)
+        EngagementChange(
+            from_level=None, to_level=engagement_level, reason="Added to the register", changed_by_id=by_user_id
+        )
     )
     db.session.add(organisation)
     db.session.flush()
