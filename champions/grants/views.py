@@ -461,6 +461,8 @@ def _action_forms(application: Application) -> dict:
         "paid": forms.MarkPaidForm(prefix="mp"),
     }
     forms_["reviewers"].reviewers.choices = [(u.id, u.email) for u in application.round.reviewers]
+    if (request.view_args or {}).get("action") != "reviewers":
+        forms_["reviewers"].reviewers.data = [a.reviewer_id for a in application.assignments]
     return forms_
 
 

@@ -242,3 +242,10 @@ def test_an_applicant_can_add_their_group_to_the_register_once(make, db):
     again = services.find_or_add_organisation("hulme knitters", ["manchester"], applicant.id)
     assert first.id == again.id
     assert db.session.query(Organisation).count() == 1
+
+
+def test_the_periodic_grant_jobs_are_scheduled_and_registered(app):
+    celery = app.extensions["celery"]
+    schedule = {entry["task"] for entry in celery.conf.beat_schedule.values()}
+    for name in ("champions.grants.tasks.send_report_reminders", "champions.grants.tasks.compute_funder_snapshots"):
+        assert name in schedule and name in celery.tasks, name
