@@ -45,8 +45,9 @@ def p1(app) -> tuple[float, float]:
             programme_figures()
 
     def bare():
-        subprocess.run(["psql", bench_url(), "-q", "-o", "/dev/null", "-f", str(HERE / "dashboard_sql.sql")],
-                       check=True)
+        subprocess.run(
+            ["psql", bench_url(), "-q", "-o", "/dev/null", "-f", str(HERE / "dashboard_sql.sql")], check=True
+        )
 
     snapshot()  # warm caches for both
     bare()
@@ -95,8 +96,22 @@ def p2(app) -> tuple[float, float]:
     port = _free_port()
     env = {**os.environ, "CHAMPIONS_ENV": "testing", "TEST_DATABASE_URL": bench_url()}
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "2", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "2",
+            "--threads",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     try:
         for _ in range(100):

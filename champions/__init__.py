@@ -63,6 +63,7 @@ def register_blueprints(app: Flask) -> None:
         activities,
         core,
         dashboards,
+        grants,
         moments,
         network,
         nudges,
@@ -85,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
         organisations,
         workshops,
         moments,
+        grants,
         dashboards,
     )
     for module in modules:

@@ -4,6 +4,17 @@ from champions.accounts.models import User  # noqa: F401
 from champions.activities.models import Activity  # noqa: F401
 from champions.core.models import AuditEvent, Borough, OutboxMessage, TaskLock, Topic  # noqa: F401
 from champions.dashboards.models import DashboardJob, DashboardSnapshot, ProgrammeSettings  # noqa: F401
+from champions.grants.models import (  # noqa: F401
+    Application,
+    BudgetLine,
+    Criterion,
+    Fund,
+    GrantReport,
+    Payment,
+    ReviewAssignment,
+    Round,
+    Score,
+)
 from champions.moments.models import Moment  # noqa: F401
 from champions.nudges.models import NudgeMessage, NudgeRule  # noqa: F401
 from champions.organisations.models import EngagementChange, Organisation, OrganisationContact  # noqa: F401

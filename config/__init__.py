@@ -56,6 +56,14 @@ def _beat_schedule() -> dict:
             "task": "champions.workshops.tasks.send_workshop_reminders",
             "schedule": timedelta(seconds=int(os.environ.get("WORKSHOP_REMINDERS_EVERY_SECONDS", "3600"))),
         },
+        "grant-funder-snapshots": {
+            "task": "champions.grants.tasks.compute_funder_snapshots",
+            "schedule": timedelta(seconds=int(os.environ.get("SNAPSHOT_EVERY_SECONDS", "600"))),
+        },
+        "grant-report-reminders": {
+            "task": "champions.grants.tasks.send_report_reminders",
+            "schedule": timedelta(hours=1),
+        },
     }
 
 

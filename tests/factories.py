@@ -45,6 +45,107 @@ class Factory:
         user = self.user(role="champion", **profile)
         return user.champion
 
+    # ---- Small Sparks grants ----
+
+    def fund(self, name: str = "Small Sparks", funders=()):
+        from champions.grants.models import Fund
+
+        fund = Fund(name=name, funder_organisation="Greater Manchester Cancer", funders=list(funders))
+        self.db.session.add(fund)
+        self.db.session.commit()
+        return fund
+
+    def round(self, fund=None, **values):
+        from datetime import timedelta
+
+        from champions.core.db import now_utc
+        from champions.grants.models import Criterion, Round
+        from champions.grants.services import RoundData, create_round
+
+        now = now_utc()
+        data = RoundData(
+            name=values.pop("name", "Round 1"),
+            budget_pence=values.pop("budget_pence", 6_000_000),
+            min_award_pence=values.pop("min_award_pence", 50_000),
+            max_award_pence=values.pop("max_award_pence", 200_000),
+            themes=values.pop("themes", ["Social isolation", "Screening"]),
+            borough_codes=values.pop("borough_codes", ["bolton", "oldham", "wigan"]),
+            opens_at=values.pop("opens_at", now - timedelta(days=10)),
+            closes_at=values.pop("closes_at", now + timedelta(days=10)),
+            reviewers_per_application=values.pop("reviewers_per_application", 2),
+            criteria=values.pop("criteria", [("Reach", 3), ("Value for money", 1)]),
+        )
+        round_ = create_round(fund or self.fund(), data)
+        reviewers = values.pop("reviewers", [])
+        round_.reviewers = list(reviewers)
+        assert not values, values
+        self.db.session.commit()
+        assert isinstance(round_, Round) and all(isinstance(c, Criterion) for c in round_.criteria)
+        return round_
+
+    def application_data(self, organisation_id: int, **values):
+        from datetime import date
+
+        from champions.grants.services import ApplicationData
+
+        amount = values.pop("amount_requested_pence", 130_000)
+        data = dict(
+            organisation_id=organisation_id,
+            contact_name="Jo Bloggs",
+            contact_email="jo@example.org",
+            contact_phone="",
+            title="Tea and talk",
+            summary="Weekly tea mornings",
+            activities="Tea, talks about screening",
+            beneficiaries="Older people living alone",
+            theme="Social isolation",
+            borough_codes=["bolton"],
+            people_expected=60,
+            amount_requested_pence=amount,
+            start_on=date(2027, 1, 1),
+            end_on=date(2027, 6, 30),
+            budget_lines=[("Room hire", amount - 30_000), ("Refreshments", 30_000)],
+        )
+        data.update(values)
+        return ApplicationData(**data)
+
+    def application(self, round=None, applicant=None, status: str = "draft", award_pence: int | None = None, **values):
+        """An application driven through the real services to ``status``."""
+        from datetime import date
+
+        from champions.grants import services
+        from champions.organisations.services import create_organisation
+
+        round_ = round or self.round()
+        applicant = applicant or self.user(role="applicant")
+        if not round_.reviewers and status not in ("draft", "eligible", "ineligible"):
+            round_.reviewers = [self.user(role="reviewer")]
+        org = create_organisation(f"Group {next(_counter)}", type="grassroots")
+        data = self.application_data(org.id, **values)
+        application = services.save_draft(round_, applicant, data)
+        if status != "draft":
+            services.submit(round_, data, applicant, application)
+        if status in ("under_review", "approved", "declined", "paid_part", "paid_full", "reported", "closed"):
+            if application.status == "ineligible":
+                services.override_eligibility(application, True, "test")
+            services.assign_reviewers(application, [round_.reviewers[0].id])
+        if status in ("approved", "paid_part", "paid_full", "reported", "closed"):
+            services.approve(application.id, award_pence or application.amount_requested_pence, None, None)
+        if status == "declined":
+            services.decline(application, "Not this time", None)
+        if status == "paid_part":
+            services.add_payment(application.id, application.award_pence // 2, date(2027, 1, 1), date(2027, 1, 1), "P1")
+        if status in ("paid_full", "reported", "closed"):
+            services.add_payment(application.id, application.award_pence, date(2027, 1, 1), date(2027, 1, 1), "P1")
+        if status in ("reported", "closed"):
+            spent = {line.id: line.amount_pence for line in application.budget_lines}
+            services.submit_report(application, services.ReportData(spent, 200, 8, "Did it", "Good", "A story", True))
+        if status == "closed":
+            services.close(application)
+        assert application.status == status, (application.status, status)
+        self.db.session.commit()
+        return application
+
 
 @cache
 def _hash(password: str) -> str:

@@ -153,6 +153,13 @@ def home():
         return redirect(url_for("roster.champion_home"))
     if current_user.is_staff:
         return redirect(url_for("dashboards.staff_home"))
+    homes = {
+        Role.APPLICANT: "grants.my_applications",
+        Role.REVIEWER: "grants.reviews",
+        Role.FUNDER: "grants.funder_home",
+    }
+    if current_user.role in homes:
+        return redirect(url_for(homes[current_user.role]))
     return redirect(url_for("accounts.account"))
 
 

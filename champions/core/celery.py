@@ -13,6 +13,7 @@ TASK_PACKAGES = [
     "champions.roster",
     "champions.nudges",
     "champions.workshops",
+    "champions.grants",
 ]
 
 

@@ -28,6 +28,9 @@ SIGNED_IN = frozenset(Role)
 STAFF = frozenset({Role.STAFF, Role.ADMIN})
 ADMIN = frozenset({Role.ADMIN})
 CHAMPION = frozenset({Role.CHAMPION})
+APPLICANT = frozenset({Role.APPLICANT})
+REVIEWER = frozenset({Role.REVIEWER})
+FUNDER = frozenset({Role.FUNDER})
 
 ACCESS: dict[str, str | frozenset[Role]] = {
     # Assets, health and public pages
@@ -127,6 +130,30 @@ ACCESS: dict[str, str | frozenset[Role]] = {
     "moments.moment_list": STAFF,
     "moments.moment_new": STAFF,
     "moments.moment_edit": STAFF,
+    # Small Sparks grants: public rounds and applicant sign-up; applicants; reviewers; staff; funders.
+    # Applicants see only their own applications, reviewers only their assignments, funders only
+    # the funds they are linked to: checked in grants/views.py.
+    "grants.rounds": PUBLIC,
+    "grants.applicant_register": PUBLIC,
+    "grants.my_applications": APPLICANT,
+    "grants.apply": APPLICANT,
+    "grants.edit_application": APPLICANT,
+    "grants.my_application": APPLICANT,
+    "grants.report": APPLICANT,
+    "grants.reviews": REVIEWER,
+    "grants.review": REVIEWER,
+    "grants.staff_funds": STAFF,
+    "grants.fund": STAFF,
+    "grants.round_new": STAFF,
+    "grants.round_detail": STAFF,
+    "grants.round_csv": STAFF,
+    "grants.panel": STAFF,
+    "grants.application": STAFF,
+    "grants.act": STAFF,
+    "grants.funder_recompute": STAFF,
+    "grants.funder_home": FUNDER | STAFF,
+    "grants.funder_dashboard": FUNDER | STAFF,
+    "grants.funder_csv": FUNDER | STAFF,
 }
 
 

@@ -58,9 +58,16 @@ def navigation() -> list[dict[str, str]]:
             {"href": url_for("workshops.workshop_list"), "text": "Workshops"},
             {"href": url_for("organisations.organisation_list"), "text": "Organisations"},
             {"href": url_for("moments.moment_list"), "text": "Moments"},
+            {"href": url_for("grants.staff_funds"), "text": "Grants"},
             {"href": url_for("core.outbox"), "text": "Email outbox"},
         ]
-    return [{"href": url_for("accounts.account"), "text": "My account"}]
+    grants = {
+        Role.APPLICANT: {"href": url_for("grants.my_applications"), "text": "My grant applications"},
+        Role.REVIEWER: {"href": url_for("grants.reviews"), "text": "My reviews"},
+        Role.FUNDER: {"href": url_for("grants.funder_home"), "text": "My funds"},
+    }
+    items = [grants[current_user.role]] if current_user.role in grants else []
+    return [*items, {"href": url_for("accounts.account"), "text": "My account"}]
 
 
 def csrf_field() -> Markup:

@@ -17,6 +17,7 @@ from champions.core.db import now_utc
 from champions.core.models import BOROUGHS, Topic
 from champions.core.permissions import Role
 from champions.dashboards.services import compute_programme_snapshot
+from champions.demo.grants import seed_grants
 from champions.demo.workshops import seed_workshops
 from champions.extensions import db
 from champions.privacy.models import ConsentRecord
@@ -207,6 +208,7 @@ def seed(count: int = 400, rng_seed: int = 2017) -> str:
     db.session.flush()
     seed_workshops(rng, now, champions, FIRST_NAMES, LAST_NAMES)
     compute_programme_snapshot()
+    seed_grants(rng)
     activities = sum(isinstance(row, Activity) for row in extra)
     return (
         f"{len(DEMO_LOGINS)} demo logins, {len(champions)} champions across {len(OUTWARD)} boroughs, "

@@ -149,6 +149,17 @@ HOLDINGS: tuple[Holding, ...] = (
     Holding("workshop_signups", "champion", "champion_id", "keep", why_kept="attendance of an anonymised record"),
     Holding("workshop_recruits", "champion", "champion_id", "keep", why_kept="a recruit of an anonymised record"),
     Holding("workshop_facilitators", "user", "user_id", "keep", why_kept="who ran a workshop, no details"),
+    # Grant records are kept for the funder's audit trail; the applicant's own contact details are not.
+    Holding(
+        "grant_applications",
+        "user",
+        "applicant_id",
+        "anonymise",
+        {"contact_name": "Erased", "contact_email": "erased@erased.invalid", "contact_phone": ""},
+    ),
+    Holding("grant_fund_funders", "user", "user_id", "keep", why_kept="which fund a funder may see"),
+    Holding("grant_review_assignments", "user", "reviewer_id", "keep", why_kept="who reviewed, for the audit trail"),
+    Holding("grant_round_reviewers", "user", "user_id", "keep", why_kept="who sat on a panel"),
 )
 
 # Tables that hold nothing about a person (or only ids of staff acting in their job).
@@ -167,6 +178,15 @@ NOT_PERSONAL: dict[str, str] = {
     "moment_topics": "the calendar of social moments",
     "workshops": "workshops (people attending are in workshop_signups and organisation contacts)",
     "workshop_contact_attendance": "ids only; the contact's details are in organisation_contacts",
+    "grant_funds": "funds",
+    "grant_rounds": "rounds",
+    "grant_round_boroughs": "rounds",
+    "grant_criteria": "scoring criteria",
+    "grant_application_boroughs": "where a group's project runs",
+    "grant_budget_lines": "a group's budget",
+    "grant_payments": "payments to a group",
+    "grant_reports": "a group's end-of-grant report (people appear only as counts, the story by consent)",
+    "grant_scores": "the panel's scores, reached through grant_review_assignments",
     "organisation_boroughs": "organisations, not people",
     "organisation_engagement_changes": "organisations, not people (and staff ids)",
 }

@@ -9,7 +9,14 @@ from tests.factories import PASSWORD
 
 
 def test_login_sends_each_role_home_and_records_the_time(client, db, make):
-    for role, landing in [("champion", "/me"), ("staff", "/staff"), ("admin", "/staff"), ("funder", "/account")]:
+    for role, landing in [
+        ("champion", "/me"),
+        ("staff", "/staff"),
+        ("admin", "/staff"),
+        ("funder", "/grants/funder"),
+        ("reviewer", "/grants/reviews"),
+        ("applicant", "/grants/my"),
+    ]:
         user = make.user(role=role)
         client = client.application.test_client()
         response = client.post(

@@ -41,8 +41,26 @@ def sample_args(db, make) -> dict[str, dict]:
     db.session.add(job)
     db.session.commit()
     workshops = workshop_sample_args(db)
+    application = make.application(status="under_review")
+    fund = application.round.fund
+    assignment = application.assignments[0]
     return {
         **workshops,
+        "grants.apply": {"round_id": application.round_id},
+        "grants.edit_application": {"application_id": application.id},
+        "grants.my_application": {"application_id": application.id},
+        "grants.report": {"application_id": application.id},
+        "grants.review": {"assignment_id": assignment.id},
+        "grants.fund": {"fund_id": fund.id},
+        "grants.round_new": {"fund_id": fund.id},
+        "grants.round_detail": {"round_id": application.round_id},
+        "grants.round_csv": {"round_id": application.round_id},
+        "grants.panel": {"round_id": application.round_id},
+        "grants.application": {"application_id": application.id},
+        "grants.act": {"application_id": application.id, "action": "approve"},
+        "grants.funder_dashboard": {"fund_id": fund.id},
+        "grants.funder_csv": {"fund_id": fund.id, "table": "money"},
+        "grants.funder_recompute": {"fund_id": fund.id},
         "static": {"filename": "css/app.css"},
         "core.assets": {"package": "nhsuk", "filename": "nhsuk-frontend-10.6.1.min.css"},
         "core.outbox_message": {"message_id": message.id},

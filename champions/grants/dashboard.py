@@ -1,0 +1,290 @@
+"""The funder dashboard: figures for one fund computed into a snapshot, and the tables funders see.
+
+Funders see counts below 5 in borough and theme cells as "fewer than 5" (small numbers can
+identify a group); the snapshot keeps the true figures and suppression happens on the way out.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from typing import Any
+
+from sqlalchemy import case, func, select
+
+from champions.core.db import now_utc
+from champions.core.models import Borough
+from champions.dashboards.models import DashboardSnapshot
+from champions.extensions import db
+from champions.grants.models import Application, GrantReport, Payment, Round, Status, application_boroughs
+from champions.grants.services import AWARDED, pounds
+
+SMALL = 5
+FEWER_THAN_5 = "fewer than 5"
+# Award sizes in pence: (label, lower bound inclusive, upper bound exclusive)
+AWARD_BANDS = [
+    ("Under £500", 0, 50_000),
+    ("£500 to £999", 50_000, 100_000),
+    ("£1,000 to £1,499", 100_000, 150_000),
+    ("£1,500 to £1,999", 150_000, 200_000),
+    ("£2,000 or more", 200_000, None),
+]
+AWARDED_VALUES = [s.value for s in AWARDED]
+RECEIVED_EXCLUDES = [Status.DRAFT.value]
+
+
+def snapshot_kind(fund_id: int) -> str:
+    return f"funder_fund:{fund_id}"
+
+
+def _money(fund_id: int) -> dict[str, int]:
+    budget = db.session.scalar(select(func.coalesce(func.sum(Round.budget_pence), 0)).where(Round.fund_id == fund_id))
+    awarded = db.session.scalar(
+        select(func.coalesce(func.sum(Application.award_pence), 0))
+        .join(Round)
+        .where(Round.fund_id == fund_id, Application.status.in_(AWARDED_VALUES))
+    )
+    paid = db.session.scalar(
+        select(func.coalesce(func.sum(Payment.amount_pence), 0))
+        .join(Application)
+        .join(Round)
+        .where(Round.fund_id == fund_id, Payment.paid_on.is_not(None))
+    )
+    return {"budget": budget, "awarded": awarded, "paid": paid, "remaining": budget - awarded}
+
+
+def _counts(fund_id: int) -> dict[str, int]:
+    row = db.session.execute(
+        select(
+            func.count().filter(Application.status.not_in(RECEIVED_EXCLUDES)),
+            func.count().filter(Application.status.in_(AWARDED_VALUES)),
+            func.count().filter(Application.status == Status.DECLINED.value),
+        )
+        .join(Round)
+        .where(Round.fund_id == fund_id)
+    ).one()
+    return {"received": row[0], "approved": row[1], "declined": row[2]}
+
+
+def _award_bands(fund_id: int) -> list[dict[str, Any]]:
+    awards = list(
+        db.session.scalars(
+            select(Application.award_pence)
+            .join(Round)
+            .where(Round.fund_id == fund_id, Application.status.in_(AWARDED_VALUES))
+        )
+    )
+    return [
+        {"band": label, "grants": sum(1 for a in awards if a >= low and (high is None or a < high))}
+        for label, low, high in AWARD_BANDS
+    ]
+
+
+def _by(fund_id: int, key, join_boroughs: bool) -> list[tuple]:
+    query = select(
+        key,
+        func.count().filter(Application.status.not_in(RECEIVED_EXCLUDES)),
+        func.count().filter(Application.status.in_(AWARDED_VALUES)),
+        func.coalesce(func.sum(case((Application.status.in_(AWARDED_VALUES), Application.award_pence))), 0),
+    ).join(Round, Round.id == Application.round_id)
+    if join_boroughs:
+        query = query.join(application_boroughs, application_boroughs.c.application_id == Application.id).join(
+            Borough, Borough.code == application_boroughs.c.borough_code
+        )
+    return db.session.execute(query.where(Round.fund_id == fund_id).group_by(key).order_by(key)).all()
+
+
+def _rounds(fund_id: int) -> list[dict[str, Any]]:
+    awarded = func.coalesce(func.sum(case((Application.status.in_(AWARDED_VALUES), Application.award_pence))), 0)
+    rows = db.session.execute(
+        select(
+            Round.id,
+            Round.name,
+            Round.budget_pence,
+            awarded,
+            func.count(Application.id).filter(Application.status.not_in(RECEIVED_EXCLUDES)),
+        )
+        .outerjoin(Application, Application.round_id == Round.id)
+        .where(Round.fund_id == fund_id)
+        .group_by(Round.id, Round.name, Round.budget_pence)
+        .order_by(Round.opens_at)
+    ).all()
+    paid = dict(
+        db.session.execute(
+            select(Application.round_id, func.sum(Payment.amount_pence))
+            .join(Payment, Payment.application_id == Application.id)
+            .join(Round)
+            .where(Round.fund_id == fund_id, Payment.paid_on.is_not(None))
+            .group_by(Application.round_id)
+        ).all()
+    )
+    return [{"name": n, "budget": b, "awarded": a, "paid": paid.get(i, 0), "received": r} for i, n, b, a, r in rows]
+
+
+def _outcomes(fund_id: int, paid: int) -> dict[str, Any]:
+    reports, people, recruited = db.session.execute(
+        select(
+            func.count(GrantReport.id),
+            func.coalesce(func.sum(GrantReport.people_reached), 0),
+            func.coalesce(func.sum(GrantReport.champions_recruited), 0),
+        )
+        .join(Application, Application.id == GrantReport.application_id)
+        .join(Round)
+        .where(Round.fund_id == fund_id)
+    ).one()
+    # Cost per outcome uses what was paid to the groups that reported, so the two sides match.
+    paid_to_reporters = db.session.scalar(
+        select(func.coalesce(func.sum(Payment.amount_pence), 0))
+        .join(Application, Application.id == Payment.application_id)
+        .join(GrantReport, GrantReport.application_id == Application.id)
+        .join(Round)
+        .where(Round.fund_id == fund_id, Payment.paid_on.is_not(None))
+    )
+    return {
+        "reports": reports,
+        "people_reached": people,
+        "champions_recruited": recruited,
+        "paid_to_reporters": paid_to_reporters,
+        "cost_per_champion": round(paid_to_reporters / recruited) if recruited else None,
+        "cost_per_person": round(paid_to_reporters / people) if people else None,
+    }
+
+
+def _overdue(fund_id: int, today: date) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        select(Application.id, Application.report_due_on)
+        .join(Round)
+        .where(
+            Round.fund_id == fund_id,
+            Application.report_due_on < today,
+            Application.status.in_([Status.APPROVED.value, Status.PAID_PART.value, Status.PAID_FULL.value]),
+        )
+        .order_by(Application.report_due_on)
+    ).all()
+    return [{"application_id": i, "due_on": d.isoformat()} for i, d in rows]
+
+
+def fund_figures(fund_id: int, today: date | None = None) -> dict[str, Any]:
+    today = today or now_utc().date()
+    money = _money(fund_id)
+    return {
+        "money": money,
+        "counts": _counts(fund_id),
+        "rounds": _rounds(fund_id),
+        "award_bands": _award_bands(fund_id),
+        "by_borough": [
+            {"name": n, "received": r, "approved": a, "awarded": p}
+            for n, r, a, p in _by(fund_id, Borough.name, join_boroughs=True)
+        ],
+        "by_theme": [
+            {"name": n or "No theme", "received": r, "approved": a, "awarded": p}
+            for n, r, a, p in _by(fund_id, Application.theme, join_boroughs=False)
+        ],
+        "outcomes": _outcomes(fund_id, money["paid"]),
+        "overdue": _overdue(fund_id, today),
+    }
+
+
+def compute_fund_snapshot(fund_id: int) -> DashboardSnapshot:
+    started = time.perf_counter()
+    data = fund_figures(fund_id)
+    snapshot = DashboardSnapshot(
+        kind=snapshot_kind(fund_id),
+        data=data,
+        computed_at=now_utc(),
+        duration_ms=round(1000 * (time.perf_counter() - started)),
+    )
+    db.session.add(snapshot)
+    db.session.flush()
+    return snapshot
+
+
+# ---- the tables funders see (HTML and CSV alike) -----------------------------------------------
+
+
+def small(count: int) -> str:
+    return FEWER_THAN_5 if count < SMALL else f"{count:,}"
+
+
+def _area_table(rows: list[dict[str, Any]], first: str) -> dict[str, Any]:
+    # The amount awarded in a cell with fewer than 5 grants would point at the groups, so it goes too.
+    return {
+        "headers": [first, "Applications received", "Grants approved", "Amount awarded"],
+        "rows": [
+            [
+                r["name"],
+                small(r["received"]),
+                small(r["approved"]),
+                FEWER_THAN_5 if r["approved"] < SMALL else pounds(r["awarded"]),
+            ]
+            for r in rows
+        ],
+    }
+
+
+def funder_tables(data: dict[str, Any], names: dict[int, str]) -> dict[str, dict[str, Any]]:
+    """Every table on the funder dashboard, as display strings, keyed by its CSV name."""
+    m, c, o = data["money"], data["counts"], data["outcomes"]
+    return {
+        "money": {
+            "title": "Money",
+            "headers": ["Measure", "Amount"],
+            "rows": [
+                ["Budget", pounds(m["budget"])],
+                ["Awarded", pounds(m["awarded"])],
+                ["Paid", pounds(m["paid"])],
+                ["Remaining to award", pounds(m["remaining"])],
+            ],
+        },
+        "rounds": {
+            "title": "By round",
+            "headers": ["Round", "Applications received", "Budget", "Awarded", "Paid", "Remaining to award"],
+            "rows": [
+                [
+                    r["name"],
+                    f"{r['received']:,}",
+                    pounds(r["budget"]),
+                    pounds(r["awarded"]),
+                    pounds(r["paid"]),
+                    pounds(r["budget"] - r["awarded"]),
+                ]
+                for r in data.get("rounds", [])
+            ],
+        },
+        "applications": {
+            "title": "Applications",
+            "headers": ["Measure", "Applications"],
+            "rows": [
+                ["Received", f"{c['received']:,}"],
+                ["Approved", f"{c['approved']:,}"],
+                ["Declined", f"{c['declined']:,}"],
+            ],
+        },
+        "award_sizes": {
+            "title": "Spread of award sizes",
+            "headers": ["Award size", "Grants"],
+            "rows": [[b["band"], f"{b['grants']:,}"] for b in data["award_bands"]],
+            "chart": [b["grants"] for b in data["award_bands"]],
+        },
+        "boroughs": {"title": "By borough", **_area_table(data["by_borough"], "Borough")},
+        "themes": {"title": "By theme", **_area_table(data["by_theme"], "Theme")},
+        "outcomes": {
+            "title": "Outcomes reported by grantees",
+            "headers": ["Measure", "Figure"],
+            "rows": [
+                ["End-of-grant reports received", f"{o['reports']:,}"],
+                ["People reached", f"{o['people_reached']:,}"],
+                ["Champions recruited", f"{o['champions_recruited']:,}"],
+                ["Cost per champion recruited", pounds(o["cost_per_champion"]) or "not yet known"],
+                ["Cost per person reached", pounds(o["cost_per_person"]) or "not yet known"],
+            ],
+        },
+        "overdue": {
+            "title": "End-of-grant reports overdue",
+            "headers": ["Group", "Report was due"],
+            "rows": [
+                [names.get(r["application_id"], "A group"), date.fromisoformat(r["due_on"]).strftime("%-d %B %Y")]
+                for r in data["overdue"]
+            ],
+        },
+    }

@@ -1,0 +1,346 @@
+"""Forms for Small Sparks. Amounts are typed in pounds and held in pence."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, Optional, ValidationError
+
+from champions.accounts.forms import AcceptablePassword, strip
+from champions.grants.services import parse_pounds
+
+UK = ZoneInfo("Europe/London")
+BUDGET_ROWS = 6
+GRANTS_CONSENT_WORDING = (
+    "I have read the privacy notice and agree that Champions may hold my details and my group's "
+    "details to manage Small Sparks grant applications."
+)
+
+
+class Money:
+    def __init__(self, message: str = "Enter an amount in pounds, like 1300 or 1300.50"):
+        self.message = message
+
+    def __call__(self, form, field) -> None:
+        if (field.data or "").strip() and parse_pounds(field.data) is None:
+            raise ValidationError(self.message)
+
+
+class WholeNumber:
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field) -> None:
+        text = (field.data or "").strip().replace(",", "")
+        if text and (not text.isdigit() or int(text) > 10_000_000):
+            raise ValidationError(self.message)
+
+
+def whole(value: str | None) -> int | None:
+    text = (value or "").strip().replace(",", "")
+    return int(text) if text.isdigit() else None
+
+
+def pence(value: str | None) -> int | None:
+    return parse_pounds(value)
+
+
+class ApplicantRegistrationForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        filters=[strip],
+        validators=[
+            DataRequired("Enter your email address"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            Email("Enter an email address in the correct format, like name@example.com", check_deliverability=False),
+        ],
+    )
+    password = PasswordField("Create a password", validators=[InputRequired("Create a password"), AcceptablePassword()])
+    privacy_consent = BooleanField(
+        GRANTS_CONSENT_WORDING, validators=[DataRequired("Confirm you have read and agree to the privacy notice")]
+    )
+
+
+class BudgetLineForm(Form):
+    description = StringField("What the money is for", filters=[strip], validators=[Length(max=200)])
+    amount = StringField("Amount in pounds", filters=[strip], validators=[Money()])
+
+
+class ApplicationForm(FlaskForm):
+    organisation_id = SelectField("Your group", validate_choice=False)
+    new_organisation = StringField(
+        "Or, if your group is not listed, its name",
+        filters=[strip],
+        validators=[Length(max=200, message="The group's name must be 200 characters or fewer")],
+    )
+    contact_name = StringField("Contact name", filters=[strip], validators=[Length(max=200)])
+    contact_email = EmailField(
+        "Contact email address",
+        filters=[strip],
+        validators=[Optional(), Email("Enter an email address in the correct format, like name@example.com")],
+    )
+    contact_phone = StringField("Contact phone number (optional)", filters=[strip], validators=[Length(max=40)])
+    title = StringField(
+        "Project title",
+        filters=[strip],
+        validators=[DataRequired("Enter a project title"), Length(max=200, message="200 characters or fewer")],
+    )
+    summary = TextAreaField("Summary of the project", filters=[strip], validators=[Length(max=2000)])
+    activities = TextAreaField("Activities", filters=[strip], validators=[Length(max=4000)])
+    beneficiaries = TextAreaField("Who will benefit", filters=[strip], validators=[Length(max=2000)])
+    theme = RadioField("Theme", validate_choice=False, validators=[Optional()])
+    boroughs = SelectMultipleField("Boroughs where the project will happen", validate_choice=False)
+    people_expected = StringField(
+        "People you expect to reach", filters=[strip], validators=[WholeNumber("Enter a whole number, like 120")]
+    )
+    amount_requested = StringField("Amount requested, in pounds", filters=[strip], validators=[Money()])
+    start_on = DateField("Start date", validators=[Optional()], format="%Y-%m-%d")
+    end_on = DateField("End date", validators=[Optional()], format="%Y-%m-%d")
+    budget_lines = FieldList(FormField(BudgetLineForm), min_entries=BUDGET_ROWS, max_entries=BUDGET_ROWS)
+
+    def validate_organisation_id(self, field) -> None:
+        if not field.data and not self.new_organisation.data:
+            raise ValidationError("Choose your group from the list, or enter its name if it is not listed")
+        if field.data and field.data not in {value for value, _ in field.choices if value}:
+            raise ValidationError("Choose your group from the list, or enter its name if it is not listed")
+
+    def validate_budget_lines(self, field) -> None:
+        for entry in field.entries:
+            described, amount = entry.form.description.data, entry.form.amount.data
+            if described and not amount:
+                entry.form.amount.errors.append(f"Enter the amount for '{described}'")
+                raise ValidationError(f"Enter the amount for '{described}'")
+            if amount and not described:
+                entry.form.description.errors.append("Say what this amount is for")
+                raise ValidationError("Say what this amount is for")
+
+    def lines(self) -> list[tuple[str, int]]:
+        return [
+            (e.form.description.data, parse_pounds(e.form.amount.data) or 0)
+            for e in self.budget_lines.entries
+            if e.form.description.data and parse_pounds(e.form.amount.data)
+        ]
+
+
+class EligibilityForm(FlaskForm):
+    decision = RadioField(
+        "Eligibility",
+        choices=[("eligible", "Eligible"), ("ineligible", "Not eligible")],
+        validators=[DataRequired("Choose eligible or not eligible")],
+    )
+    reason = TextAreaField(
+        "Reason for overriding the check",
+        filters=[strip],
+        validators=[DataRequired("Give a reason for overriding the eligibility check")],
+    )
+
+
+class AssignReviewersForm(FlaskForm):
+    reviewers = SelectMultipleField("Reviewers", coerce=int, validate_choice=False)
+
+
+class ApproveForm(FlaskForm):
+    award = StringField(
+        "Award, in pounds", filters=[strip], validators=[DataRequired("Enter the amount to award"), Money()]
+    )
+    conditions = TextAreaField("Conditions of the grant (optional)", filters=[strip], validators=[Length(max=2000)])
+
+
+class DeclineForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason for declining", filters=[strip], validators=[DataRequired("Give the reason for declining")]
+    )
+
+
+class PaymentForm(FlaskForm):
+    amount = StringField(
+        "Amount, in pounds", filters=[strip], validators=[DataRequired("Enter the amount of the payment"), Money()]
+    )
+    due_on = DateField("Due date", format="%Y-%m-%d", validators=[InputRequired("Enter the date the payment is due")])
+    paid_on = DateField("Date paid (leave empty if not paid yet)", format="%Y-%m-%d", validators=[Optional()])
+    reference = StringField("Payment reference (optional)", filters=[strip], validators=[Length(max=100)])
+
+
+class MarkPaidForm(FlaskForm):
+    paid_on = DateField("Date paid", format="%Y-%m-%d", validators=[InputRequired("Enter the date it was paid")])
+    reference = StringField("Payment reference (optional)", filters=[strip], validators=[Length(max=100)])
+
+
+class ConflictForm(FlaskForm):
+    conflict = RadioField(
+        "Do you have a conflict of interest with this group or project?",
+        choices=[("no", "No"), ("yes", "Yes")],
+        validators=[DataRequired("Say whether you have a conflict of interest")],
+    )
+    note = TextAreaField("If yes, describe it", filters=[strip], validators=[Length(max=2000)])
+
+    def validate_note(self, field) -> None:
+        if self.conflict.data == "yes" and not field.data:
+            raise ValidationError("Describe the conflict of interest")
+
+
+SCORE_CHOICES = [(str(n), str(n)) for n in range(1, 6)]
+
+
+def score_form(criteria, formdata=None):
+    """A form with a 1-to-5 score and a comment for each of the round's criteria."""
+
+    class ScoreForm(FlaskForm):
+        pass
+
+    for c in criteria:
+        setattr(
+            ScoreForm,
+            f"score_{c.id}",
+            RadioField(
+                f"{c.name} (weight {c.weight})",
+                choices=SCORE_CHOICES,
+                validate_choice=False,
+                validators=[
+                    DataRequired(f"Score '{c.name}' from 1 to 5"),
+                    AnyOf([v for v, _ in SCORE_CHOICES], message=f"Score '{c.name}' from 1 to 5"),
+                ],
+            ),
+        )
+        setattr(
+            ScoreForm,
+            f"comment_{c.id}",
+            TextAreaField(f"Comment on {c.name}", filters=[strip], validators=[Length(max=2000)]),
+        )
+    return ScoreForm(formdata) if formdata is not None else ScoreForm()
+
+
+class FundForm(FlaskForm):
+    name = StringField(
+        "Fund name", filters=[strip], validators=[DataRequired("Enter the fund's name"), Length(max=200)]
+    )
+    funder_organisation = StringField(
+        "Funder organisation",
+        filters=[strip],
+        validators=[DataRequired("Enter the funder organisation"), Length(max=200)],
+    )
+
+
+class FundFundersForm(FlaskForm):
+    funders = SelectMultipleField("Funder users who may see this fund", coerce=int, validate_choice=False)
+
+
+class RoundReviewersForm(FlaskForm):
+    reviewers = SelectMultipleField("Reviewers on this round's panel", coerce=int, validate_choice=False)
+
+
+class LocalDateTime:
+    def __call__(self, form, field) -> None:
+        try:
+            datetime.strptime(field.data or "", "%Y-%m-%dT%H:%M")
+        except ValueError:
+            raise ValidationError("Enter a date and time, like 2027-03-01 09:00") from None
+
+
+def uk_datetime(value: str) -> datetime:
+    # Staff type UK local time; the database holds UTC.
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M").replace(tzinfo=UK).astimezone(UTC)
+
+
+class RoundForm(FlaskForm):
+    name = StringField(
+        "Round name", filters=[strip], validators=[DataRequired("Enter the round's name"), Length(max=200)]
+    )
+    budget = StringField("Budget, in pounds", filters=[strip], validators=[DataRequired("Enter the budget"), Money()])
+    min_award = StringField(
+        "Minimum award, in pounds", filters=[strip], validators=[DataRequired("Enter the minimum award"), Money()]
+    )
+    max_award = StringField(
+        "Maximum award, in pounds", filters=[strip], validators=[DataRequired("Enter the maximum award"), Money()]
+    )
+    themes = TextAreaField("Themes, one a line", filters=[strip], validators=[DataRequired("Enter at least one theme")])
+    boroughs = SelectMultipleField(
+        "Eligible boroughs", validate_choice=False, validators=[DataRequired("Select at least one eligible borough")]
+    )
+    opens_at = StringField("Opens (UK time)", filters=[strip], validators=[LocalDateTime()])
+    closes_at = StringField("Closes (UK time)", filters=[strip], validators=[LocalDateTime()])
+    reviewers_per_application = StringField(
+        "Reviewers per application",
+        default="2",
+        filters=[strip],
+        validators=[
+            DataRequired("Enter how many reviewers score each application"),
+            WholeNumber("Enter a whole number, like 2"),
+        ],
+    )
+    criteria = TextAreaField(
+        "Scoring criteria with weights, one a line",
+        filters=[strip],
+        validators=[DataRequired("Enter at least one scoring criterion, like 'Reach: 3'")],
+    )
+
+    def validate_criteria(self, field) -> None:
+        if parse_criteria(field.data) is None:
+            raise ValidationError("Write each criterion as a name, a colon and a weight from 1 to 10, like 'Reach: 3'")
+
+    def validate_reviewers_per_application(self, field) -> None:
+        if whole(field.data) is not None and not 1 <= whole(field.data) <= 10:
+            raise ValidationError("Enter a number from 1 to 10")
+
+
+def parse_criteria(text: str | None) -> list[tuple[str, int]] | None:
+    criteria = []
+    for line in (text or "").splitlines():
+        if not line.strip():
+            continue
+        name, _, weight = line.rpartition(":")
+        if not name.strip() or not weight.strip().isdigit() or not 1 <= int(weight) <= 10:
+            return None
+        criteria.append((name.strip()[:200], int(weight)))
+    return criteria or None
+
+
+class ReportForm(FlaskForm):
+    people_reached = StringField(
+        "People reached",
+        filters=[strip],
+        validators=[DataRequired("Enter how many people you reached"), WholeNumber("Enter a whole number, like 120")],
+    )
+    champions_recruited = StringField(
+        "Cancer champions recruited",
+        filters=[strip],
+        validators=[
+            DataRequired("Enter how many champions you recruited (0 if none)"),
+            WholeNumber("Enter a whole number, like 4"),
+        ],
+    )
+    activities = TextAreaField("What you did", filters=[strip], validators=[DataRequired("Describe what you did")])
+    outcomes = TextAreaField(
+        "What changed as a result", filters=[strip], validators=[DataRequired("Describe the outcomes")]
+    )
+    story = TextAreaField("A short story (optional)", filters=[strip], validators=[Length(max=3000)])
+    story_public_consent = BooleanField("We agree that this story may be used publicly by the programme")
+
+
+def spend_problems(formdata, lines) -> tuple[dict[int, int], dict[int, str]]:
+    """Read 'spent_<line id>' amounts; return the pence spent and any problems, by line id."""
+    spent, problems = {}, {}
+    for line in lines:
+        raw = (formdata.get(f"spent_{line.id}") or "").strip()
+        value = parse_pounds(raw)
+        if value is None:
+            problems[line.id] = f"Enter what you spent on '{line.description}', in pounds (0 if nothing)"
+        else:
+            spent[line.id] = value
+    return spent, problems

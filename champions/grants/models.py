@@ -1,0 +1,282 @@
+"""Funds, rounds, applications, reviews, payments and end-of-grant reports. Money is integer pence."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from champions.accounts.models import User
+from champions.core.db import now_utc
+from champions.core.models import Borough
+from champions.extensions import db
+from champions.organisations.models import Organisation
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    ELIGIBLE = "eligible"
+    INELIGIBLE = "ineligible"
+    UNDER_REVIEW = "under_review"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    PAID_PART = "paid_part"
+    PAID_FULL = "paid_full"
+    REPORTED = "reported"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    Status.DRAFT: "Draft",
+    Status.SUBMITTED: "Submitted",
+    Status.ELIGIBLE: "Eligible",
+    Status.INELIGIBLE: "Not eligible",
+    Status.UNDER_REVIEW: "Under review",
+    Status.APPROVED: "Approved",
+    Status.DECLINED: "Declined",
+    Status.PAID_PART: "Paid in part",
+    Status.PAID_FULL: "Paid in full",
+    Status.REPORTED: "Reported",
+    Status.CLOSED: "Closed",
+}
+STATUS_VALUES = ", ".join(f"'{s.value}'" for s in Status)
+
+fund_funders = Table(
+    "grant_fund_funders",
+    db.metadata,
+    Column("fund_id", ForeignKey("grant_funds.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+round_boroughs = Table(
+    "grant_round_boroughs",
+    db.metadata,
+    Column("round_id", ForeignKey("grant_rounds.id", ondelete="CASCADE"), primary_key=True),
+    Column("borough_code", ForeignKey("boroughs.code"), primary_key=True),
+)
+
+round_reviewers = Table(
+    "grant_round_reviewers",
+    db.metadata,
+    Column("round_id", ForeignKey("grant_rounds.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+application_boroughs = Table(
+    "grant_application_boroughs",
+    db.metadata,
+    Column("application_id", ForeignKey("grant_applications.id", ondelete="CASCADE"), primary_key=True),
+    Column("borough_code", ForeignKey("boroughs.code"), primary_key=True),
+)
+
+
+class Fund(db.Model):
+    __tablename__ = "grant_funds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    funder_organisation: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+    funders: Mapped[list[User]] = relationship(secondary=fund_funders, order_by=User.email)
+    rounds: Mapped[list[Round]] = relationship(back_populates="fund", order_by="Round.opens_at")
+
+
+class Round(db.Model):
+    __tablename__ = "grant_rounds"
+    __table_args__ = (
+        CheckConstraint("budget_pence >= 0", name="budget_not_negative"),
+        CheckConstraint("min_award_pence >= 0 AND min_award_pence <= max_award_pence", name="award_limits"),
+        CheckConstraint("reviewers_per_application >= 1", name="reviewers_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("grant_funds.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    budget_pence: Mapped[int]
+    min_award_pence: Mapped[int]
+    max_award_pence: Mapped[int]
+    themes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    opens_at: Mapped[datetime]
+    closes_at: Mapped[datetime]
+    reviewers_per_application: Mapped[int] = mapped_column(default=2)
+    closed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+    fund: Mapped[Fund] = relationship(back_populates="rounds")
+    boroughs: Mapped[list[Borough]] = relationship(secondary=round_boroughs, order_by=Borough.name)
+    reviewers: Mapped[list[User]] = relationship(secondary=round_reviewers, order_by=User.email)
+    criteria: Mapped[list[Criterion]] = relationship(
+        back_populates="round", order_by="Criterion.position", cascade="all, delete-orphan"
+    )
+
+
+class Criterion(db.Model):
+    __tablename__ = "grant_criteria"
+    __table_args__ = (CheckConstraint("weight >= 1", name="weight_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("grant_rounds.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    weight: Mapped[int] = mapped_column(default=1)
+    position: Mapped[int] = mapped_column(default=0)
+
+    round: Mapped[Round] = relationship(back_populates="criteria")
+
+
+class Application(db.Model):
+    __tablename__ = "grant_applications"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({STATUS_VALUES})", name="status_known"),
+        CheckConstraint("amount_requested_pence >= 0", name="amount_not_negative"),
+        CheckConstraint("award_pence IS NULL OR award_pence <= amount_requested_pence", name="award_within_request"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("grant_rounds.id", ondelete="CASCADE"), index=True)
+    applicant_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default=Status.DRAFT.value, index=True)
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    activities: Mapped[str] = mapped_column(Text, default="")
+    beneficiaries: Mapped[str] = mapped_column(Text, default="")
+    theme: Mapped[str | None] = mapped_column(String(100))
+    people_expected: Mapped[int | None]
+    amount_requested_pence: Mapped[int] = mapped_column(default=0)
+    start_on: Mapped[date | None]
+    end_on: Mapped[date | None]
+    submitted_at: Mapped[datetime | None]
+    eligibility_problems: Mapped[list[str]] = mapped_column(JSON, default=list)
+    eligibility_override_reason: Mapped[str | None] = mapped_column(Text)
+    award_pence: Mapped[int | None]
+    conditions: Mapped[str | None] = mapped_column(Text)
+    decline_reason: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    report_due_on: Mapped[date | None] = mapped_column(index=True)
+    submitted_email_sent_at: Mapped[datetime | None]
+    decision_email_sent_at: Mapped[datetime | None]
+    reminder_before_sent_at: Mapped[datetime | None]
+    reminder_after_sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(default=now_utc, onupdate=now_utc)
+
+    round: Mapped[Round] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+    applicant: Mapped[User | None] = relationship(foreign_keys=[applicant_id])
+    boroughs: Mapped[list[Borough]] = relationship(secondary=application_boroughs, order_by=Borough.name)
+    budget_lines: Mapped[list[BudgetLine]] = relationship(
+        back_populates="application", order_by="BudgetLine.position", cascade="all, delete-orphan"
+    )
+    assignments: Mapped[list[ReviewAssignment]] = relationship(
+        back_populates="application", order_by="ReviewAssignment.id", cascade="all, delete-orphan"
+    )
+    payments: Mapped[list[Payment]] = relationship(
+        back_populates="application", order_by="Payment.id", cascade="all, delete-orphan"
+    )
+    report: Mapped[GrantReport | None] = relationship(back_populates="application", cascade="all, delete-orphan")
+
+    @property
+    def status_label(self) -> str:
+        return Status(self.status).label
+
+    @property
+    def paid_pence(self) -> int:
+        return sum(p.amount_pence for p in self.payments if p.paid_on is not None)
+
+    @property
+    def scheduled_pence(self) -> int:
+        return sum(p.amount_pence for p in self.payments)
+
+
+class BudgetLine(db.Model):
+    __tablename__ = "grant_budget_lines"
+    __table_args__ = (CheckConstraint("amount_pence > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("grant_applications.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    description: Mapped[str] = mapped_column(String(200))
+    amount_pence: Mapped[int]
+    spent_pence: Mapped[int | None]
+
+    application: Mapped[Application] = relationship(back_populates="budget_lines")
+
+
+class ReviewAssignment(db.Model):
+    __tablename__ = "grant_review_assignments"
+    __table_args__ = (UniqueConstraint("application_id", "reviewer_id", name="uq_grant_review_assignment"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("grant_applications.id", ondelete="CASCADE"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    assigned_at: Mapped[datetime] = mapped_column(default=now_utc)
+    # None until the reviewer declares: True means they may not score this application.
+    conflict: Mapped[bool | None]
+    conflict_note: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime | None]
+
+    application: Mapped[Application] = relationship(back_populates="assignments")
+    reviewer: Mapped[User] = relationship()
+    scores: Mapped[list[Score]] = relationship(back_populates="assignment", cascade="all, delete-orphan")
+
+
+class Score(db.Model):
+    __tablename__ = "grant_scores"
+    __table_args__ = (
+        UniqueConstraint("assignment_id", "criterion_id", name="uq_grant_score_criterion"),
+        CheckConstraint("score BETWEEN 1 AND 5", name="score_1_to_5"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("grant_review_assignments.id", ondelete="CASCADE"), index=True
+    )
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("grant_criteria.id", ondelete="CASCADE"), index=True)
+    score: Mapped[int]
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    assignment: Mapped[ReviewAssignment] = relationship(back_populates="scores")
+    criterion: Mapped[Criterion] = relationship()
+
+
+class Payment(db.Model):
+    __tablename__ = "grant_payments"
+    __table_args__ = (CheckConstraint("amount_pence > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("grant_applications.id", ondelete="CASCADE"), index=True)
+    amount_pence: Mapped[int]
+    due_on: Mapped[date]
+    paid_on: Mapped[date | None]
+    reference: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+    application: Mapped[Application] = relationship(back_populates="payments")
+
+
+class GrantReport(db.Model):
+    __tablename__ = "grant_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("grant_applications.id", ondelete="CASCADE"), unique=True)
+    people_reached: Mapped[int]
+    champions_recruited: Mapped[int]
+    activities: Mapped[str] = mapped_column(Text)
+    outcomes: Mapped[str] = mapped_column(Text)
+    story: Mapped[str] = mapped_column(Text, default="")
+    story_public_consent: Mapped[bool] = mapped_column(default=False)
+    submitted_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+    application: Mapped[Application] = relationship(back_populates="report")

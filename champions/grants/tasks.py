@@ -1,0 +1,104 @@
+"""Background jobs: confirmation and decision emails, report reminders and funder snapshots.
+
+Each email job claims its row by setting the sent-at column in the same transaction that
+sends, so a retry or a second beat finds nothing left to do.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from sqlalchemy import select, update
+
+from champions.core.db import now_utc
+from champions.core.email import external_url, send_template
+from champions.core.locks import job_lock
+from champions.extensions import db
+from champions.grants import log
+from champions.grants.dashboard import compute_fund_snapshot
+from champions.grants.models import Application, Fund
+from champions.grants.services import pounds, reminders_due
+
+
+def _claim(application_id: int, column) -> Application | None:
+    """Mark the email as sent, only if it was not; the row when this run won the claim."""
+    claimed = db.session.execute(
+        update(Application)
+        .where(Application.id == application_id, column.is_(None))
+        .values({column.key: now_utc()})
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed:
+        db.session.rollback()
+        return None
+    return db.session.get(Application, application_id)
+
+
+def _recipient(application: Application) -> str | None:
+    return application.contact_email or (application.applicant.email if application.applicant else None)
+
+
+def _send(application_id: int, column, template: str) -> bool:
+    application = _claim(application_id, column)
+    if application is None:
+        log.info("grant %s: %s already sent or gone", application_id, template)
+        return False
+    to = _recipient(application)
+    if to:
+        send_template(
+            to,
+            template,
+            application=application,
+            pounds=pounds,
+            link=external_url("grants.my_application", application_id=application.id),
+        )
+    db.session.commit()
+    return True
+
+
+@shared_task
+def send_submitted_email(application_id: int) -> bool:
+    return _send(application_id, Application.submitted_email_sent_at, "grant_submitted")
+
+
+@shared_task
+def send_decision_email(application_id: int) -> bool:
+    return _send(application_id, Application.decision_email_sent_at, "grant_decision")
+
+
+@shared_task
+def send_report_reminders() -> int:
+    """Periodic: remind grantees before and after their report is due, once each."""
+    with job_lock("grant_report_reminders") as held:
+        if not held:
+            return 0
+        today = now_utc().date()
+        sent = 0
+        for kind, column in (
+            ("before", Application.reminder_before_sent_at),
+            ("after", Application.reminder_after_sent_at),
+        ):
+            for application_id in reminders_due(kind, today):
+                sent += _send(application_id, column, f"grant_report_{kind}")
+        return sent
+
+
+@shared_task
+def compute_funder_snapshot(fund_id: int) -> int | None:
+    if db.session.get(Fund, fund_id) is None:
+        return None
+    snapshot = compute_fund_snapshot(fund_id)
+    db.session.commit()
+    return snapshot.id
+
+
+@shared_task
+def compute_funder_snapshots() -> int:
+    """Periodic: one snapshot per fund. Overlapping runs skip."""
+    with job_lock("grant_funder_snapshots") as held:
+        if not held:
+            return 0
+        fund_ids = list(db.session.scalars(select(Fund.id)))
+        for fund_id in fund_ids:
+            compute_fund_snapshot(fund_id)
+            db.session.commit()
+        return len(fund_ids)

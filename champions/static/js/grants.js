@@ -1,0 +1,20 @@
+// Draws a bar chart from the data table named by the canvas's data-chart-table attribute,
+// so the chart and its table always show the same figures (and the page works without it).
+function tableData(table) {
+  const rows = Array.from(table.tBodies[0].rows);
+  return {
+    labels: rows.map((row) => row.cells[0].textContent.trim()),
+    values: rows.map((row) => Number(row.cells[1].textContent.replace(/[^0-9.]/g, '')) || 0),
+  };
+}
+
+for (const canvas of document.querySelectorAll('canvas[data-chart-table]')) {
+  const table = document.getElementById(canvas.dataset.chartTable);
+  if (!table || !window.Chart) continue;
+  const { labels, values } = tableData(table);
+  new window.Chart(canvas, {
+    type: 'bar',
+    data: { labels, datasets: [{ label: canvas.dataset.chartLabel, data: values, backgroundColor: '#005eb8' }] },
+    options: { responsive: true, maintainAspectRatio: false, animation: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+  });
+}

@@ -1,0 +1,107 @@
+"""The funder dashboard: figures, small-number suppression, CSV, and funders kept to their own funds."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+from champions.core.db import now_utc
+from champions.grants.dashboard import FEWER_THAN_5, fund_figures
+from champions.grants.tasks import compute_funder_snapshot, compute_funder_snapshots
+from tests.conftest import run_task
+from tests.factories import PASSWORD
+
+
+def login(client, user):
+    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+
+
+def _fund_with_grants(make, funder=None, bolton=5, wigan=2):
+    fund = make.fund(funders=[funder] if funder else [])
+    round_ = make.round(fund=fund, budget_pence=6_000_000)
+    for _ in range(bolton):
+        make.application(round=round_, status="reported", borough_codes=["bolton"], amount_requested_pence=130_000)
+    for _ in range(wigan):
+        make.application(
+            round=round_, status="approved", borough_codes=["wigan"], amount_requested_pence=60_000, theme="Screening"
+        )
+    make.application(round=round_, status="declined")
+    make.application(round=round_, status="draft")
+    return fund
+
+
+def test_fund_figures_add_up(make, db):
+    fund = _fund_with_grants(make)
+    data = fund_figures(fund.id)
+    assert data["money"] == {"budget": 6_000_000, "awarded": 770_000, "paid": 650_000, "remaining": 5_230_000}
+    assert data["counts"] == {"received": 8, "approved": 7, "declined": 1}
+    assert data["rounds"] == [
+        {"name": "Round 1", "budget": 6_000_000, "awarded": 770_000, "paid": 650_000, "received": 8}
+    ]
+    assert {b["band"]: b["grants"] for b in data["award_bands"]}["£1,000 to £1,499"] == 5
+    assert {b["band"]: b["grants"] for b in data["award_bands"]}["£500 to £999"] == 2
+    # five reports of 200 people and 8 champions each, on £6,500 paid to those groups
+    o = data["outcomes"]
+    assert (o["people_reached"], o["champions_recruited"]) == (1000, 40)
+    assert (o["cost_per_champion"], o["cost_per_person"]) == (16_250, 650)
+
+
+def test_overdue_reports_are_listed(make, db):
+    fund = make.fund()
+    round_ = make.round(fund=fund)
+    late = make.application(round=round_, status="paid_full")
+    late.report_due_on = now_utc().date() - timedelta(days=1)
+    db.session.commit()
+    assert [r["application_id"] for r in fund_figures(fund.id)["overdue"]] == [late.id]
+
+
+def test_the_funder_sees_their_fund_with_small_counts_suppressed_and_every_table_as_csv(client, make, db):
+    funder = make.user(role="funder")
+    fund = _fund_with_grants(make, funder)
+    run_task(compute_funder_snapshot, fund.id)
+    login(client, funder)
+    page = client.get(f"/grants/funder/funds/{fund.id}").get_data(as_text=True)
+    assert "Figures computed" in page and "£60,000" in page and FEWER_THAN_5 in page
+    assert 'data-chart-table="table-award_sizes"' in page
+    boroughs = list(
+        csv.reader(io.StringIO(client.get(f"/grants/funder/funds/{fund.id}/boroughs.csv").get_data(as_text=True)))
+    )
+    assert boroughs[0] == ["Borough", "Applications received", "Grants approved", "Amount awarded"]
+    assert ["Bolton", "6", "5", "£6,500"] in boroughs  # 5 reported grants and one declined application
+    assert ["Wigan", FEWER_THAN_5, FEWER_THAN_5, FEWER_THAN_5] in boroughs
+    for table in ("money", "rounds", "applications", "award_sizes", "themes", "outcomes", "overdue"):
+        response = client.get(f"/grants/funder/funds/{fund.id}/{table}.csv")
+        assert response.status_code == 200 and response.mimetype == "text/csv", table
+
+
+def test_a_funder_can_never_see_another_funders_fund(client, make, db):
+    mine, theirs = make.user(role="funder"), make.user(role="funder")
+    their_fund = _fund_with_grants(make, theirs, bolton=1, wigan=0)
+    my_fund = make.fund(name="My fund", funders=[mine])
+    run_task(compute_funder_snapshots)
+    login(client, mine)
+    home = client.get("/grants/funder").get_data(as_text=True)
+    assert "My fund" in home and their_fund.name not in home.replace("My fund", "")
+    application = their_fund.rounds[0]
+    urls = [f"/grants/funder/funds/{their_fund.id}"] + [
+        f"/grants/funder/funds/{their_fund.id}/{t}.csv" for t in ("money", "boroughs", "themes", "overdue")
+    ]
+    for url in urls:
+        assert client.get(url).status_code == 404, url
+    for url in (
+        f"/grants/staff/rounds/{application.id}",
+        f"/grants/staff/rounds/{application.id}/applications.csv",
+        f"/grants/staff/funds/{their_fund.id}",
+    ):
+        assert client.get(url).status_code == 403, url
+    assert client.post(f"/grants/funder/funds/{their_fund.id}/recompute").status_code == 403
+    assert client.get(f"/grants/funder/funds/{my_fund.id}").status_code == 200
+
+
+def test_the_dashboard_says_when_nothing_has_been_computed(client, auth, make, db):
+    fund = make.fund()
+    auth.login_as("staff")
+    assert "No figures have been computed" in client.get(f"/grants/funder/funds/{fund.id}").get_data(as_text=True)
+    assert client.post(f"/grants/funder/funds/{fund.id}/recompute").status_code == 302
+    assert "Figures computed" in client.get(f"/grants/funder/funds/{fund.id}").get_data(as_text=True)

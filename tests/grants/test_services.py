@@ -1,0 +1,251 @@
+"""Small Sparks rules: the lifecycle table, money arithmetic, eligibility, reviews, payments, reports."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from champions.core.db import now_utc
+from champions.core.models import AuditEvent, OutboxMessage
+from champions.grants import services
+from champions.grants.models import Application, Status
+from champions.grants.services import TRANSITIONS, GrantError, parse_pounds, pounds
+from champions.organisations.models import Organisation
+from champions.organisations.services import create_organisation
+
+
+def test_pounds_and_pence_round_trip():
+    assert parse_pounds("1,300") == 130_000
+    assert parse_pounds("£1300.5") == 130_050
+    assert parse_pounds(" 0.01 ") == 1
+    for bad in ("", "abc", "-5", "1.234", "nan", "1e3x"):
+        assert parse_pounds(bad) is None, bad
+    assert pounds(130_000) == "£1,300"
+    assert pounds(130_050) == "£1,300.50"
+    assert pounds(6_000_000) == "£60,000"
+
+
+def test_every_status_is_in_the_transition_table_and_closed_is_final():
+    assert set(TRANSITIONS) == set(Status)
+    assert TRANSITIONS[Status.CLOSED] == frozenset()
+
+
+def test_an_invalid_transition_is_refused_with_a_clear_message_and_changes_nothing(make, db):
+    application = make.application(status="eligible")
+    events = db.session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1))
+    with pytest.raises(GrantError, match="An application that is eligible cannot become approved"):
+        services.move(application, Status.APPROVED)
+    with pytest.raises(GrantError, match="cannot be approved"):
+        services.approve(application.id, 100_000, None, None)
+    db.session.rollback()
+    assert db.session.get(Application, application.id).status == "eligible"
+    assert db.session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1)) == events
+
+
+def test_the_whole_lifecycle_is_audited_in_order(make, db):
+    application = make.application(status="closed")
+    moves = db.session.execute(
+        select(AuditEvent.details)
+        .where(AuditEvent.action == "grant.status", AuditEvent.target_id == str(application.id))
+        .order_by(AuditEvent.id)
+    ).scalars()
+    path = [d["to_status"] for d in moves]
+    assert path == ["submitted", "eligible", "under_review", "approved", "paid_full", "reported", "closed"]
+
+
+def test_submission_is_refused_after_the_closing_time(make, db):
+    round_ = make.round(opens_at=now_utc() - timedelta(days=20), closes_at=now_utc() - timedelta(minutes=1))
+    applicant = make.user(role="applicant")
+    org = create_organisation("Late Group", type="grassroots")
+    data = make.application_data(org.id)
+    application = services.save_draft(round_, applicant, data)
+    db.session.commit()
+    with pytest.raises(GrantError, match="closed on .*can no longer be submitted"):
+        services.submit(round_, data, applicant, application)
+    db.session.rollback()
+    assert db.session.get(Application, application.id).status == "draft"
+
+
+def test_budget_lines_must_add_up_to_the_amount_requested(make):
+    round_ = make.round()
+    org = create_organisation("Sums Group", type="grassroots")
+    data = make.application_data(org.id, budget_lines=[("Room", 100_000), ("Tea", 20_000)])
+    problems = services.submission_problems(round_, data)
+    assert problems["budget_lines"] == (
+        "The budget lines add up to £1,200, but the amount requested is £1,300. They must be the same"
+    )
+    assert "budget_lines" not in services.submission_problems(round_, make.application_data(org.id))
+
+
+def test_an_amount_above_the_round_maximum_is_refused_even_for_a_draft(make, db):
+    round_ = make.round(max_award_pence=150_000)
+    org = create_organisation("Big Asks", type="grassroots")
+    data = make.application_data(org.id, amount_requested_pence=150_001)
+    with pytest.raises(GrantError, match=r"must be £1,500 or less"):
+        services.save_draft(round_, make.user(role="applicant"), data)
+    db.session.rollback()
+    assert db.session.scalar(select(Application.id)) is None
+
+
+def test_eligibility_is_checked_on_submission_and_staff_can_override_with_a_reason(make, db):
+    round_ = make.round(borough_codes=["bolton"], min_award_pence=100_000)
+    application = make.application(round=round_, status="ineligible", borough_codes=["bolton", "wigan"])
+    assert application.eligibility_problems == ["Not an eligible borough for this round: Wigan"]
+    with pytest.raises(GrantError, match="Give a reason"):
+        services.override_eligibility(application, True, "  ")
+    services.override_eligibility(application, True, "Wigan part is tiny; agreed by panel chair")
+    db.session.commit()
+    assert application.status == "eligible"
+    small = make.application(round=round_, status="ineligible", amount_requested_pence=90_000)
+    assert "outside the round's limits of £1,000 to £2,000" in small.eligibility_problems[0]
+
+
+def test_submission_sends_one_confirmation_email(make, db):
+    application = make.application(status="eligible", contact_email="group@example.org")
+    mail = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == "group@example.org")).all()
+    assert [m.subject for m in mail] == ["We have received your Small Sparks application"]
+    from champions.grants.tasks import send_submitted_email
+    from tests.conftest import run_task
+
+    assert run_task(send_submitted_email, application.id) is False  # a retry sends nothing more
+    assert db.session.query(OutboxMessage).count() == 1
+
+
+def test_reviewers_declare_conflicts_score_1_to_5_and_see_others_only_after_submitting(make, db):
+    r1, r2, r3 = (make.user(role="reviewer") for _ in range(3))
+    round_ = make.round(reviewers=[r1, r2, r3])
+    application = make.application(round=round_, status="eligible")
+    services.assign_reviewers(application, [r1.id, r2.id, r3.id])
+    db.session.commit()
+    a1, a2, a3 = application.assignments
+    reach, value = round_.criteria
+    with pytest.raises(GrantError, match="Declare whether you have a conflict"):
+        services.submit_scores(a1, {reach.id: (5, ""), value.id: (5, "")})
+    services.declare_conflict(a3, True, "I chair this group")
+    with pytest.raises(GrantError, match="declared a conflict"):
+        services.submit_scores(a3, {reach.id: (5, ""), value.id: (5, "")})
+    services.declare_conflict(a1, False, None)
+    services.declare_conflict(a2, False, None)
+    with pytest.raises(GrantError, match="Score 'Reach' from 1 to 5"):
+        services.submit_scores(a1, {reach.id: (6, ""), value.id: (3, "")})
+    assert a1.scores == [] and a1.submitted_at is None
+    services.submit_scores(a1, {reach.id: (5, "Great reach"), value.id: (1, "Pricey")})
+    assert services.visible_reviews(a2) == []  # a2 has not submitted, so sees nothing
+    assert services.visible_reviews(a1) == []  # nobody else has submitted yet
+    services.submit_scores(a2, {reach.id: (3, ""), value.id: (3, "")})
+    db.session.commit()
+    assert services.visible_reviews(a1) == [a2]
+    # a1: (5*3 + 1*1)/4 = 4.0; a2: 3.0; the mean of the two is 3.5
+    assert services.weighted_scores(round_.id) == {application.id: (3.5, 2)}
+
+
+def test_the_panel_ranks_by_weighted_score(make, db):
+    reviewer = make.user(role="reviewer")
+    round_ = make.round(reviewers=[reviewer])
+    low, high = (make.application(round=round_, status="under_review") for _ in range(2))
+    unscored = make.application(round=round_, status="under_review")
+    for application, score in ((low, 2), (high, 4)):
+        assignment = application.assignments[0]
+        services.declare_conflict(assignment, False, None)
+        services.submit_scores(assignment, {c.id: (score, "") for c in round_.criteria})
+    db.session.commit()
+    assert [(a.id, s) for a, s, _ in services.ranked(round_.id)] == [(high.id, 4.0), (low.id, 2.0), (unscored.id, None)]
+
+
+def test_an_award_is_at_most_the_request_the_round_maximum_and_the_remaining_budget(make, db):
+    round_ = make.round(budget_pence=300_000, max_award_pence=200_000)
+    first = make.application(round=round_, status="approved", amount_requested_pence=200_000)
+    assert services.awarded_total(round_.id) == 200_000
+    second = make.application(round=round_, status="under_review", amount_requested_pence=150_000)
+    with pytest.raises(GrantError, match="more than the amount requested, £1,500"):
+        services.approve(second.id, 150_001, None, None)
+    with pytest.raises(GrantError, match="more than the £1,000 left in the round's budget"):
+        services.approve(second.id, 100_001, None, None)
+    db.session.rollback()
+    assert db.session.get(Application, second.id).status == "under_review"
+    services.approve(second.id, 100_000, "Spend by June", None)
+    db.session.commit()
+    assert services.awarded_total(round_.id) == 300_000 == round_.budget_pence
+    assert first.report_due_on == date(2027, 6, 30) + timedelta(days=28)
+
+
+def test_a_decline_needs_a_reason_and_sends_a_decision_email(make, db):
+    application = make.application(status="under_review", contact_email="no@example.org")
+    with pytest.raises(GrantError, match="Give the reason"):
+        services.decline(application, "", None)
+    services.decline(application, "Outside the theme", None)
+    db.session.commit()
+    mail = db.session.scalar(
+        select(OutboxMessage).where(
+            OutboxMessage.to_address == "no@example.org", OutboxMessage.subject.contains("decision")
+        )
+    )
+    assert "Outside the theme" in mail.text_body
+
+
+def test_payments_never_exceed_the_award_and_set_paid_in_part_then_in_full(make, db):
+    application = make.application(status="approved", amount_requested_pence=130_000)
+    first = services.add_payment(application.id, 80_000, date(2027, 1, 1), date(2027, 1, 2), "BACS-1")
+    assert application.status == "paid_part"
+    scheduled = services.add_payment(application.id, 50_000, date(2027, 3, 1), None, None)
+    assert application.status == "paid_part"
+    db.session.commit()
+    with pytest.raises(GrantError, match="more than the £0 of the award not yet paid or scheduled"):
+        services.add_payment(application.id, 1, date(2027, 4, 1), None, None)
+    db.session.rollback()
+    services.mark_paid(scheduled, date(2027, 3, 2), "BACS-2")
+    db.session.commit()
+    application = db.session.get(Application, application.id)
+    assert application.status == "paid_full"
+    assert application.paid_pence == 130_000 == first.amount_pence + scheduled.amount_pence
+
+
+def test_the_report_records_spend_per_budget_line_and_moves_to_reported(make, db):
+    application = make.application(status="paid_full")
+    spent = {line.id: line.amount_pence - 500 for line in application.budget_lines}
+    services.submit_report(application, services.ReportData(spent, 150, 6, "Teas", "Less lonely", "Mo's story", False))
+    db.session.commit()
+    assert application.status == "reported"
+    assert [line.spent_pence for line in application.budget_lines] == [99_500, 29_500]
+    with pytest.raises(GrantError, match="once the grant has been paid"):
+        services.submit_report(application, services.ReportData(spent, 1, 1, "", "", "", False))
+
+
+def test_report_reminders_go_before_and_after_the_due_date_once_each(make, db):
+    from champions.grants.tasks import send_report_reminders
+    from tests.conftest import run_task
+
+    today = now_utc().date()
+    soon = make.application(status="paid_full", contact_email="soon@example.org")
+    late = make.application(status="paid_part", contact_email="late@example.org")
+    later = make.application(status="paid_full", contact_email="later@example.org")
+    soon.report_due_on, late.report_due_on, later.report_due_on = (
+        today + timedelta(days=10),
+        today - timedelta(days=8),
+        today + timedelta(days=60),
+    )
+    db.session.commit()
+    # soon gets the 'due soon' email; late is past the due date, so only the 'overdue' one
+    assert run_task(send_report_reminders) == 2
+    subjects = {(m.to_address, m.subject) for m in db.session.scalars(select(OutboxMessage)) if "report" in m.subject}
+    assert ("soon@example.org", "Your Small Sparks end-of-grant report is due soon") in subjects
+    assert ("late@example.org", "Your Small Sparks end-of-grant report is overdue") in subjects
+    assert not any(to == "later@example.org" for to, _ in subjects)
+    assert run_task(send_report_reminders) == 0  # beat firing again sends nothing twice
+
+
+def test_an_applicant_can_add_their_group_to_the_register_once(make, db):
+    applicant = make.user(role="applicant")
+    first = services.find_or_add_organisation("The Hulme Knitters Ltd", ["manchester"], applicant.id)
+    again = services.find_or_add_organisation("hulme knitters", ["manchester"], applicant.id)
+    assert first.id == again.id
+    assert db.session.query(Organisation).count() == 1
+
+
+def test_the_periodic_grant_jobs_are_scheduled_and_registered(app):
+    celery = app.extensions["celery"]
+    schedule = {entry["task"] for entry in celery.conf.beat_schedule.values()}
+    for name in ("champions.grants.tasks.send_report_reminders", "champions.grants.tasks.compute_funder_snapshots"):
+        assert name in schedule and name in celery.tasks, name
