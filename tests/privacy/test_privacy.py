@@ -262,7 +262,7 @@ def test_retention_deletes_stale_unverified_sign_ups_and_anonymises_long_withdra
 def test_an_applicant_exports_their_applications_and_erasure_removes_their_contact_details(db, make):
     from champions.privacy.services import erase, export_data
 
-    application = make.application(status="submitted")
+    application = make.application(status="eligible")
     applicant = application.applicant
     application.contact_name, application.contact_email = "Pat Group", "pat@group.example"
     db.session.commit()
