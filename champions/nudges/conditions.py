@@ -42,6 +42,7 @@ CONDITIONS: dict[str, Condition] = {
         ),
         Condition("recruits_milestone", "They have recruited at least N champions", 5, "recruit"),
         Condition("moment_upcoming", "A social moment on a topic they follow starts within N days", 14, "activity"),
+        Condition("grant_report_due", "Their end-of-grant report falls due within N days (applicants)", 21, "report"),
     )
 }
 
@@ -121,6 +122,20 @@ def audience(condition: str, params: dict[str, Any], now: datetime) -> Select:
             .join(recruits, recruits.c.by == Champion.id)
             .where(recruits.c.n >= days)
         )
+    if condition == "grant_report_due":
+        from champions.grants.models import Application, GrantReport, Status
+
+        reported = select(GrantReport.id).where(GrantReport.application_id == Application.id).exists()
+        return (
+            select(Application.applicant_id.label("user_id"), func.min(Application.id).label("context_id"))
+            .where(
+                Application.status.in_([Status.PAID_PART.value, Status.PAID_FULL.value]),
+                Application.report_due_on >= now.date(),
+                Application.report_due_on <= (now + timedelta(days=days)).date(),
+                ~reported,
+            )
+            .group_by(Application.applicant_id)
+        )
     if condition == "moment_upcoming":
         from champions.moments.models import moment_topics
         from champions.moments.services import upcoming_moments
@@ -163,6 +178,19 @@ def target_done(target: str, user_id_col, since_col, until_col):
                 TrainingCompletion.champion_id == champion,
                 TrainingCompletion.completed_at >= since_col,
                 TrainingCompletion.completed_at < until_col,
+            )
+            .exists()
+        )
+    if target == "report":
+        from champions.grants.models import Application, GrantReport
+
+        return (
+            select(GrantReport.id)
+            .join(Application, Application.id == GrantReport.application_id)
+            .where(
+                Application.applicant_id == user_id_col,
+                GrantReport.submitted_at >= since_col,
+                GrantReport.submitted_at < until_col,
             )
             .exists()
         )

@@ -50,8 +50,21 @@ def _latest_consent(purpose: str):
     return select(ConsentRecord.granted).where(ConsentRecord.id == latest_id).correlate(User).scalar_subquery()
 
 
-def may_email(rule_key: str):
-    """Consent to email, not unsubscribed from this kind of nudge, not erased, not withdrawn."""
+APPLICANT_CONDITIONS = {"grant_report_due"}
+
+
+def may_email(rule_key: str, condition: str | None = None):
+    """Consent to email, not unsubscribed from this kind of nudge, not erased, not withdrawn.
+
+    A grant holder's report reminder is part of their grant agreement rather than marketing, so it
+    needs no champion consent to email; they can still unsubscribe from it.
+    """
+    if condition in APPLICANT_CONDITIONS:
+        return and_(
+            User.active.is_(True),
+            User.erased_at.is_(None),
+            func.coalesce(_latest_consent(f"nudge:{rule_key}"), True).is_(True),
+        )
     return and_(
         User.active.is_(True),
         User.erased_at.is_(None),
@@ -91,7 +104,7 @@ def evaluate_rule(rule: NudgeRule, now: datetime) -> int:
             literal(0, Integer),
         )
         .join(User, User.id == who.c.user_id)
-        .where(may_email(rule.key))
+        .where(may_email(rule.key, rule.condition))
     )
     columns = ["rule_id", "user_id", "period", "context_id", "status", "created_at", "due_at", "attempts"]
     statement = (
@@ -112,7 +125,12 @@ def evaluate_all(now: datetime | None = None) -> dict[str, int]:
 
 def audience_size(rule: NudgeRule, now: datetime | None = None) -> int:
     who = audience(rule.condition, rule.params, now or now_utc()).subquery()
-    query = select(func.count()).select_from(who).join(User, User.id == who.c.user_id).where(may_email(rule.key))
+    query = (
+        select(func.count())
+        .select_from(who)
+        .join(User, User.id == who.c.user_id)
+        .where(may_email(rule.key, rule.condition))
+    )
     return db.session.scalar(query) or 0
 
 
@@ -158,11 +176,27 @@ def _moment_context(rule: NudgeRule, context_id: int | None, today) -> dict[str,
     }
 
 
+def _grant_context(rule: NudgeRule, context_id: int | None) -> dict[str, str]:
+    if rule.condition != "grant_report_due" or context_id is None:
+        return {"report_due": "", "report_url": "", "group_name": ""}
+    from champions.grants.models import Application
+
+    application = db.session.get(Application, context_id)
+    return {
+        "report_due": application.report_due_on.strftime("%-d %B %Y") if application.report_due_on else "",
+        "report_url": external_url("grants.report", application_id=application.id),
+        "group_name": application.organisation.name if application.organisation else "",
+        "first_name": (application.contact_name or "").split(" ")[0],
+    }
+
+
 def context_for(message_user: User, rule: NudgeRule, context_id: int | None) -> dict[str, Any]:
     champion = message_user.champion
+    grant = _grant_context(rule, context_id)
     return {
+        **grant,
         **_moment_context(rule, context_id, now_utc().astimezone(UK).date()),
-        "first_name": champion.first_name if champion else "",
+        "first_name": champion.first_name if champion else grant.get("first_name", ""),
         "home_url": external_url("accounts.home"),
         "training_url": external_url("training.catalogue"),
         "log_url": external_url("activities.activity_new"),
@@ -228,7 +262,7 @@ def _sent_this_week(user_ids: list[int], now: datetime) -> dict[int, int]:
 
 
 def _still_allowed(message: NudgeMessage) -> bool:
-    query = select(User.id).where(User.id == message.user_id, may_email(message.rule.key))
+    query = select(User.id).where(User.id == message.user_id, may_email(message.rule.key, message.rule.condition))
     return db.session.scalar(query) is not None
 
 

@@ -252,3 +252,21 @@ def test_a_moment_on_a_followed_topic_prompts_with_its_suggested_actions(db, rul
     email = db.session.scalar(select(OutboxMessage))
     assert email.subject.startswith("Test Screening Week starts on")
     assert "Talk to a friend about screening" in email.text_body
+
+
+def test_a_grant_holder_is_reminded_of_a_report_falling_due(db, rules, make, morning):
+    rule = rules["grant-report-due"]
+    due_soon = make.application(status="paid_full")
+    due_soon.report_due_on = morning.date() + timedelta(days=10)
+    due_later = make.application(status="paid_full")
+    due_later.report_due_on = morning.date() + timedelta(days=60)
+    reported = make.application(status="reported")
+    reported.report_due_on = morning.date() + timedelta(days=5)
+    db.session.commit()
+    assert engine.evaluate_rule(rule, morning) == 1
+    message = messages(db)[0]
+    assert (message.user_id, message.context_id) == (due_soon.applicant_id, due_soon.id)
+    engine.deliver_due(now=morning)
+    email = db.session.scalar(select(OutboxMessage).where(OutboxMessage.subject.contains("report is due on")))
+    assert email.to_address == due_soon.applicant.email
+    assert f"/{due_soon.id}/report" in email.text_body
