@@ -238,6 +238,26 @@ def cohorts(today: date) -> list[dict[str, Any]]:
     return [_cohort_row(key, table[key]["joined"], table[key]) for key in sorted(table)]
 
 
+AWARDED = ("approved", "paid_part", "paid_full", "reported", "closed")
+
+
+def _grants_by_borough() -> dict[str, tuple[int, int]]:
+    """Small Sparks grants awarded for work in each borough (a grant can serve several), and their sum."""
+    from champions.grants.models import Application, application_boroughs
+
+    rows = db.session.execute(
+        select(
+            application_boroughs.c.borough_code,
+            func.count(Application.id),
+            func.coalesce(func.sum(Application.award_pence), 0),
+        )
+        .join(Application, Application.id == application_boroughs.c.application_id)
+        .where(Application.status.in_(AWARDED))
+        .group_by(application_boroughs.c.borough_code)
+    ).all()
+    return {code: (n, int(pence)) for code, n, pence in rows}
+
+
 def by_borough(engagement: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     counted = Champion.stage != Stage.WITHDRAWN.value
     champions = dict(
@@ -258,6 +278,7 @@ def by_borough(engagement: dict[str, dict[str, Any]] | None = None) -> list[dict
             )
         ).all()
     }
+    grants = _grants_by_borough()
     rows = []
     for borough in db.session.scalars(select(Borough).order_by(Borough.name)):
         n = champions.get(borough.code, 0)
@@ -275,6 +296,8 @@ def by_borough(engagement: dict[str, dict[str, Any]] | None = None) -> list[dict
                 "people_per_10k": round(10_000 * people / borough.population, 1) if borough.population else None,
                 "workshops": (engagement or {}).get(borough.code, {}).get("workshops_held", 0),
                 "organisations": (engagement or {}).get(borough.code, {}).get("organisations_engaged", 0),
+                "grants": grants.get(borough.code, (0, 0))[0],
+                "grants_awarded_pounds": grants.get(borough.code, (0, 0))[1] // 100,
             }
         )
     return rows

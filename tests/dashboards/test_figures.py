@@ -232,3 +232,14 @@ def test_workshops_and_organisations_engaged_come_from_the_engagement_figures(db
     assert data["engagement"]["total"]["workshops_held"] == 2
     rows = {r["code"]: r for r in data["boroughs"]}
     assert (rows["wigan"]["workshops"], rows["bolton"]["workshops"]) == (2, 0)
+
+
+def test_small_sparks_grants_awarded_by_borough(db, make):
+    approved = make.application(status="approved", award_pence=120_000)
+    make.application(status="declined")
+    db.session.commit()
+    run_task(compute_programme_snapshot)
+    rows = {r["code"]: r for r in latest_snapshot().data["boroughs"]}
+    served = [b.code for b in approved.boroughs]
+    assert served and all(rows[code]["grants"] == 1 and rows[code]["grants_awarded_pounds"] == 1200 for code in served)
+    assert sum(r["grants"] for r in rows.values()) == len(served)
