@@ -158,7 +158,7 @@ def main() -> None:
         app = bench_app()
         started = time.perf_counter()
         with raw_connection(app) as conn:
-            counts = generate(conn, args.champions, args.activities)
+            counts = generate(conn, args.champions, args.activities, applications=5_000)
             conn.execute("ANALYZE")
         print(f"generated {sum(counts.values()):,} rows in {time.perf_counter() - started:.0f} s")
     snapshot, bare = p1(app)

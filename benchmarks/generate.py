@@ -76,8 +76,10 @@ def _copy(cur, table: str, columns: list[str], rows) -> int:
     return count
 
 
-def generate(conn: psycopg.Connection, champions: int, activities: int, seed: int = 2017) -> dict[str, int]:
-    """Users, champions, consents, stage history, topics and activities, ids from 1. Returns row counts."""
+def generate(
+    conn: psycopg.Connection, champions: int, activities: int, applications: int = 0, seed: int = 2017
+) -> dict[str, int]:
+    """Users, champions, consents, stage history, topics, activities and grant applications. Returns row counts."""
     rng = random.Random(seed)
     now = datetime.now(UTC)
     start = now - timedelta(days=3 * 365)
@@ -201,7 +203,152 @@ def generate(conn: psycopg.Connection, champions: int, activities: int, seed: in
         )
         for table in ("users", "champions"):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {champions})")
+        counts.update(_grants(cur, rng, applications, now))
     conn.commit()
+    return counts
+
+
+GRANT_STATUSES = [
+    "draft",
+    "eligible",
+    "ineligible",
+    "under_review",
+    "approved",
+    "declined",
+    "paid_part",
+    "paid_full",
+    "reported",
+    "closed",
+]
+AUDIT_STEPS = {
+    "draft": 0,
+    "eligible": 1,
+    "ineligible": 1,
+    "under_review": 2,
+    "approved": 3,
+    "declined": 3,
+    "paid_part": 4,
+    "paid_full": 4,
+    "reported": 5,
+    "closed": 6,
+}
+
+
+def _grants(cur, rng: random.Random, applications: int, now: datetime) -> dict[str, int]:
+    """Groups, one fund with ten rounds, applications in every state, their boroughs and their audit history."""
+    if not applications:
+        return {}
+    groups = max(applications // 2, 1)
+    counts = {
+        "organisations": _copy(
+            cur,
+            "organisations",
+            ["id", "name", "normalised_name", "type", "engagement_level", "created_at", "updated_at"],
+            (
+                (i, f"Community group {i}", f"community group {i}", "grassroots", "engaged", now, now)
+                for i in range(1, groups + 1)
+            ),
+        )
+    }
+    cur.execute(
+        "INSERT INTO grant_funds (id, name, funder_organisation, created_at) "
+        "VALUES (1, 'Small Sparks', 'Greater Manchester Cancer', now())"
+    )
+    _copy(
+        cur,
+        "grant_rounds",
+        [
+            "id",
+            "fund_id",
+            "name",
+            "budget_pence",
+            "min_award_pence",
+            "max_award_pence",
+            "themes",
+            "opens_at",
+            "closes_at",
+            "reviewers_per_application",
+            "created_at",
+        ],
+        (
+            (
+                r,
+                1,
+                f"Round {r}",
+                6_000_000,
+                10_000,
+                200_000,
+                '["Social isolation"]',
+                now - timedelta(days=400 - 30 * r),
+                now - timedelta(days=370 - 30 * r),
+                2,
+                now,
+            )
+            for r in range(1, 11)
+        ),
+    )
+    statuses = [rng.choice(GRANT_STATUSES) for _ in range(applications)]
+    counts["grant_applications"] = _copy(
+        cur,
+        "grant_applications",
+        [
+            "id",
+            "round_id",
+            "organisation_id",
+            "status",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "title",
+            "summary",
+            "activities",
+            "beneficiaries",
+            "amount_requested_pence",
+            "award_pence",
+            "eligibility_problems",
+            "created_at",
+            "updated_at",
+        ],
+        (
+            (
+                i + 1,
+                rng.randint(1, 10),
+                rng.randint(1, groups),
+                statuses[i],
+                "Pat Contact",
+                f"group{i}@example.org",
+                "",
+                f"Project {i + 1}",
+                "A project",
+                "Activities",
+                "Neighbours",
+                130_000,
+                130_000 if statuses[i] in ("approved", "paid_part", "paid_full", "reported", "closed") else None,
+                "[]",
+                now,
+                now,
+            )
+            for i in range(applications)
+        ),
+    )
+    counts["grant_application_boroughs"] = _copy(
+        cur,
+        "grant_application_boroughs",
+        ["application_id", "borough_code"],
+        ((i + 1, rng.choice(BOROUGHS)) for i in range(applications)),
+    )
+    counts["audit_events"] = _copy(
+        cur,
+        "audit_events",
+        ["at", "action", "target_type", "target_id", "details"],
+        (
+            (now, "application.status_changed", "Application", str(i + 1), "{}")
+            for i in range(applications)
+            for _ in range(AUDIT_STEPS[statuses[i]])
+        ),
+    )
+    for table in ("organisations", "grant_applications", "grant_rounds", "grant_funds"):
+        cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
     return counts
 
 
@@ -217,11 +364,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--champions", type=int, default=100_000)
     parser.add_argument("--activities", type=int, default=2_000_000)
+    parser.add_argument("--applications", type=int, default=5_000)
     args = parser.parse_args()
     app = bench_app()
     started = time.perf_counter()
     with raw_connection(app) as conn:
-        counts = generate(conn, args.champions, args.activities)
+        counts = generate(conn, args.champions, args.activities, args.applications)
         conn.execute("ANALYZE")
     seconds = time.perf_counter() - started
     print(f"generated {counts} in {seconds:.1f} s ({sum(counts.values()) / seconds:,.0f} rows/s)")
