@@ -16,6 +16,7 @@ from champions.activities.models import Activity, ActivityType
 from champions.core.db import now_utc
 from champions.core.models import BOROUGHS, Topic
 from champions.core.permissions import Role
+from champions.dashboards.models import ProgrammeSettings
 from champions.dashboards.services import compute_programme_snapshot
 from champions.demo.grants import seed_grants
 from champions.demo.workshops import seed_workshops
@@ -146,6 +147,14 @@ def _onboarding_records(
     return rows + [consent, privacy]
 
 
+def _demo_programme_dates(start: datetime) -> None:
+    """The demo programme began when its first champion joined: three years to 20,000, 5,000 in seven months."""
+    settings = db.session.get(ProgrammeSettings, 1)
+    settings.start_date = start.date()
+    settings.target_date = start.date() + timedelta(days=3 * 365)
+    settings.milestone_date = start.date() + timedelta(days=212)
+
+
 def seed(count: int = 400, rng_seed: int = 2017) -> str:
     rng = random.Random(rng_seed)
     now = now_utc()
@@ -207,6 +216,7 @@ def seed(count: int = 400, rng_seed: int = 2017) -> str:
     db.session.add_all(extra)
     db.session.flush()
     seed_workshops(rng, now, champions, FIRST_NAMES, LAST_NAMES)
+    _demo_programme_dates(start)
     compute_programme_snapshot()
     seed_grants(rng)
     activities = sum(isinstance(row, Activity) for row in extra)
