@@ -42,6 +42,12 @@ def need(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def only_on_postgres(app) -> None:
+    """Skip on SQLite: the suite runs again on PostgreSQL (bin/test with DATABASE_URL, as in CI)."""
+    if not is_postgres(app):
+        pytest.skip("runs in the PostgreSQL pass of the suite")
+
+
 def is_postgres(app) -> bool:
     return app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
 

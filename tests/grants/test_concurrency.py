@@ -9,7 +9,7 @@ from champions.extensions import db as _db
 from champions.grants import services
 from champions.grants.models import Application
 from champions.grants.services import GrantError
-from tests.conftest import is_postgres, need
+from tests.conftest import is_postgres, only_on_postgres
 
 THREADS = 8
 
@@ -59,7 +59,7 @@ def _check(db, round_, outcomes):
 
 
 def test_concurrent_approvals_never_exceed_the_budget_on_postgresql(app, make, db):
-    need(is_postgres(app), "set TEST_DATABASE_URL to a PostgreSQL database to test row locks")
+    only_on_postgres(app)
     round_, ids = _round_with_applications(make, db)
     _check(db, round_, _approve_all_at_once(app, ids, 100_000))
 
