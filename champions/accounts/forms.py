@@ -46,6 +46,23 @@ class AcceptablePassword:
             raise ValidationError(problem)
 
 
+def email_field() -> EmailField:
+    """The email address field shared by every sign-up form."""
+    return EmailField(
+        "Email address",
+        filters=[strip],
+        validators=[
+            DataRequired("Enter your email address"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            Email("Enter an email address in the correct format, like name@example.com", check_deliverability=False),
+        ],
+    )
+
+
+def new_password_field(label: str = "Create a password") -> PasswordField:
+    return PasswordField(label, validators=[InputRequired("Create a password"), AcceptablePassword()])
+
+
 class RegistrationForm(FlaskForm):
     first_name = StringField(
         "First name",
@@ -63,16 +80,8 @@ class RegistrationForm(FlaskForm):
             Length(max=100, message="Last name must be 100 characters or fewer"),
         ],
     )
-    email = EmailField(
-        "Email address",
-        filters=[strip],
-        validators=[
-            DataRequired("Enter your email address"),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
-            Email("Enter an email address in the correct format, like name@example.com", check_deliverability=False),
-        ],
-    )
-    password = PasswordField("Create a password", validators=[InputRequired("Create a password"), AcceptablePassword()])
+    email = email_field()
+    password = new_password_field()
     postcode = StringField("Postcode", filters=[strip], validators=[DataRequired("Enter your postcode"), UKPostcode()])
     # Checked in validate_borough, which can suggest one from the postcode.
     borough = SelectField("Borough", validate_choice=False)

@@ -13,7 +13,6 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
-    PasswordField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -22,7 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
-from champions.accounts.forms import AcceptablePassword, strip
+from champions.accounts.forms import email_field, new_password_field, strip
 from champions.grants.services import parse_pounds
 
 UK = ZoneInfo("Europe/London")
@@ -62,16 +61,8 @@ def pence(value: str | None) -> int | None:
 
 
 class ApplicantRegistrationForm(FlaskForm):
-    email = EmailField(
-        "Email address",
-        filters=[strip],
-        validators=[
-            DataRequired("Enter your email address"),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
-            Email("Enter an email address in the correct format, like name@example.com", check_deliverability=False),
-        ],
-    )
-    password = PasswordField("Create a password", validators=[InputRequired("Create a password"), AcceptablePassword()])
+    email = email_field()
+    password = new_password_field()
     privacy_consent = BooleanField(
         GRANTS_CONSENT_WORDING, validators=[DataRequired("Confirm you have read and agree to the privacy notice")]
     )
