@@ -8,3 +8,5 @@ from champions.activities.models import Activity  # noqa: F401
 from champions.privacy.models import ConsentRecord, EqualityAnswers  # noqa: F401
 from champions.training.models import Pledge, PledgeAcceptance, TrainingCompletion, TrainingResource  # noqa: F401
 from champions.roster.models import Champion, StageChange  # noqa: F401
+from champions.roster.crm_models import ChampionNote, ExportJob, ImportJob, ImportRow  # noqa: F401
+from champions.accounts.admin_models import Invitation  # noqa: F401
