@@ -58,11 +58,16 @@ def register_templates(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from champions import accounts, core, dashboards, roster
+    from champions import accounts, core, dashboards, roster, training
 
+    # Staff CRM (issue 4): pages in modules of their own, adding routes to the blueprints below.
+    for name in ("roster.staff_views", "accounts.admin_views", "core.audit_views", "training.staff_views"):
+        __import__(f"champions.{name}")
     for module in (core, accounts, roster, dashboards):
         __import__(f"{module.__name__}.views")
         app.register_blueprint(module.bp)
+    if "training" not in app.blueprints:
+        app.register_blueprint(training.bp)
 
 
 def register_security(app: Flask) -> None:

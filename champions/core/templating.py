@@ -43,10 +43,18 @@ def navigation() -> list[dict[str, str]]:
     if current_user.role == Role.CHAMPION:
         return [{"href": url_for("roster.champion_home"), "text": "My champion home"}]
     if current_user.is_staff:
-        return [
+        items = [
             {"href": url_for("dashboards.staff_home"), "text": "Programme"},
+            {"href": url_for("roster.staff_roster"), "text": "Champions"},
+            {"href": url_for("training.staff_catalogue"), "text": "Training"},
             {"href": url_for("core.outbox"), "text": "Email outbox"},
         ]
+        if current_user.role == Role.ADMIN:
+            items += [
+                {"href": url_for("accounts.admin_users"), "text": "Users"},
+                {"href": url_for("core.audit_log"), "text": "Audit log"},
+            ]
+        return items
     return [{"href": url_for("accounts.account"), "text": "My account"}]
 
 
