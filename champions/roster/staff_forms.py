@@ -70,6 +70,6 @@ def mapping_form(headers: list[str], mapping: dict[str, str], formdata=None) -> 
 
     choices = [("", "Not in this file")] + [(h, h) for h in headers if h]
     for name, label, required, _ in FIELDS:
-        setattr(MappingForm, name, SelectField(label + ("" if required else " (optional)"), choices=choices))
+        setattr(MappingForm, name, SelectField(label + ("" if required else " (optional)"), choices=choices, validate_choice=False))
     form = MappingForm(formdata=formdata, data=mapping)
     return form

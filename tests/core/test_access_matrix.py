@@ -15,10 +15,56 @@ def sample_args(db) -> dict[str, dict]:
     message = OutboxMessage(to_address="someone@example.org", subject="Hello", text_body="Hi")
     db.session.add(message)
     db.session.commit()
+    crm = crm_samples(db)
     return {
+        **crm,
         "static": {"filename": "css/app.css"},
         "core.assets": {"package": "nhsuk", "filename": "nhsuk-frontend-10.6.1.min.css"},
         "core.outbox_message": {"message_id": message.id},
+    }
+
+
+def crm_samples(db) -> dict[str, dict]:
+    """Real objects for the staff CRM's routes (issue 4)."""
+    from champions.accounts.admin_models import Invitation
+    from champions.accounts.admin_services import invitation_token
+    from champions.roster import importer
+    from champions.roster.crm_models import ExportJob
+    from champions.training.models import TrainingResource
+    from tests.factories import Factory
+
+    make = Factory(db)
+    one, two = make.champion(), make.champion()
+    staff = make.user(role="staff")
+    job = importer.create_job("x.csv", b"email,first name,last name,postcode,borough\r\na@example.org,A,B,M1 1AE,Bury\r\n",
+                              source="Partner", lawful_basis="consent", by_user_id=staff.id)
+    export = ExportJob(created_by_id=staff.id, status="done", content="id\r\n")
+    resource = TrainingResource(title="Intro", summary="S", format="video", minutes=5)
+    invitation = Invitation(email="invited@example.org", role="staff")
+    db.session.add_all([export, resource, invitation])
+    db.session.commit()
+    champion = {"champion_id": one.id}
+    return {
+        "roster.staff_champion": champion,
+        "roster.staff_add_note": champion,
+        "roster.staff_change_stage": champion,
+        "roster.staff_set_leader": champion,
+        "roster.staff_equality": champion,
+        "roster.staff_export": {"export_id": export.id},
+        "roster.staff_export_status": {"export_id": export.id},
+        "roster.staff_export_download": {"export_id": export.id},
+        "roster.staff_import": {"job_id": job.id},
+        "roster.staff_import_run": {"job_id": job.id},
+        "roster.staff_import_status": {"job_id": job.id},
+        "roster.staff_import_report": {"job_id": job.id},
+        "roster.staff_merge": {"keep": one.id, "remove": two.id},
+        "training.staff_resource_edit": {"resource_id": resource.id},
+        "training.staff_resource_move": {"resource_id": resource.id},
+        "training.staff_resource_retire": {"resource_id": resource.id},
+        "accounts.admin_user": {"user_id": staff.id},
+        "accounts.admin_change_role": {"user_id": staff.id},
+        "accounts.admin_set_active": {"user_id": staff.id},
+        "accounts.accept_invitation": {"token": invitation_token(invitation)},
     }
 
 
