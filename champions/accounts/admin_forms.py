@@ -29,7 +29,7 @@ class InviteForm(FlaskForm):
             Length(max=254),
         ],
     )
-    role = SelectField("Role", choices=_role_choices(INVITABLE))
+    role = SelectField("Role", choices=_role_choices(INVITABLE), validate_choice=False)
 
     def validate_role(self, field: SelectField) -> None:
         if field.data not in {r.value for r in INVITABLE}:
@@ -37,7 +37,7 @@ class InviteForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=_role_choices(Role))
+    role = SelectField("Role", choices=_role_choices(Role), validate_choice=False)
 
     def validate_role(self, field: SelectField) -> None:
         if field.data not in {r.value for r in Role}:

@@ -24,7 +24,7 @@ class NoteForm(FlaskForm):
 
 
 class StageForm(FlaskForm):
-    stage = SelectField("New stage", choices=[("", "Select a stage")] + [(s.value, s.label) for s in Stage])
+    stage = SelectField("New stage", choices=[("", "Select a stage")] + [(s.value, s.label) for s in Stage], validate_choice=False)
     reason = StringField(
         "Reason for the change",
         filters=[strip],
@@ -55,7 +55,7 @@ class UploadForm(FlaskForm):
         filters=[strip],
         validators=[DataRequired("Enter the partner organisation the file came from"), Length(max=150)],
     )
-    lawful_basis = SelectField("Lawful basis for holding these records", choices=[("", "Select a lawful basis")] + list(LAWFUL_BASES.items()))
+    lawful_basis = SelectField("Lawful basis for holding these records", choices=[("", "Select a lawful basis")] + list(LAWFUL_BASES.items()), validate_choice=False)
 
     def validate_lawful_basis(self, field: SelectField) -> None:
         if field.data not in LAWFUL_BASES:

@@ -16,7 +16,7 @@ def strip(value: str | None) -> str | None:
 class ResourceForm(FlaskForm):
     title = StringField("Title", filters=[strip], validators=[DataRequired("Enter a title"), Length(max=200)])
     summary = TextAreaField("Summary", filters=[strip], validators=[DataRequired("Enter a short summary"), Length(max=2000)])
-    format = SelectField("Format", choices=[("", "Select a format")] + [(f.value, f.label) for f in ResourceFormat])
+    format = SelectField("Format", choices=[("", "Select a format")] + [(f.value, f.label) for f in ResourceFormat], validate_choice=False)
     url = StringField(
         "Web address",
         filters=[strip],
