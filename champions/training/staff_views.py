@@ -15,7 +15,7 @@ from champions.training.staff_forms import ConfirmForm, PledgeForm, ResourceForm
 
 
 def _topic_choices() -> list[tuple[str, str]]:
-    return [("", "Any topic")] + list(db.session.execute(select(Topic.code, Topic.name).order_by(Topic.name)))
+    return [("", "Any topic")] + [(code, name) for code, name in db.session.execute(select(Topic.code, Topic.name).order_by(Topic.name))]
 
 
 def _ordered() -> list[TrainingResource]:
