@@ -60,7 +60,11 @@ def admin_invite():
 def _user_page(user: User, status: int = 200, role_form: RoleForm | None = None, problem: str | None = None):
     role_form = role_form or RoleForm(formdata=None, data={"role": user.role})
     return render_template(
-        "accounts/admin/user.html", user=user, role_form=role_form, active_form=ActiveForm(formdata=None), problem=problem
+        "accounts/admin/user.html",
+        user=user,
+        role_form=role_form,
+        active_form=ActiveForm(formdata=None),
+        problem=problem,
     ), status
 
 
@@ -97,7 +101,9 @@ def admin_set_active(user_id: int):
         db.session.rollback()
         return _user_page(user, 400, problem=str(refused))
     db.session.commit()
-    flash(f"{user.email} {'can sign in again' if user.active else 'is deactivated and signed out everywhere'}.", "success")
+    flash(
+        f"{user.email} {'can sign in again' if user.active else 'is deactivated and signed out everywhere'}.", "success"
+    )
     return redirect(url_for("accounts.admin_user", user_id=user.id))
 
 

@@ -74,11 +74,22 @@ def audit_log_csv():
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["id", "at", "who", "action", "target_type", "target_id", "ip", "details"])
     for event, email in db.session.execute(query.order_by(AuditEvent.id.desc()).limit(CSV_LIMIT)):
-        writer.writerow([event.id, event.at.isoformat(), email or "", event.action, event.target_type or "",
-                         event.target_id or "", event.ip or "", event.details])
+        writer.writerow(
+            [
+                event.id,
+                event.at.isoformat(),
+                email or "",
+                event.action,
+                event.target_type or "",
+                event.target_id or "",
+                event.ip or "",
+                event.details,
+            ]
+        )
     audit.record("audit_log.exported", None, filters=args)
     db.session.commit()
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="audit-log.csv"', "Cache-Control": "no-store"})
-
-
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="audit-log.csv"', "Cache-Control": "no-store"},
+    )

@@ -84,7 +84,9 @@ def _pairs_by(key, reason: str, limit: int) -> list[tuple[int, int, str]]:
 
 
 def _name_postcode(c):
-    return func.lower(c.first_name) + "|" + func.lower(c.last_name) + "|" + func.upper(func.replace(c.postcode, " ", ""))
+    return (
+        func.lower(c.first_name) + "|" + func.lower(c.last_name) + "|" + func.upper(func.replace(c.postcode, " ", ""))
+    )
 
 
 def likely_duplicates(limit: int = 200) -> list[Pair]:
@@ -163,7 +165,9 @@ def merge(keep: Champion, remove: Champion, by_user_id: int | None) -> MergePlan
         .values(recruited_by_id=keep.id)
     )
     db.session.execute(update(ChampionNote).where(ChampionNote.champion_id == remove.id).values(champion_id=keep.id))
-    db.session.execute(update(ConsentRecord).where(ConsentRecord.user_id == remove.user_id).values(user_id=keep.user_id))
+    db.session.execute(
+        update(ConsentRecord).where(ConsentRecord.user_id == remove.user_id).values(user_id=keep.user_id)
+    )
     if db.session.scalar(select(EqualityAnswers.id).where(EqualityAnswers.user_id == keep.user_id)) is None:
         db.session.execute(
             update(EqualityAnswers).where(EqualityAnswers.user_id == remove.user_id).values(user_id=keep.user_id)

@@ -142,7 +142,9 @@ def guess_mapping(headers: list[str]) -> dict[str, str]:
 
 
 def check_mapping(mapping: dict[str, str], headers: list[str]) -> list[str]:
-    problems = [f"Choose the column that holds the {FIELD_LABELS[name].lower()}" for name in REQUIRED if not mapping.get(name)]
+    problems = [
+        f"Choose the column that holds the {FIELD_LABELS[name].lower()}" for name in REQUIRED if not mapping.get(name)
+    ]
     chosen = [h for h in mapping.values() if h]
     if len(chosen) != len(set(chosen)):
         problems.append("Each column can be used for one field only")
@@ -353,7 +355,9 @@ def _create(run: Run, row: Row) -> Champion:
         topics=[run.topics[code] for code in row.topics],
     )
     reason = f"Imported from {run.job.source}"[:500]
-    champion.history.append(StageChange(from_stage=None, to_stage=Stage.REGISTERED.value, reason=reason, changed_at=when))
+    champion.history.append(
+        StageChange(from_stage=None, to_stage=Stage.REGISTERED.value, reason=reason, changed_at=when)
+    )
     if row.consent_email is not None:
         db.session.add(
             ConsentRecord(

@@ -19,16 +19,24 @@ class NoteForm(FlaskForm):
     body = TextAreaField(
         "Add a note",
         filters=[strip],
-        validators=[DataRequired("Enter the note"), Length(max=5000, message="Notes must be 5,000 characters or fewer")],
+        validators=[
+            DataRequired("Enter the note"),
+            Length(max=5000, message="Notes must be 5,000 characters or fewer"),
+        ],
     )
 
 
 class StageForm(FlaskForm):
-    stage = SelectField("New stage", choices=[("", "Select a stage")] + [(s.value, s.label) for s in Stage], validate_choice=False)
+    stage = SelectField(
+        "New stage", choices=[("", "Select a stage")] + [(s.value, s.label) for s in Stage], validate_choice=False
+    )
     reason = StringField(
         "Reason for the change",
         filters=[strip],
-        validators=[DataRequired("Enter the reason for the change"), Length(max=500, message="Keep the reason under 500 characters")],
+        validators=[
+            DataRequired("Enter the reason for the change"),
+            Length(max=500, message="Keep the reason under 500 characters"),
+        ],
     )
 
     def validate_stage(self, field: SelectField) -> None:
@@ -55,7 +63,11 @@ class UploadForm(FlaskForm):
         filters=[strip],
         validators=[DataRequired("Enter the partner organisation the file came from"), Length(max=150)],
     )
-    lawful_basis = SelectField("Lawful basis for holding these records", choices=[("", "Select a lawful basis")] + list(LAWFUL_BASES.items()), validate_choice=False)
+    lawful_basis = SelectField(
+        "Lawful basis for holding these records",
+        choices=[("", "Select a lawful basis")] + list(LAWFUL_BASES.items()),
+        validate_choice=False,
+    )
 
     def validate_lawful_basis(self, field: SelectField) -> None:
         if field.data not in LAWFUL_BASES:
@@ -70,6 +82,10 @@ def mapping_form(headers: list[str], mapping: dict[str, str], formdata=None) -> 
 
     choices = [("", "Not in this file")] + [(h, h) for h in headers if h]
     for name, label, required, _ in FIELDS:
-        setattr(MappingForm, name, SelectField(label + ("" if required else " (optional)"), choices=choices, validate_choice=False))
+        setattr(
+            MappingForm,
+            name,
+            SelectField(label + ("" if required else " (optional)"), choices=choices, validate_choice=False),
+        )
     form = MappingForm(formdata=formdata, data=mapping)
     return form

@@ -97,8 +97,10 @@ def _start_of(day: date) -> datetime:
 
 def core_training_done():
     """True where a champion has completed every current core resource (one correlated count)."""
-    core = select(func.count()).select_from(TrainingResource).where(
-        TrainingResource.is_core.is_(True), TrainingResource.retired_at.is_(None)
+    core = (
+        select(func.count())
+        .select_from(TrainingResource)
+        .where(TrainingResource.is_core.is_(True), TrainingResource.retired_at.is_(None))
     )
     done = (
         select(func.count())
@@ -118,7 +120,10 @@ def _search(query: Select, q: str) -> Select:
     squashed = f"%{q.replace(' ', '').upper()}%"
     words = q.lower().split()
     name_match = and_(
-        *(or_(func.lower(Champion.first_name).like(f"%{w}%"), func.lower(Champion.last_name).like(f"%{w}%")) for w in words)
+        *(
+            or_(func.lower(Champion.first_name).like(f"%{w}%"), func.lower(Champion.last_name).like(f"%{w}%"))
+            for w in words
+        )
     )
     return query.where(
         or_(name_match, User.email.like(like), func.replace(func.upper(Champion.postcode), " ", "").like(squashed))
@@ -286,7 +291,9 @@ def staff_change_stage(champion: Champion, to: Stage, reason: str, by_user_id: i
         return False
     before = champion.stage
     change_stage(champion, to, reason.strip(), by_user_id=by_user_id)
-    audit.record("champion.stage_changed", champion, actor_id=by_user_id, to=to.value, reason=reason.strip(), **{"from": before})
+    audit.record(
+        "champion.stage_changed", champion, actor_id=by_user_id, to=to.value, reason=reason.strip(), **{"from": before}
+    )
     return True
 
 
@@ -296,4 +303,3 @@ def set_leader(champion: Champion, leader: bool, by_user_id: int) -> None:
     champion.is_leader = leader
     audit.record("champion.leader_changed", champion, actor_id=by_user_id, leader=leader)
     db.session.flush()
-

@@ -271,7 +271,9 @@ def staff_import_report(job_id: int):
     for row in importer.report_rows(job, dry_run):
         if request.args.get("only") == "rejected" and row.outcome != "rejected":
             continue
-        writer.writerow([row.line_number, row.outcome, "yes" if row.flagged else "", row.email or "", row.message or ""])
+        writer.writerow(
+            [row.line_number, row.outcome, "yes" if row.flagged else "", row.email or "", row.message or ""]
+        )
     audit.record("import.report_downloaded", job, dry_run=dry_run)
     db.session.commit()
     return _csv_response(out.getvalue(), f"import-{job.id}-{'check' if dry_run else 'result'}.csv")

@@ -15,12 +15,22 @@ def strip(value: str | None) -> str | None:
 
 class ResourceForm(FlaskForm):
     title = StringField("Title", filters=[strip], validators=[DataRequired("Enter a title"), Length(max=200)])
-    summary = TextAreaField("Summary", filters=[strip], validators=[DataRequired("Enter a short summary"), Length(max=2000)])
-    format = SelectField("Format", choices=[("", "Select a format")] + [(f.value, f.label) for f in ResourceFormat], validate_choice=False)
+    summary = TextAreaField(
+        "Summary", filters=[strip], validators=[DataRequired("Enter a short summary"), Length(max=2000)]
+    )
+    format = SelectField(
+        "Format",
+        choices=[("", "Select a format")] + [(f.value, f.label) for f in ResourceFormat],
+        validate_choice=False,
+    )
     url = StringField(
         "Web address",
         filters=[strip],
-        validators=[Optional(), URL(require_tld=True, message="Enter a web address starting https://"), Length(max=500)],
+        validators=[
+            Optional(),
+            URL(require_tld=True, message="Enter a web address starting https://"),
+            Length(max=500),
+        ],
     )
     topic_code = SelectField("Topic", choices=[])
     minutes = IntegerField(
@@ -41,7 +51,9 @@ class PledgeForm(FlaskForm):
     version = StringField(
         "Version name", filters=[strip], validators=[DataRequired("Enter a version name, like 2026-12"), Length(max=40)]
     )
-    text = TextAreaField("Pledge text", filters=[strip], validators=[DataRequired("Enter the pledge text"), Length(max=5000)])
+    text = TextAreaField(
+        "Pledge text", filters=[strip], validators=[DataRequired("Enter the pledge text"), Length(max=5000)]
+    )
 
 
 class ConfirmForm(FlaskForm):

@@ -15,7 +15,9 @@ from champions.training.staff_forms import ConfirmForm, PledgeForm, ResourceForm
 
 
 def _topic_choices() -> list[tuple[str, str]]:
-    return [("", "Any topic")] + [(code, name) for code, name in db.session.execute(select(Topic.code, Topic.name).order_by(Topic.name))]
+    return [("", "Any topic")] + [
+        (code, name) for code, name in db.session.execute(select(Topic.code, Topic.name).order_by(Topic.name))
+    ]
 
 
 def _ordered() -> list[TrainingResource]:
@@ -93,7 +95,8 @@ def staff_resource_retire(resource_id: int):
     resource.retired_at = None if resource.retired_at else now_utc()
     audit.record("training.resource_retired" if resource.retired_at else "training.resource_restored", resource)
     db.session.commit()
-    flash(f"“{resource.title}” {'retired: champions no longer see it' if resource.retired_at else 'is back in the catalogue'}.", "success")
+    outcome = "retired: champions no longer see it" if resource.retired_at else "is back in the catalogue"
+    flash(f"“{resource.title}” {outcome}.", "success")
     return redirect(url_for("training.staff_catalogue"))
 
 

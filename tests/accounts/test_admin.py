@@ -32,7 +32,10 @@ def test_an_admin_invites_a_reviewer_who_sets_their_own_password(auth, client, a
     assert invitee.post(link, data={"password": "a long and private passphrase"}).status_code == 302
     user = db.session.scalar(select(User).where(User.email == "new.reviewer@example.org"))
     assert user.role == "reviewer"
-    assert invitee.post("/login", data={"email": user.email, "password": "a long and private passphrase"}).status_code == 302
+    assert (
+        invitee.post("/login", data={"email": user.email, "password": "a long and private passphrase"}).status_code
+        == 302
+    )
     used = app.test_client().get(link)
     assert used.status_code == 400 and "already been used" in used.get_data(as_text=True)
     assert "user.invited" in set(db.session.scalars(select(AuditEvent.action)))

@@ -36,8 +36,13 @@ def crm_samples(db) -> dict[str, dict]:
     make = Factory(db)
     one, two = make.champion(), make.champion()
     staff = make.user(role="staff")
-    job = importer.create_job("x.csv", b"email,first name,last name,postcode,borough\r\na@example.org,A,B,M1 1AE,Bury\r\n",
-                              source="Partner", lawful_basis="consent", by_user_id=staff.id)
+    job = importer.create_job(
+        "x.csv",
+        b"email,first name,last name,postcode,borough\r\na@example.org,A,B,M1 1AE,Bury\r\n",
+        source="Partner",
+        lawful_basis="consent",
+        by_user_id=staff.id,
+    )
     export = ExportJob(created_by_id=staff.id, status="done", content="id\r\n")
     resource = TrainingResource(title="Intro", summary="S", format="video", minutes=5)
     invitation = Invitation(email="invited@example.org", role="staff")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import csv
-import re
 import io
+import re
 from datetime import UTC, datetime
 
 from champions.core import audit
@@ -25,7 +25,9 @@ def test_the_audit_log_filters_by_who_action_target_and_dates(auth, client, make
     auth.login_as("admin")
     assert actions(client.get(f"/admin/audit?who={staff.email}")) == {"champion.stage_changed", "login"}
     assert actions(client.get("/admin/audit?action=champion.")) == {"champion.stage_changed"}
-    assert actions(client.get(f"/admin/audit?target_type=Champion&target_id={champion.id}")) == {"champion.stage_changed"}
+    assert actions(client.get(f"/admin/audit?target_type=Champion&target_id={champion.id}")) == {
+        "champion.stage_changed"
+    }
     assert actions(client.get("/admin/audit?start=2019-12-31&end=2020-01-01")) == {"old.thing"}
     bad = client.get("/admin/audit?start=yesterday")
     assert bad.status_code == 400 and "Enter a real date" in bad.get_data(as_text=True)

@@ -62,8 +62,8 @@ def test_another_staff_member_cannot_download_someone_elses_export(app, auth, cl
 def test_a_large_export_reports_progress_in_batches(app, make, db, monkeypatch):
     from champions.roster import exporter
     from champions.roster.staff_services import RosterFilters
-    from tests.conftest import run_task
     from champions.roster.staff_tasks import run_export
+    from tests.conftest import run_task
 
     for _ in range(7):
         make.champion()

@@ -25,8 +25,17 @@ def messy_file(existing: dict[str, str]) -> tuple[bytes, dict[str, int], dict[st
     for i in range(300):
         consent = "Yes" if i % 3 == 0 else ""
         lines.append(
-            [f"  Person{i}@Example.ORG ", f" person{i} ", f"smith{i}", f"m{i % 9 + 1}1ae", boroughs[i % 5],
-             "", consent, "01/02/2025" if i % 2 else "", "extra note"]
+            [
+                f"  Person{i}@Example.ORG ",
+                f" person{i} ",
+                f"smith{i}",
+                f"m{i % 9 + 1}1ae",
+                boroughs[i % 5],
+                "",
+                consent,
+                "01/02/2025" if i % 2 else "",
+                "extra note",
+            ]
         )
         if i % 30 == 7:
             lines.append(None)  # a blank line: 10 of them
@@ -127,8 +136,14 @@ def test_a_messy_file_is_checked_then_imported_with_every_count_right(auth, clie
 
     # Columns found despite case, spaces and the byte-order mark; the extra column ignored.
     assert job.mapping == {
-        "email": "Email Address", "first_name": "First Name", "last_name": "SURNAME", "postcode": "Post Code",
-        "borough": "borough", "phone": "Mobile", "registered_on": "Joined", "consent_email": "Consent",
+        "email": "Email Address",
+        "first_name": "First Name",
+        "last_name": "SURNAME",
+        "postcode": "Post Code",
+        "borough": "borough",
+        "phone": "Mobile",
+        "registered_on": "Joined",
+        "consent_email": "Consent",
     }
     assert job.dry_run_counts == expected
     assert job.counts == expected
@@ -195,7 +210,7 @@ def test_a_windows_latin_1_file_is_read(auth, client, db):
         (b"   \r\n\r\n", "The file is empty"),
         (b"PK\x03\x04\x14\x00\x06\x00binary", "not CSV"),
         (b"\x00\x01\x02email\x00", "not a CSV text file"),
-        ("email,name\r\n".encode() + b"\x81\x8d\x90\r\n", "could not read the characters"),
+        (b"email,name\r\n" + b"\x81\x8d\x90\r\n", "could not read the characters"),
         (b"name,postcode\r\nAisha,M1 1AE\r\n", "no email address column"),
         (b"email,first name\r\n", "no champions in it"),
         (b"email\r\n" + b"x@example.org\r\n" * (importer.MAX_ROWS + 1), "The limit is 5 MB and 50,000 rows"),
@@ -237,8 +252,10 @@ def test_a_mapping_without_an_email_column_is_refused(auth, client, db):
 
 def test_the_cli_imports_a_file(app, db, tmp_path, make):
     path = tmp_path / "partner.csv"
-    path.write_bytes(b"Email,First name,Last name,Postcode,Borough,Consent\r\nkim@example.org,Kim,Lee,M1 1AE,Manchester,yes\r\n"
-                     b"bad,Kim,Lee,M1 1AE,Manchester,\r\n")
+    path.write_bytes(
+        b"Email,First name,Last name,Postcode,Borough,Consent\r\nkim@example.org,Kim,Lee,M1 1AE,Manchester,yes\r\n"
+        b"bad,Kim,Lee,M1 1AE,Manchester,\r\n"
+    )
     runner = app.test_cli_runner()
     result = runner.invoke(args=["import-champions", str(path), "--source", "Partner", "--dry-run"])
     assert result.exit_code == 0, result.output

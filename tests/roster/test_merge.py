@@ -40,13 +40,21 @@ def test_the_duplicates_page_lists_pairs_by_email_name_and_postcode_and_phone(au
 
 
 def _fill(db, champion, resource, pledge, tag):
-    db.session.add_all([
-        Activity(champion_id=champion.id, type="conversation", occurred_on=date(2026, 1, 2), borough_code="bury",
-                 topic_code="smoking", people_reached=3),
-        TrainingCompletion(champion_id=champion.id, resource_id=resource.id),
-        PledgeAcceptance(champion_id=champion.id, pledge_id=pledge.id),
-        ChampionNote(champion_id=champion.id, body=f"note {tag}"),
-    ])
+    db.session.add_all(
+        [
+            Activity(
+                champion_id=champion.id,
+                type="conversation",
+                occurred_on=date(2026, 1, 2),
+                borough_code="bury",
+                topic_code="smoking",
+                people_reached=3,
+            ),
+            TrainingCompletion(champion_id=champion.id, resource_id=resource.id),
+            PledgeAcceptance(champion_id=champion.id, pledge_id=pledge.id),
+            ChampionNote(champion_id=champion.id, body=f"note {tag}"),
+        ]
+    )
     record_consent(champion.user_id, "email", True, "v1")
 
 
@@ -77,7 +85,10 @@ def test_merge_is_previewed_then_moves_everything_and_is_audited(auth, client, m
     db.session.expire_all()
     keep, gone, recruit = (db.session.get(Champion, i) for i in (keep.id, gone.id, recruit.id))
     assert _count(db, Activity, Activity.champion_id == keep.id) == 2
-    assert {t.resource.title for t in db.session.scalars(select(TrainingCompletion).where(TrainingCompletion.champion_id == keep.id))} == {"Shared", "Only gone"}
+    assert {
+        t.resource.title
+        for t in db.session.scalars(select(TrainingCompletion).where(TrainingCompletion.champion_id == keep.id))
+    } == {"Shared", "Only gone"}
     assert _count(db, TrainingCompletion) == 3  # the duplicate completion stays with the merged-away record
     assert _count(db, PledgeAcceptance, PledgeAcceptance.champion_id == keep.id) == 1
     assert _count(db, ChampionNote, ChampionNote.champion_id == keep.id) == 2
@@ -89,7 +100,9 @@ def test_merge_is_previewed_then_moves_everything_and_is_audited(auth, client, m
     assert gone.merged_into_id == keep.id and not gone.user.active
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "champion.merged"))
     assert event.details["removed"] == gone.id and event.details["moved"]["activities"] == 1
-    assert f"Champion #{gone.id} merged into this record" in client.get(f"/staff/champions/{keep.id}").get_data(as_text=True)
+    assert f"Champion #{gone.id} merged into this record" in client.get(f"/staff/champions/{keep.id}").get_data(
+        as_text=True
+    )
     # The merged-away record leaves the roster.
     assert f">{gone.first_name} " not in client.get("/staff/champions").get_data(as_text=True)
 

@@ -43,7 +43,9 @@ def test_filters_and_search_find_the_right_champions(auth, client, make, db):
 
 def test_recruited_by_registered_dates_topic_and_training_filters(auth, client, make, db):
     recruiter = make.champion(first_name="Rita", last_name="Recruiter")
-    recruit = make.champion(first_name="Ray", last_name="Recruit", recruited_by_id=recruiter.id, topic_codes=["smoking"])
+    recruit = make.champion(
+        first_name="Ray", last_name="Recruit", recruited_by_id=recruiter.id, topic_codes=["smoking"]
+    )
     recruit.created_at = datetime(2025, 3, 10, tzinfo=UTC)
     core = TrainingResource(title="Core", summary="s", format="video", minutes=5, is_core=True)
     db.session.add(core)
@@ -82,22 +84,40 @@ def test_key_set_pages_walk_every_champion_once_in_each_sort(app, make, db):
                 break
             after = page.after
         assert len(seen) == len(set(seen)) == 23, sort
-    names_sorted = [c.last_name for c in staff_services.roster_page(staff_services.parse_filters({"sort": "name"}), None, 23).items]
+    names_sorted = [
+        c.last_name for c in staff_services.roster_page(staff_services.parse_filters({"sort": "name"}), None, 23).items
+    ]
     assert names_sorted == sorted(names_sorted)
 
 
 def test_the_champion_page_shows_one_timeline_of_everything(auth, client, make, db):
     champion = make.champion(first_name="Tia", last_name="Timeline")
-    db.session.add(Activity(champion_id=champion.id, type="conversation", occurred_on=date(2026, 5, 1),
-                            borough_code="bolton", topic_code="smoking", people_reached=4))
+    db.session.add(
+        Activity(
+            champion_id=champion.id,
+            type="conversation",
+            occurred_on=date(2026, 5, 1),
+            borough_code="bolton",
+            topic_code="smoking",
+            people_reached=4,
+        )
+    )
     db.session.commit()
     auth.login_as("staff")
     response = client.post(f"/staff/champions/{champion.id}/notes", data={"body": "Called about the stall"})
     assert response.status_code == 302
-    response = client.post(f"/staff/champions/{champion.id}/stage", data={"stage": "active", "reason": "Met at the stall"})
+    response = client.post(
+        f"/staff/champions/{champion.id}/stage", data={"stage": "active", "reason": "Met at the stall"}
+    )
     assert response.status_code == 302
     page = client.get(f"/staff/champions/{champion.id}").get_data(as_text=True)
-    for text in ("Called about the stall", "Met at the stall", "Conversation", "4 people reached", "Stage: registered → active"):
+    for text in (
+        "Called about the stall",
+        "Met at the stall",
+        "Conversation",
+        "4 people reached",
+        "Stage: registered → active",
+    ):
         assert text in page
     db.session.refresh(champion)
     assert champion.stage == "active" and champion.history[-1].reason == "Met at the stall"

@@ -6,8 +6,15 @@ from sqlalchemy import select
 
 from champions.training.models import Pledge, TrainingResource
 
-GOOD = {"title": "Spotting cancer early", "summary": "Ten minutes on the signs", "format": "video",
-        "url": "https://example.org/video", "topic_code": "early_diagnosis", "minutes": "10", "is_core": "y"}
+GOOD = {
+    "title": "Spotting cancer early",
+    "summary": "Ten minutes on the signs",
+    "format": "video",
+    "url": "https://example.org/video",
+    "topic_code": "early_diagnosis",
+    "minutes": "10",
+    "is_core": "y",
+}
 
 
 def _titles(db):
@@ -24,7 +31,12 @@ def test_staff_create_edit_order_and_retire_resources(auth, client, db):
     client.post(f"/staff/training/{three.id}/move", data={"direction": "up"})
     client.post(f"/staff/training/{three.id}/move", data={"direction": "up"})  # already first: stays
     assert _titles(db) == ["Three", "One", "Two"]
-    assert client.post(f"/staff/training/{three.id}", data={**GOOD, "title": "Three, renamed", "minutes": "15"}).status_code == 302
+    assert (
+        client.post(
+            f"/staff/training/{three.id}", data={**GOOD, "title": "Three, renamed", "minutes": "15"}
+        ).status_code
+        == 302
+    )
     client.post(f"/staff/training/{three.id}/retire")
     db.session.refresh(three)
     assert three.title == "Three, renamed" and three.minutes == 15 and three.retired_at is not None
@@ -43,7 +55,9 @@ def test_bad_resource_input_is_explained_and_nothing_saved(auth, client, db):
 def test_a_new_pledge_version_is_published_and_old_ones_kept(auth, client, db):
     auth.login_as("staff")
     assert client.post("/staff/training/pledge", data={"version": "2026-11", "text": "I will talk"}).status_code == 302
-    assert client.post("/staff/training/pledge", data={"version": "2026-12", "text": "I will listen"}).status_code == 302
+    assert (
+        client.post("/staff/training/pledge", data={"version": "2026-12", "text": "I will listen"}).status_code == 302
+    )
     again = client.post("/staff/training/pledge", data={"version": "2026-12", "text": "x"})
     assert again.status_code == 400 and "That version name is taken" in again.get_data(as_text=True)
     assert [p.version for p in db.session.scalars(select(Pledge).order_by(Pledge.id))] == ["2026-11", "2026-12"]
