@@ -84,6 +84,7 @@ def import_champions(path: str, source: str, lawful_basis: str, dry_run: bool) -
         raise click.ClickException(str(problem)) from None
     if problems := importer.check_mapping(job.mapping, job.headers):
         raise click.ClickException("; ".join(problems) + f". The file's columns: {', '.join(job.headers)}")
+    job.status = JobStatus.CHECKING.value
     db.session.commit()
     for _ in importer.process(job, dry_run=True):
         db.session.commit()

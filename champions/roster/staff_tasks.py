@@ -45,7 +45,7 @@ def _run_import(job_id: int, dry_run: bool, expect: JobStatus) -> str:
 @shared_task
 def check_import(job_id: int) -> str:
     """The dry run: count what the import would do, change nothing on the roster."""
-    return _run_import(job_id, True, JobStatus.WAITING)
+    return _run_import(job_id, True, JobStatus.CHECKING)
 
 
 @shared_task

@@ -224,7 +224,8 @@ def staff_import(job_id: int):
         mapping = {name: value for name, value in form.data.items() if name != "csrf_token" and value}
         problems = importer.check_mapping(mapping, job.headers)
         if not problems and job.status in (JobStatus.WAITING.value, JobStatus.CHECKED.value):
-            job.mapping, job.status, job.processed_rows = mapping, JobStatus.WAITING.value, 0
+            # Shown as "checking" from now on, also while the job waits for a worker.
+            job.mapping, job.status, job.processed_rows = mapping, JobStatus.CHECKING.value, 0
             enqueue(check_import, job.id)
             db.session.commit()
             return redirect(url_for("roster.staff_import", job_id=job.id))

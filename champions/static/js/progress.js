@@ -13,7 +13,8 @@ function watch(block) {
       bar.value = job.done;
       text.textContent = `${job.done.toLocaleString('en-GB')} of ${job.total.toLocaleString('en-GB')} rows`;
       if (job.finished) {
-        window.location.reload();
+        // Let the full bar show for a moment, then load the page with the results.
+        window.setTimeout(() => window.location.reload(), 700);
         return;
       }
     } catch {
