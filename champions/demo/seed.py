@@ -16,6 +16,7 @@ from champions.core.db import now_utc
 from champions.core.models import BOROUGHS, Topic
 from champions.core.permissions import Role
 from champions.dashboards.services import compute_programme_snapshot
+from champions.demo.crm import seed_crm
 from champions.extensions import db
 from champions.privacy.models import ConsentRecord
 from champions.privacy.services import PRIVACY_NOTICE_VERSION
@@ -150,5 +151,6 @@ def seed(count: int = 400, rng_seed: int = 2017) -> str:
         leader.is_leader = True
     db.session.add_all(champions)
     db.session.flush()
+    seed_crm(rng)
     compute_programme_snapshot()
     return f"{len(DEMO_LOGINS)} demo logins, {len(champions)} champions across {len(OUTWARD)} boroughs"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from champions.accounts.forms import POSTCODE_RE, normalise_postcode
 from champions.accounts.models import User
@@ -318,17 +319,22 @@ def _existing(batch: list[Row]) -> tuple[dict[str, Champion], set[str], dict[str
     by_key = {
         c.email_key: c
         for c in db.session.scalars(
-            select(Champion).where(Champion.email_key.in_(keys), Champion.merged_into_id.is_(None))
+            select(Champion)
+            .where(Champion.email_key.in_(keys), Champion.merged_into_id.is_(None))
+            .options(selectinload(Champion.topics))
         )
     }
     emails = {r.email for r in batch}
     taken = set(db.session.scalars(select(User.email).where(User.email.in_(emails))))
     postcodes = {r.postcode for r in batch}
+    last_names = {r.last_name.lower() for r in batch}
     name_postcode = {
         (first.lower(), last.lower(), postcode_key(pc)): cid
         for cid, first, last, pc in db.session.execute(
             select(Champion.id, Champion.first_name, Champion.last_name, Champion.postcode).where(
-                func.upper(Champion.postcode).in_(postcodes), Champion.merged_into_id.is_(None)
+                func.upper(Champion.postcode).in_(postcodes),
+                func.lower(Champion.last_name).in_(last_names),
+                Champion.merged_into_id.is_(None),
             )
         )
     }
