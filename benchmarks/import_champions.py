@@ -2,7 +2,8 @@
 
 Usage (on an empty database you can throw away: its schema is dropped and rebuilt):
 
-    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/champions_bench .venv/bin/python -m benchmarks.import_champions
+    export BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/champions_bench
+    .venv/bin/python -m benchmarks.import_champions
 
 It times the three steps staff go through, as the Celery tasks run them (batches committed as they go):
 reading and checking the upload, the dry run, and the import; then the same file again (all duplicates).
@@ -18,7 +19,18 @@ import sys
 import time
 
 ROWS = int(os.environ.get("BENCH_ROWS", "20000"))
-BOROUGHS = ["Bolton", "Bury", "Manchester", "Oldham", "Rochdale", "Salford", "Stockport", "Tameside", "Trafford", "Wigan"]
+BOROUGHS = [
+    "Bolton",
+    "Bury",
+    "Manchester",
+    "Oldham",
+    "Rochdale",
+    "Salford",
+    "Stockport",
+    "Tameside",
+    "Trafford",
+    "Wigan",
+]
 
 
 def partner_file(rows: int) -> bytes:
@@ -26,16 +38,18 @@ def partner_file(rows: int) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["Email", "First name", "Last name", "Postcode", "Borough", "Phone", "Topics", "Consent"])
     for i in range(rows):
-        writer.writerow([
-            f"Bench.Person{i}@Example.org",
-            f"Person{i}",
-            f"Bench{i % 977}",
-            f"M{i % 9 + 1} {i % 9 + 1}AB",
-            BOROUGHS[i % 10],
-            f"07700 {900000 + i % 99999}" if i % 4 == 0 else "",
-            "smoking; screening" if i % 3 == 0 else "",
-            "",  # no consent recorded: nobody is emailed, so the figure is the import alone
-        ])
+        writer.writerow(
+            [
+                f"Bench.Person{i}@Example.org",
+                f"Person{i}",
+                f"Bench{i % 977}",
+                f"M{i % 9 + 1} {i % 9 + 1}AB",
+                BOROUGHS[i % 10],
+                f"07700 {900000 + i % 99999}" if i % 4 == 0 else "",
+                "smoking; screening" if i % 3 == 0 else "",
+                "",  # no consent recorded: nobody is emailed, so the figure is the import alone
+            ]
+        )
     return ("\ufeff" + out.getvalue()).encode()
 
 
