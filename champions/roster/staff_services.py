@@ -236,7 +236,8 @@ def _day(value: date) -> datetime:
 def timeline(champion: Champion, limit: int = 200) -> list[Event]:
     """Everything that happened to one champion, newest first, from every table that records it."""
     events: list[Event] = []
-    for a in db.session.scalars(select(Activity).where(Activity.champion_id == champion.id).limit(limit)):
+    activities = select(Activity).where(Activity.champion_id == champion.id).order_by(Activity.occurred_on.desc())
+    for a in db.session.scalars(activities.limit(limit)):
         what = a.type.replace("_", " ").capitalize()
         events.append(Event(_day(a.occurred_on), "Activity", what, f"{a.people_reached} people reached"))
     for t in db.session.scalars(select(TrainingCompletion).where(TrainingCompletion.champion_id == champion.id)):
@@ -250,7 +251,10 @@ def timeline(champion: Champion, limit: int = 200) -> list[Event]:
         title = f"Stage: {s.from_stage or 'new'} → {s.to_stage}"
         events.append(Event(as_utc(s.changed_at), "Stage", title, s.reason))
     for m in db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.to_address == champion.user.email).limit(limit)
+        select(OutboxMessage)
+        .where(OutboxMessage.to_address == champion.user.email)
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
     ):
         events.append(Event(as_utc(m.created_at), "Email", f"Email sent: {m.subject}"))
     for r in db.session.scalars(
