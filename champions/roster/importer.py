@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from champions.accounts.forms import POSTCODE_RE, normalise_postcode
@@ -326,18 +326,19 @@ def _existing(batch: list[Row]) -> tuple[dict[str, Champion], set[str], dict[str
     }
     emails = {r.email for r in batch}
     taken = set(db.session.scalars(select(User.email).where(User.email.in_(emails))))
-    postcodes = {r.postcode for r in batch}
-    last_names = {r.last_name.lower() for r in batch}
-    name_postcode = {
-        (first.lower(), last.lower(), postcode_key(pc)): cid
-        for cid, first, last, pc in db.session.execute(
-            select(Champion.id, Champion.first_name, Champion.last_name, Champion.postcode).where(
-                func.upper(Champion.postcode).in_(postcodes),
-                func.lower(Champion.last_name).in_(last_names),
-                Champion.merged_into_id.is_(None),
+    # Name and postcode only matter for rows that would be new; matched as whole (first, last, postcode) triples.
+    triples = {(r.first_name.lower(), r.last_name.lower(), r.postcode) for r in batch if r.key not in by_key}
+    name_postcode = {}
+    if triples:
+        key = tuple_(func.lower(Champion.first_name), func.lower(Champion.last_name), func.upper(Champion.postcode))
+        name_postcode = {
+            (first.lower(), last.lower(), postcode_key(pc)): cid
+            for cid, first, last, pc in db.session.execute(
+                select(Champion.id, Champion.first_name, Champion.last_name, Champion.postcode).where(
+                    key.in_(triples), Champion.merged_into_id.is_(None)
+                )
             )
-        )
-    }
+        }
     return by_key, taken, name_postcode
 
 
