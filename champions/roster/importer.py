@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from champions.accounts.forms import POSTCODE_RE, normalise_postcode
@@ -326,19 +326,22 @@ def _existing(batch: list[Row]) -> tuple[dict[str, Champion], set[str], dict[str
     }
     emails = {r.email for r in batch}
     taken = set(db.session.scalars(select(User.email).where(User.email.in_(emails))))
-    # Name and postcode only matter for rows that would be new; matched as whole (first, last, postcode) triples.
-    triples = {(r.first_name.lower(), r.last_name.lower(), r.postcode) for r in batch if r.key not in by_key}
+    # Name and postcode only matter for rows that would be new: look up their postcodes (indexed), match names here.
+    wanted = {
+        (r.first_name.lower(), r.last_name.lower(), postcode_key(r.postcode)) for r in batch if r.key not in by_key
+    }
     name_postcode = {}
-    if triples:
-        key = tuple_(func.lower(Champion.first_name), func.lower(Champion.last_name), func.upper(Champion.postcode))
-        name_postcode = {
-            (first.lower(), last.lower(), postcode_key(pc)): cid
-            for cid, first, last, pc in db.session.execute(
-                select(Champion.id, Champion.first_name, Champion.last_name, Champion.postcode).where(
-                    key.in_(triples), Champion.merged_into_id.is_(None)
-                )
+    if wanted:
+        postcodes = {r.postcode for r in batch if r.key not in by_key}
+        found = db.session.execute(
+            select(Champion.id, Champion.first_name, Champion.last_name, Champion.postcode).where(
+                Champion.postcode.in_(postcodes), Champion.merged_into_id.is_(None)
             )
-        }
+        )
+        for cid, first, last, pc in found:
+            triple = (first.lower(), last.lower(), postcode_key(pc))
+            if triple in wanted:
+                name_postcode.setdefault(triple, cid)
     return by_key, taken, name_postcode
 
 

@@ -40,6 +40,8 @@ class Champion(db.Model):
         CheckConstraint(f"stage IN ({STAGE_VALUES})", name="stage_known"),
         # Key-set pages of the staff roster sorted by name: (sort column, id).
         Index("ix_champions_last_name_id", "last_name", "id"),
+        # Import and duplicate checks look champions up by postcode (stored normalised, like "M1 1AE").
+        Index("ix_champions_postcode", "postcode"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
