@@ -155,6 +155,8 @@ def test_a_messy_file_is_checked_then_imported_with_every_count_right(auth, clie
     assert (person.first_name, person.postcode, person.borough_code) == ("person7", "M8 1AE", "salford")
     assert person.source == "import" and "Bolton CVS" in person.source_detail and person.lawful_basis == "consent"
     assert person.created_at.date().isoformat() == "2025-02-01"
+    timeline = client.get(f"/staff/champions/{person.id}").get_data(as_text=True)
+    assert f"Imported by import #{job.id} (Bolton CVS)" in timeline
 
     # One bad row never stops the good ones, and each is reported with its line number and why.
     report = client.get(f"/staff/imports/{job.id}/report.csv?only=rejected").get_data(as_text=True)
