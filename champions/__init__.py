@@ -58,6 +58,9 @@ def register_templates(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    # Staff CRM pages live in modules of their own, adding routes to the blueprints below.
+    for name in ("roster.staff_views", "accounts.admin_views", "core.audit_views", "training.staff_views"):
+        __import__(f"champions.{name}")
     from champions import (
         accounts,
         activities,

@@ -13,6 +13,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
     app.cli.add_command(nudges_cli)
+    app.cli.add_command(import_champions)
 
 
 @click.command("create-admin")
@@ -81,3 +82,45 @@ def nudges_run() -> None:
         if result.quiet or not result.sent:
             break
     click.echo(f"Sent {sent}, failed {failed}, skipped {skipped}, deferred by the weekly cap {deferred}.")
+
+
+@click.command("import-champions")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--source", required=True, help="The partner organisation the file came from.")
+@click.option(
+    "--lawful-basis",
+    default="consent",
+    show_default=True,
+    type=click.Choice(["consent", "legitimate_interests", "public_task"]),
+)
+@click.option("--dry-run", is_flag=True, help="Check every row and print the counts; import nothing.")
+def import_champions(path: str, source: str, lawful_basis: str, dry_run: bool) -> None:
+    """Import champions from a CSV file (columns matched by their headers), as the staff import page does."""
+    from pathlib import Path
+
+    from champions.roster import importer
+    from champions.roster.crm_models import JobStatus
+    from champions.roster.staff_tasks import send_import_emails
+
+    data = Path(path).read_bytes()
+    try:
+        job = importer.create_job(Path(path).name, data, source=source, lawful_basis=lawful_basis, by_user_id=None)
+    except importer.ImportProblem as problem:
+        raise click.ClickException(str(problem)) from None
+    if problems := importer.check_mapping(job.mapping, job.headers):
+        raise click.ClickException("; ".join(problems) + f". The file's columns: {', '.join(job.headers)}")
+    job.status = JobStatus.CHECKING.value
+    db.session.commit()
+    for _ in importer.process(job, dry_run=True):
+        db.session.commit()
+    counts = job.dry_run_counts
+    if not dry_run:
+        job.status = JobStatus.RUNNING.value
+        for _ in importer.process(job, dry_run=False):
+            db.session.commit()
+        counts = job.counts
+    db.session.commit()
+    if not dry_run:
+        send_import_emails.delay(job.id)
+    click.echo(("Dry run: " if dry_run else "Imported: ") + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    click.echo(f"Report: import #{job.id}, /staff/imports/{job.id}")

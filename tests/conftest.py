@@ -128,6 +128,7 @@ def app():
 @pytest.fixture(autouse=True)
 def db(request, app):
     # Tests that build a second app re-bind these globals; give them back to the session app.
+    # (A new Celery app makes itself the thread's *current* app, which .delay() uses, not only the default.)
     app.extensions["celery"].set_default()
     app.extensions["celery"].set_current()
     limiter.enabled = app.config["RATELIMIT_ENABLED"]

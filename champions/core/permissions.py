@@ -154,6 +154,40 @@ ACCESS: dict[str, str | frozenset[Role]] = {
     "grants.funder_home": FUNDER | STAFF,
     "grants.funder_dashboard": FUNDER | STAFF,
     "grants.funder_csv": FUNDER | STAFF,
+    # Staff CRM (issue 4): the roster, one champion, exports, imports, duplicates and merging
+    "roster.staff_roster": STAFF,
+    "roster.staff_champion": STAFF,
+    "roster.staff_add_note": STAFF,
+    "roster.staff_change_stage": STAFF,
+    "roster.staff_set_leader": STAFF,
+    "roster.staff_equality": ADMIN,  # special-category answers of one person: admins only, audited
+    "roster.staff_export_start": STAFF,
+    "roster.staff_export": STAFF,
+    "roster.staff_export_status": STAFF,
+    "roster.staff_export_download": STAFF,
+    "roster.staff_imports": STAFF,
+    "roster.staff_import": STAFF,
+    "roster.staff_import_run": STAFF,
+    "roster.staff_import_status": STAFF,
+    "roster.staff_import_report": STAFF,
+    "roster.staff_duplicates": STAFF,
+    "roster.staff_merge": STAFF,
+    # Staff CRM: the training catalogue and pledge versions
+    "training.staff_catalogue": STAFF,
+    "training.staff_resource_new": STAFF,
+    "training.staff_resource_edit": STAFF,
+    "training.staff_resource_move": STAFF,
+    "training.staff_resource_retire": STAFF,
+    "training.staff_pledge_new": STAFF,
+    # Staff CRM: user administration, invitations and the audit log
+    "accounts.admin_users": ADMIN,
+    "accounts.admin_invite": ADMIN,
+    "accounts.admin_user": ADMIN,
+    "accounts.admin_change_role": ADMIN,
+    "accounts.admin_set_active": ADMIN,
+    "accounts.accept_invitation": PUBLIC,
+    "core.audit_log": ADMIN,
+    "core.audit_log_csv": ADMIN,
 }
 
 

@@ -51,16 +51,25 @@ def navigation() -> list[dict[str, str]]:
             {"href": url_for("workshops.champion_workshops"), "text": "Workshops"},
         ]
     if current_user.is_staff:
-        return [
+        items = [
             {"href": url_for("dashboards.staff_home"), "text": "Programme"},
-            {"href": url_for("nudges.rules"), "text": "Nudges"},
-            {"href": url_for("privacy.equality_summary"), "text": "Equality monitoring"},
+            {"href": url_for("roster.staff_roster"), "text": "Champions"},
             {"href": url_for("workshops.workshop_list"), "text": "Workshops"},
             {"href": url_for("organisations.organisation_list"), "text": "Organisations"},
-            {"href": url_for("moments.moment_list"), "text": "Moments"},
             {"href": url_for("grants.staff_funds"), "text": "Grants"},
+            {"href": url_for("nudges.rules"), "text": "Nudges"},
+            {"href": url_for("moments.moment_list"), "text": "Moments"},
+            {"href": url_for("training.staff_catalogue"), "text": "Training"},
+            {"href": url_for("privacy.equality_summary"), "text": "Equality monitoring"},
             {"href": url_for("core.outbox"), "text": "Email outbox"},
         ]
+        if current_user.role == Role.ADMIN:
+            items += [
+                {"href": url_for("accounts.admin_users"), "text": "Users"},
+                {"href": url_for("core.audit_log"), "text": "Audit log"},
+                {"href": url_for("dashboards.programme_settings"), "text": "Settings"},
+            ]
+        return items
     grants = {
         Role.APPLICANT: {"href": url_for("grants.my_applications"), "text": "My grant applications"},
         Role.REVIEWER: {"href": url_for("grants.reviews"), "text": "My reviews"},

@@ -18,6 +18,7 @@ from champions.core.models import BOROUGHS, Topic
 from champions.core.permissions import Role
 from champions.dashboards.models import ProgrammeSettings
 from champions.dashboards.services import compute_programme_snapshot
+from champions.demo.crm import seed_crm
 from champions.demo.grants import seed_grants
 from champions.demo.workshops import seed_workshops
 from champions.extensions import db
@@ -217,6 +218,7 @@ def seed(count: int = 400, rng_seed: int = 2017) -> str:
     db.session.flush()
     seed_workshops(rng, now, champions, FIRST_NAMES, LAST_NAMES)
     _demo_programme_dates(start)
+    seed_crm(rng)
     compute_programme_snapshot()
     seed_grants(rng)
     activities = sum(isinstance(row, Activity) for row in extra)

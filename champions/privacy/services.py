@@ -149,6 +149,9 @@ HOLDINGS: tuple[Holding, ...] = (
     Holding("workshop_signups", "champion", "champion_id", "keep", why_kept="attendance of an anonymised record"),
     Holding("workshop_recruits", "champion", "champion_id", "keep", why_kept="a recruit of an anonymised record"),
     Holding("workshop_facilitators", "user", "user_id", "keep", why_kept="who ran a workshop, no details"),
+    Holding("champion_notes", "champion", "champion_id", "delete"),
+    Holding("import_rows", "champion", "champion_id", "anonymise", {"email": None, "champion_id": None}),
+    Holding("invitations", "email", "email", "delete"),
     # Grant records are kept for the funder's audit trail; the applicant's own contact details are not.
     Holding(
         "grant_applications",
@@ -178,6 +181,8 @@ NOT_PERSONAL: dict[str, str] = {
     "moment_topics": "the calendar of social moments",
     "workshops": "workshops (people attending are in workshop_signups and organisation contacts)",
     "workshop_contact_attendance": "ids only; the contact's details are in organisation_contacts",
+    "import_jobs": "uploaded files: their content is cleared when finished jobs age out, and on any erasure",
+    "export_jobs": "staff downloads: their content is cleared when they age out, and on any erasure",
     "grant_funds": "funds",
     "grant_rounds": "rounds",
     "grant_round_boroughs": "rounds",
@@ -244,7 +249,30 @@ def export_zip(user) -> bytes:
     return buffer.getvalue()
 
 
-ERASED_PROFILE = {"first_name": "Erased", "last_name": "champion", "postcode": "", "heard_via_other": None}
+ERASED_PROFILE = {
+    "first_name": "Erased",
+    "last_name": "champion",
+    "postcode": "",
+    "heard_via_other": None,
+    "phone": None,
+    "email_key": None,
+    "source_detail": None,
+}
+FILE_TABLES = ("import_jobs", "export_jobs")  # whole files that may hold anyone's details
+FILES_KEPT_DAYS = 7
+
+
+def clear_finished_files(older_than_days: int | None = None) -> int:
+    """Drop the content of finished imports and exports (all of them, or those older than N days)."""
+    cleared = 0
+    for name in FILE_TABLES:
+        table = db.metadata.tables[name]
+        where = [table.c.finished_at.is_not(None), table.c.content.is_not(None)]
+        if older_than_days is not None:
+            where.append(table.c.finished_at < now_utc() - timedelta(days=older_than_days))
+        blank = "" if not table.c.content.nullable else None
+        cleared += db.session.execute(update(table).where(*where).values(content=blank)).rowcount or 0
+    return cleared
 
 
 def erase(user, *, reason: str = "Erased at their request", by_user_id: int | None = None) -> None:
@@ -268,6 +296,7 @@ def erase(user, *, reason: str = "Erased at their request", by_user_id: int | No
             setattr(champion, name, value)
         champion.last_activity_on = None
         change_stage(champion, Stage.WITHDRAWN, reason, by_user_id=by_user_id)
+    clear_finished_files()  # a stored import or export might hold this person's details
     user.email = f"erased-{user.id}@erased.invalid"
     user.password_hash = "!erased"
     user.active = False
@@ -317,6 +346,10 @@ def apply_retention(unverified_days: int, withdrawn_days: int) -> dict[str, int]
     ).all()
     for user in long_gone:
         erase(user, reason=f"Withdrawn more than {withdrawn_days} days ago (retention)")
-    counts = {"unverified_deleted": len(stale_rows), "withdrawn_anonymised": len(long_gone)}
+    counts = {
+        "unverified_deleted": len(stale_rows),
+        "withdrawn_anonymised": len(long_gone),
+        "files_cleared": clear_finished_files(FILES_KEPT_DAYS),
+    }
     audit.record("retention.run", None, **counts)
     return counts

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from champions.core.db import now_utc
@@ -36,7 +36,13 @@ champion_topics = Table(
 
 class Champion(db.Model):
     __tablename__ = "champions"
-    __table_args__ = (CheckConstraint(f"stage IN ({STAGE_VALUES})", name="stage_known"),)
+    __table_args__ = (
+        CheckConstraint(f"stage IN ({STAGE_VALUES})", name="stage_known"),
+        # Key-set pages of the staff roster sorted by name: (sort column, id).
+        Index("ix_champions_last_name_id", "last_name", "id"),
+        # Import and duplicate checks look champions up by postcode (stored normalised, like "M1 1AE").
+        Index("ix_champions_postcode", "postcode"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
@@ -54,13 +60,22 @@ class Champion(db.Model):
     )
     heard_via_other: Mapped[str | None] = mapped_column(String(200))
     last_activity_on: Mapped[date | None] = mapped_column(index=True)
+    # Staff CRM (issue 4): where the record came from and on what lawful basis we hold it.
+    source: Mapped[str] = mapped_column(String(40), default="sign_up", server_default="sign_up")
+    source_detail: Mapped[str | None] = mapped_column(String(200))
+    lawful_basis: Mapped[str] = mapped_column(String(40), default="consent", server_default="consent")
+    # Normalised keys for spotting duplicates (see roster/duplicates.py).
+    email_key: Mapped[str | None] = mapped_column(String(254), index=True)
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("champions.id", ondelete="SET NULL"), index=True)
+    merged_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=now_utc, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=now_utc, onupdate=now_utc)
 
     user = relationship("User", backref=db.backref("champion", uselist=False))
     borough: Mapped[Borough] = relationship()
     topics: Mapped[list[Topic]] = relationship(secondary=champion_topics, order_by=Topic.name)
-    recruited_by: Mapped[Champion | None] = relationship(remote_side=[id])
+    recruited_by: Mapped[Champion | None] = relationship(remote_side=[id], foreign_keys=[recruited_by_id])
     heard_via_organisation = relationship("Organisation")
     history: Mapped[list[StageChange]] = relationship(
         back_populates="champion", order_by="StageChange.changed_at", cascade="all, delete-orphan"

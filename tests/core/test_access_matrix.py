@@ -44,8 +44,10 @@ def sample_args(db, make) -> dict[str, dict]:
     application = make.application(status="under_review")
     fund = application.round.fund
     assignment = application.assignments[0]
+    crm = crm_samples(db)
     return {
         **workshops,
+        **crm,
         "grants.apply": {"round_id": application.round_id},
         "grants.edit_application": {"application_id": application.id},
         "grants.my_application": {"application_id": application.id},
@@ -77,6 +79,55 @@ def sample_args(db, make) -> dict[str, dict]:
         "nudges.nudge_preference": {"key": rule.key, "choice": "off"},
         "dashboards.job_status": {"job_id": job.id},
         "dashboards.table_csv": {"table": "boroughs"},
+    }
+
+
+def crm_samples(db) -> dict[str, dict]:
+    """Real objects for the staff CRM's routes (issue 4)."""
+    from champions.accounts.admin_models import Invitation
+    from champions.accounts.admin_services import invitation_token
+    from champions.roster import importer
+    from champions.roster.crm_models import ExportJob
+    from champions.training.models import TrainingResource
+    from tests.factories import Factory
+
+    make = Factory(db)
+    one, two = make.champion(), make.champion()
+    staff = make.user(role="staff")
+    job = importer.create_job(
+        "x.csv",
+        b"email,first name,last name,postcode,borough\r\na@example.org,A,B,M1 1AE,Bury\r\n",
+        source="Partner",
+        lawful_basis="consent",
+        by_user_id=staff.id,
+    )
+    export = ExportJob(created_by_id=staff.id, status="done", content="id\r\n")
+    resource = TrainingResource(title="Intro", summary="S", format="video", minutes=5)
+    invitation = Invitation(email="invited@example.org", role="staff")
+    db.session.add_all([export, resource, invitation])
+    db.session.commit()
+    champion = {"champion_id": one.id}
+    return {
+        "roster.staff_champion": champion,
+        "roster.staff_add_note": champion,
+        "roster.staff_change_stage": champion,
+        "roster.staff_set_leader": champion,
+        "roster.staff_equality": champion,
+        "roster.staff_export": {"export_id": export.id},
+        "roster.staff_export_status": {"export_id": export.id},
+        "roster.staff_export_download": {"export_id": export.id},
+        "roster.staff_import": {"job_id": job.id},
+        "roster.staff_import_run": {"job_id": job.id},
+        "roster.staff_import_status": {"job_id": job.id},
+        "roster.staff_import_report": {"job_id": job.id},
+        "roster.staff_merge": {"keep": one.id, "remove": two.id},
+        "training.staff_resource_edit": {"resource_id": resource.id},
+        "training.staff_resource_move": {"resource_id": resource.id},
+        "training.staff_resource_retire": {"resource_id": resource.id},
+        "accounts.admin_user": {"user_id": staff.id},
+        "accounts.admin_change_role": {"user_id": staff.id},
+        "accounts.admin_set_active": {"user_id": staff.id},
+        "accounts.accept_invitation": {"token": invitation_token(invitation)},
     }
 
 

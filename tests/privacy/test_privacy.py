@@ -181,6 +181,48 @@ def a_full_champion(client, db, make):
         .values(champion_id=champion.id, workshop_id=workshop.id, recorded_at=now_utc())
     )
     db.session.execute(tables["workshop_facilitators"].insert().values(workshop_id=workshop.id, user_id=user.id))
+    # What the staff CRM holds: a note, a row from a partner's import, an invitation.
+    db.session.execute(
+        tables["champion_notes"]
+        .insert()
+        .values(champion_id=champion.id, body="Met Lena at the library stall", created_at=now_utc())
+    )
+    job_id = db.session.execute(
+        tables["import_jobs"]
+        .insert()
+        .values(
+            created_at=now_utc(),
+            filename="partner.csv",
+            content="email\nlena@example.org\n",
+            encoding="utf-8",
+            headers=[],
+            mapping={},
+            source="Partner",
+            lawful_basis="consent",
+            status="done",
+            total_rows=1,
+            processed_rows=1,
+            dry_run_counts={},
+            counts={},
+            finished_at=now_utc(),
+        )
+    ).inserted_primary_key[0]
+    db.session.execute(
+        tables["import_rows"]
+        .insert()
+        .values(
+            job_id=job_id,
+            dry_run=False,
+            line_number=2,
+            outcome="new",
+            flagged=False,
+            email="lena@example.org",
+            champion_id=champion.id,
+        )
+    )
+    db.session.execute(
+        tables["invitations"].insert().values(email="lena@example.org", role="staff", created_at=now_utc())
+    )
     db.session.add(NudgeMessage(rule_id=db.session.scalar(select(NudgeRule.id).limit(1)), user_id=user.id, period=1))
     db.session.commit()
     return user, champion, recruit
@@ -249,14 +291,14 @@ def test_retention_deletes_stale_unverified_sign_ups_and_anonymises_long_withdra
     ids = (stale.id, fresh.id, verified.id, gone.id)
     counts = apply_retention(unverified_days=30, withdrawn_days=365)
     db.session.commit()
-    assert counts == {"unverified_deleted": 1, "withdrawn_anonymised": 1}
+    assert counts == {"unverified_deleted": 1, "withdrawn_anonymised": 1, "files_cleared": 0}
     db.session.expire_all()
     assert db.session.get(User, ids[0]) is None
     assert db.session.get(User, ids[1]) is not None and db.session.get(User, ids[2]).erased_at is None
     assert db.session.get(User, ids[3]).erased_at is not None
     run = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "retention.run"))
     assert run.details == counts
-    assert apply_retention(30, 365) == {"unverified_deleted": 0, "withdrawn_anonymised": 0}
+    assert apply_retention(30, 365) == {"unverified_deleted": 0, "withdrawn_anonymised": 0, "files_cleared": 0}
 
 
 def test_an_applicant_exports_their_applications_and_erasure_removes_their_contact_details(db, make):

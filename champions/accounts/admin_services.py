@@ -1,0 +1,96 @@
+"""User administration: invitations by signed link, role changes, deactivation. Services flush; the request commits."""
+
+from __future__ import annotations
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from champions.accounts.admin_models import Invitation
+from champions.accounts.models import User
+from champions.accounts.services import create_user, find_user, normalise_email
+from champions.core import audit
+from champions.core.celery import enqueue
+from champions.core.db import now_utc
+from champions.core.permissions import Role
+from champions.extensions import db
+
+INVITATION_DAYS = 7
+INVITABLE = [Role.STAFF, Role.ADMIN, Role.FUNDER, Role.REVIEWER, Role.APPLICANT]
+
+
+class InvitationProblem(Exception):
+    """The link cannot be used; the message says why."""
+
+
+class AdminRefused(Exception):
+    """An admin action that is not allowed (for example on one's own account)."""
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="invitation")
+
+
+def invitation_token(invitation: Invitation) -> str:
+    return _serializer().dumps({"id": invitation.id, "email": invitation.email})
+
+
+def invite(email: str, role: Role, by_user_id: int) -> Invitation:
+    from champions.accounts.admin_tasks import send_invitation
+
+    if find_user(email) is not None:
+        raise AdminRefused("An account with this email address already exists")
+    invitation = Invitation(email=normalise_email(email), role=role.value, invited_by_id=by_user_id)
+    db.session.add(invitation)
+    db.session.flush()
+    audit.record("user.invited", invitation, actor_id=by_user_id, email=invitation.email, role=role.value)
+    enqueue(send_invitation, invitation.id)
+    return invitation
+
+
+def invitation_from_token(token: str) -> Invitation:
+    try:
+        data = _serializer().loads(token, max_age=INVITATION_DAYS * 86400)
+    except SignatureExpired:
+        raise InvitationProblem("This invitation has expired. Ask the programme team to invite you again.") from None
+    except BadSignature:
+        raise InvitationProblem("This invitation link is not valid. Check you copied all of it.") from None
+    invitation = db.session.get(Invitation, data.get("id")) if isinstance(data, dict) else None
+    if invitation is None or invitation.email != data.get("email"):
+        raise InvitationProblem("This invitation link is not valid. Check you copied all of it.")
+    if invitation.accepted_at is not None:
+        raise InvitationProblem("This invitation has already been used. Sign in with your email address and password.")
+    return invitation
+
+
+def accept(invitation: Invitation, password: str) -> User:
+    user = create_user(invitation.email, password, Role(invitation.role))
+    invitation.accepted_at = now_utc()
+    invitation.user_id = user.id
+    user.email_verified_at = now_utc()  # the link came to this address
+    audit.record("user.invitation_accepted", user, actor_id=user.id, role=invitation.role)
+    db.session.flush()
+    return user
+
+
+def change_role(user: User, role: Role, by_user_id: int) -> None:
+    if user.id == by_user_id:
+        raise AdminRefused("You cannot change your own role: ask another admin")
+    if user.role == role.value:
+        return
+    before = user.role
+    user.role = role.value
+    user.session_version += 1  # sessions restart with the new powers
+    audit.record("user.role_changed", user, actor_id=by_user_id, to=role.value, **{"from": before})
+    db.session.flush()
+
+
+def set_active(user: User, active: bool, by_user_id: int) -> None:
+    if user.id == by_user_id:
+        raise AdminRefused("You cannot deactivate your own account")
+    if user.active == active:
+        return
+    user.active = active
+    if not active:
+        user.session_version += 1  # every session of theirs ends at once
+    audit.record("user.activated" if active else "user.deactivated", user, actor_id=by_user_id)
+    db.session.flush()

@@ -1,0 +1,499 @@
+"""Importing champions from a partner's CSV: read the file, map its columns, check every row, then import.
+
+The dry run and the import share one path (``process``), so the dry run's counts are the import's counts.
+``process`` is a generator that flushes a batch and yields; its caller (the Celery task or the CLI) commits,
+so progress shows while a large file is imported. Services never commit.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from champions.accounts.forms import POSTCODE_RE, normalise_postcode
+from champions.accounts.models import User
+from champions.core import audit
+from champions.core.db import now_utc
+from champions.core.models import BOROUGHS, TOPICS, Topic
+from champions.core.permissions import Role
+from champions.extensions import db
+from champions.privacy.models import ConsentRecord
+from champions.roster.crm_models import ImportJob, ImportRow, JobStatus
+from champions.roster.duplicates import email_key, phone_key, postcode_key
+from champions.roster.models import Champion, Stage, StageChange
+from champions.roster.services import new_referral_code
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 50_000
+LIMIT_TEXT = "5 MB and 50,000 rows"
+BATCH = 500
+# No password: the account cannot be signed in to until the champion sets one (argon2 rejects this hash).
+NO_PASSWORD = "!imported"
+EMAIL_CONSENT = "email"
+
+LAWFUL_BASES = {
+    "consent": "Consent (the person agreed to join)",
+    "legitimate_interests": "Legitimate interests",
+    "public_task": "Public task",
+}
+
+# (field, label, required, the header names we recognise without being told)
+FIELDS: list[tuple[str, str, bool, tuple[str, ...]]] = [
+    ("email", "Email address", True, ("email", "email address", "e-mail", "e-mail address", "mail")),
+    ("first_name", "First name", True, ("first name", "firstname", "forename", "given name", "first")),
+    ("last_name", "Last name", True, ("last name", "lastname", "surname", "family name", "last")),
+    ("postcode", "Postcode", True, ("postcode", "post code", "postal code", "zip")),
+    ("borough", "Borough", True, ("borough", "area", "local authority", "district")),
+    ("phone", "Phone number", False, ("phone", "phone number", "telephone", "mobile", "tel")),
+    ("topics", "Topics", False, ("topics", "topic", "interests")),
+    ("registered_on", "Date registered", False, ("registered", "registered on", "date registered", "joined")),
+    ("consent_email", "Consent to email", False, ("consent email", "email consent", "consent to email", "consent")),
+]
+FIELD_LABELS = {name: label for name, label, _, _ in FIELDS}
+REQUIRED = [name for name, _, required, _ in FIELDS if required]
+
+EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[a-z]{2,}$")
+YES = {"yes", "y", "true", "1", "agreed", "opted in"}
+NO = {"no", "n", "false", "0", "declined", "opted out"}
+
+
+class ImportProblem(Exception):
+    """The whole file cannot be used; the message says why and what to do."""
+
+
+# ------------------------------------------------------------------------------------------ reading the file
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The file's text and the encoding it was read with, or ImportProblem with a clear reason."""
+    if len(data) > MAX_BYTES:
+        raise ImportProblem(f"The file is too large. The limit is {LIMIT_TEXT}: split it into smaller files.")
+    if not data.strip():
+        raise ImportProblem("The file is empty.")
+    if data.startswith(b"PK\x03\x04"):
+        raise ImportProblem("This is a spreadsheet or zip file, not CSV. Save it as 'CSV (comma delimited)' first.")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text, encoding = data.decode("utf-16"), "utf-16"
+    elif b"\x00" in data:
+        raise ImportProblem("This file is not a CSV text file. Save it as 'CSV UTF-8' and try again.")
+    else:
+        for encoding in ("utf-8-sig", "cp1252"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise ImportProblem("We could not read the characters in this file. Save it as 'CSV UTF-8' and try again.")
+    return text.removeprefix("\ufeff"), "utf-8" if encoding == "utf-8-sig" else encoding
+
+
+def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
+    try:
+        return csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+    except csv.Error:
+        return csv.excel
+
+
+def rows(text: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) for every record after the header, including blank ones."""
+    reader = csv.reader(io.StringIO(text, newline=""), _dialect(text))
+    try:
+        next(reader, None)
+        start = reader.line_num + 1
+        for cells in reader:
+            yield start, cells
+            start = reader.line_num + 1
+    except csv.Error as error:
+        raise ImportProblem(f"The file is not valid CSV near line {reader.line_num}: {error}.") from None
+
+
+def read_headers(text: str) -> list[str]:
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), _dialect(text))
+        headers = [h.strip() for h in next(reader, [])]
+    except csv.Error as error:
+        raise ImportProblem(f"The file is not valid CSV: {error}.") from None
+    if not any(headers):
+        raise ImportProblem("The file has no header row: the first line must name the columns.")
+    return headers
+
+
+def _squash(header: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", header.lower()).strip()
+
+
+def guess_mapping(headers: list[str]) -> dict[str, str]:
+    """field -> header, for the headers we recognise."""
+    squashed = {_squash(h): h for h in headers if h}
+    mapping = {}
+    for name, _, _, aliases in FIELDS:
+        for alias in aliases:
+            if _squash(alias) in squashed:
+                mapping[name] = squashed[_squash(alias)]
+                break
+    return mapping
+
+
+def check_mapping(mapping: dict[str, str], headers: list[str]) -> list[str]:
+    problems = [
+        f"Choose the column that holds the {FIELD_LABELS[name].lower()}" for name in REQUIRED if not mapping.get(name)
+    ]
+    chosen = [h for h in mapping.values() if h]
+    if len(chosen) != len(set(chosen)):
+        problems.append("Each column can be used for one field only")
+    if any(h not in headers for h in chosen):
+        problems.append("Choose columns that are in the file")
+    return problems
+
+
+def open_file(filename: str, data: bytes) -> tuple[str, str, list[str]]:
+    """Check an upload before anything is saved: its text, encoding and headers, or ImportProblem."""
+    text, encoding = decode(data)
+    headers = read_headers(text)
+    if not guess_mapping(headers).get("email"):
+        raise ImportProblem("The file has no email address column. Add a column headed 'Email' and try again.")
+    count = sum(1 for _, cells in rows(text) if any(c.strip() for c in cells))
+    if count == 0:
+        raise ImportProblem("The file has a header row but no champions in it.")
+    if count > MAX_ROWS:
+        raise ImportProblem(f"The file has {count:,} rows. The limit is {LIMIT_TEXT}: split it into smaller files.")
+    return text, encoding, headers
+
+
+def create_job(filename: str, data: bytes, *, source: str, lawful_basis: str, by_user_id: int | None) -> ImportJob:
+    text, encoding, headers = open_file(filename, data)
+    job = ImportJob(
+        filename=filename[:255],
+        content=text,
+        encoding=encoding,
+        headers=headers,
+        mapping=guess_mapping(headers),
+        source=source,
+        lawful_basis=lawful_basis,
+        created_by_id=by_user_id,
+        total_rows=sum(1 for _ in rows(text)),
+    )
+    db.session.add(job)
+    db.session.flush()
+    audit.record("import.uploaded", job, actor_id=by_user_id, filename=job.filename, rows=job.total_rows)
+    return job
+
+
+# ------------------------------------------------------------------------------------------ checking one row
+
+
+@dataclass
+class Row:
+    line: int
+    email: str
+    key: str
+    first_name: str
+    last_name: str
+    postcode: str
+    borough: str
+    phone: str | None = None
+    topics: list[str] = field(default_factory=list)
+    registered_on: date | None = None
+    consent_email: bool | None = None
+
+
+BOROUGH_LOOKUP = {**{code: code for code, _, _ in BOROUGHS}, **{name.lower(): code for code, name, _ in BOROUGHS}}
+TOPIC_LOOKUP = {**{code: code for code, _ in TOPICS}, **{name.lower(): code for code, name in TOPICS}}
+
+
+def _name(value: str, label: str, problems: list[str]) -> str:
+    value = " ".join(value.split())
+    if not value:
+        problems.append(f"{label} is missing")
+    elif len(value) > 100:
+        problems.append(f"{label} is longer than 100 characters")
+    return value
+
+
+def _date(value: str, problems: list[str]) -> date | None:
+    if not value:
+        return None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            parsed = datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+        if parsed > date.today():
+            problems.append(f"Date registered '{value}' is in the future")
+        return parsed
+    problems.append(f"Date registered '{value}' is not a date like 31/01/2025 or 2025-01-31")
+    return None
+
+
+def _consent(value: str, problems: list[str]) -> bool | None:
+    value = value.lower()
+    if not value:
+        return None
+    if value in YES:
+        return True
+    if value in NO:
+        return False
+    problems.append(f"Consent to email '{value}' must be yes, no or blank")
+    return None
+
+
+def _topics(value: str, problems: list[str]) -> list[str]:
+    codes = []
+    for part in re.split(r"[;|,]", value):
+        part = part.strip().lower()
+        if part and part not in TOPIC_LOOKUP:
+            problems.append(f"Topic '{part}' is not one we know")
+        elif part:
+            codes.append(TOPIC_LOOKUP[part])
+    return sorted(set(codes))
+
+
+def check_row(line: int, values: dict[str, str]) -> Row | list[str]:
+    """A clean Row, or the list of what is wrong with it."""
+    problems: list[str] = []
+    email = values.get("email", "").strip().lower()
+    if not email:
+        problems.append("Email address is missing")
+    elif len(email) > 254 or not EMAIL_RE.match(email):
+        problems.append(f"Email address '{email}' is not a real email address")
+    first = _name(values.get("first_name", ""), "First name", problems)
+    last = _name(values.get("last_name", ""), "Last name", problems)
+    postcode = values.get("postcode", "").strip()
+    if not POSTCODE_RE.match(postcode_key(postcode)):
+        problems.append(f"Postcode '{postcode}' is not a real UK postcode" if postcode else "Postcode is missing")
+    borough = values.get("borough", "").strip()
+    if borough.lower() not in BOROUGH_LOOKUP:
+        problems.append(f"Borough '{borough}' is not a Greater Manchester borough" if borough else "Borough is missing")
+    phone = values.get("phone", "").strip()
+    if phone and phone_key(phone) is None:
+        problems.append(f"Phone number '{phone}' is not a real phone number")
+    registered = _date(values.get("registered_on", "").strip(), problems)
+    consent = _consent(values.get("consent_email", "").strip(), problems)
+    topics = _topics(values.get("topics", ""), problems)
+    if problems:
+        return problems
+    return Row(
+        line=line,
+        email=email,
+        key=email_key(email) or email,
+        first_name=first,
+        last_name=last,
+        postcode=normalise_postcode(postcode),
+        borough=BOROUGH_LOOKUP[borough.lower()],
+        phone=phone_key(phone),
+        topics=topics,
+        registered_on=registered,
+        consent_email=consent,
+    )
+
+
+# ------------------------------------------------------------------------------------------ running
+
+
+@dataclass
+class Run:
+    job: ImportJob
+    dry_run: bool
+    counts: dict[str, int] = field(
+        default_factory=lambda: {"new": 0, "updated": 0, "duplicate": 0, "rejected": 0, "blank": 0, "flagged": 0}
+    )
+    seen: dict[str, int] = field(default_factory=dict)  # email key -> first line with it
+    topics: dict[str, Topic] = field(default_factory=dict)
+
+
+def _values(cells: list[str], index: dict[str, int]) -> dict[str, str]:
+    return {name: cells[i] if i < len(cells) else "" for name, i in index.items()}
+
+
+def _existing(batch: list[Row]) -> tuple[dict[str, Champion], set[str], dict[str, int]]:
+    """Set-based look-ups for one batch: champions by email key, emails of other accounts, name+postcode."""
+    keys = {r.key for r in batch}
+    by_key = {
+        c.email_key: c
+        for c in db.session.scalars(
+            select(Champion)
+            .where(Champion.email_key.in_(keys), Champion.merged_into_id.is_(None))
+            .options(selectinload(Champion.topics))
+        )
+    }
+    emails = {r.email for r in batch}
+    taken = set(db.session.scalars(select(User.email).where(User.email.in_(emails))))
+    # Name and postcode only matter for rows that would be new: look up their postcodes (indexed), match names here.
+    wanted = {
+        (r.first_name.lower(), r.last_name.lower(), postcode_key(r.postcode)) for r in batch if r.key not in by_key
+    }
+    name_postcode = {}
+    if wanted:
+        postcodes = {r.postcode for r in batch if r.key not in by_key}
+        found = db.session.execute(
+            select(Champion.id, Champion.first_name, Champion.last_name, Champion.postcode).where(
+                Champion.postcode.in_(postcodes), Champion.merged_into_id.is_(None)
+            )
+        )
+        for cid, first, last, pc in found:
+            triple = (first.lower(), last.lower(), postcode_key(pc))
+            if triple in wanted:
+                name_postcode.setdefault(triple, cid)
+    return by_key, taken, name_postcode
+
+
+def _create(run: Run, row: Row) -> Champion:
+    when = datetime.combine(row.registered_on, time(12), tzinfo=UTC) if row.registered_on else now_utc()
+    user = User(email=row.email, password_hash=NO_PASSWORD, role=Role.CHAMPION.value, created_at=when)
+    champion = Champion(
+        user=user,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        borough_code=row.borough,
+        postcode=row.postcode,
+        phone=row.phone,
+        stage=Stage.REGISTERED.value,
+        referral_code=new_referral_code(10),
+        source="import",
+        source_detail=f"{run.job.source} (import #{run.job.id})"[:200],
+        lawful_basis=run.job.lawful_basis,
+        email_key=row.key,
+        created_at=when,
+        topics=[run.topics[code] for code in row.topics],
+    )
+    reason = f"Imported from {run.job.source}"[:500]
+    champion.history.append(
+        StageChange(from_stage=None, to_stage=Stage.REGISTERED.value, reason=reason, changed_at=when)
+    )
+    if row.consent_email is not None:
+        db.session.add(
+            ConsentRecord(
+                user=user,
+                purpose=EMAIL_CONSENT,
+                granted=row.consent_email,
+                wording_version=f"import-{run.job.id}",
+                source="import",
+            )
+        )
+    db.session.add(champion)
+    return champion
+
+
+def _update(run: Run, row: Row, champion: Champion) -> list[str]:
+    """Fill in what the roster lacks; never overwrite what a champion or staff entered."""
+    changes = []
+    if row.phone and not champion.phone:
+        changes.append("phone number")
+        if not run.dry_run:
+            champion.phone = row.phone
+    have = {t.code for t in champion.topics}
+    extra = [code for code in row.topics if code not in have]
+    if extra:
+        changes.append("topics")
+        if not run.dry_run:
+            champion.topics = [*champion.topics, *(run.topics[code] for code in extra)]
+    return changes
+
+
+def _outcome(run: Run, row: Row, found) -> tuple[str, str | None, bool, Champion | None]:
+    by_key, taken, name_postcode = found
+    if row.key in run.seen:
+        return "duplicate", f"Same email address as line {run.seen[row.key]} of this file", False, None
+    run.seen[row.key] = row.line
+    existing = by_key.get(row.key)
+    if existing is not None:
+        changes = _update(run, row, existing)
+        if changes:
+            return "updated", f"Added {' and '.join(changes)} to champion #{existing.id}", False, existing
+        return "duplicate", f"Already on the roster as champion #{existing.id}; nothing to change", False, existing
+    if row.email in taken:
+        return "rejected", "This email address belongs to a staff or other account, not a champion", False, None
+    match = name_postcode.get((row.first_name.lower(), row.last_name.lower(), postcode_key(row.postcode)))
+    message = f"Same name and postcode as champion #{match}: check the duplicates page" if match else None
+    champion = None if run.dry_run else _create(run, row)
+    return "new", message, match is not None, champion
+
+
+def _process_batch(run: Run, batch: list[Row | tuple[int, list[str]]]) -> None:
+    good = [r for r in batch if isinstance(r, Row)]
+    found = _existing(good) if good else ({}, set(), {})
+    results: list[tuple[int, str, str | None, bool, str | None, Champion | None]] = []
+    for item in batch:
+        if isinstance(item, Row):
+            outcome, message, flagged, champion = _outcome(run, item, found)
+            results.append((item.line, outcome, message, flagged, item.email, champion))
+        else:
+            line, problems = item
+            results.append((line, "rejected", "; ".join(problems)[:500], False, None, None))
+    db.session.flush()
+    for line, outcome, message, flagged, email, champion in results:
+        run.counts[outcome] += 1
+        run.counts["flagged"] += int(flagged)
+        db.session.add(
+            ImportRow(
+                job_id=run.job.id,
+                dry_run=run.dry_run,
+                line_number=line,
+                outcome=outcome,
+                message=message,
+                flagged=flagged,
+                email=email,
+                champion_id=champion.id if champion is not None and outcome in ("new", "updated") else None,
+            )
+        )
+
+
+def process(job: ImportJob, dry_run: bool) -> Iterator[int]:
+    """Check (dry run) or import every row of ``job``, a batch at a time; yields the rows done so far."""
+    run = Run(job=job, dry_run=dry_run, topics={t.code: t for t in db.session.scalars(select(Topic))})
+    db.session.query(ImportRow).filter_by(job_id=job.id, dry_run=dry_run).delete()
+    index = {name: job.headers.index(header) for name, header in job.mapping.items() if header in job.headers}
+    batch: list = []
+    done = 0
+    for line, cells in rows(job.content):
+        done += 1
+        if not any(c.strip() for c in cells):
+            run.counts["blank"] += 1
+        else:
+            checked = check_row(line, _values(cells, index))
+            batch.append(checked if isinstance(checked, Row) else (line, checked))
+        if len(batch) >= BATCH:
+            _process_batch(run, batch)
+            batch = []
+            yield _progress(job, run, done)
+    if batch:
+        _process_batch(run, batch)
+    yield _progress(job, run, done)
+    _finish(job, run)
+
+
+def _progress(job: ImportJob, run: Run, done: int) -> int:
+    job.processed_rows = done
+    if run.dry_run:
+        job.dry_run_counts = dict(run.counts)
+    else:
+        job.counts = dict(run.counts)
+    db.session.flush()
+    return done
+
+
+def _finish(job: ImportJob, run: Run) -> None:
+    job.status = JobStatus.CHECKED.value if run.dry_run else JobStatus.DONE.value
+    if not run.dry_run:
+        job.finished_at = now_utc()
+        audit.record("import.completed", job, actor_id=job.created_by_id, source=job.source, **run.counts)
+    db.session.flush()
+
+
+def report_rows(job: ImportJob, dry_run: bool) -> Iterator[ImportRow]:
+    return iter(
+        db.session.scalars(
+            select(ImportRow)
+            .where(ImportRow.job_id == job.id, ImportRow.dry_run == dry_run)
+            .order_by(ImportRow.line_number)
+            .execution_options(yield_per=1000)
+        )
+    )

@@ -1,0 +1,91 @@
+"""Forms of the staff CRM."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from champions.roster.importer import FIELDS, LAWFUL_BASES
+from champions.roster.models import Stage
+
+
+def strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(
+        "Add a note",
+        filters=[strip],
+        validators=[
+            DataRequired("Enter the note"),
+            Length(max=5000, message="Notes must be 5,000 characters or fewer"),
+        ],
+    )
+
+
+class StageForm(FlaskForm):
+    stage = SelectField(
+        "New stage", choices=[("", "Select a stage")] + [(s.value, s.label) for s in Stage], validate_choice=False
+    )
+    reason = StringField(
+        "Reason for the change",
+        filters=[strip],
+        validators=[
+            DataRequired("Enter the reason for the change"),
+            Length(max=500, message="Keep the reason under 500 characters"),
+        ],
+    )
+
+    def validate_stage(self, field: SelectField) -> None:
+        if field.data not in {s.value for s in Stage}:
+            raise ValidationError("Select the new stage")
+
+
+class LeaderForm(FlaskForm):
+    leader = HiddenField()
+
+
+class ConfirmForm(FlaskForm):
+    """A form with nothing but its CSRF token: for buttons that do one thing."""
+
+
+class ExportForm(FlaskForm):
+    include_special = BooleanField("Include equality-monitoring answers (special category data)")
+
+
+class UploadForm(FlaskForm):
+    file = FileField("CSV file")
+    source = StringField(
+        "Where the file came from",
+        filters=[strip],
+        validators=[DataRequired("Enter the partner organisation the file came from"), Length(max=150)],
+    )
+    lawful_basis = SelectField(
+        "Lawful basis for holding these records",
+        choices=[("", "Select a lawful basis")] + list(LAWFUL_BASES.items()),
+        validate_choice=False,
+    )
+
+    def validate_lawful_basis(self, field: SelectField) -> None:
+        if field.data not in LAWFUL_BASES:
+            raise ValidationError("Select the lawful basis for holding these records")
+
+
+def mapping_form(headers: list[str], mapping: dict[str, str], formdata=None) -> FlaskForm:
+    """One select per field, offering the file's columns."""
+
+    class MappingForm(FlaskForm):
+        pass
+
+    choices = [("", "Not in this file")] + [(h, h) for h in headers if h]
+    for name, label, required, _ in FIELDS:
+        setattr(
+            MappingForm,
+            name,
+            SelectField(label + ("" if required else " (optional)"), choices=choices, validate_choice=False),
+        )
+    form = MappingForm(formdata=formdata, data=mapping)
+    return form

@@ -1,0 +1,327 @@
+"""The staff roster: filters, key-set pages sortable by a few columns, one champion's timeline, notes, stages.
+
+Services flush; the request commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, func, or_, select
+
+from champions.accounts.models import User
+from champions.activities.models import Activity
+from champions.core import audit
+from champions.core.db import as_utc
+from champions.core.models import AuditEvent, OutboxMessage
+from champions.extensions import db
+from champions.nudges.models import NudgeMessage, NudgeRule
+from champions.roster.crm_models import ChampionNote, ImportRow
+from champions.roster.models import Champion, Stage, champion_topics
+from champions.roster.services import change_stage
+from champions.training.models import PledgeAcceptance, TrainingCompletion, TrainingResource
+
+PAGE_SIZE = 50
+# sort name -> (column, label). Every key is (column, id), so a page is one index range scan.
+SORTS = {
+    "newest": (Champion.created_at, "Newest first"),
+    "oldest": (Champion.created_at, "Oldest first"),
+    "name": (Champion.last_name, "Last name, A to Z"),
+    "last_activity": (Champion.last_activity_on, "Most recent activity first"),
+}
+DESCENDING = {"newest", "last_activity"}
+NEVER = date(1900, 1, 1)  # champions with no activity sort last, and still have a key
+
+
+@dataclass
+class RosterFilters:
+    q: str = ""
+    stage: str = ""
+    borough: str = ""
+    topic: str = ""
+    organisation: int | None = None
+    recruited_by: str = ""
+    registered_from: date | None = None
+    registered_to: date | None = None
+    active_after: date | None = None
+    active_before: date | None = None
+    trained: str = ""  # "yes", "no" or ""
+    leader: str = ""
+    sort: str = "newest"
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def as_args(self) -> dict[str, Any]:
+        """The filters as query-string arguments, leaving out blanks (for links and saved export jobs)."""
+        values = asdict(self)
+        values.pop("errors")
+        return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items() if v not in ("", None)}
+
+
+def _date_arg(args, name: str, label: str, errors: dict[str, str]) -> date | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors[name] = f"{label} must be a real date, like 2025-01-31"
+        return None
+
+
+def parse_filters(args) -> RosterFilters:
+    errors: dict[str, str] = {}
+    sort = args.get("sort", "newest")
+    organisation = args.get("organisation", "")
+    return RosterFilters(
+        q=(args.get("q") or "").strip()[:100],
+        stage=args.get("stage", "") if args.get("stage") in {s.value for s in Stage} else "",
+        borough=(args.get("borough") or "")[:32],
+        topic=(args.get("topic") or "")[:32],
+        organisation=int(organisation) if organisation.isdigit() else None,
+        recruited_by=(args.get("recruited_by") or "").strip().upper()[:16],
+        registered_from=_date_arg(args, "registered_from", "Registered from", errors),
+        registered_to=_date_arg(args, "registered_to", "Registered to", errors),
+        active_after=_date_arg(args, "active_after", "Last activity after", errors),
+        active_before=_date_arg(args, "active_before", "Last activity before", errors),
+        trained=args.get("trained", "") if args.get("trained") in ("yes", "no") else "",
+        leader=args.get("leader", "") if args.get("leader") in ("yes", "no") else "",
+        sort=sort if sort in SORTS else "newest",
+        errors=errors,
+    )
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def core_training_done():
+    """True where a champion has completed every current core resource (one correlated count)."""
+    core = (
+        select(func.count())
+        .select_from(TrainingResource)
+        .where(TrainingResource.is_core.is_(True), TrainingResource.retired_at.is_(None))
+    )
+    done = (
+        select(func.count())
+        .select_from(TrainingCompletion)
+        .join(TrainingResource, TrainingResource.id == TrainingCompletion.resource_id)
+        .where(
+            TrainingCompletion.champion_id == Champion.id,
+            TrainingResource.is_core.is_(True),
+            TrainingResource.retired_at.is_(None),
+        )
+    )
+    return and_(core.scalar_subquery() > 0, done.scalar_subquery() >= core.scalar_subquery())
+
+
+def _search(query: Select, q: str) -> Select:
+    like = f"%{q.lower()}%"
+    squashed = f"%{q.replace(' ', '').upper()}%"
+    words = q.lower().split()
+    name_match = and_(
+        *(
+            or_(func.lower(Champion.first_name).like(f"%{w}%"), func.lower(Champion.last_name).like(f"%{w}%"))
+            for w in words
+        )
+    )
+    return query.where(
+        or_(name_match, User.email.like(like), func.replace(func.upper(Champion.postcode), " ", "").like(squashed))
+    )
+
+
+def filtered(f: RosterFilters) -> Select:
+    """Live (not merged-away) champions matching ``f``; joined to users for the email search."""
+    query = select(Champion).join(User, User.id == Champion.user_id).where(Champion.merged_into_id.is_(None))
+    if f.q:
+        query = _search(query, f.q)
+    if f.stage:
+        query = query.where(Champion.stage == f.stage)
+    if f.borough:
+        query = query.where(Champion.borough_code == f.borough)
+    if f.topic:
+        query = query.where(
+            exists().where(champion_topics.c.champion_id == Champion.id, champion_topics.c.topic_code == f.topic)
+        )
+    if f.organisation:
+        query = query.where(Champion.heard_via_organisation_id == f.organisation)
+    if f.recruited_by:
+        recruiter = select(Champion.id).where(Champion.referral_code == f.recruited_by).scalar_subquery()
+        query = query.where(Champion.recruited_by_id == recruiter)
+    if f.registered_from:
+        query = query.where(Champion.created_at >= _start_of(f.registered_from))
+    if f.registered_to:
+        query = query.where(Champion.created_at < _start_of(f.registered_to + timedelta(days=1)))
+    if f.active_after:
+        query = query.where(Champion.last_activity_on > f.active_after)
+    if f.active_before:
+        query = query.where(Champion.last_activity_on < f.active_before)
+    if f.trained:
+        done = core_training_done()
+        query = query.where(done if f.trained == "yes" else ~done)
+    if f.leader:
+        query = query.where(Champion.is_leader.is_(f.leader == "yes"))
+    return query
+
+
+def count_matches(f: RosterFilters) -> int:
+    return db.session.scalar(select(func.count()).select_from(filtered(f).subquery())) or 0
+
+
+@dataclass
+class RosterPage:
+    items: list[Champion]
+    after: str | None  # the key of the last row, for the next page's link
+
+
+def _sort_value(sort: str, champion: Champion) -> str:
+    if sort == "name":
+        return champion.last_name
+    if sort == "last_activity":
+        return (champion.last_activity_on or NEVER).isoformat()
+    return as_utc(champion.created_at).isoformat()
+
+
+def _parse_key(sort: str, after: str | None) -> tuple[Any, int] | None:
+    if not after or "~" not in after:
+        return None
+    raw, _, raw_id = after.rpartition("~")
+    if not raw_id.isdigit():
+        return None
+    try:
+        if sort == "last_activity":
+            return date.fromisoformat(raw), int(raw_id)
+        if sort in ("newest", "oldest"):
+            return as_utc(datetime.fromisoformat(raw)), int(raw_id)
+    except ValueError:
+        return None
+    return raw, int(raw_id)
+
+
+def roster_page(f: RosterFilters, after: str | None, size: int = PAGE_SIZE) -> RosterPage:
+    """One page after the key ``after`` ("value~id"): the thousandth page costs what the first does."""
+    column = SORTS[f.sort][0]
+    if f.sort == "last_activity":
+        column = func.coalesce(Champion.last_activity_on, NEVER)
+    descending = f.sort in DESCENDING
+    query = filtered(f)
+    if (key := _parse_key(f.sort, after)) is not None:
+        value, last_id = key
+        if descending:
+            query = query.where(or_(column < value, and_(column == value, Champion.id < last_id)))
+        else:
+            query = query.where(or_(column > value, and_(column == value, Champion.id > last_id)))
+    order = (column.desc(), Champion.id.desc()) if descending else (column.asc(), Champion.id.asc())
+    found = list(db.session.scalars(query.order_by(*order).limit(size + 1)))
+    items = found[:size]
+    more = len(found) > size
+    return RosterPage(items, f"{_sort_value(f.sort, items[-1])}~{items[-1].id}" if more else None)
+
+
+# ---------------------------------------------------------------------------------------------- one champion
+
+
+@dataclass
+class Event:
+    at: datetime
+    kind: str
+    title: str
+    detail: str = ""
+
+
+def _day(value: date) -> datetime:
+    return datetime.combine(value, time(12), tzinfo=UTC)
+
+
+def timeline(champion: Champion, limit: int = 200) -> list[Event]:
+    """Everything that happened to one champion, newest first, from every table that records it."""
+    events: list[Event] = []
+    activities = select(Activity).where(Activity.champion_id == champion.id).order_by(Activity.occurred_on.desc())
+    for a in db.session.scalars(activities.limit(limit)):
+        what = a.type.replace("_", " ").capitalize()
+        events.append(Event(_day(a.occurred_on), "Activity", what, f"{a.people_reached} people reached"))
+    for t in db.session.scalars(select(TrainingCompletion).where(TrainingCompletion.champion_id == champion.id)):
+        events.append(Event(as_utc(t.completed_at), "Training", f"Completed “{t.resource.title}”"))
+    for p in db.session.scalars(select(PledgeAcceptance).where(PledgeAcceptance.champion_id == champion.id)):
+        events.append(Event(as_utc(p.accepted_at), "Pledge", f"Accepted the pledge ({p.pledge.version})"))
+    for n in db.session.scalars(select(ChampionNote).where(ChampionNote.champion_id == champion.id)):
+        author = n.author.email if n.author else "someone"
+        events.append(Event(as_utc(n.created_at), "Note", f"Note by {author}", n.body))
+    for s in champion.history:
+        title = f"Stage: {s.from_stage or 'new'} → {s.to_stage}"
+        events.append(Event(as_utc(s.changed_at), "Stage", title, s.reason))
+    for m in db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.to_address == champion.user.email)
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    ):
+        events.append(Event(as_utc(m.created_at), "Email", f"Email sent: {m.subject}"))
+    # Nudges: sent ones (the email itself shows above in development), and those held back or skipped.
+    nudges = (
+        select(NudgeMessage, NudgeRule.name)
+        .join(NudgeRule, NudgeRule.id == NudgeMessage.rule_id)
+        .where(NudgeMessage.user_id == champion.user_id, NudgeMessage.status != "pending")
+        .order_by(NudgeMessage.id.desc())
+        .limit(limit)
+    )
+    for message, rule_name in db.session.execute(nudges):
+        when = as_utc(message.sent_at or message.created_at)
+        detail = {
+            "sent": "sent",
+            "holdout": "held out to measure its effect",
+            "failed": message.error or "failed",
+            "skipped": message.error or "skipped",
+        }.get(message.status, message.status)
+        events.append(Event(when, "Nudge", f"Nudge “{rule_name}”: {detail}"))
+    for r in db.session.scalars(
+        select(ImportRow).where(ImportRow.champion_id == champion.id, ImportRow.dry_run.is_(False))
+    ):
+        title = f"{'Imported' if r.outcome == 'new' else 'Updated'} by import #{r.job_id} ({r.job.source})"
+        events.append(Event(as_utc(r.job.finished_at or r.job.created_at), "Import", title, r.message or ""))
+    for e in db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.target_type == "Champion",
+            AuditEvent.target_id == str(champion.id),
+            AuditEvent.action.in_(("champion.merged", "champion.merged_away", "champion.leader_changed")),
+        )
+    ):
+        events.append(Event(as_utc(e.at), "Record", _audit_title(e)))
+    return sorted(events, key=lambda e: e.at, reverse=True)[:limit]
+
+
+def _audit_title(event: AuditEvent) -> str:
+    d = event.details or {}
+    if event.action == "champion.merged":
+        return f"Champion #{d.get('removed')} merged into this record"
+    if event.action == "champion.merged_away":
+        return f"Merged into champion #{d.get('kept')}"
+    return "Marked as a leader" if d.get("leader") else "No longer a leader"
+
+
+def add_note(champion: Champion, body: str, by_user_id: int) -> ChampionNote:
+    note = ChampionNote(champion_id=champion.id, author_id=by_user_id, body=body.strip())
+    db.session.add(note)
+    audit.record("champion.note_added", champion, actor_id=by_user_id)
+    db.session.flush()
+    return note
+
+
+def staff_change_stage(champion: Champion, to: Stage, reason: str, by_user_id: int) -> bool:
+    if champion.stage == to.value:
+        return False
+    before = champion.stage
+    change_stage(champion, to, reason.strip(), by_user_id=by_user_id)
+    audit.record(
+        "champion.stage_changed", champion, actor_id=by_user_id, to=to.value, reason=reason.strip(), **{"from": before}
+    )
+    return True
+
+
+def set_leader(champion: Champion, leader: bool, by_user_id: int) -> None:
+    if champion.is_leader == leader:
+        return
+    champion.is_leader = leader
+    audit.record("champion.leader_changed", champion, actor_id=by_user_id, leader=leader)
+    db.session.flush()

@@ -1,0 +1,306 @@
+"""Staff CRM pages: the roster, one champion, exports, imports, duplicates and merging."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from champions.core import audit
+from champions.core.celery import enqueue
+from champions.core.models import Borough, Topic
+from champions.core.pagination import keyset_page
+from champions.extensions import db
+from champions.organisations.models import Organisation
+from champions.privacy.models import EqualityAnswers
+from champions.roster import bp, duplicates, importer, staff_services
+from champions.roster.crm_models import ExportJob, ImportJob, JobStatus
+from champions.roster.exporter import start_export, user_can_download
+from champions.roster.models import Champion, Stage
+from champions.roster.staff_forms import (
+    ConfirmForm,
+    ExportForm,
+    LeaderForm,
+    NoteForm,
+    StageForm,
+    UploadForm,
+    mapping_form,
+)
+from champions.roster.staff_tasks import check_import, run_export, run_import
+
+# ------------------------------------------------------------------------------------------------- roster
+
+
+def _choices():
+    organisations = select(Organisation.id, Organisation.name).where(Organisation.merged_into_id.is_(None))
+    return {
+        "stages": [(s.value, s.label) for s in Stage],
+        "boroughs": list(db.session.execute(select(Borough.code, Borough.name).order_by(Borough.name))),
+        "topics": list(db.session.execute(select(Topic.code, Topic.name).order_by(Topic.name))),
+        "organisations": list(db.session.execute(organisations.order_by(Organisation.name).limit(500))),
+        "sorts": [(k, label) for k, (_, label) in staff_services.SORTS.items()],
+    }
+
+
+@bp.get("/staff/champions")
+def staff_roster():
+    filters = staff_services.parse_filters(request.args)
+    page = staff_services.roster_page(filters, request.args.get("after"))
+    return render_template(
+        "roster/staff/roster.html",
+        filters=filters,
+        args=filters.as_args(),
+        page=page,
+        total=staff_services.count_matches(filters),
+        export_form=ExportForm(),
+        **_choices(),
+    ), 400 if filters.errors else 200
+
+
+def _champion(champion_id: int) -> Champion:
+    return db.get_or_404(Champion, champion_id)
+
+
+def _champion_page(champion: Champion, status: int = 200, **forms):
+    forms.setdefault("note_form", NoteForm(formdata=None))
+    forms.setdefault("stage_form", StageForm(formdata=None))
+    return render_template(
+        "roster/staff/champion.html",
+        champion=champion,
+        timeline=staff_services.timeline(champion),
+        leader_form=LeaderForm(formdata=None),
+        merged_into=db.session.get(Champion, champion.merged_into_id) if champion.merged_into_id else None,
+        **forms,
+    ), status
+
+
+@bp.get("/staff/champions/<int:champion_id>")
+def staff_champion(champion_id: int):
+    return _champion_page(_champion(champion_id))
+
+
+@bp.post("/staff/champions/<int:champion_id>/notes")
+def staff_add_note(champion_id: int):
+    champion = _champion(champion_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        return _champion_page(champion, 400, note_form=form)
+    staff_services.add_note(champion, form.body.data, current_user.id)
+    db.session.commit()
+    flash("Note added.", "success")
+    return redirect(url_for("roster.staff_champion", champion_id=champion.id) + "#timeline")
+
+
+@bp.post("/staff/champions/<int:champion_id>/stage")
+def staff_change_stage(champion_id: int):
+    champion = _champion(champion_id)
+    form = StageForm()
+    if not form.validate_on_submit():
+        return _champion_page(champion, 400, stage_form=form)
+    changed = staff_services.staff_change_stage(champion, Stage(form.stage.data), form.reason.data, current_user.id)
+    db.session.commit()
+    flash(f"Stage changed to {Stage(form.stage.data).label}." if changed else "The stage was already that.", "success")
+    return redirect(url_for("roster.staff_champion", champion_id=champion.id))
+
+
+@bp.post("/staff/champions/<int:champion_id>/leader")
+def staff_set_leader(champion_id: int):
+    champion = _champion(champion_id)
+    form = LeaderForm()
+    if not form.validate_on_submit():
+        abort(400)
+    staff_services.set_leader(champion, form.leader.data == "yes", current_user.id)
+    db.session.commit()
+    flash("Marked as a leader." if champion.is_leader else "No longer marked as a leader.", "success")
+    return redirect(url_for("roster.staff_champion", champion_id=champion.id))
+
+
+@bp.get("/staff/champions/<int:champion_id>/equality")
+def staff_equality(champion_id: int):
+    """Admins only: one person's special-category answers. Every viewing is audited."""
+    champion = _champion(champion_id)
+    answers = db.session.scalar(select(EqualityAnswers).where(EqualityAnswers.user_id == champion.user_id))
+    audit.record("special_category.viewed", champion, answered=answers is not None)
+    db.session.commit()
+    return render_template("roster/staff/equality.html", champion=champion, answers=answers)
+
+
+# ------------------------------------------------------------------------------------------------- exports
+
+
+@bp.post("/staff/champions/export")
+def staff_export_start():
+    form = ExportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    filters = staff_services.parse_filters(request.args)
+    job = start_export(filters, include_special=bool(form.include_special.data), by_user=current_user)
+    enqueue(run_export, job.id)
+    db.session.commit()
+    return redirect(url_for("roster.staff_export", export_id=job.id))
+
+
+def _export(export_id: int) -> ExportJob:
+    job = db.get_or_404(ExportJob, export_id)
+    if not user_can_download(job, current_user):
+        abort(404)
+    return job
+
+
+@bp.get("/staff/exports/<int:export_id>")
+def staff_export(export_id: int):
+    return render_template("roster/staff/export.html", job=_export(export_id))
+
+
+@bp.get("/staff/exports/<int:export_id>/status")
+def staff_export_status(export_id: int):
+    job = _export(export_id)
+    return jsonify(status=job.status, done=job.processed_rows, total=job.total_rows, finished=job.status == "done")
+
+
+@bp.get("/staff/exports/<int:export_id>/download")
+def staff_export_download(export_id: int):
+    job = _export(export_id)
+    if job.status != JobStatus.DONE.value:
+        abort(404)
+    audit.record("export.downloaded", job, rows=job.total_rows, include_special=job.include_special)
+    db.session.commit()
+    return _csv_response(job.content or "", f"champions-export-{job.id}.csv")
+
+
+def _csv_response(text: str, filename: str) -> Response:
+    return Response(
+        text,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
+
+
+# ------------------------------------------------------------------------------------------------- imports
+
+
+def _imports_page(form: UploadForm, problem: str | None = None, status: int = 200):
+    page = keyset_page(select(ImportJob), ImportJob.id, request.args.get("before", type=int), size=20)
+    return render_template(
+        "roster/staff/imports.html", form=form, page=page, problem=problem, limit=importer.LIMIT_TEXT
+    ), status
+
+
+@bp.route("/staff/imports", methods=["GET", "POST"])
+def staff_imports():
+    form = UploadForm()
+    if request.method == "GET":
+        return _imports_page(form)
+    upload = request.files.get("file")
+    if not form.validate_on_submit() or upload is None or not upload.filename:
+        if upload is None or not upload.filename:
+            form.file.errors = ["Choose a CSV file to upload"]
+        return _imports_page(form, status=400)
+    try:
+        job = importer.create_job(
+            upload.filename,
+            upload.read(importer.MAX_BYTES + 1),
+            source=form.source.data,
+            lawful_basis=form.lawful_basis.data,
+            by_user_id=current_user.id,
+        )
+    except importer.ImportProblem as problem:
+        db.session.rollback()
+        form.file.errors = [str(problem)]
+        return _imports_page(form, status=400)
+    db.session.commit()
+    return redirect(url_for("roster.staff_import", job_id=job.id))
+
+
+@bp.route("/staff/imports/<int:job_id>", methods=["GET", "POST"])
+def staff_import(job_id: int):
+    job = db.get_or_404(ImportJob, job_id)
+    form = mapping_form(job.headers, job.mapping, formdata=request.form if request.method == "POST" else None)
+    problems: list[str] = []
+    if request.method == "POST" and form.validate_on_submit():
+        mapping = {name: value for name, value in form.data.items() if name != "csrf_token" and value}
+        problems = importer.check_mapping(mapping, job.headers)
+        if not problems and job.status in (JobStatus.WAITING.value, JobStatus.CHECKED.value):
+            # Shown as "checking" from now on, also while the job waits for a worker.
+            job.mapping, job.status, job.processed_rows = mapping, JobStatus.CHECKING.value, 0
+            enqueue(check_import, job.id)
+            db.session.commit()
+            return redirect(url_for("roster.staff_import", job_id=job.id))
+    status = 400 if problems or form.errors else 200
+    return render_template(
+        "roster/staff/import.html",
+        job=job,
+        form=form,
+        problems=problems,
+        run_form=ConfirmForm(formdata=None),
+        fields=importer.FIELD_LABELS,
+    ), status
+
+
+@bp.post("/staff/imports/<int:job_id>/run")
+def staff_import_run(job_id: int):
+    job = db.get_or_404(ImportJob, job_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if job.status != JobStatus.CHECKED.value:
+        flash("This file cannot be imported now: check it first, or it has been imported already.", "info")
+        return redirect(url_for("roster.staff_import", job_id=job.id))
+    job.status, job.processed_rows = JobStatus.RUNNING.value, 0
+    audit.record("import.started", job, source=job.source, lawful_basis=job.lawful_basis)
+    enqueue(run_import, job.id)
+    db.session.commit()
+    return redirect(url_for("roster.staff_import", job_id=job.id))
+
+
+@bp.get("/staff/imports/<int:job_id>/status")
+def staff_import_status(job_id: int):
+    job = db.get_or_404(ImportJob, job_id)
+    working = job.status in (JobStatus.CHECKING.value, JobStatus.RUNNING.value)
+    return jsonify(status=job.status, done=job.processed_rows, total=job.total_rows, finished=not working)
+
+
+@bp.get("/staff/imports/<int:job_id>/report.csv")
+def staff_import_report(job_id: int):
+    job = db.get_or_404(ImportJob, job_id)
+    dry_run = request.args.get("run") != "import"
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["line", "outcome", "possible duplicate", "email", "why"])
+    for row in importer.report_rows(job, dry_run):
+        if request.args.get("only") == "rejected" and row.outcome != "rejected":
+            continue
+        writer.writerow(
+            [row.line_number, row.outcome, "yes" if row.flagged else "", row.email or "", row.message or ""]
+        )
+    audit.record("import.report_downloaded", job, dry_run=dry_run)
+    db.session.commit()
+    return _csv_response(out.getvalue(), f"import-{job.id}-{'check' if dry_run else 'result'}.csv")
+
+
+# ------------------------------------------------------------------------------------------------- duplicates
+
+
+@bp.get("/staff/duplicates")
+def staff_duplicates():
+    return render_template("roster/staff/duplicates.html", pairs=duplicates.likely_duplicates())
+
+
+@bp.route("/staff/champions/merge", methods=["GET", "POST"])
+def staff_merge():
+    keep = db.get_or_404(Champion, request.values.get("keep", type=int) or 0)
+    remove = db.get_or_404(Champion, request.values.get("remove", type=int) or 0)
+    form = ConfirmForm()
+    try:
+        if request.method == "POST" and form.validate_on_submit():
+            duplicates.merge(keep, remove, current_user.id)
+            db.session.commit()
+            flash(f"Merged. Everything of champion #{remove.id} is now on this record.", "success")
+            return redirect(url_for("roster.staff_champion", champion_id=keep.id))
+        plan = duplicates.plan_merge(keep, remove)
+    except duplicates.MergeRefused as refused:
+        db.session.rollback()
+        return render_template("roster/staff/merge.html", refused=str(refused), keep=keep, remove=remove), 400
+    return render_template("roster/staff/merge.html", plan=plan, keep=keep, remove=remove, form=form)

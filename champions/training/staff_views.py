@@ -1,0 +1,120 @@
+"""Staff management of the training catalogue (create, edit, order, retire) and of pledge versions."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from champions.core import audit
+from champions.core.db import now_utc
+from champions.core.models import Topic
+from champions.extensions import db
+from champions.training import bp
+from champions.training.models import Pledge, TrainingResource
+from champions.training.staff_forms import ConfirmForm, PledgeForm, ResourceForm
+
+
+def _topic_choices() -> list[tuple[str, str]]:
+    return [("", "Any topic")] + [
+        (code, name) for code, name in db.session.execute(select(Topic.code, Topic.name).order_by(Topic.name))
+    ]
+
+
+def _ordered() -> list[TrainingResource]:
+    return list(db.session.scalars(select(TrainingResource).order_by(TrainingResource.position, TrainingResource.id)))
+
+
+@bp.get("/staff/training")
+def staff_catalogue():
+    pledges = db.session.scalars(select(Pledge).order_by(Pledge.published_at.desc(), Pledge.id.desc()))
+    return render_template(
+        "training/staff/catalogue.html", resources=_ordered(), pledges=list(pledges), form=ConfirmForm(formdata=None)
+    )
+
+
+def _save(form: ResourceForm, resource: TrainingResource) -> None:
+    resource.title, resource.summary, resource.format = form.title.data, form.summary.data, form.format.data
+    resource.url = form.url.data or None
+    resource.topic_code = form.topic_code.data or None
+    resource.minutes, resource.is_core = form.minutes.data, form.is_core.data
+
+
+@bp.route("/staff/training/new", methods=["GET", "POST"])
+def staff_resource_new():
+    form = ResourceForm()
+    form.topic_code.choices = _topic_choices()
+    if form.validate_on_submit():
+        last = db.session.scalar(select(func.max(TrainingResource.position))) or 0
+        resource = TrainingResource(position=last + 1)
+        _save(form, resource)
+        db.session.add(resource)
+        db.session.flush()
+        audit.record("training.resource_created", resource, title=resource.title)
+        db.session.commit()
+        flash(f"“{resource.title}” added to the catalogue.", "success")
+        return redirect(url_for("training.staff_catalogue"))
+    return render_template("training/staff/resource.html", form=form, resource=None), 400 if form.errors else 200
+
+
+@bp.route("/staff/training/<int:resource_id>", methods=["GET", "POST"])
+def staff_resource_edit(resource_id: int):
+    resource = db.get_or_404(TrainingResource, resource_id)
+    form = ResourceForm(obj=resource)
+    form.topic_code.choices = _topic_choices()
+    if form.validate_on_submit():
+        _save(form, resource)
+        audit.record("training.resource_edited", resource, title=resource.title)
+        db.session.commit()
+        flash(f"“{resource.title}” saved.", "success")
+        return redirect(url_for("training.staff_catalogue"))
+    return render_template("training/staff/resource.html", form=form, resource=resource), 400 if form.errors else 200
+
+
+@bp.post("/staff/training/<int:resource_id>/move")
+def staff_resource_move(resource_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    resources = _ordered()
+    index = next((i for i, r in enumerate(resources) if r.id == resource_id), None)
+    if index is None:
+        abort(404)
+    other = index - 1 if request.form.get("direction") == "up" else index + 1
+    if 0 <= other < len(resources):
+        resources[index], resources[other] = resources[other], resources[index]
+    for position, resource in enumerate(resources, start=1):
+        resource.position = position  # renumber: positions stay 1..n whatever came before
+    db.session.commit()
+    return redirect(url_for("training.staff_catalogue") + f"#resource-{resource_id}")
+
+
+@bp.post("/staff/training/<int:resource_id>/retire")
+def staff_resource_retire(resource_id: int):
+    resource = db.get_or_404(TrainingResource, resource_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    resource.retired_at = None if resource.retired_at else now_utc()
+    audit.record("training.resource_retired" if resource.retired_at else "training.resource_restored", resource)
+    db.session.commit()
+    outcome = "retired: champions no longer see it" if resource.retired_at else "is back in the catalogue"
+    flash(f"“{resource.title}” {outcome}.", "success")
+    return redirect(url_for("training.staff_catalogue"))
+
+
+@bp.route("/staff/training/pledge", methods=["GET", "POST"])
+def staff_pledge_new():
+    form = PledgeForm()
+    if form.validate_on_submit():
+        if db.session.scalar(select(Pledge.id).where(Pledge.version == form.version.data)) is not None:
+            form.version.errors.append("That version name is taken: choose another")
+        else:
+            pledge = Pledge(version=form.version.data, text=form.text.data, published_at=now_utc())
+            db.session.add(pledge)
+            db.session.flush()
+            audit.record("training.pledge_published", pledge, version=pledge.version)
+            db.session.commit()
+            flash(f"Pledge version {pledge.version} published. Champions now see this text.", "success")
+            return redirect(url_for("training.staff_catalogue"))
+    if request.method == "GET":
+        latest = db.session.scalar(select(Pledge).order_by(Pledge.published_at.desc(), Pledge.id.desc()))
+        form.text.data = latest.text if latest else ""
+    return render_template("training/staff/pledge.html", form=form), 400 if form.errors else 200

@@ -1,0 +1,190 @@
+"""The staff roster: filters, search, sort, key-set pages, the count; one champion's page, notes, stages, leaders."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import delete, select
+
+from champions.activities.models import Activity
+from champions.core.models import AuditEvent
+from champions.extensions import db as _db
+from champions.roster import staff_services
+from champions.roster.models import Champion, Stage
+from champions.training.models import TrainingCompletion, TrainingResource
+
+
+def names(response) -> list[str]:
+    import re
+
+    return re.findall(r'/staff/champions/\d+">([^<]+)</a>', response.get_data(as_text=True))
+
+
+def test_filters_and_search_find_the_right_champions(auth, client, make, db):
+    aisha = make.champion(first_name="Aisha", last_name="Begum", borough_code="oldham", postcode="OL1 1AA")
+    tom = make.champion(first_name="Tom", last_name="Hughes", borough_code="wigan", postcode="WN1 1AA")
+    make.champion(first_name="Sam", last_name="Okafor", borough_code="wigan", postcode="WN2 2BB")
+    tom.is_leader = True
+    tom.last_activity_on = date(2026, 10, 1)
+    aisha.stage = Stage.ACTIVE.value
+    db.session.commit()
+    auth.login_as("staff")
+    assert names(client.get("/staff/champions?borough=wigan")) == ["Sam Okafor", "Tom Hughes"]
+    assert names(client.get("/staff/champions?leader=yes")) == ["Tom Hughes"]
+    assert names(client.get("/staff/champions?stage=active")) == ["Aisha Begum"]
+    assert names(client.get("/staff/champions?q=ol1 1a")) == ["Aisha Begum"]  # postcode, any spacing
+    assert names(client.get(f"/staff/champions?q={aisha.user.email.upper()}")) == ["Aisha Begum"]
+    assert names(client.get("/staff/champions?q=tom hug")) == ["Tom Hughes"]
+    assert names(client.get("/staff/champions?active_after=2026-09-01")) == ["Tom Hughes"]
+    assert names(client.get("/staff/champions?active_before=2026-09-01")) == []
+    page = client.get("/staff/champions?borough=wigan").get_data(as_text=True)
+    assert "2 champions match" in page
+
+
+def test_recruited_by_registered_dates_topic_and_training_filters(auth, client, make, db):
+    recruiter = make.champion(first_name="Rita", last_name="Recruiter")
+    recruit = make.champion(
+        first_name="Ray", last_name="Recruit", recruited_by_id=recruiter.id, topic_codes=["smoking"]
+    )
+    recruit.created_at = datetime(2025, 3, 10, tzinfo=UTC)
+    db.session.execute(delete(TrainingResource))  # just one core resource, for a clear "trained" filter
+    core = TrainingResource(title="Core", summary="s", format="video", minutes=5, is_core=True)
+    db.session.add(core)
+    db.session.flush()
+    db.session.add(TrainingCompletion(champion_id=recruiter.id, resource_id=core.id))
+    db.session.commit()
+    auth.login_as("staff")
+    assert names(client.get(f"/staff/champions?recruited_by={recruiter.referral_code.lower()}")) == ["Ray Recruit"]
+    assert names(client.get("/staff/champions?registered_from=2025-03-10&registered_to=2025-03-10")) == ["Ray Recruit"]
+    assert names(client.get("/staff/champions?topic=smoking")) == ["Ray Recruit"]
+    assert names(client.get("/staff/champions?trained=yes")) == ["Rita Recruiter"]
+    assert names(client.get("/staff/champions?trained=no")) == ["Ray Recruit"]
+
+
+def test_a_bad_date_filter_is_explained_not_a_crash(auth, client):
+    auth.login_as("staff")
+    response = client.get("/staff/champions?registered_from=31/13/2025")
+    assert response.status_code == 400
+    assert "Registered from must be a real date" in response.get_data(as_text=True)
+
+
+def test_key_set_pages_walk_every_champion_once_in_each_sort(app, make, db):
+    base = datetime(2025, 1, 1, tzinfo=UTC)
+    for i in range(23):
+        c = make.champion(first_name=f"P{i}", last_name=["Adams", "Brown", "Clark"][i % 3])
+        c.created_at = base + timedelta(days=i // 2)  # ties on the sort column: the id breaks them
+        c.last_activity_on = date(2026, 1, 1) + timedelta(days=i % 4) if i % 5 else None
+    db.session.commit()
+    for sort in staff_services.SORTS:
+        filters = staff_services.parse_filters({"sort": sort})
+        seen, after = [], None
+        while True:
+            page = staff_services.roster_page(filters, after, size=5)
+            seen += [c.id for c in page.items]
+            if page.after is None:
+                break
+            after = page.after
+        assert len(seen) == len(set(seen)) == 23, sort
+    names_sorted = [
+        c.last_name for c in staff_services.roster_page(staff_services.parse_filters({"sort": "name"}), None, 23).items
+    ]
+    assert names_sorted == sorted(names_sorted)
+
+
+def test_the_champion_page_shows_one_timeline_of_everything(auth, client, make, db):
+    champion = make.champion(first_name="Tia", last_name="Timeline")
+    db.session.add(
+        Activity(
+            champion_id=champion.id,
+            type="conversation",
+            occurred_on=date(2026, 5, 1),
+            borough_code="bolton",
+            topic_code="smoking",
+            people_reached=4,
+        )
+    )
+    db.session.commit()
+    auth.login_as("staff")
+    response = client.post(f"/staff/champions/{champion.id}/notes", data={"body": "Called about the stall"})
+    assert response.status_code == 302
+    response = client.post(
+        f"/staff/champions/{champion.id}/stage", data={"stage": "active", "reason": "Met at the stall"}
+    )
+    assert response.status_code == 302
+    page = client.get(f"/staff/champions/{champion.id}").get_data(as_text=True)
+    for text in (
+        "Called about the stall",
+        "Met at the stall",
+        "Conversation",
+        "4 people reached",
+        "Stage: registered → active",
+    ):
+        assert text in page
+    db.session.refresh(champion)
+    assert champion.stage == "active" and champion.history[-1].reason == "Met at the stall"
+    actions = set(db.session.scalars(select(AuditEvent.action)))
+    assert {"champion.note_added", "champion.stage_changed"} <= actions
+
+
+def test_a_stage_change_without_a_reason_or_an_empty_note_is_refused(auth, client, make, db):
+    champion = make.champion()
+    auth.login_as("staff")
+    response = client.post(f"/staff/champions/{champion.id}/stage", data={"stage": "active", "reason": "  "})
+    assert response.status_code == 400 and "Enter the reason for the change" in response.get_data(as_text=True)
+    response = client.post(f"/staff/champions/{champion.id}/stage", data={"stage": "boss", "reason": "x"})
+    assert response.status_code == 400 and "Select the new stage" in response.get_data(as_text=True)
+    response = client.post(f"/staff/champions/{champion.id}/notes", data={"body": ""})
+    assert response.status_code == 400 and "Enter the note" in response.get_data(as_text=True)
+    db.session.refresh(champion)
+    assert champion.stage == "registered" and len(champion.history) == 1
+
+
+def test_staff_mark_and_unmark_a_leader(auth, client, make, db):
+    champion = make.champion()
+    auth.login_as("staff")
+    client.post(f"/staff/champions/{champion.id}/leader", data={"leader": "yes"})
+    db.session.refresh(champion)
+    assert champion.is_leader
+    assert "Marked as a leader" in client.get(f"/staff/champions/{champion.id}").get_data(as_text=True)
+    client.post(f"/staff/champions/{champion.id}/leader", data={"leader": "no"})
+    db.session.refresh(champion)
+    assert not champion.is_leader
+
+
+def test_an_admin_viewing_equality_answers_is_audited_and_staff_cannot(auth, client, make, db):
+    champion = make.champion()
+    auth.login_as("staff")
+    assert client.get(f"/staff/champions/{champion.id}/equality").status_code == 403
+    client.post("/logout")
+    auth.login_as("admin")
+    assert client.get(f"/staff/champions/{champion.id}/equality").status_code == 200
+    event = _db.session.scalar(select(AuditEvent).where(AuditEvent.action == "special_category.viewed"))
+    assert event.target_id == str(champion.id)
+
+
+def test_unknown_champion_is_404(auth, client):
+    auth.login_as("staff")
+    assert client.get("/staff/champions/999999").status_code == 404
+    assert Champion  # the model the page reads
+
+
+def test_the_timeline_shows_nudges_sent_and_held_out(auth, client, make, db):
+    from champions.nudges.models import NudgeMessage, NudgeRule
+
+    champion = make.champion(first_name="Nia", last_name="Nudged")
+    rules = list(db.session.scalars(select(NudgeRule).order_by(NudgeRule.id).limit(2)))
+    db.session.add(
+        NudgeMessage(
+            rule_id=rules[0].id,
+            user_id=champion.user_id,
+            period=1,
+            status="sent",
+            sent_at=datetime(2026, 5, 1, tzinfo=UTC),
+        )
+    )
+    db.session.add(NudgeMessage(rule_id=rules[1].id, user_id=champion.user_id, period=1, status="holdout"))
+    db.session.commit()
+    auth.login_as("staff")
+    page = client.get(f"/staff/champions/{champion.id}").get_data(as_text=True)
+    assert f"Nudge “{rules[0].name}”: sent" in page
+    assert f"Nudge “{rules[1].name}”: held out to measure its effect" in page
