@@ -1,0 +1,110 @@
+"""P3 and P4 for the staff CRM.
+
+    python -m benchmarks.roster_and_import
+
+P3: the roster page 4,000 pages deep ÷ its first page (goal <= 1.2), on 200,050 champions so that page
+    4,000 of 50 exists; key-set pages, so depth should cost nothing. Both through the real page, signed in.
+P4: CSV import rows per second ÷ raw bulk-insert rows per second (goal >= 0.25): 20,000 champions through
+    the whole import (parse, validate, de-duplicate, write with consent, stage and source) against COPY of
+    the same champions with their user, consent and stage rows.
+"""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import select, text
+
+from benchmarks.generate import bench_app, generate, raw_connection
+from benchmarks.import_champions import partner_file
+
+PAGE = 50
+DEEP = 4_000
+ROWS = 20_000
+
+
+def best_of(runs: int, work) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def p3() -> float:
+    from champions.accounts.services import create_user
+    from champions.core.db import as_utc
+    from champions.core.permissions import Role
+    from champions.extensions import db
+    from champions.roster.models import Champion
+
+    app = bench_app()
+    with raw_connection(app) as conn:
+        generate(conn, PAGE * DEEP + PAGE, activities=0)
+        conn.execute("ANALYZE")
+    with app.app_context():
+        create_user("bench-staff@example.org", "a benchmark password", Role.STAFF)
+        db.session.commit()
+        # The key of the last row on page 3,999 (newest first), found once and not timed.
+        row = db.session.execute(
+            select(Champion.created_at, Champion.id)
+            .order_by(Champion.created_at.desc(), Champion.id.desc())
+            .offset(PAGE * (DEEP - 1) - 1)
+            .limit(1)
+        ).one()
+        cursor = f"{as_utc(row.created_at).isoformat()}~{row.id}"
+    client = app.test_client()
+    client.post("/login", data={"email": "bench-staff@example.org", "password": "a benchmark password"})
+
+    def page(url):
+        def run():
+            response = client.get(url)
+            assert response.status_code == 200 and b"champions match" in response.data, response.status_code
+
+        return run
+
+    first_url, deep_url = "/staff/champions", f"/staff/champions?after={cursor}"
+    page(first_url)()
+    page(deep_url)()
+    first, deep = best_of(5, page(first_url)), best_of(5, page(deep_url))
+    print(
+        f"P3 = {deep * 1000:.0f} ms ÷ {first * 1000:.0f} ms = {deep / first:.2f} (goal <= 1.2), page {DEEP:,} of {PAGE}"
+    )
+    return deep / first
+
+
+def p4() -> float:
+    from champions.extensions import db
+    from champions.roster import importer
+    from champions.roster.crm_models import JobStatus
+
+    app = bench_app()
+    with raw_connection(app) as conn:
+        started = time.perf_counter()
+        generate(conn, ROWS, activities=0)
+        raw_seconds = time.perf_counter() - started
+    app = bench_app()  # empty again, for the import
+    data = partner_file(ROWS, "Bench")
+    with app.app_context():
+        started = time.perf_counter()
+        job = importer.create_job("bench.csv", data, source="Benchmark", lawful_basis="consent", by_user_id=None)
+        job.status = JobStatus.RUNNING.value
+        db.session.commit()
+        for _ in importer.process(job, dry_run=False):
+            db.session.commit()
+        import_seconds = time.perf_counter() - started
+        imported = db.session.scalar(text("SELECT count(*) FROM champions"))
+    assert imported == ROWS, imported
+    ratio = (ROWS / import_seconds) / (ROWS / raw_seconds)
+    print(f"P4 = {ROWS / import_seconds:,.0f} ÷ {ROWS / raw_seconds:,.0f} champions/s = {ratio:.2f} (goal >= 0.25)")
+    return ratio
+
+
+def main() -> None:
+    p3()
+    p4()
+
+
+if __name__ == "__main__":
+    main()
