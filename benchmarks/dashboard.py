@@ -142,12 +142,12 @@ def p2(app) -> dict[str, float]:
         server.wait(timeout=20)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--champions", type=int, default=100_000)
     parser.add_argument("--activities", type=int, default=2_000_000)
-    args = parser.parse_args()
+    args = parser.parse_args(argv if argv is not None else sys.argv[1:] if __name__ == "__main__" else [])
     if args.reuse:
         os.environ["CHAMPIONS_ENV"] = "testing"
         os.environ["TEST_DATABASE_URL"] = bench_url()
