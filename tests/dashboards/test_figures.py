@@ -243,3 +243,18 @@ def test_small_sparks_grants_awarded_by_borough(db, make):
     served = [b.code for b in approved.boroughs]
     assert served and all(rows[code]["grants"] == 1 and rows[code]["grants_awarded_pounds"] == 1200 for code in served)
     assert sum(r["grants"] for r in rows.values()) == len(served)
+
+
+def test_a_borough_with_no_residents_figure_is_explained_not_divided_by(client, auth, db, make):
+    from champions.core.models import Borough
+
+    db.session.get(Borough, "bury").population = None
+    make.champion(borough_code="bury")
+    db.session.commit()
+    run_task(compute_programme_snapshot)
+    row = next(r for r in latest_snapshot().data["boroughs"] if r["code"] == "bury")
+    assert (row["champions"], row["per_10k"], row["people_per_10k"]) == (1, None, None)
+    auth.login_as("staff")
+    assert "Bury has no residents figure, so no per-head figures are shown for it." in client.get("/staff").get_data(
+        as_text=True
+    )
