@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
 from champions.accounts.forms import POSTCODE_RE, normalise_postcode
@@ -27,16 +27,17 @@ from champions.extensions import db
 from champions.privacy.models import ConsentRecord
 from champions.roster.crm_models import ImportJob, ImportRow, JobStatus
 from champions.roster.duplicates import email_key, phone_key, postcode_key
-from champions.roster.models import Champion, Stage, StageChange
+from champions.roster.models import Champion, Stage, StageChange, champion_topics
 from champions.roster.services import new_referral_code
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000
 LIMIT_TEXT = "5 MB and 50,000 rows"
 BATCH = 500
+NEW = object()  # marks a row whose champion is created with the rest of its batch
 # No password: the account cannot be signed in to until the champion sets one (argon2 rejects this hash).
 NO_PASSWORD = "!imported"
-EMAIL_CONSENT = "email"
+EMAIL_CONSENT = "email_contact"  # the same purpose sign-up records, so nudges and emails respect it
 
 LAWFUL_BASES = {
     "consent": "Consent (the person agreed to join)",
@@ -345,41 +346,77 @@ def _existing(batch: list[Row]) -> tuple[dict[str, Champion], set[str], dict[str
     return by_key, taken, name_postcode
 
 
-def _create(run: Run, row: Row) -> Champion:
-    when = datetime.combine(row.registered_on, time(12), tzinfo=UTC) if row.registered_on else now_utc()
-    user = User(email=row.email, password_hash=NO_PASSWORD, role=Role.CHAMPION.value, created_at=when)
-    champion = Champion(
-        user=user,
-        first_name=row.first_name,
-        last_name=row.last_name,
-        borough_code=row.borough,
-        postcode=row.postcode,
-        phone=row.phone,
-        stage=Stage.REGISTERED.value,
-        referral_code=new_referral_code(10),
-        source="import",
-        source_detail=f"{run.job.source} (import #{run.job.id})"[:200],
-        lawful_basis=run.job.lawful_basis,
-        email_key=row.key,
-        created_at=when,
-        topics=[run.topics[code] for code in row.topics],
-    )
+def _create_all(run: Run, rows: list[Row]) -> list[int]:
+    """Create the batch's new champions with a handful of multi-row inserts; returns their ids in order."""
+    if not rows:
+        return []
+    whens = [datetime.combine(r.registered_on, time(12), tzinfo=UTC) if r.registered_on else now_utc() for r in rows]
+    user_ids = db.session.scalars(
+        insert(User).returning(User.id, sort_by_parameter_order=True),
+        [
+            {"email": r.email, "password_hash": NO_PASSWORD, "role": Role.CHAMPION.value, "created_at": w}
+            for r, w in zip(rows, whens, strict=True)
+        ],
+    ).all()
+    detail = f"{run.job.source} (import #{run.job.id})"[:200]
+    champion_ids = db.session.scalars(
+        insert(Champion).returning(Champion.id, sort_by_parameter_order=True),
+        [
+            {
+                "user_id": uid,
+                "first_name": r.first_name,
+                "last_name": r.last_name,
+                "borough_code": r.borough,
+                "postcode": r.postcode,
+                "phone": r.phone,
+                "stage": Stage.REGISTERED.value,
+                "referral_code": new_referral_code(10),
+                "source": "import",
+                "source_detail": detail,
+                "lawful_basis": run.job.lawful_basis,
+                "email_key": r.key,
+                "created_at": w,
+                "updated_at": w,
+            }
+            for r, uid, w in zip(rows, user_ids, whens, strict=True)
+        ],
+    ).all()
     reason = f"Imported from {run.job.source}"[:500]
-    champion.history.append(
-        StageChange(from_stage=None, to_stage=Stage.REGISTERED.value, reason=reason, changed_at=when)
+    db.session.execute(
+        insert(StageChange),
+        [
+            {
+                "champion_id": cid,
+                "from_stage": None,
+                "to_stage": Stage.REGISTERED.value,
+                "reason": reason,
+                "changed_at": w,
+            }
+            for cid, w in zip(champion_ids, whens, strict=True)
+        ],
     )
-    if row.consent_email is not None:
-        db.session.add(
-            ConsentRecord(
-                user=user,
-                purpose=EMAIL_CONSENT,
-                granted=row.consent_email,
-                wording_version=f"import-{run.job.id}",
-                source="import",
-            )
-        )
-    db.session.add(champion)
-    return champion
+    topics = [
+        {"champion_id": cid, "topic_code": code}
+        for r, cid in zip(rows, champion_ids, strict=True)
+        for code in dict.fromkeys(r.topics)
+    ]
+    if topics:
+        db.session.execute(insert(champion_topics), topics)
+    consents = [
+        {
+            "user_id": uid,
+            "purpose": EMAIL_CONSENT,
+            "granted": r.consent_email,
+            "wording_version": f"import-{run.job.id}",
+            "source": "import",
+            "recorded_at": now_utc(),
+        }
+        for r, uid in zip(rows, user_ids, strict=True)
+        if r.consent_email is not None
+    ]
+    if consents:
+        db.session.execute(insert(ConsentRecord), consents)
+    return list(champion_ids)
 
 
 def _update(run: Run, row: Row, champion: Champion) -> list[str]:
@@ -413,23 +450,29 @@ def _outcome(run: Run, row: Row, found) -> tuple[str, str | None, bool, Champion
         return "rejected", "This email address belongs to a staff or other account, not a champion", False, None
     match = name_postcode.get((row.first_name.lower(), row.last_name.lower(), postcode_key(row.postcode)))
     message = f"Same name and postcode as champion #{match}: check the duplicates page" if match else None
-    champion = None if run.dry_run else _create(run, row)
-    return "new", message, match is not None, champion
+    return "new", message, match is not None, None if run.dry_run else NEW
 
 
 def _process_batch(run: Run, batch: list[Row | tuple[int, list[str]]]) -> None:
     good = [r for r in batch if isinstance(r, Row)]
     found = _existing(good) if good else ({}, set(), {})
-    results: list[tuple[int, str, str | None, bool, str | None, Champion | None]] = []
+    results: list[tuple] = []
+    good_items: list[Row | None] = []
     for item in batch:
         if isinstance(item, Row):
             outcome, message, flagged, champion = _outcome(run, item, found)
             results.append((item.line, outcome, message, flagged, item.email, champion))
+            good_items.append(item)
         else:
             line, problems = item
             results.append((line, "rejected", "; ".join(problems)[:500], False, None, None))
+            good_items.append(None)
     db.session.flush()
-    for line, outcome, message, flagged, email, champion in results:
+    # New champions are written together, then their ids fill in the report rows.
+    new_rows = [item for item, result in zip(good_items, results, strict=True) if result[5] is NEW]
+    new_ids = iter(_create_all(run, new_rows))
+    results = [(*r[:5], next(new_ids) if r[5] is NEW else (r[5].id if r[5] is not None else None)) for r in results]
+    for line, outcome, message, flagged, email, champion_id in results:
         run.counts[outcome] += 1
         run.counts["flagged"] += int(flagged)
         db.session.add(
@@ -441,7 +484,7 @@ def _process_batch(run: Run, batch: list[Row | tuple[int, list[str]]]) -> None:
                 message=message,
                 flagged=flagged,
                 email=email,
-                champion_id=champion.id if champion is not None and outcome in ("new", "updated") else None,
+                champion_id=champion_id if outcome in ("new", "updated") else None,
             )
         )
 
