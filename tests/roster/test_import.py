@@ -273,3 +273,27 @@ def test_the_cli_imports_a_file(app, db, tmp_path, make):
     bad.write_bytes(b"")
     result = runner.invoke(args=["import-champions", str(bad), "--source", "Partner"])
     assert result.exit_code != 0 and "The file is empty" in result.output
+
+
+def test_email_consent_from_a_file_is_the_consent_that_nudges_respect(app, db, tmp_path):
+    from datetime import timedelta
+
+    from champions.core.db import now_utc
+    from champions.nudges import engine
+    from champions.nudges.models import NudgeRule
+    from champions.privacy.services import has_consent
+
+    path = tmp_path / "partner.csv"
+    path.write_bytes(
+        b"Email,First name,Last name,Postcode,Borough,Consent\r\n"
+        b"yes@example.org,Ada,Yes,M1 1AE,Manchester,yes\r\nno@example.org,Bo,No,M1 1AE,Manchester,no\r\n"
+    )
+    result = app.test_cli_runner().invoke(args=["import-champions", str(path), "--source", "Partner"])
+    assert result.exit_code == 0, result.output
+    db.session.rollback()
+    by_email = {c.user.email: c for c in db.session.scalars(select(Champion))}
+    assert has_consent(by_email["yes@example.org"].user_id, "email_contact")
+    assert not has_consent(by_email["no@example.org"].user_id, "email_contact")
+    rule = db.session.scalar(select(NudgeRule).where(NudgeRule.key == "verify-email"))
+    rule.holdout_percent = 0
+    assert engine.audience_size(rule, now_utc() + timedelta(days=3)) == 1  # only the one who said yes

@@ -92,7 +92,9 @@ def test_merge_is_previewed_then_moves_everything_and_is_audited(auth, client, m
     assert _count(db, TrainingCompletion) == 3  # the duplicate completion stays with the merged-away record
     assert _count(db, PledgeAcceptance, PledgeAcceptance.champion_id == keep.id) == 1
     assert _count(db, ChampionNote, ChampionNote.champion_id == keep.id) == 2
-    assert _count(db, ConsentRecord, ConsentRecord.user_id == keep.user_id, ConsentRecord.purpose == "email") == 2
+    assert (
+        _count(db, ConsentRecord, ConsentRecord.user_id == keep.user_id, ConsentRecord.purpose == "email_contact") == 2
+    )
     assert db.session.scalar(select(EqualityAnswers.user_id)) == keep.user_id
     assert recruit.recruited_by_id == keep.id
     assert {t.code for t in keep.topics} == {"smoking", "alcohol"}
