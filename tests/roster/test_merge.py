@@ -55,7 +55,7 @@ def _fill(db, champion, resource, pledge, tag):
             ChampionNote(champion_id=champion.id, body=f"note {tag}"),
         ]
     )
-    record_consent(champion.user_id, "email", True, "v1")
+    record_consent(champion.user_id, "email_contact", True, "v1")
 
 
 def test_merge_is_previewed_then_moves_everything_and_is_audited(auth, client, make, db):
