@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import selectinload
 
 from champions.accounts.forms import POSTCODE_RE, normalise_postcode
@@ -334,9 +334,12 @@ def _existing(batch: list[Row]) -> tuple[dict[str, Champion], set[str], dict[str
     name_postcode = {}
     if wanted:
         postcodes = {r.postcode for r in batch if r.key not in by_key}
+        last_names = {last for _, last, _ in wanted}
         found = db.session.execute(
             select(Champion.id, Champion.first_name, Champion.last_name, Champion.postcode).where(
-                Champion.postcode.in_(postcodes), Champion.merged_into_id.is_(None)
+                Champion.postcode.in_(postcodes),
+                func.lower(Champion.last_name).in_(last_names),  # only plausible matches come back
+                Champion.merged_into_id.is_(None),
             )
         )
         for cid, first, last, pc in found:
@@ -352,7 +355,7 @@ def _create_all(run: Run, rows: list[Row]) -> list[int]:
         return []
     whens = [datetime.combine(r.registered_on, time(12), tzinfo=UTC) if r.registered_on else now_utc() for r in rows]
     user_ids = db.session.scalars(
-        insert(User).returning(User.id, sort_by_parameter_order=True),
+        insert(User.__table__).returning(User.__table__.c.id, sort_by_parameter_order=True),
         [
             {"email": r.email, "password_hash": NO_PASSWORD, "role": Role.CHAMPION.value, "created_at": w}
             for r, w in zip(rows, whens, strict=True)
@@ -360,7 +363,7 @@ def _create_all(run: Run, rows: list[Row]) -> list[int]:
     ).all()
     detail = f"{run.job.source} (import #{run.job.id})"[:200]
     champion_ids = db.session.scalars(
-        insert(Champion).returning(Champion.id, sort_by_parameter_order=True),
+        insert(Champion.__table__).returning(Champion.__table__.c.id, sort_by_parameter_order=True),
         [
             {
                 "user_id": uid,
@@ -383,7 +386,7 @@ def _create_all(run: Run, rows: list[Row]) -> list[int]:
     ).all()
     reason = f"Imported from {run.job.source}"[:500]
     db.session.execute(
-        insert(StageChange),
+        insert(StageChange.__table__),
         [
             {
                 "champion_id": cid,
@@ -415,7 +418,7 @@ def _create_all(run: Run, rows: list[Row]) -> list[int]:
         if r.consent_email is not None
     ]
     if consents:
-        db.session.execute(insert(ConsentRecord), consents)
+        db.session.execute(insert(ConsentRecord.__table__), consents)
     return list(champion_ids)
 
 
