@@ -24,7 +24,7 @@ def test_staff_export_the_current_filter_and_the_export_is_audited(auth, client,
     auth.login_as("staff")
     job_url = _export(client, "?borough=wigan", include_special="y")  # staff cannot include special category
     page = client.get(job_url).get_data(as_text=True)
-    assert "1 champions exported" in page
+    assert "1 champion exported" in page
     status = client.get(job_url + "/status").get_json()
     assert status == {"status": "done", "done": 1, "total": 1, "finished": True}
     download = client.get(job_url + "/download")

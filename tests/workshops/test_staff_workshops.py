@@ -147,7 +147,7 @@ def test_contacts_head_count_outputs_and_the_printable_report(client, auth, db):
         "Actions for individuals",
         "Tell three friends",
         "Wigan Faith Forum",
-        "1 organisation contacts, 7 others",
+        "1 organisation contact, 7 others",
     ):
         assert text in report
     db.session.expire_all()
