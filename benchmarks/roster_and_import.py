@@ -15,21 +15,13 @@ import time
 
 from sqlalchemy import select, text
 
+from benchmarks.dashboard import best_of
 from benchmarks.generate import bench_app, generate, raw_connection
 from benchmarks.import_champions import partner_file
 
 PAGE = 50
 DEEP = 4_000
 ROWS = 20_000
-
-
-def best_of(runs: int, work) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def p3() -> float:

@@ -8,11 +8,8 @@ from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from champions.accounts.admin_services import INVITABLE
 from champions.accounts.services import password_problem
+from champions.core.forms import strip
 from champions.core.permissions import Role
-
-
-def strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
 
 
 def _role_choices(roles) -> list[tuple[str, str]]:

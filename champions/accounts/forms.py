@@ -7,7 +7,7 @@ from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectF
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from champions.accounts.services import password_problem
-from champions.core.forms import MultiCheckboxField
+from champions.core.forms import MultiCheckboxField, strip
 from champions.core.models import TOPICS
 from champions.privacy.services import EMAIL_CONSENT_WORDING, PRIVACY_CONSENT_WORDING
 
@@ -20,10 +20,6 @@ POSTCODE_RE = re.compile(
 def normalise_postcode(value: str) -> str:
     compact = re.sub(r"\s+", "", value or "").upper()
     return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact
-
-
-def strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
 
 
 HEARD_VIA = [

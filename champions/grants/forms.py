@@ -21,7 +21,8 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
-from champions.accounts.forms import email_field, new_password_field, strip
+from champions.accounts.forms import email_field, new_password_field
+from champions.core.forms import strip
 from champions.grants.services import parse_pounds
 
 UK = ZoneInfo("Europe/London")

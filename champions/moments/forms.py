@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from champions.accounts.forms import strip
+from champions.core.forms import strip
 from champions.moments.models import Level, Recurrence
 
 RECURRENCE_CHOICES = [(r.value, r.label) for r in Recurrence]

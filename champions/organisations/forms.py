@@ -4,7 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
 
-from champions.accounts.forms import POSTCODE_RE, normalise_postcode, strip
+from champions.accounts.forms import POSTCODE_RE, normalise_postcode
+from champions.core.forms import strip
 from champions.organisations.models import ORGANISATION_TYPE_LABELS, EngagementLevel
 from champions.organisations.services import charity_number_problem
 

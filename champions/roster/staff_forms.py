@@ -7,12 +7,9 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from champions.core.forms import strip
 from champions.roster.importer import FIELDS, LAWFUL_BASES
 from champions.roster.models import Stage
-
-
-def strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
 
 
 class NoteForm(FlaskForm):

@@ -6,8 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from champions.accounts.forms import strip
 from champions.core.db import as_utc
+from champions.core.forms import strip
 from champions.core.templating import UK
 from champions.workshops.models import OUTPUT_FIELDS, WORKSHOP_TYPE_LABELS
 
