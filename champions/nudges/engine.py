@@ -6,6 +6,8 @@ import smtplib
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,7 +16,7 @@ from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import BigInteger, DateTime, Integer, and_, case, cast, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from champions.accounts.models import User
 from champions.core.db import now_utc
@@ -152,28 +154,33 @@ def _verify_url(user: User) -> str:
     return external_url("accounts.verify", token=verification_token(user))
 
 
+@lru_cache(maxsize=8)
+def _moment_summaries(days: int, today) -> dict[int, dict[str, str]]:
+    """Upcoming moments as plain text, looked up once per batch (deliver_due clears this cache)."""
+    from champions.moments.services import upcoming_moments
+
+    return {
+        o.moment.id: {
+            "moment_name": o.moment.name,
+            "moment_starts": o.starts_on.strftime("%-d %B"),
+            "moment_actions": o.moment.suggested_actions or "",
+        }
+        for o in upcoming_moments(days, today)
+    }
+
+
 def _moment_context(rule: NudgeRule, context_id: int | None, today) -> dict[str, str]:
     """The moment a moment nudge is about: its name, when it starts, and what a champion could do."""
     empty = {"moment_name": "", "moment_starts": "", "moment_actions": ""}
     if rule.condition != "moment_upcoming" or context_id is None:
         return empty
+    found = _moment_summaries(int(rule.params.get("days", 14)), today).get(context_id)
+    if found:
+        return found
     from champions.moments.models import Moment
-    from champions.moments.services import upcoming_moments
 
-    for occurrence in upcoming_moments(int(rule.params.get("days", 14)), today):
-        if occurrence.moment.id == context_id:
-            moment: Moment = occurrence.moment
-            return {
-                "moment_name": moment.name,
-                "moment_starts": occurrence.starts_on.strftime("%-d %B"),
-                "moment_actions": moment.suggested_actions or "",
-            }
-    moment = db.session.get(Moment, context_id)
-    return {
-        **empty,
-        "moment_name": moment.name if moment else "",
-        "moment_actions": (moment.suggested_actions or "") if moment else "",
-    }
+    moment = db.session.get(Moment, context_id)  # no longer upcoming: name it without a date
+    return {**empty, "moment_name": moment.name, "moment_actions": moment.suggested_actions or ""} if moment else empty
 
 
 def _grant_context(rule: NudgeRule, context_id: int | None) -> dict[str, str]:
@@ -261,9 +268,55 @@ def _sent_this_week(user_ids: list[int], now: datetime) -> dict[int, int]:
     return dict(rows)
 
 
-def _still_allowed(message: NudgeMessage) -> bool:
-    query = select(User.id).where(User.id == message.user_id, may_email(message.rule.key, message.rule.condition))
-    return db.session.scalar(query) is not None
+def _allowed(due: list[NudgeMessage]) -> set[tuple[int, int]]:
+    """(rule, person) pairs that may still be emailed: one query per rule in the batch, not one per message."""
+    allowed: set[tuple[int, int]] = set()
+    for rule in {m.rule for m in due}:
+        users = [m.user_id for m in due if m.rule_id == rule.id]
+        query = select(User.id).where(User.id.in_(users), may_email(rule.key, rule.condition))
+        allowed.update((rule.id, user_id) for user_id in db.session.scalars(query))
+    return allowed
+
+
+@dataclass
+class Prepared:
+    message_id: int
+    user_id: int
+    email: EmailMessage | None = None
+    skipped: bool = False
+    error: str | None = None
+
+
+def _prepare(due: list[NudgeMessage], allowed: set[tuple[int, int]]) -> list[Prepared]:
+    """Check consent and render every message of the batch before any is sent."""
+    prepared = []
+    for message in due:
+        item = Prepared(message.id, message.user_id)
+        if (message.rule_id, message.user_id) not in allowed:
+            item.skipped = True
+            item.error = "No consent to email (withdrawn, unsubscribed or erased) by the time of sending"
+        else:
+            try:
+                subject, text, html = render(message.rule, context_for(message.user, message.rule, message.context_id))
+            except TemplateError as error:
+                item.error = f"Template could not be rendered: {error}"[:500]
+                log.warning("nudge %s not rendered for user %s: %s", message.id, message.user_id, error)
+            else:
+                links = unsubscribe_links(message.user_id, message.rule.key)
+                headers = {
+                    "List-Unsubscribe": f"<{links['unsubscribe_url']}>",
+                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                    "X-Champions-Nudge": str(message.id),
+                }
+                item.email = build_message(message.user.email, subject, text, html, headers)
+        prepared.append(item)
+    return prepared
+
+
+def _mark(message_id: int, **values: Any) -> None:
+    """Record one message's outcome in its own commit."""
+    db.session.execute(update(NudgeMessage).where(NudgeMessage.id == message_id).values(**values))
+    db.session.commit()
 
 
 def deliver_due(batch: int | None = None, now: datetime | None = None, stop_after: float | None = None) -> Delivery:
@@ -280,62 +333,52 @@ def deliver_due(batch: int | None = None, now: datetime | None = None, stop_afte
         result.quiet = True
         return result
     batch = batch or current_app.config["NUDGE_BATCH_SIZE"]
-    due = db.session.scalars(
-        select(NudgeMessage)
-        .where(NudgeMessage.status == MessageStatus.PENDING.value, NudgeMessage.due_at <= now)
-        .order_by(NudgeMessage.id)
-        .limit(batch)
-    ).all()
+    due = list(
+        db.session.scalars(
+            select(NudgeMessage)
+            .options(selectinload(NudgeMessage.rule), selectinload(NudgeMessage.user).selectinload(User.champion))
+            .where(NudgeMessage.status == MessageStatus.PENDING.value, NudgeMessage.due_at <= now)
+            .order_by(NudgeMessage.id)
+            .limit(batch)
+        )
+    )
     if not due:
         return result
+    _moment_summaries.cache_clear()
+    prepared = _prepare(due, _allowed(due))
     counts = _sent_this_week([m.user_id for m in due], now)
+    db.session.commit()  # end the read transaction before the (slow) sending starts
     cap = current_app.config["NUDGE_WEEKLY_CAP"]
     started = time.monotonic()
     with mail_sender() as send:
-        for message in due:
+        for item in prepared:
             if stop_after is not None and time.monotonic() - started > stop_after:
                 break  # stay well inside the lease, so two deliveries never overlap
-            _deliver_one(message, send, counts, cap, now, result)
+            _deliver_one(item, send, counts, cap, now, result)
     return result
 
 
-def _deliver_one(
-    message: NudgeMessage, send, counts: dict[int, int], cap: int, now: datetime, result: Delivery
-) -> None:
-    if not _still_allowed(message):
-        message.status = MessageStatus.SKIPPED.value
-        message.error = "No consent to email (withdrawn, unsubscribed or erased) by the time of sending"
+def _deliver_one(item: Prepared, send, counts: dict[int, int], cap: int, now: datetime, result: Delivery) -> None:
+    if item.skipped:
+        _mark(item.message_id, status=MessageStatus.SKIPPED.value, error=item.error)
         result.skipped += 1
-        db.session.commit()
-        return
-    if counts.get(message.user_id, 0) >= cap:
-        message.due_at = now + timedelta(days=1)  # the weekly cap: try again tomorrow
-        result.deferred += 1
-        db.session.commit()
-        return
-    try:
-        subject, text, html = render(message.rule, context_for(message.user, message.rule, message.context_id))
-    except TemplateError as error:
-        message.status = MessageStatus.FAILED.value
-        message.error = f"Template could not be rendered: {error}"[:500]
+    elif item.email is None:
+        _mark(item.message_id, status=MessageStatus.FAILED.value, error=item.error)
         result.failed += 1
-        log.warning("nudge %s not rendered for user %s: %s", message.id, message.user_id, error)
-        db.session.commit()
-        return
-    links = unsubscribe_links(message.user_id, message.rule.key)
-    headers = {
-        "List-Unsubscribe": f"<{links['unsubscribe_url']}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        "X-Champions-Nudge": str(message.id),
-    }
-    message.attempts += 1
-    send(build_message(message.user.email, subject, text, html, headers))
-    message.status = MessageStatus.SENT.value
-    message.sent_at = now_utc()
-    message.error = None
-    db.session.commit()
-    counts[message.user_id] = counts.get(message.user_id, 0) + 1
-    result.sent += 1
+    elif counts.get(item.user_id, 0) >= cap:
+        _mark(item.message_id, due_at=now + timedelta(days=1))  # the weekly cap: try again tomorrow
+        result.deferred += 1
+    else:
+        send(item.email)
+        _mark(
+            item.message_id,
+            status=MessageStatus.SENT.value,
+            sent_at=now_utc(),
+            error=None,
+            attempts=NudgeMessage.attempts + 1,
+        )
+        counts[item.user_id] = counts.get(item.user_id, 0) + 1
+        result.sent += 1
 
 
 def record_attempt_failure(error: Exception) -> None:
