@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from champions.core.db import as_utc
 from champions.core.permissions import Role
+from champions.dashboards.figures import weekly_rows
 
 UK = ZoneInfo("Europe/London")
 
@@ -91,9 +92,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["uk_time"] = uk_time
     app.jinja_env.filters["time_ago"] = time_ago
     app.jinja_env.filters["long_date"] = lambda iso: date.fromisoformat(iso).strftime("%-d %B %Y") if iso else ""
-    app.jinja_env.globals["_weekly"] = lambda t: [
-        {"week": w, "cumulative_sign_ups": c} for w, c in zip(t.get("weeks", []), t.get("cumulative", []), strict=True)
-    ]
+    app.jinja_env.globals["weekly_rows"] = weekly_rows
     app.jinja_env.filters["thousands"] = lambda n: f"{n:,}" if isinstance(n, int) else n
     app.jinja_env.globals["navigation"] = navigation
     app.jinja_env.globals["today_iso"] = lambda: datetime.now(UK).date().isoformat()

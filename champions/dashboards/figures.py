@@ -111,6 +111,14 @@ def trajectory(today: date, current: int) -> dict[str, Any]:
     return result
 
 
+def weekly_rows(trajectory: dict[str, Any]) -> list[dict[str, Any]]:
+    """The trajectory as table rows: week and cumulative sign-ups (for the page's table and its CSV)."""
+    return [
+        {"week": week, "cumulative_sign_ups": total}
+        for week, total in zip(trajectory.get("weeks", []), trajectory.get("cumulative", []), strict=True)
+    ]
+
+
 def _median(values: list[float]) -> float | None:
     return round(statistics.median(values), 1) if values else None
 

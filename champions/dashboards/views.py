@@ -12,7 +12,7 @@ from champions.core import audit
 from champions.core.celery import enqueue
 from champions.core.db import now_utc
 from champions.dashboards import bp
-from champions.dashboards.figures import settings
+from champions.dashboards.figures import settings, weekly_rows
 from champions.dashboards.forms import SettingsForm
 from champions.dashboards.models import DashboardJob
 from champions.dashboards.services import latest_snapshot, latest_snapshot_info, snapshot_data
@@ -67,11 +67,7 @@ def job_status(job_id: int):
 
 def _rows(data: dict, table: str) -> list[dict]:
     if table == "trajectory":
-        t = data["trajectory"]
-        return [
-            {"week": w, "cumulative_sign_ups": c}
-            for w, c in zip(t.get("weeks", []), t.get("cumulative", []), strict=True)
-        ]
+        return weekly_rows(data["trajectory"])
     if table == "projection":
         return data["trajectory"].get("projection", [])
     if table == "funnel":
