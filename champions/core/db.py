@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, event
+from sqlalchemy import Column, DateTime, Engine, MetaData, Table, event, insert, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
 
 NAMING_CONVENTION = {
@@ -88,3 +88,51 @@ def configure_sqlite(engine: Engine, immediate: bool = True) -> None:
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
         conn.exec_driver_sql(begin)
+
+
+def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]], *, return_ids: bool = False) -> list[int]:
+    """Insert many rows at once, in the session's transaction; their ids, in order, when ``return_ids``.
+
+    PostgreSQL gets COPY (ids drawn from the table's sequence first), which is several times faster than
+    even a multi-row INSERT; other databases get one multi-row INSERT. Column defaults set in Python are
+    filled in here, because COPY only knows the database's own defaults.
+    """
+    if not rows:
+        return []
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        statement = insert(table)
+        if return_ids:
+            returning = statement.returning(table.c.id, sort_by_parameter_order=True)
+            return list(connection.scalars(returning, rows).all())
+        connection.execute(statement, rows)
+        return []
+    columns = [c for c in table.columns if c.name in rows[0] or _python_default(c)]
+    ids: list[int] = []
+    if return_ids:
+        ids = list(
+            connection.scalars(
+                text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+                {"table": table.name, "n": len(rows)},
+            )
+        )
+        columns = [table.c.id, *(c for c in columns if c.name != "id")]
+    defaults = {c.name: _python_default(c) for c in columns if c.name not in rows[0] and c.name != "id"}
+    names = [c.name for c in columns]
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+        for index, row in enumerate(rows):
+            values = {**{name: make(None) for name, make in defaults.items()}, **row}
+            if return_ids:
+                values["id"] = ids[index]
+            copy.write_row([values[name] for name in names])
+    return ids
+
+
+def _python_default(column: Column[Any]) -> Callable[[Any], Any] | None:
+    default = column.default
+    if default is None or not (default.is_scalar or default.is_callable):
+        return None
+    if default.is_scalar:
+        return lambda _context, value=default.arg: value
+    return default.arg

@@ -44,7 +44,7 @@ class ImportJob(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=now_utc, index=True)
     filename: Mapped[str] = mapped_column(String(255))
     # The file as decoded text: a task on any worker can read it (tasks take ids, not files).
-    content: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(Text, deferred=True)  # loaded only when read: progress reloads skip it
     encoding: Mapped[str] = mapped_column(String(20))
     headers: Mapped[list[str]] = mapped_column(JSON, default=list)
     mapping: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)

@@ -14,13 +14,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from champions.accounts.forms import POSTCODE_RE, normalise_postcode
 from champions.accounts.models import User
 from champions.core import audit
-from champions.core.db import now_utc
+from champions.core.db import bulk_insert, now_utc
 from champions.core.models import BOROUGHS, TOPICS, Topic
 from champions.core.permissions import Role
 from champions.extensions import db
@@ -315,15 +315,18 @@ def _values(cells: list[str], index: dict[str, int]) -> dict[str, str]:
 
 
 def _existing(batch: list[Row]) -> tuple[dict[str, Champion], set[str], dict[str, int]]:
-    """Set-based look-ups for one batch: champions by email key, emails of other accounts, name+postcode."""
+    """Set-based look-ups for one batch: champions by email key, emails of other accounts, name+postcode.
+
+    Merged records are left out here rather than in SQL: with ``merged_into_id IS NULL`` in the WHERE clause,
+    a roster without statistics yet (a first large import) is read through that index, row by row.
+    """
     keys = {r.key for r in batch}
     by_key = {
         c.email_key: c
         for c in db.session.scalars(
-            select(Champion)
-            .where(Champion.email_key.in_(keys), Champion.merged_into_id.is_(None))
-            .options(selectinload(Champion.topics))
+            select(Champion).where(Champion.email_key.in_(keys)).options(selectinload(Champion.topics))
         )
+        if c.merged_into_id is None
     }
     emails = {r.email for r in batch}
     taken = set(db.session.scalars(select(User.email).where(User.email.in_(emails))))
@@ -336,15 +339,16 @@ def _existing(batch: list[Row]) -> tuple[dict[str, Champion], set[str], dict[str
         postcodes = {r.postcode for r in batch if r.key not in by_key}
         last_names = {last for _, last, _ in wanted}
         found = db.session.execute(
-            select(Champion.id, Champion.first_name, Champion.last_name, Champion.postcode).where(
+            select(Champion.id, Champion.first_name, Champion.last_name, Champion.postcode, Champion.merged_into_id)
+            .where(
                 Champion.postcode.in_(postcodes),
                 func.lower(Champion.last_name).in_(last_names),  # only plausible matches come back
-                Champion.merged_into_id.is_(None),
             )
+            .order_by(Champion.id)
         )
-        for cid, first, last, pc in found:
+        for cid, first, last, pc, merged_into in found:
             triple = (first.lower(), last.lower(), postcode_key(pc))
-            if triple in wanted:
+            if merged_into is None and triple in wanted:
                 name_postcode.setdefault(triple, cid)
     return by_key, taken, name_postcode
 
@@ -354,16 +358,19 @@ def _create_all(run: Run, rows: list[Row]) -> list[int]:
     if not rows:
         return []
     whens = [datetime.combine(r.registered_on, time(12), tzinfo=UTC) if r.registered_on else now_utc() for r in rows]
-    user_ids = db.session.scalars(
-        insert(User.__table__).returning(User.__table__.c.id, sort_by_parameter_order=True),
+    user_ids = bulk_insert(
+        db.session,
+        User.__table__,
         [
             {"email": r.email, "password_hash": NO_PASSWORD, "role": Role.CHAMPION.value, "created_at": w}
             for r, w in zip(rows, whens, strict=True)
         ],
-    ).all()
+        return_ids=True,
+    )
     detail = f"{run.job.source} (import #{run.job.id})"[:200]
-    champion_ids = db.session.scalars(
-        insert(Champion.__table__).returning(Champion.__table__.c.id, sort_by_parameter_order=True),
+    champion_ids = bulk_insert(
+        db.session,
+        Champion.__table__,
         [
             {
                 "user_id": uid,
@@ -383,10 +390,12 @@ def _create_all(run: Run, rows: list[Row]) -> list[int]:
             }
             for r, uid, w in zip(rows, user_ids, whens, strict=True)
         ],
-    ).all()
+        return_ids=True,
+    )
     reason = f"Imported from {run.job.source}"[:500]
-    db.session.execute(
-        insert(StageChange.__table__),
+    bulk_insert(
+        db.session,
+        StageChange.__table__,
         [
             {
                 "champion_id": cid,
@@ -403,8 +412,7 @@ def _create_all(run: Run, rows: list[Row]) -> list[int]:
         for r, cid in zip(rows, champion_ids, strict=True)
         for code in dict.fromkeys(r.topics)
     ]
-    if topics:
-        db.session.execute(insert(champion_topics), topics)
+    bulk_insert(db.session, champion_topics, topics)
     consents = [
         {
             "user_id": uid,
@@ -417,9 +425,8 @@ def _create_all(run: Run, rows: list[Row]) -> list[int]:
         for r, uid in zip(rows, user_ids, strict=True)
         if r.consent_email is not None
     ]
-    if consents:
-        db.session.execute(insert(ConsentRecord.__table__), consents)
-    return list(champion_ids)
+    bulk_insert(db.session, ConsentRecord.__table__, consents)
+    return champion_ids
 
 
 def _update(run: Run, row: Row, champion: Champion) -> list[str]:
@@ -475,21 +482,23 @@ def _process_batch(run: Run, batch: list[Row | tuple[int, list[str]]]) -> None:
     new_rows = [item for item, result in zip(good_items, results, strict=True) if result[5] is NEW]
     new_ids = iter(_create_all(run, new_rows))
     results = [(*r[:5], next(new_ids) if r[5] is NEW else (r[5].id if r[5] is not None else None)) for r in results]
+    report = []
     for line, outcome, message, flagged, email, champion_id in results:
         run.counts[outcome] += 1
         run.counts["flagged"] += int(flagged)
-        db.session.add(
-            ImportRow(
-                job_id=run.job.id,
-                dry_run=run.dry_run,
-                line_number=line,
-                outcome=outcome,
-                message=message,
-                flagged=flagged,
-                email=email,
-                champion_id=champion_id if outcome in ("new", "updated") else None,
-            )
+        report.append(
+            {
+                "job_id": run.job.id,
+                "dry_run": run.dry_run,
+                "line_number": line,
+                "outcome": outcome,
+                "message": message,
+                "flagged": flagged,
+                "email": email,
+                "champion_id": champion_id if outcome in ("new", "updated") else None,
+            }
         )
+    bulk_insert(db.session, ImportRow.__table__, report)
 
 
 def process(job: ImportJob, dry_run: bool) -> Iterator[int]:

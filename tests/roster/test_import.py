@@ -297,3 +297,20 @@ def test_email_consent_from_a_file_is_the_consent_that_nudges_respect(app, db, t
     rule = db.session.scalar(select(NudgeRule).where(NudgeRule.key == "verify-email"))
     rule.holdout_percent = 0
     assert engine.audience_size(rule, now_utc() + timedelta(days=3)) == 1  # only the one who said yes
+
+
+@pytest.mark.parametrize("merged", [False, True])
+def test_a_merged_away_record_is_no_match_for_a_new_row(app, db, make, tmp_path, merged):
+    twin, survivor = make.champion(postcode="BL1 1AA"), make.champion(postcode="M1 1AE")
+    if merged:
+        twin.merged_into_id = survivor.id
+    db.session.commit()
+    path = tmp_path / "partner.csv"
+    header = "Email,First name,Last name,Postcode,Borough\r\n"
+    path.write_bytes(f"{header}new@example.org,alex,{twin.last_name},bl1 1aa,Bolton\r\n".encode())
+    result = app.test_cli_runner().invoke(args=["import-champions", str(path), "--source", "Partner"])
+    assert result.exit_code == 0, result.output
+    db.session.rollback()
+    row = db.session.scalar(select(ImportRow).where(ImportRow.outcome == "new"))
+    assert row.flagged is not merged
+    assert (row.message is None) is merged
