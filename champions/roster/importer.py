@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import func, select
+from sqlalchemy import ARRAY, String, any_, func, literal, select, text
 from sqlalchemy.orm import selectinload
 
 from champions.accounts.forms import POSTCODE_RE, normalise_postcode
@@ -314,22 +314,34 @@ def _values(cells: list[str], index: dict[str, int]) -> dict[str, str]:
     return {name: cells[i] if i < len(cells) else "" for name, i in index.items()}
 
 
+def _one_of(column, values: set[str]):
+    """``column IN (...)``; on PostgreSQL ``column = ANY(array)``, one parameter instead of hundreds to send."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(sorted(values), ARRAY(String)))
+    return column.in_(values)
+
+
 def _existing(batch: list[Row]) -> tuple[dict[str, Champion], set[str], dict[str, int]]:
     """Set-based look-ups for one batch: champions by email key, emails of other accounts, name+postcode.
 
     Merged records are left out here rather than in SQL: with ``merged_into_id IS NULL`` in the WHERE clause,
     a roster without statistics yet (a first large import) is read through that index, row by row.
     """
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The driver prepares a statement it has run five times, and PostgreSQL may then keep one plan for it.
+        # A plan made while the roster was empty (a dry run, the first batches) is a scan of every row once
+        # the import has filled it, so plan each batch's look-ups afresh: one planning is cheap.
+        db.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     keys = {r.key for r in batch}
     by_key = {
         c.email_key: c
         for c in db.session.scalars(
-            select(Champion).where(Champion.email_key.in_(keys)).options(selectinload(Champion.topics))
+            select(Champion).where(_one_of(Champion.email_key, keys)).options(selectinload(Champion.topics))
         )
         if c.merged_into_id is None
     }
     emails = {r.email for r in batch}
-    taken = set(db.session.scalars(select(User.email).where(User.email.in_(emails))))
+    taken = set(db.session.scalars(select(User.email).where(_one_of(User.email, emails))))
     # Name and postcode only matter for rows that would be new: look up their postcodes (indexed), match names here.
     wanted = {
         (r.first_name.lower(), r.last_name.lower(), postcode_key(r.postcode)) for r in batch if r.key not in by_key
@@ -341,8 +353,8 @@ def _existing(batch: list[Row]) -> tuple[dict[str, Champion], set[str], dict[str
         found = db.session.execute(
             select(Champion.id, Champion.first_name, Champion.last_name, Champion.postcode, Champion.merged_into_id)
             .where(
-                Champion.postcode.in_(postcodes),
-                func.lower(Champion.last_name).in_(last_names),  # only plausible matches come back
+                _one_of(Champion.postcode, postcodes),
+                _one_of(func.lower(Champion.last_name), last_names),  # only plausible matches come back
             )
             .order_by(Champion.id)
         )

@@ -17,7 +17,13 @@ REFERRAL_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 
 def new_referral_code(length: int = 8) -> str:
-    return "".join(secrets.choice(REFERRAL_ALPHABET) for _ in range(length))
+    """``length`` characters from REFERRAL_ALPHABET, uniformly at random: one draw from the system's generator."""
+    number = secrets.randbelow(len(REFERRAL_ALPHABET) ** length)
+    characters = []
+    for _ in range(length):
+        number, digit = divmod(number, len(REFERRAL_ALPHABET))
+        characters.append(REFERRAL_ALPHABET[digit])
+    return "".join(characters)
 
 
 def unique_referral_code() -> str:

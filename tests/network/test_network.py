@@ -69,3 +69,13 @@ def test_the_qr_code_is_an_svg_of_the_personal_link(client, auth):
     response = client.get("/me/network/qr.svg")
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
     assert response.data.startswith(b"<?xml") and b"<svg" in response.data
+
+
+def test_referral_codes_use_the_whole_alphabet_and_do_not_repeat():
+    from champions.roster.services import REFERRAL_ALPHABET, new_referral_code
+
+    codes = [new_referral_code(10) for _ in range(2000)]
+    assert all(len(code) == 10 and set(code) <= set(REFERRAL_ALPHABET) for code in codes)
+    assert len(set(codes)) == len(codes)
+    assert set("".join(codes)) == set(REFERRAL_ALPHABET)  # 20,000 characters: every one of the 31 turns up
+    assert {code[-1] for code in codes} == set(REFERRAL_ALPHABET)  # the last place too, not only the first
