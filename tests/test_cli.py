@@ -5,6 +5,8 @@ from sqlalchemy import func, select
 from champions.accounts.models import User
 from champions.activities.models import Activity
 from champions.dashboards.services import latest_snapshot
+from champions.nudges.engine import holdout_bucket
+from champions.nudges.models import NudgeMessage, NudgeRule
 from champions.roster.models import Champion
 
 
@@ -51,6 +53,16 @@ def test_seed_demo_fills_an_empty_database_once(app, db):
     assert db.session.scalar(select(func.count()).select_from(Activity).where(Activity.champion_id == demo.id)) >= 1
     # Every active champion has been active recently, so the lapse job does not lapse the demo on first start.
     assert all(c.last_activity_on for c in champions if c.stage == "active")
+    # A nudge history, so the dashboard's nudge effect has figures; sent or held out as the engine decides.
+    effect = {row["rule"]: row for row in latest_snapshot().data["nudges"]}
+    assert effect["Confirm your email address"]["nudged"] > 0
+    for rule in db.session.scalars(select(NudgeRule)):
+        statuses = db.session.execute(
+            select(NudgeMessage.status, holdout_bucket(NudgeMessage.user_id, rule.id) < rule.holdout_percent).where(
+                NudgeMessage.rule_id == rule.id
+            )
+        ).all()
+        assert all((status == "holdout") == bool(held) for status, held in statuses), rule.key
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code != 0
     quiet = runner.invoke(args=["seed-demo", "--if-empty"])

@@ -350,9 +350,10 @@ def network() -> dict[str, Any]:
     recruits = func.count(Champion.id).label("recruits")
     recruiter = Champion.__table__.alias("recruiter")
     top = db.session.execute(
-        select(recruiter.c.id, recruiter.c.first_name, recruiter.c.last_name, recruiter.c.borough_code, recruits)
+        select(recruiter.c.id, recruiter.c.first_name, recruiter.c.last_name, Borough.name, recruits)
         .join(Champion, Champion.recruited_by_id == recruiter.c.id)
-        .group_by(recruiter.c.id, recruiter.c.first_name, recruiter.c.last_name, recruiter.c.borough_code)
+        .outerjoin(Borough, Borough.code == recruiter.c.borough_code)
+        .group_by(recruiter.c.id, recruiter.c.first_name, recruiter.c.last_name, Borough.name)
         .order_by(recruits.desc(), recruiter.c.id)
         .limit(10)
     ).all()

@@ -20,6 +20,7 @@ from champions.dashboards.models import ProgrammeSettings
 from champions.dashboards.services import compute_programme_snapshot
 from champions.demo.crm import seed_crm
 from champions.demo.grants import seed_grants
+from champions.demo.nudges import seed_nudge_history
 from champions.demo.workshops import seed_workshops
 from champions.extensions import db
 from champions.privacy.models import ConsentRecord
@@ -219,8 +220,9 @@ def seed(count: int = 400, rng_seed: int = 2017) -> str:
     seed_workshops(rng, now, champions, FIRST_NAMES, LAST_NAMES)
     _demo_programme_dates(start)
     seed_crm(rng)
-    compute_programme_snapshot()
+    seed_nudge_history(champions, now)
     seed_grants(rng)
+    compute_programme_snapshot()
     activities = sum(isinstance(row, Activity) for row in extra)
     return (
         f"{len(DEMO_LOGINS)} demo logins, {len(champions)} champions across {len(OUTWARD)} boroughs, "

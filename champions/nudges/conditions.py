@@ -154,7 +154,10 @@ def audience(condition: str, params: dict[str, Any], now: datetime) -> Select:
 
 def target_done(target: str, user_id_col, since_col, until_col):
     """An EXISTS clause: did this user do the target action between the two times?"""
-    champion = select(Champion.id).where(Champion.user_id == user_id_col).scalar_subquery()
+    # The person's champion id. This sits two levels inside the caller's query (within an EXISTS), where
+    # automatic correlation does not reach: without correlate_except the caller's table would be joined in
+    # here, and the look-up would return every champion instead of this person's.
+    champion = select(Champion.id).where(Champion.user_id == user_id_col).correlate_except(Champion).scalar_subquery()
     if target == "verified":
         return (
             select(User.id)

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import delete
 
 from champions.activities.models import Activity
+from champions.core.models import BOROUGHS
 from champions.dashboards.figures import today_utc
 from champions.dashboards.models import ProgrammeSettings
 from champions.dashboards.services import latest_snapshot
@@ -149,6 +150,8 @@ def test_the_recruitment_network(known):
     assert (n["champions"], n["recruited"], n["share_recruited"], n["mean_recruits"]) == (6, 3, 50.0, 0.5)
     assert n["longest_chain"] == 3  # A -> B -> C -> D
     assert [(r["name"].split()[0], r["recruits"]) for r in n["top_recruiters"]] == [("A", 1), ("B", 1), ("C", 1)]
+    names = {name for _, name, _ in BOROUGHS}
+    assert all(r["borough"] in names for r in n["top_recruiters"])  # names people read, not codes
 
 
 def test_cohort_retention(known):
@@ -184,6 +187,7 @@ def test_a_target_date_in_the_past_and_no_data_are_explained(client, auth, db):
     run_task(compute_programme_snapshot)
     page = client.get("/staff").get_data(as_text=True)
     assert "No one has signed up yet, so there is nothing to project" in page
+    assert "No nudge has been measured yet" in page and "nudged against held out" not in page
     settings = db.session.get(ProgrammeSettings, 1)
     settings.start_date = today_utc() - timedelta(days=1000)
     settings.target_date = today_utc() - timedelta(days=1)

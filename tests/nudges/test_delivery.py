@@ -144,6 +144,51 @@ def test_a_late_action_outside_the_window_does_not_count(db, rules, make):
     assert rule_effect(rule).nudged_acted == 0
 
 
+@pytest.mark.parametrize("key", ["start-training", "keep-going", "five-recruits"])
+def test_each_person_is_measured_on_their_own_history(db, rules, make, key):
+    """Four people nudged, one acted in time; someone never nudged acted too, and must not count."""
+    from champions.activities.models import Activity
+
+    rule = rules[key]
+    start = now_utc() - timedelta(days=rule.effect_days + 10)
+    nudged = [make.champion() for _ in range(4)]
+    bystander = make.champion()
+    for champion in nudged:
+        db.session.add(
+            NudgeMessage(rule_id=rule.id, user_id=champion.user_id, period=1, created_at=start, status="sent")
+        )
+
+    def act(champion):
+        when = start + timedelta(days=2)
+        if key == "start-training":
+            db.session.add(
+                StageChange(
+                    champion_id=champion.id, from_stage="verified", to_stage="trained", reason="x", changed_at=when
+                )
+            )
+        elif key == "keep-going":
+            db.session.add(
+                Activity(
+                    champion_id=champion.id,
+                    type="conversation",
+                    occurred_on=when.date(),
+                    borough_code="bolton",
+                    topic_code="smoking",
+                    people_reached=1,
+                    created_at=when,
+                )
+            )
+        else:
+            recruit = make.champion()
+            recruit.recruited_by_id, recruit.created_at = champion.id, when
+
+    act(nudged[2])
+    act(bystander)
+    db.session.commit()
+    effect = rule_effect(rule)
+    assert (effect.nudged, effect.nudged_acted) == (4, 1)
+
+
 def test_staff_see_rules_with_audience_preview_and_effect(client, auth, db, rules, unverified):
     unverified()
     auth.login_as("staff")

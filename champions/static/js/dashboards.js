@@ -17,7 +17,8 @@ for (const canvas of document.querySelectorAll('canvas[data-chart]')) {
   new Chart(canvas, {
     type: spec.type,
     data: { labels: spec.labels, datasets },
-    options: { animation: false, responsive: true, maintainAspectRatio: true, aspectRatio: 2,
+    // The box around the canvas sets the height (taller on wide screens), so a phone gets a readable chart.
+    options: { animation: false, responsive: true, maintainAspectRatio: false,
       plugins: { legend: { position: 'bottom' } } },
   });
 }
