@@ -52,3 +52,24 @@ def test_overlapping_runs_skip_instead_of_piling_up(db):
         assert run_task(compute_programme_snapshot) is None
     assert db.session.scalar(select(func.count()).select_from(DashboardSnapshot)) == 0
     assert run_task(compute_programme_snapshot) is not None
+
+
+def test_a_recompute_in_progress_shows_how_far_it_has_got(client, auth, db):
+    from champions.dashboards.models import DashboardJob
+
+    auth.login_as("staff")
+    job = DashboardJob()
+    db.session.add(job)
+    db.session.commit()
+    page = client.get(f"/staff?job={job.id}").get_data(as_text=True)
+    assert "waiting for the background worker to start" in page
+    job.done_steps, job.total_steps = 3, 10
+    db.session.commit()
+    page = client.get(f"/staff?job={job.id}").get_data(as_text=True)
+    assert "3 of 10 parts done" in page and 'value="3"' in page
+    assert client.get(f"/staff/dashboard/jobs/{job.id}").get_json() == {
+        "done": 3,
+        "total": 10,
+        "finished": False,
+        "error": None,
+    }

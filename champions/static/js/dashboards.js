@@ -31,7 +31,7 @@ if (box) {
     const status = await (await fetch(box.dataset.statusUrl, { headers: { Accept: 'application/json' } })).json();
     bar.max = status.total;
     bar.value = status.done;
-    label.textContent = `${status.done} of ${status.total} parts done`;
+    label.textContent = status.done ? `${status.done} of ${status.total} parts done` : 'waiting for the background worker to start';
     if (status.finished) {
       window.location.replace(window.location.pathname);
     } else {
