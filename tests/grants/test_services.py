@@ -236,6 +236,33 @@ def test_report_reminders_go_before_and_after_the_due_date_once_each(make, db):
     assert run_task(send_report_reminders) == 0  # beat firing again sends nothing twice
 
 
+def test_no_due_soon_reminder_when_the_nudge_already_told_the_same_person(make, db):
+    from champions.grants.tasks import send_report_reminders
+    from champions.nudges.models import NudgeMessage, NudgeRule
+    from tests.conftest import run_task
+
+    today = now_utc().date()
+    rule = db.session.scalar(select(NudgeRule).where(NudgeRule.key == "grant-report-due"))
+    own = make.application(status="paid_full")
+    own.contact_email = own.applicant.email.upper()  # the same person, typed differently
+    treasurer = make.application(status="paid_full", contact_email="treasurer@example.org")
+    for application in (own, treasurer):
+        application.report_due_on = today + timedelta(days=10)
+        db.session.add(
+            NudgeMessage(
+                rule_id=rule.id,
+                user_id=application.applicant_id,
+                period=1,
+                context_id=application.id,
+                status="sent",
+            )
+        )
+    db.session.commit()
+    assert run_task(send_report_reminders) == 1
+    reminded = {m.to_address for m in db.session.scalars(select(OutboxMessage)) if "due soon" in m.subject}
+    assert reminded == {"treasurer@example.org"}
+
+
 def test_an_applicant_can_add_their_group_to_the_register_once(make, db):
     applicant = make.user(role="applicant")
     first = services.find_or_add_organisation("The Hulme Knitters Ltd", ["manchester"], applicant.id)
