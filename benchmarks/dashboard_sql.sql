@@ -38,6 +38,23 @@ WITH RECURSIVE chain(id, depth) AS (
   SELECT id, 0 FROM champions WHERE recruited_by_id IS NULL
   UNION ALL SELECT c.id, chain.depth + 1 FROM champions c JOIN chain ON c.recruited_by_id = chain.id
 ) SELECT coalesce(max(depth), 0) FROM chain;
-SELECT r.id, r.first_name, r.last_name, r.borough_code, count(c.id) AS recruits
-  FROM champions r JOIN champions c ON c.recruited_by_id = r.id
-  GROUP BY r.id, r.first_name, r.last_name, r.borough_code ORDER BY recruits DESC, r.id LIMIT 10;
+SELECT r.id, r.first_name, r.last_name, b.name, count(c.id) AS recruits
+  FROM champions r JOIN champions c ON c.recruited_by_id = r.id LEFT JOIN boroughs b ON b.code = r.borough_code
+  GROUP BY r.id, r.first_name, r.last_name, b.name ORDER BY recruits DESC, r.id LIMIT 10;
+-- Nudge effect: for each onboarding rule, sent against held out, and how many did the target action within
+-- the rule's 14 days. (The other rules have no messages in the generated data: the app's queries for them
+-- find nothing through the rule index.)
+SELECT m.status, count(*),
+       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = m.user_id
+         AND u.email_verified_at >= m.created_at AND u.email_verified_at < m.created_at + interval '14 days'))
+  FROM nudge_messages m JOIN nudge_rules r ON r.id = m.rule_id
+  WHERE r.key = 'verify-email' AND m.status IN ('sent', 'holdout') AND m.created_at <= now() - interval '14 days'
+  GROUP BY m.status;
+SELECT r.key, m.status, count(*),
+       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM champions c JOIN stage_changes s ON s.champion_id = c.id
+         WHERE c.user_id = m.user_id AND s.to_stage = CASE r.key WHEN 'start-training' THEN 'trained' ELSE 'active' END
+         AND s.changed_at >= m.created_at AND s.changed_at < m.created_at + interval '14 days'))
+  FROM nudge_messages m JOIN nudge_rules r ON r.id = m.rule_id
+  WHERE r.key IN ('start-training', 'pledge-and-first-activity') AND m.status IN ('sent', 'holdout')
+    AND m.created_at <= now() - interval '14 days'
+  GROUP BY r.key, m.status;

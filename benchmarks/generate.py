@@ -77,7 +77,12 @@ def _copy(cur, table: str, columns: list[str], rows) -> int:
 
 
 def generate(
-    conn: psycopg.Connection, champions: int, activities: int, applications: int = 0, seed: int = 2017
+    conn: psycopg.Connection,
+    champions: int,
+    activities: int,
+    applications: int = 0,
+    seed: int = 2017,
+    nudge_history: bool = True,
 ) -> dict[str, int]:
     """Users, champions, consents, stage history, topics, activities and grant applications. Returns row counts."""
     rng = random.Random(seed)
@@ -167,6 +172,8 @@ def generate(
                 for k in range(min(order[stages[i]], 4) + 1)
             ),
         )
+        if nudge_history:
+            counts["nudge_messages"] = _nudge_history(cur, stages, joined, now)
         counts["champion_topics"] = _copy(
             cur,
             "champion_topics",
@@ -206,6 +213,42 @@ def generate(
         counts.update(_grants(cur, rng, applications, now))
     conn.commit()
     return counts
+
+
+def _nudge_history(cur, stages: list[str], joined: list[datetime], now: datetime) -> int:
+    """Onboarding nudges as the engine would have written them: the email reminder two days after signing up,
+    the training reminder to those still only verified, the first-activity one to those still only trained;
+    sent or held out by the engine's stable hash. They give the dashboard's nudge-effect figures real work."""
+    cur.execute("SELECT key, id, holdout_percent FROM nudge_rules")
+    rules = {key: (rule_id, holdout) for key, rule_id, holdout in cur.fetchall()}
+    plan = [("verify-email", None, 2), ("start-training", "verified", 10), ("pledge-and-first-activity", "trained", 13)]
+
+    def rows():
+        for i in range(len(stages)):
+            for key, only_at, days in plan:
+                if only_at is not None and stages[i] != only_at:
+                    continue
+                rule_id, holdout = rules[key]
+                held = ((i + 1) * 2654435761 + rule_id * 40503) % 4294967296 % 100 < holdout
+                at = joined[i] + timedelta(days=days)
+                status = "holdout" if held else "sent"
+                yield (
+                    rule_id,
+                    i + 1,
+                    (at.date() - datetime(1970, 1, 1).date()).days // 30,
+                    status,
+                    at,
+                    at,
+                    None if held else at,
+                    0 if held else 1,
+                )
+
+    return _copy(
+        cur,
+        "nudge_messages",
+        ["rule_id", "user_id", "period", "status", "created_at", "due_at", "sent_at", "attempts"],
+        rows(),
+    )
 
 
 GRANT_STATUSES = [

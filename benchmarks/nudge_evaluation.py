@@ -2,7 +2,7 @@
 
     python -m benchmarks.nudge_evaluation
 
-Each size is generated fresh on the benchmark database; every enabled rule is evaluated once.
+Each size is generated fresh on the benchmark database; every enabled rule is evaluated, the best of three.
 Goal: ratio <= 12 with the same number of queries at both sizes.
 """
 
@@ -15,9 +15,16 @@ from sqlalchemy import event
 from benchmarks.generate import bench_app, generate, raw_connection
 
 
-def evaluate_once(app) -> tuple[float, int, dict[str, int]]:
+def evaluate_once(app, runs: int = 3) -> tuple[float, int, dict[str, int]]:
+    """The best of ``runs`` evaluations at one moment; each run's messages are deleted before the next,
+    so every run does the same work (one evaluation at 10,000 champions takes about a second, and a
+    shared machine's noise is a large part of that)."""
+    from sqlalchemy import delete
+
+    from champions.core.db import now_utc
     from champions.extensions import db
     from champions.nudges import engine
+    from champions.nudges.models import NudgeMessage
 
     statements: list[str] = []
 
@@ -25,13 +32,20 @@ def evaluate_once(app) -> tuple[float, int, dict[str, int]]:
         if not statement.startswith(("BEGIN", "COMMIT")):
             statements.append(statement)
 
+    best, queries, created = float("inf"), 0, {}
     with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", count)
-        started = time.perf_counter()
-        created = engine.evaluate_all()
-        seconds = time.perf_counter() - started
-        event.remove(db.engine, "before_cursor_execute", count)
-    return seconds, len(statements), created
+        now = now_utc()
+        for _ in range(runs):
+            statements.clear()
+            event.listen(db.engine, "before_cursor_execute", count)
+            started = time.perf_counter()
+            created = engine.evaluate_all(now)
+            seconds = time.perf_counter() - started
+            event.remove(db.engine, "before_cursor_execute", count)
+            best, queries = min(best, seconds), len(statements)
+            db.session.execute(delete(NudgeMessage).where(NudgeMessage.created_at == now))
+            db.session.commit()
+    return best, queries, created
 
 
 def main() -> None:
