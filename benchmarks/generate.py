@@ -216,9 +216,10 @@ def generate(
 
 
 def _nudge_history(cur, stages: list[str], joined: list[datetime], now: datetime) -> int:
-    """Onboarding nudges as the engine would have written them: the email reminder two days after signing up,
-    the training reminder to those still only verified, the first-activity one to those still only trained;
-    sent or held out by the engine's stable hash. They give the dashboard's nudge-effect figures real work."""
+    """A load of onboarding nudges shaped like the engine's, not a replay of it: the email reminder to everyone
+    two days after signing up, the training reminder to those still only verified, the first-activity one to
+    those still only trained (consent is not consulted); sent or held out by the engine's stable hash. They
+    give the dashboard's nudge-effect figures real work."""
     cur.execute("SELECT key, id, holdout_percent FROM nudge_rules")
     rules = {key: (rule_id, holdout) for key, rule_id, holdout in cur.fetchall()}
     plan = [("verify-email", None, 2), ("start-training", "verified", 10), ("pledge-and-first-activity", "trained", 13)]

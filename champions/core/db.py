@@ -94,11 +94,20 @@ def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]], *, r
     """Insert many rows at once, in the session's transaction; their ids, in order, when ``return_ids``.
 
     PostgreSQL gets COPY (ids drawn from the table's sequence first), which is several times faster than
-    even a multi-row INSERT; other databases get one multi-row INSERT. Column defaults set in Python are
-    filled in here, because COPY only knows the database's own defaults.
+    even a multi-row INSERT; other databases get one multi-row INSERT. Every row must have the same keys,
+    all of them columns. Column defaults set in Python are filled in here and values go through their
+    column type (JSON is serialised), because COPY knows neither. A default SQLAlchemy would compute in
+    SQL cannot be filled in: give such a column a value, or it is an error rather than a silent NULL.
+    Pending ORM changes are flushed first, so rows here may refer to them. COPY is not a statement
+    SQLAlchemy runs, so engine events (statement logging, counters) do not see these rows.
     """
     if not rows:
         return []
+    keys = set(rows[0])
+    unknown = keys - set(table.c.keys())
+    if unknown or any(set(row) != keys for row in rows):
+        raise ValueError(f"bulk_insert into {table.name}: every row needs the same columns (unknown: {unknown})")
+    session.flush()
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         statement = insert(table)
@@ -107,25 +116,36 @@ def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]], *, r
             return list(connection.scalars(returning, rows).all())
         connection.execute(statement, rows)
         return []
-    columns = [c for c in table.columns if c.name in rows[0] or _python_default(c)]
+    missing = [c for c in table.columns if c.name not in keys and not (return_ids and c.name == "id")]
+    unfillable = [c.name for c in missing if c.default is not None and _python_default(c) is None]
+    if unfillable:
+        raise ValueError(f"bulk_insert into {table.name}: give values for {unfillable} (SQL-side defaults)")
+    columns = [c for c in table.columns if c.name in keys or (c in missing and c.default is not None)]
+    preparer = connection.dialect.identifier_preparer
     ids: list[int] = []
     if return_ids:
         ids = list(
             connection.scalars(
                 text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
-                {"table": table.name, "n": len(rows)},
+                {"table": preparer.format_table(table), "n": len(rows)},
             )
         )
         columns = [table.c.id, *(c for c in columns if c.name != "id")]
-    defaults = {c.name: _python_default(c) for c in columns if c.name not in rows[0] and c.name != "id"}
+    defaults = {c.name: _python_default(c) for c in columns if c.name not in keys and c.name != "id"}
+    processors = {c.name: c.type.bind_processor(connection.dialect) for c in columns}
     names = [c.name for c in columns]
-    cursor = connection.connection.driver_connection.cursor()
-    with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+    into = f"COPY {preparer.format_table(table)} ({', '.join(preparer.quote(n) for n in names)}) FROM STDIN"
+    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(into) as copy:
         for index, row in enumerate(rows):
             values = {**{name: make(None) for name, make in defaults.items()}, **row}
             if return_ids:
                 values["id"] = ids[index]
-            copy.write_row([values[name] for name in names])
+            copy.write_row(
+                [
+                    values[name] if processors[name] is None or values[name] is None else processors[name](values[name])
+                    for name in names
+                ]
+            )
     return ids
 
 

@@ -617,7 +617,9 @@ def _report_nudged_to_the_contact():
     """The 'report due soon' nudge already went to this grant's contact: the same email, not twice.
 
     The nudge goes to the applicant's account; the reminder to the contact email on the application. Only
-    when they are the same person is the reminder left out. Overdue reminders always go.
+    when they are the same person is the reminder left out. Overdue reminders always go. People the nudge
+    holds out still get this reminder, so if that rule is ever given a holdout share, its measured effect is
+    the nudge's over the reminder, not over nothing.
     """
     from champions.nudges.models import MessageStatus, NudgeMessage, NudgeRule
 

@@ -27,3 +27,37 @@ def test_rolled_back_rows_are_gone(db):
     bulk_insert(db.session, User.__table__, [{"email": "gone@example.org", "password_hash": "!x"}], return_ids=True)
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_json_values_and_json_defaults_are_stored_as_json(db):
+    from champions.roster.crm_models import ImportJob
+
+    row = {
+        "filename": "f.csv",
+        "content": "Email\n",
+        "encoding": "utf-8",
+        "source": "Partner",
+        "lawful_basis": "consent",
+        "headers": ["Email", "Name"],
+        "mapping": {"email": "Email"},
+    }
+    (job_id,) = bulk_insert(db.session, ImportJob.__table__, [row], return_ids=True)
+    db.session.commit()
+    job = db.session.get(ImportJob, job_id)
+    assert job.headers == ["Email", "Name"] and job.mapping == {"email": "Email"}
+    assert job.counts == {} and job.status == "waiting" and job.created_at is not None  # filled-in defaults
+
+
+def test_rows_with_unknown_or_uneven_columns_are_refused_and_nothing_is_written(db):
+    import pytest
+
+    with pytest.raises(ValueError, match="same columns"):
+        bulk_insert(db.session, User.__table__, [{"email": "a@example.org", "password_hash": "!x", "colour": "red"}])
+    with pytest.raises(ValueError, match="same columns"):
+        bulk_insert(
+            db.session,
+            User.__table__,
+            [{"email": "a@example.org", "password_hash": "!x"}, {"email": "b@example.org"}],
+        )
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
