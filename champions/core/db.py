@@ -132,7 +132,7 @@ def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]], *, r
         )
         columns = [table.c.id, *(c for c in columns if c.name != "id")]
     defaults = {c.name: _python_default(c) for c in columns if c.name not in keys and c.name != "id"}
-    processors = {c.name: c.type.bind_processor(connection.dialect) for c in columns}
+    processors = {c.name: c.type.dialect_impl(connection.dialect).bind_processor(connection.dialect) for c in columns}
     names = [c.name for c in columns]
     into = f"COPY {preparer.format_table(table)} ({', '.join(preparer.quote(n) for n in names)}) FROM STDIN"
     with connection.connection.driver_connection.cursor() as cursor, cursor.copy(into) as copy:
