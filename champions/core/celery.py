@@ -15,6 +15,9 @@ TASK_PACKAGES = [
     "champions.workshops",
     "champions.grants",
 ]
+# Task modules not called tasks.py, which autodiscovery would miss: a worker must import them itself, or a
+# task queued by the web process arrives at a worker that does not know it.
+TASK_MODULES = ["champions.accounts.admin_tasks", "champions.roster.staff_tasks"]
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -29,6 +32,7 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.config_from_object(app.config["CELERY"])
     celery_app.set_default()
     celery_app.autodiscover_tasks(TASK_PACKAGES)
+    celery_app.conf.include = [*celery_app.conf.include, *TASK_MODULES]
     app.extensions["celery"] = celery_app
     return celery_app
 

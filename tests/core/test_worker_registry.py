@@ -1,0 +1,33 @@
+"""A worker started with `celery -A celery_worker:celery worker` must know every task the app can queue."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+from config import PROJECT_ROOT
+
+SHARED_TASK = re.compile(r"^@shared_task\b.*\n(?:@.*\n)*def (\w+)", re.MULTILINE)
+
+
+def test_a_worker_imports_every_task_module():
+    expected = set()
+    for path in (PROJECT_ROOT / "champions").rglob("*.py"):
+        module = ".".join(path.relative_to(PROJECT_ROOT).with_suffix("").parts)
+        expected |= {f"{module}.{name}" for name in SHARED_TASK.findall(path.read_text())}
+    assert len(expected) >= 20
+    # A fresh interpreter, as a worker is: what other tests imported cannot hide a missing module.
+    script = (
+        "import json; from celery_worker import celery; celery.loader.import_default_modules(); "
+        "print(json.dumps(sorted(celery.tasks)))"
+    )
+    env = {**os.environ, "CHAMPIONS_ENV": "testing", "PYTHONPATH": str(PROJECT_ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    registered = set(json.loads(result.stdout.strip().splitlines()[-1]))
+    assert expected - registered == set()
