@@ -173,7 +173,7 @@ def generate(
             ),
         )
         if nudge_history:
-            counts["nudge_messages"] = _nudge_history(cur, stages, joined, now)
+            counts["nudge_messages"] = _nudge_history(cur, stages, joined)
         counts["champion_topics"] = _copy(
             cur,
             "champion_topics",
@@ -215,13 +215,15 @@ def generate(
     return counts
 
 
-def _nudge_history(cur, stages: list[str], joined: list[datetime], now: datetime) -> int:
+def _nudge_history(cur, stages: list[str], joined: list[datetime]) -> int:
     """A load of onboarding nudges shaped like the engine's, not a replay of it: the email reminder to everyone
     two days after signing up, the training reminder to those still only verified, the first-activity one to
     those still only trained (consent is not consulted); sent or held out by the engine's stable hash. They
     give the dashboard's nudge-effect figures real work."""
-    cur.execute("SELECT key, id, holdout_percent FROM nudge_rules")
-    rules = {key: (rule_id, holdout) for key, rule_id, holdout in cur.fetchall()}
+    from champions.nudges.engine import holdout_bucket_of, period_of
+
+    cur.execute("SELECT key, id, holdout_percent, period_days FROM nudge_rules")
+    rules = {key: (rule_id, holdout, period) for key, rule_id, holdout, period in cur.fetchall()}
     plan = [("verify-email", None, 2), ("start-training", "verified", 10), ("pledge-and-first-activity", "trained", 13)]
 
     def rows():
@@ -229,14 +231,14 @@ def _nudge_history(cur, stages: list[str], joined: list[datetime], now: datetime
             for key, only_at, days in plan:
                 if only_at is not None and stages[i] != only_at:
                     continue
-                rule_id, holdout = rules[key]
-                held = ((i + 1) * 2654435761 + rule_id * 40503) % 4294967296 % 100 < holdout
+                rule_id, holdout, period = rules[key]
+                held = holdout_bucket_of(i + 1, rule_id) < holdout
                 at = joined[i] + timedelta(days=days)
                 status = "holdout" if held else "sent"
                 yield (
                     rule_id,
                     i + 1,
-                    (at.date() - datetime(1970, 1, 1).date()).days // 30,
+                    period_of(at, period),
                     status,
                     at,
                     at,

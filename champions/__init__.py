@@ -33,13 +33,15 @@ def register_logging(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from champions import models  # noqa: F401  (every model known to SQLAlchemy and Alembic)
-    from champions.core.db import configure_sqlite
+    from champions.core.db import configure_postgresql, configure_sqlite
     from champions.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, immediate=app.config["SQLITE_IMMEDIATE_TRANSACTIONS"])
+        elif db.engine.dialect.name == "postgresql":
+            configure_postgresql(db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask import Response, render_template, request
+from flask import render_template, request
 from sqlalchemy import Select, select
 
 from champions.accounts.models import User
 from champions.core import audit, bp
+from champions.core.downloads import csv_response
 from champions.core.models import AuditEvent
 from champions.extensions import db
 
@@ -70,26 +69,20 @@ def audit_log():
 @bp.get("/admin/audit.csv")
 def audit_log_csv():
     query, args = _filtered({})
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["id", "at", "who", "action", "target_type", "target_id", "ip", "details"])
-    for event, email in db.session.execute(query.order_by(AuditEvent.id.desc()).limit(CSV_LIMIT)):
-        writer.writerow(
-            [
-                event.id,
-                event.at.isoformat(),
-                email or "",
-                event.action,
-                event.target_type or "",
-                event.target_id or "",
-                event.ip or "",
-                event.details,
-            ]
-        )
+    rows = [
+        [
+            event.id,
+            event.at.isoformat(),
+            email or "",
+            event.action,
+            event.target_type or "",
+            event.target_id or "",
+            event.ip or "",
+            event.details,
+        ]
+        for event, email in db.session.execute(query.order_by(AuditEvent.id.desc()).limit(CSV_LIMIT))
+    ]
     audit.record("audit_log.exported", None, filters=args)
     db.session.commit()
-    return Response(
-        out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="audit-log.csv"', "Cache-Control": "no-store"},
-    )
+    header = ["id", "at", "who", "action", "target_type", "target_id", "ip", "details"]
+    return csv_response("audit-log.csv", header, rows)

@@ -90,6 +90,22 @@ def configure_sqlite(engine: Engine, immediate: bool = True) -> None:
         conn.exec_driver_sql(begin)
 
 
+def configure_postgresql(engine: Engine) -> None:
+    """Turn PostgreSQL's JIT compiler off for the app's connections.
+
+    The app's queries, the dashboard aggregates included, each run for well under a second, and JIT spends
+    longer compiling the larger ones than they take to run: measured, the programme snapshot at 100,000
+    champions took a third longer with it. Set once per connection (and committed, so the pool's rollback
+    on return does not undo it).
+    """
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, record: Any) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
+        dbapi_connection.commit()
+
+
 def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]], *, return_ids: bool = False) -> list[int]:
     """Insert many rows at once, in the session's transaction; their ids, in order, when ``return_ids``.
 

@@ -246,12 +246,10 @@ def cohorts(today: date) -> list[dict[str, Any]]:
     return [_cohort_row(key, table[key]["joined"], table[key]) for key in sorted(table)]
 
 
-AWARDED = ("approved", "paid_part", "paid_full", "reported", "closed")
-
-
 def _grants_by_borough() -> dict[str, tuple[int, int]]:
     """Small Sparks grants awarded for work in each borough (a grant can serve several), and their sum."""
     from champions.grants.models import Application, application_boroughs
+    from champions.grants.services import AWARDED_VALUES
 
     rows = db.session.execute(
         select(
@@ -260,7 +258,7 @@ def _grants_by_borough() -> dict[str, tuple[int, int]]:
             func.coalesce(func.sum(Application.award_pence), 0),
         )
         .join(Application, Application.id == application_boroughs.c.application_id)
-        .where(Application.status.in_(AWARDED))
+        .where(Application.status.in_(AWARDED_VALUES))
         .group_by(application_boroughs.c.borough_code)
     ).all()
     return {code: (n, int(pence)) for code, n, pence in rows}

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from champions.core.db import as_utc, now_utc
 from champions.dashboards import figures
@@ -35,13 +35,7 @@ def programme_figures(progress: Progress | None = None) -> dict[str, Any]:
         ("network", figures.network),
         ("nudges", figures.nudge_effects),
     ]
-    postgres = db.session.get_bind().dialect.name == "postgresql"
     for done, (name, compute) in enumerate(steps, start=1):
-        if postgres:
-            # Each aggregate here runs for well under a second, and PostgreSQL's JIT compiler spends more
-            # than that compiling the larger ones (measured: the snapshot at 100,000 champions took a third
-            # longer with it). Per step, because progress commits end the transaction and SET LOCAL with it.
-            db.session.execute(text("SET LOCAL jit = off"))
         data[name] = compute()
         if progress:
             progress(done, len(steps))

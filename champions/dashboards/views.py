@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import OrderedDict
+from functools import lru_cache
 
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -19,19 +19,16 @@ from champions.dashboards.services import latest_snapshot, latest_snapshot_info,
 from champions.dashboards.tasks import compute_programme_snapshot
 from champions.extensions import db
 
-# Snapshots never change once written, so each one's figures are rendered once per process.
-# Keyed by id and time: an id alone could come back after rows were deleted.
-_RENDERED: OrderedDict[tuple[int, str], Markup] = OrderedDict()
-_KEEP = 4
-
 
 def _figures_html(info) -> Markup:
-    key = (info.id, info.computed_at.isoformat())
-    if key not in _RENDERED:
-        _RENDERED[key] = Markup(render_template("dashboards/_figures.html", d=snapshot_data(info.id)))
-        while len(_RENDERED) > _KEEP:
-            _RENDERED.popitem(last=False)
-    return _RENDERED[key]
+    return _rendered(info.id, info.computed_at.isoformat())
+
+
+# Snapshots never change once written, so each one's figures are rendered once per process.
+# Keyed by id and time: an id alone could come back after rows were deleted.
+@lru_cache(maxsize=4)
+def _rendered(snapshot_id: int, computed_at: str) -> Markup:
+    return Markup(render_template("dashboards/_figures.html", d=snapshot_data(snapshot_id)))
 
 
 @bp.get("/staff")

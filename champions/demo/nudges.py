@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from champions.core.db import as_utc
 from champions.extensions import db
-from champions.nudges.engine import period_of
+from champions.nudges.conditions import CONDITIONS
+from champions.nudges.engine import holdout_bucket_of, period_of
 from champions.nudges.models import MessageStatus, NudgeMessage, NudgeRule
 from champions.privacy.models import ConsentRecord
 from champions.roster.models import Champion, Stage
@@ -27,11 +28,6 @@ ONBOARDING = {
     "start-training": (Stage.VERIFIED, Stage.TRAINED),
     "pledge-and-first-activity": (Stage.TRAINED, Stage.ACTIVE),
 }
-
-
-def holdout_bucket(user_id: int, rule_id: int) -> int:
-    """The engine's stable 0-99 number for a person and rule (the same arithmetic as its SQL)."""
-    return ((user_id * 2654435761 + rule_id * 40503) % 4294967296) % 100
 
 
 def seed_nudge_history(champions: list[Champion], now: datetime) -> int:
@@ -52,11 +48,12 @@ def seed_nudge_history(champions: list[Champion], now: datetime) -> int:
             rule = rules.get(key)
             if rule is None or after.value not in reached:
                 continue
-            due = reached[after.value] + timedelta(days=rule.params.get("days", 7))
+            days = rule.params.get("days", CONDITIONS[rule.condition].default_days)
+            due = reached[after.value] + timedelta(days=days)
             done = reached.get(until.value)
             if (done is not None and done <= due) or due > now - timedelta(days=rule.effect_days):
                 continue  # they had already acted, or it is too soon to measure
-            held_out = holdout_bucket(champion.user_id, rule.id) < rule.holdout_percent
+            held_out = holdout_bucket_of(champion.user_id, rule.id) < rule.holdout_percent
             messages.append(
                 NudgeMessage(
                     rule_id=rule.id,

@@ -17,7 +17,7 @@ from champions.core.models import Borough
 from champions.dashboards.models import DashboardSnapshot
 from champions.extensions import db
 from champions.grants.models import Application, GrantReport, Payment, Round, Status, application_boroughs
-from champions.grants.services import AWARDED, pounds
+from champions.grants.services import AWARDED_VALUES, pounds
 
 SMALL = 5
 FEWER_THAN_5 = "fewer than 5"
@@ -29,7 +29,6 @@ AWARD_BANDS = [
     ("£1,500 to £1,999", 150_000, 200_000),
     ("£2,000 or more", 200_000, None),
 ]
-AWARDED_VALUES = [s.value for s in AWARDED]
 RECEIVED_EXCLUDES = [Status.DRAFT.value]
 
 
@@ -121,7 +120,7 @@ def _rounds(fund_id: int) -> list[dict[str, Any]]:
     return [{"name": n, "budget": b, "awarded": a, "paid": paid.get(i, 0), "received": r} for i, n, b, a, r in rows]
 
 
-def _outcomes(fund_id: int, paid: int) -> dict[str, Any]:
+def _outcomes(fund_id: int) -> dict[str, Any]:
     reports, people, recruited = db.session.execute(
         select(
             func.count(GrantReport.id),
@@ -180,7 +179,7 @@ def fund_figures(fund_id: int, today: date | None = None) -> dict[str, Any]:
             {"name": n or "No theme", "received": r, "approved": a, "awarded": p}
             for n, r, a, p in _by(fund_id, Application.theme, join_boroughs=False)
         ],
-        "outcomes": _outcomes(fund_id, money["paid"]),
+        "outcomes": _outcomes(fund_id),
         "overdue": _overdue(fund_id, today),
     }
 

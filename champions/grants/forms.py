@@ -190,7 +190,7 @@ class ConflictForm(FlaskForm):
 SCORE_CHOICES = [(str(n), str(n)) for n in range(1, 6)]
 
 
-def score_form(criteria, formdata=None):
+def score_form(criteria):
     """A form with a 1-to-5 score and a comment for each of the round's criteria."""
 
     class ScoreForm(FlaskForm):
@@ -215,7 +215,7 @@ def score_form(criteria, formdata=None):
             f"comment_{c.id}",
             TextAreaField(f"Comment on {c.name}", filters=[strip], validators=[Length(max=2000)]),
         )
-    return ScoreForm(formdata) if formdata is not None else ScoreForm()
+    return ScoreForm()
 
 
 class FundForm(FlaskForm):

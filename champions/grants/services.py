@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from champions.accounts.models import User
 from champions.core import audit
@@ -48,6 +49,7 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 }
 # Statuses in which an award stands and counts against the round's budget.
 AWARDED = frozenset({Status.APPROVED, Status.PAID_PART, Status.PAID_FULL, Status.REPORTED, Status.CLOSED})
+AWARDED_VALUES = sorted(s.value for s in AWARDED)
 REPORTABLE = frozenset({Status.PAID_PART, Status.PAID_FULL})
 REPORT_DUE_AFTER_END = timedelta(days=28)
 REMIND_BEFORE = timedelta(days=14)
@@ -195,7 +197,7 @@ def open_rounds() -> list[Round]:
 def awarded_total(round_id: int) -> int:
     return db.session.scalar(
         select(func.coalesce(func.sum(Application.award_pence), 0)).where(
-            Application.round_id == round_id, Application.status.in_([s.value for s in AWARDED])
+            Application.round_id == round_id, Application.status.in_(AWARDED_VALUES)
         )
     )
 
@@ -456,10 +458,12 @@ def ranked(round_id: int) -> list[tuple[Application, float | None, int]]:
     """The panel's list: applications past the eligibility check, best weighted score first."""
     scores = weighted_scores(round_id)
     apps = db.session.scalars(
-        select(Application).where(
+        select(Application)
+        .where(
             Application.round_id == round_id,
             Application.status.not_in([Status.DRAFT.value, Status.SUBMITTED.value, Status.INELIGIBLE.value]),
         )
+        .options(selectinload(Application.organisation))
     )
     rows = [(a, *scores.get(a.id, (None, 0))) for a in apps]
     return sorted(rows, key=lambda r: (r[1] is None, -(r[1] or 0), r[0].id))

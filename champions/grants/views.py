@@ -6,19 +6,18 @@ a reviewer only their own assignments, a funder only the funds they are linked t
 
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from champions.accounts.models import User
 from champions.accounts.services import EmailTaken, create_user
 from champions.core import audit
 from champions.core.celery import enqueue
 from champions.core.db import now_utc
-from champions.core.models import AuditEvent, Borough
+from champions.core.downloads import csv_response
+from champions.core.models import AuditEvent
 from champions.core.pagination import keyset_page
 from champions.core.permissions import Role
 from champions.dashboards.services import latest_snapshot
@@ -29,6 +28,7 @@ from champions.grants.models import Application, Fund, Payment, ReviewAssignment
 from champions.grants.services import GrantError, pounds
 from champions.grants.tasks import compute_funder_snapshot
 from champions.organisations.models import Organisation
+from champions.organisations.views import borough_choices
 from champions.privacy.services import PRIVACY_NOTICE_VERSION, record_consent
 
 
@@ -38,19 +38,8 @@ def _template_globals(state) -> None:
     state.app.jinja_env.globals.update(pounds=pounds, Status=Status)
 
 
-def _boroughs() -> list[tuple[str, str]]:
-    return [(b.code, b.name) for b in db.session.scalars(select(Borough).order_by(Borough.name))]
-
-
 def _users(role: str) -> list[tuple[int, str]]:
     return [(u.id, u.email) for u in db.session.scalars(select(User).where(User.role == role).order_by(User.email))]
-
-
-def _get_or_404(model, ident):
-    obj = db.session.get(model, ident)
-    if obj is None:
-        abort(404)
-    return obj
 
 
 # ---- public -----------------------------------------------------------------------------------
@@ -99,7 +88,10 @@ def _own(application_id: int) -> Application:
 @bp.get("/grants/my")
 def my_applications():
     mine = db.session.scalars(
-        select(Application).where(Application.applicant_id == current_user.id).order_by(Application.id.desc())
+        select(Application)
+        .where(Application.applicant_id == current_user.id)
+        .options(selectinload(Application.organisation), selectinload(Application.round))
+        .order_by(Application.id.desc())
     )
     return render_template("grants/my_applications.html", applications=list(mine), rounds=services.open_rounds())
 
@@ -122,7 +114,7 @@ def _application_form(round_: Round, application: Application | None = None) -> 
     ).all()
     form.organisation_id.choices = [("", "My group is not listed")] + [(str(i), n) for i, n in orgs]
     form.theme.choices = [(t, t) for t in round_.themes]
-    form.boroughs.choices = _boroughs()
+    form.boroughs.choices = borough_choices()
     return form
 
 
@@ -193,7 +185,7 @@ def _save_application(round_: Round, form: forms.ApplicationForm, application: A
 
 @bp.route("/grants/rounds/<int:round_id>/apply", methods=["GET", "POST"])
 def apply(round_id: int):
-    round_ = _get_or_404(Round, round_id)
+    round_ = db.get_or_404(Round, round_id)
     form = _application_form(round_)
     if request.method == "POST":
         application, general = _save_application(round_, form, None)
@@ -263,7 +255,14 @@ def report(application_id: int):
 
 @bp.get("/grants/reviews")
 def reviews():
-    mine = select(ReviewAssignment).where(ReviewAssignment.reviewer_id == current_user.id)
+    mine = (
+        select(ReviewAssignment)
+        .where(ReviewAssignment.reviewer_id == current_user.id)
+        .options(
+            selectinload(ReviewAssignment.application).selectinload(Application.organisation),
+            selectinload(ReviewAssignment.application).selectinload(Application.round),
+        )
+    )
     to_do = db.session.scalars(mine.where(ReviewAssignment.submitted_at.is_(None)).order_by(ReviewAssignment.id))
     done = keyset_page(
         mine.where(ReviewAssignment.submitted_at.is_not(None)),
@@ -328,7 +327,7 @@ def staff_funds():
 
 @bp.route("/grants/staff/funds/<int:fund_id>", methods=["GET", "POST"])
 def fund(fund_id: int):
-    fund = _get_or_404(Fund, fund_id)
+    fund = db.get_or_404(Fund, fund_id)
     form = forms.FundFundersForm()
     form.funders.choices = _users("funder")
     if request.method == "GET":
@@ -358,9 +357,9 @@ def _round_data(form: forms.RoundForm) -> services.RoundData:
 
 @bp.route("/grants/staff/funds/<int:fund_id>/rounds/new", methods=["GET", "POST"])
 def round_new(fund_id: int):
-    fund = _get_or_404(Fund, fund_id)
+    fund = db.get_or_404(Fund, fund_id)
     form = forms.RoundForm()
-    form.boroughs.choices = _boroughs()
+    form.boroughs.choices = borough_choices()
     if form.validate_on_submit():
         data = _round_data(form)
         problems = services.round_problems(data)
@@ -375,7 +374,15 @@ def round_new(fund_id: int):
 
 
 def _round_query(round_id: int, status: str | None):
-    query = select(Application).where(Application.round_id == round_id)
+    query = (
+        select(Application)
+        .where(Application.round_id == round_id)
+        .options(
+            selectinload(Application.organisation),
+            selectinload(Application.boroughs),
+            selectinload(Application.payments),
+        )
+    )
     if status in {s.value for s in Status}:
         query = query.where(Application.status == status)
     return query
@@ -383,7 +390,7 @@ def _round_query(round_id: int, status: str | None):
 
 @bp.route("/grants/staff/rounds/<int:round_id>", methods=["GET", "POST"])
 def round_detail(round_id: int):
-    round_ = _get_or_404(Round, round_id)
+    round_ = db.get_or_404(Round, round_id)
     form = forms.RoundReviewersForm()
     form.reviewers.choices = _users("reviewer")
     if request.method == "POST":
@@ -414,40 +421,32 @@ def round_detail(round_id: int):
 
 @bp.get("/grants/staff/rounds/<int:round_id>/applications.csv")
 def round_csv(round_id: int):
-    round_ = _get_or_404(Round, round_id)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        ["Id", "Group", "Title", "Status", "Theme", "Boroughs", "Requested", "Awarded", "Paid", "Report due"]
-    )
+    round_ = db.get_or_404(Round, round_id)
     apps = db.session.scalars(_round_query(round_.id, request.args.get("status")).order_by(Application.id))
-    for a in apps:
-        writer.writerow(
-            [
-                a.id,
-                a.organisation.name,
-                a.title,
-                a.status_label,
-                a.theme or "",
-                "; ".join(b.name for b in a.boroughs),
-                pounds(a.amount_requested_pence),
-                pounds(a.award_pence),
-                pounds(a.paid_pence),
-                a.report_due_on.isoformat() if a.report_due_on else "",
-            ]
-        )
+    rows = [
+        [
+            a.id,
+            a.organisation.name,
+            a.title,
+            a.status_label,
+            a.theme or "",
+            "; ".join(b.name for b in a.boroughs),
+            pounds(a.amount_requested_pence),
+            pounds(a.award_pence),
+            pounds(a.paid_pence),
+            a.report_due_on.isoformat() if a.report_due_on else "",
+        ]
+        for a in apps
+    ]
     audit.record("grant.round_exported", round_)
     db.session.commit()
-    return _csv(out.getvalue(), f"round-{round_.id}-applications.csv")
-
-
-def _csv(text: str, filename: str) -> Response:
-    return Response(text, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    header = ["Id", "Group", "Title", "Status", "Theme", "Boroughs", "Requested", "Awarded", "Paid", "Report due"]
+    return csv_response(f"round-{round_.id}-applications.csv", header, rows)
 
 
 @bp.get("/grants/staff/rounds/<int:round_id>/panel")
 def panel(round_id: int):
-    round_ = _get_or_404(Round, round_id)
+    round_ = db.get_or_404(Round, round_id)
     return render_template("grants/panel.html", round=round_, rows=services.ranked(round_.id))
 
 
@@ -485,7 +484,7 @@ def _application_page(application: Application, action_forms: dict, general=(), 
 
 @bp.get("/grants/staff/applications/<int:application_id>")
 def application(application_id: int):
-    application = _get_or_404(Application, application_id)
+    application = db.get_or_404(Application, application_id)
     return _application_page(application, _action_forms(application))
 
 
@@ -525,7 +524,7 @@ def _perform(action: str, application: Application, f: dict) -> str | None:
 
 @bp.post("/grants/staff/applications/<int:application_id>/<action>")
 def act(application_id: int, action: str):
-    application = _get_or_404(Application, application_id)
+    application = db.get_or_404(Application, application_id)
     f = _action_forms(application)
     general = []
     try:
@@ -595,18 +594,14 @@ def funder_csv(fund_id: int, table: str):
     _, tables = _tables(fund)
     if table not in tables:
         abort(404)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(tables[table]["headers"])
-    writer.writerows(tables[table]["rows"])
     audit.record("grant.funder_export", fund, table=table)
     db.session.commit()
-    return _csv(out.getvalue(), f"fund-{fund.id}-{table}.csv")
+    return csv_response(f"fund-{fund.id}-{table}.csv", tables[table]["headers"], tables[table]["rows"])
 
 
 @bp.post("/grants/funder/funds/<int:fund_id>/recompute")
 def funder_recompute(fund_id: int):
-    fund = _get_or_404(Fund, fund_id)
+    fund = db.get_or_404(Fund, fund_id)
     enqueue(compute_funder_snapshot, fund.id)
     db.session.commit()
     flash("The figures are being recomputed. Refresh this page in a moment to see them.", "success")

@@ -123,13 +123,14 @@ def audience(condition: str, params: dict[str, Any], now: datetime) -> Select:
             .where(recruits.c.n >= days)
         )
     if condition == "grant_report_due":
-        from champions.grants.models import Application, GrantReport, Status
+        from champions.grants.models import Application, GrantReport
+        from champions.grants.services import REPORTABLE
 
         reported = select(GrantReport.id).where(GrantReport.application_id == Application.id).exists()
         return (
             select(Application.applicant_id.label("user_id"), func.min(Application.id).label("context_id"))
             .where(
-                Application.status.in_([Status.PAID_PART.value, Status.PAID_FULL.value]),
+                Application.status.in_([s.value for s in REPORTABLE]),
                 Application.report_due_on >= now.date(),
                 Application.report_due_on <= (now + timedelta(days=days)).date(),
                 ~reported,

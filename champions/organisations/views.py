@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from champions.core import audit
+from champions.core.downloads import csv_response
 from champions.core.models import Borough
 from champions.core.pagination import keyset_page
 from champions.extensions import db
@@ -46,26 +44,6 @@ from champions.roster.models import Champion
 
 def borough_choices() -> list[tuple[str, str]]:
     return [(b.code, b.name) for b in db.session.scalars(select(Borough).order_by(Borough.name))]
-
-
-def safe_cell(value: object) -> object:
-    """Stop a spreadsheet from running a cell as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def csv_response(filename: str, header: list[str], rows) -> Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 def _filtered() -> tuple[object, dict[str, str]]:

@@ -97,7 +97,12 @@ def build(job: ExportJob) -> Iterator[int]:
         batch = list(
             db.session.scalars(
                 base.where(Champion.id > last_id)
-                .options(selectinload(Champion.topics), selectinload(Champion.user), selectinload(Champion.borough))
+                .options(
+                    selectinload(Champion.topics),
+                    selectinload(Champion.user),
+                    selectinload(Champion.borough),
+                    selectinload(Champion.recruited_by),
+                )
                 .order_by(Champion.id)
                 .limit(BATCH)
             )

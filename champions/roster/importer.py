@@ -555,12 +555,9 @@ def _finish(job: ImportJob, run: Run) -> None:
     db.session.flush()
 
 
-def report_rows(job: ImportJob, dry_run: bool) -> Iterator[ImportRow]:
-    return iter(
-        db.session.scalars(
-            select(ImportRow)
-            .where(ImportRow.job_id == job.id, ImportRow.dry_run == dry_run)
-            .order_by(ImportRow.line_number)
-            .execution_options(yield_per=1000)
-        )
-    )
+def report_rows(job: ImportJob, dry_run: bool, outcome: str | None = None) -> Iterator[ImportRow]:
+    """The report's rows in line order; only those with ``outcome`` when it is given."""
+    query = select(ImportRow).where(ImportRow.job_id == job.id, ImportRow.dry_run == dry_run)
+    if outcome is not None:
+        query = query.where(ImportRow.outcome == outcome)
+    return iter(db.session.scalars(query.order_by(ImportRow.line_number).execution_options(yield_per=1000)))

@@ -45,10 +45,6 @@ class LeaderForm(FlaskForm):
     leader = HiddenField()
 
 
-class ConfirmForm(FlaskForm):
-    """A form with nothing but its CSRF token: for buttons that do one thing."""
-
-
 class ExportForm(FlaskForm):
     include_special = BooleanField("Include equality-monitoring answers (special category data)")
 

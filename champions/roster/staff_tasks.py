@@ -6,7 +6,7 @@ Each takes an id, reloads its row, copes with it gone, and commits after every b
 from __future__ import annotations
 
 from celery import shared_task
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, update
 from sqlalchemy.exc import OperationalError
 
 from champions.accounts.models import User
@@ -62,27 +62,30 @@ def send_import_emails(job_id: int) -> int:
     consented = exists().where(
         ConsentRecord.user_id == User.id, ConsentRecord.purpose == importer.EMAIL_CONSENT, ConsentRecord.granted
     )
-    query = (
-        select(Champion)
+    # Plain rows, read once: champion objects would be expired by each commit and reloaded one by one.
+    people = db.session.execute(
+        select(User.id, User.email, Champion.first_name, Champion.source_detail)
         .join(ImportRow, ImportRow.champion_id == Champion.id)
         .join(User, User.id == Champion.user_id)
         .where(ImportRow.job_id == job_id, ImportRow.dry_run.is_(False), ImportRow.outcome == "new")
         .where(User.welcome_sent_at.is_(None), consented)
         .order_by(Champion.id)
-    )
+        .limit(5000)
+    ).all()
     sent = 0
-    for champion in db.session.scalars(query.limit(5000)):
-        send_template(
-            champion.user.email,
-            "imported_welcome",
-            first_name=champion.first_name,
-            source=champion.source_detail,
-            home_url=external_url("accounts.login"),
-        )
-        champion.user.welcome_sent_at = now_utc()
-        sent += 1
-        if sent % 100 == 0:
-            db.session.commit()
+    for start in range(0, len(people), 100):
+        batch = people[start : start + 100]
+        for person in batch:
+            send_template(
+                person.email,
+                "imported_welcome",
+                first_name=person.first_name,
+                source=person.source_detail,
+                home_url=external_url("accounts.login"),
+            )
+        db.session.execute(update(User).where(User.id.in_([p.id for p in batch])).values(welcome_sent_at=now_utc()))
+        sent += len(batch)
+        db.session.commit()
     db.session.commit()
     return sent
 

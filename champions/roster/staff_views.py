@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from champions.core import audit
 from champions.core.celery import enqueue
+from champions.core.downloads import csv_download, csv_response
 from champions.core.models import Borough, Topic
 from champions.core.pagination import keyset_page
 from champions.extensions import db
 from champions.organisations.models import Organisation
+from champions.privacy.forms import ConfirmForm
 from champions.privacy.models import EqualityAnswers
 from champions.roster import bp, duplicates, importer, staff_services
 from champions.roster.crm_models import ExportJob, ImportJob, JobStatus
 from champions.roster.exporter import start_export, user_can_download
 from champions.roster.models import Champion, Stage
 from champions.roster.staff_forms import (
-    ConfirmForm,
     ExportForm,
     LeaderForm,
     NoteForm,
@@ -168,15 +166,7 @@ def staff_export_download(export_id: int):
         abort(404)
     audit.record("export.downloaded", job, rows=job.total_rows, include_special=job.include_special)
     db.session.commit()
-    return _csv_response(job.content or "", f"champions-export-{job.id}.csv")
-
-
-def _csv_response(text: str, filename: str) -> Response:
-    return Response(
-        text,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
-    )
+    return csv_download(job.content or "", f"champions-export-{job.id}.csv")
 
 
 # ------------------------------------------------------------------------------------------------- imports
@@ -266,18 +256,15 @@ def staff_import_status(job_id: int):
 def staff_import_report(job_id: int):
     job = db.get_or_404(ImportJob, job_id)
     dry_run = request.args.get("run") != "import"
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["line", "outcome", "possible duplicate", "email", "why"])
-    for row in importer.report_rows(job, dry_run):
-        if request.args.get("only") == "rejected" and row.outcome != "rejected":
-            continue
-        writer.writerow(
-            [row.line_number, row.outcome, "yes" if row.flagged else "", row.email or "", row.message or ""]
-        )
+    only = "rejected" if request.args.get("only") == "rejected" else None
+    rows = [
+        [row.line_number, row.outcome, "yes" if row.flagged else "", row.email or "", row.message or ""]
+        for row in importer.report_rows(job, dry_run, outcome=only)
+    ]
     audit.record("import.report_downloaded", job, dry_run=dry_run)
     db.session.commit()
-    return _csv_response(out.getvalue(), f"import-{job.id}-{'check' if dry_run else 'result'}.csv")
+    header = ["line", "outcome", "possible duplicate", "email", "why"]
+    return csv_response(f"import-{job.id}-{'check' if dry_run else 'result'}.csv", header, rows)
 
 
 # ------------------------------------------------------------------------------------------------- duplicates

@@ -51,7 +51,3 @@ class PledgeForm(FlaskForm):
     text = TextAreaField(
         "Pledge text", filters=[strip], validators=[DataRequired("Enter the pledge text"), Length(max=5000)]
     )
-
-
-class ConfirmForm(FlaskForm):
-    pass

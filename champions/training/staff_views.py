@@ -9,9 +9,11 @@ from champions.core import audit
 from champions.core.db import now_utc
 from champions.core.models import Topic
 from champions.extensions import db
+from champions.privacy.forms import ConfirmForm
 from champions.training import bp
 from champions.training.models import Pledge, TrainingResource
-from champions.training.staff_forms import ConfirmForm, PledgeForm, ResourceForm
+from champions.training.services import current_pledge
+from champions.training.staff_forms import PledgeForm, ResourceForm
 
 
 def _topic_choices() -> list[tuple[str, str]]:
@@ -115,6 +117,6 @@ def staff_pledge_new():
             flash(f"Pledge version {pledge.version} published. Champions now see this text.", "success")
             return redirect(url_for("training.staff_catalogue"))
     if request.method == "GET":
-        latest = db.session.scalar(select(Pledge).order_by(Pledge.published_at.desc(), Pledge.id.desc()))
+        latest = current_pledge()
         form.text.data = latest.text if latest else ""
     return render_template("training/staff/pledge.html", form=form), 400 if form.errors else 200

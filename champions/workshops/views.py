@@ -11,13 +11,14 @@ from sqlalchemy import select
 from champions.accounts.models import User
 from champions.core import audit
 from champions.core.db import as_utc, now_utc
+from champions.core.downloads import csv_response
 from champions.core.email import external_url
 from champions.core.pagination import keyset_page
 from champions.core.permissions import Role
 from champions.core.templating import UK
 from champions.extensions import db
 from champions.organisations.models import Organisation, OrganisationContact
-from champions.organisations.views import borough_choices, csv_response
+from champions.organisations.views import borough_choices
 from champions.roster.models import Champion
 from champions.workshops import bp, ics
 from champions.workshops.figures import FIGURE_LABELS, FIGURE_ORDER, engagement_figures
