@@ -18,12 +18,15 @@ os.environ["CHAMPIONS_INSTANCE_DIR"] = str(_INSTANCE)
 os.environ["CHAMPIONS_ENV"] = "testing"
 os.environ.pop("TEST_CELERY_BROKER_URL", None)
 
+from datetime import UTC, datetime, timedelta  # noqa: E402
+
 from flask import g, has_app_context  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from champions import create_app  # noqa: E402
+from champions.core.clock import UK, now_utc  # noqa: E402
 from champions.extensions import db as _db  # noqa: E402
 from champions.extensions import limiter  # noqa: E402
 from tests import factories  # noqa: E402
@@ -43,9 +46,15 @@ def need(condition: bool, reason: str) -> None:
 
 
 def only_on_postgres(app) -> None:
-    """Skip on SQLite: the suite runs again on PostgreSQL (bin/test with DATABASE_URL, as in CI)."""
+    """Skip on SQLite: the suite runs again on PostgreSQL (bin/test with TEST_DATABASE_URL, as in CI)."""
     if not is_postgres(app):
         pytest.skip("runs in the PostgreSQL pass of the suite")
+
+
+def only_on_sqlite(app) -> None:
+    """Skip on PostgreSQL: for the embedded database's own behaviour, tested on SQLite."""
+    if is_postgres(app):
+        pytest.skip("tests SQLite's own behaviour; the PostgreSQL pass has its own test")
 
 
 def is_postgres(app) -> bool:
@@ -138,6 +147,32 @@ def db(request, app):
     _db.session.remove()
     ctx.pop()
     empty_tables(app)
+
+
+class Clock:
+    """The test's clock: ``clock.set(when)`` stops the app's time at ``when`` (UK time if naive).
+
+    Built on time-machine, which moves ``datetime.now`` and ``time.time`` for the whole process, so the
+    app's one clock (``champions.core.clock``), itsdangerous' token stamps and SQLite all agree. A test
+    that cares what time it is sets it here; every other test must pass on whatever date the suite runs.
+    """
+
+    def __init__(self, traveller):
+        self._traveller = traveller
+
+    def set(self, when: datetime) -> datetime:
+        when = (when if when.tzinfo else when.replace(tzinfo=UK)).astimezone(UTC)
+        self._traveller.move_to(when, tick=False)
+        return when
+
+    def advance(self, **delta) -> datetime:
+        self._traveller.shift(timedelta(**delta))
+        return now_utc()
+
+
+@pytest.fixture
+def clock(time_machine):
+    return Clock(time_machine)
 
 
 @pytest.fixture

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from datetime import date
-
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from champions.activities.models import ACTIVITY_TYPE_LABELS, MAX_PEOPLE_REACHED
+from champions.core.clock import today_uk
 from champions.core.forms import strip
 from champions.core.models import BOROUGHS, TOPICS
 
@@ -52,5 +51,5 @@ class ActivityForm(FlaskForm):
     )
 
     def validate_occurred_on(self, field: DateField) -> None:
-        if field.data and field.data > date.today():
+        if field.data and field.data > today_uk():
             raise ValidationError("The date cannot be in the future")

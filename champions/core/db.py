@@ -9,6 +9,10 @@ from typing import Any
 from sqlalchemy import Column, DateTime, Engine, MetaData, Table, event, insert, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
 
+from champions.core.clock import now_utc
+
+__all__ = ["now_utc"]  # re-exported: models take their timestamps from the one clock
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -16,10 +20,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Flask, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
+from champions.core.clock import UK, today_uk
 from champions.core.db import as_utc
 from champions.core.permissions import Role
 from champions.dashboards.figures import weekly_rows
-
-UK = ZoneInfo("Europe/London")
 
 
 def uk_time(value: datetime | None, fmt: str = "%-d %B %Y at %-I:%M%p") -> str:
@@ -95,5 +93,5 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["weekly_rows"] = weekly_rows
     app.jinja_env.filters["thousands"] = lambda n: f"{n:,}" if isinstance(n, int) else n
     app.jinja_env.globals["navigation"] = navigation
-    app.jinja_env.globals["today_iso"] = lambda: datetime.now(UK).date().isoformat()
+    app.jinja_env.globals["today_iso"] = lambda: today_uk().isoformat()
     app.jinja_env.globals["service_name"] = app.config["SERVICE_NAME"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, text
@@ -410,5 +410,3 @@ def _pct(value: float | None) -> float | None:
     return round(100 * value, 1) if value is not None else None
 
 
-def today_utc() -> date:
-    return datetime.now(UTC).date()

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from champions.core.clock import today_uk
 from champions.core.db import as_utc, now_utc
 from champions.dashboards import figures
 from champions.dashboards.models import DashboardSnapshot
@@ -21,7 +22,7 @@ Progress = Callable[[int, int], None]
 
 
 def programme_figures(progress: Progress | None = None) -> dict[str, Any]:
-    today = figures.today_utc()
+    today = today_uk()
     data: dict[str, Any] = {}
     steps: list[tuple[str, Callable[[], Any]]] = [
         ("headline", lambda: figures.headline(today)),

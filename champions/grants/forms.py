@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -22,10 +21,10 @@ from wtforms import (
 from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from champions.accounts.forms import email_field, new_password_field
+from champions.core.clock import UK
 from champions.core.forms import strip
 from champions.grants.services import parse_pounds
 
-UK = ZoneInfo("Europe/London")
 BUDGET_ROWS = 6
 GRANTS_CONSENT_WORDING = (
     "I have read the privacy notice and agree that Champions may hold my details and my group's "

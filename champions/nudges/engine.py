@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from jinja2 import StrictUndefined, TemplateError
@@ -19,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased, selectinload
 
 from champions.accounts.models import User
-from champions.core.db import now_utc
+from champions.core.clock import UK, now_utc, today_uk
 from champions.core.email import build_message, external_url, mail_sender
 from champions.extensions import db
 from champions.nudges import log
@@ -28,7 +27,6 @@ from champions.nudges.models import MessageStatus, NudgeMessage, NudgeRule
 from champions.privacy.models import ConsentRecord
 from champions.roster.models import Champion, Stage
 
-UK = ZoneInfo("Europe/London")
 SANDBOX = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 SANDBOX_HTML = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
 # Temporary SMTP trouble: retry later. Anything else about one message: record it and move on.
@@ -211,7 +209,7 @@ def context_for(message_user: User, rule: NudgeRule, context_id: int | None) -> 
     grant = _grant_context(rule, context_id)
     return {
         **grant,
-        **_moment_context(rule, context_id, now_utc().astimezone(UK).date()),
+        **_moment_context(rule, context_id, today_uk()),
         "first_name": champion.first_name if champion else grant.get("first_name", ""),
         "home_url": external_url("accounts.home"),
         "training_url": external_url("training.catalogue"),

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, logout_user
@@ -10,6 +9,7 @@ from sqlalchemy import select
 from champions.accounts.models import User
 from champions.accounts.services import verify_password
 from champions.core import audit
+from champions.core.clock import today_uk
 from champions.extensions import db
 from champions.nudges.services import nudge_preferences
 from champions.privacy import bp, services
@@ -83,7 +83,7 @@ def my_data():
 
 
 def _download(body: bytes | str, mimetype: str, extension: str) -> Response:
-    name = f"my-champions-data-{date.today().isoformat()}.{extension}"
+    name = f"my-champions-data-{today_uk().isoformat()}.{extension}"
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

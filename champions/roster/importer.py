@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from champions.accounts.forms import POSTCODE_RE, normalise_postcode
 from champions.accounts.models import User
 from champions.core import audit
+from champions.core.clock import today_uk
 from champions.core.db import bulk_insert, now_utc
 from champions.core.models import BOROUGHS, TOPICS, Topic
 from champions.core.permissions import Role
@@ -227,7 +228,7 @@ def _date(value: str, problems: list[str]) -> date | None:
             parsed = datetime.strptime(value, fmt).date()
         except ValueError:
             continue
-        if parsed > date.today():
+        if parsed > today_uk():
             problems.append(f"Date registered '{value}' is in the future")
         return parsed
     problems.append(f"Date registered '{value}' is not a date like 31/01/2025 or 2025-01-31")

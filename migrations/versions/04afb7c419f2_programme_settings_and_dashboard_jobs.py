@@ -5,11 +5,12 @@ Revises: c2074087a794
 Create Date: 2026-11-26 01:25:41.790742
 
 """
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
+from champions.core.clock import now_utc, today_uk
 
 # revision identifiers, used by Alembic.
 revision = '04afb7c419f2'
@@ -45,7 +46,7 @@ def upgrade():
     # ### end Alembic commands ###
     # The programme's own shape: 20,000 champions over three years, an interim aim of 5,000 in the
     # first seven months. Dates count from installation; an admin sets the real ones.
-    today = date.today()
+    today = today_uk()
     settings = sa.table(
         "programme_settings",
         sa.column("id", sa.Integer), sa.column("target", sa.Integer), sa.column("start_date", sa.Date),
@@ -56,7 +57,7 @@ def upgrade():
     op.bulk_insert(settings, [{
         "id": 1, "target": 20000, "start_date": today, "target_date": today + timedelta(days=3 * 365),
         "milestone_label": "Interim aim", "milestone_target": 5000, "milestone_date": today + timedelta(days=212),
-        "updated_at": datetime.now(UTC),
+        "updated_at": now_utc(),
     }])
 
 

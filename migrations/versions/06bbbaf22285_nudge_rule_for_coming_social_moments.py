@@ -5,10 +5,11 @@ Revises: bbd25054ff88
 Create Date: 2026-11-26 01:32:40.446699
 
 """
-from alembic import op
-import sqlalchemy as sa
-from datetime import UTC, datetime
 
+import sqlalchemy as sa
+from alembic import op
+
+from champions.core.clock import now_utc
 
 # revision identifiers, used by Alembic.
 revision = '06bbbaf22285'
@@ -26,7 +27,7 @@ def upgrade():
         sa.column("holdout_percent", sa.Integer), sa.column("effect_days", sa.Integer),
         sa.column("created_at", sa.DateTime), sa.column("updated_at", sa.DateTime),
     )
-    now = datetime.now(UTC)
+    now = now_utc()
     op.bulk_insert(rules, [{
         "key": "moment-coming-up", "name": "A social moment is coming up", "condition": "moment_upcoming",
         "params": {"days": 14}, "period_days": 30, "enabled": True, "holdout_percent": 10, "effect_days": 21,

@@ -5,9 +5,8 @@ Revises:
 Create Date: 2026-11-26 00:31:50.806558
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '06e15b7cdc8a'

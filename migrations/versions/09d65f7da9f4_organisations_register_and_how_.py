@@ -5,9 +5,8 @@ Revises: 06e15b7cdc8a
 Create Date: 2026-11-26 00:51:04.743506
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '09d65f7da9f4'

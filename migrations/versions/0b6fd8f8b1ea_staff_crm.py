@@ -5,9 +5,8 @@ Revises: d09924477c3b
 Create Date: 2026-11-26 00:58:07.143120
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0b6fd8f8b1ea'

@@ -5,9 +5,8 @@ Revises: 06bbbaf22285
 Create Date: 2026-11-26 00:53:32.996100
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '1bdc693eccf3'

@@ -5,9 +5,10 @@ Revises: 04afb7c419f2
 Create Date: 2026-11-26 00:56:41.410156
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
+from champions.core.clock import now_utc
 
 # revision identifiers, used by Alembic.
 revision = 'bbd25054ff88'
@@ -93,7 +94,7 @@ AWARENESS_MOMENTS = [('Dry January',
 
 
 def seed_moments():
-    from datetime import date, datetime, timezone
+    from datetime import date
 
     moments = sa.table(
         "moments",
@@ -103,7 +104,7 @@ def seed_moments():
         sa.column("created_at", sa.DateTime(timezone=True)), sa.column("updated_at", sa.DateTime(timezone=True)),
     )
     moment_topics = sa.table("moment_topics", sa.column("moment_id", sa.Integer), sa.column("topic_code", sa.String))
-    now = datetime.now(timezone.utc)
+    now = now_utc()
     rows, links = [], []
     for index, (name, description, level, start, end, topics, actions) in enumerate(AWARENESS_MOMENTS, start=1):
         rows.append(dict(id=index, name=name, description=description, level=level, recurrence="yearly",

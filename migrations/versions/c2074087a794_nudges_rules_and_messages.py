@@ -5,11 +5,11 @@ Revises: d3f1f8c5fa46
 Create Date: 2026-11-26 01:14:20.280243
 
 """
-from datetime import UTC, datetime
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
+from champions.core.clock import now_utc
 
 # revision identifiers, used by Alembic.
 revision = 'c2074087a794'
@@ -72,7 +72,7 @@ def upgrade():
         sa.column("holdout_percent", sa.Integer), sa.column("effect_days", sa.Integer),
         sa.column("created_at", sa.DateTime), sa.column("updated_at", sa.DateTime),
     )
-    now = datetime.now(UTC)
+    now = now_utc()
 
     def rule(key, name, condition, days, period, subject, text, link, link_text):
         html = "<p>Hello {{ first_name }},</p>" + "".join(f"<p>{p}</p>" for p in text.split("\n\n")[1:]) + f'<p><a href="{{{{ {link} }}}}">{link_text}</a></p>'

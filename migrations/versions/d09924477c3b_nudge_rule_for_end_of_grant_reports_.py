@@ -5,10 +5,11 @@ Revises: 1bdc693eccf3
 Create Date: 2026-11-26 01:43:58.074711
 
 """
-from alembic import op
-import sqlalchemy as sa
-from datetime import UTC, datetime
 
+import sqlalchemy as sa
+from alembic import op
+
+from champions.core.clock import now_utc
 
 # revision identifiers, used by Alembic.
 revision = 'd09924477c3b'
@@ -26,7 +27,7 @@ def upgrade():
         sa.column("holdout_percent", sa.Integer), sa.column("effect_days", sa.Integer),
         sa.column("created_at", sa.DateTime), sa.column("updated_at", sa.DateTime),
     )
-    now = datetime.now(UTC)
+    now = now_utc()
     op.bulk_insert(rules, [{
         "key": "grant-report-due", "name": "Your end-of-grant report is due soon", "condition": "grant_report_due",
         "params": {"days": 21}, "period_days": 60, "enabled": True, "holdout_percent": 0, "effect_days": 30,

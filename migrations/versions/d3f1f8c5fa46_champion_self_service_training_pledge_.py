@@ -5,11 +5,11 @@ Revises: 09d65f7da9f4
 Create Date: 2026-11-26 00:55:19.184865
 
 """
-from datetime import UTC, datetime
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
+from champions.core.clock import now_utc
 
 # revision identifiers, used by Alembic.
 revision = 'd3f1f8c5fa46'
@@ -127,7 +127,7 @@ def upgrade():
         sa.column("url", sa.String), sa.column("topic_code", sa.String), sa.column("minutes", sa.Integer),
         sa.column("is_core", sa.Boolean), sa.column("position", sa.Integer), sa.column("created_at", sa.DateTime),
     )
-    now = datetime.now(UTC)
+    now = now_utc()
     rows = [
         ("Being a cancer champion", "What champions do, what they do not do, and how to look after yourself. Where to send people who need more help.", "pdf", None, None, 10, True),
         ("Signs and symptoms of cancer", "The changes in the body that are worth a conversation with a GP, and why finding cancer early matters.", "elearning", "https://www.nhs.uk/conditions/cancer/symptoms/", "early_diagnosis", 20, True),

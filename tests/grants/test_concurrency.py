@@ -9,7 +9,7 @@ from champions.extensions import db as _db
 from champions.grants import services
 from champions.grants.models import Application
 from champions.grants.services import GrantError
-from tests.conftest import is_postgres, only_on_postgres
+from tests.conftest import only_on_postgres, only_on_sqlite
 
 THREADS = 8
 
@@ -65,8 +65,7 @@ def test_concurrent_approvals_never_exceed_the_budget_on_postgresql(app, make, d
 
 
 def test_concurrent_approvals_never_exceed_the_budget_on_sqlite(app, make, db):
-    if is_postgres(app):
-        return  # the PostgreSQL test above covers this database
+    only_on_sqlite(app)
     round_, ids = _round_with_applications(make, db)
     # The embedded stack's own setting: immediate transactions, so writers queue for the lock.
     serialised = create_app("testing", SQLITE_IMMEDIATE_TRANSACTIONS=True)

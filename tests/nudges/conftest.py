@@ -9,7 +9,7 @@ from champions.core.db import now_utc
 from champions.nudges.models import NudgeRule
 from champions.privacy.services import set_consent
 
-UK_MORNING = datetime(2026, 11, 26, 10, 0)  # 10:00 UTC is 10:00 in London in November
+UK_MORNING = datetime(2026, 11, 26, 10, 0)  # a Thursday morning in London, outside quiet hours
 
 
 @pytest.fixture
@@ -33,7 +33,6 @@ def unverified(db, make):
 
 
 @pytest.fixture
-def morning():
-    from champions.core.db import as_utc
-
-    return as_utc(UK_MORNING)
+def morning(clock):
+    """The test's clock stopped on a weekday morning in London: sign-ups and "now" share one clock."""
+    return clock.set(UK_MORNING)

@@ -1,0 +1,33 @@
+"""The application's one clock.
+
+Every reading of the current time goes through here, so that tests can set it (time-machine moves
+``datetime.now`` for the whole process) and a test never mixes a fixed date with the real clock.
+``tests/core/test_clock.py`` fails when code under ``champions/`` or ``migrations/`` reads the time
+any other way.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+#: The programme's local time zone: quiet hours, "today" and dates shown to people are UK time.
+UK = ZoneInfo("Europe/London")
+
+
+def now_utc() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def now_uk() -> datetime:
+    return now_utc().astimezone(UK)
+
+
+def today_uk() -> date:
+    """Today's date in the UK: what a person in Greater Manchester would call today."""
+    return now_uk().date()
+
+
+def today_utc() -> date:
+    return now_utc().date()
