@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import select
 
 from champions.core import audit
+from champions.core.keys import unique_key
 from champions.extensions import db
 from champions.nudges.models import NudgeRule
 from champions.privacy.services import record_consent, set_consent
@@ -16,10 +15,7 @@ NUDGE_CONSENT_VERSION = "nudges-2026-11"
 
 def save_rule(rule: NudgeRule | None, data: dict) -> NudgeRule:
     if rule is None:
-        key = re.sub(r"[^a-z0-9]+", "-", data["name"].lower()).strip("-")[:50] or "rule"
-        while db.session.scalar(select(NudgeRule.id).where(NudgeRule.key == key)) is not None:
-            key = f"{key[:45]}-{len(key)}x"
-        rule = NudgeRule(key=key)
+        rule = NudgeRule(key=unique_key(NudgeRule.key, data["name"], fallback="rule"))
         db.session.add(rule)
     for name in (
         "name",
