@@ -115,7 +115,7 @@ def import_champions(path: str, source: str, lawful_basis: str, dry_run: bool) -
         db.session.commit()
     counts = job.dry_run_counts
     if not dry_run:
-        job.status = JobStatus.RUNNING.value
+        job.status, job.processed_rows = JobStatus.RUNNING.value, 0  # a fresh run, not a resumed one
         for _ in importer.process(job, dry_run=False):
             db.session.commit()
         counts = job.counts

@@ -64,6 +64,11 @@ def _beat_schedule() -> dict:
             "task": "champions.grants.tasks.send_report_reminders",
             "schedule": timedelta(hours=1),
         },
+        # Re-queues what a dead worker left: a message a worker took is not handed out again by the broker.
+        "sweep-unfinished-work": {
+            "task": "champions.core.tasks.sweep_unfinished_work",
+            "schedule": timedelta(seconds=int(os.environ.get("SWEEP_EVERY_SECONDS", "120"))),
+        },
     }
 
 
@@ -92,6 +97,10 @@ class BaseConfig:
     NUDGE_BATCH_SIZE = 100
     # How long one delivery run may hold its lease; a run stops taking new messages at half of it.
     NUDGE_DELIVERY_LEASE_SECONDS = int(os.environ.get("NUDGE_DELIVERY_LEASE_SECONDS", "300"))
+    # A background job not heard from for this long is taken to have lost its worker, and is re-queued.
+    WORK_LEASE_SECONDS = int(os.environ.get("WORK_LEASE_SECONDS", "300"))
+    BEAT_LEASE_SECONDS = int(os.environ.get("BEAT_LEASE_SECONDS", "60"))
+    IMPORT_EMAIL_BATCH = int(os.environ.get("IMPORT_EMAIL_BATCH", "50"))
     NUDGE_QUIET_FROM = 21  # no nudges from 21:00 …
     NUDGE_QUIET_UNTIL = 8  # … until 08:00, UK time
     VERIFY_RESEND_RATE_LIMIT = "3 per hour"
@@ -125,6 +134,9 @@ class BaseConfig:
             "timezone": "Europe/London",
             "enable_utc": True,
             "beat_schedule": _beat_schedule(),
+            # One beat at a time: a second one waits for the first's lease in the database (core/beat.py).
+            "beat_scheduler": "champions.core.beat:LeasedScheduler",
+            "beat_max_interval": 10,  # how often beat wakes, so it renews its lease well within its length
         }
         conf.update(extra)
         return conf

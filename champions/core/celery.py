@@ -33,6 +33,7 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.set_default()
     celery_app.autodiscover_tasks(TASK_PACKAGES)
     celery_app.conf.include = [*celery_app.conf.include, *TASK_MODULES]
+    celery_app.flask_app = app  # for beat's scheduler, which runs outside any task
     app.extensions["celery"] = celery_app
     return celery_app
 

@@ -34,6 +34,26 @@ def _acquire(name: str, owner: str, ttl: timedelta) -> bool:
         return False
 
 
+def acquire_lease(name: str, owner: str, ttl: timedelta) -> bool:
+    """Take the named lease for ``owner`` if nobody holds a live one; commits."""
+    return _acquire(name, owner, ttl)
+
+
+def renew_lease(name: str, owner: str, ttl: timedelta) -> bool:
+    """Extend ``owner``'s lease; False when it ran out and someone else took it. Commits."""
+    kept = db.session.execute(
+        update(TaskLock).where(TaskLock.name == name, TaskLock.owner == owner).values(locked_until=now_utc() + ttl)
+    ).rowcount
+    db.session.commit()
+    return bool(kept)
+
+
+def release_lease(name: str, owner: str) -> None:
+    db.session.rollback()
+    db.session.execute(delete(TaskLock).where(TaskLock.name == name, TaskLock.owner == owner))
+    db.session.commit()
+
+
 @contextmanager
 def job_lock(name: str, ttl: timedelta = timedelta(minutes=15)) -> Iterator[bool]:
     """Yield True when this run holds the lease; False when another run does."""
@@ -43,6 +63,4 @@ def job_lock(name: str, ttl: timedelta = timedelta(minutes=15)) -> Iterator[bool
         yield held
     finally:
         if held:
-            db.session.rollback()
-            db.session.execute(delete(TaskLock).where(TaskLock.name == name, TaskLock.owner == owner))
-            db.session.commit()
+            release_lease(name, owner)

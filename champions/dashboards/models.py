@@ -7,6 +7,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from champions.core.db import now_utc
+from champions.core.work import Leased
 from champions.extensions import db
 
 
@@ -38,7 +39,7 @@ class ProgrammeSettings(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=now_utc, onupdate=now_utc)
 
 
-class DashboardJob(db.Model):
+class DashboardJob(Leased, db.Model):
     """A requested recompute, with its progress, so the page can show it."""
 
     __tablename__ = "dashboard_jobs"

@@ -10,6 +10,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from champions.core.db import now_utc
+from champions.core.work import Leased
 from champions.extensions import db
 
 
@@ -34,7 +35,7 @@ class JobStatus(StrEnum):
     FAILED = "failed"
 
 
-class ImportJob(db.Model):
+class ImportJob(Leased, db.Model):
     """One uploaded CSV: its text, the column mapping, the dry run's counts and the import's."""
 
     __tablename__ = "import_jobs"
@@ -57,6 +58,8 @@ class ImportJob(db.Model):
     counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(String(500))
     finished_at: Mapped[datetime | None]
+    # Set once every welcome email this import owes has been sent (each champion's is marked on their account).
+    emails_done_at: Mapped[datetime | None]
 
     created_by = relationship("User")
 
@@ -80,7 +83,7 @@ class ImportRow(db.Model):
     job: Mapped[ImportJob] = relationship()
 
 
-class ExportJob(db.Model):
+class ExportJob(Leased, db.Model):
     __tablename__ = "export_jobs"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -515,18 +515,31 @@ def _process_batch(run: Run, batch: list[Row | tuple[int, list[str]]]) -> None:
 
 
 def process(job: ImportJob, dry_run: bool) -> Iterator[int]:
-    """Check (dry run) or import every row of ``job``, a batch at a time; yields the rows done so far."""
+    """Check (dry run) or import every row of ``job``, a batch at a time; yields the rows done so far.
+
+    Resumable: each batch is committed with ``processed_rows`` and the counts, so a run stopped between
+    batches (a dead worker, a task handing on) carries on after the last committed row. Start with
+    ``processed_rows`` at 0 for a fresh run.
+    """
     run = Run(job=job, dry_run=dry_run, topics={t.code: t for t in db.session.scalars(select(Topic))})
-    db.session.query(ImportRow).filter_by(job_id=job.id, dry_run=dry_run).delete()
+    resume_after = job.processed_rows
+    if resume_after:
+        run.counts.update(job.dry_run_counts if dry_run else job.counts)
+    else:
+        db.session.query(ImportRow).filter_by(job_id=job.id, dry_run=dry_run).delete()
     index = {name: job.headers.index(header) for name, header in job.mapping.items() if header in job.headers}
     batch: list = []
     done = 0
     for line, cells in rows(job.content):
         done += 1
-        if not any(c.strip() for c in cells):
+        blank = not any(c.strip() for c in cells)
+        checked = None if blank else check_row(line, _values(cells, index))
+        if done <= resume_after:
+            if isinstance(checked, Row):
+                run.seen.setdefault(checked.key, checked.line)  # so later repeats in the file are still caught
+        elif checked is None:
             run.counts["blank"] += 1
         else:
-            checked = check_row(line, _values(cells, index))
             batch.append(checked if isinstance(checked, Row) else (line, checked))
         if len(batch) >= BATCH:
             _process_batch(run, batch)

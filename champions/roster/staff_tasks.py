@@ -5,13 +5,18 @@ Each takes an id, reloads its row, copes with it gone, and commits after every b
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import datetime
+
 from celery import shared_task
-from sqlalchemy import exists, select, update
+from flask import current_app
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.exc import OperationalError
 
 from champions.accounts.models import User
 from champions.core.db import now_utc
 from champions.core.email import external_url, send_template
+from champions.core.work import LeasedRun, requeue_stale, sweep
 from champions.extensions import db
 from champions.privacy.models import ConsentRecord
 from champions.roster import importer, log
@@ -19,85 +24,129 @@ from champions.roster.crm_models import ExportJob, ImportJob, ImportRow, JobStat
 from champions.roster.exporter import build
 from champions.roster.models import Champion
 
+IMPORT_BATCHES_PER_TASK = 4  # 2,000 rows, then the import carries on in a fresh task
+EMAIL_STEPS_PER_TASK = 200
 
-def _run_import(job_id: int, dry_run: bool, expect: JobStatus) -> str:
+
+def _run_import(task, job_id: int, dry_run: bool, expect: JobStatus) -> str:
     job = db.session.get(ImportJob, job_id)
     if job is None:
         return "gone"
     if job.status != expect.value:
         return f"skipped: {job.status}"  # a repeat delivery of a job already done
-    job.status = (JobStatus.CHECKING if dry_run else JobStatus.RUNNING).value
-    db.session.commit()
     try:
-        for _ in importer.process(job, dry_run=dry_run):
-            db.session.commit()
+        return LeasedRun(ImportJob, job_id, task)(
+            lambda job: importer.process(job, dry_run=dry_run), IMPORT_BATCHES_PER_TASK
+        )
     except Exception as error:
         db.session.rollback()
         job = db.session.get(ImportJob, job_id)
-        job.status, job.error = JobStatus.FAILED.value, str(error)[:500]
+        job.status, job.error, job.lease_owner = JobStatus.FAILED.value, str(error)[:500], None
         db.session.commit()
         log.exception("import %s failed", job_id)
         raise
-    db.session.commit()
-    return job.status
 
 
-@shared_task
-def check_import(job_id: int) -> str:
+@shared_task(bind=True)
+def check_import(self, job_id: int) -> str:
     """The dry run: count what the import would do, change nothing on the roster."""
-    return _run_import(job_id, True, JobStatus.CHECKING)
+    return _run_import(self, job_id, True, JobStatus.CHECKING)
 
 
-@shared_task
-def run_import(job_id: int) -> str:
-    result = _run_import(job_id, False, JobStatus.RUNNING)
-    if result == JobStatus.DONE.value:
-        send_import_emails.delay(job_id)
+@shared_task(bind=True)
+def run_import(self, job_id: int) -> str:
+    result = _run_import(self, job_id, False, JobStatus.RUNNING)
+    if result == "finished":
+        send_import_emails.delay(job_id)  # if this worker dies first, the sweep queues it
     return result
 
 
-@shared_task(autoretry_for=(OSError, OperationalError), retry_backoff=30, max_retries=5)
-def send_import_emails(job_id: int) -> int:
-    """Welcome the champions this import created, only where the file recorded consent to email; once each."""
+def _due_welcomes(job_id: int, limit: int) -> list:
+    """The next champions this import created who consented to email and have not been welcomed yet."""
     consented = exists().where(
         ConsentRecord.user_id == User.id, ConsentRecord.purpose == importer.EMAIL_CONSENT, ConsentRecord.granted
     )
-    # Plain rows, read once: champion objects would be expired by each commit and reloaded one by one.
-    people = db.session.execute(
+    return db.session.execute(
         select(User.id, User.email, Champion.first_name, Champion.source_detail)
         .join(ImportRow, ImportRow.champion_id == Champion.id)
         .join(User, User.id == Champion.user_id)
         .where(ImportRow.job_id == job_id, ImportRow.dry_run.is_(False), ImportRow.outcome == "new")
         .where(User.welcome_sent_at.is_(None), consented)
         .order_by(Champion.id)
-        .limit(5000)
+        .limit(limit)
     ).all()
-    sent = 0
-    for start in range(0, len(people), 100):
-        batch = people[start : start + 100]
-        for person in batch:
+
+
+def _welcome_steps(job: ImportJob) -> Iterator[None]:
+    """Send the due welcomes a batch at a time, each marked sent on the account as it goes.
+
+    Through SMTP each is committed straight after the server accepts it, so a worker killed next sends it no
+    more; to the outbox, the message and the mark are one transaction, committed per batch.
+    """
+    smtp = current_app.config["MAIL_BACKEND"] == "smtp"
+    home_url = external_url("accounts.login")
+    while people := _due_welcomes(job.id, current_app.config["IMPORT_EMAIL_BATCH"]):
+        for person in people:
             send_template(
                 person.email,
                 "imported_welcome",
                 first_name=person.first_name,
                 source=person.source_detail,
-                home_url=external_url("accounts.login"),
+                home_url=home_url,
             )
-        db.session.execute(update(User).where(User.id.in_([p.id for p in batch])).values(welcome_sent_at=now_utc()))
-        sent += len(batch)
-        db.session.commit()
-    db.session.commit()
-    return sent
+            db.session.execute(update(User).where(User.id == person.id).values(welcome_sent_at=now_utc()))
+            if smtp:
+                yield
+        yield
+    job.emails_done_at = now_utc()
+    db.session.flush()
 
 
-@shared_task
-def run_export(export_id: int) -> str:
+@shared_task(bind=True, autoretry_for=(OSError, OperationalError), retry_backoff=30, max_retries=5)
+def send_import_emails(self, job_id: int) -> str:
+    """Welcome the champions this import created, only where the file recorded consent to email; once each."""
+    job = db.session.get(ImportJob, job_id)
+    if job is None or job.emails_done_at is not None:
+        return "nothing to do"
+    return LeasedRun(ImportJob, job_id, self)(_welcome_steps, EMAIL_STEPS_PER_TASK)
+
+
+_IMPORT_TASKS = {JobStatus.CHECKING.value: check_import, JobStatus.RUNNING.value: run_import}
+
+
+@sweep
+def _sweep_imports(now: datetime) -> int:
+    def task_for(job: ImportJob):
+        return _IMPORT_TASKS.get(job.status, send_import_emails)
+
+    def fail(job: ImportJob) -> None:
+        if job.status == JobStatus.DONE.value:
+            job.emails_done_at, job.error = now, "The welcome emails stopped: the worker stopped too often"
+        else:
+            job.status, job.error = JobStatus.FAILED.value, "The import stopped: the worker stopped too often"
+
+    unfinished = or_(
+        ImportJob.status.in_(list(_IMPORT_TASKS)),
+        (ImportJob.status == JobStatus.DONE.value) & ImportJob.emails_done_at.is_(None),
+    )
+    return requeue_stale(ImportJob, unfinished, now, task_for, fail)
+
+
+@shared_task(bind=True)
+def run_export(self, export_id: int) -> str:
+    """Build the CSV under a lease, renewed each batch; the CSV is built in memory, so in one task."""
     job = db.session.get(ExportJob, export_id)
     if job is None:
         return "gone"
     if job.status == JobStatus.DONE.value:
         return "already done"
-    for _ in build(job):
-        db.session.commit()
-    db.session.commit()
-    return job.status
+    return LeasedRun(ExportJob, export_id, self)(build, batches=10**9)
+
+
+@sweep
+def _sweep_exports(now: datetime) -> int:
+    def fail(job: ExportJob) -> None:
+        job.status = JobStatus.FAILED.value
+
+    unfinished = ExportJob.status.in_([JobStatus.WAITING.value, JobStatus.RUNNING.value])
+    return requeue_stale(ExportJob, unfinished, now, lambda job: run_export, fail)

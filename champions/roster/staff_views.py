@@ -156,7 +156,8 @@ def staff_export(export_id: int):
 @bp.get("/staff/exports/<int:export_id>/status")
 def staff_export_status(export_id: int):
     job = _export(export_id)
-    return jsonify(status=job.status, done=job.processed_rows, total=job.total_rows, finished=job.status == "done")
+    finished = job.status in (JobStatus.DONE.value, JobStatus.FAILED.value)
+    return jsonify(status=job.status, done=job.processed_rows, total=job.total_rows, finished=finished)
 
 
 @bp.get("/staff/exports/<int:export_id>/download")
