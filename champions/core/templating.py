@@ -85,6 +85,16 @@ def csrf_field() -> Markup:
     return Markup('<input type="hidden" name="csrf_token" value="%s">') % generate_csrf()
 
 
+def autoescape(template_name: str | None) -> bool:
+    """Every template is HTML-escaped, whatever its extension, except the plain-text bodies of emails.
+
+    Those (``emails/*.txt``) become a text/plain MIME part, never a page: escaping them would
+    send "O&#39;Brien" and "&amp;" to people's inboxes.
+    """
+    name = template_name or ""
+    return not (name.startswith("emails/") and name.endswith(".txt"))
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["csrf_field"] = csrf_field
     app.jinja_env.filters["uk_time"] = uk_time
