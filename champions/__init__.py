@@ -50,9 +50,12 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_templates(app: Flask) -> None:
-    from champions.core.templating import register_template_helpers
+    from champions.core.templating import autoescape, register_template_helpers
 
     app.jinja_loader = ChoiceLoader([app.jinja_loader, PackageLoader("nhsuk_frontend_jinja")])
+    # Flask escapes only templates named .html and the like; the NHS.UK macros are .jinja files, and
+    # a macro prints its parameters with its own template's setting, so escaping must not hang on names.
+    app.jinja_env.autoescape = autoescape
     # The NHS.UK component templates read optional nested parameters (params.search.action).
     app.jinja_env.undefined = ChainableUndefined
     app.jinja_env.trim_blocks = True
