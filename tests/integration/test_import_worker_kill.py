@@ -1,0 +1,139 @@
+"""A real worker killed in the middle of an import's welcome emails, on the embedded broker and on Redis.
+
+The broker never hands the killed worker's message out again (the embedded one) or not for an hour (Redis's
+visibility timeout), so the sweep must find the work in the database: every champion gets exactly one email.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import threading
+import uuid
+from collections import Counter
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import func, select
+
+from champions import create_app
+from champions.accounts.models import User
+from champions.core.tasks import sweep_unfinished_work
+from champions.roster import importer
+from champions.roster.crm_models import ImportJob, JobStatus
+from champions.roster.staff_tasks import run_import
+from config import load_config
+from tests.conftest import need
+from tests.integration.workers import WorkerProcess, start_worker, wait_until
+
+pytestmark = pytest.mark.celery_worker
+CHAMPIONS = 200
+KILL_AT = 60  # the worker dies as it starts the 61st email: 60 sent, 140 left
+
+
+class KillingInbox:
+    """An SMTP server that kills the worker when it opens its ``KILL_AT + 1``th message.
+
+    The worker marks each email sent straight after the server accepts it, so at that moment exactly
+    ``KILL_AT`` are accepted and marked: a deterministic kill in the middle of the batch.
+    """
+
+    def __init__(self):
+        self.received: list[str] = []
+        self.worker: WorkerProcess | None = None
+        self.killed = threading.Event()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if len(self.received) >= KILL_AT and not self.killed.is_set() and self.worker is not None:
+            self.worker.stop(signal.SIGKILL, wait=5)
+            self.killed.set()
+            return "451 try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.extend(envelope.rcpt_tos)
+        return "250 OK"
+
+
+def _csv() -> bytes:
+    lines = ["email,first name,last name,postcode,borough,consent email"]
+    lines += [f"person{i}@example.org,Person,Number{i},M1 1AE,manchester,yes" for i in range(CHAMPIONS)]
+    return "\n".join(lines).encode()
+
+
+def _welcomed(db) -> int:
+    db.session.rollback()
+    count = db.session.scalar(select(func.count()).select_from(User).where(User.welcome_sent_at.is_not(None)))
+    db.session.rollback()  # never sleep inside a transaction: SQLite would stay locked
+    return count
+
+
+@pytest.mark.parametrize("broker", ["embedded", "redis"])
+def test_a_worker_killed_mid_import_emails_loses_none_and_sends_none_twice(
+    broker, app, db, instance_dir, monkeypatch
+):
+    url = {
+        "embedded": f"sqla+sqlite:///{instance_dir / f'celery-broker-kill-{uuid.uuid4().hex[:6]}.sqlite'}",
+        "redis": os.environ.get("REDIS_URL"),
+    }[broker]
+    need(bool(url), "REDIS_URL is not set, so the Celery tests on Redis cannot run")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    inbox = KillingInbox()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=port)
+    smtp.start()
+
+    job = importer.create_job("people.csv", _csv(), source="Partner", lawful_basis="consent", by_user_id=None)
+    job.status = JobStatus.RUNNING.value
+    db.session.commit()
+    env = {
+        "CHAMPIONS_ENV": "testing",
+        "CHAMPIONS_INSTANCE_DIR": str(instance_dir),
+        "TEST_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "TEST_CELERY_BROKER_URL": url,
+        "TEST_CELERY_QUEUE": f"kill-{uuid.uuid4().hex[:8]}",
+        "TEST_MAIL_BACKEND": "smtp",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(port),
+        "SMTP_STARTTLS": "false",
+        "WORK_LEASE_SECONDS": "3",  # a dead worker's job is swept after 3 s instead of 5 minutes
+        "IMPORT_EMAIL_BATCH": "25",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    create_app(load_config("testing"))  # now the current Celery app: .delay() goes to this broker
+    first = start_worker(env, instance_dir)
+    inbox.worker = first
+    second = None
+    try:
+        run_import.delay(job.id)
+        assert inbox.killed.wait(timeout=30), first.output()
+        assert not first.alive()
+        assert len(inbox.received) == KILL_AT == _welcomed(db)  # each accepted email was marked at once
+
+        second = start_worker(env, instance_dir)
+
+        def all_welcomed() -> bool:
+            if _welcomed(db) < CHAMPIONS:
+                sweep_unfinished_work.delay()  # what beat does every two minutes
+                return False
+            return True
+
+        assert wait_until(all_welcomed, timeout=30, interval=1.5), second.output()
+        assert wait_until(lambda: db.session.get(ImportJob, job.id).emails_done_at is not None, timeout=10)
+    finally:
+        for worker in (first, second):
+            if worker is not None:
+                worker.stop()
+        smtp.stop()
+        app.extensions["celery"].set_default()
+        app.extensions["celery"].set_current()
+
+    counts = Counter(inbox.received)
+    assert len(counts) == CHAMPIONS  # none lost
+    assert set(counts.values()) == {1}  # none sent twice
+    db.session.rollback()
+    assert db.session.get(ImportJob, job.id).counts["new"] == CHAMPIONS
