@@ -17,10 +17,15 @@ MESSAGES = {
         "If you typed the web address, check it is correct. If you pasted it, check you copied all of it.",
     ),
     405: ("That action is not available here", "Go back and try again."),
+    409: ("That cannot be done", "Go back and check the record you were changing."),
     413: ("That file is too large", "Choose a smaller file and try again."),
     429: ("Too many attempts", "You have tried this too many times. Wait a few minutes and try again."),
     500: ("Sorry, there is a problem with the service", "Try again later. What you entered has not been saved."),
 }
+
+
+class Refused(Exception):
+    """A service refuses an action for a reason the user can act on; every route shows the message (409)."""
 
 
 def _render(code: int, detail: str | None = None):
@@ -36,6 +41,11 @@ def register_error_handlers(app: Flask) -> None:
         return _render(
             400, "The form had expired or was sent from somewhere else. Go back, reload the page and try again."
         )
+
+    @app.errorhandler(Refused)
+    def _refused(error: Refused):
+        db.session.rollback()
+        return _render(409, str(error))
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
+from champions.core import merging
 from champions.core.db import now_utc
 from champions.extensions import db
 
@@ -96,3 +97,7 @@ class TaskLock(db.Model):
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     owner: Mapped[str] = mapped_column(String(100))
     locked_until: Mapped[datetime]
+
+
+# The audit log records who acted, as it happened: a merge never rewrites it (core/merging.py).
+merging.stays("users", "audit_events.actor_id", "the audit log records who acted, as it happened")

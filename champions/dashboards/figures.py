@@ -8,7 +8,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import and_, func, select, text
 
 from champions.activities.models import Activity
 from champions.core.db import as_utc
@@ -20,6 +20,7 @@ from champions.roster.models import Champion, Stage, StageChange, champion_topic
 FUNNEL = [Stage.REGISTERED, Stage.VERIFIED, Stage.TRAINED, Stage.ACTIVE]
 RECENT_WEEKS = 8
 Z_95 = 1.96
+LIVE = Champion.merged_into_id.is_(None)  # a record merged into another is counted only as the one it joined
 
 
 def _monday(day: date) -> date:
@@ -32,7 +33,7 @@ def settings() -> ProgrammeSettings:
 
 def headline(today: date) -> dict[str, Any]:
     s = settings()
-    rows = dict(db.session.execute(select(Champion.stage, func.count()).group_by(Champion.stage)).all())
+    rows = dict(db.session.execute(select(Champion.stage, func.count()).where(LIVE).group_by(Champion.stage)).all())
     by_stage = {stage.value: rows.get(stage.value, 0) for stage in Stage}
     champions = sum(n for stage, n in by_stage.items() if stage != Stage.WITHDRAWN.value)
     return {
@@ -49,7 +50,7 @@ def headline(today: date) -> dict[str, Any]:
             "passed": s.milestone_date < today,
             "met": champions >= s.milestone_target,
         },
-        "leaders": db.session.scalar(select(func.count()).where(Champion.is_leader)) or 0,
+        "leaders": db.session.scalar(select(func.count()).where(Champion.is_leader, LIVE)) or 0,
     }
 
 
@@ -57,7 +58,7 @@ def trajectory(today: date, current: int) -> dict[str, Any]:
     """Cumulative sign-ups by week, the recent weekly rate, and a projection to the target date."""
     s = settings()
     days = db.session.execute(
-        select(func.date(Champion.created_at), func.count()).group_by(func.date(Champion.created_at))
+        select(func.date(Champion.created_at), func.count()).where(LIVE).group_by(func.date(Champion.created_at))
     ).all()
     weekly: dict[date, int] = defaultdict(int)
     for day, n in days:
@@ -160,7 +161,7 @@ def _lapsed_withdrawn() -> dict[str, int]:
     return dict(
         db.session.execute(
             select(Champion.stage, func.count())
-            .where(Champion.stage.in_(["lapsed", "withdrawn"]))
+            .where(Champion.stage.in_(["lapsed", "withdrawn"]), LIVE)
             .group_by(Champion.stage)
         ).all()
     )
@@ -197,7 +198,7 @@ def funnel() -> dict[str, Any]:
     now_in = dict(
         db.session.execute(
             select(Champion.stage, func.count())
-            .where(Champion.stage.in_(["lapsed", "withdrawn"]))
+            .where(Champion.stage.in_(["lapsed", "withdrawn"]), LIVE)
             .group_by(Champion.stage)
         ).all()
     )
@@ -215,7 +216,7 @@ SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month, count(*) AS j
   count(*) FILTER (WHERE (created_at AT TIME ZONE 'UTC')::date + 180 <= :today) AS eligible_6,
   count(*) FILTER (WHERE (created_at AT TIME ZONE 'UTC')::date + 180 <= :today
                    AND last_activity_on >= (created_at AT TIME ZONE 'UTC')::date + 180) AS active_6
-FROM champions GROUP BY 1 ORDER BY 1
+FROM champions WHERE merged_into_id IS NULL GROUP BY 1 ORDER BY 1
 """
 
 
@@ -233,7 +234,7 @@ def cohorts(today: date) -> list[dict[str, Any]]:
         rows = db.session.execute(text(COHORTS_SQL_POSTGRES), {"today": today}).mappings()
         return [_cohort_row(r["month"], r["joined"], r) for r in rows]
     table: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for created, last in db.session.execute(select(Champion.created_at, Champion.last_activity_on)):
+    for created, last in db.session.execute(select(Champion.created_at, Champion.last_activity_on).where(LIVE)):
         joined = as_utc(created).date()
         key = joined.strftime("%Y-%m")
         table[key]["joined"] += 1
@@ -265,7 +266,7 @@ def _grants_by_borough() -> dict[str, tuple[int, int]]:
 
 
 def by_borough(engagement: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
-    counted = Champion.stage != Stage.WITHDRAWN.value
+    counted = and_(Champion.stage != Stage.WITHDRAWN.value, LIVE)
     champions = dict(
         db.session.execute(
             select(Champion.borough_code, func.count()).where(counted).group_by(Champion.borough_code)
@@ -273,7 +274,7 @@ def by_borough(engagement: dict[str, dict[str, Any]] | None = None) -> list[dict
     )
     leaders = dict(
         db.session.execute(
-            select(Champion.borough_code, func.count()).where(Champion.is_leader).group_by(Champion.borough_code)
+            select(Champion.borough_code, func.count()).where(Champion.is_leader, LIVE).group_by(Champion.borough_code)
         ).all()
     )
     activity = {
@@ -336,12 +337,13 @@ def by_topic() -> list[dict[str, Any]]:
 
 
 def network() -> dict[str, Any]:
-    total, recruited = db.session.execute(select(func.count(), func.count(Champion.recruited_by_id))).one()
+    total, recruited = db.session.execute(select(func.count(), func.count(Champion.recruited_by_id)).where(LIVE)).one()
     depth = db.session.scalar(
         text(
             "WITH RECURSIVE chain(id, depth) AS ("
-            " SELECT id, 0 FROM champions WHERE recruited_by_id IS NULL"
+            " SELECT id, 0 FROM champions WHERE recruited_by_id IS NULL AND merged_into_id IS NULL"
             " UNION ALL SELECT c.id, chain.depth + 1 FROM champions c JOIN chain ON c.recruited_by_id = chain.id"
+            " WHERE c.merged_into_id IS NULL"
             ") SELECT coalesce(max(depth), 0) FROM chain"
         )
     )
@@ -350,6 +352,7 @@ def network() -> dict[str, Any]:
     top = db.session.execute(
         select(recruiter.c.id, recruiter.c.first_name, recruiter.c.last_name, Borough.name, recruits)
         .join(Champion, Champion.recruited_by_id == recruiter.c.id)
+        .where(LIVE, recruiter.c.merged_into_id.is_(None))
         .outerjoin(Borough, Borough.code == recruiter.c.borough_code)
         .group_by(recruiter.c.id, recruiter.c.first_name, recruiter.c.last_name, Borough.name)
         .order_by(recruits.desc(), recruiter.c.id)

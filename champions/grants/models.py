@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint, case
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from champions.accounts.models import User
+from champions.core import merging
 from champions.core.db import now_utc
 from champions.core.models import Borough
 from champions.extensions import db
@@ -280,3 +281,14 @@ class GrantReport(db.Model):
     submitted_at: Mapped[datetime] = mapped_column(default=now_utc)
 
     application: Mapped[Application] = relationship(back_populates="report")
+
+
+# Merging people (core/merging.py): a fund's funder and a panel's reviewer are listed once; of two assignments to
+# review one application, a submitted review wins, then the earlier.
+merging.on_conflict("users", "grant_fund_funders.user_id", merging.keep_one())
+merging.on_conflict("users", "grant_round_reviewers.user_id", merging.keep_one())
+merging.on_conflict(
+    "users",
+    "grant_review_assignments.reviewer_id",
+    merging.keep_earlier(lambda t: [case((t.c.submitted_at.is_not(None), 0), else_=1), t.c.assigned_at]),
+)

@@ -4,9 +4,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, case
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from champions.core import merging
 from champions.core.db import now_utc
 from champions.extensions import db
 
@@ -70,3 +71,12 @@ class NudgeMessage(db.Model):
 
     rule: Mapped[NudgeRule] = relationship()
     user = relationship("User")
+
+
+# Merging people (core/merging.py): one message per rule and period. A message already sent or held out wins over
+# a pending one (so nobody is nudged twice in a period), then the earlier.
+merging.on_conflict(
+    "users",
+    "nudge_messages.user_id",
+    merging.keep_earlier(lambda t: [case((t.c.status == MessageStatus.PENDING.value, 1), else_=0), t.c.created_at]),
+)

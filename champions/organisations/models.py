@@ -7,6 +7,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from champions.core import merging
 from champions.core.db import now_utc
 from champions.core.models import Borough
 from champions.extensions import db
@@ -142,3 +143,9 @@ Organisation.contacts = relationship(
     OrganisationContact, back_populates="organisation", order_by=OrganisationContact.name, cascade="all, delete-orphan"
 )
 Organisation.champions = relationship("Champion", secondary=organisation_affiliations, order_by="Champion.last_name")
+
+
+# Merging champions or organisations (core/merging.py): an affiliation or a borough held by both is kept once.
+merging.on_conflict("champions", "organisation_affiliations.champion_id", merging.keep_one())
+merging.on_conflict("organisations", "organisation_affiliations.organisation_id", merging.keep_one())
+merging.on_conflict("organisations", "organisation_boroughs.organisation_id", merging.keep_one())

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, or_, select, tuple_, update
+from sqlalchemy import Table, and_, or_, select
 from sqlalchemy.orm import aliased
 
 from champions.accounts.models import User
-from champions.core import audit
+from champions.core import audit, merging
 from champions.core.db import now_utc
+from champions.core.merging import MergeRefused as MergeRefused  # raised here; views and tests catch it from here
 from champions.core.models import Borough
 from champions.extensions import db
 from champions.organisations.models import (
@@ -20,6 +22,7 @@ from champions.organisations.models import (
     normalise_org_name,
 )
 from champions.roster.models import Champion
+from champions.roster.services import ensure_live
 
 CHARITY_NUMBER_RE = re.compile(r"^(\d{6,8}(-\d{1,2})?|SC\d{6})$")
 
@@ -105,7 +108,8 @@ def change_engagement(
 def champion_with_email(email: str | None) -> Champion | None:
     if not email:
         return None
-    return db.session.scalar(select(Champion).join(User).where(User.email == email.strip().lower()))
+    live = Champion.merged_into_id.is_(None)  # a merged-away record is read-only: link the record kept
+    return db.session.scalar(select(Champion).join(User).where(User.email == email.strip().lower(), live))
 
 
 def add_contact(
@@ -163,6 +167,7 @@ def update_contact(
 
 
 def affiliate_champion(organisation: Organisation, champion: Champion) -> bool:
+    ensure_live(champion)
     if champion in organisation.champions:
         return False
     organisation.champions.append(champion)
@@ -203,43 +208,70 @@ def duplicate_pairs() -> list[tuple[Organisation, Organisation, str]]:
     return [(x, y, "charity number" if number else "name") for x, y, number in db.session.execute(query)]
 
 
-class MergeRefused(ValueError):
-    pass
+# Merging: every row that refers to the organisation merged away moves to the one kept, found from the schema's
+# foreign keys (core/merging.py); links both hold (a borough, an affiliated champion) are kept once.
+
+LABELS = {
+    "organisations.merged_into_id": "Organisations merged into it before",
+    "champions.heard_via_organisation_id": "Champions who heard through it",
+    "workshops.host_organisation_id": "Workshops it hosted",
+    "organisation_affiliations.organisation_id": "Affiliated champions",
+    "organisation_boroughs.organisation_id": "Boroughs",
+    "organisation_contacts.organisation_id": "Contacts",
+    "organisation_engagement_changes.organisation_id": "Engagement history",
+}
 
 
-def merge_organisations(keep: Organisation, remove: Organisation, by_user_id: int | None = None) -> None:
+@dataclass
+class OrganisationMergePlan:
+    keep: Organisation
+    remove: Organisation
+    moves: dict[str, int]  # kind of record -> how many refer to the organisation merged away
+    fingerprint: str  # of both entries as previewed: the merge refuses if they have changed since
+
+
+def _organisations() -> Table:
+    return db.metadata.tables["organisations"]
+
+
+def plan_organisation_merge(keep: Organisation, remove: Organisation) -> OrganisationMergePlan:
+    """What merging ``remove`` into ``keep`` would move, without moving anything (the preview)."""
+    if keep.id == remove.id:
+        raise MergeRefused("An organisation cannot be merged with itself.")
+    for organisation in (keep, remove):
+        if organisation.merged_into_id is not None:
+            raise MergeRefused(f"{organisation.name} has already been merged into another organisation.")
+    steps = merging.plan(_organisations(), keep.id, remove.id)
+    moves = {LABELS.get(s.ref.key, s.ref.label): s.count for s in steps if s.count}
+    versions = [(o.updated_at, o.merged_into_id) for o in (keep, remove)]
+    fingerprint = merging.fingerprint(_organisations(), [keep.id, remove.id], *versions)
+    return OrganisationMergePlan(keep, remove, moves, fingerprint)
+
+
+def merge_organisations(
+    keep: Organisation, remove: Organisation, by_user_id: int | None = None, *, fingerprint: str | None = None
+) -> OrganisationMergePlan:
     """Fold ``remove`` into ``keep``: every row that points at ``remove`` (contacts, affiliations, boroughs,
     workshops it hosted, champions who heard through it, and any other feature's rows) now points at ``keep``.
 
-    Found from the schema rather than listed, so a table added later by another feature moves too.
+    ``fingerprint`` is the preview's: if either entry has changed since, nothing is done. One savepoint, so a
+    failure half way leaves both entries as they were.
     """
-    if keep.id == remove.id or remove.merged_into_id is not None or keep.merged_into_id is not None:
-        raise MergeRefused("These organisations cannot be merged")
-    for fk in _foreign_keys_to(Organisation.__table__.c.id):
-        column = fk.parent
-        table = column.table
-        if table is Organisation.__table__ and column.name == "merged_into_id":
-            db.session.execute(update(table).where(column == remove.id).values({column.name: keep.id}))
-            continue
-        if column.primary_key:
-            # A link table: drop the links ``keep`` already has, then move the rest.
-            others = [c for c in table.primary_key.columns if c is not column]
-            kept = select(*others).where(column == keep.id)
-            clash = tuple_(*others).in_(kept) if len(others) > 1 else others[0].in_(kept)
-            db.session.execute(delete(table).where(column == remove.id, clash))
-        db.session.execute(update(table).where(column == remove.id).values({column.name: keep.id}))
-    if not keep.charity_number:
-        keep.charity_number = remove.charity_number
-    remove.merged_into_id = keep.id
-    if remove.notes:
-        keep.notes = f"{keep.notes}\n\n{remove.notes}" if keep.notes else remove.notes
-    db.session.flush()
+    plan = plan_organisation_merge(keep, remove)
+    if fingerprint != plan.fingerprint:
+        raise MergeRefused(
+            "These organisations have changed since the preview was shown. Nothing was merged: "
+            "check the preview again, then merge."
+        )
+    with db.session.begin_nested():
+        moved = merging.move(_organisations(), keep.id, remove.id)
+        if not keep.charity_number:
+            keep.charity_number = remove.charity_number
+        remove.merged_into_id = keep.id
+        if remove.notes:
+            keep.notes = f"{keep.notes}\n\n{remove.notes}" if keep.notes else remove.notes
+        details = {"merged_id": remove.id, "merged_name": remove.name, "moved": plan.moves, "rows": moved}
+        audit.record("organisation.merged", keep, actor_id=by_user_id, **details)
+        db.session.flush()
     db.session.expire_all()
-    audit.record("organisation.merged", keep, actor_id=by_user_id, merged_id=remove.id, merged_name=remove.name)
-
-
-def _foreign_keys_to(target):
-    for table in db.metadata.sorted_tables:
-        for fk in table.foreign_keys:
-            if fk.column is target:
-                yield fk
+    return plan

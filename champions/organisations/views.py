@@ -37,6 +37,7 @@ from champions.organisations.services import (
     merge_organisations,
     unaffiliate_champion,
     update_contact,
+    plan_organisation_merge,
     update_organisation,
 )
 from champions.roster.models import Champion
@@ -302,15 +303,19 @@ def duplicates():
 @bp.route("/staff/organisations/<int:organisation_id>/merge/<int:other_id>", methods=["GET", "POST"])
 def merge(organisation_id: int, other_id: int):
     keep, remove = _get(organisation_id), _get(other_id)
-    if keep.id == remove.id or keep.merged_into_id or remove.merged_into_id:
-        abort(404)
+    refused = None
     if request.method == "POST":
         try:
-            merge_organisations(keep, remove, current_user.id)
+            merge_organisations(keep, remove, current_user.id, fingerprint=request.form.get("fingerprint"))
+            db.session.commit()
+            flash(f"{remove.name} was merged into {keep.name}.", "success")
+            return redirect(url_for("organisations.organisation_detail", organisation_id=keep.id))
         except MergeRefused as exc:
-            flash(str(exc), "error")
-            return redirect(url_for("organisations.duplicates"))
-        db.session.commit()
-        flash(f"{remove.name} was merged into {keep.name}.", "success")
-        return redirect(url_for("organisations.organisation_detail", organisation_id=keep.id))
-    return render_template("organisations/merge.html", keep=keep, remove=remove, types=ORGANISATION_TYPE_LABELS)
+            db.session.rollback()
+            refused = str(exc)
+    try:
+        plan = plan_organisation_merge(keep, remove)
+    except MergeRefused as exc:
+        return render_template("organisations/merge.html", refused=str(exc), keep=keep, remove=remove), 400
+    page = render_template("organisations/merge.html", plan=plan, refused=refused, keep=keep, remove=remove)
+    return page, 400 if refused else 200

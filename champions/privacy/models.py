@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from champions.core import merging
 from champions.core.db import now_utc
 from champions.extensions import db
 
@@ -41,3 +42,7 @@ class EqualityAnswers(db.Model):
     ethnicity: Mapped[str | None] = mapped_column(String(80))
     disability: Mapped[str | None] = mapped_column(String(40))
     answered_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+
+# Merging champions (core/merging.py): one set of equality answers per person; the earlier stays.
+merging.on_conflict("users", "equality_answers.user_id", merging.keep_earlier("answered_at"))

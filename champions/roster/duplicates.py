@@ -8,18 +8,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import aliased
 
 from champions.accounts.models import User
-from champions.activities.models import Activity
-from champions.core import audit
+from champions.core import audit, merging
 from champions.core.db import now_utc
+from champions.core.merging import MergeRefused
 from champions.extensions import db
-from champions.privacy.models import ConsentRecord, EqualityAnswers
-from champions.roster.crm_models import ChampionNote
+from champions.roster import onboarding
 from champions.roster.models import Champion
-from champions.training.models import PledgeAcceptance, TrainingCompletion
 
 GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
 
@@ -104,17 +102,30 @@ def likely_duplicates(limit: int = 200) -> list[Pair]:
 
 
 # ---------------------------------------------------------------------------------------------------- merging
+# Every row that refers to the merged-away champion or their login moves to the kept one, found from the
+# schema's foreign keys (core/merging.py); the features owning tables with unique rules say how duplicates are
+# reconciled, and the earlier record wins.
 
-
-class MergeRefused(Exception):
-    """The merge cannot be done; the message says why."""
+# Names people use for a few references; the rest are named after their table.
+LABELS = {
+    "champions.recruited_by_id": "Recruits",
+    "champions.merged_into_id": "Records merged into this one before",
+    "champion_topics.champion_id": "Topics",
+    "organisation_contacts.champion_id": "Organisation contacts linked to them",
+    "invitations.user_id": "Invitations",
+}
 
 
 @dataclass
 class MergePlan:
     keep: Champion
     remove: Champion
-    moves: dict[str, int]
+    moves: dict[str, int]  # kind of record -> how many refer to the merged-away champion (the preview)
+    fingerprint: str  # of both records as previewed: the merge refuses if they have changed since
+
+
+def _tables():
+    return db.metadata.tables["champions"], db.metadata.tables["users"]
 
 
 def _check(keep: Champion, remove: Champion) -> None:
@@ -125,65 +136,77 @@ def _check(keep: Champion, remove: Champion) -> None:
             raise MergeRefused(f"{champion.full_name} (#{champion.id}) has already been merged into another record.")
 
 
-def _count(model, column, value) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(column == value)) or 0
+def _fingerprint(keep: Champion, remove: Champion) -> str:
+    """Both records' own versions and the rows that refer to them or their logins."""
+    champions, users = _tables()
+    logins = merging.fingerprint(users, [keep.user_id, remove.user_id])
+    versions = [(c.updated_at, c.stage, c.merged_into_id) for c in (keep, remove)]
+    return merging.fingerprint(champions, [keep.id, remove.id], logins, *versions)
 
 
 def plan_merge(keep: Champion, remove: Champion) -> MergePlan:
     """What a merge would move, without moving anything (the preview)."""
     _check(keep, remove)
-    moves = {
-        "activities": _count(Activity, Activity.champion_id, remove.id),
-        "training completions": _count(TrainingCompletion, TrainingCompletion.champion_id, remove.id),
-        "pledge acceptances": _count(PledgeAcceptance, PledgeAcceptance.champion_id, remove.id),
-        "recruits": _count(Champion, Champion.recruited_by_id, remove.id),
-        "notes": _count(ChampionNote, ChampionNote.champion_id, remove.id),
-        "consent records": _count(ConsentRecord, ConsentRecord.user_id, remove.user_id),
-        "topics": len({t.code for t in remove.topics} - {t.code for t in keep.topics}),
-    }
-    return MergePlan(keep, remove, moves)
+    champions, users = _tables()
+    steps = [*merging.plan(champions, keep.id, remove.id), *merging.plan(users, keep.user_id, remove.user_id)]
+    moves: dict[str, int] = {}
+    for step in steps:
+        if step.count:
+            label = LABELS.get(step.ref.key, step.ref.label)
+            moves[label] = moves.get(label, 0) + step.count
+    return MergePlan(keep, remove, moves, _fingerprint(keep, remove))
 
 
-def _move_unique(model, keep_id: int, remove_id: int, other_column: str) -> None:
-    """Move rows unique per (champion, other): where the kept champion already has one, the older stays."""
-    column = getattr(model, other_column)
-    taken = select(column).where(model.champion_id == keep_id).scalar_subquery()
-    db.session.execute(
-        update(model).where(model.champion_id == remove_id, column.not_in(taken)).values(champion_id=keep_id)
-    )
+def merge(keep: Champion, remove: Champion, by_user_id: int | None, *, fingerprint: str | None = None) -> MergePlan:
+    """Keep one champion; move everything of the other to it; mark the other merged and close its login.
 
-
-def merge(keep: Champion, remove: Champion, by_user_id: int | None) -> MergePlan:
-    """Keep one champion; move everything of the other to it; mark the other merged and close its login."""
+    ``fingerprint`` is the preview's: if either record has changed since, nothing is done. All of it happens in
+    one savepoint, so a failure half way leaves both records exactly as they were.
+    """
     plan = plan_merge(keep, remove)
-    db.session.execute(update(Activity).where(Activity.champion_id == remove.id).values(champion_id=keep.id))
-    _move_unique(TrainingCompletion, keep.id, remove.id, "resource_id")
-    _move_unique(PledgeAcceptance, keep.id, remove.id, "pledge_id")
-    db.session.execute(
-        update(Champion)
-        .where(Champion.recruited_by_id == remove.id, Champion.id != keep.id)
-        .values(recruited_by_id=keep.id)
-    )
-    db.session.execute(update(ChampionNote).where(ChampionNote.champion_id == remove.id).values(champion_id=keep.id))
-    db.session.execute(
-        update(ConsentRecord).where(ConsentRecord.user_id == remove.user_id).values(user_id=keep.user_id)
-    )
-    if db.session.scalar(select(EqualityAnswers.id).where(EqualityAnswers.user_id == keep.user_id)) is None:
-        db.session.execute(
-            update(EqualityAnswers).where(EqualityAnswers.user_id == remove.user_id).values(user_id=keep.user_id)
+    if fingerprint != plan.fingerprint:
+        raise MergeRefused(
+            "These records have changed since the preview was shown. Nothing was merged: "
+            "check the preview again, then merge."
         )
-    keep.topics = sorted({*keep.topics, *remove.topics}, key=lambda t: t.name)
+    champions, users = _tables()
+    with db.session.begin_nested():
+        moved = merging.move(champions, keep.id, remove.id) | merging.move(users, keep.user_id, remove.user_id)
+        _combine_profiles(keep, remove)
+        _close(keep, remove)
+        db.session.flush()
+        db.session.expire_all()
+        _recompute_stage(keep, remove, by_user_id)
+        details = {"kept": keep.id, "removed": remove.id, "moved": plan.moves, "rows": moved}
+        audit.record("champion.merged", keep, actor_id=by_user_id, **details)
+        audit.record("champion.merged_away", remove, actor_id=by_user_id, **details)
+        db.session.flush()
+    return plan
+
+
+def _combine_profiles(keep: Champion, remove: Champion) -> None:
+    """The kept record's own details win; it takes what only the merged-away one had."""
     keep.is_leader = keep.is_leader or remove.is_leader
     keep.phone = keep.phone or remove.phone
+    keep.heard_via_other = keep.heard_via_other or remove.heard_via_other
+    if keep.recruited_by_id is None and remove.recruited_by_id not in (None, keep.id):
+        keep.recruited_by_id = remove.recruited_by_id
+    if keep.heard_via_organisation_id is None:
+        keep.heard_via_organisation_id = remove.heard_via_organisation_id
     if remove.last_activity_on and (keep.last_activity_on is None or remove.last_activity_on > keep.last_activity_on):
         keep.last_activity_on = remove.last_activity_on
+
+
+def _close(keep: Champion, remove: Champion) -> None:
     remove.merged_into_id = keep.id
     remove.merged_at = now_utc()
     remove.user.active = False
-    remove.user.session_version += 1
-    details = {"kept": keep.id, "removed": remove.id, "moved": plan.moves}
-    audit.record("champion.merged", keep, actor_id=by_user_id, **details)
-    audit.record("champion.merged_away", remove, actor_id=by_user_id, **details)
-    db.session.flush()
-    db.session.expire_all()
-    return plan
+    remove.user.session_version += 1  # signed out everywhere
+
+
+def _recompute_stage(keep: Champion, remove: Champion, by_user_id: int | None) -> None:
+    """The kept record's stage from everything it now holds: the training, pledge and activities moved to it, and
+    an email address confirmed on either login (the same person confirmed it)."""
+    reached = onboarding.progress(keep)
+    reached.verified = reached.verified or remove.user.email_verified_at is not None
+    onboarding.advance(keep, reached, reason=f"Merged with champion #{remove.id}", by_user_id=by_user_id)

@@ -6,6 +6,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from champions.core import merging
 from champions.core.db import now_utc
 from champions.core.models import Borough, Topic
 from champions.extensions import db
@@ -98,3 +99,9 @@ class StageChange(db.Model):
     changed_at: Mapped[datetime] = mapped_column(default=now_utc)
 
     champion: Mapped[Champion] = relationship(back_populates="history")
+
+
+# Merging champions (core/merging.py): a topic both follow is followed once; the merged-away record keeps its
+# own login, which the merge closes.
+merging.on_conflict("champions", "champion_topics.champion_id", merging.keep_one())
+merging.stays("users", "champions.user_id", "the merged-away champion keeps its own login, closed by the merge")

@@ -80,11 +80,15 @@ def progress(champion: Champion) -> Progress:
     )
 
 
-def advance(champion: Champion) -> None:
-    """Move the champion forward through every onboarding stage they have now reached."""
+def advance(
+    champion: Champion, done: Progress | None = None, *, reason: str | None = None, by_user_id: int | None = None
+) -> None:
+    """Move the champion forward through every onboarding stage they have now reached (``done``, when the
+    caller knows more than the champion's own rows, as a merge does)."""
     if champion.stage not in [s.value for s in ONBOARDING_ORDER]:
         return  # lapsed and withdrawn champions move only by their own or staff action
     current = ONBOARDING_ORDER.index(Stage(champion.stage))
-    reached = ONBOARDING_ORDER.index(progress(champion).reached())
+    reached = ONBOARDING_ORDER.index((done or progress(champion)).reached())
     for stage in ONBOARDING_ORDER[current + 1 : reached + 1]:
-        change_stage(champion, stage, REASONS[stage])
+        why = f"{REASONS[stage]} ({reason})" if reason else REASONS[stage]
+        change_stage(champion, stage, why, by_user_id=by_user_id)

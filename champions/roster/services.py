@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from champions.core.db import now_utc
+from champions.core.errors import Refused
 from champions.core.models import Topic
 from champions.extensions import db
 from champions.roster.models import Champion, Stage, StageChange
@@ -64,6 +65,19 @@ def create_champion(
     db.session.add(champion)
     db.session.flush()
     return champion
+
+
+class MergedRecord(Refused):
+    """A change to a champion record that was merged into another: that record is read-only."""
+
+
+def ensure_live(champion: Champion) -> None:
+    """Refuse a change to a merged-away record, pointing at the record it was merged into."""
+    if champion.merged_into_id is not None:
+        raise MergedRecord(
+            f"{champion.full_name} (#{champion.id}) was merged into champion #{champion.merged_into_id}, so this "
+            f"record can no longer be changed. Make the change on champion #{champion.merged_into_id}."
+        )
 
 
 def change_stage(

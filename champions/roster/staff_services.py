@@ -20,7 +20,7 @@ from champions.extensions import db
 from champions.nudges.models import NudgeMessage, NudgeRule
 from champions.roster.crm_models import ChampionNote, ImportRow
 from champions.roster.models import Champion, Stage, champion_topics
-from champions.roster.services import change_stage
+from champions.roster.services import change_stage, ensure_live
 from champions.training.models import PledgeAcceptance, TrainingCompletion, TrainingResource
 
 PAGE_SIZE = 50
@@ -307,6 +307,7 @@ def add_note(champion: Champion, body: str, by_user_id: int) -> ChampionNote:
     db.session.flush()
     return note
 
+    ensure_live(champion)
 
 def staff_change_stage(champion: Champion, to: Stage, reason: str, by_user_id: int) -> bool:
     if champion.stage == to.value:
@@ -315,6 +316,7 @@ def staff_change_stage(champion: Champion, to: Stage, reason: str, by_user_id: i
     change_stage(champion, to, reason.strip(), by_user_id=by_user_id)
     audit.record(
         "champion.stage_changed", champion, actor_id=by_user_id, to=to.value, reason=reason.strip(), **{"from": before}
+    ensure_live(champion)
     )
     return True
 
@@ -325,3 +327,4 @@ def set_leader(champion: Champion, leader: bool, by_user_id: int) -> None:
     champion.is_leader = leader
     audit.record("champion.leader_changed", champion, actor_id=by_user_id, leader=leader)
     db.session.flush()
+    ensure_live(champion)

@@ -281,14 +281,19 @@ def staff_merge():
     keep = db.get_or_404(Champion, request.values.get("keep", type=int) or 0)
     remove = db.get_or_404(Champion, request.values.get("remove", type=int) or 0)
     form = ConfirmForm()
-    try:
-        if request.method == "POST" and form.validate_on_submit():
-            duplicates.merge(keep, remove, current_user.id)
+    refused = None
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            duplicates.merge(keep, remove, current_user.id, fingerprint=request.form.get("fingerprint"))
             db.session.commit()
             flash(f"Merged. Everything of champion #{remove.id} is now on this record.", "success")
             return redirect(url_for("roster.staff_champion", champion_id=keep.id))
         plan = duplicates.plan_merge(keep, remove)
-    except duplicates.MergeRefused as refused:
-        db.session.rollback()
-        return render_template("roster/staff/merge.html", refused=str(refused), keep=keep, remove=remove), 400
-    return render_template("roster/staff/merge.html", plan=plan, keep=keep, remove=remove, form=form)
+        except duplicates.MergeRefused as exc:
+            db.session.rollback()
+            refused = str(exc)
+    try:
+    except duplicates.MergeRefused as exc:
+        return render_template("roster/staff/merge.html", refused=str(exc), keep=keep, remove=remove), 400
+    page = render_template("roster/staff/merge.html", plan=plan, refused=refused, keep=keep, remove=remove, form=form)
+    return page, 400 if refused else 200

@@ -26,6 +26,7 @@ def mark_lapsed() -> int | None:
             return None
         query = select(Champion).where(
             Champion.stage == Stage.ACTIVE.value,
+            Champion.merged_into_id.is_(None),  # a merged-away record is read-only
             or_(Champion.last_activity_on < cutoff, Champion.last_activity_on.is_(None)),
         )
         lapsed = 0

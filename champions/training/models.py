@@ -6,6 +6,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from champions.core import merging
 from champions.core.db import now_utc
 from champions.extensions import db
 
@@ -79,3 +80,8 @@ class PledgeAcceptance(db.Model):
 
     pledge: Mapped[Pledge] = relationship()
     champion = relationship("Champion")
+
+
+# Merging champions (core/merging.py): one completion per resource and one acceptance per pledge; the earlier stays.
+merging.on_conflict("champions", "training_completions.champion_id", merging.keep_earlier("completed_at"))
+merging.on_conflict("champions", "pledge_acceptances.champion_id", merging.keep_earlier("accepted_at"))

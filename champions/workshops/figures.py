@@ -98,7 +98,10 @@ def _pairs(held, start: datetime, end: datetime, borough_code: str | None) -> di
     )
     contact_orgs = select(contact_attendance.c.borough, contact_attendance.c.organisation_id.label("key"))
     recruits_org = select(Champion.borough_code.label("borough"), Champion.id.label("key")).where(
-        Champion.heard_via_organisation_id.is_not(None), Champion.created_at >= start, Champion.created_at < end
+        Champion.heard_via_organisation_id.is_not(None),
+        Champion.merged_into_id.is_(None),  # a merged-away record is counted as the one it joined
+        Champion.created_at >= start,
+        Champion.created_at < end,
     )
     if borough_code:
         recruits_org = recruits_org.where(Champion.borough_code == borough_code)

@@ -3,9 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, case
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from champions.core import merging
 from champions.core.db import now_utc
 from champions.core.models import Borough
 from champions.extensions import db
@@ -159,3 +160,20 @@ class WorkshopRecruit(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(default=now_utc)
 
     champion = relationship("Champion")
+
+
+# Merging champions (core/merging.py): one booking per workshop. A check-in wins, then a booking that was not
+# cancelled, then the earlier; one "recruited at" per champion, the earlier; a facilitator is listed once.
+merging.on_conflict(
+    "champions",
+    "workshop_signups.champion_id",
+    merging.keep_earlier(
+        lambda t: [
+            case((t.c.checked_in_at.is_not(None), 0), else_=1),
+            case((t.c.status == SignupStatus.CANCELLED.value, 1), else_=0),
+            t.c.created_at,
+        ]
+    ),
+)
+merging.on_conflict("champions", "workshop_recruits.champion_id", merging.keep_earlier("recorded_at"))
+merging.on_conflict("users", "workshop_facilitators.user_id", merging.keep_one())

@@ -9,7 +9,7 @@ from sqlalchemy import delete
 
 from champions.activities.models import Activity
 from champions.core.models import BOROUGHS
-from champions.dashboards.figures import today_utc
+from champions.core.clock import today_uk
 from champions.dashboards.models import ProgrammeSettings
 from champions.dashboards.services import latest_snapshot
 from champions.dashboards.tasks import compute_programme_snapshot
@@ -18,12 +18,12 @@ from tests.conftest import run_task
 
 
 def at(days_ago: int) -> datetime:
-    return datetime.combine(today_utc() - timedelta(days=days_ago), time(12), tzinfo=UTC)
+    return datetime.combine(today_uk() - timedelta(days=days_ago), time(12), tzinfo=UTC)
 
 
 @pytest.fixture
 def known(db, make):
-    today = today_utc()
+    today = today_uk()
     settings = db.session.get(ProgrammeSettings, 1)
     settings.target, settings.target_date = 100, today + timedelta(days=70)
     settings.milestone_target, settings.milestone_date = 20, today + timedelta(days=10)
@@ -169,7 +169,7 @@ def test_cohort_retention(known):
 
 def test_trajectory_rate_needed_and_projection(known):
     t = known["data"]["trajectory"]
-    today = today_utc()
+    today = today_uk()
     monday = today - timedelta(days=today.weekday())
     joined_days = [20, 20, 10, 3, 3, 100]
     recent = sum(1 for d in joined_days if monday - timedelta(days=56) <= today - timedelta(days=d) < monday)
@@ -189,8 +189,8 @@ def test_a_target_date_in_the_past_and_no_data_are_explained(client, auth, db):
     assert "No one has signed up yet, so there is nothing to project" in page
     assert "No nudge has been measured yet" in page and "nudged against held out" not in page
     settings = db.session.get(ProgrammeSettings, 1)
-    settings.start_date = today_utc() - timedelta(days=1000)
-    settings.target_date = today_utc() - timedelta(days=1)
+    settings.start_date = today_uk() - timedelta(days=1000)
+    settings.target_date = today_uk() - timedelta(days=1)
     db.session.commit()
     auth.make.champion()
     run_task(compute_programme_snapshot)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from champions.organisations.models import EngagementChange, Organisation, OrganisationContact
-from champions.organisations.services import add_contact, create_organisation, duplicate_pairs, merge_organisations
-from champions.workshops.models import Workshop
+from champions.organisations.services import add_contact, create_organisation, duplicate_pairs
 from tests.workshops.helpers import make_contact, make_org, make_workshop
 
 GOOD = {
@@ -131,49 +130,6 @@ def test_likely_duplicates_by_name_or_charity_number(client, auth, db):
     assert "2 likely duplicates" in client.get("/staff/organisations").get_data(as_text=True)
     created = client.post("/staff/organisations/new", data={**GOOD, "name": "SALFORD LADS CLUB"}, follow_redirects=True)
     assert "It looks like an organisation already on the register" in created.get_data(as_text=True)
-
-
-def test_merging_moves_everything_to_the_kept_organisation(client, auth, db, make):
-    auth.login_as("staff")
-    keep = make_org(db, "Bury Carers' Network", boroughs=("bury",))
-    remove = make_org(db, "Bury Carers Network", boroughs=("bury", "rochdale"), charity_number="1234567")
-    both, only_removed = make.champion(first_name="Both"), make.champion(first_name="Only")
-    keep.champions.append(both)
-    remove.champions.extend([both, only_removed])
-    only_removed.heard_via_organisation_id = remove.id
-    make_contact(db, keep, "Kim Keep")
-    contact = make_contact(db, remove, "Rob Remove")
-    workshop = make_workshop(db, borough="bury", host=remove)
-    db.session.commit()
-    keep_id, remove_id, workshop_id = keep.id, remove.id, workshop.id
-
-    assert client.get(f"/staff/organisations/{keep_id}/merge/{remove_id}").status_code == 200
-    assert client.post(f"/staff/organisations/{keep_id}/merge/{remove_id}").status_code == 302
-    db.session.expire_all()
-    kept = db.session.get(Organisation, keep_id)
-    assert sorted(c.name for c in kept.contacts) == ["Kim Keep", "Rob Remove"]
-    assert sorted(c.first_name for c in kept.champions) == ["Both", "Only"]
-    assert [b.code for b in kept.boroughs] == ["bury", "rochdale"]
-    assert kept.charity_number == "1234567"
-    assert db.session.get(Workshop, workshop_id).host_organisation_id == keep_id
-    assert db.session.get(OrganisationContact, contact.id).organisation_id == keep_id
-    assert only_removed.heard_via_organisation_id == keep_id
-    assert db.session.get(Organisation, remove_id).merged_into_id == keep_id
-    assert duplicate_pairs() == []
-    listing = client.get("/staff/organisations").get_data(as_text=True)
-    assert "Bury Carers&#39; Network" in listing and "Bury Carers Network<" not in listing
-    assert client.get(f"/staff/organisations/{remove_id}").headers["Location"].endswith(f"/organisations/{keep_id}")
-    assert client.get(f"/staff/organisations/{keep_id}/merge/{remove_id}").status_code == 404
-
-
-def test_merge_refuses_merging_an_organisation_into_itself(db):
-    org = make_org(db)
-    import pytest
-
-    from champions.organisations.services import MergeRefused
-
-    with pytest.raises(MergeRefused):
-        merge_organisations(org, org)
 
 
 def test_list_filters_and_csv(client, auth, db):

@@ -1,19 +1,50 @@
-"""Likely duplicates and merging: a preview first, nothing lost, the audit log, and refusals."""
+"""Likely duplicates and merging: a preview with every kind of record, nothing lost, the earlier record winning,
+the kept record's stage worked out again, the merged-away record read-only and counted nowhere, and refusals
+that change nothing."""
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import Column, ForeignKey, Integer, Table, func, select
 
 from champions.activities.models import Activity
+from champions.core import merging
 from champions.core.models import AuditEvent
-from champions.privacy.models import ConsentRecord, EqualityAnswers
-from champions.privacy.services import record_consent
-from champions.roster.crm_models import ChampionNote
-from champions.roster.duplicates import email_key, likely_duplicates, phone_key
-from champions.roster.models import Champion
+from champions.dashboards import figures
+from champions.extensions import db as _db
+from champions.roster import duplicates
+from champions.roster.duplicates import email_key, likely_duplicates, phone_key, plan_merge
+from champions.roster.models import Champion, Stage
+from champions.roster.onboarding import core_resource_ids
+from champions.roster.services import MergedRecord
+from champions.roster.staff_services import RosterFilters, add_note, count_matches, set_leader, staff_change_stage
 from champions.training.models import Pledge, PledgeAcceptance, TrainingCompletion, TrainingResource
+from champions.workshops.models import WorkshopSignup
+from tests.roster.rows import RowMaker, one_row_per_reference, pointing_at
+from tests.workshops.helpers import make_workshop
+
+# References that keep pointing at the merged-away record, on purpose. A new one must be added here knowingly.
+STAYS = {
+    "users": {"audit_events.actor_id", "champions.user_id"},
+    "champions": set(),
+}
+
+
+def tables():
+    return _db.metadata.tables["champions"], _db.metadata.tables["users"]
+
+
+def dump(db) -> dict[str, list]:
+    """Every row of every table, to show that a refused or failed merge changed nothing."""
+    db.session.expire_all()
+    return {t.name: sorted(map(repr, db.session.execute(select(t)).all())) for t in _db.metadata.sorted_tables}
+
+
+def merge(keep, remove, by=None):
+    return duplicates.merge(keep, remove, by, fingerprint=plan_merge(keep, remove).fingerprint)
 
 
 def test_keys_treat_the_same_address_and_number_alike():
@@ -39,74 +70,217 @@ def test_the_duplicates_page_lists_pairs_by_email_name_and_postcode_and_phone(au
     assert "Same phone number" in page and f"/staff/champions/merge?keep={a.id}&amp;remove={b.id}" in page
 
 
-def _fill(db, champion, resource, pledge, tag):
+# ------------------------------------------------------------------------------------------ every reference
+
+
+def test_every_reference_to_champions_and_users_is_moved_reconciled_or_declared_to_stay(app):
+    for target in tables():
+        assert merging.unhandled(target) == [], f"register how {target.name} references merge (core/merging.py)"
+        stays = {r.key for r in merging.references(target) if merging.policy(target, r).kind == "stays"}
+        assert stays == STAYS[target.name]
+
+
+def test_a_new_table_with_a_unique_reference_is_reported_until_its_feature_registers_a_policy(app):
+    champions = tables()[0]
+    added = Table("test_badges", _db.metadata, Column("champion_id", ForeignKey("champions.id"), primary_key=True))
+    try:
+        assert merging.unhandled(champions) == ["test_badges.champion_id"]
+        with pytest.raises(merging.MergeRefused, match="does not know how to combine test_badges.champion_id"):
+            merging.plan(champions, 1, 2)
+        plain = Table(
+            "test_stickers",
+            _db.metadata,
+            Column("id", Integer, primary_key=True),
+            Column("champion_id", ForeignKey("champions.id")),
+        )
+        assert merging.policy(champions, merging.Reference(plain.c.champion_id)).kind == "move"
+    finally:
+        _db.metadata.remove(added)
+        _db.metadata.remove(_db.metadata.tables["test_stickers"])
+
+
+def test_merge_leaves_no_row_pointing_at_the_merged_away_champion_or_their_login(make, db):
+    """A row in every table that refers to champions or users (made from the schema), some held by both."""
+    bystander, keep, gone = make.champion(), make.champion(first_name="Keep"), make.champion(first_name="Gone")
+    maker = RowMaker({"champions": bystander.id, "users": bystander.user_id})
+    champions, users = tables()
+    made = {
+        **one_row_per_reference(champions, gone.id, maker),
+        **one_row_per_reference(users, gone.user_id, maker),
+    }
+    # The kept record holds a twin of each row a unique rule covers, so every reconciler meets a clash.
+    for target, keep_id in ((champions, keep.id), (users, keep.user_id)):
+        for ref in merging.references(target):
+            if merging.policy(target, ref).kind == "reconcile" and ref.key in made:
+                twin = {k: v for k, v in made[ref.key].items() if k != "id"}
+                db.session.execute(ref.table.insert().values(**{**twin, ref.column.name: keep_id}))
+    db.session.commit()
+    missing = {r.key for t in tables() for r in merging.references(t)} - set(made)
+    assert missing <= {"champions.user_id"}, f"no row made for {missing}"
+
+    merge(keep, gone)
+    db.session.commit()
+
+    left = {**pointing_at(champions, gone.id), **pointing_at(users, gone.user_id)}
+    assert set(left) == STAYS["users"], f"still pointing at the merged-away record: {left}"
+    for target, keep_id in ((champions, keep.id), (users, keep.user_id)):
+        held = pointing_at(target, keep_id)
+        for ref in merging.references(target):
+            if merging.policy(target, ref).kind != "stays" and ref.key in made and ref.table is not target:
+                assert held.get(ref.key, 0) >= 1, f"{ref.key} lost in the merge"
+    assert db.session.get(Champion, gone.id).merged_into_id == keep.id
+
+
+def test_the_preview_counts_every_kind_of_record_that_will_move(auth, client, make, db):
+    keep, gone = make.champion(), make.champion()
+    recruit = make.champion(recruited_by_id=gone.id)
+    workshop = make_workshop(db)
+    db.session.add(WorkshopSignup(workshop_id=workshop.id, champion_id=gone.id, status="booked"))
+    db.session.add_all([_activity(gone), _activity(gone)])
+    db.session.commit()
+    plan = plan_merge(keep, gone)
+    assert plan.moves["Activities"] == 2 and plan.moves["Workshop signups"] == 1 and plan.moves["Recruits"] == 1
+    assert plan.moves["Stage changes"] == 1
+    auth.login_as("staff")
+    page = client.get(f"/staff/champions/merge?keep={keep.id}&remove={gone.id}").get_data(as_text=True)
+    shown = dict(re.findall(r'<td class="nhsuk-table__cell">([^<]+)</td><td[^>]*>(\d+)</td>', page))
+    assert {k: int(v) for k, v in shown.items()} == plan.moves
+    assert _count(db, Activity, Activity.champion_id == gone.id) == 2  # a preview changes nothing
+    assert db.session.get(Champion, recruit.id).recruited_by_id == gone.id
+
+
+# --------------------------------------------------------------------------------------- reconciling clashes
+
+
+def test_the_earlier_record_wins_where_both_hold_the_same_thing(make, db, clock):
+    now = clock.set(datetime(2026, 3, 2, 10, 0))
+    keep, gone = make.champion(), make.champion()
+    resource = TrainingResource(title="Core", summary="s", format="video", minutes=5, is_core=False)
+    pledge = Pledge(version="v-test", text="I pledge")
+    db.session.add_all([resource, pledge])
+    db.session.flush()
+    workshop, other = make_workshop(db), make_workshop(db, title="Other")
+    early, late = now - timedelta(days=5), now - timedelta(days=1)
     db.session.add_all(
         [
-            Activity(
-                champion_id=champion.id,
-                type="conversation",
-                occurred_on=date(2026, 1, 2),
-                borough_code="bury",
-                topic_code="smoking",
-                people_reached=3,
-            ),
-            TrainingCompletion(champion_id=champion.id, resource_id=resource.id),
-            PledgeAcceptance(champion_id=champion.id, pledge_id=pledge.id),
-            ChampionNote(champion_id=champion.id, body=f"note {tag}"),
+            TrainingCompletion(champion_id=keep.id, resource_id=resource.id, completed_at=late, reflection="later"),
+            TrainingCompletion(champion_id=gone.id, resource_id=resource.id, completed_at=early, reflection="first"),
+            PledgeAcceptance(champion_id=keep.id, pledge_id=pledge.id, accepted_at=early),
+            PledgeAcceptance(champion_id=gone.id, pledge_id=pledge.id, accepted_at=late),
+            WorkshopSignup(workshop_id=workshop.id, champion_id=keep.id, status="booked", created_at=late),
+            WorkshopSignup(workshop_id=workshop.id, champion_id=gone.id, status="booked", created_at=early),
+            WorkshopSignup(workshop_id=other.id, champion_id=gone.id, status="waiting", created_at=early),
         ]
     )
-    record_consent(champion.user_id, "email_contact", True, "v1")
-
-
-def test_merge_is_previewed_then_moves_everything_and_is_audited(auth, client, make, db):
-    keep = make.champion(first_name="Keep", topic_codes=["smoking"])
-    gone = make.champion(first_name="Gone", topic_codes=["alcohol"])
-    recruit = make.champion(first_name="Recruit", recruited_by_id=gone.id)
-    shared = TrainingResource(title="Shared", summary="s", format="video", minutes=5)
-    only_gone = TrainingResource(title="Only gone", summary="s", format="video", minutes=5)
-    pledge = Pledge(version="v1", text="I pledge")
-    db.session.add_all([shared, only_gone, pledge])
-    db.session.flush()
-    _fill(db, keep, shared, pledge, "keep")
-    _fill(db, gone, shared, pledge, "gone")
-    db.session.add(TrainingCompletion(champion_id=gone.id, resource_id=only_gone.id))
-    db.session.add(EqualityAnswers(user_id=gone.user_id, age_band="35-44"))
-    gone.phone, gone.is_leader, gone.last_activity_on = "07700900999", True, date(2026, 2, 1)
     db.session.commit()
-    auth.login_as("staff")
-
-    preview = client.get(f"/staff/champions/merge?keep={keep.id}&remove={gone.id}")
-    text = preview.get_data(as_text=True)
-    assert preview.status_code == 200 and "Merge these records" in text
-    assert _count(db, Activity, Activity.champion_id == gone.id) == 1  # a preview changes nothing
-
-    response = client.post(f"/staff/champions/merge?keep={keep.id}&remove={gone.id}")
-    assert response.status_code == 302
-    db.session.expire_all()
-    keep, gone, recruit = (db.session.get(Champion, i) for i in (keep.id, gone.id, recruit.id))
-    assert _count(db, Activity, Activity.champion_id == keep.id) == 2
-    assert {
-        t.resource.title
-        for t in db.session.scalars(select(TrainingCompletion).where(TrainingCompletion.champion_id == keep.id))
-    } == {"Shared", "Only gone"}
-    assert _count(db, TrainingCompletion) == 3  # the duplicate completion stays with the merged-away record
-    assert _count(db, PledgeAcceptance, PledgeAcceptance.champion_id == keep.id) == 1
-    assert _count(db, ChampionNote, ChampionNote.champion_id == keep.id) == 2
-    assert (
-        _count(db, ConsentRecord, ConsentRecord.user_id == keep.user_id, ConsentRecord.purpose == "email_contact") == 2
-    )
-    assert db.session.scalar(select(EqualityAnswers.user_id)) == keep.user_id
-    assert recruit.recruited_by_id == keep.id
-    assert {t.code for t in keep.topics} == {"smoking", "alcohol"}
-    assert keep.is_leader and keep.phone == "07700900999" and keep.last_activity_on == date(2026, 2, 1)
-    assert gone.merged_into_id == keep.id and not gone.user.active
+    merge(keep, gone)
+    db.session.commit()
+    completions = db.session.scalars(select(TrainingCompletion)).all()
+    assert [(c.champion_id, c.reflection) for c in completions] == [(keep.id, "first")]
+    accepted = db.session.scalars(select(PledgeAcceptance)).all()
+    assert [(a.champion_id, a.accepted_at.date()) for a in accepted] == [(keep.id, early.date())]
+    signups = db.session.scalars(select(WorkshopSignup).order_by(WorkshopSignup.workshop_id)).all()
+    assert [(s.champion_id, s.workshop_id, s.created_at.date()) for s in signups] == [
+        (keep.id, workshop.id, early.date()),
+        (keep.id, other.id, early.date()),
+    ]
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "champion.merged"))
-    assert event.details["removed"] == gone.id and event.details["moved"]["activities"] == 1
-    assert f"Champion #{gone.id} merged into this record" in client.get(f"/staff/champions/{keep.id}").get_data(
-        as_text=True
-    )
-    # The merged-away record leaves the roster.
-    assert f">{gone.first_name} " not in client.get("/staff/champions").get_data(as_text=True)
+    assert event.details["rows"]["training_completions.champion_id"] == {"moved": 1, "dropped": 1}
+
+
+def test_recruits_follow_the_kept_record_which_never_recruits_itself(make, db):
+    recruiter = make.champion(first_name="Recruiter")
+    gone = make.champion(first_name="Gone", recruited_by_id=recruiter.id)
+    keep = make.champion(first_name="Keep", recruited_by_id=gone.id)
+    recruit = make.champion(first_name="Recruit", recruited_by_id=gone.id)
+    merge(keep, gone)
+    db.session.commit()
+    assert db.session.get(Champion, recruit.id).recruited_by_id == keep.id
+    assert db.session.get(Champion, keep.id).recruited_by_id == recruiter.id
+
+
+# ------------------------------------------------------------------------------------ after the merge
+
+
+def test_the_kept_record_stage_is_worked_out_from_what_it_now_holds(make, db):
+    keep = make.champion(first_name="Keep")  # registered, email not confirmed
+    gone = make.champion(first_name="Gone")
+    gone.user.email_verified_at = datetime(2026, 1, 1)
+    core = [TrainingResource(title=f"Core {i}", summary="s", format="video", minutes=5, is_core=True) for i in range(4)]
+    db.session.add_all(core)
+    db.session.flush()
+    db.session.add_all(TrainingCompletion(champion_id=gone.id, resource_id=i) for i in core_resource_ids())
+    db.session.commit()
+    assert keep.stage == Stage.REGISTERED.value
+    merge(keep, gone)
+    db.session.commit()
+    keep = db.session.get(Champion, keep.id)
+    assert keep.stage == Stage.TRAINED.value
+    assert [h.to_stage for h in keep.history][-2:] == ["verified", "trained"]
+
+
+def test_the_merged_away_record_is_read_only_in_every_route(auth, client, make, db):
+    keep, gone = make.champion(), make.champion()
+    merge(keep, gone)
+    db.session.commit()
+    gone = db.session.get(Champion, gone.id)
+    for change in (
+        lambda: add_note(gone, "hello", None),
+        lambda: staff_change_stage(gone, Stage.WITHDRAWN, "test", None),
+        lambda: set_leader(gone, True, None),
+    ):
+        with pytest.raises(MergedRecord, match=f"was merged into champion #{keep.id}"):
+            change()
+    db.session.rollback()
+    auth.login_as("staff")
+    before = dump(db)
+    for path, data in (
+        ("notes", {"body": "A note"}),
+        ("stage", {"stage": "withdrawn", "reason": "Test"}),
+        ("leader", {"leader": "yes"}),
+    ):
+        response = client.post(f"/staff/champions/{gone.id}/{path}", data=data)
+        assert response.status_code == 409, path
+        assert f"Make the change on champion #{keep.id}" in response.get_data(as_text=True)
+    after = dump(db)
+    assert {k for k in after if after[k] != before[k]} == set()
+    page = client.get(f"/staff/champions/{gone.id}").get_data(as_text=True)
+    assert "can no longer be changed" in page and "Save note" not in page
+
+
+def test_the_merged_away_record_is_counted_nowhere(make, db, clock):
+    clock.set(datetime(2026, 3, 2, 10, 0))
+    recruiter = make.champion()
+    people = [make.champion(recruited_by_id=recruiter.id) for _ in range(3)]
+    people[0].is_leader = people[1].is_leader = True
+    db.session.commit()
+    before = _figures()
+    merge(people[0], people[1])
+    db.session.commit()
+    after = _figures()
+    assert after["roster"] == before["roster"] - 1
+    assert after["headline"] == after["roster"] == 3
+    assert after["leaders"] == 1 and after["network"] == (3, 2)
+    assert after["boroughs"] == after["roster"] and after["cohorts"] == after["roster"]
+    assert after["funnel"] == after["roster"]
+
+
+def _figures() -> dict:
+    today = date(2026, 3, 2)
+    headline = figures.headline(today)
+    network = figures.network()
+    return {
+        "roster": count_matches(RosterFilters()),
+        "headline": headline["champions"],
+        "leaders": headline["leaders"],
+        "network": (network["champions"], network["recruited"]),
+        "boroughs": sum(row["champions"] for row in figures.by_borough()),
+        "cohorts": sum(row["joined"] for row in figures.cohorts(today)),
+        "funnel": figures.funnel()["steps"][0]["count"],
+    }
+
+
+# ------------------------------------------------------------------------------------------------ refusals
 
 
 def test_merging_a_champion_with_themselves_or_an_already_merged_record_is_refused(auth, client, make, db):
@@ -114,11 +288,78 @@ def test_merging_a_champion_with_themselves_or_an_already_merged_record_is_refus
     auth.login_as("staff")
     response = client.post(f"/staff/champions/merge?keep={a.id}&remove={a.id}")
     assert response.status_code == 400 and "cannot be merged with themselves" in response.get_data(as_text=True)
-    assert client.post(f"/staff/champions/merge?keep={a.id}&remove={b.id}").status_code == 302
+    preview = client.get(f"/staff/champions/merge?keep={a.id}&remove={b.id}").get_data(as_text=True)
+    fingerprint = re.search(r'name="fingerprint" value="(\w+)"', preview).group(1)
+    url = f"/staff/champions/merge?keep={a.id}&remove={b.id}"
+    assert client.post(url, data={"fingerprint": fingerprint}).status_code == 302
+    before = dump(db)
     for keep, remove in ((c.id, b.id), (b.id, c.id)):
-        response = client.post(f"/staff/champions/merge?keep={keep}&remove={remove}")
+        response = client.post(f"/staff/champions/merge?keep={keep}&remove={remove}", data={"fingerprint": "x"})
         assert response.status_code == 400 and "already been merged" in response.get_data(as_text=True)
+    assert dump(db) == before
     assert _count(db, AuditEvent, AuditEvent.action == "champion.merged") == 1
+
+
+def test_a_stale_or_missing_preview_is_refused_and_changes_nothing(auth, client, make, db):
+    keep, gone = make.champion(), make.champion()
+    auth.login_as("staff")
+    url = f"/staff/champions/merge?keep={keep.id}&remove={gone.id}"
+    preview = client.get(url).get_data(as_text=True)
+    fingerprint = re.search(r'name="fingerprint" value="(\w+)"', preview).group(1)
+    db.session.add(_activity(gone))  # logged after the preview was shown
+    db.session.commit()
+    before = dump(db)
+    for data in ({"fingerprint": fingerprint}, {}):
+        response = client.post(url, data=data)
+        text = response.get_data(as_text=True)
+        assert response.status_code == 400 and "changed since the preview was shown" in text
+        assert "Activities" in text  # the fresh preview is shown again
+    assert dump(db) == before
+    fresh = plan_merge(keep, gone).fingerprint
+    gone.phone = "07700900123"  # the record itself edited after the preview
+    db.session.commit()
+    with pytest.raises(merging.MergeRefused, match="changed since the preview"):
+        duplicates.merge(keep, gone, None, fingerprint=fresh)
+
+
+@pytest.mark.parametrize("where", ["second move", "after every move"])
+def test_a_merge_that_fails_half_way_leaves_both_records_as_they_were(make, db, monkeypatch, where):
+    keep, gone = make.champion(), make.champion()
+    db.session.add_all([_activity(gone), _activity(keep)])
+    make.champion(recruited_by_id=gone.id)
+    db.session.commit()
+    before = dump(db)
+    moved = []
+    real = merging._plain_move
+
+    def fail_on_the_second(ref, keep_id, remove_id):
+        moved.append(ref.key)
+        if len(moved) == 2:
+            raise RuntimeError("the database went away")
+        return real(ref, keep_id, remove_id)
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    if where == "second move":
+        monkeypatch.setattr(merging, "_plain_move", fail_on_the_second)
+    else:
+        monkeypatch.setattr(duplicates, "_recompute_stage", fail)
+    with pytest.raises(RuntimeError):
+        merge(db.session.get(Champion, keep.id), db.session.get(Champion, gone.id))
+    db.session.commit()  # even committed, the savepoint has undone what was done
+    assert dump(db) == before
+
+
+def _activity(champion) -> Activity:
+    return Activity(
+        champion_id=champion.id,
+        type="conversation",
+        occurred_on=date(2026, 1, 2),
+        borough_code="bury",
+        topic_code="smoking",
+        people_reached=3,
+    )
 
 
 def _count(db, model, *where) -> int:

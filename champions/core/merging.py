@@ -1,0 +1,255 @@
+"""Merging two records of one table (two champions, two users, two organisations) without losing a row.
+
+Every row that refers to the record merged away is found from the schema's foreign keys, so a table added
+later moves too. A plain move is done for a referring column that no unique rule covers. Where a move could
+break a unique rule (both signed up to the same workshop), the feature that owns the table registers how
+its rows are reconciled (``on_conflict``); a reference that must not move (the audit log's record of who
+acted) is declared with ``stays``. A referring column that is unique but has neither cannot be merged
+safely: ``unhandled`` lists it, the merge refuses, and a test fails.
+
+Core knows no feature: features register their policies when their models are imported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Index,
+    Table,
+    UniqueConstraint,
+    and_,
+    case,
+    delete,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    update,
+)
+
+from champions.core.errors import Refused
+from champions.extensions import db
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One foreign-key column pointing at the merged table."""
+
+    column: Column[Any]
+
+    @property
+    def table(self) -> Table:
+        return self.column.table  # type: ignore[return-value]
+
+    @property
+    def key(self) -> str:
+        return f"{self.table.name}.{self.column.name}"
+
+    @property
+    def label(self) -> str:
+        """For people: "Workshop signups", or "Grant applications (decided by)" where the column says more."""
+        words = self.table.name.replace("_", " ").capitalize()
+        role = self.column.name.removesuffix("_id")
+        plain = {"id", "champion", "user", "organisation"}
+        return words if role in plain else f"{words} ({role.replace('_', ' ')})"
+
+
+# A reconciler moves the rows of one reference from ``remove_id`` to ``keep_id`` and returns how many rows moved
+# and how many (of either record) it dropped as duplicates.
+Reconciler = Callable[[Reference, int, int], tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class Policy:
+    kind: str  # "move", "reconcile" or "stays"
+    reconcile: Reconciler | None = None
+    why: str = ""
+
+
+_POLICIES: dict[tuple[str, str], Policy] = {}
+MOVE = Policy("move")
+
+
+class MergeRefused(Refused):
+    """The merge cannot be done; the message says why, and nothing was changed."""
+
+
+def on_conflict(target: str, key: str, reconciler: Reconciler) -> None:
+    """Register how rows of ``key`` ("table.column") that refer to a merged ``target`` row are reconciled."""
+    _POLICIES[(target, key)] = Policy("reconcile", reconciler)
+
+
+def stays(target: str, key: str, why: str) -> None:
+    """Declare that rows of ``key`` keep pointing at the merged-away ``target`` row, and why."""
+    _POLICIES[(target, key)] = Policy("stays", why=why)
+
+
+def references(target: Table) -> list[Reference]:
+    """Every column in the schema with a foreign key to ``target``'s primary key, in a stable order."""
+    found = [
+        Reference(fk.parent)
+        for table in db.metadata.sorted_tables
+        for fk in table.foreign_keys
+        if fk.column.table is target and fk.column.primary_key
+    ]
+    return sorted(found, key=lambda r: r.key)
+
+
+def unique_keys(column: Column[Any]) -> list[list[Column[Any]]]:
+    """The unique rules (primary key, unique constraints and indexes) that include ``column``."""
+    table: Table = column.table  # type: ignore[assignment]
+    keys = [list(table.primary_key.columns)] if column.name in table.primary_key.columns else []
+    for item in (*table.constraints, *table.indexes):
+        unique = isinstance(item, UniqueConstraint) or (isinstance(item, Index) and item.unique)
+        if unique and column.name in item.columns:
+            keys.append(list(item.columns))
+    if column.unique:
+        keys.append([column])
+    distinct = {tuple(c.name for c in key): key for key in keys}
+    return list(distinct.values())
+
+
+def policy(target: Table, ref: Reference) -> Policy | None:
+    """How ``ref`` is merged: registered, or a plain move where no unique rule can break; None if unknown."""
+    registered = _POLICIES.get((target.name, ref.key))
+    if registered is not None:
+        return registered
+    return None if unique_keys(ref.column) else MOVE
+
+
+def unhandled(target: Table) -> list[str]:
+    return [ref.key for ref in references(target) if policy(target, ref) is None]
+
+
+@dataclass
+class Step:
+    ref: Reference
+    policy: Policy
+    count: int  # rows referring to the merged-away record
+
+
+def plan(target: Table, keep_id: int, remove_id: int) -> list[Step]:
+    """What a merge would move, counted in one query; refused if a reference has no known policy."""
+    missing = unhandled(target)
+    if missing:
+        raise MergeRefused(f"The merge does not know how to combine {', '.join(missing)}. Nothing was changed.")
+    moving = [(ref, policy(target, ref)) for ref in references(target)]
+    moving = [(ref, p) for ref, p in moving if p is not None and p.kind != "stays"]
+    counts = _counts([ref for ref, _ in moving], remove_id)
+    return [Step(ref, p, n) for (ref, p), n in zip(moving, counts, strict=True)]
+
+
+def _counts(refs: Sequence[Reference], value: int) -> list[int]:
+    if not refs:
+        return []
+    columns = [select(func.count()).select_from(ref.table).where(ref.column == value).scalar_subquery() for ref in refs]
+    return [int(n or 0) for n in db.session.execute(select(*columns)).one()]
+
+
+def fingerprint(target: Table, ids: Sequence[int], *versions: Any) -> str:
+    """A short digest of how many rows refer to each of ``ids`` and of ``versions`` (e.g. updated_at):
+    shown with a preview and checked at the merge, so a merge never acts on a preview that has gone stale."""
+    refs = references(target)
+    counts = [n for record_id in ids for n in _counts(refs, record_id)]
+    raw = "|".join(str(x) for x in (*ids, *counts, *versions))
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def move(target: Table, keep_id: int, remove_id: int) -> dict[str, dict[str, int]]:
+    """Move or reconcile every reference to ``remove_id`` onto ``keep_id``; flushes, never commits.
+
+    Returns, per reference that had rows, how many moved and how many were dropped as duplicates.
+    Callers run it inside a savepoint so that a failure half way leaves both records as they were.
+    """
+    db.session.flush()
+    done: dict[str, dict[str, int]] = {}
+    for step in plan(target, keep_id, remove_id):
+        if not step.count:
+            continue
+        if step.ref.table is target:
+            moved, dropped = _move_self_reference(step.ref, keep_id, remove_id), 0
+        elif step.policy.kind == "reconcile" and step.policy.reconcile is not None:
+            moved, dropped = step.policy.reconcile(step.ref, keep_id, remove_id)
+        else:
+            moved, dropped = _plain_move(step.ref, keep_id, remove_id), 0
+        done[step.ref.key] = {"moved": moved, "dropped": dropped}
+    return done
+
+
+def _plain_move(ref: Reference, keep_id: int, remove_id: int) -> int:
+    result = db.session.execute(update(ref.table).where(ref.column == remove_id).values({ref.column.name: keep_id}))
+    return result.rowcount or 0
+
+
+def _move_self_reference(ref: Reference, keep_id: int, remove_id: int) -> int:
+    """Rows of the same table pointing at the merged-away record point at the kept one, and the kept record
+    never at itself: if it pointed at the merged-away one, it takes that record's own link instead."""
+    table, column = ref.table, ref.column
+    pk = next(iter(table.primary_key.columns))
+    other = table.alias("other")
+    own = select(other.c[column.name]).where(other.c[pk.name] == remove_id).scalar_subquery()
+    db.session.execute(
+        update(table)
+        .where(pk == keep_id, column == remove_id)
+        .values({column.name: case((own == keep_id, None), else_=own)})
+    )
+    result = db.session.execute(update(table).where(column == remove_id, pk != keep_id).values({column.name: keep_id}))
+    return result.rowcount or 0
+
+
+# ------------------------------------------------------------------------------------------ reconcilers
+
+Order = Callable[[Table], Sequence[Any]]
+
+
+def keep_earlier(order: str | Order) -> Reconciler:
+    """Where both records hold a row with the same unique key, the earlier one stays and the other is dropped.
+
+    ``order`` names the column that says which is earlier, or gives a function of the table returning SQL
+    expressions compared in turn (a feature may rank, say, an attended booking before a cancelled one).
+    On a tie the kept record's row stays. Rows without a counterpart move.
+    """
+    ranking: Order = (lambda table: [table.c[order]]) if isinstance(order, str) else order
+
+    def reconcile(ref: Reference, keep_id: int, remove_id: int) -> tuple[int, int]:
+        dropped = 0
+        for others in _other_columns(ref):
+            other = ref.table.alias("other")
+            same = and_(true(), *(other.c[c.name] == c for c in others))
+            earlier = _before(ranking(other), ranking(ref.table))
+            beaten = exists().where(other.c[ref.column.name] == remove_id, same, earlier)
+            dropped += _delete(ref.table, ref.column == keep_id, beaten)
+            held = exists().where(other.c[ref.column.name] == keep_id, same)
+            dropped += _delete(ref.table, ref.column == remove_id, held)
+        return _plain_move(ref, keep_id, remove_id), dropped
+
+    return reconcile
+
+
+def keep_one() -> Reconciler:
+    """For link tables with nothing but the key (a champion's topics): the kept record's link stays."""
+    return keep_earlier(lambda table: [])
+
+
+def _other_columns(ref: Reference) -> list[list[Column[Any]]]:
+    return [[c for c in key if c is not ref.column] for key in unique_keys(ref.column)]
+
+
+def _before(mine: Sequence[Any], theirs: Sequence[Any]) -> Any:
+    """Lexicographic "mine < theirs" over lists of SQL expressions (false when they are equal)."""
+    clauses = []
+    for i, (a, b) in enumerate(zip(mine, theirs, strict=True)):
+        clauses.append(and_(*(x == y for x, y in zip(mine[:i], theirs[:i], strict=True)), a < b))
+    return or_(*clauses) if clauses else false()
+
+
+def _delete(table: Table, *where: Any) -> int:
+    result = db.session.execute(delete(table).where(*where).execution_options(synchronize_session=False))
+    return result.rowcount or 0
