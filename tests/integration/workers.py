@@ -66,6 +66,24 @@ def start_worker(env: dict[str, str], instance_dir: Path, beat: bool = False) ->
     return WorkerProcess(process, log)
 
 
+def start_beat(env: dict[str, str], instance_dir: Path) -> WorkerProcess:
+    """A beat on its own, with its own schedule file, logging to a file."""
+    name = uuid.uuid4().hex[:8]
+    log = instance_dir / f"beat-{name}.log"
+    args = [sys.executable, "-m", "celery", "-A", "celery_worker:celery", "beat", "--loglevel=INFO"]
+    args += ["-s", str(instance_dir / f"beat-schedule-{name}")]
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            args,
+            cwd=PROJECT_ROOT,
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return WorkerProcess(process, log)
+
+
 def wait_until(predicate, timeout: float = 60, interval: float = 0.2) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
