@@ -35,9 +35,9 @@ from champions.organisations.services import (
     duplicate_pairs,
     likely_duplicates_of,
     merge_organisations,
+    plan_organisation_merge,
     unaffiliate_champion,
     update_contact,
-    plan_organisation_merge,
     update_organisation,
 )
 from champions.roster.models import Champion

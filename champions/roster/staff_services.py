@@ -301,30 +301,30 @@ def _audit_title(event: AuditEvent) -> str:
 
 
 def add_note(champion: Champion, body: str, by_user_id: int) -> ChampionNote:
+    ensure_live(champion)
     note = ChampionNote(champion_id=champion.id, author_id=by_user_id, body=body.strip())
     db.session.add(note)
     audit.record("champion.note_added", champion, actor_id=by_user_id)
     db.session.flush()
     return note
 
-    ensure_live(champion)
 
 def staff_change_stage(champion: Champion, to: Stage, reason: str, by_user_id: int) -> bool:
+    ensure_live(champion)
     if champion.stage == to.value:
         return False
     before = champion.stage
     change_stage(champion, to, reason.strip(), by_user_id=by_user_id)
     audit.record(
         "champion.stage_changed", champion, actor_id=by_user_id, to=to.value, reason=reason.strip(), **{"from": before}
-    ensure_live(champion)
     )
     return True
 
 
 def set_leader(champion: Champion, leader: bool, by_user_id: int) -> None:
+    ensure_live(champion)
     if champion.is_leader == leader:
         return
     champion.is_leader = leader
     audit.record("champion.leader_changed", champion, actor_id=by_user_id, leader=leader)
     db.session.flush()
-    ensure_live(champion)

@@ -288,11 +288,11 @@ def staff_merge():
             db.session.commit()
             flash(f"Merged. Everything of champion #{remove.id} is now on this record.", "success")
             return redirect(url_for("roster.staff_champion", champion_id=keep.id))
-        plan = duplicates.plan_merge(keep, remove)
         except duplicates.MergeRefused as exc:
             db.session.rollback()
             refused = str(exc)
     try:
+        plan = duplicates.plan_merge(keep, remove)
     except duplicates.MergeRefused as exc:
         return render_template("roster/staff/merge.html", refused=str(exc), keep=keep, remove=remove), 400
     page = render_template("roster/staff/merge.html", plan=plan, refused=refused, keep=keep, remove=remove, form=form)
