@@ -250,7 +250,7 @@ def cohorts(today: date) -> list[dict[str, Any]]:
 def _grants_by_borough() -> dict[str, tuple[int, int]]:
     """Small Sparks grants awarded for work in each borough (a grant can serve several), and their sum."""
     from champions.grants.models import Application, application_boroughs
-    from champions.grants.services import AWARDED_VALUES
+    from champions.grants.services import AWARDED
 
     rows = db.session.execute(
         select(
@@ -259,7 +259,7 @@ def _grants_by_borough() -> dict[str, tuple[int, int]]:
             func.coalesce(func.sum(Application.award_pence), 0),
         )
         .join(Application, Application.id == application_boroughs.c.application_id)
-        .where(Application.status.in_(AWARDED_VALUES))
+        .where(AWARDED)
         .group_by(application_boroughs.c.borough_code)
     ).all()
     return {code: (n, int(pence)) for code, n, pence in rows}
@@ -377,12 +377,14 @@ def activity_totals() -> dict[str, Any]:
 
 
 def nudge_effects() -> list[dict[str, Any]]:
-    from champions.nudges.effect import rule_effect
+    from champions.nudges.effect import rule_effects
     from champions.nudges.models import NudgeRule
 
     rows = []
-    for rule in db.session.scalars(select(NudgeRule).order_by(NudgeRule.id)):
-        e = rule_effect(rule)
+    rules = list(db.session.scalars(select(NudgeRule).order_by(NudgeRule.id)))
+    effects = rule_effects(rules)
+    for rule in rules:
+        e = effects[rule.id]
         rows.append(
             {
                 "rule": rule.name,

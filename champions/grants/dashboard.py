@@ -17,7 +17,7 @@ from champions.core.models import Borough
 from champions.dashboards.models import DashboardSnapshot
 from champions.extensions import db
 from champions.grants.models import Application, GrantReport, Payment, Round, Status, application_boroughs
-from champions.grants.services import AWARDED_VALUES, pounds
+from champions.grants.services import AWARDED, pounds
 
 SMALL = 5
 FEWER_THAN_5 = "fewer than 5"
@@ -41,7 +41,7 @@ def _money(fund_id: int) -> dict[str, int]:
     awarded = db.session.scalar(
         select(func.coalesce(func.sum(Application.award_pence), 0))
         .join(Round)
-        .where(Round.fund_id == fund_id, Application.status.in_(AWARDED_VALUES))
+        .where(Round.fund_id == fund_id, AWARDED)
     )
     paid = db.session.scalar(
         select(func.coalesce(func.sum(Payment.amount_pence), 0))
@@ -56,7 +56,7 @@ def _counts(fund_id: int) -> dict[str, int]:
     row = db.session.execute(
         select(
             func.count().filter(Application.status.not_in(RECEIVED_EXCLUDES)),
-            func.count().filter(Application.status.in_(AWARDED_VALUES)),
+            func.count().filter(AWARDED),
             func.count().filter(Application.status == Status.DECLINED.value),
         )
         .join(Round)
@@ -70,7 +70,7 @@ def _award_bands(fund_id: int) -> list[dict[str, Any]]:
         db.session.scalars(
             select(Application.award_pence)
             .join(Round)
-            .where(Round.fund_id == fund_id, Application.status.in_(AWARDED_VALUES))
+            .where(Round.fund_id == fund_id, AWARDED)
         )
     )
     return [
@@ -83,8 +83,8 @@ def _by(fund_id: int, key, join_boroughs: bool) -> list[tuple]:
     query = select(
         key,
         func.count().filter(Application.status.not_in(RECEIVED_EXCLUDES)),
-        func.count().filter(Application.status.in_(AWARDED_VALUES)),
-        func.coalesce(func.sum(case((Application.status.in_(AWARDED_VALUES), Application.award_pence))), 0),
+        func.count().filter(AWARDED),
+        func.coalesce(func.sum(case((AWARDED, Application.award_pence))), 0),
     ).join(Round, Round.id == Application.round_id)
     if join_boroughs:
         query = query.join(application_boroughs, application_boroughs.c.application_id == Application.id).join(
@@ -94,7 +94,7 @@ def _by(fund_id: int, key, join_boroughs: bool) -> list[tuple]:
 
 
 def _rounds(fund_id: int) -> list[dict[str, Any]]:
-    awarded = func.coalesce(func.sum(case((Application.status.in_(AWARDED_VALUES), Application.award_pence))), 0)
+    awarded = func.coalesce(func.sum(case((AWARDED, Application.award_pence))), 0)
     rows = db.session.execute(
         select(
             Round.id,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
 
 from champions.accounts.models import User
@@ -47,9 +47,11 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.DECLINED: frozenset({Status.CLOSED}),
     Status.CLOSED: frozenset(),
 }
-# Statuses in which an award stands and counts against the round's budget.
-AWARDED = frozenset({Status.APPROVED, Status.PAID_PART, Status.PAID_FULL, Status.REPORTED, Status.CLOSED})
-AWARDED_VALUES = sorted(s.value for s in AWARDED)
+# Statuses that may follow an approval. CLOSED also follows a refusal (declined, ineligible), with no award.
+AWARD_STATUSES = frozenset({Status.APPROVED, Status.PAID_PART, Status.PAID_FULL, Status.REPORTED, Status.CLOSED})
+# An application is awarded, and its award counts against the round's budget, when an award stands: one of those
+# statuses and an amount. The one definition every count and sum of awards uses.
+AWARDED = and_(Application.status.in_(sorted(s.value for s in AWARD_STATUSES)), Application.award_pence.is_not(None))
 REPORTABLE = frozenset({Status.PAID_PART, Status.PAID_FULL})
 REPORT_DUE_AFTER_END = timedelta(days=28)
 REMIND_BEFORE = timedelta(days=14)
@@ -189,7 +191,9 @@ def is_open(round_: Round, at: datetime | None = None) -> bool:
 def open_rounds() -> list[Round]:
     now = now_utc()
     rounds = db.session.scalars(
-        select(Round).where(Round.opens_at <= now, Round.closes_at > now, Round.closed_at.is_(None))
+        select(Round)
+        .where(Round.opens_at <= now, Round.closes_at > now, Round.closed_at.is_(None))
+        .options(selectinload(Round.boroughs))
     )
     return list(rounds)
 
@@ -197,7 +201,7 @@ def open_rounds() -> list[Round]:
 def awarded_total(round_id: int) -> int:
     return db.session.scalar(
         select(func.coalesce(func.sum(Application.award_pence), 0)).where(
-            Application.round_id == round_id, Application.status.in_(AWARDED_VALUES)
+            Application.round_id == round_id, AWARDED
         )
     )
 

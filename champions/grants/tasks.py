@@ -91,14 +91,34 @@ def compute_funder_snapshot(fund_id: int) -> int | None:
     return snapshot.id
 
 
+class SnapshotsFailed(RuntimeError):
+    """Some funds' dashboards could not be refreshed; the others were."""
+
+
 @shared_task
 def compute_funder_snapshots() -> int:
-    """Periodic: one snapshot per fund. Overlapping runs skip."""
+    """Periodic: one snapshot per fund. Overlapping runs skip.
+
+    One fund's failure must not leave every other funder looking at stale figures: each fund is
+    computed and committed on its own, a failure is logged with its traceback, and the run ends
+    as a failed task naming the funds that failed.
+    """
     with job_lock("grant_funder_snapshots") as held:
         if not held:
             return 0
         fund_ids = list(db.session.scalars(select(Fund.id)))
-        for fund_id in fund_ids:
-            compute_fund_snapshot(fund_id)
-            db.session.commit()
+        failed = [fund_id for fund_id in fund_ids if not _snapshot_one(fund_id)]
+        if failed:
+            raise SnapshotsFailed(f"funder dashboards not refreshed for funds {failed}")
         return len(fund_ids)
+
+
+def _snapshot_one(fund_id: int) -> bool:
+    try:
+        compute_fund_snapshot(fund_id)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("funder dashboard for fund %s failed: its funders see the previous figures", fund_id)
+        return False
+    return True

@@ -321,7 +321,7 @@ def staff_funds():
         db.session.commit()
         flash(f"The fund '{fund.name}' has been added.", "success")
         return redirect(url_for("grants.fund", fund_id=fund.id))
-    funds = list(db.session.scalars(select(Fund).order_by(Fund.name)))
+    funds = list(db.session.scalars(select(Fund).order_by(Fund.name).options(selectinload(Fund.rounds))))
     return render_template("grants/staff_funds.html", funds=funds, form=form), 400 if form.errors else 200
 
 

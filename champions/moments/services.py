@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from champions.core.models import Topic
 from champions.extensions import db
@@ -212,7 +213,7 @@ def _next_start(moment: Moment, today: date) -> Occurrence | None:
 
 
 def calendar_rows(today: date) -> list[tuple[Moment, Occurrence | None]]:
-    moments = db.session.scalars(select(Moment).order_by(Moment.name))
+    moments = db.session.scalars(select(Moment).order_by(Moment.name).options(selectinload(Moment.topics)))
     rows = [(m, occurrence_of(m, today)) for m in moments]
     return sorted(rows, key=lambda r: (r[1] is None, r[1].starts_on if r[1] else date.max, r[0].name))
 

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, select, union_all
 
 from champions.core.db import now_utc
 from champions.extensions import db
@@ -48,7 +48,28 @@ class Effect:
 
 
 def rule_effect(rule: NudgeRule) -> Effect:
-    """One aggregate query over the messages whose measuring window has closed."""
+    return rule_effects([rule])[rule.id]
+
+
+def rule_effects(rules: list[NudgeRule]) -> dict[int, Effect]:
+    """Each rule's effect, from one aggregate query (a UNION ALL of one grouped count per rule)."""
+    if not rules:
+        return {}
+    parts = [_effect_counts(rule) for rule in rules]
+    counts: dict[int, dict[str, tuple[int, int]]] = {rule.id: {} for rule in rules}
+    for rule_id, status, n, done in db.session.execute(parts[0] if len(parts) == 1 else union_all(*parts)):
+        counts[rule_id][status] = (n, int(done or 0))
+    return {rule_id: _effect(found) for rule_id, found in counts.items()}
+
+
+def _effect(counts: dict[str, tuple[int, int]]) -> Effect:
+    sent = counts.get(MessageStatus.SENT.value, (0, 0))
+    held = counts.get(MessageStatus.HOLDOUT.value, (0, 0))
+    return Effect(nudged=sent[0], nudged_acted=sent[1], held_out=held[0], held_out_acted=held[1])
+
+
+def _effect_counts(rule: NudgeRule):
+    """The messages whose measuring window has closed, by status, and how many of them acted."""
     window = timedelta(days=rule.effect_days)
     acted = target_done(
         CONDITIONS[rule.condition].target,
@@ -58,16 +79,12 @@ def rule_effect(rule: NudgeRule) -> Effect:
         if db.engine.dialect.name == "postgresql"
         else func.datetime(NudgeMessage.created_at, f"+{rule.effect_days} days"),
     )
-    rows = db.session.execute(
-        select(NudgeMessage.status, func.count(), func.sum(case((acted, 1), else_=0)))
+    return (
+        select(literal(rule.id), NudgeMessage.status, func.count(), func.sum(case((acted, 1), else_=0)))
         .where(
             NudgeMessage.rule_id == rule.id,
             NudgeMessage.status.in_([MessageStatus.SENT.value, MessageStatus.HOLDOUT.value]),
             NudgeMessage.created_at <= now_utc() - window,
         )
         .group_by(NudgeMessage.status)
-    ).all()
-    counts = {status: (n, int(done or 0)) for status, n, done in rows}
-    sent = counts.get(MessageStatus.SENT.value, (0, 0))
-    held = counts.get(MessageStatus.HOLDOUT.value, (0, 0))
-    return Effect(nudged=sent[0], nudged_acted=sent[1], held_out=held[0], held_out_acted=held[1])
+    )

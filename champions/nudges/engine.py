@@ -13,7 +13,7 @@ from typing import Any
 from flask import current_app
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
-from sqlalchemy import BigInteger, DateTime, Integer, and_, case, cast, func, literal, select, update
+from sqlalchemy import BigInteger, DateTime, Integer, and_, case, cast, func, literal, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased, selectinload
 
@@ -132,15 +132,28 @@ def evaluate_all(now: datetime | None = None) -> dict[str, int]:
     return created
 
 
-def audience_size(rule: NudgeRule, now: datetime | None = None) -> int:
-    who = audience(rule.condition, rule.params, now or now_utc()).subquery()
-    query = (
-        select(func.count())
+def _audience_count(rule: NudgeRule, now: datetime):
+    who = audience(rule.condition, rule.params, now).subquery()
+    return (
+        select(func.count(), literal(rule.id))
         .select_from(who)
         .join(User, User.id == who.c.user_id)
         .where(may_email(rule.key, rule.condition))
     )
-    return db.session.scalar(query) or 0
+
+
+def audience_size(rule: NudgeRule, now: datetime | None = None) -> int:
+    return audience_sizes([rule], now).get(rule.id, 0)
+
+
+def audience_sizes(rules: list[NudgeRule], now: datetime | None = None) -> dict[int, int]:
+    """Each rule's audience today, counted in one query (a UNION ALL of one count per rule)."""
+    if not rules:
+        return {}
+    now = now or now_utc()
+    counts = [_audience_count(rule, now) for rule in rules]
+    query = counts[0] if len(counts) == 1 else union_all(*counts)
+    return {rule_id: n or 0 for n, rule_id in db.session.execute(query)}
 
 
 # --- Rendering -----------------------------------------------------------------------------------

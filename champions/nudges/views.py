@@ -3,13 +3,14 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from champions.core.db import now_utc
 from champions.core.pagination import keyset_page
 from champions.extensions import csrf, db
 from champions.nudges import bp, engine, services
 from champions.nudges.conditions import CONDITIONS, audience
-from champions.nudges.effect import rule_effect
+from champions.nudges.effect import rule_effect, rule_effects
 from champions.nudges.forms import MessageFilterForm, RuleForm
 from champions.nudges.models import MessageStatus, NudgeMessage, NudgeRule
 from champions.nudges.tokens import read_unsubscribe
@@ -31,8 +32,8 @@ def rules():
     return render_template(
         "nudges/rules.html",
         rules=all_rules,
-        audience={r.id: engine.audience_size(r) for r in all_rules},
-        effects={r.id: rule_effect(r) for r in all_rules},
+        audience=engine.audience_sizes(all_rules),
+        effects=rule_effects(all_rules),
         counts=_counts_by_rule(),
         conditions=CONDITIONS,
     )
@@ -94,7 +95,7 @@ def messages():
         (str(r.id), r.name) for r in db.session.scalars(select(NudgeRule).order_by(NudgeRule.name))
     ]
     form.status.choices = [("", "Any status")] + [(s.value, s.value.capitalize()) for s in MessageStatus]
-    query = select(NudgeMessage)
+    query = select(NudgeMessage).options(selectinload(NudgeMessage.rule), selectinload(NudgeMessage.user))
     if form.rule.data:
         query = query.where(NudgeMessage.rule_id == int(form.rule.data))
     if form.status.data:

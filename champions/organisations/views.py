@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from champions.core import audit
 from champions.core.downloads import csv_response
@@ -70,7 +71,9 @@ def _filtered() -> tuple[object, dict[str, str]]:
 @bp.get("/staff/organisations")
 def organisation_list():
     query, filters = _filtered()
-    page = keyset_page(query, Organisation.id, request.args.get("before", type=int))
+    page = keyset_page(
+        query.options(selectinload(Organisation.boroughs)), Organisation.id, request.args.get("before", type=int)
+    )
     return render_template(
         "organisations/list.html",
         page=page,
@@ -82,10 +85,22 @@ def organisation_list():
     )
 
 
+def _contact_count():
+    """Each organisation's number of contacts, counted in the export's own query."""
+    return (
+        select(func.count(OrganisationContact.id))
+        .where(OrganisationContact.organisation_id == Organisation.id)
+        .correlate(Organisation)
+        .scalar_subquery()
+    )
+
+
 @bp.get("/staff/organisations/export.csv")
 def organisation_export():
     query, _ = _filtered()
-    organisations = db.session.scalars(query.order_by(Organisation.name))
+    organisations = db.session.execute(
+        query.add_columns(_contact_count()).options(selectinload(Organisation.boroughs)).order_by(Organisation.name)
+    )
     header = ["id", "name", "type", "charity_number", "boroughs", "postcode", "website", "engagement_level", "contacts"]
     rows = (
         [
@@ -97,9 +112,9 @@ def organisation_export():
             o.postcode or "",
             o.website or "",
             o.engagement_level,
-            len(o.contacts),
+            contacts,
         ]
-        for o in organisations
+        for o, contacts in organisations
     )
     return csv_response("organisations.csv", header, rows)
 
@@ -139,9 +154,20 @@ def _get(organisation_id: int) -> Organisation:
     return organisation
 
 
+# Everything the detail page lists, loaded with the organisation rather than a query per row.
+_DETAIL_LISTS = (
+    selectinload(Organisation.boroughs),
+    selectinload(Organisation.contacts).selectinload(OrganisationContact.champion),
+    selectinload(Organisation.champions).selectinload(Champion.borough),
+    selectinload(Organisation.engagement_history),
+)
+
+
 @bp.get("/staff/organisations/<int:organisation_id>")
 def organisation_detail(organisation_id: int):
-    organisation = _get(organisation_id)
+    organisation = db.first_or_404(
+        select(Organisation).where(Organisation.id == organisation_id).options(*_DETAIL_LISTS)
+    )
     if organisation.merged_into_id:
         flash("This organisation was merged into another; you are seeing the one it was merged into.", "info")
         return redirect(url_for("organisations.organisation_detail", organisation_id=organisation.merged_into_id))

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from champions.accounts.models import User
 from champions.activities.models import Activity
@@ -213,7 +214,7 @@ def roster_page(f: RosterFilters, after: str | None, size: int = PAGE_SIZE) -> R
         else:
             query = query.where(or_(column > value, and_(column == value, Champion.id > last_id)))
     order = (column.desc(), Champion.id.desc()) if descending else (column.asc(), Champion.id.asc())
-    found = list(db.session.scalars(query.order_by(*order).limit(size + 1)))
+    found = list(db.session.scalars(query.order_by(*order).limit(size + 1).options(selectinload(Champion.borough))))
     items = found[:size]
     more = len(found) > size
     return RosterPage(items, f"{_sort_value(f.sort, items[-1])}~{items[-1].id}" if more else None)
@@ -241,11 +242,16 @@ def timeline(champion: Champion, limit: int = 200) -> list[Event]:
     for a in db.session.scalars(activities.limit(limit)):
         what = a.type.replace("_", " ").capitalize()
         events.append(Event(_day(a.occurred_on), "Activity", what, f"{a.people_reached} people reached"))
-    for t in db.session.scalars(select(TrainingCompletion).where(TrainingCompletion.champion_id == champion.id)):
+    mine = TrainingCompletion.champion_id == champion.id
+    for t in db.session.scalars(
+        select(TrainingCompletion).where(mine).options(selectinload(TrainingCompletion.resource))
+    ):
         events.append(Event(as_utc(t.completed_at), "Training", f"Completed “{t.resource.title}”"))
-    for p in db.session.scalars(select(PledgeAcceptance).where(PledgeAcceptance.champion_id == champion.id)):
+    pledges = select(PledgeAcceptance).where(PledgeAcceptance.champion_id == champion.id)
+    for p in db.session.scalars(pledges.options(selectinload(PledgeAcceptance.pledge))):
         events.append(Event(as_utc(p.accepted_at), "Pledge", f"Accepted the pledge ({p.pledge.version})"))
-    for n in db.session.scalars(select(ChampionNote).where(ChampionNote.champion_id == champion.id)):
+    notes = select(ChampionNote).where(ChampionNote.champion_id == champion.id)
+    for n in db.session.scalars(notes.options(selectinload(ChampionNote.author))):
         author = n.author.email if n.author else "someone"
         events.append(Event(as_utc(n.created_at), "Note", f"Note by {author}", n.body))
     for s in champion.history:
@@ -276,7 +282,9 @@ def timeline(champion: Champion, limit: int = 200) -> list[Event]:
         }.get(message.status, message.status)
         events.append(Event(when, "Nudge", f"Nudge “{rule_name}”: {detail}"))
     for r in db.session.scalars(
-        select(ImportRow).where(ImportRow.champion_id == champion.id, ImportRow.dry_run.is_(False))
+        select(ImportRow)
+        .where(ImportRow.champion_id == champion.id, ImportRow.dry_run.is_(False))
+        .options(selectinload(ImportRow.job))
     ):
         title = f"{'Imported' if r.outcome == 'new' else 'Updated'} by import #{r.job_id} ({r.job.source})"
         events.append(Event(as_utc(r.job.finished_at or r.job.created_at), "Import", title, r.message or ""))

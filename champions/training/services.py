@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from champions.core import audit
 from champions.extensions import db
@@ -12,7 +13,11 @@ from champions.training.models import Pledge, PledgeAcceptance, TrainingCompleti
 
 
 def live_resources() -> list[TrainingResource]:
-    query = select(TrainingResource).where(TrainingResource.retired_at.is_(None))
+    query = (
+        select(TrainingResource)
+        .where(TrainingResource.retired_at.is_(None))
+        .options(selectinload(TrainingResource.topic))
+    )
     return list(db.session.scalars(query.order_by(TrainingResource.is_core.desc(), TrainingResource.position)))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from champions.core import audit
 from champions.core.db import now_utc
@@ -23,7 +24,8 @@ def _topic_choices() -> list[tuple[str, str]]:
 
 
 def _ordered() -> list[TrainingResource]:
-    return list(db.session.scalars(select(TrainingResource).order_by(TrainingResource.position, TrainingResource.id)))
+    query = select(TrainingResource).options(selectinload(TrainingResource.topic))
+    return list(db.session.scalars(query.order_by(TrainingResource.position, TrainingResource.id)))
 
 
 @bp.get("/staff/training")

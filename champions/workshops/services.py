@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from champions.core import audit
 from champions.core.celery import enqueue
@@ -176,11 +177,28 @@ def upcoming_in_borough(borough_code: str | None, now: datetime | None = None) -
     query = select(Workshop).where(Workshop.cancelled_at.is_(None), Workshop.starts_at > (now or now_utc()))
     if borough_code:
         query = query.where(Workshop.borough_code == borough_code)
+    # The lists and the calendar feed show each workshop's borough.
+    query = query.options(selectinload(Workshop.borough))
     return list(db.session.scalars(query.order_by(Workshop.starts_at).limit(200)))
 
 
 def places_left(workshop: Workshop) -> int:
     return max(0, workshop.capacity - booked_count(workshop.id))
+
+
+def places_left_in(workshops: list[Workshop]) -> dict[int, int]:
+    """Places left at each workshop, from one grouped count of the bookings."""
+    booked = dict(
+        db.session.execute(
+            select(WorkshopSignup.workshop_id, func.count())
+            .where(
+                WorkshopSignup.workshop_id.in_([w.id for w in workshops]),
+                WorkshopSignup.status == SignupStatus.BOOKED.value,
+            )
+            .group_by(WorkshopSignup.workshop_id)
+        ).all()
+    )
+    return {w.id: max(0, w.capacity - booked.get(w.id, 0)) for w in workshops}
 
 
 def attendance_summary(workshop: Workshop) -> dict[str, int]:

@@ -7,6 +7,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from champions.accounts.models import User
 from champions.core import audit
@@ -40,6 +41,7 @@ from champions.workshops.services import (
     check_in,
     is_upcoming,
     places_left,
+    places_left_in,
     record_contact_attendance,
     record_recruit,
     remove_contact_attendance,
@@ -71,10 +73,20 @@ def _filtered():
 @bp.get("/staff/workshops")
 def workshop_list():
     query, filters = _filtered()
-    page = keyset_page(query, Workshop.id, request.args.get("before", type=int))
+    before = request.args.get("before", type=int)
+    page = keyset_page(query.options(selectinload(Workshop.borough)), Workshop.id, before)
     return render_template(
         "workshops/list.html", page=page, filters=filters, types=WORKSHOP_TYPE_LABELS, boroughs=borough_choices()
     )
+
+
+# What a workshop's row shows (its borough, host and attendance summary), loaded with the workshops.
+_WITH_ATTENDANCE = (
+    selectinload(Workshop.borough),
+    selectinload(Workshop.host_organisation),
+    selectinload(Workshop.signups),
+    selectinload(Workshop.contacts),
+)
 
 
 @bp.get("/staff/workshops/export.csv")
@@ -97,7 +109,7 @@ def workshop_export():
         "cancelled",
     ]
     rows = []
-    for w in db.session.scalars(query.order_by(Workshop.starts_at)):
+    for w in db.session.scalars(query.options(*_WITH_ATTENDANCE).order_by(Workshop.starts_at)):
         s = attendance_summary(w)
         rows.append(
             [
@@ -131,6 +143,7 @@ def _choices(form: WorkshopForm) -> None:
         .outerjoin(Champion, Champion.user_id == User.id)
         .where(User.active, (User.role.in_([Role.STAFF.value, Role.ADMIN.value])) | Champion.is_leader)
         .order_by(User.email)
+        .options(selectinload(User.champion))
     )
     form.facilitators.choices = [
         (str(u.id), f"{u.champion.full_name} (leader)" if u.champion else u.email) for u in db.session.scalars(leaders)
@@ -223,9 +236,19 @@ def _detail(workshop: Workshop, status: int = 200, **forms):
     ), status
 
 
+# Everything the detail page lists, loaded with the workshop rather than a query per row.
+_DETAIL_LISTS = (
+    *_WITH_ATTENDANCE,
+    selectinload(Workshop.facilitators).selectinload(User.champion),
+    selectinload(Workshop.signups).selectinload(WorkshopSignup.champion),
+    selectinload(Workshop.contacts).selectinload(OrganisationContact.organisation),
+)
+
+
 @bp.get("/staff/workshops/<int:workshop_id>")
 def workshop_detail(workshop_id: int):
-    return _detail(db.get_or_404(Workshop, workshop_id))
+    workshop = db.first_or_404(select(Workshop).where(Workshop.id == workshop_id).options(*_DETAIL_LISTS))
+    return _detail(workshop)
 
 
 @bp.post("/staff/workshops/<int:workshop_id>/champions")
@@ -433,7 +456,7 @@ def champion_workshops():
         champion=champion,
         workshops=workshops,
         mine=mine,
-        places={w.id: places_left(w) for w in workshops},
+        places=places_left_in(workshops),
     )
 
 

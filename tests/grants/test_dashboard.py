@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
+import re
 from datetime import timedelta
+
+import pytest
 
 from champions.core.db import now_utc
 from champions.grants.dashboard import FEWER_THAN_5, fund_figures
@@ -105,3 +109,55 @@ def test_the_dashboard_says_when_nothing_has_been_computed(client, auth, make, d
     assert "No figures have been computed" in client.get(f"/grants/funder/funds/{fund.id}").get_data(as_text=True)
     assert client.post(f"/grants/funder/funds/{fund.id}/recompute").status_code == 302
     assert "Figures computed" in client.get(f"/grants/funder/funds/{fund.id}").get_data(as_text=True)
+
+
+def _closed_without_award(make, round_, how: str):
+    from champions.grants import services
+
+    if how == "declined":
+        application = make.application(round=round_, status="declined")
+    else:
+        application = make.application(round=round_, status="eligible")
+        services.override_eligibility(application, False, "Outside Greater Manchester")
+    services.close(application, reason="Tidying up")
+    make.db.session.commit()
+    return application
+
+
+def test_closing_a_declined_or_ineligible_application_awards_nothing(make, db):
+    from champions.grants.services import awarded_total
+
+    fund = make.fund()
+    round_ = make.round(fund=fund, budget_pence=6_000_000)
+    make.application(round=round_, status="closed", amount_requested_pence=130_000)  # closed after its report
+    for how in ("declined", "ineligible"):
+        assert _closed_without_award(make, round_, how).award_pence is None
+    data = fund_figures(fund.id)
+    assert data["money"]["awarded"] == 130_000 and awarded_total(round_.id) == 130_000
+    assert data["counts"]["approved"] == 1
+    assert sum(b["grants"] for b in data["award_bands"]) == 1
+    assert run_task(compute_funder_snapshots) == 1
+
+
+def test_one_funds_failure_leaves_the_others_refreshed_and_is_logged(make, db, monkeypatch, caplog):
+
+    from champions.dashboards.services import latest_snapshot
+    from champions.grants import tasks
+    from champions.grants.dashboard import compute_fund_snapshot, snapshot_kind
+
+    broken, working = make.fund(name="Broken").id, make.fund(name="Working").id
+
+    def compute(fund_id):
+        if fund_id == broken:
+            raise TypeError("a figure that cannot be computed")
+        return compute_fund_snapshot(fund_id)
+
+    monkeypatch.setattr(tasks, "compute_fund_snapshot", compute)
+    # The migrations' logging set-up (alembic's fileConfig, run by the test database set-up) disables loggers.
+    monkeypatch.setattr(logging.getLogger("champions.grants"), "disabled", False)
+    with pytest.raises(tasks.SnapshotsFailed, match=re.escape(f"funds [{broken}]")):
+        run_task(compute_funder_snapshots)
+    assert latest_snapshot(snapshot_kind(working)) is not None
+    assert latest_snapshot(snapshot_kind(broken)) is None
+    [record] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert f"fund {broken} failed" in record.getMessage() and record.exc_info[0] is TypeError
