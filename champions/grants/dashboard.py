@@ -39,9 +39,7 @@ def snapshot_kind(fund_id: int) -> str:
 def _money(fund_id: int) -> dict[str, int]:
     budget = db.session.scalar(select(func.coalesce(func.sum(Round.budget_pence), 0)).where(Round.fund_id == fund_id))
     awarded = db.session.scalar(
-        select(func.coalesce(func.sum(Application.award_pence), 0))
-        .join(Round)
-        .where(Round.fund_id == fund_id, AWARDED)
+        select(func.coalesce(func.sum(Application.award_pence), 0)).join(Round).where(Round.fund_id == fund_id, AWARDED)
     )
     paid = db.session.scalar(
         select(func.coalesce(func.sum(Payment.amount_pence), 0))
@@ -67,11 +65,7 @@ def _counts(fund_id: int) -> dict[str, int]:
 
 def _award_bands(fund_id: int) -> list[dict[str, Any]]:
     awards = list(
-        db.session.scalars(
-            select(Application.award_pence)
-            .join(Round)
-            .where(Round.fund_id == fund_id, AWARDED)
-        )
+        db.session.scalars(select(Application.award_pence).join(Round).where(Round.fund_id == fund_id, AWARDED))
     )
     return [
         {"band": label, "grants": sum(1 for a in awards if a >= low and (high is None or a < high))}

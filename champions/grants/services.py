@@ -200,9 +200,7 @@ def open_rounds() -> list[Round]:
 
 def awarded_total(round_id: int) -> int:
     return db.session.scalar(
-        select(func.coalesce(func.sum(Application.award_pence), 0)).where(
-            Application.round_id == round_id, AWARDED
-        )
+        select(func.coalesce(func.sum(Application.award_pence), 0)).where(Application.round_id == round_id, AWARDED)
     )
 
 
