@@ -6,13 +6,14 @@ a reviewer only their own assignments, a funder only the funds they are linked t
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from champions.accounts.models import User
-from champions.accounts.services import EmailTaken, create_user
+from champions.accounts.services import EmailTaken, count_sign_up, create_user
+from champions.accounts.sessions import sign_in
 from champions.core import audit
 from champions.core.celery import enqueue
 from champions.core.db import now_utc
@@ -20,8 +21,9 @@ from champions.core.downloads import csv_response
 from champions.core.models import AuditEvent
 from champions.core.pagination import keyset_page
 from champions.core.permissions import Role
+from champions.core.throttle import client_address
 from champions.dashboards.services import latest_snapshot
-from champions.extensions import db, limiter
+from champions.extensions import db
 from champions.grants import bp, forms, services
 from champions.grants.dashboard import funder_tables, snapshot_kind
 from champions.grants.models import Application, Fund, Payment, ReviewAssignment, Round, Status
@@ -51,12 +53,12 @@ def rounds():
 
 
 @bp.route("/grants/register", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"])
 def applicant_register():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.home"))
     form = forms.ApplicantRegistrationForm()
     if form.validate_on_submit():
+        count_sign_up(client_address())
         try:
             user = create_user(form.email.data, form.password.data, Role.APPLICANT)
         except EmailTaken:
@@ -67,9 +69,8 @@ def applicant_register():
         else:
             record_consent(user.id, "privacy_notice", True, PRIVACY_NOTICE_VERSION)
             audit.record("grant.applicant_registered", user, actor_id=user.id)
+            sign_in(user)
             db.session.commit()
-            session.clear()
-            login_user(user)
             flash("Your account has been created. You can now apply for a Small Sparks grant.", "success")
             return redirect(url_for("grants.my_applications"))
     return render_template("grants/register.html", form=form), 400 if form.errors else 200

@@ -121,6 +121,7 @@ HOLDINGS: tuple[Holding, ...] = (
     Holding("users", "user", "id", "anonymise"),
     Holding("champions", "champion", "id", "anonymise"),
     Holding("consent_records", "user", "user_id", "delete"),
+    Holding("user_sessions", "user", "user_id", "delete"),
     Holding("equality_answers", "user", "user_id", "delete"),
     Holding("champion_topics", "champion", "champion_id", "delete"),
     Holding("stage_changes", "champion", "champion_id", "keep", why_kept="stages of an anonymised record, no details"),
@@ -173,6 +174,7 @@ NOT_PERSONAL: dict[str, str] = {
     "dashboard_jobs": "job bookkeeping (and a staff id)",
     "programme_settings": "the target and its dates",
     "task_locks": "job bookkeeping",
+    "throttle_counters": "counts under keyed hashes of email and client addresses, kept for one window",
     "training_resources": "the catalogue",
     "pledges": "the pledge texts",
     "organisations": "organisations, not people",
@@ -227,7 +229,7 @@ def export_data(user) -> dict[str, list[dict[str, Any]]]:
             continue
         table, where = _rows_for(holding, user, champion)
         rows = db.session.execute(select(table).where(where)).mappings().all()
-        hidden = {"password_hash", "session_version"}
+        hidden = {"password_hash", "session_version", "key_hash"}
         data[holding.table] = [{k: _jsonable(v) for k, v in row.items() if k not in hidden} for row in rows]
     return data
 
