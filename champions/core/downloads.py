@@ -1,19 +1,64 @@
-"""CSV downloads: one way to build them, safe to open in a spreadsheet and never kept in a browser cache."""
+"""CSV files: one way to write them, safe to open in a spreadsheet, and downloads never kept in a browser cache.
+
+Every CSV the app writes (downloads, the stored roster export, the champion's own data export) goes through
+`csv_writer`, which neutralises cells a spreadsheet would run as a formula.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import TextIO
 
 from flask import Response
 
+# OWASP's CSV-injection advice: a text cell starting with one of these may be read as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
 
 def safe_cell(value: object) -> object:
-    """Stop a spreadsheet from running a cell as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    """Stop a spreadsheet from running a cell as a formula: text gets a leading quote.
+
+    Only text is changed; numbers the app writes as int or float (a negative balance) stay numbers.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+class SafeWriter:
+    """A ``csv.writer`` whose every cell, header included, passes through `safe_cell`."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._writer = csv.writer(out, lineterminator="\r\n")
+
+    def writerow(self, row: Iterable[object]) -> None:
+        self._writer.writerow([safe_cell(v) for v in row])
+
+    def writerows(self, rows: Iterable[Iterable[object]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
+def csv_writer(out: TextIO) -> SafeWriter:
+    return SafeWriter(out)
+
+
+def csv_text(header: Iterable[object], rows: Iterable[Iterable[object]]) -> str:
+    buffer = io.StringIO()
+    writer = csv_writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def dict_csv_text(rows: list[Mapping[str, object]]) -> str:
+    """Rows of dicts as CSV: every key a column, first seen first; an empty file when there are no rows."""
+    if not rows:
+        return ""
+    fields = list(dict.fromkeys(key for row in rows for key in row))
+    return csv_text(fields, ([row.get(f, "") for f in fields] for row in rows))
 
 
 def csv_download(text: str, filename: str) -> Response:
@@ -26,9 +71,4 @@ def csv_download(text: str, filename: str) -> Response:
 
 
 def csv_response(filename: str, header: list[str], rows: Iterable[Iterable[object]]) -> Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
-    return csv_download(buffer.getvalue(), filename)
+    return csv_download(csv_text(header, rows), filename)

@@ -1,16 +1,15 @@
 from __future__ import annotations
 
-import csv
-import io
 from functools import lru_cache
 
-from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
 from champions.core import audit
 from champions.core.celery import enqueue
 from champions.core.db import now_utc
+from champions.core.downloads import csv_download, dict_csv_text
 from champions.dashboards import bp
 from champions.dashboards.figures import settings, weekly_rows
 from champions.dashboards.forms import SettingsForm
@@ -87,19 +86,8 @@ def table_csv(table: str):
     snapshot = latest_snapshot()
     if table not in CSV_TABLES or snapshot is None:
         abort(404)
-    rows = _rows(snapshot.data, table)
-    out = io.StringIO()
-    if rows:
-        fields = list(dict.fromkeys(key for row in rows for key in row))  # every column, first seen first
-        writer = csv.DictWriter(out, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
     stamp = snapshot.computed_at.strftime("%Y-%m-%d-%H%M")
-    return Response(
-        out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="champions-{table}-{stamp}.csv"'},
-    )
+    return csv_download(dict_csv_text(_rows(snapshot.data, table)), f"champions-{table}-{stamp}.csv")
 
 
 @bp.route("/admin/settings", methods=["GET", "POST"])

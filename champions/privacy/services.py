@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import zipfile
@@ -14,6 +13,7 @@ from sqlalchemy import Table, and_, delete, func, select, update
 
 from champions.core import audit
 from champions.core.db import now_utc
+from champions.core.downloads import dict_csv_text
 from champions.extensions import db
 from champions.privacy.models import ConsentRecord, EqualityAnswers
 
@@ -240,14 +240,8 @@ def export_zip(user) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("my-data.json", json.dumps(data, indent=2))
         for name, rows in data.items():
-            out = io.StringIO()
-            if rows:
-                writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-                writer.writeheader()
-                writer.writerows(
-                    {k: json.dumps(v) if isinstance(v, dict | list) else v for k, v in r.items()} for r in rows
-                )
-            archive.writestr(f"{name}.csv", out.getvalue())
+            flat = [{k: json.dumps(v) if isinstance(v, dict | list) else v for k, v in r.items()} for r in rows]
+            archive.writestr(f"{name}.csv", dict_csv_text(flat))
     return buffer.getvalue()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 
@@ -12,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from champions.accounts.models import User
 from champions.core import audit
 from champions.core.db import now_utc
+from champions.core.downloads import csv_writer
 from champions.extensions import db
 from champions.privacy.models import EqualityAnswers
 from champions.roster.crm_models import ExportJob, JobStatus
@@ -73,14 +73,7 @@ def _row(champion: Champion, answers: EqualityAnswers | None, include_special: b
     ]
     if include_special:
         row += [getattr(answers, name, "") or "" for name in SPECIAL_COLUMNS]
-    return [_safe(v) for v in row]
-
-
-def _safe(value):
-    """Stop a spreadsheet running a cell as a formula (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    return row
 
 
 def build(job: ExportJob) -> Iterator[int]:
@@ -90,7 +83,7 @@ def build(job: ExportJob) -> Iterator[int]:
     job.total_rows = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
     job.status = JobStatus.RUNNING.value
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out)
     writer.writerow(COLUMNS + (SPECIAL_COLUMNS if job.include_special else []))
     last_id, done = 0, 0
     while True:
