@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import event, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from champions.accounts.models import User
 from champions.core import audit, merging
@@ -97,7 +97,8 @@ def likely_duplicates(limit: int = 200) -> list[Pair]:
         for x, y, why in _pairs_by(key, reason, limit):
             found.setdefault((x, y), []).append(why)
     ids = {i for pair in found for i in pair}
-    champions = {c.id: c for c in db.session.scalars(select(Champion).where(Champion.id.in_(ids)))}
+    query = select(Champion).where(Champion.id.in_(ids)).options(selectinload(Champion.user))  # the list shows emails
+    champions = {c.id: c for c in db.session.scalars(query)}
     return [Pair(champions[x], champions[y], reasons) for (x, y), reasons in sorted(found.items())][:limit]
 
 

@@ -150,7 +150,9 @@ class World:
         # record would hit the identity map and hide the per-row query.
         staff = self.make.user(role="staff")
         borough = BOROUGH_CODES[next(self.serial) % len(BOROUGH_CODES)]
-        champion = self.make.champion(borough_code=borough)
+        name = {"first_name": "Sam", "last_name": f"Lee{next(self.serial)}", "postcode": "M1 1AE"}
+        champion = self.make.champion(borough_code=borough, **name)
+        self.make.champion(borough_code=borough, **name)  # a likely duplicate, for the duplicates pages
         champion.recruited_by_id = me.id
         resource = self._resource()
         self._moment()
@@ -160,6 +162,7 @@ class World:
             add_note(who, "Called about the next workshop", staff.id)
             save_equality_answers(who.user_id, {"age_band": "25-34"})
         other_org = make_org(self.db, f"Group {next(self.serial)}", boroughs=(borough,))
+        make_org(self.db, other_org.name.upper(), boroughs=(borough,))  # a likely duplicate
         contact = make_contact(self.db, org, f"Contact {next(self.serial)}", champion_id=champion.id)
         make_contact(self.db, other_org, f"Contact {next(self.serial)}", champion_id=champion.id)
         affiliate_champion(org, champion)
