@@ -17,6 +17,7 @@ def create_app(config: BaseConfig | str | None = None, **overrides: Any) -> Flas
     app.config.from_object(config if isinstance(config, BaseConfig) else load_config(config))
     app.config.update(overrides)
     register_logging(app)
+    register_proxies(app)
     register_extensions(app)
     register_templates(app)
     register_blueprints(app)
@@ -32,10 +33,21 @@ def register_logging(app: Flask) -> None:
         logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
+def register_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, read the client's address and scheme from their X-Forwarded headers.
+
+    Anyone can send those headers, so with no proxy configured they are ignored: otherwise a client could pick
+    the address it is throttled and audited by. Behind a proxy that is not configured, everyone shares its address.
+    """
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+
+
 def register_extensions(app: Flask) -> None:
     from champions import models  # noqa: F401  (every model known to SQLAlchemy and Alembic)
+    from champions.core import throttle
     from champions.core.db import configure_postgresql, configure_sqlite
-    from champions.extensions import csrf, db, limiter, login_manager, migrate
+    from champions.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
     with app.app_context():
@@ -46,7 +58,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
-    limiter.init_app(app)
+    throttle.init_app(app)
 
 
 def register_templates(app: Flask) -> None:

@@ -1,9 +1,10 @@
 """Import every model so that SQLAlchemy's metadata (and Alembic) sees the whole schema."""
 
 from champions.accounts.admin_models import Invitation  # noqa: F401
-from champions.accounts.models import User  # noqa: F401
+from champions.accounts.models import User, UserSession  # noqa: F401
 from champions.activities.models import Activity  # noqa: F401
 from champions.core.models import AuditEvent, Borough, OutboxMessage, TaskLock, Topic  # noqa: F401
+from champions.core.throttle import ThrottleCounter  # noqa: F401
 from champions.dashboards.models import DashboardJob, DashboardSnapshot, ProgrammeSettings  # noqa: F401
 from champions.grants.models import (  # noqa: F401
     Application,

@@ -32,6 +32,13 @@ def _sqlalchemy_url(url: str) -> str:
     return url
 
 
+def _whole_number(name: str, default: int) -> int:
+    value = os.environ.get(name, str(default))
+    if not value.isdigit():
+        raise ConfigError(f"{name} must be a whole number, not {value!r}.")
+    return int(value)
+
+
 def _persistent_dev_secret(instance: Path) -> str:
     # A development key kept in instance/ so that sessions survive a restart.
     key_file = instance / "secret_key"
@@ -84,11 +91,21 @@ class BaseConfig:
     REMEMBER_COOKIE_SECURE = True
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
-    RATELIMIT_ENABLED = True
-    RATELIMIT_HEADERS_ENABLED = True
-    RATELIMIT_STORAGE_URI = "memory://"
-    LOGIN_RATE_LIMIT = "10 per minute; 50 per hour"
-    REGISTER_RATE_LIMIT = "5 per minute; 30 per hour"
+    # Throttling (champions/core/throttle.py): counts in the database, or in Redis when THROTTLE_REDIS_URL is set.
+    # Rates are "N per [M] second/minute/hour/day", in fixed windows. Failed sign-ins are counted per email
+    # address typed (known or not) and per client address; a success is not a failure.
+    THROTTLE_ENABLED = os.environ.get("THROTTLE_ENABLED", "true").lower() in ("1", "true", "yes")
+    THROTTLE_REDIS_URL = ""
+    SIGN_IN_FAILURES_PER_ACCOUNT_RATE = os.environ.get("SIGN_IN_FAILURES_PER_ACCOUNT_RATE", "10 per 15 minutes")
+    SIGN_IN_FAILURES_PER_ADDRESS_RATE = os.environ.get("SIGN_IN_FAILURES_PER_ADDRESS_RATE", "50 per 15 minutes")
+    # A workshop room signs up together on one Wi-Fi: an hour's sign-ups from one address, not a minute's.
+    SIGN_UPS_PER_ADDRESS_RATE = os.environ.get("SIGN_UPS_PER_ADDRESS_RATE", "60 per hour")
+    RESET_EMAILS_PER_ACCOUNT_RATE = os.environ.get("RESET_EMAILS_PER_ACCOUNT_RATE", "3 per hour")
+    RESET_REQUESTS_PER_ADDRESS_RATE = os.environ.get("RESET_REQUESTS_PER_ADDRESS_RATE", "30 per hour")
+    VERIFY_EMAILS_PER_ACCOUNT_RATE = os.environ.get("VERIFY_EMAILS_PER_ACCOUNT_RATE", "3 per hour")
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto (the README's TLS proxy: 1).
+    # 0 trusts no such header, as anyone can send one.
+    TRUSTED_PROXIES = _whole_number("TRUSTED_PROXIES", 0)
     CHAMPION_TARGET = 20_000
     LAPSE_AFTER_DAYS = int(os.environ.get("LAPSE_AFTER_DAYS", "60"))
     RETENTION_UNVERIFIED_DAYS = int(os.environ.get("RETENTION_UNVERIFIED_DAYS", "30"))
@@ -99,12 +116,10 @@ class BaseConfig:
     NUDGE_DELIVERY_LEASE_SECONDS = int(os.environ.get("NUDGE_DELIVERY_LEASE_SECONDS", "300"))
     # A background job not heard from for this long is taken to have lost its worker, and is re-queued.
     WORK_LEASE_SECONDS = int(os.environ.get("WORK_LEASE_SECONDS", "300"))
-    BEAT_LEASE_SECONDS = int(os.environ.get("BEAT_LEASE_SECONDS", "60"))
+    BEAT_LEASE_SECONDS = int(os.environ.get("BEAT_LEASE_SECONDS", "30"))
     IMPORT_EMAIL_BATCH = int(os.environ.get("IMPORT_EMAIL_BATCH", "50"))
     NUDGE_QUIET_FROM = 21  # no nudges from 21:00 …
     NUDGE_QUIET_UNTIL = 8  # … until 08:00, UK time
-    VERIFY_RESEND_RATE_LIMIT = "3 per hour"
-    RESET_RATE_LIMIT = "5 per hour"
     MAIL_BACKEND = "outbox"
     MAIL_FROM = os.environ.get("MAIL_FROM", "Champions <champions@localhost>")
     SMTP_HOST = os.environ.get("SMTP_HOST", "")
@@ -162,7 +177,7 @@ class DevelopmentConfig(BaseConfig):
             beat_schedule_filename=str(instance / "celerybeat-schedule"),
         )
         if redis_url:
-            self.RATELIMIT_STORAGE_URI = redis_url
+            self.THROTTLE_REDIS_URL = redis_url
         self.MAIL_BACKEND = "smtp" if self.SMTP_HOST else "outbox"
 
 
@@ -184,7 +199,7 @@ class ProductionConfig(BaseConfig):
         self.CELERY = self.celery(
             redis_url, None, beat_schedule_filename=str(self.INSTANCE_DIR / "celerybeat-schedule")
         )
-        self.RATELIMIT_STORAGE_URI = redis_url
+        self.THROTTLE_REDIS_URL = redis_url
         self.MAIL_BACKEND = "smtp"
 
 
@@ -192,7 +207,7 @@ class TestingConfig(BaseConfig):
     ENV_NAME = "testing"
     TESTING = True
     WTF_CSRF_ENABLED = False
-    RATELIMIT_ENABLED = False
+    THROTTLE_ENABLED = False  # tests that throttle turn it on
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     SECRET_KEY = "testing-only-not-secret"

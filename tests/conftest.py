@@ -28,7 +28,6 @@ from sqlalchemy import text  # noqa: E402
 from champions import create_app  # noqa: E402
 from champions.core.clock import UK, now_utc  # noqa: E402
 from champions.extensions import db as _db  # noqa: E402
-from champions.extensions import limiter  # noqa: E402
 from tests import factories  # noqa: E402
 
 # Rows the migrations load (boroughs, topics, the training catalogue, the pledge): put back after every test.
@@ -140,7 +139,6 @@ def db(request, app):
     # (A new Celery app makes itself the thread's *current* app, which .delay() uses, not only the default.)
     app.extensions["celery"].set_default()
     app.extensions["celery"].set_current()
-    limiter.enabled = app.config["RATELIMIT_ENABLED"]
     ctx = app.app_context()
     ctx.push()
     yield _db

@@ -8,6 +8,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from champions.accounts.admin_models import Invitation
 from champions.accounts.models import User
 from champions.accounts.services import create_user, find_user, normalise_email
+from champions.accounts.sessions import end_every_session
 from champions.core import audit
 from champions.core.celery import enqueue
 from champions.core.db import now_utc
@@ -79,7 +80,7 @@ def change_role(user: User, role: Role, by_user_id: int) -> None:
         return
     before = user.role
     user.role = role.value
-    user.session_version += 1  # sessions restart with the new powers
+    end_every_session(user)  # sessions restart with the new powers
     audit.record("user.role_changed", user, actor_id=by_user_id, to=role.value, **{"from": before})
     db.session.flush()
 
@@ -91,6 +92,6 @@ def set_active(user: User, active: bool, by_user_id: int) -> None:
         return
     user.active = active
     if not active:
-        user.session_version += 1  # every session of theirs ends at once
+        end_every_session(user)  # every session of theirs ends at once
     audit.record("user.activated" if active else "user.deactivated", user, actor_id=by_user_id)
     db.session.flush()

@@ -11,10 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from champions.accounts.models import User
+from champions.accounts.sessions import end_every_session
 from champions.core import audit
 from champions.core.celery import enqueue
 from champions.core.db import now_utc
 from champions.core.permissions import Role
+from champions.core.throttle import Throttle, refuse_if_over
 from champions.extensions import db
 
 # argon2-cffi's PasswordHasher is Argon2id with RFC 9106 low-memory parameters.
@@ -22,6 +24,55 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a real password, used to even out timing")
 
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
+
+
+_RESET_LINK = ("Reset your password", "accounts.reset_request")
+_SHARED = "It may be shared with other people, for example at an event or on public Wi-Fi."
+
+# Counted per email address typed, whether or not it has an account, so a refusal tells nothing about one.
+SIGN_IN_BY_ACCOUNT = Throttle(
+    "sign-in-account",
+    "SIGN_IN_FAILURES_PER_ACCOUNT_RATE",
+    "Signing in is paused for this email address",
+    "There have been several unsuccessful attempts to sign in with this email address, so we have paused "
+    "signing in with it for a short while to keep the account safe.",
+    _RESET_LINK,
+)
+SIGN_IN_BY_ADDRESS = Throttle(
+    "sign-in-address",
+    "SIGN_IN_FAILURES_PER_ADDRESS_RATE",
+    "Signing in is paused on this internet connection",
+    "There have been a lot of unsuccessful attempts to sign in from this internet connection, so we have paused "
+    f"signing in from it for a short while. {_SHARED}",
+    _RESET_LINK,
+)
+SIGN_UPS_BY_ADDRESS = Throttle(
+    "sign-up-address",
+    "SIGN_UPS_PER_ADDRESS_RATE",
+    "Signing up is paused on this internet connection",
+    "A lot of accounts have been created from this internet connection in the last hour, so to prevent misuse "
+    f"we have paused signing up from it for a short while. {_SHARED}",
+)
+RESETS_BY_ADDRESS = Throttle(
+    "reset-address",
+    "RESET_REQUESTS_PER_ADDRESS_RATE",
+    "Password resets are paused on this internet connection",
+    "There have been a lot of requests to reset passwords from this internet connection, so to prevent misuse "
+    f"we have paused them for a short while. {_SHARED}",
+)
+RESET_EMAILS_BY_ACCOUNT = Throttle(
+    "reset-account",
+    "RESET_EMAILS_PER_ACCOUNT_RATE",
+    "Password reset emails are paused for this email address",
+    "",  # never shown: past its limit the answer stays the same and no more email is sent
+)
+VERIFY_EMAILS_BY_ACCOUNT = Throttle(
+    "verify-account",
+    "VERIFY_EMAILS_PER_ACCOUNT_RATE",
+    "We have already sent you several emails",
+    "We have sent several emails to confirm your address in the last hour. The link in the most recent one "
+    "works: check your inbox and your spam or junk folder.",
+)
 
 
 class EmailTaken(Exception):
@@ -77,6 +128,23 @@ def authenticate(email: str, password: str) -> User | None:
     user.last_login_at = now_utc()
     audit.record("login", user, actor_id=user.id)
     return user
+
+
+def sign_in_attempt(email: str, password: str, address: str) -> User | None:
+    """``authenticate``, counted: after too many failures for this email address or from this client address,
+    even the right password is refused (``Throttled``) until the window has passed. A success is not counted."""
+    counts = (SIGN_IN_BY_ACCOUNT.hit(normalise_email(email)), SIGN_IN_BY_ADDRESS.hit(address))
+    refuse_if_over(*counts)
+    user = authenticate(email, password)
+    if user is not None:
+        for count in counts:
+            count.undo()
+    return user
+
+
+def count_sign_up(address: str) -> None:
+    """Count a sign-up from ``address``, or refuse it (``Throttled``) past the limit."""
+    refuse_if_over(SIGN_UPS_BY_ADDRESS.hit(address))
 
 
 def find_champion_by_referral(code: str | None):
@@ -160,10 +228,17 @@ def reset_token(user: User) -> str:
     return make_token("reset", {"uid": user.id, "pw": fingerprint(user.password_hash)})
 
 
-def request_password_reset(email: str) -> None:
-    """Queue a reset email when the account exists; the caller answers the same either way."""
+def request_password_reset(email: str, address: str) -> None:
+    """Queue a reset email when the account exists; the caller answers the same either way.
+
+    Too many requests from ``address`` are refused (``Throttled``); past the limit for one email address, the
+    answer is the same but no more email goes to that inbox until the window has passed.
+    """
     from champions.accounts.tasks import send_password_reset_email
 
+    refuse_if_over(RESETS_BY_ADDRESS.hit(address))
+    if RESET_EMAILS_BY_ACCOUNT.hit(normalise_email(email)).over:
+        return
     user = find_user(email)
     if user is not None and user.active and user.erased_at is None:
         enqueue(send_password_reset_email, user.id)
@@ -182,7 +257,7 @@ def user_for_reset(token: str) -> User:
 def set_password(user: User, password: str, reason: str) -> None:
     """Set a new password and end every other session of this user."""
     user.password_hash = hash_password(password)
-    user.session_version += 1
+    end_every_session(user)
     audit.record(f"password.{reason}", user, actor_id=user.id)
 
 

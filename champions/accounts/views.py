@@ -3,11 +3,11 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, logout_user
 from sqlalchemy import select
 
-from champions.accounts import bp
+from champions.accounts import bp, sessions
 from champions.accounts.forms import (
     ChangePasswordForm,
     LoginForm,
@@ -18,12 +18,14 @@ from champions.accounts.forms import (
 )
 from champions.accounts.models import User
 from champions.accounts.services import (
+    VERIFY_EMAILS_BY_ACCOUNT,
     EmailTaken,
-    authenticate,
     change_password,
+    count_sign_up,
     register_champion,
     request_password_reset,
     set_password,
+    sign_in_attempt,
     user_for_reset,
     verify_email,
 )
@@ -32,7 +34,8 @@ from champions.accounts.tokens import TokenProblem
 from champions.core.celery import enqueue
 from champions.core.models import Borough
 from champions.core.permissions import Role
-from champions.extensions import db, limiter, login_manager
+from champions.core.throttle import client_address, refuse_if_over
+from champions.extensions import db, login_manager
 from champions.privacy.services import PRIVACY_NOTICE_VERSION
 from champions.roster.postcodes import DISTRICT_BOROUGH
 
@@ -43,13 +46,7 @@ login_manager.login_message_category = "info"
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_version != int(version):
-        return None  # deactivated, or every session ended on purpose
-    return user
+    return sessions.load(session_id)  # None once signed out, deactivated, or every session ended on purpose
 
 
 def _borough_choices() -> list[tuple[str, str]]:
@@ -64,10 +61,6 @@ def _safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
-
-
-def _rate(name: str):
-    return lambda: current_app.config[name]
 
 
 def _organisation_choices() -> list[tuple[str, str]]:
@@ -92,12 +85,12 @@ def registration_form() -> RegistrationForm:
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_rate("REGISTER_RATE_LIMIT"), methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.home"))
     form = registration_form()
     if form.validate_on_submit():
+        count_sign_up(client_address())
         referral = form.referral_code.data if form.heard_via.data == "referral" else None
         try:
             user = register_champion(
@@ -109,9 +102,8 @@ def register():
                 "An account with this email address already exists. Sign in, or use a different email address"
             )
         else:
+            sessions.sign_in(user)
             db.session.commit()
-            session.clear()
-            login_user(user)
             flash("Your account has been created. We have sent you an email to confirm your address.", "success")
             return redirect(url_for("privacy.equality"))
     return render_template(
@@ -120,19 +112,18 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_rate("LOGIN_RATE_LIMIT"), methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.home"))
     form = LoginForm()
     failed = False
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        user = sign_in_attempt(form.email.data, form.password.data, client_address())
         if user is not None:
+            sessions.sign_in(user)
             db.session.commit()
-            session.clear()  # a fresh session on sign-in: no fixation
-            login_user(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("accounts.home"))
+        db.session.commit()  # the failure stays counted
         failed = True
     status = 400 if (failed or form.errors) else 200
     return render_template("accounts/login.html", form=form, failed=failed), status
@@ -140,6 +131,8 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    sessions.end_this_session(current_user)
+    db.session.commit()
     logout_user()
     session.clear()
     flash("You have signed out.", "success")
@@ -183,9 +176,9 @@ def verify(token: str):
 
 
 @bp.post("/verify/resend")
-@limiter.limit(_rate("VERIFY_RESEND_RATE_LIMIT"))
 def resend_verification():
     if ResendVerificationForm().validate_on_submit() and current_user.email_verified_at is None:
+        refuse_if_over(VERIFY_EMAILS_BY_ACCOUNT.hit(str(current_user.id)))
         enqueue(send_verification_email, current_user.id)
         db.session.commit()
     flash("We have sent you a new link. Check your inbox (and your spam folder).", "success")
@@ -198,11 +191,10 @@ RESET_SENT = (
 
 
 @bp.route("/reset", methods=["GET", "POST"])
-@limiter.limit(_rate("RESET_RATE_LIMIT"), methods=["POST"])
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
-        request_password_reset(form.email.data)
+        request_password_reset(form.email.data, client_address())
         db.session.commit()
         return render_template("accounts/reset_sent.html", message=RESET_SENT)
     return render_template("accounts/reset_request.html", form=form), 200 if not form.errors else 400
@@ -229,8 +221,8 @@ def change_password_page():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         if change_password(current_user, form.current_password.data, form.password.data):
+            sessions.sign_in(current_user._get_current_object())  # this browser carries on; every other one ends
             db.session.commit()
-            login_user(current_user._get_current_object())  # this session carries on; every other one has ended
             flash("Your password has been changed. You have been signed out everywhere else.", "success")
             return redirect(url_for("accounts.account"))
         form.current_password.errors.append("Your current password is not correct")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -63,13 +64,17 @@ def test_a_link_for_an_old_email_address_does_not_verify_the_new_one(client, db,
     assert client.get(f"/verify/{token}").status_code == 400
 
 
-def test_resending_the_link_is_rate_limited(db, make):
-    app = create_app("testing", RATELIMIT_ENABLED=True, VERIFY_RESEND_RATE_LIMIT="2 per hour")
-    client = app.test_client()
+def test_resending_the_link_is_limited_per_account(app, client, db, make, clock, monkeypatch):
+    clock.set(datetime(2025, 3, 4, 10, 5))
+    monkeypatch.setitem(app.config, "THROTTLE_ENABLED", True)
+    monkeypatch.setitem(app.config, "VERIFY_EMAILS_PER_ACCOUNT_RATE", "2 per hour")
     user = make.user(role="champion")
     client.post("/login", data={"email": user.email, "password": PASSWORD})
     codes = [client.post("/verify/resend").status_code for _ in range(3)]
     assert codes == [302, 302, 429]
+    assert "We have already sent you several emails" in client.post("/verify/resend").get_data(as_text=True)
+    clock.advance(hours=1)
+    assert client.post("/verify/resend").status_code == 302
 
 
 def test_resend_sends_a_fresh_link(client, auth, db):
