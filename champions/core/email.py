@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
+from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 
@@ -86,10 +87,11 @@ def send_template(to: str, template: str, **context: object) -> None:
 
 
 def external_url(endpoint: str, **values: object) -> str:
-    """An absolute link for an email, built from BASE_URL when there is no request."""
-    from flask import has_request_context, url_for
+    """An absolute link (in an email, a page or a calendar), always on BASE_URL.
 
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        return url_for(endpoint, _external=True, **values)
+    Never built from the request: its Host header is whatever the client sent, so a link shown on a page
+    (a referral link, a calendar address) could otherwise point anywhere.
+    """
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+    return adapter.build(endpoint, values, force_external=True)
