@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from celery import shared_task
-from sqlalchemy.exc import OperationalError
-
 from champions.accounts.admin_models import Invitation
 from champions.core.db import now_utc
-from champions.core.email import external_url, send_template
+from champions.core.email import email_task, external_url, send_template
 from champions.extensions import db
 
 
-@shared_task(autoretry_for=(OSError, OperationalError), retry_backoff=30, max_retries=5)
+@email_task
 def send_invitation(invitation_id: int) -> str:
     from champions.accounts.admin_services import INVITATION_DAYS, invitation_token
 

@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-from celery import shared_task
-from sqlalchemy.exc import OperationalError
-
 from champions.accounts import log
 from champions.accounts.models import User
 from champions.core.db import now_utc
-from champions.core.email import external_url, send_template
+from champions.core.email import email_task, external_url, send_template
 from champions.extensions import db
-
-RETRY = {
-    "autoretry_for": (OSError, OperationalError),
-    "retry_backoff": 30,
-    "retry_backoff_max": 600,
-    "retry_jitter": True,
-    "max_retries": 5,
-}
 
 
 def _verify_url(user: User) -> str:
@@ -26,7 +15,7 @@ def _verify_url(user: User) -> str:
     return external_url("accounts.verify", token=verification_token(user))
 
 
-@shared_task(**RETRY)
+@email_task
 def send_welcome_email(user_id: int) -> str:
     """Send the welcome email, with the verification link, once; a retry after success sends nothing."""
     user = db.session.get(User, user_id)
@@ -49,7 +38,7 @@ def send_welcome_email(user_id: int) -> str:
     return "sent"
 
 
-@shared_task(**RETRY)
+@email_task
 def send_verification_email(user_id: int) -> str:
     user = db.session.get(User, user_id)
     if user is None or user.erased_at is not None or user.email_verified_at is not None:
@@ -59,7 +48,7 @@ def send_verification_email(user_id: int) -> str:
     return "sent"
 
 
-@shared_task(**RETRY)
+@email_task
 def send_password_reset_email(user_id: int) -> str:
     from champions.accounts.services import reset_token
 

@@ -1,6 +1,7 @@
 """Send email: to the local outbox (development) or by SMTP (production).
 
-Tasks call `send_email`; views never send directly, they queue a task after commit.
+Tasks call `send_email`; views never send directly, they queue a task after commit. Every message is built by
+`build_message`, and every task that sends email is declared with `email_task`, which gives it the one retry policy.
 """
 
 from __future__ import annotations
@@ -10,23 +11,56 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from email import policy
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime, make_msgid, parseaddr
+from typing import Any
 from urllib.parse import urlsplit
 
+from celery import shared_task
 from flask import current_app, render_template
+from sqlalchemy.exc import OperationalError
 
 from champions.core import log
+from champions.core.clock import now_utc
 from champions.core.models import OutboxMessage
 from champions.extensions import db
 
 
+def _log_final_failure(task: Any, exc: Exception, task_id: str, args: tuple, kwargs: dict, einfo: Any) -> None:
+    log.error("email task %s%s failed for good (retries spent or not retryable): %r", task.name, tuple(args), exc)
+
+
+#: The retry policy of every task that sends email. Temporary trouble (the mail server or network down, the
+#: database busy) is retried after about 30 s, 60 s, 120 s... (jittered, at most 10 minutes apart), five times;
+#: then the failure is logged. A task must mark each message sent in the commit that follows its sending, so a
+#: retry sends only what is still unmarked.
+EMAIL_TASK_OPTIONS: dict[str, Any] = {
+    "autoretry_for": (OSError, OperationalError),
+    "retry_backoff": 30,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 5,
+    "on_failure": _log_final_failure,
+}
+
+
+def email_task(*args: Any, **options: Any) -> Any:
+    """``@shared_task`` with the email retry policy: ``@email_task`` or ``@email_task(bind=True)``."""
+    return shared_task(*args, **EMAIL_TASK_OPTIONS, **options)
+
+
+def _message_domain() -> str:
+    return parseaddr(current_app.config["MAIL_FROM"])[1].rpartition("@")[2] or "champions.local"
+
+
 def build_message(to: str, subject: str, text: str, html: str | None, headers: dict[str, str] | None) -> EmailMessage:
+    """The one place a message is made: every email has From, Date (the app's clock) and a Message-ID."""
     # Long header values (List-Unsubscribe URLs) must stay plain, not RFC 2047 encoded-words.
     msg = EmailMessage(policy=policy.default.clone(max_line_length=998))
     msg["From"] = current_app.config["MAIL_FROM"]
     msg["To"] = to
     msg["Subject"] = subject
-    msg["Message-ID"] = make_msgid(domain="champions.local")
+    msg["Date"] = format_datetime(now_utc())
+    msg["Message-ID"] = make_msgid(domain=_message_domain())
     for name, value in (headers or {}).items():
         msg[name] = value
     msg.set_content(text)
@@ -38,7 +72,7 @@ def build_message(to: str, subject: str, text: str, html: str | None, headers: d
 def _to_outbox(msg: EmailMessage) -> None:
     text = msg.get_body(("plain",))
     html = msg.get_body(("html",))
-    standard = {"From", "To", "Subject", "Message-ID", "Content-Type", "MIME-Version", "Content-Transfer-Encoding"}
+    standard = {"From", "To", "Subject", "Content-Type", "MIME-Version", "Content-Transfer-Encoding"}
     db.session.add(
         OutboxMessage(
             to_address=msg["To"],
@@ -61,12 +95,25 @@ def mail_sender() -> Iterator[Callable[[EmailMessage], object]]:
     if cfg["MAIL_BACKEND"] != "smtp":
         yield _to_outbox
         return
-    with smtplib.SMTP(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=30) as smtp:
+    smtp = smtplib.SMTP(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=30)
+    try:
         if cfg["SMTP_STARTTLS"]:
             smtp.starttls()
         if cfg["SMTP_USERNAME"]:
             smtp.login(cfg["SMTP_USERNAME"], cfg["SMTP_PASSWORD"])
         yield smtp.send_message
+    finally:
+        _hang_up(smtp)
+
+
+def _hang_up(smtp: smtplib.SMTP) -> None:
+    """Say goodbye. The server has already accepted what was sent: a failure now must not make a task retry and
+    send it all again."""
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError) as error:
+        log.warning("closing the SMTP connection failed after sending: %s", error)
+        smtp.close()
 
 
 def send_email(

@@ -10,7 +10,7 @@ from celery import shared_task
 from sqlalchemy import select, update
 
 from champions.core.db import now_utc
-from champions.core.email import external_url, send_template
+from champions.core.email import email_task, external_url, send_template
 from champions.core.locks import job_lock
 from champions.extensions import db
 from champions.grants import log
@@ -55,17 +55,17 @@ def _send(application_id: int, column, template: str) -> bool:
     return True
 
 
-@shared_task
+@email_task
 def send_submitted_email(application_id: int) -> bool:
     return _send(application_id, Application.submitted_email_sent_at, "grant_submitted")
 
 
-@shared_task
+@email_task
 def send_decision_email(application_id: int) -> bool:
     return _send(application_id, Application.decision_email_sent_at, "grant_decision")
 
 
-@shared_task
+@email_task
 def send_report_reminders() -> int:
     """Periodic: remind grantees before and after their report is due, once each."""
     with job_lock("grant_report_reminders") as held:

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-import smtplib
 from datetime import timedelta
 
 from celery import shared_task
 from flask import current_app
 
+from champions.core.email import email_task
 from champions.core.locks import job_lock
 from champions.nudges import engine, log
 
@@ -22,8 +22,8 @@ def evaluate_nudges() -> dict[str, int] | None:
     return created
 
 
-@shared_task(bind=True, max_retries=6)
-def deliver_nudges(self) -> dict[str, int] | None:
+@email_task
+def deliver_nudges() -> dict[str, int] | None:
     """Periodic and after each evaluation: send due messages in batches over one connection."""
     lease = current_app.config["NUDGE_DELIVERY_LEASE_SECONDS"]
     with job_lock("deliver_nudges", ttl=timedelta(seconds=lease)) as held:
@@ -31,13 +31,10 @@ def deliver_nudges(self) -> dict[str, int] | None:
             return None
         try:
             result = engine.deliver_due(stop_after=lease / 2)
-        except (smtplib.SMTPException, OSError) as error:
+        except OSError as error:  # smtplib's errors included; the email retry policy runs the task again
             engine.record_attempt_failure(error)
-            if self.request.retries >= self.max_retries:
-                log.error("nudge delivery gave up after %s retries: %s", self.request.retries, error)
-                raise
-            log.warning("nudge delivery failed for now (%s); retrying", error)
-            raise self.retry(exc=error, countdown=min(30 * 2**self.request.retries, 1800)) from error
+            log.warning("nudge delivery failed for now (%s)", error)
+            raise
     if result.sent:
         deliver_nudges.delay()  # there may be more due: keep going in fresh batches
     return result.__dict__

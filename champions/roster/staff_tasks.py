@@ -11,11 +11,10 @@ from datetime import datetime
 from celery import shared_task
 from flask import current_app
 from sqlalchemy import exists, or_, select, update
-from sqlalchemy.exc import OperationalError
 
 from champions.accounts.models import User
 from champions.core.db import now_utc
-from champions.core.email import external_url, send_template
+from champions.core.email import email_task, external_url, send_template
 from champions.core.work import LeasedRun, requeue_stale, sweep
 from champions.extensions import db
 from champions.privacy.models import ConsentRecord
@@ -102,7 +101,7 @@ def _welcome_steps(job: ImportJob) -> Iterator[None]:
     db.session.flush()
 
 
-@shared_task(bind=True, autoretry_for=(OSError, OperationalError), retry_backoff=30, max_retries=5)
+@email_task(bind=True)
 def send_import_emails(self, job_id: int) -> str:
     """Welcome the champions this import created, only where the file recorded consent to email; once each."""
     job = db.session.get(ImportJob, job_id)

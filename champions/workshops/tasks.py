@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from celery import shared_task
 from sqlalchemy import select, update
 
 from champions.core.db import now_utc
-from champions.core.email import external_url, send_template
+from champions.core.email import email_task, external_url, send_template
 from champions.core.locks import job_lock
 from champions.core.templating import UK
 from champions.extensions import db
@@ -33,7 +32,7 @@ def reminders_due(today: date) -> list[int]:
     return list(db.session.scalars(query))
 
 
-@shared_task
+@email_task
 def send_workshop_reminders(now_iso: str | None = None) -> int:
     """Periodic: email each attendee the day before their workshop, once. Overlapping runs skip."""
     now = datetime.fromisoformat(now_iso) if now_iso else now_utc()
@@ -41,16 +40,19 @@ def send_workshop_reminders(now_iso: str | None = None) -> int:
         if not held:
             log.info("workshop reminders already running; skipping")
             return 0
-        sent = 0
+        sent, failed = 0, None
         for signup_id in reminders_due(now.astimezone(UK).date()):
             try:
                 sent += send_one_reminder(signup_id, now)
-            except Exception:
-                # Nothing was marked (the claim rolls back), so the next hourly run tries this one again.
+            except Exception as error:
+                # Nothing was marked (the claim rolls back): the others still go, then the task retries this one.
                 db.session.rollback()
-                log.exception("workshop reminder for sign-up %s failed; will retry on the next run", signup_id)
+                log.exception("workshop reminder for sign-up %s failed; will retry", signup_id)
+                failed = failed or error
         log.info("workshop reminders sent: %s", sent)
-        return sent
+    if failed is not None:
+        raise failed  # the email retry policy runs the task again; what was sent is marked and not sent again
+    return sent
 
 
 def send_one_reminder(signup_id: int, now: datetime) -> int:
@@ -82,7 +84,7 @@ def send_one_reminder(signup_id: int, now: datetime) -> int:
     return 1
 
 
-@shared_task
+@email_task
 def send_place_from_waiting_list(signup_id: int) -> int:
     """Tell a champion they moved up from the waiting list; once, and only if they still have the place."""
     claimed = db.session.execute(

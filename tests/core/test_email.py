@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import ast
+import logging
+import smtplib
 import socket
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from types import FunctionType, ModuleType
 
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from champions.accounts.admin_models import Invitation
+from champions.accounts.admin_tasks import send_invitation
 from champions.core import audit
-from champions.core.email import send_email
+from champions.core import email as core_email
+from champions.core.email import EMAIL_TASK_OPTIONS, send_email
 from champions.core.models import AuditEvent, OutboxMessage
 
 
@@ -38,7 +48,7 @@ def test_outbox_backend_keeps_the_email_for_staff_to_read(db):
     send_email("a@example.org", "Hello", "Plain words", "<p>Plain words</p>", headers={"X-Champions": "1"})
     db.session.commit()
     message = db.session.scalar(select(OutboxMessage))
-    assert (message.to_address, message.subject, message.headers) == ("a@example.org", "Hello", {"X-Champions": "1"})
+    assert (message.to_address, message.subject, message.headers["X-Champions"]) == ("a@example.org", "Hello", "1")
 
 
 def test_smtp_backend_delivers_to_a_real_smtp_server(app, db, smtp_server):
@@ -53,6 +63,7 @@ def test_smtp_backend_delivers_to_a_real_smtp_server(app, db, smtp_server):
     assert envelope.rcpt_tos == ["b@example.org"]
     body = envelope.content.decode()
     assert "Subject: Welcome" in body and "X-Test: yes" in body and "Text body" in body and "HTML body" in body
+    assert "\nDate: " in body and "\nMessage-ID: <" in body
     assert db.session.scalar(select(OutboxMessage)) is None  # SMTP mode does not keep a copy
 
 
@@ -69,3 +80,178 @@ def test_audit_events_cannot_be_changed_or_deleted(db, make):
         db.session.commit()
     db.session.rollback()
     assert db.session.scalar(select(AuditEvent.action)) == "something.viewed"
+
+
+# ------------------------------------------------------------------------------------------------- headers
+
+
+def test_every_message_is_dated_by_the_app_clock_and_has_its_own_id(db, clock):
+    when = clock.set(datetime(2028, 2, 29, 23, 30))  # UK time: a leap day, in the quiet hours
+    send_email("a@example.org", "One", "Text")
+    send_email("a@example.org", "Two", "Text")
+    db.session.commit()
+    headers = [m.headers for m in db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+    assert [parsedate_to_datetime(h["Date"]) for h in headers] == [when, when]
+    ids = [h["Message-ID"] for h in headers]
+    assert all(i.startswith("<") and i.endswith("@localhost>") for i in ids) and ids[0] != ids[1]
+
+
+MAIL_BUILDING = {"EmailMessage", "MIMEText", "MIMEMultipart", "SMTP", "SMTP_SSL", "send_message", "sendmail"}
+
+
+def test_only_core_email_builds_or_sends_a_message():
+    """Every email gets its Date and Message-ID because none is made or sent anywhere but champions/core/email.py."""
+    root = Path(core_email.__file__).parents[1]
+    found = []
+    for path in root.rglob("*.py"):
+        if path == Path(core_email.__file__):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            called = node.func if isinstance(node, ast.Call) else None
+            name = getattr(called, "attr", None) or getattr(called, "id", None)
+            if name in MAIL_BUILDING:
+                found.append(f"{path.relative_to(root)}:{node.lineno} {name}()")
+    assert found == []
+
+
+# ------------------------------------------------------------------------------------------------- tasks
+
+
+SENDERS = {core_email.send_email, core_email.send_template, core_email.mail_sender}
+
+
+def sends_email(function, depth: int = 0) -> bool:
+    """Whether ``function`` calls a sender, directly or through functions of the app (a module's or its own)."""
+    code = getattr(function, "__code__", None)
+    if code is None or depth > 6:
+        return False
+    names = set(_names(code))
+    for name in names:
+        value = function.__globals__.get(name)
+        targets = [value]
+        if isinstance(value, ModuleType) and value.__name__.startswith("champions."):
+            targets = [getattr(value, n, None) for n in names]  # module.function(...)
+        for target in targets:
+            if any(target is sender for sender in SENDERS):
+                return True
+            if isinstance(target, FunctionType) and target.__module__.startswith("champions."):
+                if sends_email(target, depth + 1):
+                    return True
+    return False
+
+
+def _names(code):
+    yield from code.co_names
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):
+            yield from _names(const)
+
+
+def email_tasks(app) -> dict[str, object]:
+    celery = app.extensions["celery"]
+    celery.loader.import_default_modules()
+    tasks = {name: task for name, task in celery.tasks.items() if name.startswith("champions.")}
+    return {name: task for name, task in tasks.items() if sends_email(getattr(task, "_orig_run", task.run))}
+
+
+def test_every_task_that_sends_email_has_the_one_retry_policy(app):
+    found = email_tasks(app)
+    for expected in ("grants.tasks.send_decision_email", "workshops.tasks.send_workshop_reminders", "nudges"):
+        assert any(expected in name for name in found), (expected, sorted(found))  # the discovery finds them
+    assert "champions.dashboards.tasks.compute_programme_snapshot" not in found
+    wrong = [
+        name
+        for name, task in found.items()
+        if any(_option(task, option) != value for option, value in EMAIL_TASK_OPTIONS.items())
+    ]
+    assert wrong == [], "declare these with @email_task (champions/core/email.py)"
+
+
+def _option(task, option):
+    value = getattr(type(task), option, None)
+    return value.__func__ if hasattr(value, "__func__") else value
+
+
+class FlakySMTP(smtplib.SMTP):
+    """smtplib's client, talking to a server whose first ``failures`` deliveries fail as a dropped connection does."""
+
+    failures = 0
+    quit_fails = False
+    attempts: list = []
+    delivered: list = []
+
+    def __init__(self, host, port, timeout=None):
+        super().__init__()  # no host: no connection
+
+    def starttls(self):
+        pass
+
+    def login(self, user, password):
+        pass
+
+    def send_message(self, msg):
+        FlakySMTP.attempts.append(msg)
+        if len(FlakySMTP.attempts) <= FlakySMTP.failures:
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        FlakySMTP.delivered.append(msg)
+
+    def docmd(self, cmd, args=""):
+        assert cmd.lower() == "quit", cmd
+        return (421, b"Service not available, closing channel") if FlakySMTP.quit_fails else (221, b"Bye")
+
+
+@pytest.fixture
+def flaky_smtp(app, monkeypatch):
+    monkeypatch.setattr(smtplib, "SMTP", FlakySMTP)
+    monkeypatch.setattr(FlakySMTP, "attempts", [])
+    monkeypatch.setattr(FlakySMTP, "delivered", [])
+    app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_STARTTLS=False)
+    yield FlakySMTP
+    app.config.update(MAIL_BACKEND="outbox", SMTP_HOST="")
+
+
+@pytest.fixture
+def eager_retries(app, monkeypatch):
+    """Run retries in place, as apply() does, instead of raising the first Retry out of the test."""
+    monkeypatch.setitem(app.extensions["celery"].conf, "task_eager_propagates", False)
+
+
+def sent_at(db, invitation_id: int):
+    db.session.rollback()  # the task committed in its own session: look afresh
+    return db.session.get(Invitation, invitation_id).sent_at
+
+
+def _invitation(db) -> int:
+    invitation = Invitation(email="invited@example.org", role="staff")
+    db.session.add(invitation)
+    db.session.commit()
+    return invitation.id
+
+
+def test_a_temporary_smtp_failure_is_retried_and_the_email_sent_once(db, flaky_smtp, monkeypatch, eager_retries):
+    monkeypatch.setattr(flaky_smtp, "failures", 2)
+    invitation_id = _invitation(db)
+    result = send_invitation.apply(args=(invitation_id,))
+    assert (result.get(), len(flaky_smtp.attempts), len(flaky_smtp.delivered)) == ("sent", 3, 1)
+    assert send_invitation.apply(args=(invitation_id,)).get() == "already sent"
+    assert len(flaky_smtp.delivered) == 1 and sent_at(db, invitation_id) is not None
+
+
+def test_a_connection_lost_after_the_server_accepted_the_email_sends_it_no_more(db, flaky_smtp, monkeypatch):
+    monkeypatch.setattr(flaky_smtp, "quit_fails", True)
+    invitation_id = _invitation(db)
+    assert send_invitation.apply(args=(invitation_id,)).get() == "sent"
+    assert len(flaky_smtp.attempts) == 1 and sent_at(db, invitation_id) is not None
+
+
+def test_the_final_failure_is_logged_after_the_retries(db, flaky_smtp, monkeypatch, caplog, eager_retries):
+    monkeypatch.setattr(flaky_smtp, "failures", 100)
+    # The migrations' logging set-up (alembic's fileConfig, run by the test database set-up) disables loggers.
+    monkeypatch.setattr(logging.getLogger("champions.core"), "disabled", False)
+    invitation_id = _invitation(db)
+    result = send_invitation.apply(args=(invitation_id,))
+    assert result.state == "FAILURE" and isinstance(result.result, smtplib.SMTPServerDisconnected)
+    assert len(flaky_smtp.attempts) == 1 + EMAIL_TASK_OPTIONS["max_retries"] and flaky_smtp.delivered == []
+    final = [r for r in caplog.records if r.levelname == "ERROR" and "failed for good" in r.getMessage()]
+    assert len(final) == 1 and "send_invitation" in final[0].getMessage()
+    assert sent_at(db, invitation_id) is None
