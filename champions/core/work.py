@@ -23,6 +23,8 @@ from champions.core import log
 from champions.core.db import after_commit, now_utc
 from champions.extensions import db
 
+# The lease updates do not touch loaded rows: their callers commit (expiring them) or never read the lease.
+NO_SYNC = {"synchronize_session": False}
 MAX_RESTARTS = 3  # a job whose worker died this often is failed, not re-queued for ever
 
 
@@ -53,7 +55,8 @@ def claim(model: type[Leased], row_id: int) -> str | None:
     taken = db.session.execute(
         update(model)
         .where(model.id == row_id, or_(model.lease_owner.is_(None), _expired(model, now)))
-        .values(lease_owner=owner, lease_until=now + lease_length())
+        .values(lease_owner=owner, lease_until=now + lease_length()),
+        execution_options=NO_SYNC,
     ).rowcount
     db.session.commit()
     return owner if taken else None
@@ -65,7 +68,8 @@ def renew(model: type[Leased], row_id: int, owner: str) -> bool:
         db.session.execute(
             update(model)
             .where(model.id == row_id, model.lease_owner == owner)
-            .values(lease_until=now_utc() + lease_length())
+            .values(lease_until=now_utc() + lease_length()),
+            execution_options=NO_SYNC,
         ).rowcount
     )
 
@@ -75,7 +79,8 @@ def hand_on(model: type[Leased], row_id: int, owner: str, task: Task | None) -> 
     db.session.execute(
         update(model)
         .where(model.id == row_id, model.lease_owner == owner)
-        .values(lease_owner=None, lease_until=_queued_lease())
+        .values(lease_owner=None, lease_until=_queued_lease()),
+        execution_options=NO_SYNC,
     )
     if task is not None:
         after_commit(db.session(), task.delay, row_id)
