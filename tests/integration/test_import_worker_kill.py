@@ -71,9 +71,7 @@ def _welcomed(db) -> int:
 
 
 @pytest.mark.parametrize("broker", ["embedded", "redis"])
-def test_a_worker_killed_mid_import_emails_loses_none_and_sends_none_twice(
-    broker, app, db, instance_dir, monkeypatch
-):
+def test_a_worker_killed_mid_import_emails_loses_none_and_sends_none_twice(broker, app, db, instance_dir, monkeypatch):
     url = {
         "embedded": f"sqla+sqlite:///{instance_dir / f'celery-broker-kill-{uuid.uuid4().hex[:6]}.sqlite'}",
         "redis": os.environ.get("REDIS_URL"),
