@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,35 @@ os.environ["CHAMPIONS_INSTANCE_DIR"] = str(_INSTANCE)
 os.environ["CHAMPIONS_ENV"] = "testing"
 os.environ.pop("TEST_CELERY_BROKER_URL", None)
 
-from datetime import UTC, datetime, timedelta  # noqa: E402
+
+def _move_the_clock() -> str | None:
+    """With ``TEST_AT`` ("2028-02-29 23:20:00", UTC) the whole run, and every process it starts, ticks on from then.
+
+    time-machine moves the wall clock (``datetime.now``, ``time.time``) and leaves monotonic time alone, so
+    timeouts and sleeps behave; the offset is handed to child processes through ``sitecustomize``.
+    """
+    at = os.environ.get("TEST_AT")
+    if not at:
+        return None
+    import time
+
+    import time_machine
+
+    moment = datetime.fromisoformat(at).replace(tzinfo=UTC)
+    os.environ.setdefault("CHAMPIONS_TEST_CLOCK_OFFSET", str(moment.timestamp() - time.time()))
+    shift = str(Path(__file__).parent / "clock_shift")
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [shift, os.environ.get("PYTHONPATH")]))
+    time_machine.travel(moment, tick=True).start()
+    return at
+
+
+MOVED_TO = _move_the_clock()
+
+
+def pytest_report_header(config):
+    if MOVED_TO:
+        return f"clock moved: the run starts at {MOVED_TO} UTC (TEST_AT)"
+
 
 from flask import g, has_app_context  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import delete
 
 from champions.activities.models import Activity
-from champions.core.models import BOROUGHS
 from champions.core.clock import today_uk
+from champions.core.models import BOROUGHS
 from champions.dashboards.models import ProgrammeSettings
 from champions.dashboards.services import latest_snapshot
 from champions.dashboards.tasks import compute_programme_snapshot
