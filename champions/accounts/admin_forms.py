@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from champions.accounts.admin_services import INVITABLE
 from champions.accounts.services import password_problem
-from champions.core.forms import strip
+from champions.core.forms import BaseForm, strip
 from champions.core.permissions import Role
 
 
@@ -16,7 +15,7 @@ def _role_choices(roles) -> list[tuple[str, str]]:
     return [("", "Select a role")] + [(r.value, r.value.capitalize()) for r in roles]
 
 
-class InviteForm(FlaskForm):
+class InviteForm(BaseForm):
     email = EmailField(
         "Email address",
         filters=[strip],
@@ -33,7 +32,7 @@ class InviteForm(FlaskForm):
             raise ValidationError("Select the role to give them")
 
 
-class RoleForm(FlaskForm):
+class RoleForm(BaseForm):
     role = SelectField("Role", choices=_role_choices(Role), validate_choice=False)
 
     def validate_role(self, field: SelectField) -> None:
@@ -41,11 +40,11 @@ class RoleForm(FlaskForm):
             raise ValidationError("Select a role")
 
 
-class ActiveForm(FlaskForm):
+class ActiveForm(BaseForm):
     active = HiddenField()
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(BaseForm):
     password = PasswordField("Choose a password", validators=[DataRequired("Choose a password")])
 
     def validate_password(self, field: PasswordField) -> None:

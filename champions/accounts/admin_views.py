@@ -20,6 +20,7 @@ from champions.accounts.admin_services import (
 )
 from champions.accounts.models import User
 from champions.accounts.services import EmailTaken
+from champions.core.forms import db_id, search_text
 from champions.core.pagination import keyset_page
 from champions.core.permissions import Role
 from champions.extensions import db
@@ -31,9 +32,9 @@ def admin_users():
     role = request.args.get("role", "")
     if role in {r.value for r in Role}:
         query = query.where(User.role == role)
-    if email := request.args.get("email", "").strip().lower():
+    if email := search_text(request.args.get("email")).lower():
         query = query.where(User.email.contains(email))
-    page = keyset_page(query, User.id, request.args.get("before", type=int))
+    page = keyset_page(query, User.id, request.args.get("before", type=db_id))
     invitations = db.session.scalars(
         select(Invitation).where(Invitation.accepted_at.is_(None)).order_by(Invitation.id.desc()).limit(20)
     )

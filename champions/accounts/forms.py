@@ -2,12 +2,11 @@ from __future__ import annotations
 
 import re
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from champions.accounts.services import password_problem
-from champions.core.forms import MultiCheckboxField, strip
+from champions.core.forms import BaseForm, MultiCheckboxField, strip
 from champions.core.models import TOPICS
 from champions.privacy.services import EMAIL_CONSENT_WORDING, PRIVACY_CONSENT_WORDING
 
@@ -30,14 +29,14 @@ HEARD_VIA = [
 
 
 class UKPostcode:
-    def __call__(self, form: FlaskForm, field: StringField) -> None:
+    def __call__(self, form: BaseForm, field: StringField) -> None:
         if not POSTCODE_RE.match(re.sub(r"\s+", "", field.data or "").upper()):
             raise ValidationError("Enter a real UK postcode, like M1 1AE")
         field.data = normalise_postcode(field.data)
 
 
 class AcceptablePassword:
-    def __call__(self, form: FlaskForm, field: PasswordField) -> None:
+    def __call__(self, form: BaseForm, field: PasswordField) -> None:
         if problem := password_problem(field.data or ""):
             raise ValidationError(problem)
 
@@ -59,7 +58,7 @@ def new_password_field(label: str = "Create a password") -> PasswordField:
     return PasswordField(label, validators=[InputRequired("Create a password"), AcceptablePassword()])
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(BaseForm):
     first_name = StringField(
         "First name",
         filters=[strip],
@@ -116,16 +115,16 @@ class RegistrationForm(FlaskForm):
             raise ValidationError("Select the organisation or group, or choose 'Another way'")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     email = EmailField("Email address", filters=[strip], validators=[DataRequired("Enter your email address")])
     password = PasswordField("Password", validators=[InputRequired("Enter your password")])
 
 
-class ResendVerificationForm(FlaskForm):
+class ResendVerificationForm(BaseForm):
     pass
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(BaseForm):
     email = EmailField(
         "Email address",
         filters=[strip],
@@ -136,10 +135,10 @@ class ResetRequestForm(FlaskForm):
     )
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(BaseForm):
     password = PasswordField("New password", validators=[InputRequired("Create a new password"), AcceptablePassword()])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(BaseForm):
     current_password = PasswordField("Current password", validators=[InputRequired("Enter your current password")])
     password = PasswordField("New password", validators=[InputRequired("Create a new password"), AcceptablePassword()])

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from champions.activities.models import ACTIVITY_TYPE_LABELS, MAX_PEOPLE_REACHED
 from champions.core.clock import today_uk
-from champions.core.forms import strip
+from champions.core.forms import BaseForm, strip
 from champions.core.models import BOROUGHS, TOPICS
 
 
@@ -20,7 +19,7 @@ class DayField(DateField):
             raise ValueError("Enter a real date, like 2026-03-14") from None
 
 
-class ActivityForm(FlaskForm):
+class ActivityForm(BaseForm):
     type = RadioField(
         "What did you do?",
         choices=[(t.value, label) for t, label in ACTIVITY_TYPE_LABELS.items()],

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from champions.activities import bp, services
 from champions.activities.forms import ActivityForm
 from champions.activities.models import ACTIVITY_TYPE_LABELS, Activity
+from champions.core.forms import db_id
 from champions.core.models import TOPICS
 from champions.core.pagination import keyset_page
 from champions.extensions import db
@@ -24,7 +25,7 @@ def _mine_or_404(activity_id: int) -> Activity:
 def activity_list():
     champion = current_user.champion
     query = select(Activity).where(Activity.champion_id == champion.id)
-    page = keyset_page(query, Activity.id, request.args.get("before", type=int))
+    page = keyset_page(query, Activity.id, request.args.get("before", type=db_id))
     return render_template(
         "activities/list.html",
         page=page,

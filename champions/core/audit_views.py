@@ -10,6 +10,7 @@ from sqlalchemy import Select, select
 from champions.accounts.models import User
 from champions.core import audit, bp
 from champions.core.downloads import csv_response
+from champions.core.forms import db_id, parse_day, search_text
 from champions.core.models import AuditEvent
 from champions.extensions import db
 
@@ -17,18 +18,15 @@ CSV_LIMIT = 50_000
 
 
 def _date(name: str, errors: dict[str, str]) -> date | None:
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return None
     try:
-        return date.fromisoformat(raw)
+        return parse_day(request.args.get(name))
     except ValueError:
         errors[name] = "Enter a real date, like 2025-01-31"
         return None
 
 
 def _filtered(errors: dict[str, str]) -> tuple[Select, dict[str, str]]:
-    args = {k: request.args.get(k, "").strip() for k in ("who", "action", "target_type", "target_id", "start", "end")}
+    args = {k: search_text(request.args.get(k)) for k in ("who", "action", "target_type", "target_id", "start", "end")}
     query = select(AuditEvent, User.email).outerjoin(User, User.id == AuditEvent.actor_id)
     if args["who"]:
         query = query.where(User.email.contains(args["who"].lower()))
@@ -49,7 +47,7 @@ def _filtered(errors: dict[str, str]) -> tuple[Select, dict[str, str]]:
 def audit_log():
     errors: dict[str, str] = {}
     query, args = _filtered(errors)
-    before = request.args.get("before", type=int)
+    before = request.args.get("before", type=db_id)
     if before is not None:
         query = query.where(AuditEvent.id < before)
     rows = list(db.session.execute(query.order_by(AuditEvent.id.desc()).limit(51)))

@@ -1,13 +1,99 @@
-"""Shared form pieces."""
+"""Shared form pieces: the base form every form derives from, and parsers for what people type.
+
+Every value that reaches a service has passed ``sane_value``: no control characters (PostgreSQL
+refuses NUL outright, and none belong in anything a person types), whole numbers and ids that fit
+the database's integer columns, and dates between ``EARLIEST`` and ``LATEST`` (date arithmetic on
+9999-12-31 overflows). Query strings go through the same parsers and are ignored when bad.
+"""
 
 from __future__ import annotations
 
-from wtforms import SelectMultipleField
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from flask import request
+from flask_wtf import FlaskForm
+from flask_wtf.form import SUBMIT_METHODS, _Auto
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from wtforms import FileField, Form, SelectMultipleField
+from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+MAX_INT = 2**31 - 1  # the largest value an INTEGER column holds on PostgreSQL
+EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)
+MAX_PENCE = 1_000_000_000  # £10 million: far above any grant, far below the integer column's limit
+# C0 controls except tab, newline and carriage return; DEL; the C1 controls.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
+
+
+def sane_value(form, field) -> None:
+    """Refuse what no field of this app can store or use, whatever the field's own rules."""
+    values = field.data if isinstance(field.data, list | tuple) else [field.data]
+    for value in values:
+        if isinstance(value, str) and CONTROL.search(value):
+            raise ValidationError("Remove the control characters (such as NUL) from this answer")
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+            raise ValidationError("Enter a smaller number")
+        if isinstance(value, date) and not EARLIEST <= _day(value) <= LATEST:
+            raise ValidationError(f"Enter a date between {EARLIEST.year} and {LATEST.year}")
+
+
+def _day(value: date) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+class SaneMeta:
+    """Runs ``sane_value`` on every field of every form (and sub-form) after the field's own validators."""
+
+    def bind_field(self, form, unbound_field, options):
+        field = super().bind_field(form, unbound_field, options)
+        field.validators = [*field.validators, sane_value]
+        return field
+
+
+class PostedMeta(SaneMeta):
+    """Forms read what a browser posts: form fields, and uploads only into file fields.
+
+    Flask-WTF would also hand a text field an uploaded file of the same name, and read a JSON body as
+    if it were the form; neither is anything this app's pages send, and both reached code expecting text.
+    """
+
+    def wrap_formdata(self, form, formdata):
+        if formdata is not _Auto or not request or request.method not in SUBMIT_METHODS:
+            return super().wrap_formdata(form, formdata)
+        uploads = {name for name, f in form._fields.items() if isinstance(f, FileField)}
+        files = [(name, file) for name, file in request.files.items(multi=True) if name in uploads]
+        return CombinedMultiDict((MultiDict(files), request.form)) if files else request.form
+
+
+class BaseForm(FlaskForm):
+    """The base of every form the app shows (CSRF from Flask-WTF, ``sane_value`` on every field)."""
+
+    class Meta(PostedMeta, FlaskForm.Meta):
+        pass
+
+
+class SubForm(Form):
+    """The base of forms nested in another with ``FormField`` (the outer form carries the CSRF token)."""
+
+    class Meta(SaneMeta, Form.Meta):
+        pass
+
+
+class FilterForm(BaseForm):
+    """A list's filters, read from the query string: a bad value is reported on the page and not applied."""
+
+    class Meta:
+        csrf = False
+
+    def applied(self) -> dict:
+        self.validate()
+        return {name: f.data for name, f in self._fields.items() if not f.errors and f.data not in (None, "", [])}
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -20,4 +106,65 @@ class MultiCheckboxField(SelectMultipleField):
         valid = {value for value, _ in self.choices}
         for value in self.data or []:
             if value not in valid:
-                raise ValueError("Choose from the list")
+                raise ValidationError("Choose from the list")
+
+
+# ---- Parsers for form fields and query strings --------------------------------------------------
+
+
+def db_id(value) -> int:
+    """An id typed or posted, as a database key; ``ValueError`` (which WTForms and ``args.get`` treat as
+    invalid) for anything else, including numbers too big for the column."""
+    number = int(value)
+    if not 0 < number <= MAX_INT:
+        raise ValueError("Not a valid choice")
+    return number
+
+
+def optional_id(value) -> int | None:
+    """``db_id`` for a query string: None when absent or not an id."""
+    try:
+        return db_id(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def parse_day(value: str | None) -> date | None:
+    """A date typed in a query string (YYYY-MM-DD), or None when empty; ``ValueError`` when not a real
+    date in the range the app handles."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    day = date.fromisoformat(text)
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"Enter a date between {EARLIEST.year} and {LATEST.year}")
+    return day
+
+
+def parse_pounds(text: str | None) -> int | None:
+    """'1,300', '£1300.5' or '1300.50' to pence; None when it is not an amount of money up to £10 million."""
+    cleaned = (text or "").strip().replace(",", "").replace("£", "").strip()
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or not 0 <= value <= MAX_PENCE // 100 or value != value.quantize(Decimal("0.01")):
+        return None
+    return int(value * 100)
+
+
+class Money:
+    """An amount in pounds (held in pence), up to £10 million."""
+
+    def __init__(self, message: str = "Enter an amount in pounds, like 1300 or 1300.50"):
+        self.message = message
+
+    def __call__(self, form, field) -> None:
+        if (field.data or "").strip() and parse_pounds(field.data) is None:
+            raise ValidationError(f"{self.message}, up to £{MAX_PENCE // 100:,}")
+
+
+def search_text(value: str | None, limit: int = 100) -> str:
+    """What was typed into a list's search or filter box, bounded (SQLite refuses a LIKE pattern over
+    50,000 characters; nobody searches with more than a line) and without control characters."""
+    return CONTROL.sub("", (value or "").strip())[:limit]

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select, text
 
 from champions.core import bp
+from champions.core.forms import db_id, search_text
 from champions.core.models import OutboxMessage
 from champions.core.pagination import keyset_page
 from champions.extensions import db
@@ -69,9 +70,9 @@ def readyz():
 @bp.get("/staff/outbox")
 def outbox():
     query = select(OutboxMessage)
-    if to := request.args.get("to", "").strip().lower():
+    if to := search_text(request.args.get("to")).lower():
         query = query.where(OutboxMessage.to_address.contains(to))
-    page = keyset_page(query, OutboxMessage.id, request.args.get("before", type=int))
+    page = keyset_page(query, OutboxMessage.id, request.args.get("before", type=db_id))
     return render_template("core/outbox.html", page=page, to=to)
 
 

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
+from champions.core.forms import BaseForm
 
-class SettingsForm(FlaskForm):
+
+class SettingsForm(BaseForm):
     target = IntegerField(
         "Target number of champions",
         validators=[

@@ -10,6 +10,7 @@ from champions.core import audit
 from champions.core.celery import enqueue
 from champions.core.db import now_utc
 from champions.core.downloads import csv_download, dict_csv_text
+from champions.core.forms import db_id
 from champions.dashboards import bp
 from champions.dashboards.figures import settings, weekly_rows
 from champions.dashboards.forms import SettingsForm
@@ -32,7 +33,7 @@ def _rendered(snapshot_id: int, computed_at: str) -> Markup:
 
 @bp.get("/staff")
 def staff_home():
-    job_id = request.args.get("job", type=int)
+    job_id = request.args.get("job", type=db_id)
     job = db.session.get(DashboardJob, job_id) if job_id else None
     info = latest_snapshot_info()
     return render_template(

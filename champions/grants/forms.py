@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
     EmailField,
     FieldList,
-    Form,
     FormField,
     RadioField,
     SelectField,
@@ -22,23 +20,13 @@ from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length
 
 from champions.accounts.forms import email_field, new_password_field
 from champions.core.clock import UK
-from champions.core.forms import strip
-from champions.grants.services import parse_pounds
+from champions.core.forms import BaseForm, Money, SubForm, db_id, parse_pounds, strip
 
 BUDGET_ROWS = 6
 GRANTS_CONSENT_WORDING = (
     "I have read the privacy notice and agree that Champions may hold my details and my group's "
     "details to manage Small Sparks grant applications."
 )
-
-
-class Money:
-    def __init__(self, message: str = "Enter an amount in pounds, like 1300 or 1300.50"):
-        self.message = message
-
-    def __call__(self, form, field) -> None:
-        if (field.data or "").strip() and parse_pounds(field.data) is None:
-            raise ValidationError(self.message)
 
 
 class WholeNumber:
@@ -60,7 +48,7 @@ def pence(value: str | None) -> int | None:
     return parse_pounds(value)
 
 
-class ApplicantRegistrationForm(FlaskForm):
+class ApplicantRegistrationForm(BaseForm):
     email = email_field()
     password = new_password_field()
     privacy_consent = BooleanField(
@@ -68,12 +56,12 @@ class ApplicantRegistrationForm(FlaskForm):
     )
 
 
-class BudgetLineForm(Form):
+class BudgetLineForm(SubForm):
     description = StringField("What the money is for", filters=[strip], validators=[Length(max=200)])
     amount = StringField("Amount in pounds", filters=[strip], validators=[Money()])
 
 
-class ApplicationForm(FlaskForm):
+class ApplicationForm(BaseForm):
     organisation_id = SelectField("Your group", validate_choice=False)
     new_organisation = StringField(
         "Or, if your group is not listed, its name",
@@ -129,7 +117,7 @@ class ApplicationForm(FlaskForm):
         ]
 
 
-class EligibilityForm(FlaskForm):
+class EligibilityForm(BaseForm):
     decision = RadioField(
         "Eligibility",
         choices=[("eligible", "Eligible"), ("ineligible", "Not eligible")],
@@ -142,24 +130,24 @@ class EligibilityForm(FlaskForm):
     )
 
 
-class AssignReviewersForm(FlaskForm):
-    reviewers = SelectMultipleField("Reviewers", coerce=int, validate_choice=False)
+class AssignReviewersForm(BaseForm):
+    reviewers = SelectMultipleField("Reviewers", coerce=db_id, validate_choice=False)
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(BaseForm):
     award = StringField(
         "Award, in pounds", filters=[strip], validators=[DataRequired("Enter the amount to award"), Money()]
     )
     conditions = TextAreaField("Conditions of the grant (optional)", filters=[strip], validators=[Length(max=2000)])
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(BaseForm):
     reason = TextAreaField(
         "Reason for declining", filters=[strip], validators=[DataRequired("Give the reason for declining")]
     )
 
 
-class PaymentForm(FlaskForm):
+class PaymentForm(BaseForm):
     amount = StringField(
         "Amount, in pounds", filters=[strip], validators=[DataRequired("Enter the amount of the payment"), Money()]
     )
@@ -168,12 +156,12 @@ class PaymentForm(FlaskForm):
     reference = StringField("Payment reference (optional)", filters=[strip], validators=[Length(max=100)])
 
 
-class MarkPaidForm(FlaskForm):
+class MarkPaidForm(BaseForm):
     paid_on = DateField("Date paid", format="%Y-%m-%d", validators=[InputRequired("Enter the date it was paid")])
     reference = StringField("Payment reference (optional)", filters=[strip], validators=[Length(max=100)])
 
 
-class ConflictForm(FlaskForm):
+class ConflictForm(BaseForm):
     conflict = RadioField(
         "Do you have a conflict of interest with this group or project?",
         choices=[("no", "No"), ("yes", "Yes")],
@@ -192,7 +180,7 @@ SCORE_CHOICES = [(str(n), str(n)) for n in range(1, 6)]
 def score_form(criteria):
     """A form with a 1-to-5 score and a comment for each of the round's criteria."""
 
-    class ScoreForm(FlaskForm):
+    class ScoreForm(BaseForm):
         pass
 
     for c in criteria:
@@ -217,7 +205,7 @@ def score_form(criteria):
     return ScoreForm()
 
 
-class FundForm(FlaskForm):
+class FundForm(BaseForm):
     name = StringField(
         "Fund name", filters=[strip], validators=[DataRequired("Enter the fund's name"), Length(max=200)]
     )
@@ -228,12 +216,12 @@ class FundForm(FlaskForm):
     )
 
 
-class FundFundersForm(FlaskForm):
-    funders = SelectMultipleField("Funder users who may see this fund", coerce=int, validate_choice=False)
+class FundFundersForm(BaseForm):
+    funders = SelectMultipleField("Funder users who may see this fund", coerce=db_id, validate_choice=False)
 
 
-class RoundReviewersForm(FlaskForm):
-    reviewers = SelectMultipleField("Reviewers on this round's panel", coerce=int, validate_choice=False)
+class RoundReviewersForm(BaseForm):
+    reviewers = SelectMultipleField("Reviewers on this round's panel", coerce=db_id, validate_choice=False)
 
 
 class LocalDateTime:
@@ -249,7 +237,7 @@ def uk_datetime(value: str) -> datetime:
     return datetime.strptime(value, "%Y-%m-%dT%H:%M").replace(tzinfo=UK).astimezone(UTC)
 
 
-class RoundForm(FlaskForm):
+class RoundForm(BaseForm):
     name = StringField(
         "Round name", filters=[strip], validators=[DataRequired("Enter the round's name"), Length(max=200)]
     )
@@ -302,7 +290,7 @@ def parse_criteria(text: str | None) -> list[tuple[str, int]] | None:
     return criteria or None
 
 
-class ReportForm(FlaskForm):
+class ReportForm(BaseForm):
     people_reached = StringField(
         "People reached",
         filters=[strip],

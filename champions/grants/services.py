@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
@@ -16,6 +15,7 @@ from champions.accounts.models import User
 from champions.core import audit
 from champions.core.celery import enqueue
 from champions.core.db import as_utc, now_utc
+from champions.core.forms import parse_pounds  # noqa: F401  (grants code reads it here)
 from champions.core.models import Borough
 from champions.extensions import db
 from champions.grants.models import (
@@ -77,20 +77,6 @@ def pounds(pence: int | None) -> str:
     sign = "-" if pence < 0 else ""
     whole, part = divmod(abs(pence), 100)
     return f"{sign}£{whole:,}" + (f".{part:02d}" if part else "")
-
-
-def parse_pounds(text: str | None) -> int | None:
-    """'1,300', '£1300.5' or '1300.50' to pence; None when it is not an amount of money."""
-    cleaned = (text or "").strip().replace(",", "").replace("£", "").strip()
-    if not cleaned:
-        return None
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        return None
-    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
-        return None
-    return int(value * 100)
 
 
 # ---- lifecycle --------------------------------------------------------------------------------

@@ -12,12 +12,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from champions.accounts.models import User
-from champions.accounts.services import EmailTaken, count_sign_up, create_user
-from champions.accounts.sessions import sign_in
+from champions.accounts.services import EmailTaken, answer_taken_sign_up, count_sign_up, create_user
+from champions.accounts.tasks import send_verification_email
+from champions.accounts.views import check_your_email
 from champions.core import audit
 from champions.core.celery import enqueue
 from champions.core.db import now_utc
 from champions.core.downloads import csv_response
+from champions.core.forms import db_id
 from champions.core.models import AuditEvent
 from champions.core.pagination import keyset_page
 from champions.core.permissions import Role
@@ -62,17 +64,12 @@ def applicant_register():
         try:
             user = create_user(form.email.data, form.password.data, Role.APPLICANT)
         except EmailTaken:
-            db.session.rollback()
-            form.email.errors.append(
-                "An account with this email address already exists. Sign in, or use a different email address"
-            )
+            answer_taken_sign_up(form.email.data, form.password.data)
         else:
             record_consent(user.id, "privacy_notice", True, PRIVACY_NOTICE_VERSION)
             audit.record("grant.applicant_registered", user, actor_id=user.id)
-            sign_in(user)
-            db.session.commit()
-            flash("Your account has been created. You can now apply for a Small Sparks grant.", "success")
-            return redirect(url_for("grants.my_applications"))
+            enqueue(send_verification_email, user.id)  # its link signs them in, to their applications
+        return check_your_email(form.email.data, "grants.applicant_register")
     return render_template("grants/register.html", form=form), 400 if form.errors else 200
 
 
@@ -268,7 +265,7 @@ def reviews():
     done = keyset_page(
         mine.where(ReviewAssignment.submitted_at.is_not(None)),
         ReviewAssignment.id,
-        request.args.get("before", type=int),
+        request.args.get("before", type=db_id),
     )
     return render_template("grants/reviews.html", to_do=list(to_do), done=done)
 
@@ -406,7 +403,7 @@ def round_detail(round_id: int):
         return redirect(url_for("grants.round_detail", round_id=round_.id))
     form.reviewers.data = [u.id for u in round_.reviewers]
     status = request.args.get("status") or None
-    before = request.args.get("before", type=int)
+    before = request.args.get("before", type=db_id)
     page = keyset_page(_round_query(round_.id, status), Application.id, before)
     return render_template(
         "grants/round_detail.html",
@@ -516,7 +513,7 @@ def _perform(action: str, application: Application, f: dict) -> str | None:
             application.id, forms.pence(form.amount.data), form.due_on.data, form.paid_on.data, form.reference.data
         )
         return "The payment has been recorded."
-    payment = db.session.get(Payment, request.form.get("payment_id", type=int) or 0)
+    payment = db.session.get(Payment, request.form.get("payment_id", type=db_id) or 0)
     if payment is None or payment.application_id != application.id:
         abort(404)
     services.mark_paid(payment, form.paid_on.data, form.reference.data)

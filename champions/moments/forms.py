@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from champions.core.forms import strip
+from champions.core.forms import BaseForm, strip
 from champions.moments.models import Level, Recurrence
 
 RECURRENCE_CHOICES = [(r.value, r.label) for r in Recurrence]
@@ -33,7 +32,7 @@ class DateText:
             raise ValidationError("Enter a real date, like 2027-04-01")
 
 
-class MomentForm(FlaskForm):
+class MomentForm(BaseForm):
     name = StringField("Name", filters=[strip], validators=[DataRequired("Enter the moment's name"), Length(max=200)])
     description = TextAreaField("Description", filters=[strip])
     recurrence = SelectField("How often it happens", choices=RECURRENCE_CHOICES, validate_choice=False)

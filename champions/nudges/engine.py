@@ -11,8 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from flask import current_app
-from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import TemplateError
 from sqlalchemy import BigInteger, DateTime, Integer, and_, case, cast, func, literal, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased, selectinload
@@ -21,14 +20,12 @@ from champions.accounts.models import User
 from champions.core.clock import UK, now_utc, today_uk
 from champions.core.email import build_message, external_url, mail_sender
 from champions.extensions import db
-from champions.nudges import log
+from champions.nudges import log, sandbox
 from champions.nudges.conditions import CONDITIONS, audience
 from champions.nudges.models import MessageStatus, NudgeMessage, NudgeRule
 from champions.privacy.models import ConsentRecord
 from champions.roster.models import Champion, Stage
 
-SANDBOX = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
-SANDBOX_HTML = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
 # Temporary SMTP trouble: retry later. Anything else about one message: record it and move on.
 TEMPORARY = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError, TimeoutError)
 
@@ -237,9 +234,9 @@ def context_for(message_user: User, rule: NudgeRule, context_id: int | None) -> 
 
 def render(rule: NudgeRule, context: dict[str, Any]) -> tuple[str, str, str]:
     """Subject, plain text and HTML; raises TemplateError when the template does not fit this person."""
-    subject = SANDBOX.from_string(rule.subject).render(context).strip()
-    text = SANDBOX.from_string(rule.body_text).render(context)
-    html = SANDBOX_HTML.from_string(rule.body_html).render(context)
+    subject = sandbox.render(rule.subject, context).strip()
+    text = sandbox.render(rule.body_text, context)
+    html = sandbox.render(rule.body_html, context, html=True)
     footer = (
         f"\n\n--\nStop these emails: {context['unsubscribe_url']}\nStop all emails: {context['unsubscribe_all_url']}\n"
     )

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from jinja2 import TemplateError
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from champions.core.forms import strip
+from champions.core.forms import BaseForm, FilterForm, strip
+from champions.nudges import sandbox
 from champions.nudges.conditions import CONDITIONS
 
 SAMPLE_CONTEXT = {
@@ -30,10 +30,9 @@ AVAILABLE = ", ".join(sorted(SAMPLE_CONTEXT))
 
 
 def template_problem(source: str, html: bool = False) -> str | None:
-    from champions.nudges.engine import SANDBOX, SANDBOX_HTML
-
     try:
-        (SANDBOX_HTML if html else SANDBOX).from_string(source).render(SAMPLE_CONTEXT)
+        sandbox.check(source)
+        sandbox.render(source, SAMPLE_CONTEXT, html=html)
     except TemplateError as error:
         return f"This template cannot be used: {error.message}. You can use: {AVAILABLE}"
     return None
@@ -48,7 +47,7 @@ class TemplateText:
             raise ValidationError(problem)
 
 
-class RuleForm(FlaskForm):
+class RuleForm(BaseForm):
     name = StringField("Name", filters=[strip], validators=[DataRequired("Enter a name for the rule"), Length(max=120)])
     condition = SelectField(
         "Who it is for", choices=[(k, c.label) for k, c in CONDITIONS.items()], validators=[DataRequired()]
@@ -84,9 +83,6 @@ class RuleForm(FlaskForm):
             raise ValidationError("Choose who the rule is for from the list")
 
 
-class MessageFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    rule = SelectField("Rule", validate_choice=False)
-    status = SelectField("Status", validate_choice=False)
+class MessageFilterForm(FilterForm):
+    rule = SelectField("Rule")
+    status = SelectField("Status")

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from champions.core.db import now_utc
+from champions.core.forms import db_id
 from champions.core.pagination import keyset_page
 from champions.extensions import csrf, db
 from champions.nudges import bp, engine, services
@@ -96,11 +97,12 @@ def messages():
     ]
     form.status.choices = [("", "Any status")] + [(s.value, s.value.capitalize()) for s in MessageStatus]
     query = select(NudgeMessage).options(selectinload(NudgeMessage.rule), selectinload(NudgeMessage.user))
-    if form.rule.data:
-        query = query.where(NudgeMessage.rule_id == int(form.rule.data))
-    if form.status.data:
-        query = query.where(NudgeMessage.status == form.status.data)
-    page = keyset_page(query, NudgeMessage.id, request.args.get("before", type=int))
+    filters = form.applied()
+    if "rule" in filters:
+        query = query.where(NudgeMessage.rule_id == int(filters["rule"]))
+    if "status" in filters:
+        query = query.where(NudgeMessage.status == filters["status"])
+    page = keyset_page(query, NudgeMessage.id, request.args.get("before", type=db_id))
     args = {k: v for k, v in request.args.items() if k != "before" and v}
     return render_template("nudges/messages.html", form=form, page=page, args=args)
 

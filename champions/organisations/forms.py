@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
 
 from champions.accounts.forms import POSTCODE_RE, normalise_postcode
-from champions.core.forms import strip
+from champions.core.forms import BaseForm, strip
 from champions.organisations.models import ORGANISATION_TYPE_LABELS, EngagementLevel
 from champions.organisations.services import charity_number_problem
 
@@ -21,7 +20,7 @@ class OptionalPostcode:
             field.data = normalise_postcode(field.data)
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(BaseForm):
     name = StringField(
         "Name",
         filters=[strip],
@@ -64,7 +63,7 @@ class NewOrganisationForm(OrganisationForm):
             raise ValidationError("Select an engagement level")
 
 
-class EngagementForm(FlaskForm):
+class EngagementForm(BaseForm):
     engagement_level = SelectField("New engagement level", choices=LEVEL_CHOICES, validate_choice=False)
     reason = StringField(
         "Reason for the change",
@@ -77,7 +76,7 @@ class EngagementForm(FlaskForm):
             raise ValidationError("Select an engagement level")
 
 
-class ContactForm(FlaskForm):
+class ContactForm(BaseForm):
     name = StringField(
         "Full name", filters=[strip], validators=[DataRequired("Enter the person's name"), Length(max=200)]
     )
@@ -94,7 +93,7 @@ class ContactForm(FlaskForm):
     consent_to_contact = BooleanField("They agreed that the programme may contact them")
 
 
-class AffiliationForm(FlaskForm):
+class AffiliationForm(BaseForm):
     email = EmailField(
         "Champion's email address",
         filters=[strip],

@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from champions.core import audit
 from champions.core.downloads import csv_response
+from champions.core.forms import db_id, search_text
 from champions.core.models import Borough
 from champions.core.pagination import keyset_page
 from champions.extensions import db
@@ -49,7 +50,7 @@ def borough_choices() -> list[tuple[str, str]]:
 
 
 def _filtered() -> tuple[object, dict[str, str]]:
-    filters = {k: request.args.get(k, "").strip() for k in ("q", "type", "borough", "level")}
+    filters = {k: search_text(request.args.get(k)) for k in ("q", "type", "borough", "level")}
     query = active_organisations()
     if filters["q"]:
         query = query.where(Organisation.name.ilike(f"%{filters['q']}%"))
@@ -72,7 +73,7 @@ def _filtered() -> tuple[object, dict[str, str]]:
 def organisation_list():
     query, filters = _filtered()
     page = keyset_page(
-        query.options(selectinload(Organisation.boroughs)), Organisation.id, request.args.get("before", type=int)
+        query.options(selectinload(Organisation.boroughs)), Organisation.id, request.args.get("before", type=db_id)
     )
     return render_template(
         "organisations/list.html",

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, RadioField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
-from champions.core.forms import MultiCheckboxField
+from champions.core.forms import BaseForm, MultiCheckboxField
 from champions.core.models import TOPICS
 from champions.privacy.services import EQUALITY_CONSENT_WORDING
 
@@ -47,7 +46,7 @@ ETHNICITIES = [
 DISABILITY = [("yes_a_lot", "Yes, limited a lot"), ("yes_a_little", "Yes, limited a little"), ("no", "No"), PREFER_NOT]
 
 
-class EqualityForm(FlaskForm):
+class EqualityForm(BaseForm):
     age_band = RadioField("Your age", choices=AGE_BANDS, validators=[Optional()])
     sex = RadioField("Your sex", choices=SEXES, validators=[Optional()])
     gender_identity = RadioField(
@@ -73,13 +72,13 @@ class EqualityForm(FlaskForm):
             raise ValidationError("Tick the box to agree we may keep your answers, or skip this page")
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(BaseForm):
     topics = MultiCheckboxField("Topics you care about", choices=list(TOPICS))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(BaseForm):
     """A button that needs nothing but the CSRF token."""
 
 
-class EraseForm(FlaskForm):
+class EraseForm(BaseForm):
     password = PasswordField("Your password", validators=[InputRequired("Enter your password to confirm")])

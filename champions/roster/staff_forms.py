@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from champions.core.forms import strip
+from champions.core.forms import BaseForm, strip
 from champions.roster.importer import FIELDS, LAWFUL_BASES
 from champions.roster.models import Stage
 
 
-class NoteForm(FlaskForm):
+class NoteForm(BaseForm):
     body = TextAreaField(
         "Add a note",
         filters=[strip],
@@ -23,7 +22,7 @@ class NoteForm(FlaskForm):
     )
 
 
-class StageForm(FlaskForm):
+class StageForm(BaseForm):
     stage = SelectField(
         "New stage", choices=[("", "Select a stage")] + [(s.value, s.label) for s in Stage], validate_choice=False
     )
@@ -41,15 +40,15 @@ class StageForm(FlaskForm):
             raise ValidationError("Select the new stage")
 
 
-class LeaderForm(FlaskForm):
+class LeaderForm(BaseForm):
     leader = HiddenField()
 
 
-class ExportForm(FlaskForm):
+class ExportForm(BaseForm):
     include_special = BooleanField("Include equality-monitoring answers (special category data)")
 
 
-class UploadForm(FlaskForm):
+class UploadForm(BaseForm):
     file = FileField("CSV file")
     source = StringField(
         "Where the file came from",
@@ -67,10 +66,10 @@ class UploadForm(FlaskForm):
             raise ValidationError("Select the lawful basis for holding these records")
 
 
-def mapping_form(headers: list[str], mapping: dict[str, str], formdata=None) -> FlaskForm:
+def mapping_form(headers: list[str], mapping: dict[str, str], formdata=None) -> BaseForm:
     """One select per field, offering the file's columns."""
 
-    class MappingForm(FlaskForm):
+    class MappingForm(BaseForm):
         pass
 
     choices = [("", "Not in this file")] + [(h, h) for h in headers if h]

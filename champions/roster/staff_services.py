@@ -16,6 +16,7 @@ from champions.accounts.models import User
 from champions.activities.models import Activity
 from champions.core import audit
 from champions.core.db import as_utc
+from champions.core.forms import optional_id, parse_day
 from champions.core.models import AuditEvent, OutboxMessage
 from champions.extensions import db
 from champions.nudges.models import NudgeMessage, NudgeRule
@@ -61,11 +62,8 @@ class RosterFilters:
 
 
 def _date_arg(args, name: str, label: str, errors: dict[str, str]) -> date | None:
-    raw = (args.get(name) or "").strip()
-    if not raw:
-        return None
     try:
-        return date.fromisoformat(raw)
+        return parse_day(args.get(name))
     except ValueError:
         errors[name] = f"{label} must be a real date, like 2025-01-31"
         return None
@@ -80,7 +78,7 @@ def parse_filters(args) -> RosterFilters:
         stage=args.get("stage", "") if args.get("stage") in {s.value for s in Stage} else "",
         borough=(args.get("borough") or "")[:32],
         topic=(args.get("topic") or "")[:32],
-        organisation=int(organisation) if organisation.isdigit() else None,
+        organisation=optional_id(organisation),
         recruited_by=(args.get("recruited_by") or "").strip().upper()[:16],
         registered_from=_date_arg(args, "registered_from", "Registered from", errors),
         registered_to=_date_arg(args, "registered_to", "Registered to", errors),
@@ -188,16 +186,16 @@ def _parse_key(sort: str, after: str | None) -> tuple[Any, int] | None:
     if not after or "~" not in after:
         return None
     raw, _, raw_id = after.rpartition("~")
-    if not raw_id.isdigit():
+    if (key_id := optional_id(raw_id)) is None:
         return None
     try:
         if sort == "last_activity":
-            return date.fromisoformat(raw), int(raw_id)
+            return date.fromisoformat(raw), key_id
         if sort in ("newest", "oldest"):
-            return as_utc(datetime.fromisoformat(raw)), int(raw_id)
+            return as_utc(datetime.fromisoformat(raw)), key_id
     except ValueError:
         return None
-    return raw, int(raw_id)
+    return raw, key_id
 
 
 def roster_page(f: RosterFilters, after: str | None, size: int = PAGE_SIZE) -> RosterPage:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from champions.core import audit
 from champions.core.celery import enqueue
 from champions.core.downloads import csv_download, csv_response
+from champions.core.forms import db_id
 from champions.core.models import Borough, Topic
 from champions.core.pagination import keyset_page
 from champions.extensions import db
@@ -174,7 +175,7 @@ def staff_export_download(export_id: int):
 
 
 def _imports_page(form: UploadForm, problem: str | None = None, status: int = 200):
-    page = keyset_page(select(ImportJob), ImportJob.id, request.args.get("before", type=int), size=20)
+    page = keyset_page(select(ImportJob), ImportJob.id, request.args.get("before", type=db_id), size=20)
     return render_template(
         "roster/staff/imports.html", form=form, page=page, problem=problem, limit=importer.LIMIT_TEXT
     ), status
@@ -278,8 +279,8 @@ def staff_duplicates():
 
 @bp.route("/staff/champions/merge", methods=["GET", "POST"])
 def staff_merge():
-    keep = db.get_or_404(Champion, request.values.get("keep", type=int) or 0)
-    remove = db.get_or_404(Champion, request.values.get("remove", type=int) or 0)
+    keep = db.get_or_404(Champion, request.values.get("keep", type=db_id) or 0)
+    remove = db.get_or_404(Champion, request.values.get("remove", type=db_id) or 0)
     form = ConfirmForm()
     refused = None
     if request.method == "POST" and form.validate_on_submit():

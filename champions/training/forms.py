@@ -1,11 +1,10 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from champions.core.forms import strip
+from champions.core.forms import BaseForm, strip
 
 
-class CompleteForm(FlaskForm):
+class CompleteForm(BaseForm):
     reflection = TextAreaField(
         "What will you take from this? (optional)",
         filters=[strip],
@@ -13,5 +12,5 @@ class CompleteForm(FlaskForm):
     )
 
 
-class PledgeForm(FlaskForm):
+class PledgeForm(BaseForm):
     agree = BooleanField("I make this pledge", validators=[DataRequired("Tick the box to make the pledge")])

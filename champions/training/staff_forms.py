@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 
-from champions.core.forms import strip
+from champions.core.forms import BaseForm, strip
 from champions.training.models import ResourceFormat
 
 
-class ResourceForm(FlaskForm):
+class ResourceForm(BaseForm):
     title = StringField("Title", filters=[strip], validators=[DataRequired("Enter a title"), Length(max=200)])
     summary = TextAreaField(
         "Summary", filters=[strip], validators=[DataRequired("Enter a short summary"), Length(max=2000)]
@@ -44,7 +43,7 @@ class ResourceForm(FlaskForm):
             raise ValidationError("Select the format")
 
 
-class PledgeForm(FlaskForm):
+class PledgeForm(BaseForm):
     version = StringField(
         "Version name", filters=[strip], validators=[DataRequired("Enter a version name, like 2026-12"), Length(max=40)]
     )

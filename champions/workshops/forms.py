@@ -2,12 +2,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from champions.core.db import as_utc
-from champions.core.forms import strip
+from champions.core.forms import BaseForm, strip
 from champions.core.templating import UK
 from champions.workshops.models import OUTPUT_FIELDS, WORKSHOP_TYPE_LABELS
 
@@ -40,7 +39,7 @@ class DateTimeText:
             raise ValidationError("Enter a real date and time, like 2027-03-14 18:30")
 
 
-class WorkshopForm(FlaskForm):
+class WorkshopForm(BaseForm):
     type = SelectField("Type", choices=TYPE_CHOICES, validate_choice=False)
     title = StringField("Title", filters=[strip], validators=[DataRequired("Enter a title"), Length(max=200)])
     starts_at = StringField("Starts", filters=[strip], validators=[DateTimeText("Enter when the workshop starts")])
@@ -80,7 +79,7 @@ class WorkshopForm(FlaskForm):
             raise ValidationError("The end must be after the start")
 
 
-class OutputsForm(FlaskForm):
+class OutputsForm(BaseForm):
     pass
 
 
@@ -88,7 +87,7 @@ for _name, _label in OUTPUT_FIELDS:
     setattr(OutputsForm, _name, TextAreaField(_label, filters=[strip]))
 
 
-class ChampionAttendanceForm(FlaskForm):
+class ChampionAttendanceForm(BaseForm):
     email = EmailField(
         "Champion's email address", filters=[strip], validators=[DataRequired("Enter the champion's email address")]
     )
@@ -96,7 +95,7 @@ class ChampionAttendanceForm(FlaskForm):
     recruited = BooleanField("They joined the movement through this workshop")
 
 
-class ContactAttendanceForm(FlaskForm):
+class ContactAttendanceForm(BaseForm):
     contact = SelectField("Organisation contact", validate_choice=False)
 
     def validate_contact(self, field) -> None:
@@ -104,7 +103,7 @@ class ContactAttendanceForm(FlaskForm):
             raise ValidationError("Select a contact")
 
 
-class HeadcountForm(FlaskForm):
+class HeadcountForm(BaseForm):
     unregistered_count = IntegerField(
         "People who came but are not registered",
         validators=[

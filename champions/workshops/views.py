@@ -14,6 +14,7 @@ from champions.core import audit
 from champions.core.db import as_utc, now_utc
 from champions.core.downloads import csv_response
 from champions.core.email import external_url
+from champions.core.forms import db_id, parse_day, search_text
 from champions.core.pagination import keyset_page
 from champions.core.permissions import Role
 from champions.core.templating import UK
@@ -57,7 +58,7 @@ from champions.workshops.services import (
 
 
 def _filtered():
-    filters = {k: request.args.get(k, "").strip() for k in ("type", "borough", "when")}
+    filters = {k: search_text(request.args.get(k)) for k in ("type", "borough", "when")}
     query = select(Workshop)
     if filters["type"]:
         query = query.where(Workshop.type == filters["type"])
@@ -73,7 +74,7 @@ def _filtered():
 @bp.get("/staff/workshops")
 def workshop_list():
     query, filters = _filtered()
-    before = request.args.get("before", type=int)
+    before = request.args.get("before", type=db_id)
     page = keyset_page(query.options(selectinload(Workshop.borough)), Workshop.id, before)
     return render_template(
         "workshops/list.html", page=page, filters=filters, types=WORKSHOP_TYPE_LABELS, boroughs=borough_choices()
@@ -386,10 +387,8 @@ def workshop_report(workshop_id: int):
 def _period() -> tuple[date, date, str | None, str | None]:
     today = now_utc().astimezone(UK).date()
     try:
-        end = date.fromisoformat(request.args.get("to", "")) if request.args.get("to") else today
-        start = (
-            date.fromisoformat(request.args.get("from", "")) if request.args.get("from") else end - timedelta(days=364)
-        )
+        end = parse_day(request.args.get("to")) or today
+        start = parse_day(request.args.get("from")) or end - timedelta(days=364)
     except ValueError:
         abort(400)
     if start > end:
