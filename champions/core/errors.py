@@ -19,7 +19,8 @@ MESSAGES = {
     405: ("That action is not available here", "Go back and try again."),
     409: ("That cannot be done", "Go back and check the record you were changing."),
     413: ("That file is too large", "Choose a smaller file and try again."),
-    429: ("Too many attempts", "You have tried this too many times. Wait a few minutes and try again."),
+    # Throttled requests get their own page (core/throttle.py); this covers any other 429.
+    429: ("This is paused for a few minutes", "We have had a lot of requests like this one. Try again shortly."),
     500: ("Sorry, there is a problem with the service", "Try again later. What you entered has not been saved."),
 }
 
