@@ -29,6 +29,8 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None]
     welcome_sent_at: Mapped[datetime | None]
     email_verified_at: Mapped[datetime | None]
+    # When this address's owner was last told that someone tried to sign up with it: at most one such email an hour.
+    sign_up_notice_at: Mapped[datetime | None]
     # Set when the account is erased: the row stays (recruits and counts keep their links) but holds nothing personal.
     erased_at: Mapped[datetime | None]
 

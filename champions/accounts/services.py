@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import cache
 from importlib.resources import files
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from champions.accounts.models import User
@@ -24,6 +25,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a real password, used to even out timing")
 
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
+SIGN_UP_NOTICE_GAP = timedelta(hours=1)  # at most one "someone tried to sign up with your address" email an hour
 
 
 _RESET_LINK = ("Reset your password", "accounts.reset_request")
@@ -196,6 +198,46 @@ def register_champion(data: dict, *, consent_version: str, referral_code: str | 
     return user
 
 
+def answer_taken_sign_up(email: str, password: str) -> None:
+    """A sign-up with an address that already has an account: the person is answered exactly as a new one is, and
+    nothing changes, except that the owner is told (at most once an hour, so sign-up cannot be used to spam them)."""
+    hash_password(password)  # discarded: the work a new account costs, so the time taken does not give it away
+    user = find_user(email)
+    if user is not None and user.active and user.erased_at is None:
+        notify_owner_of_sign_up(user)
+
+
+def notify_owner_of_sign_up(user: User) -> None:
+    """Queue the "someone tried to sign up" email unless one went in the last hour. The claim is one conditional
+    update, so two sign-ups at once send one email."""
+    from champions.accounts.tasks import send_sign_up_notice
+
+    now = now_utc()
+    claimed = db.session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .where(or_(User.sign_up_notice_at.is_(None), User.sign_up_notice_at <= now - SIGN_UP_NOTICE_GAP))
+        .values(sign_up_notice_at=now),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    if claimed:
+        enqueue(send_sign_up_notice, user.id)
+
+
+def resend_sign_up_email(email: str) -> None:
+    """'Send the email again' after a sign-up: the link to confirm an unconfirmed account, else the notice to
+    the owner. Past either limit nothing more is sent, and the person is answered the same whatever happened."""
+    from champions.accounts.tasks import send_verification_email
+
+    user = find_user(email)
+    if user is None or not user.active or user.erased_at is not None:
+        return
+    if user.email_verified_at is not None:
+        notify_owner_of_sign_up(user)
+    elif not VERIFY_EMAILS_BY_ACCOUNT.hit(str(user.id)).over:
+        enqueue(send_verification_email, user.id)
+
+
 # --- Email verification, password reset and change -------------------------------------------
 
 
@@ -205,8 +247,9 @@ def verification_token(user: User) -> str:
     return make_token("verify", {"uid": user.id, "email": fingerprint(user.email)})
 
 
-def verify_email(token: str) -> User:
-    """Mark the email verified; raises TokenProblem for a tampered, expired or stale link."""
+def verify_email(token: str) -> tuple[User, bool]:
+    """Mark the email verified and say whether this link did it (not an earlier click); raises TokenProblem for
+    a tampered, expired or stale link."""
     from champions.accounts.tokens import VERIFY_MAX_AGE, TokenProblem, fingerprint, read_token
     from champions.roster.onboarding import advance
 
@@ -219,7 +262,8 @@ def verify_email(token: str) -> User:
         audit.record("email.verified", user, actor_id=user.id)
         if user.champion is not None:
             advance(user.champion)
-    return user
+        return user, True
+    return user, False
 
 
 def reset_token(user: User) -> str:

@@ -58,3 +58,19 @@ def send_password_reset_email(user_id: int) -> str:
     send_template(user.email, "password_reset", reset_url=external_url("accounts.reset", token=reset_token(user)))
     db.session.commit()
     return "sent"
+
+
+@email_task
+def send_sign_up_notice(user_id: int) -> str:
+    """Tell an account's owner that someone tried to sign up with their address (the sign-up page says nothing)."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.erased_at is not None:
+        return "gone"
+    send_template(
+        user.email,
+        "sign_up_attempt",
+        sign_in_url=external_url("accounts.login"),
+        reset_url=external_url("accounts.reset_request"),
+    )
+    db.session.commit()
+    return "sent"

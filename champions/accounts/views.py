@@ -20,10 +20,13 @@ from champions.accounts.models import User
 from champions.accounts.services import (
     VERIFY_EMAILS_BY_ACCOUNT,
     EmailTaken,
+    answer_taken_sign_up,
     change_password,
     count_sign_up,
+    normalise_email,
     register_champion,
     request_password_reset,
+    resend_sign_up_email,
     set_password,
     sign_in_attempt,
     user_for_reset,
@@ -93,22 +96,43 @@ def register():
         count_sign_up(client_address())
         referral = form.referral_code.data if form.heard_via.data == "referral" else None
         try:
-            user = register_champion(
+            register_champion(
                 form.data, consent_version=PRIVACY_NOTICE_VERSION, referral_code=referral or request.args.get("ref")
             )
         except EmailTaken:
-            db.session.rollback()
-            form.email.errors.append(
-                "An account with this email address already exists. Sign in, or use a different email address"
-            )
-        else:
-            sessions.sign_in(user)
-            db.session.commit()
-            flash("Your account has been created. We have sent you an email to confirm your address.", "success")
-            return redirect(url_for("privacy.equality"))
+            answer_taken_sign_up(form.email.data, form.password.data)
+        return check_your_email(form.email.data)
     return render_template(
         "accounts/register.html", form=form, districts=json.dumps(DISTRICT_BOROUGH)
     ), 200 if not form.errors else 400
+
+
+def check_your_email(email: str, form_endpoint: str = "accounts.register"):
+    """How every sign-up ends, whether the address was new or already had an account: the same redirect to the
+    same page, so the answer tells nobody which addresses have accounts. The link in the email signs them in."""
+    session["sign_up_email"] = normalise_email(email)
+    session["sign_up_form"] = form_endpoint  # for "wrong email address? sign up again"
+    db.session.commit()
+    return redirect(url_for("accounts.sign_up_sent"))
+
+
+@bp.get("/register/check-your-email")
+def sign_up_sent():
+    email = session.get("sign_up_email")
+    if current_user.is_authenticated or not email:
+        return redirect(url_for("accounts.home" if current_user.is_authenticated else "accounts.register"))
+    again = session.get("sign_up_form", "accounts.register")
+    return render_template("accounts/sign_up_sent.html", email=email, again=again)
+
+
+@bp.post("/register/check-your-email")
+def resend_sign_up():
+    email = session.get("sign_up_email")
+    if ResendVerificationForm().validate_on_submit() and email and not current_user.is_authenticated:
+        resend_sign_up_email(email)
+        db.session.commit()
+        flash("If we can, we have sent the email again. Check your inbox and your spam or junk folder.", "success")
+    return redirect(url_for("accounts.sign_up_sent"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -164,15 +188,28 @@ def account():
 @bp.get("/verify/<token>")
 def verify(token: str):
     try:
-        user = verify_email(token)
+        user, first_time = verify_email(token)
     except TokenProblem as problem:
         db.session.rollback()
         return render_template("accounts/link_problem.html", reason=problem.reason, kind="verify"), 400
+    signed_in = current_user.is_authenticated and current_user.id == user.id
+    if first_time and user.active and not signed_in:
+        _sign_in_from_link(user)
+        db.session.commit()
+        flash("Thank you. Your email address is confirmed.", "success")
+        # A new champion's next step, as it was straight after signing up: the optional equality questions.
+        return redirect(url_for("privacy.equality" if user.champion else "accounts.home"))
     db.session.commit()
     flash("Thank you. Your email address is confirmed.", "success")
-    if current_user.is_authenticated and current_user.id == user.id:
-        return redirect(url_for("accounts.home"))
-    return redirect(url_for("accounts.login"))
+    return redirect(url_for("accounts.home" if signed_in else "accounts.login"))
+
+
+def _sign_in_from_link(user: User) -> None:
+    """Sign-up does not sign anyone in (that would tell whether the address was new); the first use of the link
+    in their email does, as it proves the inbox is theirs. A later click of the same link only says so."""
+    if current_user.is_authenticated:
+        sessions.end_this_session(current_user)  # someone else was signed in on this browser
+    sessions.sign_in(user)
 
 
 @bp.post("/verify/resend")

@@ -42,6 +42,8 @@ ACCESS: dict[str, str | frozenset[Role]] = {
     "core.privacy": PUBLIC,
     # Accounts
     "accounts.register": PUBLIC,
+    "accounts.sign_up_sent": PUBLIC,
+    "accounts.resend_sign_up": PUBLIC,
     "accounts.login": PUBLIC,
     "accounts.logout": SIGNED_IN,
     "accounts.home": SIGNED_IN,

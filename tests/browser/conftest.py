@@ -121,3 +121,22 @@ def phone(browser, live_server):
 
 def shots_dir() -> Path:
     return SHOTS
+
+
+def follow_emailed_link(pages: Pages, db, to: str, path: str = "/verify") -> None:
+    """Open the newest link to ``path`` emailed to ``to``, as the person would from their inbox (sign-up ends on
+    "check your email": the link in the email signs them in)."""
+    import re
+
+    from flask import current_app
+    from sqlalchemy import select
+
+    from champions.core.models import OutboxMessage
+
+    db.session.rollback()  # a fresh snapshot: the live server has written since
+    body = db.session.scalar(
+        select(OutboxMessage.text_body).where(OutboxMessage.to_address == to).order_by(OutboxMessage.id.desc())
+    )
+    db.session.rollback()
+    link = re.search(rf"(https?://\S+{path}/\S+)", body).group(1)
+    pages.page.goto(link.replace(current_app.config["BASE_URL"].rstrip("/"), pages.base_url))

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from champions.accounts.models import User
 from champions.accounts.tasks import send_welcome_email
+from tests.browser.conftest import follow_emailed_link
 from tests.conftest import run_task
 from tests.factories import PASSWORD
 
@@ -51,6 +52,11 @@ def test_a_champion_signs_up_and_lands_on_their_home(pages, db):
     page.fill("#password", "tea and biscuits at four")
     page.check("#privacy_consent")
     page.click("button:has-text('Create my account')")
+    page.wait_for_url("**/register/check-your-email")
+    pages.check()
+    assert "aisha.begum@example.org" in page.inner_text("main")
+    pages.shot("sign-up-check-your-email")
+    follow_emailed_link(pages, db, "aisha.begum@example.org")  # signs them in
     page.wait_for_url("**/me/equality")
     pages.check()
     page.click("text=Skip this page >> nth=0")
@@ -61,7 +67,7 @@ def test_a_champion_signs_up_and_lands_on_their_home(pages, db):
     pages.shot("champion-home")
 
     user = db.session.scalar(select(User).where(User.email == "aisha.begum@example.org"))
-    assert user is not None and user.champion.stage == "registered"
+    assert user is not None and user.champion.stage == "verified"
     db.session.rollback()
 
 

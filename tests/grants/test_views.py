@@ -12,6 +12,7 @@ from champions.core.db import as_utc, now_utc
 from champions.grants.models import Application, Payment
 from champions.organisations.models import Organisation
 from champions.privacy.models import ConsentRecord
+from tests.accounts.test_links import link_in
 from tests.factories import PASSWORD
 
 
@@ -45,16 +46,20 @@ def form_for(org_id="", **values):
     return data
 
 
-def test_a_community_group_signs_up_with_consent_recorded(client, db):
+def test_a_community_group_signs_up_with_consent_recorded_and_the_emailed_link_signs_them_in(client, db):
     response = client.post(
         "/grants/register",
         data={"email": "Group@Example.org", "password": "knitting every tuesday", "privacy_consent": "y"},
     )
-    assert response.status_code == 302 and response.headers["Location"].endswith("/grants/my")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/register/check-your-email")
     user = db.session.scalar(select(User).where(User.email == "group@example.org"))
     assert user.role == "applicant"
     consent = db.session.scalar(select(ConsentRecord).where(ConsentRecord.user_id == user.id))
     assert consent.granted and consent.purpose == "privacy_notice"
+    assert client.get("/grants/my").status_code == 302  # not signed in until the link is followed
+
+    landed = client.get(link_in(db, "group@example.org", "/verify"), follow_redirects=True)
+    assert landed.request.path == "/grants/my" and "Your email address is confirmed" in landed.get_data(as_text=True)
 
 
 def test_sign_up_without_consent_is_refused_and_creates_nothing(client, db):
