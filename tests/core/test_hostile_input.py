@@ -87,7 +87,13 @@ def test_bad_message_filters_are_ignored(client, auth, query):
 @pytest.mark.parametrize(
     "url", ["/staff/outbox?to=", "/admin/users?email=", "/staff/organisations?q=", "/admin/audit?who="]
 )
-def test_a_huge_search_is_cut_to_size(client, auth, url):
+def test_a_huge_search_is_cut_to_size(client, auth, db, url):
+    from champions.core.models import OutboxMessage
+    from tests.workshops.helpers import make_org
+
+    # SQLite refuses a long LIKE pattern only when a row is there to compare.
+    db.session.add(OutboxMessage(to_address="someone@example.org", subject="Hello", text_body="Hi"))
+    make_org(db, "Bolton Walkers")
     auth.login_as("admin")
     assert client.get(url + "x" * 100_000).status_code == 200
 
