@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from champions.grants.models import Application
 from champions.grants.tasks import compute_funder_snapshot
+from tests.browser.conftest import follow_emailed_link
 from tests.conftest import run_task
 from tests.factories import PASSWORD
 
@@ -39,6 +40,9 @@ def test_a_grant_from_application_to_the_funder_dashboard(pages, phone, make, db
     page.fill("#password", "purl one knit two tea")
     page.check("#privacy_consent")
     page.click("button:has-text('Create my account')")
+    page.wait_for_url("**/register/check-your-email")
+    pages.check()
+    follow_emailed_link(pages, db, "knitters@example.org")  # signs them in
     page.wait_for_url("**/grants/my")
     pages.check()
     page.click("text=Apply to Small Sparks spring round")
