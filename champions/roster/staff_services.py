@@ -16,7 +16,7 @@ from champions.accounts.models import User
 from champions.activities.models import Activity
 from champions.core import audit
 from champions.core.db import as_utc
-from champions.core.forms import optional_id, parse_day
+from champions.core.forms import optional_id, parse_day, search_text
 from champions.core.models import AuditEvent, OutboxMessage
 from champions.extensions import db
 from champions.nudges.models import NudgeMessage, NudgeRule
@@ -74,12 +74,12 @@ def parse_filters(args) -> RosterFilters:
     sort = args.get("sort", "newest")
     organisation = args.get("organisation", "")
     return RosterFilters(
-        q=(args.get("q") or "").strip()[:100],
+        q=search_text(args.get("q")),
         stage=args.get("stage", "") if args.get("stage") in {s.value for s in Stage} else "",
-        borough=(args.get("borough") or "")[:32],
-        topic=(args.get("topic") or "")[:32],
+        borough=search_text(args.get("borough"), 32),
+        topic=search_text(args.get("topic"), 32),
         organisation=optional_id(organisation),
-        recruited_by=(args.get("recruited_by") or "").strip().upper()[:16],
+        recruited_by=search_text(args.get("recruited_by"), 16).upper(),
         registered_from=_date_arg(args, "registered_from", "Registered from", errors),
         registered_to=_date_arg(args, "registered_to", "Registered to", errors),
         active_after=_date_arg(args, "active_after", "Last activity after", errors),
@@ -183,6 +183,7 @@ def _sort_value(sort: str, champion: Champion) -> str:
 
 
 def _parse_key(sort: str, after: str | None) -> tuple[Any, int] | None:
+    after = search_text(after, 300)
     if not after or "~" not in after:
         return None
     raw, _, raw_id = after.rpartition("~")
