@@ -1,13 +1,20 @@
 """Hostile values in every form and every query filter, as the roles that may use them.
 
-Every route in ``app.url_map`` that takes a POST gets, field by field, each hostile value below
-(the other fields keep the values the page itself offers), then the whole form as JSON, as a
-multipart upload and empty. Every GET gets each hostile value in each query argument its view
-reads. Two things must hold: no response is a 500, and a request that was refused (a form shown
-again with an error, or a 4xx) changed nothing in the database.
+Every route in ``app.url_map`` that takes a POST, and every GET whose view reads query arguments
+(found in its source, plus the fields of the page's own GET form), is signed in as a role the
+access table allows. Each field gets every hostile value below once, in len(HOSTILE) rounds per
+form (field i takes value i + k in round k); when a round is refused, the values no field error
+named go again with the other fields as the page offers them, so a value the form accepts reaches
+the service behind it. Then the form goes as JSON, with a file in every field, and empty.
 
-The fields of a form are read from the pages the role can see (every <form> whose action is the
-route), so a field added to a template is fuzzed without touching this file.
+Two things must hold: no response is a 500, and a refused request (a 4xx, or the form shown again
+with an error) commits nothing: every INSERT, UPDATE and DELETE committed on the engine during the
+request is seen, which is what a before-and-after snapshot of every table would compare, without
+reading every table around each of the ~1,700 requests.
+
+The fields of a form are read from the pages its role sees (every <form> whose action is the
+route), so a field added to a template is fuzzed without touching this file; a POST route whose
+form no page showed fails the test unless it is a lone button declared in BUTTONS.
 """
 
 from __future__ import annotations
