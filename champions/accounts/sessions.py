@@ -52,7 +52,7 @@ def sign_in(user: User) -> None:
 def load(session_id: str) -> User | None:
     """The user of a live session named by the cookie's id, else None."""
     user_id, version, key = (session_id.split(":") + ["", ""])[:3]
-    if not (user_id.isdigit() and version.isdigit() and key):
+    if not (user_id.isdecimal() and version.isdecimal() and key):
         return None
     user = db.session.scalar(
         select(User)

@@ -35,13 +35,13 @@ class WholeNumber:
 
     def __call__(self, form, field) -> None:
         text = (field.data or "").strip().replace(",", "")
-        if text and (not text.isdigit() or int(text) > 10_000_000):
+        if text and (not text.isdecimal() or int(text) > 10_000_000):
             raise ValidationError(self.message)
 
 
 def whole(value: str | None) -> int | None:
     text = (value or "").strip().replace(",", "")
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isdecimal() else None
 
 
 def pence(value: str | None) -> int | None:
@@ -284,7 +284,7 @@ def parse_criteria(text: str | None) -> list[tuple[str, int]] | None:
         if not line.strip():
             continue
         name, _, weight = line.rpartition(":")
-        if not name.strip() or not weight.strip().isdigit() or not 1 <= int(weight) <= 10:
+        if not name.strip() or not weight.strip().isdecimal() or not 1 <= int(weight) <= 10:
             return None
         criteria.append((name.strip()[:200], int(weight)))
     return criteria or None

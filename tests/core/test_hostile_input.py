@@ -197,3 +197,18 @@ def test_nul_in_a_list_filter_is_dropped(client, auth, make, url):
     make.champion()
     auth.login_as("admin")
     assert client.get(url).status_code == 200
+
+
+def test_superscript_digits_are_not_whole_numbers():
+    # "²".isdigit() is true but int("²") raises: a whole-number answer of "²" must be refused, not a 500.
+    from wtforms.validators import ValidationError
+
+    from champions.grants.forms import WholeNumber, whole
+
+    assert whole("²") is None
+
+    class Field:
+        data = "²"
+
+    with pytest.raises(ValidationError):
+        WholeNumber("Enter a whole number")(None, Field())
