@@ -1,16 +1,17 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from champions.activities.models import Activity
+from champions.core.clock import today_uk
 from tests.factories import PASSWORD
 
 GOOD = {
     "type": "group_talk",
-    "occurred_on": date.today().isoformat(),
+    "occurred_on": today_uk().isoformat(),
     "borough_code": "wigan",
     "topic_code": "screening",
     "people_reached": "25",
@@ -29,7 +30,7 @@ def test_a_champion_logs_sees_edits_and_deletes_their_activity(client, db, make)
     activity = db.session.scalar(select(Activity))
     assert (activity.champion_id, activity.type, activity.people_reached) == (champion.id, "group_talk", 25)
     db.session.refresh(champion)
-    assert champion.last_activity_on == date.today()
+    assert champion.last_activity_on == today_uk()
     page = client.get("/me/activities").get_data(as_text=True)
     assert "A talk to a group: Screening" in page and "Talk at the community centre" in page
     assert "reached 25 people" in page
@@ -43,7 +44,7 @@ def test_a_champion_logs_sees_edits_and_deletes_their_activity(client, db, make)
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("occurred_on", (date.today() + timedelta(days=1)).isoformat(), "The date cannot be in the future"),
+        ("occurred_on", (today_uk() + timedelta(days=1)).isoformat(), "The date cannot be in the future"),
         ("occurred_on", "not a date", "Enter a real date"),
         ("occurred_on", "", "Enter the date you did it"),
         ("people_reached", "10001", "Enter a number from 0 to 10,000"),

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import select
 
 from champions.accounts.models import User
+from champions.core.clock import today_uk
 from tests.browser.conftest import Pages, follow_emailed_link
 
 pytestmark = pytest.mark.browser
@@ -81,7 +80,7 @@ def test_journeys_one_to_three_on_a_phone(phone, make, db):
     page.click("text=Log your first activity")
     visit(phone)
     page.check("input[name=type][value=conversation]")
-    page.fill("#occurred_on", date.today().isoformat())
+    page.fill("#occurred_on", today_uk().isoformat())
     page.select_option("#topic_code", "screening")
     page.fill("#people_reached", "3")
     page.fill("#notes", "Chatted with my aunties about bowel screening kits")
@@ -137,7 +136,7 @@ def test_sign_up_and_logging_work_without_javascript(browser, live_server, db):
     page.wait_for_url("**/me/equality")
     page.goto(live_server + "/me/activities/new")
     page.check("input[name=type][value=stall_or_event]")
-    page.fill("#occurred_on", date.today().isoformat())
+    page.fill("#occurred_on", today_uk().isoformat())
     page.select_option("#topic_code", "smoking")
     page.fill("#people_reached", "40")
     page.click("button:has-text('Log activity')")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import select
 
 from champions.activities.models import Activity
+from champions.core.clock import today_uk
 from champions.core.models import OutboxMessage
 from champions.core.permissions import ACCESS, PUBLIC, Role
 from champions.dashboards.models import DashboardJob
@@ -27,7 +26,7 @@ def sample_args(db, make) -> dict[str, dict]:
     activity = Activity(
         champion_id=someone.id,
         type="conversation",
-        occurred_on=date.today(),
+        occurred_on=today_uk(),
         borough_code="bolton",
         topic_code="smoking",
         people_reached=2,

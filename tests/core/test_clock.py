@@ -52,6 +52,16 @@ def test_nothing_but_the_clock_module_reads_the_time():
     assert offenders == [], "read the time through champions.core.clock instead:\n" + "\n".join(offenders)
 
 
+# The suite moves its own clock (TEST_AT) and the clock module is the app's; nothing else in tests reads the time.
+TEST_SOURCES = [p for p in ROOT.joinpath("tests").rglob("*.py") if p.name not in ("conftest.py", "sitecustomize.py")]
+
+
+def test_no_test_reads_the_machine_clock():
+    # A test sets the time with the clock fixture, or takes it from the app's clock (which the suite may move).
+    offenders = [line for path in TEST_SOURCES if path != Path(__file__) for line in clock_reads(path)]
+    assert offenders == [], "use the clock fixture or champions.core.clock:\n" + "\n".join(offenders)
+
+
 def test_the_scan_finds_a_clock_read(tmp_path):
     # The check above must be able to fail: each way of reading the clock is caught.
     sample = tmp_path / "sample.py"

@@ -6,13 +6,14 @@ import io
 import json
 import re
 import zipfile
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from champions.accounts.models import User
 from champions.activities.models import Activity
 from champions.activities.services import log_activity
+from champions.core.clock import today_uk
 from champions.core.db import now_utc
 from champions.core.models import AuditEvent, OutboxMessage
 from champions.extensions import db as _db
@@ -146,7 +147,7 @@ def a_full_champion(client, db, make):
         champion,
         {
             "type": "conversation",
-            "occurred_on": date.today(),
+            "occurred_on": today_uk(),
             "borough_code": "wigan",
             "topic_code": "alcohol",
             "people_reached": 4,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from champions.accounts.services import verification_token, verify_email
 from champions.activities.services import log_activity
+from champions.core.clock import today_uk
 from champions.roster.models import Stage
 from champions.roster.onboarding import core_resource_ids, progress
 from champions.roster.tasks import mark_lapsed
@@ -15,7 +16,7 @@ from tests.conftest import run_task
 
 ACTIVITY = {
     "type": "conversation",
-    "occurred_on": date.today(),
+    "occurred_on": today_uk(),
     "borough_code": "bolton",
     "topic_code": "screening",
     "people_reached": 3,
@@ -61,7 +62,7 @@ def test_inactive_champions_lapse_and_come_back_when_they_log_an_activity(app, d
     champion = make.champion()
     champion.stage = Stage.ACTIVE.value
     days = app.config["LAPSE_AFTER_DAYS"]
-    old = {**ACTIVITY, "occurred_on": date.today() - timedelta(days=days + 1)}
+    old = {**ACTIVITY, "occurred_on": today_uk() - timedelta(days=days + 1)}
     log_activity(champion, old)
     recent = make.champion()
     recent.stage = Stage.ACTIVE.value
