@@ -490,7 +490,7 @@ def _perform(action: str, application: Application, f: dict) -> str | None:
     """Run one staff action; a message for the flash, or None when the form did not validate."""
     form = f.get(action)
     if action == "close":
-        services.close(application, request.form.get("reason") or None)
+        services.close(application)  # the page asks for no reason: decline and ineligible carry theirs
         return "The application has been closed."
     if form is None:
         abort(404)

@@ -396,7 +396,7 @@ def _period() -> tuple[date, date, str | None, str | None]:
     kind = request.args.get("type") or None
     if kind and kind not in WORKSHOP_TYPE_LABELS:
         abort(400)
-    return start, end, request.args.get("borough") or None, kind
+    return start, end, search_text(request.args.get("borough"), 40) or None, kind
 
 
 @bp.get("/staff/engagement")

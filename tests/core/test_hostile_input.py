@@ -212,3 +212,18 @@ def test_superscript_digits_are_not_whole_numbers():
 
     with pytest.raises(ValidationError):
         WholeNumber("Enter a whole number")(None, Field())
+
+
+def test_a_nul_in_the_engagement_borough_filter_is_not_a_server_error(client, auth):
+    # The borough went to SQL as typed: PostgreSQL refuses NUL in a string (a 500 there).
+    auth.login_as("staff")
+    assert client.get("/staff/engagement?borough=man%00chester").status_code == 200
+
+
+def test_closing_an_application_stores_no_reason_from_the_request(client, auth, make, db):
+    application = make.application(status="declined")
+    auth.login_as("staff")
+    response = client.post(f"/grants/staff/applications/{application.id}/close", data={"reason": "bad\x00reason"})
+    assert response.status_code == 302
+    db.session.refresh(application)
+    assert application.status == "closed"
