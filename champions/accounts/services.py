@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from functools import cache
 from importlib.resources import files
@@ -25,6 +26,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a real password, used to even out timing")
 
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
+_REFERRAL_CODE = re.compile(r"[A-Z0-9]{1,16}")  # as long as the column; the codes made are shorter
 SIGN_UP_NOTICE_GAP = timedelta(hours=1)  # at most one "someone tried to sign up with your address" email an hour
 
 
@@ -149,12 +151,20 @@ def count_sign_up(address: str) -> None:
     refuse_if_over(SIGN_UPS_BY_ADDRESS.hit(address))
 
 
+def referral_code(text: str | None) -> str | None:
+    """A referral code as typed or carried in a link, upper-cased; None unless it could be one (letters and
+    digits only), so nothing else (a NUL, which PostgreSQL refuses) reaches a query."""
+    code = (text or "").strip().upper()
+    return code if _REFERRAL_CODE.fullmatch(code) else None
+
+
 def find_champion_by_referral(code: str | None):
     from champions.roster.models import Champion
 
-    if not code:
+    code = referral_code(code)
+    if code is None:
         return None
-    return db.session.scalar(select(Champion).where(Champion.referral_code == code.strip().upper()))
+    return db.session.scalar(select(Champion).where(Champion.referral_code == code))
 
 
 def create_user(email: str, password: str, role: Role) -> User:

@@ -24,6 +24,7 @@ from champions.accounts.services import (
     change_password,
     count_sign_up,
     normalise_email,
+    referral_code,
     register_champion,
     request_password_reset,
     resend_sign_up_email,
@@ -81,9 +82,9 @@ def registration_form() -> RegistrationForm:
     form = RegistrationForm()
     form.borough.choices = _borough_choices()
     form.organisation_id.choices = _organisation_choices()
-    if request.method == "GET" and (ref := request.args.get("ref")):
+    if request.method == "GET" and (ref := referral_code(request.args.get("ref"))):
         form.heard_via.data = "referral"
-        form.referral_code.data = ref.strip().upper()[:16]
+        form.referral_code.data = ref
     return form
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
@@ -151,6 +152,30 @@ def test_a_referral_link_records_the_recruiter(client, db, make):
     client.post(f"/register?ref={recruiter.referral_code}", data=GOOD)
     joined = db.session.scalar(select(Champion).where(Champion.id != recruiter.id))
     assert joined.recruited_by_id == recruiter.id
+
+
+@pytest.mark.parametrize("ref", ["%00", "AB%00CD", "AB%1BCD", "x" * 40])
+def test_a_referral_link_that_cannot_be_a_code_reaches_no_query(client, db, make, ref):
+    """PostgreSQL refuses a NUL in a query (a 500): what the link carries is a code of letters and digits or
+    nothing, on the page and on sign-up."""
+    from sqlalchemy import event
+
+    make.champion()
+    sent = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        sent.extend(map(str, parameters if isinstance(parameters, list | tuple) else parameters.values()))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        page = client.get(f"/register?ref={ref}")
+        posted = client.post(f"/register?ref={ref}", data=GOOD)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert page.status_code == 200
+    assert not re.search(r'name="referral_code"[^>]*value="[^"]', page.get_data(as_text=True))  # not filled in
+    assert posted.status_code == 302
+    assert not any("\x00" in value or "\x1b" in value or "X" * 40 in value.upper() for value in sent)
 
 
 def test_the_welcome_email_is_not_sent_when_the_sign_up_rolls_back(app, db, monkeypatch):

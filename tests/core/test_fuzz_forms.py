@@ -1,7 +1,8 @@
 """Hostile values in every form and every query filter, as the roles that may use them.
 
-Every route in ``app.url_map`` that takes a POST, and every GET whose view reads query arguments
-(found in its source, plus the fields of the page's own GET form), is signed in as a role the
+Every route in ``app.url_map`` that takes a POST (with the query arguments its view reads, such as a
+sign-up link's referral code), and every GET whose view reads query arguments (found in its source,
+plus the fields of the page's own GET form), is signed in as a role the
 access table allows. Each field gets every hostile value below once, in len(HOSTILE) rounds per
 form (field i takes value i + k in round k); when a round is refused, the values no field error
 named go again with the other fields as the page offers them, so a value the form accepts reaches
@@ -355,14 +356,18 @@ class Fuzzer:
 
         self.rounds(f"GET {url}", sorted(names), {}, send)
 
-    def post(self, role, url, spec: FormSpec | None):
+    def post(self, role, url, spec: FormSpec | None, query: set[str] = frozenset()):
+        """The form's fields, and the query arguments the view reads (named "?name" in the rounds), such as
+        the referral code a sign-up link carries."""
         fields = dict(spec.fields) if spec else {}
 
         def send(data, label):
-            return self.send(role, label, url, method="POST", data=data)
+            args = {name[1:]: data.pop(name) for name in list(data) if name.startswith("?")}
+            target = f"{url}?{urlencode(args, doseq=True)}" if args else url
+            return self.send(role, label, target, method="POST", data=data)
 
-        if fields:
-            self.rounds(f"POST {url}", list(fields), fields, send)
+        if fields or query:
+            self.rounds(f"POST {url}", [*fields, *sorted(f"?{name}" for name in query)], fields, send)
         flat = json.dumps({name: values[0] if values else "" for name, values in fields.items()})
         self.send(role, f"POST {url} as JSON", url, method="POST", data=flat, content_type="application/json")
         files = {name: (io.BytesIO(b"\x00\xff" * 10), "x\x00.csv") for name in [*fields, "file"]}
@@ -429,7 +434,7 @@ def run(app, fuzzer: Fuzzer, args) -> list[str]:
         if spec is None or spec.method != "POST":
             unseen.append(rule.endpoint)
             spec = None
-        fuzzer.post(role, url, spec)
+        fuzzer.post(role, url, spec, query_args(app.view_functions[rule.endpoint]))
     return unseen
 
 
