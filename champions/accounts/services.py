@@ -208,6 +208,21 @@ def register_champion(data: dict, *, consent_version: str, referral_code: str | 
     return user
 
 
+def register_applicant(email: str, password: str, *, consent_version: str) -> User:
+    """Create a grant applicant's account; the email with the link to confirm it goes after commit. A taken
+    address raises EmailTaken before any hashing, so that answering it costs one hash, as a new account does."""
+    from champions.accounts.tasks import send_verification_email
+    from champions.privacy.services import record_consent
+
+    if find_user(email) is not None:
+        raise EmailTaken(email)
+    user = create_user(email, password, Role.APPLICANT)
+    record_consent(user.id, "privacy_notice", True, consent_version)
+    audit.record("grant.applicant_registered", user, actor_id=user.id)
+    enqueue(send_verification_email, user.id)  # its link signs them in, to their applications
+    return user
+
+
 def answer_taken_sign_up(email: str, password: str) -> None:
     """A sign-up with an address that already has an account: the person is answered exactly as a new one is, and
     nothing changes, except that the owner is told (at most once an hour, so sign-up cannot be used to spam them)."""

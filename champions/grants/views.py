@@ -12,8 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from champions.accounts.models import User
-from champions.accounts.services import EmailTaken, answer_taken_sign_up, count_sign_up, create_user
-from champions.accounts.tasks import send_verification_email
+from champions.accounts.services import EmailTaken, answer_taken_sign_up, count_sign_up, register_applicant
 from champions.accounts.views import check_your_email
 from champions.core import audit
 from champions.core.celery import enqueue
@@ -33,7 +32,7 @@ from champions.grants.services import GrantError, pounds
 from champions.grants.tasks import compute_funder_snapshot
 from champions.organisations.models import Organisation
 from champions.organisations.views import borough_choices
-from champions.privacy.services import PRIVACY_NOTICE_VERSION, record_consent
+from champions.privacy.services import PRIVACY_NOTICE_VERSION
 
 
 @bp.record_once
@@ -62,13 +61,9 @@ def applicant_register():
     if form.validate_on_submit():
         count_sign_up(client_address())
         try:
-            user = create_user(form.email.data, form.password.data, Role.APPLICANT)
+            register_applicant(form.email.data, form.password.data, consent_version=PRIVACY_NOTICE_VERSION)
         except EmailTaken:
             answer_taken_sign_up(form.email.data, form.password.data)
-        else:
-            record_consent(user.id, "privacy_notice", True, PRIVACY_NOTICE_VERSION)
-            audit.record("grant.applicant_registered", user, actor_id=user.id)
-            enqueue(send_verification_email, user.id)  # its link signs them in, to their applications
         return check_your_email(form.email.data, "grants.applicant_register")
     return render_template("grants/register.html", form=form), 400 if form.errors else 200
 

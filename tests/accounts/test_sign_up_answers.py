@@ -112,14 +112,16 @@ def test_the_owner_is_told_at_most_once_an_hour(client, db, make, clock):
     assert notices() == 2
 
 
-def test_a_known_address_costs_a_password_hash_too(client, db, make, monkeypatch):
+@pytest.mark.parametrize("path", FORMS)
+def test_a_known_address_costs_one_password_hash_as_a_new_one_does(client, db, make, monkeypatch, path):
     from champions.accounts import services
 
-    make.user(role="champion", email="priya.shah@example.org")
     hashed = []
     monkeypatch.setattr(services, "hash_password", lambda password: hashed.append(password) or "x")
-    client.post("/register", data=GOOD)
-    assert hashed == [GOOD["password"]]
+    assert client.post(path, data=FORMS[path]).status_code == 302  # a new address: its account is made
+    new, hashed[:] = list(hashed), []
+    assert client.post(path, data=FORMS[path]).status_code == 302  # the same address, now taken
+    assert new == hashed == [GOOD["password"]]
 
 
 def test_send_it_again_sends_a_fresh_link_to_an_unconfirmed_account_only(client, db, make):
