@@ -324,9 +324,11 @@ def user_for_reset(token: str) -> User:
 
 
 def set_password(user: User, password: str, reason: str) -> None:
-    """Set a new password and end every other session of this user."""
+    """Set a new password and end every other session of this user. Any pause on signing in with the address
+    ends too: whoever guessed at the old password cannot keep the owner out once they have reset it."""
     user.password_hash = hash_password(password)
     end_every_session(user)
+    SIGN_IN_BY_ACCOUNT.clear(user.email)
     audit.record(f"password.{reason}", user, actor_id=user.id)
 
 

@@ -94,10 +94,20 @@ class Throttle:
         resets_at = datetime.fromtimestamp((window + 1) * seconds, UTC)
         if not current_app.config["THROTTLE_ENABLED"]:
             return Count(self, "", 0, limit, resets_at)
-        digest = hmac.new(current_app.config["SECRET_KEY"].encode(), subject.encode(), hashlib.sha256).hexdigest()
-        key = f"{self.name}:{digest[:40]}:{window}"
+        key = self._key(subject, window)
         hits = _counters().add(key, 1, resets_at, seconds)
         return Count(self, key, hits, limit, resets_at)
+
+    def clear(self, subject: str) -> None:
+        """Start ``subject``'s count again from nothing (a password reset lifts the pause on signing in with
+        that address); the caller commits."""
+        if current_app.config["THROTTLE_ENABLED"]:
+            _, seconds = parse_rate(current_app.config[self.setting])
+            _counters().clear(self._key(subject, int(now_utc().timestamp()) // seconds))
+
+    def _key(self, subject: str, window: int) -> str:
+        digest = hmac.new(current_app.config["SECRET_KEY"].encode(), subject.encode(), hashlib.sha256).hexdigest()
+        return f"{self.name}:{digest[:40]}:{window}"
 
 
 @dataclass
@@ -153,6 +163,9 @@ class DatabaseCounters:
             db.session.execute(delete(ThrottleCounter).where(ThrottleCounter.expires_at <= now_utc()))
         return hits
 
+    def clear(self, key: str) -> None:
+        db.session.execute(delete(ThrottleCounter).where(ThrottleCounter.key == key))
+
 
 class RedisCounters:
     """Counts in Redis; each key lives one window after its last change."""
@@ -166,6 +179,9 @@ class RedisCounters:
             if seconds:
                 pipe.expire(f"champions:throttle:{key}", seconds)
             return int(pipe.execute()[0])
+
+    def clear(self, key: str) -> None:
+        self.redis.delete(f"champions:throttle:{key}")
 
 
 def _counters() -> DatabaseCounters | RedisCounters:

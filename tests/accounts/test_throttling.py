@@ -160,3 +160,15 @@ def test_the_refusal_does_not_blame_the_person(throttled, client, make):
     assert "<h1>Signing in is paused for this email address</h1>" in page
     assert "to keep the account safe" in page and "You can try again after 10:15am (in 14 minutes)." in page
     assert "you have tried" not in page.lower() and "too many times" not in page.lower()
+
+
+def test_a_password_reset_ends_the_pause_on_signing_in_with_that_address(throttled, client, make):
+    """Whoever keeps guessing at an address cannot lock its owner out: the reset link gets them back in."""
+    user = make.user()
+    for n in range(11):
+        sign_in(client, user.email, f"guess number {n}", f"198.51.100.{n}")
+    assert sign_in(client, user.email, PASSWORD).status_code == 429
+    new = "a new password for spring"
+    reset = client.post(f"/reset/{services.reset_token(user)}", data={"password": new})
+    assert reset.status_code == 302
+    assert sign_in(client, user.email, new).status_code == 302

@@ -69,6 +69,16 @@ def test_undo_takes_an_event_back(throttled, db, clock):
     assert DEMO.hit("someone@example.org").hits == 1
 
 
+def test_clear_starts_one_subjects_count_again(throttled, db, clock):
+    clock.set(datetime(2025, 6, 2, 10, 1))
+    for _ in range(4):
+        DEMO.hit("someone@example.org")
+    DEMO.hit("someone.else@example.org")
+    DEMO.clear("someone@example.org")
+    assert DEMO.hit("someone@example.org").hits == 1
+    assert DEMO.hit("someone.else@example.org").hits == 2  # the others' counts stay
+
+
 def test_switched_off_nothing_is_counted(app, db, monkeypatch):
     monkeypatch.setitem(app.config, "DEMO_RATE", "1 per hour")
     assert not any(DEMO.hit("someone@example.org").over for _ in range(3))
@@ -100,6 +110,9 @@ def test_redis_counts_are_shared_and_nothing_goes_to_the_database(app, db, clock
         with apps[n % 2].test_request_context():
             hits.append(DEMO.hit("someone@example.org").hits)
     assert hits == [1, 2, 3, 4]
+    with apps[0].test_request_context():
+        DEMO.clear("someone@example.org")
+        assert DEMO.hit("someone@example.org").hits == 1
     assert db.session.scalar(select(ThrottleCounter.key)) is None
 
 
