@@ -153,6 +153,26 @@ def _counts(refs: Sequence[Reference], value: int) -> list[int]:
     return [int(n or 0) for n in db.session.execute(select(*columns)).one()]
 
 
+def lock(model: Any, ids: Sequence[int]) -> list[Any]:
+    """Lock the rows of ``model`` with ``ids`` and reload them as the database now holds them.
+
+    A merge locks both records (and both logins) before it checks them, so two merges of the same record wait
+    for each other and the second sees the first's result: merging B into A while B is merged into C, or A into
+    B while B is merged into A, cannot both go through. In id order, so two merges of one pair never deadlock.
+    FOR NO KEY UPDATE: a merge changes no key, so rows being added that refer to the records (a sign-up's
+    foreign-key check) do not wait for it. On SQLite this is a plain SELECT: an immediate transaction already
+    holds the database's write lock.
+    """
+    query = (
+        select(model)
+        .where(model.id.in_(sorted(set(ids))))
+        .order_by(model.id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    return list(db.session.scalars(query))
+
+
 def fingerprint(target: Table, ids: Sequence[int], *versions: Any) -> str:
     """A short digest of how many rows refer to each of ``ids`` and of ``versions`` (e.g. updated_at):
     shown with a preview and checked at the merge, so a merge never acts on a preview that has gone stale."""

@@ -255,15 +255,17 @@ def merge_organisations(
     workshops it hosted, champions who heard through it, and any other feature's rows) now points at ``keep``.
 
     ``fingerprint`` is the preview's: if either entry has changed since, nothing is done. One savepoint, so a
-    failure half way leaves both entries as they were.
+    failure half way leaves both entries as they were. Both entries are locked before they are checked, so a
+    merge running at the same time waits and is then refused.
     """
-    plan = plan_organisation_merge(keep, remove)
-    if fingerprint != plan.fingerprint:
-        raise MergeRefused(
-            "These organisations have changed since the preview was shown. Nothing was merged: "
-            "check the preview again, then merge."
-        )
     with db.session.begin_nested():
+        merging.lock(Organisation, [keep.id, remove.id])
+        plan = plan_organisation_merge(keep, remove)
+        if fingerprint != plan.fingerprint:
+            raise MergeRefused(
+                "These organisations have changed since the preview was shown. Nothing was merged: "
+                "check the preview again, then merge."
+            )
         moved = merging.move(_organisations(), keep.id, remove.id)
         if not keep.charity_number:
             keep.charity_number = remove.charity_number

@@ -162,16 +162,19 @@ def merge(keep: Champion, remove: Champion, by_user_id: int | None, *, fingerpri
     """Keep one champion; move everything of the other to it; mark the other merged and close its login.
 
     ``fingerprint`` is the preview's: if either record has changed since, nothing is done. All of it happens in
-    one savepoint, so a failure half way leaves both records exactly as they were.
+    one savepoint, so a failure half way leaves both records exactly as they were. Both records and both logins
+    are locked before they are checked, so a merge running at the same time waits and is then refused.
     """
-    plan = plan_merge(keep, remove)
-    if fingerprint != plan.fingerprint:
-        raise MergeRefused(
-            "These records have changed since the preview was shown. Nothing was merged: "
-            "check the preview again, then merge."
-        )
     champions, users = _tables()
     with db.session.begin_nested():
+        merging.lock(Champion, [keep.id, remove.id])
+        merging.lock(User, [keep.user_id, remove.user_id])
+        plan = plan_merge(keep, remove)
+        if fingerprint != plan.fingerprint:
+            raise MergeRefused(
+                "These records have changed since the preview was shown. Nothing was merged: "
+                "check the preview again, then merge."
+            )
         moved = merging.move(champions, keep.id, remove.id) | merging.move(users, keep.user_id, remove.user_id)
         _combine_profiles(keep, remove)
         _close(keep, remove)

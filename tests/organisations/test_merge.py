@@ -4,6 +4,7 @@ preview counts them, links both hold are kept once, and refusals change nothing.
 from __future__ import annotations
 
 import re
+from functools import partial
 
 import pytest
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from champions.organisations.services import (
     plan_organisation_merge,
 )
 from champions.workshops.models import Workshop
+from tests.roster.race import MERGED, at_once, racing_app
 from tests.roster.rows import RowMaker, one_row_per_reference, pointing_at
 from tests.roster.test_merge import dump
 from tests.workshops.helpers import make_contact, make_org, make_workshop
@@ -142,3 +144,26 @@ def test_an_organisation_merge_that_fails_half_way_changes_nothing(db, monkeypat
         merge_organisations(keep, gone, fingerprint=plan_organisation_merge(keep, gone).fingerprint)
     db.session.commit()
     assert dump(db) == before
+
+
+@pytest.mark.parametrize("race", ["B into A while B into C", "A into B while B into A"])
+def test_of_two_merges_at_once_one_goes_through_and_the_other_is_refused(app, make, db, monkeypatch, race):
+    a, b, c = make_org(db, "Alpha"), make_org(db, "Beta"), make_org(db, "Gamma")
+    contact = make_contact(db, b)
+    db.session.commit()
+    pairs = [(a, b), (c, b)] if race.endswith("C") else [(b, a), (a, b)]
+    previews = [(keep.id, gone.id, plan_organisation_merge(keep, gone).fingerprint) for keep, gone in pairs]
+    with racing_app(app) as racing:
+        outcomes = at_once(racing, monkeypatch, *(partial(_merge_ids, *preview) for preview in previews))
+    assert outcomes.count(MERGED) == 1, outcomes
+    assert "has already been merged into another organisation" in next(o for o in outcomes if o != MERGED), outcomes
+    keep, gone = pairs[outcomes.index(MERGED)]
+    db.session.rollback()  # a fresh look at what the other connections committed
+    assert db.session.get(Organisation, gone.id).merged_into_id == keep.id
+    assert db.session.get(Organisation, keep.id).merged_into_id is None
+    assert db.session.get(OrganisationContact, contact.id).organisation_id == (keep.id if gone is b else b.id)
+
+
+def _merge_ids(keep_id: int, remove_id: int, fingerprint: str) -> None:
+    keep, remove = _db.session.get(Organisation, keep_id), _db.session.get(Organisation, remove_id)
+    merge_organisations(keep, remove, fingerprint=fingerprint)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import Column, ForeignKey, Integer, Table, func, select
@@ -23,6 +24,7 @@ from champions.roster.services import MergedRecord
 from champions.roster.staff_services import RosterFilters, add_note, count_matches, set_leader, staff_change_stage
 from champions.training.models import Pledge, PledgeAcceptance, TrainingCompletion, TrainingResource
 from champions.workshops.models import WorkshopSignup
+from tests.roster.race import MERGED, at_once, racing_app
 from tests.roster.rows import RowMaker, one_row_per_reference, pointing_at
 from tests.workshops.helpers import make_workshop
 
@@ -364,3 +366,30 @@ def _activity(champion) -> Activity:
 
 def _count(db, model, *where) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+# ------------------------------------------------------------------------------------------ two at once
+
+
+@pytest.mark.parametrize("race", ["B into A while B into C", "A into B while B into A"])
+def test_of_two_merges_at_once_one_goes_through_and_the_other_is_refused(app, make, db, monkeypatch, race):
+    a, b, c = make.champion(first_name="A"), make.champion(first_name="B"), make.champion(first_name="C")
+    db.session.add(_activity(b))
+    db.session.commit()
+    pairs = [(a, b), (c, b)] if race.endswith("C") else [(b, a), (a, b)]
+    previews = [(keep.id, gone.id, plan_merge(keep, gone).fingerprint) for keep, gone in pairs]
+    with racing_app(app) as racing:
+        outcomes = at_once(racing, monkeypatch, *(partial(_merge_ids, *preview) for preview in previews))
+    assert outcomes.count(MERGED) == 1, outcomes
+    assert "has already been merged into another record" in next(o for o in outcomes if o != MERGED), outcomes
+    keep, gone = pairs[outcomes.index(MERGED)]
+    db.session.rollback()  # a fresh look at what the other connections committed
+    assert db.session.get(Champion, gone.id).merged_into_id == keep.id
+    assert db.session.get(Champion, keep.id).merged_into_id is None
+    assert db.session.scalars(select(Activity.champion_id)).all() == [keep.id if gone is b else b.id]
+    assert _count(db, AuditEvent, AuditEvent.action == "champion.merged") == 1
+
+
+def _merge_ids(keep_id: int, remove_id: int, fingerprint: str) -> None:
+    keep, remove = _db.session.get(Champion, keep_id), _db.session.get(Champion, remove_id)
+    duplicates.merge(keep, remove, None, fingerprint=fingerprint)
