@@ -332,8 +332,20 @@ def set_password(user: User, password: str, reason: str) -> None:
     audit.record(f"password.{reason}", user, actor_id=user.id)
 
 
+def check_own_password(user: User, password: str) -> bool:
+    """A signed-in person's password, asked again before a change that matters (a new password, erasure). A wrong
+    one counts as a failed sign-in with their address, and past that limit even the right one is refused
+    (``Throttled``): an unattended session cannot be used to guess the password. The caller commits either way."""
+    count = SIGN_IN_BY_ACCOUNT.hit(normalise_email(user.email))
+    refuse_if_over(count)
+    if not verify_password(user, password):
+        return False
+    count.undo()
+    return True
+
+
 def change_password(user: User, current: str, new: str) -> bool:
-    if not verify_password(user, current):
+    if not check_own_password(user, current):
         return False
     set_password(user, new, "changed")
     return True

@@ -263,5 +263,6 @@ def change_password_page():
             db.session.commit()
             flash("Your password has been changed. You have been signed out everywhere else.", "success")
             return redirect(url_for("accounts.account"))
+        db.session.commit()  # the failure stays counted
         form.current_password.errors.append("Your current password is not correct")
     return render_template("accounts/change_password.html", form=form), 200 if not form.errors else 400

@@ -7,7 +7,7 @@ from flask_login import current_user, logout_user
 from sqlalchemy import select
 
 from champions.accounts.models import User
-from champions.accounts.services import verify_password
+from champions.accounts.services import check_own_password
 from champions.core import audit
 from champions.core.clock import today_uk
 from champions.extensions import db
@@ -107,12 +107,13 @@ def export_zip():
 def erase():
     form = EraseForm()
     user = current_user._get_current_object()
-    if form.validate_on_submit() and verify_password(user, form.password.data):
+    if form.validate_on_submit() and check_own_password(user, form.password.data):
         services.erase(user, by_user_id=user.id)
         db.session.commit()
         logout_user()
         return render_template("privacy/erased.html")
     if not form.errors:
+        db.session.commit()  # the failure stays counted
         form.password.errors.append("Your password is not correct")
     return render_template("privacy/my_data.html", form=form, withdraw=ConfirmForm()), 400
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from champions import create_app
 from champions.accounts import services
+from champions.accounts.models import User
 from champions.core.models import OutboxMessage
 from champions.core.throttle import ThrottleCounter
 from tests.accounts.test_register import GOOD
@@ -172,3 +173,20 @@ def test_a_password_reset_ends_the_pause_on_signing_in_with_that_address(throttl
     reset = client.post(f"/reset/{services.reset_token(user)}", data={"password": new})
     assert reset.status_code == 302
     assert sign_in(client, user.email, new).status_code == 302
+
+
+@pytest.mark.parametrize(("path", "field"), [("/account/password", "current_password"), ("/me/erase", "password")])
+def test_asking_for_the_password_again_counts_with_failed_sign_ins(throttled, db, make, path, field):
+    """Changing the password and erasing the account ask for it again: an unattended session cannot be used to
+    guess it faster than signing in can. Past the limit, even the right one waits."""
+    user = make.user(role="champion")
+    client = throttled.test_client()
+    assert sign_in(client, user.email, PASSWORD).status_code == 302
+    new = {"password": "a new password for spring"} if field == "current_password" else {}
+    codes = [client.post(path, data={field: f"guess number {n}", **new}).status_code for n in range(11)]
+    assert codes == [400] * 10 + [429]
+    assert client.post(path, data={field: PASSWORD, **new}).status_code == 429
+    assert "Signing in is paused for this email address" in client.post(path, data={field: PASSWORD, **new}).text
+    db.session.expire_all()
+    assert services.verify_password(db.session.get(User, user.id), PASSWORD)  # nothing changed, nothing erased
+    assert sign_in(throttled.test_client(), user.email, PASSWORD, "192.0.2.7").status_code == 429
