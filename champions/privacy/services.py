@@ -10,7 +10,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, and_, delete, func, select, update
-from sqlalchemy.orm import aliased
 
 from champions.core import audit
 from champions.core.db import now_utc
@@ -313,22 +312,20 @@ def apply_retention(unverified_days: int, withdrawn_days: int) -> dict[str, int]
     from champions.roster.models import Champion, Stage, StageChange
 
     now = now_utc()
-    # A record that a confirmed login was merged into belongs to someone who confirmed an address (the merge
-    # counts them as verified and moved all they did onto it): not an abandoned sign-up, so it is kept.
-    kept, merged, merged_login = aliased(Champion), aliased(Champion), aliased(User)
-    holds_a_confirmed_login = (
-        select(kept.id)
-        .join(merged, merged.merged_into_id == kept.id)
-        .join(merged_login, merged_login.id == merged.user_id)
-        .where(kept.user_id == User.id, merged_login.email_verified_at.is_not(None))
-        .exists()
-    )
-    stale = select(User.id, User.email).where(
-        User.role == "champion",
-        User.email_verified_at.is_(None),
-        User.erased_at.is_(None),
-        User.created_at < now - timedelta(days=unverified_days),
-        ~holds_a_confirmed_login,
+    # An abandoned sign-up is a self-service sign-up that never confirmed its address and holds nothing else: still
+    # "registered". A partner's import (no confirmation asked of them) and a record that has moved on (a merge
+    # counts a confirmed merged-away login, and brings its training) are people, not abandoned sign-ups.
+    stale = (
+        select(User.id, User.email)
+        .join(Champion, Champion.user_id == User.id)
+        .where(
+            User.role == "champion",
+            User.email_verified_at.is_(None),
+            User.erased_at.is_(None),
+            User.created_at < now - timedelta(days=unverified_days),
+            Champion.source == "sign_up",
+            Champion.stage == Stage.REGISTERED.value,
+        )
     )
     stale_rows = db.session.execute(stale).all()
     if stale_rows:

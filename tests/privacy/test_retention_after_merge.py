@@ -68,3 +68,22 @@ def test_retention_still_deletes_a_record_when_neither_merged_login_was_confirme
 
     assert counts["unverified_deleted"] == 2
     assert db.session.get(User, keep_user) is None and db.session.get(User, gone_user) is None
+
+
+def test_retention_keeps_imported_champions_who_were_never_asked_to_confirm(make, db):
+    # A partner's import dates each person from the partner's "registered" date and asks them to confirm nothing:
+    # they are not abandoned sign-ups, however old the date.
+    imported = make.champion(first_name="Imported")
+    imported.source = "import"
+    abandoned = make.champion(first_name="Abandoned")
+    imported.user.created_at = abandoned.user.created_at = now_utc() - timedelta(days=400)
+    db.session.commit()
+    imported_user, abandoned_user = imported.user_id, abandoned.user_id
+
+    counts = apply_retention(unverified_days=30, withdrawn_days=365)
+    db.session.commit()
+    db.session.expire_all()
+
+    assert counts["unverified_deleted"] == 1
+    assert db.session.get(User, imported_user) is not None
+    assert db.session.get(User, abandoned_user) is None
