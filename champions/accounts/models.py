@@ -28,9 +28,14 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     last_login_at: Mapped[datetime | None]
     welcome_sent_at: Mapped[datetime | None]
+    # The mail server refused the welcome for good (a 5xx reply to the address): it is not tried again.
+    welcome_failed_at: Mapped[datetime | None]
     email_verified_at: Mapped[datetime | None]
     # When this address's owner was last told that someone tried to sign up with it: at most one such email an hour.
     sign_up_notice_at: Mapped[datetime | None]
+    # A hash of the random marker the sign-up left in its browser's session: the emailed link signs the person in
+    # on that browser only, and once (then this is cleared). Also how "send the email again" finds the account.
+    sign_up_marker_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Set when the account is erased: the row stays (recruits and counts keep their links) but holds nothing personal.
     erased_at: Mapped[datetime | None]
 

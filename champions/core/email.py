@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from celery import shared_task
 from flask import current_app, render_template
+from sqlalchemy import Update
 from sqlalchemy.exc import OperationalError
 
 from champions.core import log
@@ -29,12 +30,27 @@ def _log_final_failure(task: Any, exc: Exception, task_id: str, args: tuple, kwa
     log.error("email task %s%s failed for good (retries spent or not retryable): %r", task.name, tuple(args), exc)
 
 
-#: The retry policy of every task that sends email. Temporary trouble (the mail server or network down, the
-#: database busy) is retried after about 30 s, 60 s, 120 s... (jittered, at most 10 minutes apart), five times;
-#: then the failure is logged. A task must mark each message sent in the commit that follows its sending, so a
+class SMTPTemporaryError(smtplib.SMTPResponseException):
+    """A 4xx reply from the mail server (greylisting, a full queue): the same message may go through later."""
+
+
+#: What is worth retrying: the mail server or the network down or slow, a 4xx reply, the database busy. A
+#: 5xx reply (a recipient refused, a message rejected) or any other error comes back the same on every attempt.
+TEMPORARY_ERRORS: tuple[type[Exception], ...] = (
+    smtplib.SMTPServerDisconnected,
+    smtplib.SMTPConnectError,
+    SMTPTemporaryError,
+    TimeoutError,
+    ConnectionError,
+    OperationalError,
+)
+
+#: The retry policy of every task that sends email. Temporary trouble (``TEMPORARY_ERRORS``) is retried after
+#: about 30 s, 60 s, 120 s... (jittered, at most 10 minutes apart), five times; then the failure is logged, as
+#: is one not worth retrying. A task must mark each message sent in the commit that follows its sending, so a
 #: retry sends only what is still unmarked.
 EMAIL_TASK_OPTIONS: dict[str, Any] = {
-    "autoretry_for": (OSError, OperationalError),
+    "autoretry_for": TEMPORARY_ERRORS,
     "retry_backoff": 30,
     "retry_backoff_max": 600,
     "retry_jitter": True,
@@ -95,15 +111,39 @@ def mail_sender() -> Iterator[Callable[[EmailMessage], object]]:
     if cfg["MAIL_BACKEND"] != "smtp":
         yield _to_outbox
         return
-    smtp = smtplib.SMTP(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=30)
+    with _temporary_replies_marked():
+        smtp = smtplib.SMTP(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=30)
+        try:
+            if cfg["SMTP_STARTTLS"]:
+                smtp.starttls()
+            if cfg["SMTP_USERNAME"]:
+                smtp.login(cfg["SMTP_USERNAME"], cfg["SMTP_PASSWORD"])
+            yield smtp.send_message
+        finally:
+            _hang_up(smtp)
+
+
+def _reply_codes(error: smtplib.SMTPException) -> list[int]:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return [code for code, _ in error.recipients.values()]
+    return [getattr(error, "smtp_code", 0)]
+
+
+@contextmanager
+def _temporary_replies_marked() -> Iterator[None]:
+    """smtplib raises a 4xx and a 5xx reply alike: a 4xx one becomes ``SMTPTemporaryError``, to be retried."""
     try:
-        if cfg["SMTP_STARTTLS"]:
-            smtp.starttls()
-        if cfg["SMTP_USERNAME"]:
-            smtp.login(cfg["SMTP_USERNAME"], cfg["SMTP_PASSWORD"])
-        yield smtp.send_message
-    finally:
-        _hang_up(smtp)
+        yield
+    except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as error:
+        codes = _reply_codes(error)
+        if isinstance(error, TEMPORARY_ERRORS) or not all(400 <= code < 500 for code in codes):
+            raise
+        raise SMTPTemporaryError(codes[0], str(error)) from error
+
+
+def refused_for_good(error: Exception) -> bool:
+    """Whether the mail server refused this recipient with a 5xx reply: sending again would be refused again."""
+    return isinstance(error, smtplib.SMTPRecipientsRefused) and any(code >= 500 for code in _reply_codes(error))
 
 
 def _hang_up(smtp: smtplib.SMTP) -> None:
@@ -116,21 +156,52 @@ def _hang_up(smtp: smtplib.SMTP) -> None:
         smtp.close()
 
 
+def deliver(msg: EmailMessage) -> None:
+    """Deliver one message now. In the outbox backend this adds a row; the caller commits."""
+    with mail_sender() as send:
+        send(msg)
+    log.info("email sent: %s", msg["Subject"])
+
+
 def send_email(
     to: str, subject: str, text: str, html: str | None = None, headers: dict[str, str] | None = None
 ) -> None:
     """Deliver one email now. In the outbox backend this adds a row; the caller commits."""
-    with mail_sender() as send:
-        send(build_message(to, subject, text, html, headers))
-    log.info("email sent: %s", subject)
+    deliver(build_message(to, subject, text, html, headers))
 
 
-def send_template(to: str, template: str, **context: object) -> None:
+def template_message(to: str, template: str, **context: object) -> EmailMessage:
     """Render ``emails/<template>.txt`` and ``.html`` with a subject line from the text's first line."""
     text = render_template(f"emails/{template}.txt", **context)
     subject, _, body = text.partition("\n")
     html = render_template(f"emails/{template}.html", subject=subject.strip(), **context)
-    send_email(to, subject.strip(), body.lstrip("\n"), html)
+    return build_message(to, subject.strip(), body.lstrip("\n"), html, None)
+
+
+def send_template(to: str, template: str, **context: object) -> None:
+    deliver(template_message(to, template, **context))
+
+
+def send_once(msg: EmailMessage | None, mark: Update) -> bool:
+    """Send ``msg`` (None: nothing to send) and commit ``mark``, an UPDATE conditional on the row being still
+    unmarked; True when this run marked it. The caller has read, in the open transaction, that it is due.
+
+    By SMTP that transaction ends before the server is spoken to: on SQLite every transaction holds the
+    database-wide write lock, which a hung mail server would otherwise keep for its 30 s timeout, and every
+    request would wait. The mark then commits in a short transaction of its own; being conditional, a
+    concurrent run that sent it too cannot mark it twice. To the outbox, the message row and the mark are
+    one transaction, so there is no window at all.
+    """
+    smtp = current_app.config["MAIL_BACKEND"] == "smtp"
+    if smtp:
+        db.session.rollback()
+        if msg is not None:
+            deliver(msg)
+    marked = bool(db.session.execute(mark.execution_options(synchronize_session=False)).rowcount)
+    if marked and msg is not None and not smtp:
+        deliver(msg)
+    db.session.commit()
+    return marked
 
 
 def external_url(endpoint: str, **values: object) -> str:

@@ -26,6 +26,7 @@ from champions.extensions import db
 # The lease updates do not touch loaded rows: their callers commit (expiring them) or never read the lease.
 NO_SYNC = {"synchronize_session": False}
 MAX_RESTARTS = 3  # a job whose worker died this often is failed, not re-queued for ever
+MAX_FAILURES = 3  # likewise a job whose task raised (an error not worth retrying) this often
 
 
 def lease_length() -> timedelta:
@@ -43,6 +44,7 @@ class Leased:
     lease_owner: Mapped[str | None] = mapped_column(String(32))
     lease_until: Mapped[datetime | None] = mapped_column(default=_queued_lease)
     restarts: Mapped[int] = mapped_column(default=0)
+    failures: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 def _expired(model: type[Leased], now: datetime):
@@ -63,12 +65,17 @@ def claim(model: type[Leased], row_id: int) -> str | None:
 
 
 def renew(model: type[Leased], row_id: int, owner: str) -> bool:
-    """Extend the lease inside the caller's transaction; False when it was lost (the caller must roll back)."""
+    """Extend the lease inside the caller's transaction; False when it was lost (the caller must roll back).
+
+    A lease that ran out is lost even if the sweep has not yet taken it: the sweep may be re-queuing the job
+    this moment, and a second task must not find this one still at work.
+    """
+    now = now_utc()
     return bool(
         db.session.execute(
             update(model)
-            .where(model.id == row_id, model.lease_owner == owner)
-            .values(lease_until=now_utc() + lease_length()),
+            .where(model.id == row_id, model.lease_owner == owner, model.lease_until >= now)
+            .values(lease_until=now + lease_length()),
             execution_options=NO_SYNC,
         ).rowcount
     )
@@ -97,6 +104,8 @@ class LeasedRun:
     model: type[Leased]
     row_id: int
     task: Task
+    #: Errors that pass (the mail server or database busy): retried without counting towards MAX_FAILURES.
+    temporary: tuple[type[Exception], ...] = ()
 
     def __call__(self, steps: Callable[[Any], Iterator[object]], batches: int) -> str:
         owner = claim(self.model, self.row_id)
@@ -107,10 +116,21 @@ class LeasedRun:
             return "gone"
         try:
             return self._run(owner, steps(row), batches)
-        except Exception:
+        except Exception as error:
             db.session.rollback()
-            hand_on(self.model, self.row_id, owner, None)  # a retry may claim it at once
+            self._give_back(owner, failed=not isinstance(error, self.temporary))  # a retry may claim it at once
             raise
+
+    def _give_back(self, owner: str, failed: bool) -> None:
+        """Give the lease up after an error; count it unless it passes, so the sweep fails a job that fails
+        every time instead of re-queuing it for ever (its lease has no owner: to the sweep it looks late)."""
+        db.session.execute(
+            update(self.model)
+            .where(self.model.id == self.row_id, self.model.lease_owner == owner)
+            .values(lease_owner=None, lease_until=_queued_lease(), failures=self.model.failures + int(failed)),
+            execution_options=NO_SYNC,
+        )
+        db.session.commit()
 
     def _run(self, owner: str, steps: Iterator[object], batches: int) -> str:
         done = 0
@@ -145,7 +165,8 @@ def requeue_stale(
     task_for: Callable[[Any], Task | None],
     fail: Callable[[Any], None],
 ) -> int:
-    """Re-queue unfinished rows whose lease ran out; fail those whose worker died ``MAX_RESTARTS`` times."""
+    """Re-queue unfinished rows whose lease ran out; fail those whose worker died ``MAX_RESTARTS`` times or
+    whose task failed ``MAX_FAILURES`` times."""
     stale: Iterable[Any] = db.session.scalars(
         select(model).where(unfinished, _expired(model, now)).order_by(model.id).limit(100)
     ).all()
@@ -153,17 +174,36 @@ def requeue_stale(
     for row in stale:
         task = task_for(row)
         died = row.lease_owner is not None  # claimed, then not renewed; else its message is late or was lost
-        if task is None or (died and row.restarts >= MAX_RESTARTS):
+        if not _take_back(model, row, now, died):
+            continue  # its task renewed the lease since it was read: it is alive
+        if task is None or (died and row.restarts >= MAX_RESTARTS) or row.failures >= MAX_FAILURES:
             fail(row)
-            log.warning("%s %s failed: its worker stopped %s times", model.__name__, row.id, row.restarts)
+            log.error(
+                "%s %s failed: its task failed %s times, its worker stopped %s times",
+                model.__name__,
+                row.id,
+                row.failures,
+                row.restarts,
+            )
             continue
-        row.restarts += int(died)
-        row.lease_owner, row.lease_until = None, now + lease_length()
         after_commit(db.session(), task.delay, row.id)
         log.warning("%s %s re-queued (worker stopped: %s)", model.__name__, row.id, died)
         count += 1
     db.session.commit()
     return count
+
+
+def _take_back(model: type[Leased], row: Any, now: datetime, died: bool) -> bool:
+    """Clear the lease only if it is still the one read and still run out, so a task that renewed it in the
+    meantime keeps it; a plain ORM update would take it from a live task and leave two at work."""
+    return bool(
+        db.session.execute(
+            update(model)
+            .where(model.id == row.id, model.lease_owner.is_not_distinct_from(row.lease_owner), _expired(model, now))
+            .values(lease_owner=None, lease_until=now + lease_length(), restarts=model.restarts + int(died)),
+            execution_options=NO_SYNC,
+        ).rowcount
+    )
 
 
 def sweep_all(now: datetime | None = None) -> int:

@@ -5,6 +5,7 @@ Each takes an id, reloads its row, copes with it gone, and commits after every b
 
 from __future__ import annotations
 
+import smtplib
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -14,8 +15,15 @@ from sqlalchemy import exists, or_, select, update
 
 from champions.accounts.models import User
 from champions.core.db import now_utc
-from champions.core.email import email_task, external_url, send_template
-from champions.core.work import LeasedRun, requeue_stale, sweep
+from champions.core.email import (
+    TEMPORARY_ERRORS,
+    email_task,
+    external_url,
+    refused_for_good,
+    send_once,
+    template_message,
+)
+from champions.core.work import MAX_FAILURES, LeasedRun, requeue_stale, sweep
 from champions.extensions import db
 from champions.privacy.models import ConsentRecord
 from champions.roster import importer, log
@@ -61,7 +69,8 @@ def run_import(self, job_id: int) -> str:
 
 
 def _due_welcomes(job_id: int, limit: int) -> list:
-    """The next champions this import created who consented to email and have not been welcomed yet."""
+    """The next champions this import created who consented to email and have not been welcomed yet (nor
+    refused by the mail server: they would head every batch for ever)."""
     consented = exists().where(
         ConsentRecord.user_id == User.id, ConsentRecord.purpose == importer.EMAIL_CONSENT, ConsentRecord.granted
     )
@@ -70,7 +79,7 @@ def _due_welcomes(job_id: int, limit: int) -> list:
         .join(ImportRow, ImportRow.champion_id == Champion.id)
         .join(User, User.id == Champion.user_id)
         .where(ImportRow.job_id == job_id, ImportRow.dry_run.is_(False), ImportRow.outcome == "new")
-        .where(User.welcome_sent_at.is_(None), consented)
+        .where(User.welcome_sent_at.is_(None), User.welcome_failed_at.is_(None), consented)
         .order_by(Champion.id)
         .limit(limit)
     ).all()
@@ -79,26 +88,38 @@ def _due_welcomes(job_id: int, limit: int) -> list:
 def _welcome_steps(job: ImportJob) -> Iterator[None]:
     """Send the due welcomes a batch at a time, each marked sent on the account as it goes.
 
-    Through SMTP each is committed straight after the server accepts it, so a worker killed next sends it no
-    more; to the outbox, the message and the mark are one transaction, committed per batch.
+    Through SMTP the lease is renewed (ending the transaction that read the batch) before each email, so a
+    task that lost its lease sends nothing more and no lock is held while the server is spoken to; each
+    is marked straight after the server accepts it, so a worker killed next sends it no more. To the
+    outbox, each message and its mark are one transaction.
     """
     smtp = current_app.config["MAIL_BACKEND"] == "smtp"
-    home_url = external_url("accounts.login")
-    while people := _due_welcomes(job.id, current_app.config["IMPORT_EMAIL_BATCH"]):
+    job_id, home_url = job.id, external_url("accounts.login")
+    while people := _due_welcomes(job_id, current_app.config["IMPORT_EMAIL_BATCH"]):
         for person in people:
-            send_template(
-                person.email,
-                "imported_welcome",
-                first_name=person.first_name,
-                source=person.source_detail,
-                home_url=home_url,
-            )
-            db.session.execute(update(User).where(User.id == person.id).values(welcome_sent_at=now_utc()))
             if smtp:
                 yield
+            _welcome(person, home_url)
         yield
     job.emails_done_at = now_utc()
     db.session.flush()
+
+
+def _welcome(person, home_url: str) -> None:
+    """Send one welcome; a recipient the mail server refuses for good is marked so, and the others go on."""
+    due = (User.id == person.id, User.welcome_sent_at.is_(None), User.welcome_failed_at.is_(None))
+    msg = template_message(
+        person.email, "imported_welcome", first_name=person.first_name, source=person.source_detail, home_url=home_url
+    )
+    try:
+        send_once(msg, update(User).where(*due).values(welcome_sent_at=now_utc()))
+    except smtplib.SMTPRecipientsRefused as error:
+        if not refused_for_good(error):
+            raise
+        db.session.rollback()
+        db.session.execute(update(User).where(*due).values(welcome_failed_at=now_utc()))
+        db.session.commit()
+        log.warning("welcome email for user %s refused by the mail server: %s", person.id, error.recipients)
 
 
 @email_task(bind=True)
@@ -107,7 +128,7 @@ def send_import_emails(self, job_id: int) -> str:
     job = db.session.get(ImportJob, job_id)
     if job is None or job.emails_done_at is not None:
         return "nothing to do"
-    return LeasedRun(ImportJob, job_id, self)(_welcome_steps, EMAIL_STEPS_PER_TASK)
+    return LeasedRun(ImportJob, job_id, self, TEMPORARY_ERRORS)(_welcome_steps, EMAIL_STEPS_PER_TASK)
 
 
 _IMPORT_TASKS = {JobStatus.CHECKING.value: check_import, JobStatus.RUNNING.value: run_import}
@@ -119,8 +140,9 @@ def _sweep_imports(now: datetime) -> int:
         return _IMPORT_TASKS.get(job.status, send_import_emails)
 
     def fail(job: ImportJob) -> None:
+        why = "they failed" if job.failures >= MAX_FAILURES else "the worker stopped"
         if job.status == JobStatus.DONE.value:
-            job.emails_done_at, job.error = now, "The welcome emails stopped: the worker stopped too often"
+            job.emails_done_at, job.error = now, f"The welcome emails stopped: {why} too often"
         else:
             job.status, job.error = JobStatus.FAILED.value, "The import stopped: the worker stopped too often"
 
@@ -139,7 +161,15 @@ def run_export(self, export_id: int) -> str:
         return "gone"
     if job.status == JobStatus.DONE.value:
         return "already done"
-    return LeasedRun(ExportJob, export_id, self)(build, batches=10**9)
+    try:
+        return LeasedRun(ExportJob, export_id, self)(build, batches=10**9)
+    except Exception:
+        # Failed for good: the page says so, and the sweep leaves it (else it rebuilt it every lease for ever).
+        db.session.rollback()
+        db.session.execute(update(ExportJob).where(ExportJob.id == export_id).values(status=JobStatus.FAILED.value))
+        db.session.commit()
+        log.exception("export %s failed", export_id)
+        raise
 
 
 @sweep

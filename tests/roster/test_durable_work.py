@@ -4,10 +4,12 @@ re-queues a job whose lease ran out (or fails it when its worker keeps dying).""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, update
 
+from champions.accounts.models import User
 from champions.core import work
 from champions.core.db import now_utc
 from champions.core.models import OutboxMessage
@@ -16,8 +18,10 @@ from champions.roster import importer
 from champions.roster.crm_models import ExportJob, ImportJob, ImportRow, JobStatus
 from champions.roster.exporter import start_export
 from champions.roster.staff_services import RosterFilters
+from champions.roster import staff_tasks
 from champions.roster.staff_tasks import run_import
 from tests.conftest import run_task
+from tests.fake_smtp import fake_smtp  # noqa: F401 (a fixture)
 
 ROWS = 12
 
@@ -89,3 +93,111 @@ def test_the_sweep_finishes_a_recompute_left_unfinished(app, db, make):
     run_task(work.sweep_all)
     job = db.session.get(DashboardJob, job.id)
     assert job.finished_at is not None and job.error is None and job.restarts == 1
+
+
+# ------------------------------------------------------------------------- failures that come back every time
+
+
+def _imported(db, monkeypatch) -> ImportJob:
+    """An import done, its welcomes due and not yet sent (their task's message left unsent)."""
+    job = _job(db)
+    monkeypatch.setattr(staff_tasks.send_import_emails, "delay", lambda job_id: None)
+    assert run_task(run_import, job.id) == "finished"
+    return db.session.get(ImportJob, job.id)
+
+
+def test_a_recipient_refused_for_good_is_marked_and_everyone_after_them_welcomed(app, db, monkeypatch, fake_smtp):
+    job = _imported(db, monkeypatch)
+    fake_smtp.refuse = {"p0@example.org": (550, b"5.1.1 no such mailbox")}  # first in every batch before the fix
+    app.config["IMPORT_EMAIL_BATCH"] = 3
+    try:
+        assert run_task(staff_tasks.send_import_emails, job.id) == "finished"
+    finally:
+        app.config["IMPORT_EMAIL_BATCH"] = 50
+    assert sorted(fake_smtp.sent) == sorted(f"p{i}@example.org" for i in range(1, ROWS))
+    refused = db.session.scalar(select(User).where(User.email == "p0@example.org"))
+    assert refused.welcome_failed_at is not None and refused.welcome_sent_at is None
+    assert db.session.get(ImportJob, job.id).emails_done_at is not None
+
+
+def test_welcomes_that_fail_every_time_are_failed_not_requeued_for_ever(app, db, monkeypatch, clock):
+    clock.set(datetime(2026, 3, 10, 11, 0))
+    job = _imported(db, monkeypatch)
+
+    def broken(person, home_url):
+        raise ValueError("a template that cannot render")
+
+    monkeypatch.setattr(staff_tasks, "_welcome", broken)
+    requeued = []
+    for _ in range(work.MAX_FAILURES):
+        with pytest.raises(ValueError):
+            run_task(staff_tasks.send_import_emails.run, job.id)
+        clock.advance(seconds=app.config["WORK_LEASE_SECONDS"] + 1)
+        requeued.append(run_task(staff_tasks._sweep_imports, now_utc()))
+    assert requeued == [1] * (work.MAX_FAILURES - 1) + [0]
+    job = db.session.get(ImportJob, job.id)
+    assert job.failures == work.MAX_FAILURES and job.emails_done_at is not None and "failed" in job.error
+    assert run_task(staff_tasks._sweep_imports, now_utc()) == 0
+
+
+def test_an_export_that_raises_is_failed_not_rebuilt_for_ever(app, db, make, monkeypatch):
+    admin = make.user(role="admin")
+    job = start_export(RosterFilters(), include_special=False, by_user=admin)
+    db.session.commit()
+
+    def broken(job):
+        raise RuntimeError("the export query failed")
+        yield
+
+    monkeypatch.setattr(staff_tasks, "build", broken)
+    with pytest.raises(RuntimeError):
+        run_task(staff_tasks.run_export, job.id)
+    assert db.session.get(ExportJob, job.id).status == JobStatus.FAILED.value
+    assert run_task(staff_tasks._sweep_exports, now_utc()) == 0
+
+
+# ------------------------------------------------------------------------------------------ leases that ran out
+
+
+def test_a_lease_that_ran_out_cannot_be_renewed(app, db, clock):
+    clock.set(datetime(2026, 3, 10, 11, 0))
+    job = _job(db)
+    owner = work.claim(ImportJob, job.id)
+    clock.advance(seconds=app.config["WORK_LEASE_SECONDS"] + 1)  # not yet swept: the owner is still set
+    assert not work.renew(ImportJob, job.id, owner)
+    db.session.rollback()
+
+
+def test_the_sweep_leaves_a_job_whose_task_renewed_its_lease_after_the_sweep_read_it(app, db):
+    job = _job(db)
+    job.lease_owner, job.lease_until = "slow-worker", now_utc() - timedelta(seconds=1)
+    db.session.commit()
+    queued = []
+
+    class Task:
+        delay = queued.append
+
+    def renewed_meanwhile(row):  # called between the sweep's read and its update
+        db.session.execute(
+            update(ImportJob)
+            .where(ImportJob.id == row.id)
+            .values(lease_until=now_utc() + timedelta(minutes=5)),
+            execution_options={"synchronize_session": False},
+        )
+        return Task
+
+    unfinished = ImportJob.status == JobStatus.RUNNING.value
+    assert run_task(work.requeue_stale, ImportJob, unfinished, now_utc(), renewed_meanwhile, lambda row: None) == 0
+    job = db.session.get(ImportJob, job.id)
+    assert (job.lease_owner, job.restarts, queued) == ("slow-worker", 0, [])
+
+
+def test_a_welcome_task_whose_lease_ran_out_sends_nothing_more(app, db, monkeypatch, fake_smtp, clock):
+    clock.set(datetime(2026, 3, 10, 11, 0))
+    job = _imported(db, monkeypatch)
+    # The first email takes longer than the lease (a slow mail server); the sweep has not yet run.
+    fake_smtp.on_send = lambda msg: clock.advance(seconds=app.config["WORK_LEASE_SECONDS"] + 1)
+    assert run_task(staff_tasks.send_import_emails, job.id) == "lease lost"
+    assert len(fake_smtp.sent) == 1
+    welcomed = db.session.scalars(select(User.email).where(User.welcome_sent_at.is_not(None))).all()
+    assert welcomed == fake_smtp.sent  # the one sent is marked, so the next task does not send it again
