@@ -55,6 +55,8 @@ def after_commit(session: Session, fn: Callable[..., Any], *args: Any, **kwargs:
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released (SQLAlchemy fires after_commit for it too): nothing is committed yet
     queued = session.info.pop(_QUEUE_KEY, [])
     for fn, args, kwargs in queued:
         fn(*args, **kwargs)

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint, case
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    case,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from champions.accounts.models import User
@@ -287,8 +298,30 @@ class GrantReport(db.Model):
 # review one application, a submitted review wins, then the earlier.
 merging.on_conflict("users", "grant_fund_funders.user_id", merging.keep_one())
 merging.on_conflict("users", "grant_round_reviewers.user_id", merging.keep_one())
-merging.on_conflict(
-    "users",
-    "grant_review_assignments.reviewer_id",
-    merging.keep_earlier(lambda t: [case((t.c.submitted_at.is_not(None), 0), else_=1), t.c.assigned_at]),
+_keep_submitted_then_earlier = merging.keep_earlier(
+    lambda t: [case((t.c.submitted_at.is_not(None), 0), else_=1), t.c.assigned_at]
 )
+
+
+def _merge_review_assignments(ref: merging.Reference, keep_id: int, remove_id: int) -> tuple[int, int]:
+    """Refused where both logins submitted a review of the same application: one assignment would be dropped and
+    its scores deleted with it (they cascade), and nobody can say which of the two reviews should count."""
+    mine, theirs = ReviewAssignment.__table__.alias("mine"), ReviewAssignment.__table__.alias("theirs")
+    both = db.session.execute(
+        select(Application.id, Application.title)
+        .join(mine, mine.c.application_id == Application.id)
+        .join(theirs, theirs.c.application_id == Application.id)
+        .where(mine.c.reviewer_id == keep_id, mine.c.submitted_at.is_not(None))
+        .where(theirs.c.reviewer_id == remove_id, theirs.c.submitted_at.is_not(None))
+        .order_by(Application.id)
+        .limit(1)
+    ).first()
+    if both is not None:
+        raise merging.MergeRefused(
+            f"Both records submitted a review of the grant application “{both.title}” (#{both.id}); "
+            "merging would delete one of the reviews and its scores. Nothing was merged."
+        )
+    return _keep_submitted_then_earlier(ref, keep_id, remove_id)
+
+
+merging.on_conflict("users", "grant_review_assignments.reviewer_id", _merge_review_assignments)

@@ -162,18 +162,24 @@ class WorkshopRecruit(db.Model):
     champion = relationship("Champion")
 
 
-# Merging champions (core/merging.py): one booking per workshop. A check-in wins, then a booking that was not
-# cancelled, then the earlier; one "recruited at" per champion, the earlier; a facilitator is listed once.
-merging.on_conflict(
-    "champions",
-    "workshop_signups.champion_id",
-    merging.keep_earlier(
-        lambda t: [
-            case((t.c.checked_in_at.is_not(None), 0), else_=1),
-            case((t.c.status == SignupStatus.CANCELLED.value, 1), else_=0),
-            t.c.created_at,
-        ]
-    ),
+# Merging champions (core/merging.py): one booking per workshop. A check-in wins, then a place, then a place on the
+# waiting list, then the earlier; a place freed that way goes to the waiting list (services.merge_signups). One
+# "recruited at" per champion, the earlier; a facilitator is listed once.
+KEEP_BEST_SIGNUP = merging.keep_earlier(
+    lambda t: [
+        case((t.c.checked_in_at.is_not(None), 0), else_=1),
+        case((t.c.status == SignupStatus.BOOKED.value, 0), (t.c.status == SignupStatus.WAITING.value, 1), else_=2),
+        t.c.created_at,
+    ]
 )
+
+
+def _merge_signups(ref: merging.Reference, keep_id: int, remove_id: int) -> tuple[int, int]:
+    from champions.workshops.services import merge_signups  # services import these models
+
+    return merge_signups(ref, keep_id, remove_id)
+
+
+merging.on_conflict("champions", "workshop_signups.champion_id", _merge_signups)
 merging.on_conflict("champions", "workshop_recruits.champion_id", merging.keep_earlier("recorded_at"))
 merging.on_conflict("users", "workshop_facilitators.user_id", merging.keep_one())

@@ -12,13 +12,14 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from champions.core import audit
+from champions.core import audit, merging
 from champions.core.celery import enqueue
 from champions.core.db import as_utc, now_utc
 from champions.extensions import db
 from champions.organisations.models import OrganisationContact
 from champions.roster.models import Champion
 from champions.workshops.models import (
+    KEEP_BEST_SIGNUP,
     OUTPUT_FIELDS,
     SignupStatus,
     Workshop,
@@ -136,6 +137,27 @@ def promote_waiting(workshop: Workshop) -> WorkshopSignup | None:
 
         enqueue(send_place_from_waiting_list, first.id)
     return first
+
+
+def merge_signups(ref: merging.Reference, keep_id: int, remove_id: int) -> tuple[int, int]:
+    """Merging two champions: one sign-up per workshop (models.KEEP_BEST_SIGNUP). Where both held a place, the
+    merged record now holds one: the other place goes to the first person waiting, as when a booking is cancelled
+    (and they are emailed once the merge commits)."""
+    mine, theirs = WorkshopSignup.__table__.alias("mine"), WorkshopSignup.__table__.alias("theirs")
+    booked = SignupStatus.BOOKED.value
+    both_booked = db.session.scalars(
+        select(mine.c.workshop_id)
+        .join(theirs, theirs.c.workshop_id == mine.c.workshop_id)
+        .where(mine.c.champion_id == keep_id, mine.c.status == booked)
+        .where(theirs.c.champion_id == remove_id, theirs.c.status == booked)
+        .order_by(mine.c.workshop_id)
+    ).all()
+    workshops = [lock_workshop(workshop_id) for workshop_id in both_booked]  # in id order, before places change
+    result = KEEP_BEST_SIGNUP(ref, keep_id, remove_id)
+    for workshop in workshops:
+        if workshop is not None and is_upcoming(workshop):
+            promote_waiting(workshop)
+    return result
 
 
 def check_in(signup: WorkshopSignup, present: bool = True) -> None:

@@ -16,6 +16,7 @@ from champions.core import merging
 from champions.core.models import AuditEvent
 from champions.dashboards import figures
 from champions.extensions import db as _db
+from champions.grants.models import ReviewAssignment, Score
 from champions.roster import duplicates
 from champions.roster.duplicates import email_key, likely_duplicates, phone_key, plan_merge
 from champions.roster.models import Champion, Stage
@@ -393,3 +394,60 @@ def test_of_two_merges_at_once_one_goes_through_and_the_other_is_refused(app, ma
 def _merge_ids(keep_id: int, remove_id: int, fingerprint: str) -> None:
     keep, remove = _db.session.get(Champion, keep_id), _db.session.get(Champion, remove_id)
     duplicates.merge(keep, remove, None, fingerprint=fingerprint)
+
+
+# ------------------------------------------------------------------------------- what a merge must not lose
+
+
+def test_a_merge_where_both_submitted_a_review_of_one_application_is_refused(make, db):
+    keep, gone = make.champion(), make.champion()
+    round_ = make.round()
+    application = make.application(round=round_, title="Tea and talk in Tonge")
+    criterion = round_.criteria[0]
+    reviews = {}
+    for champion in (keep, gone):
+        review = ReviewAssignment(application_id=application.id, reviewer_id=champion.user_id)
+        review.submitted_at = datetime(2026, 3, 2, 10, 0)
+        review.scores = [Score(criterion_id=criterion.id, score=4, comment=f"by #{champion.id}")]
+        db.session.add(review)
+        reviews[champion.id] = review
+    db.session.commit()
+    before = dump(db)
+    with pytest.raises(merging.MergeRefused, match=f"“Tea and talk in Tonge” \\(#{application.id}\\)"):
+        merge(keep, gone)
+    db.session.rollback()
+    assert dump(db) == before
+    reviews[keep.id].submitted_at = None  # one review still a draft: the submitted one is kept, with its scores
+    db.session.commit()
+    merge(db.session.get(Champion, keep.id), db.session.get(Champion, gone.id))
+    db.session.commit()
+    kept = db.session.scalars(select(ReviewAssignment)).all()
+    assert [(r.reviewer_id, [s.comment for s in r.scores]) for r in kept] == [(keep.user_id, [f"by #{gone.id}"])]
+
+
+def test_a_place_freed_by_a_merge_goes_to_the_waiting_list_and_a_place_beats_a_place_in_the_queue(make, db, clock):
+    from champions.core.models import OutboxMessage
+
+    now = clock.set(datetime(2026, 3, 2, 10, 0))
+    keep, gone = make.champion(first_name="Keep"), make.champion(first_name="Gone")
+    waiting = make.champion(first_name="Waiting", email="waiting@example.org")
+    full, small = make_workshop(db, capacity=2, title="Sun safety stall"), make_workshop(db, capacity=1, title="Small")
+    db.session.add_all(
+        [
+            WorkshopSignup(workshop_id=full.id, champion_id=keep.id, status="booked"),
+            WorkshopSignup(workshop_id=full.id, champion_id=gone.id, status="booked"),
+            WorkshopSignup(workshop_id=full.id, champion_id=waiting.id, status="waiting", queued_at=now),
+            WorkshopSignup(workshop_id=small.id, champion_id=keep.id, status="waiting", created_at=now - timedelta(1)),
+            WorkshopSignup(workshop_id=small.id, champion_id=gone.id, status="booked", created_at=now),
+        ]
+    )
+    db.session.commit()
+    merge(keep, gone)
+    db.session.commit()  # the email to the one who moved up is queued after this commit
+    db.session.expire_all()
+    held = {(s.workshop_id, s.champion_id): s.status for s in db.session.scalars(select(WorkshopSignup))}
+    assert held == {(full.id, keep.id): "booked", (full.id, waiting.id): "booked", (small.id, keep.id): "booked"}
+    sent = db.session.scalars(select(OutboxMessage)).all()
+    assert [(m.to_address, m.subject) for m in sent] == [
+        ("waiting@example.org", "You have a place at Sun safety stall")
+    ]
