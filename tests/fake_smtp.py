@@ -33,8 +33,8 @@ class FakeSMTP(smtplib.SMTP):
         return 221, b"Bye"
 
 
-@pytest.fixture
-def fake_smtp(app, monkeypatch):
+@pytest.fixture(name="fake_smtp")
+def fake_smtp_fixture(app, monkeypatch):
     monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
     monkeypatch.setattr(FakeSMTP, "refuse", {})
     monkeypatch.setattr(FakeSMTP, "on_send", None)

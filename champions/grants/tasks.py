@@ -1,7 +1,7 @@
 """Background jobs: confirmation and decision emails, report reminders and funder snapshots.
 
-Each email job claims its row by setting the sent-at column in the same transaction that
-sends, so a retry or a second beat finds nothing left to do.
+Each email job sets its row's sent-at column once sent, only where it was not set, so a retry or a
+second beat finds nothing left to do.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from celery import shared_task
 from sqlalchemy import select, update
 
 from champions.core.db import now_utc
-from champions.core.email import email_task, external_url, send_template
+from champions.core.email import email_task, external_url, send_once, template_message
 from champions.core.locks import job_lock
 from champions.extensions import db
 from champions.grants import log
@@ -19,40 +19,24 @@ from champions.grants.models import Application, Fund
 from champions.grants.services import pounds, reminders_due
 
 
-def _claim(application_id: int, column) -> Application | None:
-    """Mark the email as sent, only if it was not; the row when this run won the claim."""
-    claimed = db.session.execute(
-        update(Application)
-        .where(Application.id == application_id, column.is_(None))
-        .values({column.key: now_utc()})
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not claimed:
-        db.session.rollback()
-        return None
-    return db.session.get(Application, application_id)
-
-
 def _recipient(application: Application) -> str | None:
     return application.contact_email or (application.applicant.email if application.applicant else None)
 
 
 def _send(application_id: int, column, template: str) -> bool:
-    application = _claim(application_id, column)
+    """Send the email once, marked sent (set only where it was not) after sending, with no lock held meanwhile."""
+    due = (Application.id == application_id, column.is_(None))
+    application = db.session.scalar(select(Application).where(*due))
     if application is None:
+        db.session.rollback()
         log.info("grant %s: %s already sent or gone", application_id, template)
         return False
     to = _recipient(application)
+    msg = None
     if to:
-        send_template(
-            to,
-            template,
-            application=application,
-            pounds=pounds,
-            link=external_url("grants.my_application", application_id=application.id),
-        )
-    db.session.commit()
-    return True
+        link = external_url("grants.my_application", application_id=application.id)
+        msg = template_message(to, template, application=application, pounds=pounds, link=link)
+    return send_once(msg, update(Application).where(*due).values({column.key: now_utc()}))
 
 
 @email_task

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, update
 
 from champions.core.db import now_utc
-from champions.core.email import email_task, external_url, send_template
+from champions.core.email import email_task, external_url, send_once, template_message
 from champions.core.locks import job_lock
 from champions.core.templating import UK
 from champions.extensions import db
@@ -45,7 +45,7 @@ def send_workshop_reminders(now_iso: str | None = None) -> int:
             try:
                 sent += send_one_reminder(signup_id, now)
             except Exception as error:
-                # Nothing was marked (the claim rolls back): the others still go, then the task retries this one.
+                # Nothing was marked: the others still go, then the task retries this one.
                 db.session.rollback()
                 log.exception("workshop reminder for sign-up %s failed; will retry", signup_id)
                 failed = failed or error
@@ -56,23 +56,19 @@ def send_workshop_reminders(now_iso: str | None = None) -> int:
 
 
 def send_one_reminder(signup_id: int, now: datetime) -> int:
-    # Claim the row and send in one transaction: the outbox row and the mark commit together, and a
-    # second run (beat firing twice) finds the row already claimed.
-    claimed = db.session.execute(
-        update(WorkshopSignup)
-        .where(
-            WorkshopSignup.id == signup_id,
-            WorkshopSignup.reminder_sent_at.is_(None),
-            WorkshopSignup.status == SignupStatus.BOOKED.value,
-        )
-        .values(reminder_sent_at=now)
-    ).rowcount
-    signup = db.session.get(WorkshopSignup, signup_id)
-    if not claimed or signup is None:
+    # Sent once: the mark is conditional on it being still unmarked, so a second run (beat firing twice)
+    # marks nothing; send_once keeps the database free while the mail server is spoken to.
+    due = (
+        WorkshopSignup.id == signup_id,
+        WorkshopSignup.reminder_sent_at.is_(None),
+        WorkshopSignup.status == SignupStatus.BOOKED.value,
+    )
+    signup = db.session.scalar(select(WorkshopSignup).where(*due))
+    if signup is None:
         db.session.rollback()
         return 0
     workshop, champion = signup.workshop, signup.champion
-    send_template(
+    msg = template_message(
         champion.user.email,
         "workshop_reminder",
         champion=champion,
@@ -80,28 +76,23 @@ def send_one_reminder(signup_id: int, now: datetime) -> int:
         workshop_url=external_url("workshops.champion_workshop", workshop_id=workshop.id),
         ics_url=external_url("workshops.workshop_ics", workshop_id=workshop.id),
     )
-    db.session.commit()
-    return 1
+    return int(send_once(msg, update(WorkshopSignup).where(*due).values(reminder_sent_at=now)))
 
 
 @email_task
 def send_place_from_waiting_list(signup_id: int) -> int:
     """Tell a champion they moved up from the waiting list; once, and only if they still have the place."""
-    claimed = db.session.execute(
-        update(WorkshopSignup)
-        .where(
-            WorkshopSignup.id == signup_id,
-            WorkshopSignup.status == SignupStatus.BOOKED.value,
-            WorkshopSignup.promoted_at.is_not(None),
-            WorkshopSignup.promotion_email_sent_at.is_(None),
-        )
-        .values(promotion_email_sent_at=now_utc())
-    ).rowcount
-    signup = db.session.get(WorkshopSignup, signup_id)
-    if not claimed or signup is None or signup.workshop.cancelled_at is not None:
+    due = (
+        WorkshopSignup.id == signup_id,
+        WorkshopSignup.status == SignupStatus.BOOKED.value,
+        WorkshopSignup.promoted_at.is_not(None),
+        WorkshopSignup.promotion_email_sent_at.is_(None),
+    )
+    signup = db.session.scalar(select(WorkshopSignup).where(*due))
+    if signup is None or signup.workshop.cancelled_at is not None:
         db.session.rollback()
         return 0
-    send_template(
+    msg = template_message(
         signup.champion.user.email,
         "workshop_place",
         champion=signup.champion,
@@ -109,5 +100,4 @@ def send_place_from_waiting_list(signup_id: int) -> int:
         workshop_url=external_url("workshops.champion_workshop", workshop_id=signup.workshop_id),
         ics_url=external_url("workshops.workshop_ics", workshop_id=signup.workshop_id),
     )
-    db.session.commit()
-    return 1
+    return int(send_once(msg, update(WorkshopSignup).where(*due).values(promotion_email_sent_at=now_utc())))

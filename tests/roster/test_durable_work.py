@@ -14,14 +14,13 @@ from champions.core import work
 from champions.core.db import now_utc
 from champions.core.models import OutboxMessage
 from champions.dashboards.models import DashboardJob
-from champions.roster import importer
+from champions.roster import importer, staff_tasks
 from champions.roster.crm_models import ExportJob, ImportJob, ImportRow, JobStatus
 from champions.roster.exporter import start_export
 from champions.roster.staff_services import RosterFilters
-from champions.roster import staff_tasks
 from champions.roster.staff_tasks import run_import
 from tests.conftest import run_task
-from tests.fake_smtp import fake_smtp  # noqa: F401 (a fixture)
+from tests.fake_smtp import fake_smtp_fixture  # noqa: F401 (the fake_smtp fixture)
 
 ROWS = 12
 
@@ -179,9 +178,7 @@ def test_the_sweep_leaves_a_job_whose_task_renewed_its_lease_after_the_sweep_rea
 
     def renewed_meanwhile(row):  # called between the sweep's read and its update
         db.session.execute(
-            update(ImportJob)
-            .where(ImportJob.id == row.id)
-            .values(lease_until=now_utc() + timedelta(minutes=5)),
+            update(ImportJob).where(ImportJob.id == row.id).values(lease_until=now_utc() + timedelta(minutes=5)),
             execution_options={"synchronize_session": False},
         )
         return Task

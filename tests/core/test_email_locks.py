@@ -1,0 +1,73 @@
+"""No database lock is held while a mail server is spoken to: on SQLite every transaction takes the
+database-wide write lock, so a task holding one across a hung SMTP conversation (30 s timeout) would stall
+every request of the app."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import text, update
+
+from champions.grants.models import Application
+from champions.grants.tasks import send_submitted_email
+from champions.workshops.models import WorkshopSignup
+from champions.workshops.tasks import send_place_from_waiting_list
+from tests.conftest import only_on_sqlite
+from tests.fake_smtp import fake_smtp_fixture  # noqa: F401 (the fake_smtp fixture)
+
+
+def _submitted_application(db, make) -> Callable[[], object]:
+    application = make.application(status="eligible")
+    db.session.execute(update(Application).values(submitted_email_sent_at=None))
+    db.session.commit()
+    return lambda: send_submitted_email(application.id)
+
+
+def _promoted_place(db, make) -> Callable[[], object]:
+    from champions.workshops.services import sign_up
+    from tests.workshops.test_reminders_and_calendar import make_workshop
+
+    workshop = make_workshop(db)
+    signup = sign_up(workshop.id, make.champion().id, by_staff=True)
+    db.session.flush()
+    db.session.execute(
+        update(WorkshopSignup)
+        .where(WorkshopSignup.id == signup.id)
+        .values(promoted_at=signup.created_at, promotion_email_sent_at=None)
+    )
+    db.session.commit()
+    return lambda: send_place_from_waiting_list(signup.id)
+
+
+@pytest.mark.parametrize("prepare", [_submitted_application, _promoted_place], ids=["grant", "workshop place"])
+def test_another_session_can_write_while_an_email_is_being_sent(app, db, make, fake_smtp, prepare):
+    only_on_sqlite(app)
+    run = prepare(db, make)
+    fake_smtp.sent.clear()  # what preparing it sent
+    sending, release = threading.Event(), threading.Event()
+
+    def slow_server(msg):
+        sending.set()
+        assert release.wait(10)
+
+    fake_smtp.on_send = slow_server
+    results = []
+
+    def worker():
+        with app.app_context():
+            results.append(run())
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    try:
+        assert sending.wait(10)
+        with db.engine.connect() as other:  # a request arriving meanwhile
+            other.exec_driver_sql("PRAGMA busy_timeout = 1000")
+            other.execute(text("UPDATE users SET last_login_at = NULL"))
+            other.commit()
+    finally:
+        release.set()
+        thread.join(10)
+    assert results == [1 if prepare is _promoted_place else True] and len(fake_smtp.sent) == 1
