@@ -71,6 +71,11 @@ def _beat_schedule() -> dict:
             "task": "champions.grants.tasks.send_report_reminders",
             "schedule": timedelta(hours=1),
         },
+        # Out of the request path: in a request's transaction the DELETE could deadlock on PostgreSQL.
+        "clear-expired-throttle-counters": {
+            "task": "champions.core.tasks.clear_expired_throttle_counters",
+            "schedule": timedelta(minutes=15),
+        },
         # Re-queues what a dead worker left: a message a worker took is not handed out again by the broker.
         "sweep-unfinished-work": {
             "task": "champions.core.tasks.sweep_unfinished_work",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from champions.core import log, work
+from champions.core import log, throttle, work
 from champions.core.locks import job_lock
+from champions.extensions import db
 
 
 @shared_task
@@ -18,3 +19,12 @@ def sweep_unfinished_work() -> int | None:
         if count:
             log.info("%s unfinished jobs re-queued", count)
         return count
+
+
+@shared_task
+def clear_expired_throttle_counters() -> int:
+    """Periodic: delete the throttle counts whose window has passed (they are kept in the database when
+    THROTTLE_REDIS_URL is not set; Redis expires its own)."""
+    count = throttle.clear_expired_counters()
+    db.session.commit()
+    return count

@@ -158,13 +158,17 @@ class DatabaseCounters:
             .on_conflict_do_update(index_elements=[table.c.key], set_={"hits": table.c.hits + amount})
             .returning(table.c.hits)
         )
-        hits = db.session.execute(statement).scalar_one()
-        if hits == amount == 1:  # a new count: a moment to clear away the ones whose window has passed
-            db.session.execute(delete(ThrottleCounter).where(ThrottleCounter.expires_at <= now_utc()))
-        return hits
+        return db.session.execute(statement).scalar_one()
 
     def clear(self, key: str) -> None:
         db.session.execute(delete(ThrottleCounter).where(ThrottleCounter.key == key))
+
+
+def clear_expired_counters() -> int:
+    """Delete the database's counts whose window has passed; the caller commits. Periodic, in a task of its
+    own: in a request's transaction, on PostgreSQL, the DELETE could lock rows that a parallel request had
+    locked while counting, each then waiting for the other (a deadlock)."""
+    return db.session.execute(delete(ThrottleCounter).where(ThrottleCounter.expires_at <= now_utc())).rowcount
 
 
 class RedisCounters:
