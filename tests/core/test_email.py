@@ -255,3 +255,16 @@ def test_the_final_failure_is_logged_after_the_retries(db, flaky_smtp, monkeypat
     final = [r for r in caplog.records if r.levelname == "ERROR" and "failed for good" in r.getMessage()]
     assert len(final) == 1 and "send_invitation" in final[0].getMessage()
     assert sent_at(db, invitation_id) is None
+
+
+@pytest.mark.parametrize(("code", "attempts"), [(550, 1), (451, 1 + EMAIL_TASK_OPTIONS["max_retries"])])
+def test_a_refused_recipient_is_retried_only_when_the_refusal_is_temporary(
+    db, flaky_smtp, monkeypatch, eager_retries, code, attempts
+):
+    def refuse(self, msg):
+        flaky_smtp.attempts.append(msg)
+        raise smtplib.SMTPRecipientsRefused({msg["To"]: (code, b"refused")})
+
+    monkeypatch.setattr(flaky_smtp, "send_message", refuse)
+    result = send_invitation.apply(args=(_invitation(db),))
+    assert result.state == "FAILURE" and len(flaky_smtp.attempts) == attempts
