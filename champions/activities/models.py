@@ -6,6 +6,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from champions.core import merging
 from champions.core.db import now_utc
 from champions.extensions import db
 
@@ -61,3 +62,7 @@ class Activity(db.Model):
     borough = relationship("Borough")
     topic = relationship("Topic")
     champion = relationship("Champion")
+
+
+# Merging champions (core/merging.py): activities follow the merged record.
+merging.moves("champions", "activities.champion_id")

@@ -1,11 +1,12 @@
 """Merging two records of one table (two champions, two users, two organisations) without losing a row.
 
-Every row that refers to the record merged away is found from the schema's foreign keys, so a table added
-later moves too. A plain move is done for a referring column that no unique rule covers. Where a move could
-break a unique rule (both signed up to the same workshop), the feature that owns the table registers how
-its rows are reconciled (``on_conflict``); a reference that must not move (the audit log's record of who
-acted) is declared with ``stays``. A referring column that is unique but has neither cannot be merged
-safely: ``unhandled`` lists it, the merge refuses, and a test fails.
+Every row that refers to the record merged away is found from the schema's foreign keys, and the feature that
+owns each referring column declares what a merge does with it: a plain move (``moves``), a reconciliation where
+a move could break a unique rule (``on_conflict``: both signed up to the same workshop), or nothing (``stays``:
+the audit log's record of who acted, a closed login's sessions). Nothing moves by default: a new table that
+refers to a person or an organisation may hold a credential or a token, which must not pass to another record
+unnoticed. A referring column without a declaration is listed by ``unhandled``, the merge refuses, and a test
+fails.
 
 Core knows no feature: features register their policies when their models are imported.
 """
@@ -81,6 +82,12 @@ class MergeRefused(Refused):
     """The merge cannot be done; the message says why, and nothing was changed."""
 
 
+def moves(target: str, *keys: str) -> None:
+    """Declare that rows of each ``key`` ("table.column") move to the kept ``target`` row as they are."""
+    for key in keys:
+        _POLICIES[(target, key)] = MOVE
+
+
 def on_conflict(target: str, key: str, reconciler: Reconciler) -> None:
     """Register how rows of ``key`` ("table.column") that refer to a merged ``target`` row are reconciled."""
     _POLICIES[(target, key)] = Policy("reconcile", reconciler)
@@ -117,11 +124,11 @@ def unique_keys(column: Column[Any]) -> list[list[Column[Any]]]:
 
 
 def policy(target: Table, ref: Reference) -> Policy | None:
-    """How ``ref`` is merged: registered, or a plain move where no unique rule can break; None if unknown."""
-    registered = _POLICIES.get((target.name, ref.key))
-    if registered is not None:
-        return registered
-    return None if unique_keys(ref.column) else MOVE
+    """How ``ref`` is merged, as its feature declared it; None if undeclared."""
+    declared = _POLICIES.get((target.name, ref.key))
+    if declared is not None and declared.kind == "move" and unique_keys(ref.column):
+        return None  # a plain move would break a unique rule: the feature must say how to reconcile
+    return declared
 
 
 def unhandled(target: Table) -> list[str]:

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from champions.core import merging
 from champions.core.db import now_utc
 from champions.core.work import Leased
 from champions.extensions import db
@@ -51,3 +52,7 @@ class DashboardJob(Leased, db.Model):
     total_steps: Mapped[int] = mapped_column(default=1)
     finished_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(String(500))
+
+
+# Merging people (core/merging.py): a requested snapshot follows the login that asked for it.
+merging.moves("users", "dashboard_jobs.requested_by_id")

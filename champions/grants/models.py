@@ -325,3 +325,5 @@ def _merge_review_assignments(ref: merging.Reference, keep_id: int, remove_id: i
 
 
 merging.on_conflict("users", "grant_review_assignments.reviewer_id", _merge_review_assignments)
+merging.moves("users", "grant_applications.applicant_id", "grant_applications.decided_by_id")
+merging.moves("organisations", "grant_applications.organisation_id")

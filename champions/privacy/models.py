@@ -46,3 +46,6 @@ class EqualityAnswers(db.Model):
 
 # Merging champions (core/merging.py): one set of equality answers per person; the earlier stays.
 merging.on_conflict("users", "equality_answers.user_id", merging.keep_earlier("answered_at"))
+
+# Consent given by either login stays on record, on the kept one.
+merging.moves("users", "consent_records.user_id")

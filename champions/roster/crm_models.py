@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from champions.core import merging
 from champions.core.db import now_utc
 from champions.core.work import Leased
 from champions.extensions import db
@@ -96,3 +97,8 @@ class ExportJob(Leased, db.Model):
     processed_rows: Mapped[int] = mapped_column(default=0)
     content: Mapped[str | None] = mapped_column(Text)
     finished_at: Mapped[datetime | None]
+
+
+# Merging (core/merging.py): notes, imports and exports follow the merged record and the login that made them.
+merging.moves("champions", "champion_notes.champion_id", "import_rows.champion_id")
+merging.moves("users", "champion_notes.author_id", "import_jobs.created_by_id", "export_jobs.created_by_id")

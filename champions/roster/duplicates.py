@@ -12,6 +12,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import aliased, selectinload
 
 from champions.accounts.models import User
+from champions.accounts.sessions import end_every_session
 from champions.core import audit, merging
 from champions.core.db import now_utc
 from champions.core.merging import MergeRefused
@@ -205,7 +206,7 @@ def _close(keep: Champion, remove: Champion) -> None:
     remove.merged_into_id = keep.id
     remove.merged_at = now_utc()
     remove.user.active = False
-    remove.user.session_version += 1  # signed out everywhere
+    end_every_session(remove.user)  # signed out everywhere: its sessions stay with it and are deleted
 
 
 def _recompute_stage(keep: Champion, remove: Champion, by_user_id: int | None) -> None:

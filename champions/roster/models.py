@@ -105,3 +105,9 @@ class StageChange(db.Model):
 # own login, which the merge closes.
 merging.on_conflict("champions", "champion_topics.champion_id", merging.keep_one())
 merging.stays("users", "champions.user_id", "the merged-away champion keeps its own login, closed by the merge")
+merging.moves("champions", "champions.recruited_by_id", "champions.merged_into_id", "stage_changes.champion_id")
+merging.moves("users", "stage_changes.changed_by_id")
+# The accounts tables, declared here because logins are merged only as part of a champion merge
+# (roster/duplicates.py). Sessions never pass to another login: the closed login's are ended instead.
+merging.stays("users", "user_sessions.user_id", "the merged-away login's sessions are ended when it is closed")
+merging.moves("users", "invitations.invited_by_id", "invitations.user_id")

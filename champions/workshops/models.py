@@ -183,3 +183,4 @@ def _merge_signups(ref: merging.Reference, keep_id: int, remove_id: int) -> tupl
 merging.on_conflict("champions", "workshop_signups.champion_id", _merge_signups)
 merging.on_conflict("champions", "workshop_recruits.champion_id", merging.keep_earlier("recorded_at"))
 merging.on_conflict("users", "workshop_facilitators.user_id", merging.keep_one())
+merging.moves("organisations", "workshops.host_organisation_id")

@@ -31,7 +31,7 @@ from tests.workshops.helpers import make_workshop
 
 # References that keep pointing at the merged-away record, on purpose. A new one must be added here knowingly.
 STAYS = {
-    "users": {"audit_events.actor_id", "champions.user_id"},
+    "users": {"audit_events.actor_id", "champions.user_id", "user_sessions.user_id"},
     "champions": set(),
 }
 
@@ -83,23 +83,36 @@ def test_every_reference_to_champions_and_users_is_moved_reconciled_or_declared_
         assert stays == STAYS[target.name]
 
 
-def test_a_new_table_with_a_unique_reference_is_reported_until_its_feature_registers_a_policy(app):
+def test_a_new_table_referring_to_champions_is_reported_until_its_feature_declares_a_policy(app):
     champions = tables()[0]
-    added = Table("test_badges", _db.metadata, Column("champion_id", ForeignKey("champions.id"), primary_key=True))
+    badges = Table("test_badges", _db.metadata, Column("champion_id", ForeignKey("champions.id"), primary_key=True))
+    tokens = Table(
+        "test_tokens",
+        _db.metadata,
+        Column("id", Integer, primary_key=True),
+        Column("champion_id", ForeignKey("champions.id")),
+    )
     try:
-        assert merging.unhandled(champions) == ["test_badges.champion_id"]
-        with pytest.raises(merging.MergeRefused, match="does not know how to combine test_badges.champion_id"):
+        assert merging.unhandled(champions) == ["test_badges.champion_id", "test_tokens.champion_id"]
+        with pytest.raises(merging.MergeRefused, match="combine test_badges.champion_id, test_tokens.champion_id"):
             merging.plan(champions, 1, 2)
-        plain = Table(
-            "test_stickers",
-            _db.metadata,
-            Column("id", Integer, primary_key=True),
-            Column("champion_id", ForeignKey("champions.id")),
-        )
-        assert merging.policy(champions, merging.Reference(plain.c.champion_id)).kind == "move"
+        merging.moves("champions", "test_badges.champion_id", "test_tokens.champion_id")
+        assert merging.unhandled(champions) == ["test_badges.champion_id"]  # a plain move would break its key
+        assert merging.policy(champions, merging.Reference(tokens.c.champion_id)).kind == "move"
     finally:
-        _db.metadata.remove(added)
-        _db.metadata.remove(_db.metadata.tables["test_stickers"])
+        for table in (badges, tokens):
+            _db.metadata.remove(table)
+            merging._POLICIES.pop(("champions", f"{table.name}.champion_id"), None)
+
+
+def test_every_declaration_counts(app):
+    """Take any one declaration away and the merge no longer knows what to do with that column."""
+    for (target, key), declared in list(merging._POLICIES.items()):
+        del merging._POLICIES[(target, key)]
+        try:
+            assert merging.unhandled(_db.metadata.tables[target]) == [key]
+        finally:
+            merging._POLICIES[(target, key)] = declared
 
 
 def test_merge_leaves_no_row_pointing_at_the_merged_away_champion_or_their_login(make, db):
@@ -125,7 +138,9 @@ def test_merge_leaves_no_row_pointing_at_the_merged_away_champion_or_their_login
     db.session.commit()
 
     left = {**pointing_at(champions, gone.id), **pointing_at(users, gone.user_id)}
-    assert set(left) == STAYS["users"], f"still pointing at the merged-away record: {left}"
+    ended = {"user_sessions.user_id"}  # the closed login's sessions are ended, not moved
+    assert set(left) == STAYS["users"] - ended, f"still pointing at the merged-away record: {left}"
+    assert "user_sessions.user_id" not in pointing_at(users, keep.user_id)
     for target, keep_id in ((champions, keep.id), (users, keep.user_id)):
         held = pointing_at(target, keep_id)
         for ref in merging.references(target):
