@@ -124,6 +124,10 @@ class ResendVerificationForm(BaseForm):
     pass
 
 
+class ContinueForm(BaseForm):
+    """The 'Continue' button that signs a new account in from its emailed link (CSRF only)."""
+
+
 class ResetRequestForm(BaseForm):
     email = EmailField(
         "Email address",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
+import secrets
 from datetime import timedelta
 from functools import cache
 from importlib.resources import files
@@ -249,17 +252,44 @@ def notify_owner_of_sign_up(user: User) -> None:
         enqueue(send_sign_up_notice, user.id)
 
 
-def resend_sign_up_email(email: str) -> None:
-    """'Send the email again' after a sign-up: the link to confirm an unconfirmed account, else the notice to
-    the owner. Past either limit nothing more is sent, and the person is answered the same whatever happened."""
+def sign_up_marker(user: User | None) -> str:
+    """The random marker a sign-up leaves in its browser's session, in place of the address (the session cookie
+    is signed, not encrypted). A new account keeps a hash of it: its emailed link signs the person in on this
+    browser only, and 'send the email again' finds it. For an address that already has an account it is kept
+    nowhere, and looks just the same."""
+    marker = secrets.token_urlsafe(32)
+    if user is not None:
+        user.sign_up_marker_hash = _marker_hash(marker)
+    return marker
+
+
+def _marker_hash(marker: str) -> str:
+    return hashlib.sha256(marker.encode()).hexdigest()
+
+
+def signed_up_here(user: User, marker: str | None) -> bool:
+    """Whether ``marker`` (from this browser's session) is the one ``user``'s sign-up left, not yet used."""
+    if not isinstance(marker, str) or not marker or user.sign_up_marker_hash is None:
+        return False
+    return hmac.compare_digest(user.sign_up_marker_hash, _marker_hash(marker))
+
+
+def user_for_sign_up_marker(marker: str | None) -> User | None:
+    if not isinstance(marker, str) or not marker:
+        return None
+    return db.session.scalar(select(User).where(User.sign_up_marker_hash == _marker_hash(marker)))
+
+
+def resend_sign_up_email(marker: str | None) -> None:
+    """'Send the email again' after a sign-up: the link to confirm the account this browser made, while it is
+    unconfirmed (an address that already had an account was answered at sign-up). Past the limit nothing more
+    is sent, and the person is answered the same whatever happened."""
     from champions.accounts.tasks import send_verification_email
 
-    user = find_user(email)
-    if user is None or not user.active or user.erased_at is not None:
+    user = user_for_sign_up_marker(marker)
+    if user is None or not user.active or user.erased_at is not None or user.email_verified_at is not None:
         return
-    if user.email_verified_at is not None:
-        notify_owner_of_sign_up(user)
-    elif not VERIFY_EMAILS_BY_ACCOUNT.hit(str(user.id)).over:
+    if not VERIFY_EMAILS_BY_ACCOUNT.hit(str(user.id)).over:
         enqueue(send_verification_email, user.id)
 
 

@@ -3,13 +3,14 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 from sqlalchemy import select
 
 from champions.accounts import bp, sessions
 from champions.accounts.forms import (
     ChangePasswordForm,
+    ContinueForm,
     LoginForm,
     RegistrationForm,
     ResendVerificationForm,
@@ -23,13 +24,14 @@ from champions.accounts.services import (
     answer_taken_sign_up,
     change_password,
     count_sign_up,
-    normalise_email,
     referral_code,
     register_champion,
     request_password_reset,
     resend_sign_up_email,
     set_password,
     sign_in_attempt,
+    sign_up_marker,
+    signed_up_here,
     user_for_reset,
     verify_email,
 )
@@ -97,21 +99,23 @@ def register():
         count_sign_up(client_address())
         referral = form.referral_code.data if form.heard_via.data == "referral" else None
         try:
-            register_champion(
+            user = register_champion(
                 form.data, consent_version=PRIVACY_NOTICE_VERSION, referral_code=referral or request.args.get("ref")
             )
         except EmailTaken:
             answer_taken_sign_up(form.email.data, form.password.data)
-        return check_your_email(form.email.data)
+            user = None
+        return check_your_email(user)
     return render_template(
         "accounts/register.html", form=form, districts=json.dumps(DISTRICT_BOROUGH)
     ), 200 if not form.errors else 400
 
 
-def check_your_email(email: str, form_endpoint: str = "accounts.register"):
-    """How every sign-up ends, whether the address was new or already had an account: the same redirect to the
-    same page, so the answer tells nobody which addresses have accounts. The link in the email signs them in."""
-    session["sign_up_email"] = normalise_email(email)
+def check_your_email(user: User | None, form_endpoint: str = "accounts.register"):
+    """How every sign-up ends, given the new account or None when the address already had one: the same redirect
+    to the same page and a session that looks the same (a random marker, not the address), so the answer tells
+    nobody which addresses have accounts. The link in the email signs them in, in this browser."""
+    session["sign_up"] = sign_up_marker(user)
     session["sign_up_form"] = form_endpoint  # for "wrong email address? sign up again"
     db.session.commit()
     return redirect(url_for("accounts.sign_up_sent"))
@@ -119,18 +123,17 @@ def check_your_email(email: str, form_endpoint: str = "accounts.register"):
 
 @bp.get("/register/check-your-email")
 def sign_up_sent():
-    email = session.get("sign_up_email")
-    if current_user.is_authenticated or not email:
+    if current_user.is_authenticated or not session.get("sign_up"):
         return redirect(url_for("accounts.home" if current_user.is_authenticated else "accounts.register"))
     again = session.get("sign_up_form", "accounts.register")
-    return render_template("accounts/sign_up_sent.html", email=email, again=again)
+    return render_template("accounts/sign_up_sent.html", again=again)
 
 
 @bp.post("/register/check-your-email")
 def resend_sign_up():
-    email = session.get("sign_up_email")
-    if ResendVerificationForm().validate_on_submit() and email and not current_user.is_authenticated:
-        resend_sign_up_email(email)
+    marker = session.get("sign_up")
+    if ResendVerificationForm().validate_on_submit() and marker and not current_user.is_authenticated:
+        resend_sign_up_email(marker)
         db.session.commit()
         flash("If we can, we have sent the email again. Check your inbox and your spam or junk folder.", "success")
     return redirect(url_for("accounts.sign_up_sent"))
@@ -186,31 +189,60 @@ def account():
     return render_template("accounts/account.html")
 
 
+CONFIRMED = "Thank you. Your email address is confirmed."
+
+
 @bp.get("/verify/<token>")
 def verify(token: str):
+    """Opening the link confirms the address, and nothing else: a mail scanner following it signs nobody in, nor
+    does a link someone sends you to their own account. The browser that signed up is offered 'Continue'."""
+    user = _confirm(token)
+    if user is None:
+        return render_template("accounts/link_problem.html", reason=g.link_problem, kind="verify"), 400
+    if current_user.is_authenticated and current_user.id == user.id:
+        flash(CONFIRMED, "success")
+        return redirect(url_for("accounts.home"))
+    if current_user.is_authenticated:  # someone else is signed in here: they stay signed in
+        return render_template("accounts/verified.html", form=None, other_account=True)
+    if _may_sign_in_from_link(user):
+        return render_template("accounts/verified.html", form=ContinueForm(), token=token, other_account=False)
+    flash(f"{CONFIRMED} Sign in to carry on.", "success")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.post("/verify/<token>/continue")
+def verify_continue(token: str):
+    """Sign-up does not sign anyone in (that would tell whether the address was new); its emailed link does, once,
+    in the browser that signed up, when nobody is signed in there: the link proves the inbox is theirs, and the
+    marker the sign-up left in this browser's session proves the account is the one made here."""
+    user = _confirm(token)
+    if user is None:
+        return render_template("accounts/link_problem.html", reason=g.link_problem, kind="verify"), 400
+    if not (ContinueForm().validate_on_submit() and _may_sign_in_from_link(user)):
+        return redirect(url_for("accounts.home" if current_user.is_authenticated else "accounts.login"))
+    user.sign_up_marker_hash = None  # the link signs in once
+    sessions.sign_in(user)  # also clears this browser's session, and with it the marker
+    db.session.commit()
+    flash(CONFIRMED, "success")
+    # A new champion's next step, as it was straight after signing up: the optional equality questions.
+    return redirect(url_for("privacy.equality" if user.champion else "accounts.home"))
+
+
+def _confirm(token: str) -> User | None:
+    """The link's user, their address now confirmed (committed); None for a tampered, expired or stale link,
+    with the reason in ``g.link_problem``."""
     try:
-        user, first_time = verify_email(token)
+        user, _ = verify_email(token)
     except TokenProblem as problem:
         db.session.rollback()
-        return render_template("accounts/link_problem.html", reason=problem.reason, kind="verify"), 400
-    signed_in = current_user.is_authenticated and current_user.id == user.id
-    if first_time and user.active and not signed_in:
-        _sign_in_from_link(user)
-        db.session.commit()
-        flash("Thank you. Your email address is confirmed.", "success")
-        # A new champion's next step, as it was straight after signing up: the optional equality questions.
-        return redirect(url_for("privacy.equality" if user.champion else "accounts.home"))
+        g.link_problem = problem.reason
+        return None
     db.session.commit()
-    flash("Thank you. Your email address is confirmed.", "success")
-    return redirect(url_for("accounts.home" if signed_in else "accounts.login"))
+    return user
 
 
-def _sign_in_from_link(user: User) -> None:
-    """Sign-up does not sign anyone in (that would tell whether the address was new); the first use of the link
-    in their email does, as it proves the inbox is theirs. A later click of the same link only says so."""
-    if current_user.is_authenticated:
-        sessions.end_this_session(current_user)  # someone else was signed in on this browser
-    sessions.sign_in(user)
+def _may_sign_in_from_link(user: User) -> bool:
+    return not current_user.is_authenticated and user.active and signed_up_here(user, session.get("sign_up"))
 
 
 @bp.post("/verify/resend")

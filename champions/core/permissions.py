@@ -49,6 +49,7 @@ ACCESS: dict[str, str | frozenset[Role]] = {
     "accounts.home": SIGNED_IN,
     "accounts.account": SIGNED_IN,
     "accounts.verify": PUBLIC,
+    "accounts.verify_continue": PUBLIC,
     "accounts.resend_verification": SIGNED_IN,
     "accounts.reset_request": PUBLIC,
     "accounts.reset": PUBLIC,

@@ -61,10 +61,11 @@ def applicant_register():
     if form.validate_on_submit():
         count_sign_up(client_address())
         try:
-            register_applicant(form.email.data, form.password.data, consent_version=PRIVACY_NOTICE_VERSION)
+            user = register_applicant(form.email.data, form.password.data, consent_version=PRIVACY_NOTICE_VERSION)
         except EmailTaken:
             answer_taken_sign_up(form.email.data, form.password.data)
-        return check_your_email(form.email.data, "grants.applicant_register")
+            user = None
+        return check_your_email(user, "grants.applicant_register")
     return render_template("grants/register.html", form=form), 400 if form.errors else 200
 
 

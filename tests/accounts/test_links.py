@@ -32,6 +32,61 @@ def link_in(db, to: str, path: str) -> str:
     return re.search(rf"http://[^\s]+({path}/[^\s]+)", body).group(1)
 
 
+def follow_sign_up_link(client, link: str):
+    """Open the emailed link in the browser that signed up and press 'Continue', as the person does."""
+    page = client.get(link)
+    assert page.status_code == 200 and 'type="submit">Continue</button>' in page.get_data(as_text=True)
+    return client.post(f"{link}/continue")
+
+
+def signed_in_as(client) -> str | None:
+    page = client.get("/account")
+    return None if page.status_code != 200 else re.search(r"[\w.]+@example\.org", page.get_data(as_text=True)).group()
+
+
+def test_someone_elses_link_confirms_their_address_and_signs_nobody_in(app, client, db, make):
+    """Login CSRF: an attacker signs up and sends their own unused link. Opening it signs the victim in to
+    nothing (else their answers, such as the equality questions, would land in the attacker's account)."""
+    attacker = app.test_client()
+    attacker.post("/register", data=SIGN_UP)
+    link = link_in(db, "ola@example.org", "/verify")
+    victim = make.user(role="champion", email="victim@example.org")
+
+    opened = client.get(link)  # the victim, signed out
+    assert opened.status_code == 302 and opened.headers["Location"].endswith("/login")
+    assert client.post(f"{link}/continue").headers["Location"].endswith("/login")
+    assert signed_in_as(client) is None
+    db.session.expire_all()
+    assert db.session.scalar(select(User).where(User.email == "ola@example.org")).email_verified_at is not None
+
+    client.post("/login", data={"email": victim.email, "password": PASSWORD})  # the victim, signed in
+    page = client.get(link)
+    assert page.status_code == 200 and "Someone else is signed in on this browser" in page.get_data(as_text=True)
+    client.post(f"{link}/continue")
+    assert signed_in_as(client) == "victim@example.org"
+
+
+def test_a_mail_scanner_opening_the_link_first_leaves_the_sign_in_to_the_person(app, client, db):
+    client.post("/register", data=SIGN_UP)
+    link = link_in(db, "ola@example.org", "/verify")
+    scanner = app.test_client()
+    scanner.get(link)
+    scanner.post(f"{link}/continue")
+    assert signed_in_as(scanner) is None
+    assert follow_sign_up_link(client, link).status_code == 302 and signed_in_as(client) == "ola@example.org"
+
+
+def test_the_link_signs_in_once_and_only_with_the_continue_button(client, db):
+    client.post("/register", data=SIGN_UP)
+    link = link_in(db, "ola@example.org", "/verify")
+    assert client.get(link).status_code == 200 and signed_in_as(client) is None  # opening it signs nobody in
+    follow_sign_up_link(client, link)
+    assert signed_in_as(client) == "ola@example.org"
+    client.post("/logout")
+    client.get(link)
+    assert client.post(f"{link}/continue").headers["Location"].endswith("/login") and signed_in_as(client) is None
+
+
 def test_the_welcome_email_link_verifies_the_email_once(client, db):
     client.post("/register", data=SIGN_UP)
     link = link_in(db, "ola@example.org", "/verify")

@@ -12,7 +12,7 @@ from champions.core.models import AuditEvent, OutboxMessage
 from champions.privacy.models import ConsentRecord
 from champions.privacy.services import PRIVACY_NOTICE_VERSION
 from champions.roster.models import Champion, StageChange
-from tests.accounts.test_links import link_in
+from tests.accounts.test_links import follow_sign_up_link, link_in
 
 GOOD = {
     "first_name": "Priya",
@@ -64,7 +64,7 @@ def test_the_link_in_the_welcome_email_signs_them_in_then_the_optional_questions
     client.post("/register", data=GOOD)
     link = link_in(db, "priya.shah@example.org", "/verify")
 
-    landed = client.get(link)  # next: the optional equality-monitoring page, as straight after sign-up before
+    landed = follow_sign_up_link(client, link)  # next: the optional equality questions, as after sign-up before
     assert landed.status_code == 302 and landed.headers["Location"].endswith("/me/equality")
     equality = client.get("/me/equality").get_data(as_text=True)
     assert "Your email address is confirmed" in equality and "Skip this page" in equality
@@ -75,6 +75,8 @@ def test_the_link_in_the_welcome_email_signs_them_in_then_the_optional_questions
     client.post("/logout")
     again = client.get(link)  # a used link confirms nothing new and signs nobody in
     assert again.headers["Location"].endswith("/login") and client.get("/me").status_code == 302
+    assert client.post(f"{link}/continue").headers["Location"].endswith("/login")
+    assert client.get("/me").status_code == 302
 
 
 @pytest.mark.parametrize(

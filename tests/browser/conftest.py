@@ -125,7 +125,7 @@ def shots_dir() -> Path:
 
 def follow_emailed_link(pages: Pages, db, to: str, path: str = "/verify") -> None:
     """Open the newest link to ``path`` emailed to ``to``, as the person would from their inbox (sign-up ends on
-    "check your email": the link in the email signs them in)."""
+    "check your email": in the browser that signed up, the link's page offers "Continue", which signs them in)."""
     import re
 
     from flask import current_app
@@ -140,3 +140,5 @@ def follow_emailed_link(pages: Pages, db, to: str, path: str = "/verify") -> Non
     db.session.rollback()
     link = re.search(rf"(https?://\S+{path}/\S+)", body).group(1)
     pages.page.goto(link.replace(current_app.config["BASE_URL"].rstrip("/"), pages.base_url))
+    if path == "/verify" and pages.page.get_by_role("button", name="Continue").count():
+        pages.page.get_by_role("button", name="Continue").click()

@@ -66,6 +66,7 @@ def sample_args(db, make) -> dict[str, dict]:
         "core.assets": {"package": "nhsuk", "filename": "nhsuk-frontend-10.6.1.min.css"},
         "core.outbox_message": {"message_id": message.id},
         "accounts.verify": {"token": "not-a-real-token"},
+        "accounts.verify_continue": {"token": "not-a-real-token"},
         "accounts.reset": {"token": "not-a-real-token"},
         "training.resource": {"resource_id": resource.id},
         "activities.activity_edit": {"activity_id": activity.id},

@@ -62,6 +62,7 @@ BUTTONS = {
     "roster.staff_import_run": "shown once a dry run is done",
     "accounts.resend_verification": "shown to people who have not verified their address",
     "accounts.resend_sign_up": "shown once someone has just signed up",
+    "accounts.verify_continue": "shown by the emailed link in the browser that signed up",
     "workshops.champion_cancel": "shown once the champion has signed up",
 }
 # Bookkeeping a refused request may write (a failed sign-in is counted, for throttling).

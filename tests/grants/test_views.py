@@ -12,7 +12,7 @@ from champions.core.db import as_utc, now_utc
 from champions.grants.models import Application, Payment
 from champions.organisations.models import Organisation
 from champions.privacy.models import ConsentRecord
-from tests.accounts.test_links import link_in
+from tests.accounts.test_links import follow_sign_up_link, link_in
 from tests.factories import PASSWORD
 
 
@@ -58,7 +58,8 @@ def test_a_community_group_signs_up_with_consent_recorded_and_the_emailed_link_s
     assert consent.granted and consent.purpose == "privacy_notice"
     assert client.get("/grants/my").status_code == 302  # not signed in until the link is followed
 
-    landed = client.get(link_in(db, "group@example.org", "/verify"), follow_redirects=True)
+    signed_in = follow_sign_up_link(client, link_in(db, "group@example.org", "/verify"))
+    landed = client.get(signed_in.headers["Location"], follow_redirects=True)
     assert landed.request.path == "/grants/my" and "Your email address is confirmed" in landed.get_data(as_text=True)
 
 

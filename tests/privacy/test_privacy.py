@@ -30,7 +30,7 @@ from champions.privacy.services import (
 from champions.roster.models import Champion, StageChange
 from champions.training.models import TrainingCompletion, TrainingResource
 from champions.training.services import complete
-from tests.accounts.test_links import link_in
+from tests.accounts.test_links import follow_sign_up_link, link_in
 from tests.factories import PASSWORD
 
 SIGN_UP = {
@@ -137,7 +137,7 @@ def a_full_champion(client, db, make):
     client.post(
         f"/register?ref={recruiter.referral_code}", data={**SIGN_UP, "email_consent": "y", "topics": ["alcohol"]}
     )
-    client.get(link_in(db, "lena@example.org", "/verify"))  # the emailed link signs them in
+    follow_sign_up_link(client, link_in(db, "lena@example.org", "/verify"))  # the emailed link signs them in
     user = db.session.scalar(select(User).where(User.email == "lena@example.org"))
     champion = user.champion
     client.post("/me/equality", data={"sex": "female", "consent": "y"})
