@@ -49,6 +49,7 @@ def pytest_report_header(config):
         return f"clock moved: the run starts at {MOVED_TO} UTC (TEST_AT)"
 
 
+from celery import _state as celery_state  # noqa: E402
 from flask import g, has_app_context  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
@@ -168,6 +169,9 @@ def db(request, app):
     # (A new Celery app makes itself the thread's *current* app, which .delay() uses, not only the default.)
     app.extensions["celery"].set_default()
     app.extensions["celery"].set_current()
+    # Starting a worker or beat in this process sets Celery's process-wide "inside a worker" flag, and every
+    # later eager result.get() would then refuse with "Never call result.get() within a task".
+    celery_state._set_task_join_will_block(False)
     ctx = app.app_context()
     ctx.push()
     yield _db
