@@ -63,8 +63,10 @@ def _borough_choices() -> list[tuple[str, str]]:
 def _safe_next(target: str | None) -> str | None:
     if not target:
         return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    # Browsers read a backslash as a slash ("/\\evil.example" is "//evil.example"), and drop tabs and newlines.
+    cleaned = "".join(ch for ch in target.replace("\\", "/") if ch not in "\t\r\n")
+    parts = urlsplit(cleaned)
+    if parts.scheme or parts.netloc or not cleaned.startswith("/") or cleaned.startswith("//"):
         return None
     return target
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from champions.accounts.models import User
@@ -69,3 +70,10 @@ def test_logout_needs_a_post_and_ends_the_session(client, auth):
     assert client.get("/logout").status_code == 405
     assert client.post("/logout").status_code == 302
     assert client.get("/staff").status_code == 302
+
+
+@pytest.mark.parametrize("target", ["/\\evil.example/", "/\t/evil.example/", "\\/evil.example/", "//evil.example/"])
+def test_next_refuses_what_a_browser_reads_as_another_site(client, make, target):
+    user = make.user()
+    response = client.post("/login", query_string={"next": target}, data={"email": user.email, "password": PASSWORD})
+    assert response.headers["Location"] == "/home"
