@@ -10,7 +10,6 @@ from champions.accounts.models import User
 from champions.accounts.services import create_user, find_user, normalise_email
 from champions.accounts.sessions import end_every_session
 from champions.core import audit
-from champions.core.celery import enqueue
 from champions.core.db import now_utc
 from champions.core.permissions import Role
 from champions.extensions import db
@@ -36,7 +35,7 @@ def invitation_token(invitation: Invitation) -> str:
 
 
 def invite(email: str, role: Role, by_user_id: int) -> Invitation:
-    from champions.accounts.admin_tasks import send_invitation
+    from champions.accounts.admin_tasks import invitation_email
 
     if find_user(email) is not None:
         raise AdminRefused("An account with this email address already exists")
@@ -44,7 +43,7 @@ def invite(email: str, role: Role, by_user_id: int) -> Invitation:
     db.session.add(invitation)
     db.session.flush()
     audit.record("user.invited", invitation, actor_id=by_user_id, email=invitation.email, role=role.value)
-    enqueue(send_invitation, invitation.id)
+    invitation_email.queue(invitation.id)
     return invitation
 
 

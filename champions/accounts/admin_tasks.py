@@ -1,29 +1,30 @@
-"""The invitation email, sent after the request that created the invitation has committed."""
+"""The invitation email: a one-off email (core/pending_email.py), recorded as due with the invitation and sent
+after the request that created it has committed."""
 
 from __future__ import annotations
 
+from sqlalchemy import update
+
 from champions.accounts.admin_models import Invitation
 from champions.core.db import now_utc
-from champions.core.email import email_task, external_url, send_template
+from champions.core.email import external_url, template_message
+from champions.core.pending_email import Outgoing, one_off_email
 from champions.extensions import db
 
 
-@email_task
-def send_invitation(invitation_id: int) -> str:
+@one_off_email("invitation")
+def invitation_email(invitation_id: int) -> Outgoing | None:
     from champions.accounts.admin_services import INVITATION_DAYS, invitation_token
 
     invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None:
-        return "gone"
-    if invitation.sent_at is not None or invitation.accepted_at is not None:
-        return "already sent"
-    send_template(
+    if invitation is None or invitation.sent_at is not None or invitation.accepted_at is not None:
+        return None
+    msg = template_message(
         invitation.email,
         "invitation",
         role=invitation.role,
         days=INVITATION_DAYS,
         accept_url=external_url("accounts.accept_invitation", token=invitation_token(invitation)),
     )
-    invitation.sent_at = now_utc()
-    db.session.commit()
-    return "sent"
+    unsent = (Invitation.id == invitation_id, Invitation.sent_at.is_(None))
+    return Outgoing(msg, update(Invitation).where(*unsent).values(sent_at=now_utc()))

@@ -18,7 +18,6 @@ from sqlalchemy.exc import IntegrityError
 from champions.accounts.models import User
 from champions.accounts.sessions import end_every_session
 from champions.core import audit
-from champions.core.celery import enqueue
 from champions.core.db import now_utc
 from champions.core.permissions import Role
 from champions.core.throttle import Throttle, refuse_if_over
@@ -183,7 +182,7 @@ def create_user(email: str, password: str, role: Role) -> User:
 
 def register_champion(data: dict, *, consent_version: str, referral_code: str | None = None) -> User:
     """Create a champion account from validated sign-up data; the welcome email goes after commit."""
-    from champions.accounts.tasks import send_welcome_email
+    from champions.accounts.tasks import welcome_email
     from champions.privacy.services import EMAIL_CONSENT_VERSION, record_consent
     from champions.roster.services import create_champion
 
@@ -207,14 +206,14 @@ def register_champion(data: dict, *, consent_version: str, referral_code: str | 
     record_consent(user.id, "privacy_notice", True, consent_version)
     record_consent(user.id, "email_contact", bool(data.get("email_consent")), EMAIL_CONSENT_VERSION)
     audit.record("champion.registered", champion, actor_id=user.id)
-    enqueue(send_welcome_email, user.id)
+    welcome_email.queue(user.id)
     return user
 
 
 def register_applicant(email: str, password: str, *, consent_version: str) -> User:
     """Create a grant applicant's account; the email with the link to confirm it goes after commit. A taken
     address raises EmailTaken before any hashing, so that answering it costs one hash, as a new account does."""
-    from champions.accounts.tasks import send_verification_email
+    from champions.accounts.tasks import verification_email
     from champions.privacy.services import record_consent
 
     if find_user(email) is not None:
@@ -222,7 +221,7 @@ def register_applicant(email: str, password: str, *, consent_version: str) -> Us
     user = create_user(email, password, Role.APPLICANT)
     record_consent(user.id, "privacy_notice", True, consent_version)
     audit.record("grant.applicant_registered", user, actor_id=user.id)
-    enqueue(send_verification_email, user.id)  # its link signs them in, to their applications
+    verification_email.queue(user.id)  # its link signs them in, to their applications
     return user
 
 
@@ -238,7 +237,7 @@ def answer_taken_sign_up(email: str, password: str) -> None:
 def notify_owner_of_sign_up(user: User) -> None:
     """Queue the "someone tried to sign up" email unless one went in the last hour. The claim is one conditional
     update, so two sign-ups at once send one email."""
-    from champions.accounts.tasks import send_sign_up_notice
+    from champions.accounts.tasks import sign_up_notice
 
     now = now_utc()
     claimed = db.session.execute(
@@ -249,7 +248,7 @@ def notify_owner_of_sign_up(user: User) -> None:
         execution_options={"synchronize_session": False},
     ).rowcount
     if claimed:
-        enqueue(send_sign_up_notice, user.id)
+        sign_up_notice.queue(user.id)
 
 
 def sign_up_marker(user: User | None) -> str:
@@ -284,13 +283,13 @@ def resend_sign_up_email(marker: str | None) -> None:
     """'Send the email again' after a sign-up: the link to confirm the account this browser made, while it is
     unconfirmed (an address that already had an account was answered at sign-up). Past the limit nothing more
     is sent, and the person is answered the same whatever happened."""
-    from champions.accounts.tasks import send_verification_email
+    from champions.accounts.tasks import verification_email
 
     user = user_for_sign_up_marker(marker)
     if user is None or not user.active or user.erased_at is not None or user.email_verified_at is not None:
         return
     if not VERIFY_EMAILS_BY_ACCOUNT.hit(str(user.id)).over:
-        enqueue(send_verification_email, user.id)
+        verification_email.queue(user.id)
 
 
 # --- Email verification, password reset and change -------------------------------------------
@@ -333,14 +332,14 @@ def request_password_reset(email: str, address: str) -> None:
     Too many requests from ``address`` are refused (``Throttled``); past the limit for one email address, the
     answer is the same but no more email goes to that inbox until the window has passed.
     """
-    from champions.accounts.tasks import send_password_reset_email
+    from champions.accounts.tasks import password_reset_email
 
     refuse_if_over(RESETS_BY_ADDRESS.hit(address))
     if RESET_EMAILS_BY_ACCOUNT.hit(normalise_email(email)).over:
         return
     user = find_user(email)
     if user is not None and user.active and user.erased_at is None:
-        enqueue(send_password_reset_email, user.id)
+        password_reset_email.queue(user.id)
 
 
 def user_for_reset(token: str) -> User:

@@ -1,11 +1,15 @@
-"""Account emails, sent by Celery after the request that caused them has committed."""
+"""Account emails: one-off emails (core/pending_email.py), recorded as due by the request that caused them and
+sent by Celery after it has committed. Each is built from the account when it is sent, links (and their
+tokens) included."""
 
 from __future__ import annotations
 
-from champions.accounts import log
+from sqlalchemy import update
+
 from champions.accounts.models import User
 from champions.core.db import now_utc
-from champions.core.email import email_task, external_url, send_template
+from champions.core.email import external_url, template_message
+from champions.core.pending_email import Outgoing, one_off_email
 from champions.extensions import db
 
 
@@ -15,16 +19,21 @@ def _verify_url(user: User) -> str:
     return external_url("accounts.verify", token=verification_token(user))
 
 
-@email_task
-def send_welcome_email(user_id: int) -> str:
-    """Send the welcome email, with the verification link, once; a retry after success sends nothing."""
+def _reachable(user_id: int) -> User | None:
     user = db.session.get(User, user_id)
-    if user is None or user.erased_at is not None:
-        return "gone"
-    if user.welcome_sent_at is not None:
-        return "already sent"
+    if user is None or not user.active or user.erased_at is not None:
+        return None
+    return user
+
+
+@one_off_email("welcome")
+def welcome_email(user_id: int) -> Outgoing | None:
+    """The welcome email, with the verification link, once: its mark is the account's ``welcome_sent_at``."""
+    user = db.session.get(User, user_id)
+    if user is None or user.erased_at is not None or user.welcome_sent_at is not None:
+        return None
     champion = user.champion
-    send_template(
+    msg = template_message(
         user.email,
         "welcome",
         first_name=champion.first_name if champion else "",
@@ -32,45 +41,40 @@ def send_welcome_email(user_id: int) -> str:
         verify_url=_verify_url(user),
         referral_code=champion.referral_code if champion else None,
     )
-    user.welcome_sent_at = now_utc()
-    db.session.commit()
-    log.info("welcome email sent to user %s", user_id)
-    return "sent"
+    return Outgoing(
+        msg, update(User).where(User.id == user_id, User.welcome_sent_at.is_(None)).values(welcome_sent_at=now_utc())
+    )
 
 
-@email_task
-def send_verification_email(user_id: int) -> str:
+@one_off_email("verify_email")
+def verification_email(user_id: int) -> Outgoing | None:
     user = db.session.get(User, user_id)
     if user is None or user.erased_at is not None or user.email_verified_at is not None:
-        return "not needed"
-    send_template(user.email, "verify", verify_url=_verify_url(user))
-    db.session.commit()
-    return "sent"
+        return None
+    return Outgoing(template_message(user.email, "verify", verify_url=_verify_url(user)))
 
 
-@email_task
-def send_password_reset_email(user_id: int) -> str:
+@one_off_email("password_reset")
+def password_reset_email(user_id: int) -> Outgoing | None:
     from champions.accounts.services import reset_token
 
-    user = db.session.get(User, user_id)
-    if user is None or not user.active or user.erased_at is not None:
-        return "gone"
-    send_template(user.email, "password_reset", reset_url=external_url("accounts.reset", token=reset_token(user)))
-    db.session.commit()
-    return "sent"
+    user = _reachable(user_id)
+    if user is None:
+        return None
+    reset_url = external_url("accounts.reset", token=reset_token(user))
+    return Outgoing(template_message(user.email, "password_reset", reset_url=reset_url))
 
 
-@email_task
-def send_sign_up_notice(user_id: int) -> str:
+@one_off_email("sign_up_notice")
+def sign_up_notice(user_id: int) -> Outgoing | None:
     """Tell an account's owner that someone tried to sign up with their address (the sign-up page says nothing)."""
-    user = db.session.get(User, user_id)
-    if user is None or not user.active or user.erased_at is not None:
-        return "gone"
-    send_template(
+    user = _reachable(user_id)
+    if user is None:
+        return None
+    msg = template_message(
         user.email,
         "sign_up_attempt",
         sign_in_url=external_url("accounts.login"),
         reset_url=external_url("accounts.reset_request"),
     )
-    db.session.commit()
-    return "sent"
+    return Outgoing(msg)

@@ -35,9 +35,8 @@ from champions.accounts.services import (
     user_for_reset,
     verify_email,
 )
-from champions.accounts.tasks import send_verification_email
+from champions.accounts.tasks import verification_email
 from champions.accounts.tokens import TokenProblem
-from champions.core.celery import enqueue
 from champions.core.models import Borough
 from champions.core.permissions import Role
 from champions.core.throttle import client_address, refuse_if_over
@@ -251,7 +250,7 @@ def _may_sign_in_from_link(user: User) -> bool:
 def resend_verification():
     if ResendVerificationForm().validate_on_submit() and current_user.email_verified_at is None:
         refuse_if_over(VERIFY_EMAILS_BY_ACCOUNT.hit(str(current_user.id)))
-        enqueue(send_verification_email, current_user.id)
+        verification_email.queue(current_user.id)
         db.session.commit()
     flash("We have sent you a new link. Check your inbox (and your spam folder).", "success")
     return redirect(url_for("accounts.home"))

@@ -17,7 +17,7 @@ TASK_PACKAGES = [
 ]
 # Task modules not called tasks.py, which autodiscovery would miss: a worker must import them itself, or a
 # task queued by the web process arrives at a worker that does not know it.
-TASK_MODULES = ["champions.accounts.admin_tasks", "champions.roster.staff_tasks"]
+TASK_MODULES = ["champions.accounts.admin_tasks", "champions.core.pending_email", "champions.roster.staff_tasks"]
 
 
 def celery_init_app(app: Flask) -> Celery:

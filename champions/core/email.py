@@ -182,9 +182,10 @@ def send_template(to: str, template: str, **context: object) -> None:
     deliver(template_message(to, template, **context))
 
 
-def send_once(msg: EmailMessage | None, mark: Update) -> bool:
+def send_once(msg: EmailMessage | None, mark: Update, also: Update | None = None) -> bool:
     """Send ``msg`` (None: nothing to send) and commit ``mark``, an UPDATE conditional on the row being still
     unmarked; True when this run marked it. The caller has read, in the open transaction, that it is due.
+    ``also`` (another row's mark) is run in the same commit when ``mark`` marked.
 
     By SMTP that transaction ends before the server is spoken to: on SQLite every transaction holds the
     database-wide write lock, which a hung mail server would otherwise keep for its 30 s timeout, and every
@@ -198,6 +199,8 @@ def send_once(msg: EmailMessage | None, mark: Update) -> bool:
         if msg is not None:
             deliver(msg)
     marked = bool(db.session.execute(mark.execution_options(synchronize_session=False)).rowcount)
+    if marked and also is not None:
+        db.session.execute(also.execution_options(synchronize_session=False))
     if marked and msg is not None and not smtp:
         deliver(msg)
     db.session.commit()

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from champions.core import merging
 from champions.core.db import now_utc
+from champions.core.work import Leased
 from champions.extensions import db
 
 # Census 2021 usual residents, to the nearest hundred.
@@ -87,6 +88,24 @@ class OutboxMessage(db.Model):
     text_body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str | None] = mapped_column(Text)
     headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+
+
+class PendingEmail(Leased, db.Model):
+    """A one-off email that must go (a grant decision, an invitation, a reset link), written in the same
+    transaction as the change that calls for it; see core/pending_email.py.
+
+    Only the kind and record ids are kept: the address, the text and any link (a reset token) are built from
+    the records when it is sent, so no secret waits here.
+    """
+
+    __tablename__ = "pending_emails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    ids: Mapped[list[int]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    done_at: Mapped[datetime | None] = mapped_column(index=True)  # sent, not needed, refused or failed
+    outcome: Mapped[str | None] = mapped_column(String(16))
 
 
 class TaskLock(db.Model):

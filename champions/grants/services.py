@@ -13,7 +13,6 @@ from sqlalchemy.orm import selectinload
 
 from champions.accounts.models import User
 from champions.core import audit
-from champions.core.celery import enqueue
 from champions.core.db import as_utc, now_utc
 from champions.core.forms import parse_pounds  # noqa: F401  (grants code reads it here)
 from champions.core.models import Borough
@@ -331,7 +330,7 @@ def submit(
     round_: Round, data: ApplicationData, applicant: User | None, application: Application | None = None
 ) -> Application:
     """Save (a new application, or a draft) and submit in one step, check eligibility, queue the email."""
-    from champions.grants.tasks import send_submitted_email
+    from champions.grants.tasks import submitted_email
 
     at = now_utc()
     if problems := submission_problems(round_, data, at):
@@ -341,7 +340,7 @@ def submit(
     application.submitted_at = at
     move(application, Status.SUBMITTED)
     check_eligibility(application, at)
-    enqueue(send_submitted_email, application.id)
+    submitted_email.queue(application.id)
     return application
 
 
@@ -466,7 +465,7 @@ def approve(application_id: int, award_pence: int, conditions: str | None, by_us
     On PostgreSQL SELECT ... FOR UPDATE serialises approvals in the same round; on SQLite
     the immediate transaction already holds the database's write lock.
     """
-    from champions.grants.tasks import send_decision_email
+    from champions.grants.tasks import decision_email
 
     application = db.session.get(Application, application_id)
     if application is None:
@@ -499,12 +498,12 @@ def approve(application_id: int, award_pence: int, conditions: str | None, by_us
     if application.end_on:
         application.report_due_on = application.end_on + REPORT_DUE_AFTER_END
     move(application, Status.APPROVED, award_pence=award_pence, remaining_before_pence=remaining)
-    enqueue(send_decision_email, application.id)
+    decision_email.queue(application.id)
     return application
 
 
 def decline(application: Application, reason: str, by_user_id: int | None) -> None:
-    from champions.grants.tasks import send_decision_email
+    from champions.grants.tasks import decision_email
 
     if not (reason or "").strip():
         raise GrantError("Give the reason for declining", "reason")
@@ -514,7 +513,7 @@ def decline(application: Application, reason: str, by_user_id: int | None) -> No
     application.decided_at = now_utc()
     application.decided_by_id = by_user_id
     move(application, Status.DECLINED, reason=reason.strip())
-    enqueue(send_decision_email, application.id)
+    decision_email.queue(application.id)
 
 
 def close(application: Application, reason: str | None = None) -> None:

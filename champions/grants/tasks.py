@@ -1,7 +1,8 @@
 """Background jobs: confirmation and decision emails, report reminders and funder snapshots.
 
-Each email job sets its row's sent-at column once sent, only where it was not set, so a retry or a
-second beat finds nothing left to do.
+Confirmation and decision emails are one-off emails (core/pending_email.py), recorded as due when queued. Each
+email sets its row's sent-at column once sent, only where it was not set, so a retry or a second beat finds
+nothing left to do.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from sqlalchemy import select, update
 from champions.core.db import now_utc
 from champions.core.email import email_task, external_url, send_once, template_message
 from champions.core.locks import job_lock
+from champions.core.pending_email import Outgoing, one_off_email
 from champions.extensions import db
 from champions.grants import log
 from champions.grants.dashboard import compute_fund_snapshot
@@ -23,30 +25,38 @@ def _recipient(application: Application) -> str | None:
     return application.contact_email or (application.applicant.email if application.applicant else None)
 
 
-def _send(application_id: int, column, template: str) -> bool:
-    """Send the email once, marked sent (set only where it was not) after sending, with no lock held meanwhile."""
+def _email(application_id: int, column, template: str) -> Outgoing | None:
+    """The email, and the mark of its sent-at column (set only where it was not); None if already sent or gone."""
     due = (Application.id == application_id, column.is_(None))
     application = db.session.scalar(select(Application).where(*due))
     if application is None:
-        db.session.rollback()
         log.info("grant %s: %s already sent or gone", application_id, template)
-        return False
+        return None
     to = _recipient(application)
     msg = None
     if to:
         link = external_url("grants.my_application", application_id=application.id)
         msg = template_message(to, template, application=application, pounds=pounds, link=link)
-    return send_once(msg, update(Application).where(*due).values({column.key: now_utc()}))
+    return Outgoing(msg, update(Application).where(*due).values({column.key: now_utc()}))
 
 
-@email_task
-def send_submitted_email(application_id: int) -> bool:
-    return _send(application_id, Application.submitted_email_sent_at, "grant_submitted")
+def _send(application_id: int, column, template: str) -> bool:
+    """Send the email once, marked sent (set only where it was not) after sending, with no lock held meanwhile."""
+    outgoing = _email(application_id, column, template)
+    if outgoing is None or outgoing.also is None:
+        db.session.rollback()
+        return False
+    return send_once(outgoing.msg, outgoing.also)
 
 
-@email_task
-def send_decision_email(application_id: int) -> bool:
-    return _send(application_id, Application.decision_email_sent_at, "grant_decision")
+@one_off_email("grant_submitted")
+def submitted_email(application_id: int) -> Outgoing | None:
+    return _email(application_id, Application.submitted_email_sent_at, "grant_submitted")
+
+
+@one_off_email("grant_decision")
+def decision_email(application_id: int) -> Outgoing | None:
+    return _email(application_id, Application.decision_email_sent_at, "grant_decision")
 
 
 @email_task

@@ -174,6 +174,8 @@ NOT_PERSONAL: dict[str, str] = {
     "dashboard_jobs": "job bookkeeping (and a staff id)",
     "programme_settings": "the target and its dates",
     "task_locks": "job bookkeeping",
+    "pending_emails": "which one-off email is due, by record ids only (the address, text and any link are read from "
+    "the records when it is sent); deleted a week after it is done",
     "throttle_counters": "counts under keyed hashes of email and client addresses, kept for one window",
     "training_resources": "the catalogue",
     "pledges": "the pledge texts",

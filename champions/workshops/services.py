@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from champions.core import audit, merging
-from champions.core.celery import enqueue
 from champions.core.db import as_utc, now_utc
 from champions.extensions import db
 from champions.organisations.models import OrganisationContact
@@ -133,9 +132,9 @@ def promote_waiting(workshop: Workshop) -> WorkshopSignup | None:
         first.status = SignupStatus.BOOKED.value
         first.promoted_at = now_utc()
         db.session.flush()
-        from champions.workshops.tasks import send_place_from_waiting_list
+        from champions.workshops.tasks import place_email
 
-        enqueue(send_place_from_waiting_list, first.id)
+        place_email.queue(first.id)
     return first
 
 

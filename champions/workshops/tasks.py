@@ -7,6 +7,7 @@ from sqlalchemy import select, update
 from champions.core.db import now_utc
 from champions.core.email import email_task, external_url, send_once, template_message
 from champions.core.locks import job_lock
+from champions.core.pending_email import Outgoing, one_off_email
 from champions.core.templating import UK
 from champions.extensions import db
 from champions.workshops import log
@@ -79,8 +80,8 @@ def send_one_reminder(signup_id: int, now: datetime) -> int:
     return int(send_once(msg, update(WorkshopSignup).where(*due).values(reminder_sent_at=now)))
 
 
-@email_task
-def send_place_from_waiting_list(signup_id: int) -> int:
+@one_off_email("workshop_place")
+def place_email(signup_id: int) -> Outgoing | None:
     """Tell a champion they moved up from the waiting list; once, and only if they still have the place."""
     due = (
         WorkshopSignup.id == signup_id,
@@ -90,8 +91,7 @@ def send_place_from_waiting_list(signup_id: int) -> int:
     )
     signup = db.session.scalar(select(WorkshopSignup).where(*due))
     if signup is None or signup.workshop.cancelled_at is not None:
-        db.session.rollback()
-        return 0
+        return None
     msg = template_message(
         signup.champion.user.email,
         "workshop_place",
@@ -100,4 +100,4 @@ def send_place_from_waiting_list(signup_id: int) -> int:
         workshop_url=external_url("workshops.champion_workshop", workshop_id=signup.workshop_id),
         ics_url=external_url("workshops.workshop_ics", workshop_id=signup.workshop_id),
     )
-    return int(send_once(msg, update(WorkshopSignup).where(*due).values(promotion_email_sent_at=now_utc())))
+    return Outgoing(msg, update(WorkshopSignup).where(*due).values(promotion_email_sent_at=now_utc()))
