@@ -87,7 +87,7 @@ def test_a_known_address_changes_nothing_but_its_owner_is_told(client, db, make,
     assert response.status_code == 302
     after = table_rows(db)
     changed = {name for name in before if before[name] != after[name]}
-    assert changed == {"users", "outbox_messages"}
+    assert changed == {"users", "outbox_messages", "pending_emails"}  # the notice, recorded as due, then sent
     [user_before], [user_after] = before["users"], after["users"]
     notice_at = User.__table__.c.keys().index("sign_up_notice_at")
     assert [v for i, v in enumerate(user_before) if i != notice_at] == [

@@ -16,11 +16,12 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from champions.accounts.admin_models import Invitation
-from champions.accounts.admin_tasks import send_invitation
+from champions.accounts.admin_tasks import invitation_email
 from champions.core import audit
 from champions.core import email as core_email
 from champions.core.email import EMAIL_TASK_OPTIONS, send_email
-from champions.core.models import AuditEvent, OutboxMessage
+from champions.core.models import AuditEvent, OutboxMessage, PendingEmail
+from champions.core.pending_email import send_pending_email
 
 
 class Inbox:
@@ -156,7 +157,7 @@ def email_tasks(app) -> dict[str, object]:
 
 def test_every_task_that_sends_email_has_the_one_retry_policy(app):
     found = email_tasks(app)
-    for expected in ("grants.tasks.send_decision_email", "workshops.tasks.send_workshop_reminders", "nudges"):
+    for expected in ("core.pending_email.send_pending_email", "workshops.tasks.send_workshop_reminders", "nudges"):
         assert any(expected in name for name in found), (expected, sorted(found))  # the discovery finds them
     assert "champions.dashboards.tasks.compute_programme_snapshot" not in found
     wrong = [
@@ -216,55 +217,67 @@ def eager_retries(app, monkeypatch):
     monkeypatch.setitem(app.extensions["celery"].conf, "task_eager_propagates", False)
 
 
-def sent_at(db, invitation_id: int):
+def sent_at(db, pending_id: int):
     db.session.rollback()  # the task committed in its own session: look afresh
-    return db.session.get(Invitation, invitation_id).sent_at
+    pending = db.session.get(PendingEmail, pending_id)
+    invitation = db.session.get(Invitation, pending.ids[0])
+    assert (pending.done_at is None) == (invitation.sent_at is None)  # the two marks are one commit
+    return invitation.sent_at
 
 
-def _invitation(db) -> int:
+def _invitation(db, monkeypatch) -> int:
+    """An invitation whose email is due, its task not yet run: the id of its pending email."""
+    monkeypatch.setattr(send_pending_email, "delay", lambda pending_id: None)
     invitation = Invitation(email="invited@example.org", role="staff")
     db.session.add(invitation)
+    db.session.flush()
+    pending_id = invitation_email.queue(invitation.id).id
     db.session.commit()
-    return invitation.id
+    return pending_id
 
 
 def test_a_temporary_smtp_failure_is_retried_and_the_email_sent_once(db, flaky_smtp, monkeypatch, eager_retries):
     monkeypatch.setattr(flaky_smtp, "failures", 2)
-    invitation_id = _invitation(db)
-    result = send_invitation.apply(args=(invitation_id,))
-    assert (result.get(), len(flaky_smtp.attempts), len(flaky_smtp.delivered)) == ("sent", 3, 1)
-    assert send_invitation.apply(args=(invitation_id,)).get() == "already sent"
-    assert len(flaky_smtp.delivered) == 1 and sent_at(db, invitation_id) is not None
+    pending_id = _invitation(db, monkeypatch)
+    result = send_pending_email.apply(args=(pending_id,))
+    assert (result.get(), len(flaky_smtp.attempts), len(flaky_smtp.delivered)) == ("finished", 3, 1)
+    assert send_pending_email.apply(args=(pending_id,)).get() == "already done"
+    assert len(flaky_smtp.delivered) == 1 and sent_at(db, pending_id) is not None
 
 
 def test_a_connection_lost_after_the_server_accepted_the_email_sends_it_no_more(db, flaky_smtp, monkeypatch):
     monkeypatch.setattr(flaky_smtp, "quit_fails", True)
-    invitation_id = _invitation(db)
-    assert send_invitation.apply(args=(invitation_id,)).get() == "sent"
-    assert len(flaky_smtp.attempts) == 1 and sent_at(db, invitation_id) is not None
+    pending_id = _invitation(db, monkeypatch)
+    assert send_pending_email.apply(args=(pending_id,)).get() == "finished"
+    assert len(flaky_smtp.attempts) == 1 and sent_at(db, pending_id) is not None
 
 
 def test_the_final_failure_is_logged_after_the_retries(db, flaky_smtp, monkeypatch, caplog, eager_retries):
     monkeypatch.setattr(flaky_smtp, "failures", 100)
     # The migrations' logging set-up (alembic's fileConfig, run by the test database set-up) disables loggers.
     monkeypatch.setattr(logging.getLogger("champions.core"), "disabled", False)
-    invitation_id = _invitation(db)
-    result = send_invitation.apply(args=(invitation_id,))
+    pending_id = _invitation(db, monkeypatch)
+    result = send_pending_email.apply(args=(pending_id,))
     assert result.state == "FAILURE" and isinstance(result.result, smtplib.SMTPServerDisconnected)
     assert len(flaky_smtp.attempts) == 1 + EMAIL_TASK_OPTIONS["max_retries"] and flaky_smtp.delivered == []
     final = [r for r in caplog.records if r.levelname == "ERROR" and "failed for good" in r.getMessage()]
-    assert len(final) == 1 and "send_invitation" in final[0].getMessage()
-    assert sent_at(db, invitation_id) is None
+    assert len(final) == 1 and "send_pending_email" in final[0].getMessage()
+    assert sent_at(db, pending_id) is None  # left for the sweep
 
 
-@pytest.mark.parametrize(("code", "attempts"), [(550, 1), (451, 1 + EMAIL_TASK_OPTIONS["max_retries"])])
+@pytest.mark.parametrize(
+    ("code", "attempts", "outcome"), [(550, 1, "refused"), (451, 1 + EMAIL_TASK_OPTIONS["max_retries"], None)]
+)
 def test_a_refused_recipient_is_retried_only_when_the_refusal_is_temporary(
-    db, flaky_smtp, monkeypatch, eager_retries, code, attempts
+    db, flaky_smtp, monkeypatch, eager_retries, code, attempts, outcome
 ):
     def refuse(self, msg):
         flaky_smtp.attempts.append(msg)
         raise smtplib.SMTPRecipientsRefused({msg["To"]: (code, b"refused")})
 
     monkeypatch.setattr(flaky_smtp, "send_message", refuse)
-    result = send_invitation.apply(args=(_invitation(db),))
-    assert result.state == "FAILURE" and len(flaky_smtp.attempts) == attempts
+    pending_id = _invitation(db, monkeypatch)
+    send_pending_email.apply(args=(pending_id,))
+    assert len(flaky_smtp.attempts) == attempts
+    db.session.rollback()
+    assert db.session.get(PendingEmail, pending_id).outcome == outcome  # refused for good: not swept again

@@ -106,10 +106,13 @@ def test_submission_sends_one_confirmation_email(make, db):
     application = make.application(status="eligible", contact_email="group@example.org")
     mail = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == "group@example.org")).all()
     assert [m.subject for m in mail] == ["We have received your Small Sparks application"]
-    from champions.grants.tasks import send_submitted_email
+    from champions.core.models import PendingEmail
+    from champions.core.pending_email import send_pending_email
     from tests.conftest import run_task
 
-    assert run_task(send_submitted_email, application.id) is False  # a retry sends nothing more
+    [pending] = db.session.scalars(select(PendingEmail).where(PendingEmail.kind == "grant_submitted"))
+    assert (pending.ids, pending.outcome) == ([application.id], "sent")
+    assert run_task(send_pending_email, pending.id) == "already done"  # a retry sends nothing more
     assert db.session.query(OutboxMessage).count() == 1
 
 

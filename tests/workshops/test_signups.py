@@ -135,8 +135,8 @@ def test_the_champion_home_links_to_workshops(client, auth):
 
 
 def test_moving_up_from_the_waiting_list_sends_one_email(db, make):
-    from champions.core.models import OutboxMessage
-    from champions.workshops.tasks import send_place_from_waiting_list
+    from champions.core.models import OutboxMessage, PendingEmail
+    from champions.core.pending_email import send_pending_email
     from tests.conftest import run_task
 
     workshop = make_workshop(db, capacity=1, title="Sun safety stall")
@@ -153,7 +153,9 @@ def test_moving_up_from_the_waiting_list_sends_one_email(db, make):
     assert [(m.to_address, m.subject) for m in messages] == [
         ("second@example.org", "You have a place at Sun safety stall")
     ]
-    assert run_task(send_place_from_waiting_list, waiting_id) == 0  # a retry sends nothing more
+    [pending] = db.session.scalars(select(PendingEmail).where(PendingEmail.kind == "workshop_place"))
+    assert pending.ids == [waiting_id]
+    assert run_task(send_pending_email, pending.id) == "already done"  # a retry sends nothing more
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
 
 
