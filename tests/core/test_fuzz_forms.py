@@ -25,6 +25,7 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from html.parser import HTMLParser
 from urllib.parse import urlencode, urlsplit
 
@@ -65,6 +66,14 @@ BUTTONS = {
     "accounts.verify_continue": "shown by the emailed link in the browser that signed up",
     "workshops.champion_cancel": "shown once the champion has signed up",
 }
+# POST routes that end the sample object other routes use: fuzzed after the others, so they find it live.
+ENDS = {"workshops.workshop_cancel", "workshops.cancel_signup"}
+# Forms that the page's own values and plausible fillers cannot make valid, so their all-valid post is refused.
+UNFILLABLE = {
+    "roster.staff_imports": "its file must be a CSV of champions; the filler is a string, not an upload",
+    "roster.staff_import": "each field must map to a different column; the first column for every field is refused",
+    "workshops.attendance_champion": "the email must be an existing champion's, which no page offers",
+}
 # Bookkeeping a refused request may write (a failed sign-in is counted, for throttling).
 BOOKKEEPING = {"login_attempts", "throttle_counters", "user_sessions"}
 
@@ -78,6 +87,7 @@ class FormSpec:
     method: str
     fields: dict[str, list[str]] = field(default_factory=dict)  # name -> the values the page would send
     kinds: dict[str, str] = field(default_factory=dict)  # name -> input type
+    page: str = ""  # the page it was read from
 
 
 class FormParser(HTMLParser):
@@ -89,7 +99,10 @@ class FormParser(HTMLParser):
         self.forms: list[FormSpec] = []
         self._form: FormSpec | None = None
         self._select: str | None = None
+        self._multiple = False
+        self._option: dict | None = None  # an <option> without a value attribute, whose text is its value
         self._textarea: str | None = None
+        self._text = ""
         self._chosen: set[str] = set()
 
     def handle_starttag(self, tag, attrs):
@@ -98,20 +111,28 @@ class FormParser(HTMLParser):
             action = urlsplit(a.get("action") or self.page_path).path
             self._form = FormSpec(action=action, method=(a.get("method") or "get").upper())
             self.forms.append(self._form)
-        elif self._form is None or not a.get("name"):
+        elif self._form is None:
+            return
+        elif tag == "option" and self._select:  # options have no name: they belong to the open <select>
+            if "value" in a:
+                self._choose(self._select, a["value"], "selected" in a, many=self._multiple)
+            else:
+                self._option, self._text = a, ""
+        elif not a.get("name"):
             return
         elif tag == "input":
             self._input(a)
         elif tag == "select":
-            self._select = a["name"]
+            self._select, self._multiple = a["name"], "multiple" in a
             self._form.fields.setdefault(a["name"], [])
             self._form.kinds[a["name"]] = "select"
-        elif tag == "option" and self._select:
-            self._choose(self._select, a.get("value", ""), "selected" in a, many=False)
         elif tag == "textarea":
-            self._textarea = a["name"]
-            self._form.fields[a["name"]] = ["Fuzz"]
+            self._textarea, self._text = a["name"], ""
             self._form.kinds[a["name"]] = "textarea"
+
+    def handle_data(self, data):
+        if self._textarea or self._option is not None:
+            self._text += data
 
     def _input(self, a):
         name, kind = a["name"], a.get("type", "text").lower()
@@ -122,12 +143,12 @@ class FormParser(HTMLParser):
         if kind in ("checkbox", "radio"):
             self._choose(name, a.get("value", "y"), "checked" in a, many=kind == "checkbox")
         else:
-            values[:] = [a.get("value") or valid_ish(name, kind)]
+            values[:] = [a.get("value") or valid_ish(name, kind, a)]
 
     def _choose(self, name: str, value: str, chosen: bool, many: bool):
         """What the page has chosen, else its first non-empty choice (so the other fields are valid-ish)."""
         values = self._form.fields.setdefault(name, [])
-        if chosen:
+        if chosen and value:  # a chosen empty placeholder ("Select a contact") is no choice
             values[:] = [*values, value] if many and name in self._chosen else [value]
             self._chosen.add(name)
         elif name not in self._chosen and (not values or values == [""]):
@@ -138,16 +159,43 @@ class FormParser(HTMLParser):
             self._form = None
         elif tag == "select":
             self._select = None
+        elif tag == "option" and self._option is not None and self._select:
+            self._choose(self._select, self._text.strip(), "selected" in self._option, many=self._multiple)
+            self._option = None
+        elif tag == "textarea" and self._textarea and self._form is not None:
+            # What the page filled in (an edit form), else a plausible value.
+            self._form.fields[self._textarea] = [self._text or valid_ish(self._textarea, "textarea")]
+            self._textarea = None
 
 
-def valid_ish(name: str, kind: str) -> str:
+# Values the field's name alone tells (the format a validator wants), before its type is asked.
+NAMED = {
+    "criteria": "Reach: 3",
+    "charity_number": "1234567",
+    "website": "https://example.org",
+    "url": "https://example.org",
+}
+# The test stops the app's clock at NOW; a date field gets a day after it (a round opens, a workshop starts)
+# unless the input sets a max or min (an activity happened "today or earlier"), and one ending a span a later day.
+NOW = datetime(2027, 1, 13, 11, 0)
+LATER = re.compile(r"end|close|target")
+
+
+def valid_ish(name: str, kind: str, attrs: dict | None = None) -> str:
     """A plausible value for an empty field, so other fields' hostile values reach the service."""
+    attrs = attrs or {}
+    if named := NAMED.get(name):
+        return named
     if kind == "email" or "email" in name:
         return "fuzz@example.org"
-    if kind == "date" or name.endswith(("_on", "_date", "_at")):
-        return "2027-03-15"
-    if kind == "number" or name.endswith(("_pence", "_id", "count", "minutes", "capacity")):
+    if kind in ("date", "datetime-local") or name.endswith(("_on", "_date", "_at")):
+        day = attrs.get("max") or attrs.get("min") or ("2027-02-20" if LATER.search(name) else "2027-02-13")
+        return f"{day[:10]}T10:00" if kind == "datetime-local" or name.endswith("_at") else day[:10]
+    numeric = kind == "number" or attrs.get("inputmode") in ("numeric", "decimal")
+    if numeric or name.endswith(("_pence", "_id", "count", "minutes", "capacity")):
         return "2"
+    if kind == "url":
+        return "https://example.org"
     if "postcode" in name:
         return "M1 1AE"
     if "password" in name:
@@ -304,6 +352,8 @@ class Fuzzer:
         self.visitors: dict[Role | None, Visitor] = {}
         self.forms: dict[tuple[Role | None, str], FormSpec] = {}
         self.failures: list[str] = []
+        self.invalid: dict[str, str] = {}  # endpoint -> why its all-valid post was refused
+        self.offered = 0  # forms sent as their page offers them
         self.errors: list[str] = []
         self.requests = 0
 
@@ -332,6 +382,7 @@ class Fuzzer:
     def page(self, role, url):
         response = self.send(role, f"GET {url}", url)
         for spec in forms_on(response, urlsplit(url).path):
+            spec.page = url
             known = self.forms.get((role, spec.action))
             if known is None or len(spec.fields) > len(known.fields):
                 self.forms[role, spec.action] = spec
@@ -351,13 +402,28 @@ class Fuzzer:
             if accepted and len(accepted) < len(picked):
                 send({**base, **_values(accepted)}, f"{label} alone {_keys(accepted)}")
 
+    def fresh(self, role, spec: FormSpec) -> FormSpec:
+        """The form as its page offers it now: the requests before may have changed what it shows (a
+        hidden fingerprint of the records, the choices of a select)."""
+        response = self.send(role, f"GET {spec.page} again", spec.page)
+        now = next((f for f in forms_on(response, urlsplit(spec.page).path) if f.action == spec.action), None)
+        if now is None or now.method != spec.method:
+            return spec
+        return FormSpec(spec.action, spec.method, {**spec.fields, **now.fields}, {**spec.kinds, **now.kinds}, spec.page)
+
+    def baseline(self, endpoint: str, response) -> None:
+        """Keeps why a form sent as the page offers it (every field valid) was refused."""
+        if refused(response):
+            self.invalid[endpoint] = f"{response.status_code} {sorted(error_fields(response) - {'maincontent'})}"
+        self.offered += 1
+
     def query(self, role, url, names):
         def send(args, label):
             return self.send(role, label, f"{url}?{urlencode(args, doseq=True)}")
 
         self.rounds(f"GET {url}", sorted(names), {}, send)
 
-    def post(self, role, url, spec: FormSpec | None, query: set[str] = frozenset()):
+    def post(self, endpoint: str, role, url, spec: FormSpec | None, query: set[str] = frozenset()):
         """The form's fields, and the query arguments the view reads (named "?name" in the rounds), such as
         the referral code a sign-up link carries."""
         fields = dict(spec.fields) if spec else {}
@@ -367,6 +433,8 @@ class Fuzzer:
             target = f"{url}?{urlencode(args, doseq=True)}" if args else url
             return self.send(role, label, target, method="POST", data=data)
 
+        if fields:
+            self.baseline(endpoint, send({**fields}, f"POST {url} as the page offers it"))
         if fields or query:
             self.rounds(f"POST {url}", [*fields, *sorted(f"?{name}" for name in query)], fields, send)
         flat = json.dumps({name: values[0] if values else "" for name, values in fields.items()})
@@ -398,11 +466,12 @@ def _named(name: str, rejected: set[str]) -> bool:
 
 def ordered_rules(app):
     rules = [r for r in app.url_map.iter_rules() if r.endpoint not in ("static", "core.assets")]
-    return sorted(rules, key=lambda r: (r.endpoint in LAST, "GET" not in r.methods, r.rule))
+    return sorted(rules, key=lambda r: (r.endpoint in LAST, r.endpoint in ENDS, "GET" not in r.methods, r.rule))
 
 
-def test_no_hostile_value_causes_a_500_and_a_refusal_changes_nothing(app, db, make, monkeypatch):
+def test_no_hostile_value_causes_a_500_and_a_refusal_changes_nothing(app, db, make, monkeypatch, clock):
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)  # a 500 is counted, not raised
+    clock.set(NOW)
     args, owners = fuzz_setup(db, make)
     with Writes(db.engine) as writes:
         fuzzer = Fuzzer(app, make, owners, writes)
@@ -411,8 +480,12 @@ def test_no_hostile_value_causes_a_500_and_a_refusal_changes_nothing(app, db, ma
             unseen = run(app, fuzzer, args)
         finally:
             got_request_exception.disconnect(fuzzer.record, app)
-    print(f"{fuzzer.requests} requests")
+    print(
+        f"{fuzzer.requests} requests; {fuzzer.offered - len(fuzzer.invalid)} of {fuzzer.offered} forms valid as offered"
+    )
     assert not fuzzer.failures, "\n".join([f"{len(fuzzer.failures)} problems:", *fuzzer.failures])
+    # Otherwise a form's hostile values stop at its other fields' errors and never reach the service.
+    assert set(fuzzer.invalid) == set(UNFILLABLE), f"forms refused as their page offers them: {fuzzer.invalid}"
     assert set(unseen) <= set(BUTTONS), f"POST routes whose form no page showed: {sorted(set(unseen) - set(BUTTONS))}"
 
 
@@ -435,7 +508,9 @@ def run(app, fuzzer: Fuzzer, args) -> list[str]:
         if spec is None or spec.method != "POST":
             unseen.append(rule.endpoint)
             spec = None
-        fuzzer.post(role, url, spec, query_args(app.view_functions[rule.endpoint]))
+        else:
+            spec = fuzzer.fresh(role, spec)
+        fuzzer.post(rule.endpoint, role, url, spec, query_args(app.view_functions[rule.endpoint]))
     return unseen
 
 
