@@ -21,12 +21,15 @@ from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length
 from champions.accounts.forms import email_field, new_password_field
 from champions.core.clock import UK
 from champions.core.forms import BaseForm, Money, SubForm, db_id, parse_pounds, strip
+from champions.grants.models import Application
 
 BUDGET_ROWS = 6
 GRANTS_CONSENT_WORDING = (
     "I have read the privacy notice and agree that Champions may hold my details and my group's "
     "details to manage Small Sparks grant applications."
 )
+
+THEME_LENGTH = Application.__table__.c.theme.type.length
 
 
 class WholeNumber:
@@ -92,6 +95,11 @@ class ApplicationForm(BaseForm):
     start_on = DateField("Start date", validators=[Optional()], format="%Y-%m-%d")
     end_on = DateField("End date", validators=[Optional()], format="%Y-%m-%d")
     budget_lines = FieldList(FormField(BudgetLineForm), min_entries=BUDGET_ROWS, max_entries=BUDGET_ROWS)
+
+    def validate_theme(self, field) -> None:
+        # Checked for a draft too: what is saved must be one of the round's themes (which fit the column).
+        if field.data and field.data not in {value for value, _ in field.choices or []}:
+            raise ValidationError("Select one of the round's themes")
 
     def validate_organisation_id(self, field) -> None:
         if not field.data and not self.new_organisation.data:
@@ -268,6 +276,11 @@ class RoundForm(BaseForm):
         filters=[strip],
         validators=[DataRequired("Enter at least one scoring criterion, like 'Reach: 3'")],
     )
+
+    def validate_themes(self, field) -> None:
+        # An application stores the theme it chose: each must fit its column.
+        if any(len(line.strip()) > THEME_LENGTH for line in field.data.splitlines()):
+            raise ValidationError(f"Keep each theme to {THEME_LENGTH} characters or fewer")
 
     def validate_criteria(self, field) -> None:
         if parse_criteria(field.data) is None:

@@ -227,3 +227,38 @@ def test_closing_an_application_stores_no_reason_from_the_request(client, auth, 
     assert response.status_code == 302
     db.session.refresh(application)
     assert application.status == "closed"
+
+
+@pytest.mark.parametrize("theme", ["x" * 101, "Not one of the round's"])
+def test_a_draft_with_a_theme_not_in_the_round_is_refused_with_a_message(client, make, db, theme):
+    # Saving a draft checked the theme against the round only on submission: a huge one reached the
+    # database (a 500 on PostgreSQL, which refuses it for the 100-character column).
+    round_ = make.round()
+    login(client, make.user(role="applicant"))
+    data = form_for(new_organisation="Knit", theme=theme, action="save")
+    response = client.post(f"/grants/rounds/{round_.id}/apply", data=data)
+    assert response.status_code == 400 and "Select one of the round's themes" in text(response)
+    assert count(db, Application) == 0
+
+
+def test_a_round_theme_longer_than_an_application_holds_is_refused(client, auth, make, db):
+    # Else every application choosing it is a 500 on PostgreSQL (or it is cut to fit without a word).
+    fund = make.fund()
+    auth.login_as("staff")
+    data = {
+        "name": "Round 2",
+        "budget": "30,000",
+        "min_award": "500",
+        "max_award": "2000",
+        "themes": "Screening\n" + "x" * 101,
+        "boroughs": ["bolton"],
+        "opens_at": "2027-03-01T09:00",
+        "closes_at": "2027-04-01T17:00",
+        "reviewers_per_application": "2",
+        "criteria": "Reach: 3",
+    }
+    response = client.post(f"/grants/staff/funds/{fund.id}/rounds/new", data=data)
+    assert response.status_code == 400 and "Keep each theme to 100 characters or fewer" in text(response)
+    assert count(db, Round) == 0
+    data["themes"] = "Screening\n" + "x" * 100
+    assert client.post(f"/grants/staff/funds/{fund.id}/rounds/new", data=data).status_code == 302
