@@ -71,7 +71,6 @@ ENDS = {"workshops.workshop_cancel", "workshops.cancel_signup"}
 # Forms that the page's own values and plausible fillers cannot make valid, so their all-valid post is refused.
 UNFILLABLE = {
     "roster.staff_imports": "its file must be a CSV of champions; the filler is a string, not an upload",
-    "roster.staff_import": "each field must map to a different column; the first column for every field is refused",
     "workshops.attendance_champion": "the email must be an existing champion's, which no page offers",
 }
 # Bookkeeping a refused request may write (a failed sign-in is counted, for throttling).
@@ -88,6 +87,14 @@ class FormSpec:
     fields: dict[str, list[str]] = field(default_factory=dict)  # name -> the values the page would send
     kinds: dict[str, str] = field(default_factory=dict)  # name -> input type
     page: str = ""  # the page it was read from
+    firsts: dict[str, str] = field(default_factory=dict)  # name -> its first non-empty choice
+
+    def filled(self) -> dict[str, list[str]]:
+        """The fields with each empty choice made: the first real one for a placeholder ("Select a contact")."""
+        return {
+            name: [self.firsts[name]] if values in ([], [""]) and name in self.firsts else values
+            for name, values in self.fields.items()
+        }
 
 
 class FormParser(HTMLParser):
@@ -146,12 +153,15 @@ class FormParser(HTMLParser):
             values[:] = [a.get("value") or valid_ish(name, kind, a)]
 
     def _choose(self, name: str, value: str, chosen: bool, many: bool):
-        """What the page has chosen, else its first non-empty choice (so the other fields are valid-ish)."""
+        """What the page has chosen, else its first choice (a browser sends a select's first option; a radio or a
+        checkbox gets its first value, so the other fields are valid-ish). ``FormSpec.filled`` makes empty choices."""
         values = self._form.fields.setdefault(name, [])
-        if chosen and value:  # a chosen empty placeholder ("Select a contact") is no choice
+        if value:
+            self._form.firsts.setdefault(name, value)
+        if chosen:
             values[:] = [*values, value] if many and name in self._chosen else [value]
             self._chosen.add(name)
-        elif name not in self._chosen and (not values or values == [""]):
+        elif name not in self._chosen and not values:
             values[:] = [value]
 
     def handle_endtag(self, tag):
@@ -409,7 +419,12 @@ class Fuzzer:
         now = next((f for f in forms_on(response, urlsplit(spec.page).path) if f.action == spec.action), None)
         if now is None or now.method != spec.method:
             return spec
-        return FormSpec(spec.action, spec.method, {**spec.fields, **now.fields}, {**spec.kinds, **now.kinds}, spec.page)
+        fields, kinds, firsts = (
+            {**spec.fields, **now.fields},
+            {**spec.kinds, **now.kinds},
+            {**spec.firsts, **now.firsts},
+        )
+        return FormSpec(spec.action, spec.method, fields, kinds, spec.page, firsts)
 
     def baseline(self, endpoint: str, response) -> None:
         """Keeps why a form sent as the page offers it (every field valid) was refused."""
@@ -434,7 +449,13 @@ class Fuzzer:
             return self.send(role, label, target, method="POST", data=data)
 
         if fields:
-            self.baseline(endpoint, send({**fields}, f"POST {url} as the page offers it"))
+            response = send({**fields}, f"POST {url} as the page offers it")
+            if refused(response) and spec.filled() != fields:
+                # An empty choice left as the page offers it (a placeholder) is made, and the other fields
+                # go with that from now on.
+                fields = spec.filled()
+                response = send({**fields}, f"POST {url} with each choice made")
+            self.baseline(endpoint, response)
         if fields or query:
             self.rounds(f"POST {url}", [*fields, *sorted(f"?{name}" for name in query)], fields, send)
         flat = json.dumps({name: values[0] if values else "" for name, values in fields.items()})
