@@ -8,6 +8,10 @@ form (field i takes value i + k in round k); when a round is refused, the values
 named go again with the other fields as the page offers them, so a value the form accepts reaches
 the service behind it. Then the form goes as JSON, with a file in every field, and empty.
 
+Each form is first sent as its page offers it (the page's own values, a select's chosen or first
+option, a radio's first value, plausible text for empty inputs by type and name): it must be accepted,
+except for the forms UNFILLABLE lists, or its hostile values would stop at its other fields' errors.
+
 Two things must hold: no response is a 500, and a refused request (a 4xx, or the form shown again
 with an error) commits nothing: every INSERT, UPDATE and DELETE committed on the engine during the
 request is seen, which is what a before-and-after snapshot of every table would compare, without
