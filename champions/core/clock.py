@@ -29,5 +29,10 @@ def today_uk() -> date:
     return now_uk().date()
 
 
+def uk_date(moment: datetime) -> date:
+    """The calendar date in the UK at ``moment``: activity dates, due dates and "today" are all UK dates."""
+    return moment.astimezone(UK).date()
+
+
 def today_utc() -> date:
     return now_utc().date()

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import case, func, select
 
+from champions.core.clock import today_uk
 from champions.core.db import now_utc
 from champions.core.models import Borough
 from champions.dashboards.models import DashboardSnapshot
@@ -158,7 +159,7 @@ def _overdue(fund_id: int, today: date) -> list[dict[str, Any]]:
 
 
 def fund_figures(fund_id: int, today: date | None = None) -> dict[str, Any]:
-    today = today or now_utc().date()
+    today = today or today_uk()
     money = _money(fund_id)
     return {
         "money": money,

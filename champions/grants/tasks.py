@@ -10,6 +10,7 @@ from __future__ import annotations
 from celery import shared_task
 from sqlalchemy import select, update
 
+from champions.core.clock import today_uk
 from champions.core.db import now_utc
 from champions.core.email import email_task, external_url, send_once, template_message
 from champions.core.locks import job_lock
@@ -65,7 +66,7 @@ def send_report_reminders() -> int:
     with job_lock("grant_report_reminders") as held:
         if not held:
             return 0
-        today = now_utc().date()
+        today = today_uk()
         sent = 0
         for kind, column in (
             ("before", Application.reminder_before_sent_at),

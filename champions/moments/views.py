@@ -4,9 +4,8 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from champions.core import audit
-from champions.core.db import now_utc
+from champions.core.clock import today_uk
 from champions.core.models import Topic
-from champions.core.templating import UK
 from champions.extensions import db
 from champions.moments import bp
 from champions.moments.forms import MomentForm, parse_date
@@ -20,7 +19,7 @@ def _topic_choices(form: MomentForm) -> None:
 
 @bp.get("/staff/moments")
 def moment_list():
-    today = now_utc().astimezone(UK).date()
+    today = today_uk()
     return render_template("moments/list.html", rows=calendar_rows(today), today=today)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import Integer, Select, and_, cast, func, literal, null, select
 
 from champions.accounts.models import User
 from champions.activities.models import Activity
+from champions.core.clock import uk_date
 from champions.roster.models import Champion, Stage, StageChange
 from champions.roster.models import champion_topics as champion_topics_table
 from champions.training.models import TrainingCompletion, TrainingResource
@@ -82,7 +83,7 @@ def audience(condition: str, params: dict[str, Any], now: datetime) -> Select:
         )
     if condition == "inactive":
         return base.add_columns(cast(null(), Integer).label("context_id")).where(
-            Champion.stage == Stage.ACTIVE.value, Champion.last_activity_on < since.date()
+            Champion.stage == Stage.ACTIVE.value, Champion.last_activity_on < uk_date(since)
         )
     if condition == "new_resource":
         done = select(TrainingCompletion.id).where(
@@ -131,8 +132,8 @@ def audience(condition: str, params: dict[str, Any], now: datetime) -> Select:
             select(Application.applicant_id.label("user_id"), func.min(Application.id).label("context_id"))
             .where(
                 Application.status.in_([s.value for s in REPORTABLE]),
-                Application.report_due_on >= now.date(),
-                Application.report_due_on <= (now + timedelta(days=days)).date(),
+                Application.report_due_on >= uk_date(now),
+                Application.report_due_on <= uk_date(now + timedelta(days=days)),
                 ~reported,
             )
             .group_by(Application.applicant_id)
@@ -142,7 +143,7 @@ def audience(condition: str, params: dict[str, Any], now: datetime) -> Select:
         from champions.moments.services import upcoming_moments
 
         # One query for the calendar (a handful of moments), then one for the champions.
-        coming = [occurrence.moment.id for occurrence in upcoming_moments(days, now.date())]
+        coming = [occurrence.moment.id for occurrence in upcoming_moments(days, uk_date(now))]
         return (
             base.add_columns(func.min(moment_topics.c.moment_id).label("context_id"))
             .join(champion_topics_table, champion_topics_table.c.champion_id == Champion.id)

@@ -6,7 +6,7 @@ from celery import shared_task
 from flask import current_app
 from sqlalchemy import or_, select
 
-from champions.core.db import now_utc
+from champions.core.clock import today_uk
 from champions.core.locks import job_lock
 from champions.extensions import db
 from champions.roster import log
@@ -20,7 +20,7 @@ BATCH = 500
 def mark_lapsed() -> int | None:
     """Active champions with no activity for LAPSE_AFTER_DAYS become lapsed (back to active when they log one)."""
     days = current_app.config["LAPSE_AFTER_DAYS"]
-    cutoff = (now_utc() - timedelta(days=days)).date()
+    cutoff = today_uk() - timedelta(days=days)  # activity dates are UK dates
     with job_lock("mark_lapsed") as held:
         if not held:
             return None

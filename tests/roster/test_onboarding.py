@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from champions.accounts.services import verification_token, verify_email
 from champions.activities.services import log_activity
@@ -88,3 +88,15 @@ def test_a_champion_can_withdraw_and_is_no_longer_emailed(client, auth, db):
     db.session.refresh(user)
     assert user.champion.stage == "withdrawn" and not has_consent(user.id, "email_contact")
     assert "You have withdrawn" in client.get("/me").get_data(as_text=True)
+
+
+def test_lapsing_counts_days_in_uk_dates_in_the_first_hour_of_a_summer_day(app, db, make, clock):
+    # 00:30 in London on 1 July is still 30 June in UTC: the cut-off must be counted from the UK date the
+    # activity was logged with, or a champion lapses a day late.
+    clock.set(datetime(2034, 7, 1, 0, 30))
+    champion = make.champion()
+    champion.stage = Stage.ACTIVE.value
+    days = app.config["LAPSE_AFTER_DAYS"]
+    log_activity(champion, {**ACTIVITY, "occurred_on": today_uk() - timedelta(days=days + 1)})
+    db.session.commit()
+    assert run_task(mark_lapsed) == 1
