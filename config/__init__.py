@@ -34,7 +34,7 @@ def _sqlalchemy_url(url: str) -> str:
 
 def _whole_number(name: str, default: int) -> int:
     value = os.environ.get(name, str(default))
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise ConfigError(f"{name} must be a whole number, not {value!r}.")
     return int(value)
 
@@ -56,16 +56,16 @@ def _beat_schedule() -> dict:
         "enforce-retention": {"task": "champions.privacy.tasks.enforce_retention", "schedule": timedelta(hours=24)},
         "programme-snapshot": {
             "task": "champions.dashboards.tasks.compute_programme_snapshot",
-            "schedule": timedelta(seconds=int(os.environ.get("SNAPSHOT_EVERY_SECONDS", "600"))),
+            "schedule": timedelta(seconds=_whole_number("SNAPSHOT_EVERY_SECONDS", 600)),
         },
         # Hourly, so a reminder goes out on the day before even if a run is missed; each attendee once.
         "workshop-reminders": {
             "task": "champions.workshops.tasks.send_workshop_reminders",
-            "schedule": timedelta(seconds=int(os.environ.get("WORKSHOP_REMINDERS_EVERY_SECONDS", "3600"))),
+            "schedule": timedelta(seconds=_whole_number("WORKSHOP_REMINDERS_EVERY_SECONDS", 3600)),
         },
         "grant-funder-snapshots": {
             "task": "champions.grants.tasks.compute_funder_snapshots",
-            "schedule": timedelta(seconds=int(os.environ.get("SNAPSHOT_EVERY_SECONDS", "600"))),
+            "schedule": timedelta(seconds=_whole_number("SNAPSHOT_EVERY_SECONDS", 600)),
         },
         "grant-report-reminders": {
             "task": "champions.grants.tasks.send_report_reminders",
@@ -79,7 +79,7 @@ def _beat_schedule() -> dict:
         # Re-queues what a dead worker left: a message a worker took is not handed out again by the broker.
         "sweep-unfinished-work": {
             "task": "champions.core.tasks.sweep_unfinished_work",
-            "schedule": timedelta(seconds=int(os.environ.get("SWEEP_EVERY_SECONDS", "120"))),
+            "schedule": timedelta(seconds=_whole_number("SWEEP_EVERY_SECONDS", 120)),
         },
     }
 
@@ -112,23 +112,23 @@ class BaseConfig:
     # 0 trusts no such header, as anyone can send one.
     TRUSTED_PROXIES = _whole_number("TRUSTED_PROXIES", 0)
     CHAMPION_TARGET = 20_000
-    LAPSE_AFTER_DAYS = int(os.environ.get("LAPSE_AFTER_DAYS", "60"))
-    RETENTION_UNVERIFIED_DAYS = int(os.environ.get("RETENTION_UNVERIFIED_DAYS", "30"))
-    RETENTION_WITHDRAWN_DAYS = int(os.environ.get("RETENTION_WITHDRAWN_DAYS", "365"))
-    NUDGE_WEEKLY_CAP = int(os.environ.get("NUDGE_WEEKLY_CAP", "2"))
+    LAPSE_AFTER_DAYS = _whole_number("LAPSE_AFTER_DAYS", 60)
+    RETENTION_UNVERIFIED_DAYS = _whole_number("RETENTION_UNVERIFIED_DAYS", 30)
+    RETENTION_WITHDRAWN_DAYS = _whole_number("RETENTION_WITHDRAWN_DAYS", 365)
+    NUDGE_WEEKLY_CAP = _whole_number("NUDGE_WEEKLY_CAP", 2)
     NUDGE_BATCH_SIZE = 100
     # How long one delivery run may hold its lease; a run stops taking new messages at half of it.
-    NUDGE_DELIVERY_LEASE_SECONDS = int(os.environ.get("NUDGE_DELIVERY_LEASE_SECONDS", "300"))
+    NUDGE_DELIVERY_LEASE_SECONDS = _whole_number("NUDGE_DELIVERY_LEASE_SECONDS", 300)
     # A background job not heard from for this long is taken to have lost its worker, and is re-queued.
-    WORK_LEASE_SECONDS = int(os.environ.get("WORK_LEASE_SECONDS", "300"))
-    BEAT_LEASE_SECONDS = int(os.environ.get("BEAT_LEASE_SECONDS", "30"))
-    IMPORT_EMAIL_BATCH = int(os.environ.get("IMPORT_EMAIL_BATCH", "50"))
+    WORK_LEASE_SECONDS = _whole_number("WORK_LEASE_SECONDS", 300)
+    BEAT_LEASE_SECONDS = _whole_number("BEAT_LEASE_SECONDS", 30)
+    IMPORT_EMAIL_BATCH = _whole_number("IMPORT_EMAIL_BATCH", 50)
     NUDGE_QUIET_FROM = 21  # no nudges from 21:00 …
     NUDGE_QUIET_UNTIL = 8  # … until 08:00, UK time
     MAIL_BACKEND = "outbox"
     MAIL_FROM = os.environ.get("MAIL_FROM", "Champions <champions@localhost>")
     SMTP_HOST = os.environ.get("SMTP_HOST", "")
-    SMTP_PORT = int(os.environ.get("SMTP_PORT", "587"))
+    SMTP_PORT = _whole_number("SMTP_PORT", 587)
     SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
     SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "true").lower() in ("1", "true", "yes")
@@ -225,8 +225,8 @@ class TestingConfig(BaseConfig):
         )
         # The worker tests send real mail to a test SMTP server, at any hour.
         self.MAIL_BACKEND = os.environ.get("TEST_MAIL_BACKEND", "outbox")
-        self.NUDGE_QUIET_FROM = int(os.environ.get("TEST_NUDGE_QUIET_FROM", "21"))
-        self.NUDGE_QUIET_UNTIL = int(os.environ.get("TEST_NUDGE_QUIET_UNTIL", "8"))
+        self.NUDGE_QUIET_FROM = _whole_number("TEST_NUDGE_QUIET_FROM", 21)
+        self.NUDGE_QUIET_UNTIL = _whole_number("TEST_NUDGE_QUIET_UNTIL", 8)
         # Unit tests run tasks eagerly; the worker tests point both sides at a real broker.
         broker = os.environ.get("TEST_CELERY_BROKER_URL")
         if broker:

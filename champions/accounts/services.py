@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 import secrets
@@ -16,7 +15,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from champions.accounts.models import User
-from champions.accounts.sessions import end_every_session
+from champions.accounts.sessions import end_every_session, key_hash
 from champions.core import audit
 from champions.core.db import now_utc
 from champions.core.permissions import Role
@@ -258,25 +257,21 @@ def sign_up_marker(user: User | None) -> str:
     nowhere, and looks just the same."""
     marker = secrets.token_urlsafe(32)
     if user is not None:
-        user.sign_up_marker_hash = _marker_hash(marker)
+        user.sign_up_marker_hash = key_hash(marker)
     return marker
-
-
-def _marker_hash(marker: str) -> str:
-    return hashlib.sha256(marker.encode()).hexdigest()
 
 
 def signed_up_here(user: User, marker: str | None) -> bool:
     """Whether ``marker`` (from this browser's session) is the one ``user``'s sign-up left, not yet used."""
     if not isinstance(marker, str) or not marker or user.sign_up_marker_hash is None:
         return False
-    return hmac.compare_digest(user.sign_up_marker_hash, _marker_hash(marker))
+    return hmac.compare_digest(user.sign_up_marker_hash, key_hash(marker))
 
 
 def user_for_sign_up_marker(marker: str | None) -> User | None:
     if not isinstance(marker, str) or not marker:
         return None
-    return db.session.scalar(select(User).where(User.sign_up_marker_hash == _marker_hash(marker)))
+    return db.session.scalar(select(User).where(User.sign_up_marker_hash == key_hash(marker)))
 
 
 def resend_sign_up_email(marker: str | None) -> None:
@@ -301,9 +296,8 @@ def verification_token(user: User) -> str:
     return make_token("verify", {"uid": user.id, "email": fingerprint(user.email)})
 
 
-def verify_email(token: str) -> tuple[User, bool]:
-    """Mark the email verified and say whether this link did it (not an earlier click); raises TokenProblem for
-    a tampered, expired or stale link."""
+def verify_email(token: str) -> User:
+    """Mark the email verified; raises TokenProblem for a tampered, expired or stale link."""
     from champions.accounts.tokens import VERIFY_MAX_AGE, TokenProblem, fingerprint, read_token
     from champions.roster.onboarding import advance
 
@@ -316,8 +310,7 @@ def verify_email(token: str) -> tuple[User, bool]:
         audit.record("email.verified", user, actor_id=user.id)
         if user.champion is not None:
             advance(user.champion)
-        return user, True
-    return user, False
+    return user
 
 
 def reset_token(user: User) -> str:

@@ -29,7 +29,9 @@ from champions.core.db import now_utc
 from champions.extensions import db
 
 
-def _hash(key: str) -> str:
+def key_hash(key: str) -> str:
+    """What is stored of a random key kept in a browser (a session's, a sign-up's marker): a copy of the table
+    cannot be turned back into the key."""
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -44,7 +46,7 @@ def sign_in(user: User) -> None:
         delete(UserSession).where(UserSession.user_id == user.id, UserSession.created_at < _oldest_allowed())
     )
     user.session_key = secrets.token_urlsafe(32)
-    db.session.add(UserSession(user_id=user.id, key_hash=_hash(user.session_key)))
+    db.session.add(UserSession(user_id=user.id, key_hash=key_hash(user.session_key)))
     db.session.flush()
     login_user(user)
 
@@ -57,7 +59,7 @@ def load(session_id: str) -> User | None:
     user = db.session.scalar(
         select(User)
         .join(UserSession, UserSession.user_id == User.id)
-        .where(User.id == int(user_id), UserSession.key_hash == _hash(key))
+        .where(User.id == int(user_id), UserSession.key_hash == key_hash(key))
         .where(UserSession.created_at >= _oldest_allowed())
     )
     if user is None or not user.active or user.session_version != int(version):
@@ -69,7 +71,7 @@ def load(session_id: str) -> User | None:
 def end_this_session(user: Any) -> None:
     """Sign-out: this browser's session ends; the person's other sessions carry on. The caller commits."""
     if key := getattr(user, "session_key", None):
-        db.session.execute(delete(UserSession).where(UserSession.key_hash == _hash(key)))
+        db.session.execute(delete(UserSession).where(UserSession.key_hash == key_hash(key)))
 
 
 def end_every_session(user: User) -> None:

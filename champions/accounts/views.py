@@ -233,7 +233,7 @@ def _confirm(token: str) -> User | None:
     """The link's user, their address now confirmed (committed); None for a tampered, expired or stale link,
     with the reason in ``g.link_problem``."""
     try:
-        user, _ = verify_email(token)
+        user = verify_email(token)
     except TokenProblem as problem:
         db.session.rollback()
         g.link_problem = problem.reason

@@ -1,7 +1,7 @@
 """CSV files: one way to write them, safe to open in a spreadsheet, and downloads never kept in a browser cache.
 
 Every CSV the app writes (downloads, the stored roster export, the champion's own data export) goes through
-`csv_writer`, which neutralises cells a spreadsheet would run as a formula.
+`SafeWriter`, which neutralises cells a spreadsheet would run as a formula.
 """
 
 from __future__ import annotations
@@ -41,13 +41,9 @@ class SafeWriter:
             self.writerow(row)
 
 
-def csv_writer(out: TextIO) -> SafeWriter:
-    return SafeWriter(out)
-
-
 def csv_text(header: Iterable[object], rows: Iterable[Iterable[object]]) -> str:
     buffer = io.StringIO()
-    writer = csv_writer(buffer)
+    writer = SafeWriter(buffer)
     writer.writerow(header)
     writer.writerows(rows)
     return buffer.getvalue()

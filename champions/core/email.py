@@ -141,7 +141,7 @@ def _temporary_replies_marked() -> Iterator[None]:
         raise SMTPTemporaryError(codes[0], str(error)) from error
 
 
-def refused_for_good(error: Exception) -> bool:
+def _refused_for_good(error: Exception) -> bool:
     """Whether the mail server refused this recipient with a 5xx reply: sending again would be refused again."""
     return isinstance(error, smtplib.SMTPRecipientsRefused) and any(code >= 500 for code in _reply_codes(error))
 
@@ -178,14 +178,14 @@ def template_message(to: str, template: str, **context: object) -> EmailMessage:
     return build_message(to, subject.strip(), body.lstrip("\n"), html, None)
 
 
-def send_template(to: str, template: str, **context: object) -> None:
-    deliver(template_message(to, template, **context))
-
-
-def send_once(msg: EmailMessage | None, mark: Update, also: Update | None = None) -> bool:
+def send_once(
+    msg: EmailMessage | None, mark: Update, also: Update | None = None, *, refused: Update | None = None
+) -> bool:
     """Send ``msg`` (None: nothing to send) and commit ``mark``, an UPDATE conditional on the row being still
     unmarked; True when this run marked it. The caller has read, in the open transaction, that it is due.
-    ``also`` (another row's mark) is run in the same commit when ``mark`` marked.
+    ``also`` (another row's mark) is run in the same commit when ``mark`` marked. With ``refused``, a recipient
+    the mail server refuses for good (a 5xx reply) is recorded by committing that UPDATE instead, and nothing is
+    raised: sending again would be refused again, and the work after it must go on.
 
     By SMTP that transaction ends before the server is spoken to: on SQLite every transaction holds the
     database-wide write lock, which a hung mail server would otherwise keep for its 30 s timeout, and every
@@ -197,7 +197,16 @@ def send_once(msg: EmailMessage | None, mark: Update, also: Update | None = None
     if smtp:
         db.session.rollback()
         if msg is not None:
-            deliver(msg)
+            try:
+                deliver(msg)
+            except smtplib.SMTPRecipientsRefused as error:
+                if refused is None or not _refused_for_good(error):
+                    raise
+                db.session.rollback()
+                db.session.execute(refused.execution_options(synchronize_session=False))
+                db.session.commit()
+                log.warning("email refused by the mail server for good: %s", error.recipients)
+                return False
     marked = bool(db.session.execute(mark.execution_options(synchronize_session=False)).rowcount)
     if marked and also is not None:
         db.session.execute(also.execution_options(synchronize_session=False))

@@ -15,7 +15,8 @@ from champions.core.models import TaskLock
 from champions.extensions import db
 
 
-def _acquire(name: str, owner: str, ttl: timedelta) -> bool:
+def acquire_lease(name: str, owner: str, ttl: timedelta) -> bool:
+    """Take the named lease for ``owner`` if nobody holds a live one; commits."""
     now = now_utc()
     taken = db.session.execute(
         update(TaskLock)
@@ -32,11 +33,6 @@ def _acquire(name: str, owner: str, ttl: timedelta) -> bool:
     except IntegrityError:
         db.session.rollback()
         return False
-
-
-def acquire_lease(name: str, owner: str, ttl: timedelta) -> bool:
-    """Take the named lease for ``owner`` if nobody holds a live one; commits."""
-    return _acquire(name, owner, ttl)
 
 
 def renew_lease(name: str, owner: str, ttl: timedelta) -> bool:
@@ -58,7 +54,7 @@ def release_lease(name: str, owner: str) -> None:
 def job_lock(name: str, ttl: timedelta = timedelta(minutes=15)) -> Iterator[bool]:
     """Yield True when this run holds the lease; False when another run does."""
     owner = uuid.uuid4().hex
-    held = _acquire(name, owner, ttl)
+    held = acquire_lease(name, owner, ttl)
     try:
         yield held
     finally:

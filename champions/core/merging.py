@@ -14,7 +14,7 @@ Core knows no feature: features register their policies when their models are im
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -151,6 +151,26 @@ def plan(target: Table, keep_id: int, remove_id: int) -> list[Step]:
     moving = [(ref, p) for ref, p in moving if p is not None and p.kind != "stays"]
     counts = _counts([ref for ref, _ in moving], remove_id)
     return [Step(ref, p, n) for (ref, p), n in zip(moving, counts, strict=True)]
+
+
+def preview_counts(steps: Iterable[Step], labels: Mapping[str, str]) -> dict[str, int]:
+    """What a merge would move, for the preview: kind of record (``labels``, else the reference's own label) ->
+    how many; kinds with nothing to move are left out."""
+    moves: dict[str, int] = {}
+    for step in steps:
+        if step.count:
+            label = labels.get(step.ref.key, step.ref.label)
+            moves[label] = moves.get(label, 0) + step.count
+    return moves
+
+
+def refuse_if_stale(previewed: str | None, current: str, records: str) -> None:
+    """Refuse a merge whose preview (its fingerprint) no longer matches ``records`` as they now are."""
+    if previewed != current:
+        raise MergeRefused(
+            f"These {records} have changed since the preview was shown. Nothing was merged: "
+            "check the preview again, then merge."
+        )
 
 
 def _counts(refs: Sequence[Reference], value: int) -> list[int]:

@@ -15,7 +15,6 @@ same commit as the mark.
 
 from __future__ import annotations
 
-import smtplib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,9 +22,8 @@ from email.message import EmailMessage
 
 from sqlalchemy import Update, delete, update
 
-from champions.core import log
 from champions.core.db import after_commit, now_utc
-from champions.core.email import TEMPORARY_ERRORS, email_task, refused_for_good, send_once
+from champions.core.email import TEMPORARY_ERRORS, email_task, send_once
 from champions.core.models import PendingEmail
 from champions.core.work import NO_SYNC, LeasedRun, requeue_stale, sweep
 from champions.extensions import db
@@ -99,14 +97,8 @@ def _send(pending_id: int, outgoing: Outgoing | None) -> None:
         _mark(mark, "not needed")
         return
     outcome = "sent" if outgoing.msg is not None else "not needed"
-    try:
-        send_once(outgoing.msg, mark.values(done_at=now_utc(), outcome=outcome), outgoing.also)
-    except smtplib.SMTPRecipientsRefused as error:
-        if not refused_for_good(error):
-            raise
-        db.session.rollback()
-        _mark(mark, "refused")
-        log.warning("pending email %s refused by the mail server: %s", pending_id, error.recipients)
+    refused = mark.values(done_at=now_utc(), outcome="refused")
+    send_once(outgoing.msg, mark.values(done_at=now_utc(), outcome=outcome), outgoing.also, refused=refused)
 
 
 def _mark(mark: Update, outcome: str) -> None:

@@ -35,7 +35,7 @@ def lease_length() -> timedelta:
 
 def _queued_lease() -> datetime:
     # A queued job not yet claimed is swept once this runs out, in case its message was lost.
-    return now_utc() + timedelta(seconds=current_app.config["WORK_LEASE_SECONDS"])
+    return now_utc() + lease_length()
 
 
 class Leased:

@@ -15,12 +15,11 @@ from champions.core.db import as_utc
 from champions.core.models import Borough, Topic
 from champions.dashboards.models import ProgrammeSettings
 from champions.extensions import db
-from champions.roster.models import Champion, Stage, StageChange, champion_topics
+from champions.roster.models import LIVE, Champion, Stage, StageChange, champion_topics
 
 FUNNEL = [Stage.REGISTERED, Stage.VERIFIED, Stage.TRAINED, Stage.ACTIVE]
 RECENT_WEEKS = 8
 Z_95 = 1.96
-LIVE = Champion.merged_into_id.is_(None)  # a record merged into another is counted only as the one it joined
 
 
 def _monday(day: date) -> date:

@@ -14,7 +14,6 @@ from sqlalchemy.orm import selectinload
 from champions.accounts.models import User
 from champions.core import audit
 from champions.core.db import as_utc, now_utc
-from champions.core.forms import parse_pounds  # noqa: F401  (grants code reads it here)
 from champions.core.models import Borough
 from champions.extensions import db
 from champions.grants.models import (

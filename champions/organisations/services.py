@@ -21,7 +21,7 @@ from champions.organisations.models import (
     OrganisationContact,
     normalise_org_name,
 )
-from champions.roster.models import Champion
+from champions.roster.models import LIVE, Champion
 from champions.roster.services import ensure_live
 
 CHARITY_NUMBER_RE = re.compile(r"^(\d{6,8}(-\d{1,2})?|SC\d{6})$")
@@ -108,8 +108,8 @@ def change_engagement(
 def champion_with_email(email: str | None) -> Champion | None:
     if not email:
         return None
-    live = Champion.merged_into_id.is_(None)  # a merged-away record is read-only: link the record kept
-    return db.session.scalar(select(Champion).join(User).where(User.email == email.strip().lower(), live))
+    # A merged-away record is read-only: link the record kept.
+    return db.session.scalar(select(Champion).join(User).where(User.email == email.strip().lower(), LIVE))
 
 
 def add_contact(
@@ -242,7 +242,7 @@ def plan_organisation_merge(keep: Organisation, remove: Organisation) -> Organis
         if organisation.merged_into_id is not None:
             raise MergeRefused(f"{organisation.name} has already been merged into another organisation.")
     steps = merging.plan(_organisations(), keep.id, remove.id)
-    moves = {LABELS.get(s.ref.key, s.ref.label): s.count for s in steps if s.count}
+    moves = merging.preview_counts(steps, LABELS)
     versions = [(o.updated_at, o.merged_into_id) for o in (keep, remove)]
     fingerprint = merging.fingerprint(_organisations(), [keep.id, remove.id], *versions)
     return OrganisationMergePlan(keep, remove, moves, fingerprint)
@@ -261,11 +261,7 @@ def merge_organisations(
     with db.session.begin_nested():
         merging.lock(Organisation, [keep.id, remove.id])
         plan = plan_organisation_merge(keep, remove)
-        if fingerprint != plan.fingerprint:
-            raise MergeRefused(
-                "These organisations have changed since the preview was shown. Nothing was merged: "
-                "check the preview again, then merge."
-            )
+        merging.refuse_if_stale(fingerprint, plan.fingerprint, "organisations")
         moved = merging.move(_organisations(), keep.id, remove.id)
         if not keep.charity_number:
             keep.charity_number = remove.charity_number

@@ -151,12 +151,7 @@ def plan_merge(keep: Champion, remove: Champion) -> MergePlan:
     _check(keep, remove)
     champions, users = _tables()
     steps = [*merging.plan(champions, keep.id, remove.id), *merging.plan(users, keep.user_id, remove.user_id)]
-    moves: dict[str, int] = {}
-    for step in steps:
-        if step.count:
-            label = LABELS.get(step.ref.key, step.ref.label)
-            moves[label] = moves.get(label, 0) + step.count
-    return MergePlan(keep, remove, moves, _fingerprint(keep, remove))
+    return MergePlan(keep, remove, merging.preview_counts(steps, LABELS), _fingerprint(keep, remove))
 
 
 def merge(keep: Champion, remove: Champion, by_user_id: int | None, *, fingerprint: str | None = None) -> MergePlan:
@@ -171,11 +166,7 @@ def merge(keep: Champion, remove: Champion, by_user_id: int | None, *, fingerpri
         merging.lock(Champion, [keep.id, remove.id])
         merging.lock(User, [keep.user_id, remove.user_id])
         plan = plan_merge(keep, remove)
-        if fingerprint != plan.fingerprint:
-            raise MergeRefused(
-                "These records have changed since the preview was shown. Nothing was merged: "
-                "check the preview again, then merge."
-            )
+        merging.refuse_if_stale(fingerprint, plan.fingerprint, "records")
         moved = merging.move(champions, keep.id, remove.id) | merging.move(users, keep.user_id, remove.user_id)
         _combine_profiles(keep, remove)
         _close(keep, remove)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from champions.accounts.models import User
 from champions.core import audit
 from champions.core.db import now_utc
-from champions.core.downloads import csv_writer
+from champions.core.downloads import SafeWriter
 from champions.extensions import db
 from champions.privacy.models import EqualityAnswers
 from champions.roster.crm_models import ExportJob, JobStatus
@@ -83,7 +83,7 @@ def build(job: ExportJob) -> Iterator[int]:
     job.total_rows = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
     job.status = JobStatus.RUNNING.value
     out = io.StringIO()
-    writer = csv_writer(out)
+    writer = SafeWriter(out)
     writer.writerow(COLUMNS + (SPECIAL_COLUMNS if job.include_special else []))
     last_id, done = 0, 0
     while True:

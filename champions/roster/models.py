@@ -87,6 +87,10 @@ class Champion(db.Model):
         return f"{self.first_name} {self.last_name}"
 
 
+# A record not merged into another: the only kind counted, listed or linked (a merged-away record is read-only).
+LIVE = Champion.merged_into_id.is_(None)
+
+
 class StageChange(db.Model):
     __tablename__ = "stage_changes"
 

@@ -21,7 +21,7 @@ from champions.core.models import AuditEvent, OutboxMessage
 from champions.extensions import db
 from champions.nudges.models import NudgeMessage, NudgeRule
 from champions.roster.crm_models import ChampionNote, ImportRow
-from champions.roster.models import Champion, Stage, champion_topics
+from champions.roster.models import LIVE, Champion, Stage, champion_topics
 from champions.roster.services import change_stage, ensure_live
 from champions.training.models import PledgeAcceptance, TrainingCompletion, TrainingResource
 
@@ -132,7 +132,7 @@ def _search(query: Select, q: str) -> Select:
 
 def filtered(f: RosterFilters) -> Select:
     """Live (not merged-away) champions matching ``f``; joined to users for the email search."""
-    query = select(Champion).join(User, User.id == Champion.user_id).where(Champion.merged_into_id.is_(None))
+    query = select(Champion).join(User, User.id == Champion.user_id).where(LIVE)
     if f.q:
         query = _search(query, f.q)
     if f.stage:

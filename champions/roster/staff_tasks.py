@@ -5,7 +5,6 @@ Each takes an id, reloads its row, copes with it gone, and commits after every b
 
 from __future__ import annotations
 
-import smtplib
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -19,7 +18,6 @@ from champions.core.email import (
     TEMPORARY_ERRORS,
     email_task,
     external_url,
-    refused_for_good,
     send_once,
     template_message,
 )
@@ -111,15 +109,8 @@ def _welcome(person, home_url: str) -> None:
     msg = template_message(
         person.email, "imported_welcome", first_name=person.first_name, source=person.source_detail, home_url=home_url
     )
-    try:
-        send_once(msg, update(User).where(*due).values(welcome_sent_at=now_utc()))
-    except smtplib.SMTPRecipientsRefused as error:
-        if not refused_for_good(error):
-            raise
-        db.session.rollback()
-        db.session.execute(update(User).where(*due).values(welcome_failed_at=now_utc()))
-        db.session.commit()
-        log.warning("welcome email for user %s refused by the mail server: %s", person.id, error.recipients)
+    sent = update(User).where(*due).values(welcome_sent_at=now_utc())
+    send_once(msg, sent, refused=update(User).where(*due).values(welcome_failed_at=now_utc()))
 
 
 @email_task(bind=True)

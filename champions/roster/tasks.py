@@ -10,7 +10,7 @@ from champions.core.clock import today_uk
 from champions.core.locks import job_lock
 from champions.extensions import db
 from champions.roster import log
-from champions.roster.models import Champion, Stage
+from champions.roster.models import LIVE, Champion, Stage
 from champions.roster.services import change_stage
 
 BATCH = 500
@@ -26,7 +26,7 @@ def mark_lapsed() -> int | None:
             return None
         query = select(Champion).where(
             Champion.stage == Stage.ACTIVE.value,
-            Champion.merged_into_id.is_(None),  # a merged-away record is read-only
+            LIVE,  # a merged-away record is read-only
             or_(Champion.last_activity_on < cutoff, Champion.last_activity_on.is_(None)),
         )
         lapsed = 0

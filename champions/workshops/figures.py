@@ -28,7 +28,7 @@ from champions.core.models import Borough
 from champions.core.templating import UK
 from champions.extensions import db
 from champions.organisations.models import OrganisationContact
-from champions.roster.models import Champion
+from champions.roster.models import LIVE, Champion
 from champions.workshops.models import Workshop, WorkshopRecruit, WorkshopSignup, workshop_contacts
 
 DISTINCT_FIGURES = (
@@ -99,7 +99,7 @@ def _pairs(held, start: datetime, end: datetime, borough_code: str | None) -> di
     contact_orgs = select(contact_attendance.c.borough, contact_attendance.c.organisation_id.label("key"))
     recruits_org = select(Champion.borough_code.label("borough"), Champion.id.label("key")).where(
         Champion.heard_via_organisation_id.is_not(None),
-        Champion.merged_into_id.is_(None),  # a merged-away record is counted as the one it joined
+        LIVE,  # a merged-away record is counted as the one it joined
         Champion.created_at >= start,
         Champion.created_at < end,
     )

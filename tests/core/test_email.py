@@ -118,7 +118,7 @@ def test_only_core_email_builds_or_sends_a_message():
 # ------------------------------------------------------------------------------------------------- tasks
 
 
-SENDERS = {core_email.send_email, core_email.send_template, core_email.mail_sender}
+SENDERS = {core_email.send_email, core_email.mail_sender}
 
 
 def sends_email(function, depth: int = 0) -> bool:

@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from champions.core.db import now_utc
+from champions.core.forms import parse_pounds
 from champions.core.models import AuditEvent, OutboxMessage
 from champions.grants import services
 from champions.grants.models import Application, Status
-from champions.grants.services import TRANSITIONS, GrantError, parse_pounds, pounds
+from champions.grants.services import TRANSITIONS, GrantError, pounds
 from champions.organisations.models import Organisation
 from champions.organisations.services import create_organisation
 

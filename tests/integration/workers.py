@@ -37,26 +37,14 @@ class WorkerProcess:
             os.killpg(self.process.pid, signal.SIGKILL)  # anything of the group still running
 
 
-def start_worker(env: dict[str, str], instance_dir: Path, beat: bool = False) -> WorkerProcess:
-    """A worker in its own process group (the embedded beat is a child process), logging to a file."""
-    log = instance_dir / f"worker-{uuid.uuid4().hex[:8]}.log"
-    args = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "celery_worker:celery",
-        "worker",
-        "--pool=solo",
-        "-Q",
-        env["TEST_CELERY_QUEUE"],
-        "--loglevel=INFO",
-    ]
-    if beat:
-        args += ["--beat", "-s", str(instance_dir / f"beat-{env['TEST_CELERY_QUEUE']}")]
+CELERY = [sys.executable, "-m", "celery", "-A", "celery_worker:celery"]
+
+
+def _start(args: list[str], env: dict[str, str], log: Path) -> WorkerProcess:
+    """A Celery process in its own process group (so a kill takes its children too), logging to ``log``."""
     with log.open("w") as out:
         process = subprocess.Popen(
-            args,
+            [*CELERY, *args],
             cwd=PROJECT_ROOT,
             env={**os.environ, **env},
             stdout=out,
@@ -64,24 +52,21 @@ def start_worker(env: dict[str, str], instance_dir: Path, beat: bool = False) ->
             start_new_session=True,
         )
     return WorkerProcess(process, log)
+
+
+def start_worker(env: dict[str, str], instance_dir: Path, beat: bool = False) -> WorkerProcess:
+    """A worker (with, if asked, an embedded beat, a child process), logging to a file."""
+    args = ["worker", "--pool=solo", "-Q", env["TEST_CELERY_QUEUE"], "--loglevel=INFO"]
+    if beat:
+        args += ["--beat", "-s", str(instance_dir / f"beat-{env['TEST_CELERY_QUEUE']}")]
+    return _start(args, env, instance_dir / f"worker-{uuid.uuid4().hex[:8]}.log")
 
 
 def start_beat(env: dict[str, str], instance_dir: Path) -> WorkerProcess:
     """A beat on its own, with its own schedule file, logging to a file."""
     name = uuid.uuid4().hex[:8]
-    log = instance_dir / f"beat-{name}.log"
-    args = [sys.executable, "-m", "celery", "-A", "celery_worker:celery", "beat", "--loglevel=INFO"]
-    args += ["-s", str(instance_dir / f"beat-schedule-{name}")]
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            args,
-            cwd=PROJECT_ROOT,
-            env={**os.environ, **env},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    return WorkerProcess(process, log)
+    args = ["beat", "--loglevel=INFO", "-s", str(instance_dir / f"beat-schedule-{name}")]
+    return _start(args, env, instance_dir / f"beat-{name}.log")
 
 
 def wait_until(predicate, timeout: float = 60, interval: float = 0.2) -> bool:
