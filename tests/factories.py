@@ -45,6 +45,25 @@ class Factory:
         user = self.user(role="champion", **profile)
         return user.champion
 
+    def activity(self, champion, **values):
+        """An activity row of ``champion``'s, added as it is: not logged through the service, so their stage and
+        last activity stay as they were."""
+        from datetime import date
+
+        from champions.activities.models import Activity
+
+        fields = {
+            "type": "conversation",
+            "occurred_on": date(2026, 1, 2),
+            "borough_code": "bury",
+            "topic_code": "smoking",
+            "people_reached": 3,
+        }
+        activity = Activity(champion_id=champion.id, **{**fields, **values})
+        self.db.session.add(activity)
+        self.db.session.commit()
+        return activity
+
     # ---- Small Sparks grants ----
 
     def fund(self, name: str = "Small Sparks", funders=()):

@@ -1,11 +1,30 @@
-"""A stand-in for smtplib.SMTP in unit tests: no network; refuses chosen recipients, or runs a hook on each send."""
+"""A stand-in for smtplib.SMTP in unit tests: no network; refuses chosen recipients, or runs a hook on each send.
+
+And, for tests that need a real one, an SMTP server (aiosmtpd) on a free local port.
+"""
 
 from __future__ import annotations
 
 import smtplib
+import socket
 from collections.abc import Callable
 
 import pytest
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_smtp_server(handler) -> tuple[Controller, int]:
+    """A real SMTP server on 127.0.0.1 whose messages go to ``handler``, started: the caller stops it."""
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    return controller, port
 
 
 class FakeSMTP(smtplib.SMTP):

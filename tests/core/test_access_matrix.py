@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from champions.activities.models import Activity
 from champions.core.clock import today_uk
 from champions.core.models import OutboxMessage
 from champions.core.permissions import ACCESS, PUBLIC, Role
@@ -23,15 +22,7 @@ def sample_args(db, make) -> dict[str, dict]:
     message = OutboxMessage(to_address="someone@example.org", subject="Hello", text_body="Hi")
     db.session.add(message)
     someone = make.champion()
-    activity = Activity(
-        champion_id=someone.id,
-        type="conversation",
-        occurred_on=today_uk(),
-        borough_code="bolton",
-        topic_code="smoking",
-        people_reached=2,
-    )
-    db.session.add(activity)
+    activity = make.activity(someone, occurred_on=today_uk(), borough_code="bolton", people_reached=2)
     save_equality_answers(someone.user_id, {"age_band": "25-34"})
     db.session.commit()
     resource = db.session.scalar(select(TrainingResource).limit(1))

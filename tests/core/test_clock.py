@@ -6,7 +6,7 @@ import ast
 from datetime import UTC, datetime
 from pathlib import Path
 
-from champions.core import clock
+from champions.core import clock as app_clock
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [*ROOT.joinpath("champions").rglob("*.py"), *ROOT.joinpath("migrations").rglob("*.py")]
@@ -74,20 +74,8 @@ def test_the_scan_finds_a_clock_read(tmp_path):
 
 def test_the_clock_follows_the_time_a_test_sets(clock):
     clock.set(datetime(2028, 2, 29, 23, 30))  # 23:30 in London is 23:30 UTC in February
-    assert clock_now() == datetime(2028, 2, 29, 23, 30, tzinfo=UTC)
-    assert clock_today().isoformat() == "2028-02-29"
+    assert app_clock.now_utc() == datetime(2028, 2, 29, 23, 30, tzinfo=UTC)
+    assert app_clock.today_uk().isoformat() == "2028-02-29"
     clock.set(datetime(2027, 7, 1, 0, 30))  # 00:30 in London in summer is still 30 June in UTC
-    assert clock_today().isoformat() == "2027-07-01"
-    assert clock_today_utc().isoformat() == "2027-06-30"
-
-
-def clock_now():
-    return clock.now_utc()
-
-
-def clock_today_utc():
-    return clock.today_utc()
-
-
-def clock_today():
-    return clock.today_uk()
+    assert app_clock.today_uk().isoformat() == "2027-07-01"
+    assert app_clock.today_utc().isoformat() == "2027-06-30"

@@ -18,7 +18,6 @@ from datetime import date
 import pytest
 from sqlalchemy import update
 
-from champions.activities.models import Activity
 from champions.core import audit
 from champions.core.downloads import FORMULA_STARTS, csv_text, safe_cell
 from champions.core.models import Borough
@@ -69,17 +68,7 @@ def seed(db, make, clients) -> dict:
     champion = make.champion(first_name=HYPERLINK, last_name="-2+3", borough_code="bolton")
     recruit = make.champion(first_name="@SUM(A1)", borough_code="bolton")
     recruit.recruited_by_id = champion.id
-    db.session.add(
-        Activity(
-            champion_id=champion.id,
-            type="conversation",
-            occurred_on=date(2026, 1, 5),
-            borough_code="bolton",
-            topic_code="smoking",
-            people_reached=3,
-            notes=HYPERLINK,
-        )
-    )
+    make.activity(champion, occurred_on=date(2026, 1, 5), borough_code="bolton", notes=HYPERLINK)
     organisation = make_org(db, "@SUM(A1)")
     make_workshop(db, title="\tTab", venue="\rCR", host=organisation)
     application = make.application(round=make.round(name="+1"), status="approved", title="-2+3")

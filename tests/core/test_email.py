@@ -5,14 +5,12 @@ from __future__ import annotations
 import ast
 import logging
 import smtplib
-import socket
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from types import FunctionType, ModuleType
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from champions.accounts.admin_models import Invitation
@@ -22,6 +20,7 @@ from champions.core import email as core_email
 from champions.core.email import EMAIL_TASK_OPTIONS, send_email
 from champions.core.models import AuditEvent, OutboxMessage, PendingEmail
 from champions.core.pending_email import send_pending_email
+from tests.fake_smtp import FakeSMTP, start_smtp_server
 
 
 class Inbox:
@@ -35,12 +34,8 @@ class Inbox:
 
 @pytest.fixture
 def smtp_server():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
+    controller, port = start_smtp_server(inbox)
     yield port, inbox
     controller.stop()
 
@@ -173,22 +168,13 @@ def _option(task, option):
     return value.__func__ if hasattr(value, "__func__") else value
 
 
-class FlakySMTP(smtplib.SMTP):
+class FlakySMTP(FakeSMTP):
     """smtplib's client, talking to a server whose first ``failures`` deliveries fail as a dropped connection does."""
 
     failures = 0
     quit_fails = False
     attempts: list = []
     delivered: list = []
-
-    def __init__(self, host, port, timeout=None):
-        super().__init__()  # no host: no connection
-
-    def starttls(self):
-        pass
-
-    def login(self, user, password):
-        pass
 
     def send_message(self, msg):
         FlakySMTP.attempts.append(msg)

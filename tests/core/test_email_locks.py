@@ -16,6 +16,7 @@ from champions.grants.models import Application
 from champions.workshops.models import WorkshopSignup
 from tests.conftest import only_on_sqlite
 from tests.fake_smtp import fake_smtp_fixture  # noqa: F401 (the fake_smtp fixture)
+from tests.workshops.helpers import make_workshop
 
 
 def _due(db, kind: str, record_id: int) -> Callable[[], object]:
@@ -33,8 +34,8 @@ def _submitted_application(db, make) -> Callable[[], object]:
 
 
 def _promoted_place(db, make) -> Callable[[], object]:
+    from champions.workshops import tasks  # noqa: F401 (defines the workshop_place email, as a worker imports it)
     from champions.workshops.services import sign_up
-    from tests.workshops.test_reminders_and_calendar import make_workshop
 
     workshop = make_workshop(db)
     signup = sign_up(workshop.id, make.champion().id, by_staff=True)

@@ -8,7 +8,6 @@ import pytest
 
 from champions.core.security import CACHEABLE_ENDPOINTS, CLEAR_SITE_DATA, PERMISSIONS_POLICY
 from champions.dashboards.services import compute_programme_snapshot
-from tests.factories import PASSWORD
 
 OWASP = {
     "X-Content-Type-Options": "nosniff",
@@ -39,29 +38,23 @@ def test_signing_out_clears_the_sites_data_in_the_browser(client, auth):
     assert response.headers["Clear-Site-Data"] == CLEAR_SITE_DATA == '"cache", "cookies", "storage"'
 
 
-def _login(client, make, role):
-    user = make.user(role=role)
-    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
-    return user
-
-
-def test_personal_data_downloads_are_never_stored(client, make, db):
-    _login(client, make, "champion")
+def test_personal_data_downloads_are_never_stored(client, auth, db):
+    auth.login_as("champion")
     for url in ("/me/data/export.json", "/me/data/export.zip"):
         response = client.get(url)
         assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store, max-age=0", url
     client.post("/logout")
     compute_programme_snapshot()
     db.session.commit()
-    _login(client, make, "admin")
+    auth.login_as("admin")
     for url in ("/staff/dashboard/funnel.csv", "/staff/organisations/export.csv", "/admin/audit.csv"):
         response = client.get(url)
         assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store, max-age=0", url
 
 
-def test_only_static_assets_may_be_cached(app, client, make):
+def test_only_static_assets_may_be_cached(app, client, auth):
     """Every other GET route, signed in as an administrator, answers no-store whatever its status."""
-    _login(client, make, "admin")
+    auth.login_as("admin")
     checked = 0
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint in CACHEABLE_ENDPOINTS or rule.endpoint == "accounts.logout":

@@ -17,8 +17,8 @@ from champions.activities.models import Activity
 from champions.core.forms import db_id, parse_day, parse_pounds
 from champions.grants.models import Application, Round
 from champions.nudges import sandbox
-from champions.nudges.models import NudgeRule
 from tests.grants.test_views import form_for, login
+from tests.nudges.conftest import rule_form, rules_fixture  # noqa: F401 (the rules fixture)
 
 HUGE_ID = str(10**23)
 
@@ -139,18 +139,7 @@ def test_a_file_posted_in_place_of_a_text_field_is_not_read_as_text(client, auth
 def test_a_nudge_template_that_reaches_out_or_fails_is_refused_when_saved(client, auth, db, rules, template):
     auth.login_as("staff")
     rule = rules["keep-going"]
-    form = {
-        "name": rule.name,
-        "condition": rule.condition,
-        "days": "30",
-        "subject": "Hi",
-        "body_text": template,
-        "body_html": rule.body_html,
-        "period_days": "30",
-        "holdout_percent": "10",
-        "effect_days": "14",
-    }
-    response = client.post(f"/staff/nudges/{rule.id}", data=form)
+    response = client.post(f"/staff/nudges/{rule.id}", data=rule_form(rule, subject="Hi", body_text=template))
     assert response.status_code == 400 and "This template cannot be used" in text(response)
     db.session.refresh(rule)
     assert rule.body_text != template
@@ -175,11 +164,6 @@ def test_the_shared_parsers_refuse_what_the_database_cannot_hold():
             parse_day(bad)
     assert parse_pounds("1,300.50") == 130_050 and parse_pounds("10000000") == 1_000_000_000
     assert [parse_pounds(v) for v in ("1e308", "10000000.01", "NaN", "inf", "-1", "1.001")] == [None] * 6
-
-
-@pytest.fixture
-def rules(db):
-    return {rule.key: rule for rule in db.session.scalars(select(NudgeRule))}
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -11,14 +10,9 @@ import urllib.request
 from pathlib import Path
 
 from config import PROJECT_ROOT
+from tests.fake_smtp import free_port
 
 CONFIG = "config/gunicorn.conf.py"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _server_header(port: int, deadline: float) -> str:
@@ -33,7 +27,7 @@ def _server_header(port: int, deadline: float) -> str:
 
 
 def test_gunicorn_started_with_the_projects_config_does_not_name_itself(app):
-    port = _free_port()
+    port = free_port()
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [gunicorn, "--config", CONFIG, "--bind", f"127.0.0.1:{port}", "--workers", "1", "wsgi:app"]
     server = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from champions.core.beat import LEASE
 from champions.core.models import TaskLock
-from tests.integration.workers import start_beat, wait_until
+from tests.integration.workers import start_beat, wait_until, worker_env
 
 pytestmark = pytest.mark.celery_worker
 
@@ -28,15 +28,8 @@ def _holder(db) -> str | None:
 
 
 def test_only_one_of_two_beats_sends_and_the_other_takes_over_when_it_dies(app, db, instance_dir):
-    env = {
-        "CHAMPIONS_ENV": "testing",
-        "CHAMPIONS_INSTANCE_DIR": str(instance_dir),
-        "TEST_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "TEST_CELERY_BROKER_URL": f"sqla+sqlite:///{instance_dir / f'beat-broker-{uuid.uuid4().hex[:6]}.sqlite'}",
-        "TEST_CELERY_QUEUE": f"beat-{uuid.uuid4().hex[:8]}",
-        "SNAPSHOT_EVERY_SECONDS": "1",
-        "BEAT_LEASE_SECONDS": "3",
-    }
+    broker = f"sqla+sqlite:///{instance_dir / f'beat-broker-{uuid.uuid4().hex[:6]}.sqlite'}"
+    env = worker_env(app, instance_dir, broker, "beat", SNAPSHOT_EVERY_SECONDS="1", BEAT_LEASE_SECONDS="3")
     beats = [start_beat(env, instance_dir), start_beat(env, instance_dir)]
     try:
         assert wait_until(lambda: max(_sent(b) for b in beats) >= 4, timeout=30), beats[0].output()

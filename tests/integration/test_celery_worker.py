@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from champions.dashboards.models import DashboardSnapshot
 from champions.extensions import db
 from config import load_config
 from tests.conftest import need
-from tests.integration.workers import WorkerProcess, start_worker
+from tests.integration.workers import WorkerProcess, start_worker, worker_env
 
 pytestmark = pytest.mark.celery_worker
 
@@ -34,15 +33,7 @@ def _brokers(instance: Path) -> dict[str, str | None]:
 def worker(request, app, instance_dir, monkeypatch):
     broker = _brokers(instance_dir)[request.param]
     need(bool(broker), "REDIS_URL is not set, so the Celery tests on Redis cannot run")
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {
-        "CHAMPIONS_ENV": "testing",
-        "CHAMPIONS_INSTANCE_DIR": str(instance_dir),
-        "TEST_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "TEST_CELERY_BROKER_URL": broker,
-        "TEST_CELERY_QUEUE": queue,
-        "SNAPSHOT_EVERY_SECONDS": "2",
-    }
+    env = worker_env(app, instance_dir, broker, "test", SNAPSHOT_EVERY_SECONDS="2")
     worker = start_worker(env, instance_dir, beat=True)
     for name, value in env.items():
         if name.startswith(("TEST_", "SNAPSHOT_")):

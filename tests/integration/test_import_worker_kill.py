@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import threading
 import uuid
 from collections import Counter
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from champions import create_app
@@ -25,7 +23,8 @@ from champions.roster.crm_models import ImportJob, JobStatus
 from champions.roster.staff_tasks import run_import
 from config import load_config
 from tests.conftest import need
-from tests.integration.workers import WorkerProcess, start_worker, wait_until
+from tests.fake_smtp import start_smtp_server
+from tests.integration.workers import WorkerProcess, smtp_env, start_worker, wait_until, worker_env
 
 pytestmark = pytest.mark.celery_worker
 CHAMPIONS = 200
@@ -77,29 +76,21 @@ def test_a_worker_killed_mid_import_emails_loses_none_and_sends_none_twice(broke
         "redis": os.environ.get("REDIS_URL"),
     }[broker]
     need(bool(url), "REDIS_URL is not set, so the Celery tests on Redis cannot run")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     inbox = KillingInbox()
-    smtp = Controller(inbox, hostname="127.0.0.1", port=port)
-    smtp.start()
+    smtp, port = start_smtp_server(inbox)
 
     job = importer.create_job("people.csv", _csv(), source="Partner", lawful_basis="consent", by_user_id=None)
     job.status = JobStatus.RUNNING.value
     db.session.commit()
-    env = {
-        "CHAMPIONS_ENV": "testing",
-        "CHAMPIONS_INSTANCE_DIR": str(instance_dir),
-        "TEST_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "TEST_CELERY_BROKER_URL": url,
-        "TEST_CELERY_QUEUE": f"kill-{uuid.uuid4().hex[:8]}",
-        "TEST_MAIL_BACKEND": "smtp",
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(port),
-        "SMTP_STARTTLS": "false",
-        "WORK_LEASE_SECONDS": "3",  # a dead worker's job is swept after 3 s instead of 5 minutes
-        "IMPORT_EMAIL_BATCH": "25",
-    }
+    env = worker_env(
+        app,
+        instance_dir,
+        url,
+        "kill",
+        **smtp_env(port),
+        WORK_LEASE_SECONDS="3",  # a dead worker's job is swept after 3 s instead of 5 minutes
+        IMPORT_EMAIL_BATCH="25",
+    )
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     create_app(load_config("testing"))  # now the current Celery app: .delay() goes to this broker

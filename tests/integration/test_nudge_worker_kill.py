@@ -6,13 +6,10 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
-import uuid
 from collections import Counter
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from champions import create_app
@@ -23,7 +20,8 @@ from champions.nudges.tasks import deliver_nudges
 from champions.privacy.services import set_consent
 from config import load_config
 from tests.conftest import need
-from tests.integration.workers import start_worker, wait_until
+from tests.fake_smtp import start_smtp_server
+from tests.integration.workers import smtp_env, start_worker, wait_until, worker_env
 
 pytestmark = pytest.mark.celery_worker
 MESSAGES = 30
@@ -55,12 +53,8 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_resends_nothing_it_marked_s
 ):
     redis_url = os.environ.get("REDIS_URL")
     need(bool(redis_url), "REDIS_URL is not set, so the Celery tests on Redis cannot run")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     inbox = SlowInbox()
-    smtp = Controller(inbox, hostname="127.0.0.1", port=port)
-    smtp.start()
+    smtp, port = start_smtp_server(inbox)
 
     rule = db.session.scalar(select(NudgeRule).where(NudgeRule.key == "verify-email"))
     rule.holdout_percent = 0
@@ -72,20 +66,16 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_resends_nothing_it_marked_s
     assert engine.evaluate_rule(rule, now_utc()) == MESSAGES
     db.session.commit()
 
-    env = {
-        "CHAMPIONS_ENV": "testing",
-        "CHAMPIONS_INSTANCE_DIR": str(instance_dir),
-        "TEST_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "TEST_CELERY_BROKER_URL": redis_url,
-        "TEST_CELERY_QUEUE": f"kill-{uuid.uuid4().hex[:8]}",
-        "TEST_MAIL_BACKEND": "smtp",
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(port),
-        "SMTP_STARTTLS": "false",
-        "TEST_NUDGE_QUIET_FROM": "24",  # never quiet: the test may run at night
-        "TEST_NUDGE_QUIET_UNTIL": "0",
-        "NUDGE_DELIVERY_LEASE_SECONDS": "6",
-    }
+    env = worker_env(
+        app,
+        instance_dir,
+        redis_url,
+        "kill",
+        **smtp_env(port),
+        TEST_NUDGE_QUIET_FROM="24",  # never quiet: the test may run at night
+        TEST_NUDGE_QUIET_UNTIL="0",
+        NUDGE_DELIVERY_LEASE_SECONDS="6",
+    )
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     create_app(load_config("testing"))  # now the current Celery app: .delay() goes to Redis

@@ -40,6 +40,24 @@ class WorkerProcess:
 CELERY = [sys.executable, "-m", "celery", "-A", "celery_worker:celery"]
 
 
+def worker_env(app, instance_dir: Path, broker: str, queue: str, **settings: str) -> dict[str, str]:
+    """The environment of a worker or beat a test starts: the test's database, ``broker``, a queue of its own
+    (named ``queue``-something), and ``settings``."""
+    return {
+        "CHAMPIONS_ENV": "testing",
+        "CHAMPIONS_INSTANCE_DIR": str(instance_dir),
+        "TEST_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "TEST_CELERY_BROKER_URL": broker,
+        "TEST_CELERY_QUEUE": f"{queue}-{uuid.uuid4().hex[:8]}",
+        **settings,
+    }
+
+
+def smtp_env(port: int) -> dict[str, str]:
+    """Settings that send a worker's email to the SMTP server on ``port`` (tests/fake_smtp.start_smtp_server)."""
+    return {"TEST_MAIL_BACKEND": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "SMTP_STARTTLS": "false"}
+
+
 def _start(args: list[str], env: dict[str, str], log: Path) -> WorkerProcess:
     """A Celery process in its own process group (so a kill takes its children too), logging to ``log``."""
     with log.open("w") as out:

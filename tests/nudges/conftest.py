@@ -12,9 +12,25 @@ from champions.privacy.services import set_consent
 UK_MORNING = datetime(2026, 11, 26, 10, 0)  # a Thursday morning in London, outside quiet hours
 
 
-@pytest.fixture
-def rules(db):
+@pytest.fixture(name="rules")
+def rules_fixture(db):
     return {r.key: r for r in db.session.scalars(select(NudgeRule))}
+
+
+def rule_form(rule: NudgeRule, **fields: str) -> dict[str, str]:
+    """The rule's edit form as staff post it, with ``fields`` in place of what the page shows."""
+    return {
+        "name": rule.name,
+        "condition": rule.condition,
+        "days": "30",
+        "subject": rule.subject,
+        "body_text": rule.body_text,
+        "body_html": rule.body_html,
+        "period_days": "30",
+        "holdout_percent": "10",
+        "effect_days": "14",
+        **fields,
+    }
 
 
 @pytest.fixture

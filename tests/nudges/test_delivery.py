@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import socket
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from champions.core.db import now_utc
@@ -17,6 +15,8 @@ from champions.nudges.tokens import unsubscribe_token
 from champions.privacy.models import ConsentRecord
 from champions.privacy.services import has_consent
 from champions.roster.models import StageChange
+from tests.fake_smtp import start_smtp_server
+from tests.nudges.conftest import rule_form
 
 
 class Inbox:
@@ -32,12 +32,8 @@ class Inbox:
 
 @pytest.fixture
 def smtp(app):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
+    controller, port = start_smtp_server(inbox)
     app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_STARTTLS=False)
     yield inbox
     app.config.update(MAIL_BACKEND="outbox", SMTP_HOST="")
@@ -203,18 +199,7 @@ def test_staff_see_rules_with_audience_preview_and_effect(client, auth, db, rule
 def test_a_rule_with_a_broken_template_or_condition_cannot_be_saved(client, auth, db, rules):
     auth.login_as("staff")
     rule = rules["keep-going"]
-    form = {
-        "name": rule.name,
-        "condition": rule.condition,
-        "days": "30",
-        "subject": "Hi {{ first_name }",
-        "body_text": rule.body_text,
-        "body_html": rule.body_html,
-        "period_days": "30",
-        "holdout_percent": "10",
-        "effect_days": "14",
-        "enabled": "y",
-    }
+    form = rule_form(rule, subject="Hi {{ first_name }", enabled="y")
     bad = client.post(f"/staff/nudges/{rule.id}", data=form)
     assert bad.status_code == 400 and "This template cannot be used" in bad.get_data(as_text=True)
     unknown = client.post(f"/staff/nudges/{rule.id}", data={**form, "subject": "Hi {{ favourite_colour }}"})

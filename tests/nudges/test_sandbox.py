@@ -12,6 +12,7 @@ from jinja2 import TemplateError
 
 from champions.nudges import sandbox
 from champions.nudges.forms import SAMPLE_CONTEXT, template_problem
+from tests.nudges.conftest import rule_form
 
 HOSTILE = {
     "center": "{{ 'x'|center(10**9) }}",
@@ -106,18 +107,9 @@ def test_a_long_but_reasonable_email_renders():
 def test_staff_cannot_save_a_hostile_template(client, auth, db, rules):
     auth.login_as("staff")
     rule = rules["keep-going"]
-    form = {
-        "name": rule.name,
-        "condition": rule.condition,
-        "days": "30",
-        "subject": "Hi",
-        "body_text": HOSTILE["nested loops"],
-        "body_html": rule.body_html,
-        "period_days": "30",
-        "holdout_percent": "10",
-        "effect_days": "14",
-    }
-    response = client.post(f"/staff/nudges/{rule.id}", data=form)
+    response = client.post(
+        f"/staff/nudges/{rule.id}", data=rule_form(rule, subject="Hi", body_text=HOSTILE["nested loops"])
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "This template cannot be used" in page and "too much work" in page
     db.session.refresh(rule)

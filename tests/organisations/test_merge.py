@@ -3,9 +3,6 @@ preview counts them, links both hold are kept once, and refusals change nothing.
 
 from __future__ import annotations
 
-import re
-from functools import partial
-
 import pytest
 from sqlalchemy import select
 
@@ -19,18 +16,14 @@ from champions.organisations.services import (
     plan_organisation_merge,
 )
 from champions.workshops.models import Workshop
-from tests.roster.race import MERGED, at_once, racing_app
+from tests.roster.race import MERGED, RACES, fail_the_second_move, race_two_merges
 from tests.roster.rows import RowMaker, one_row_per_reference, pointing_at
-from tests.roster.test_merge import dump
+from tests.roster.test_merge import dump, fingerprint_on, preview_counts
 from tests.workshops.helpers import make_contact, make_org, make_workshop
 
 
 def organisations():
     return _db.metadata.tables["organisations"]
-
-
-def _fingerprint(page: str) -> str:
-    return re.search(r'name="fingerprint" value="(\w+)"', page).group(1)
 
 
 def test_every_reference_to_organisations_is_moved_or_reconciled(app):
@@ -70,8 +63,7 @@ def test_merging_moves_everything_to_the_kept_organisation(client, auth, db, mak
     preview = client.get(url)
     page = preview.get_data(as_text=True)
     assert preview.status_code == 200
-    shown = dict(re.findall(r'<td class="nhsuk-table__cell">([^<]+)</td><td[^>]*>(\d+)</td>', page))
-    assert {k: int(v) for k, v in shown.items()} == {
+    assert preview_counts(page) == {
         "Affiliated champions": 2,
         "Boroughs": 2,
         "Champions who heard through it": 1,
@@ -79,7 +71,7 @@ def test_merging_moves_everything_to_the_kept_organisation(client, auth, db, mak
         "Engagement history": 1,
         "Workshops it hosted": 1,
     }
-    assert client.post(url, data={"fingerprint": _fingerprint(page)}).status_code == 302
+    assert client.post(url, data={"fingerprint": fingerprint_on(page)}).status_code == 302
     db.session.expire_all()
     kept = db.session.get(Organisation, keep_id)
     assert sorted(c.name for c in kept.contacts) == ["Kim Keep", "Rob Remove"]
@@ -104,7 +96,6 @@ def test_merging_an_organisation_into_itself_or_an_already_merged_one_is_refused
         merge_organisations(a, a)
     merge_organisations(a, b, fingerprint=plan_organisation_merge(a, b).fingerprint)
     db.session.commit()
-    before = dump(db)
     auth.login_as("staff")
     before = dump(db)
     for keep, remove in ((c.id, b.id), (b.id, c.id)):
@@ -117,7 +108,7 @@ def test_a_stale_or_missing_preview_is_refused_and_changes_nothing(client, auth,
     keep, gone = make_org(db, "Keep"), make_org(db, "Gone")
     auth.login_as("staff")
     url = f"/staff/organisations/{keep.id}/merge/{gone.id}"
-    fingerprint = _fingerprint(client.get(url).get_data(as_text=True))
+    fingerprint = fingerprint_on(client.get(url).get_data(as_text=True))
     make_contact(db, gone, "Added after the preview")
     before = dump(db)
     for data in ({"fingerprint": fingerprint}, {}):
@@ -131,30 +122,19 @@ def test_an_organisation_merge_that_fails_half_way_changes_nothing(db, monkeypat
     keep, gone = make_org(db, "Keep", boroughs=("bury",)), make_org(db, "Gone", boroughs=("bury", "wigan"))
     make_contact(db, gone, "Rob")
     before = dump(db)
-    real, calls = merging._plain_move, []
-
-    def fail_on_the_second(ref, keep_id, remove_id):
-        calls.append(ref.key)
-        if len(calls) == 2:
-            raise RuntimeError("the database went away")
-        return real(ref, keep_id, remove_id)
-
-    monkeypatch.setattr(merging, "_plain_move", fail_on_the_second)
+    fail_the_second_move(monkeypatch)
     with pytest.raises(RuntimeError):
         merge_organisations(keep, gone, fingerprint=plan_organisation_merge(keep, gone).fingerprint)
     db.session.commit()
     assert dump(db) == before
 
 
-@pytest.mark.parametrize("race", ["B into A while B into C", "A into B while B into A"])
+@pytest.mark.parametrize("race", RACES)
 def test_of_two_merges_at_once_one_goes_through_and_the_other_is_refused(app, make, db, monkeypatch, race):
     a, b, c = make_org(db, "Alpha"), make_org(db, "Beta"), make_org(db, "Gamma")
     contact = make_contact(db, b)
     db.session.commit()
-    pairs = [(a, b), (c, b)] if race.endswith("C") else [(b, a), (a, b)]
-    previews = [(keep.id, gone.id, plan_organisation_merge(keep, gone).fingerprint) for keep, gone in pairs]
-    with racing_app(app) as racing:
-        outcomes = at_once(racing, monkeypatch, *(partial(_merge_ids, *preview) for preview in previews))
+    outcomes, pairs = race_two_merges(app, monkeypatch, race, (a, b, c), plan_organisation_merge, _merge_ids)
     assert outcomes.count(MERGED) == 1, outcomes
     assert "has already been merged into another organisation" in next(o for o in outcomes if o != MERGED), outcomes
     keep, gone = pairs[outcomes.index(MERGED)]

@@ -15,15 +15,10 @@ from sqlalchemy import func, select
 from champions.accounts.models import User
 from champions.core.db import now_utc
 from champions.privacy.services import apply_retention
-from champions.roster import duplicates
 from champions.roster.models import Champion, Stage
 from champions.roster.onboarding import core_resource_ids
-from champions.training.models import TrainingCompletion, TrainingResource
-
-
-def _merge(keep: Champion, gone: Champion, db) -> None:
-    duplicates.merge(keep, gone, None, fingerprint=duplicates.plan_merge(keep, gone).fingerprint)
-    db.session.commit()
+from champions.training.models import TrainingCompletion
+from tests.roster.test_merge import completed_core_training, merge
 
 
 def test_retention_keeps_a_record_that_a_confirmed_login_was_merged_into(make, db):
@@ -32,14 +27,11 @@ def test_retention_keeps_a_record_that_a_confirmed_login_was_merged_into(make, d
     long_ago = now_utc() - timedelta(days=90)
     keep.user.created_at = gone.user.created_at = long_ago
     gone.user.email_verified_at = long_ago + timedelta(days=1)
-    core = [TrainingResource(title=f"Core {i}", summary="s", format="video", minutes=5, is_core=True) for i in range(4)]
-    db.session.add_all(core)
-    db.session.flush()
-    db.session.add_all(TrainingCompletion(champion_id=gone.id, resource_id=i) for i in core_resource_ids())
-    db.session.commit()
+    completed_core_training(db, gone)
     keep_id, gone_id, keep_user = keep.id, gone.id, keep.user_id
     trained = len(core_resource_ids())
-    _merge(keep, gone, db)
+    merge(keep, gone)
+    db.session.commit()
     assert db.session.get(Champion, keep_id).stage == Stage.TRAINED.value
 
     counts = apply_retention(unverified_days=30, withdrawn_days=365)
@@ -60,7 +52,8 @@ def test_retention_still_deletes_a_record_when_neither_merged_login_was_confirme
     keep.user.created_at = gone.user.created_at = now_utc() - timedelta(days=90)
     db.session.commit()
     keep_user, gone_user = keep.user_id, gone.user_id
-    _merge(keep, gone, db)
+    merge(keep, gone)
+    db.session.commit()
 
     counts = apply_retention(unverified_days=30, withdrawn_days=365)
     db.session.commit()

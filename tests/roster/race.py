@@ -1,10 +1,12 @@
-"""Two merges at the same moment, each in its own app context and database connection."""
+"""Merges under stress: two at the same moment, each in its own app context and database connection; one
+that fails half-way."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 
 import pytest
 
@@ -15,6 +17,8 @@ from champions.extensions import db as _db
 from tests.conftest import is_postgres
 
 MERGED = "merged"
+# Two merges of records a, b and c at once: both take b, or each takes the other.
+RACES = ["B into A while B into C", "A into B while B into A"]
 
 
 @contextmanager
@@ -75,3 +79,28 @@ def at_once(app, monkeypatch: pytest.MonkeyPatch, *merges: Callable[[], object])
     for t in threads:
         t.join(timeout=120)
     return outcomes
+
+
+def race_two_merges(app, monkeypatch, race: str, records, plan, merge_ids) -> tuple[list[str], list[tuple]]:
+    """The two merges ``race`` names (one of RACES) among ``records`` (a, b, c), each posting the fingerprint of
+    ``plan(keep, remove)`` taken before either starts, run at once by ``merge_ids(keep_id, remove_id, fingerprint)``.
+    Returns the outcomes (see ``at_once``) and the (keep, remove) pairs, in the same order."""
+    a, b, c = records
+    pairs = [(a, b), (c, b)] if race.endswith("C") else [(b, a), (a, b)]
+    previews = [(keep.id, gone.id, plan(keep, gone).fingerprint) for keep, gone in pairs]
+    with racing_app(app) as racing:
+        outcomes = at_once(racing, monkeypatch, *(partial(merge_ids, *preview) for preview in previews))
+    return outcomes, pairs
+
+
+def fail_the_second_move(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A merge's second plain move raises, as a database that goes away half-way would."""
+    real, moved = merging._plain_move, []
+
+    def fail_on_the_second(ref, keep_id, remove_id):
+        moved.append(ref.key)
+        if len(moved) == 2:
+            raise RuntimeError("the database went away")
+        return real(ref, keep_id, remove_id)
+
+    monkeypatch.setattr(merging, "_plain_move", fail_on_the_second)

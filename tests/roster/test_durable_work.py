@@ -108,11 +108,8 @@ def _imported(db, monkeypatch) -> ImportJob:
 def test_a_recipient_refused_for_good_is_marked_and_everyone_after_them_welcomed(app, db, monkeypatch, fake_smtp):
     job = _imported(db, monkeypatch)
     fake_smtp.refuse = {"p0@example.org": (550, b"5.1.1 no such mailbox")}  # first in every batch before the fix
-    app.config["IMPORT_EMAIL_BATCH"] = 3
-    try:
-        assert run_task(staff_tasks.send_import_emails, job.id) == "finished"
-    finally:
-        app.config["IMPORT_EMAIL_BATCH"] = 50
+    monkeypatch.setitem(app.config, "IMPORT_EMAIL_BATCH", 3)
+    assert run_task(staff_tasks.send_import_emails, job.id) == "finished"
     assert sorted(fake_smtp.sent) == sorted(f"p{i}@example.org" for i in range(1, ROWS))
     refused = db.session.scalar(select(User).where(User.email == "p0@example.org"))
     assert refused.welcome_failed_at is not None and refused.welcome_sent_at is None

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
-from functools import partial
 
 import pytest
 from sqlalchemy import Column, ForeignKey, Integer, Table, func, select
@@ -25,7 +24,7 @@ from champions.roster.services import MergedRecord
 from champions.roster.staff_services import RosterFilters, add_note, count_matches, set_leader, staff_change_stage
 from champions.training.models import Pledge, PledgeAcceptance, TrainingCompletion, TrainingResource
 from champions.workshops.models import WorkshopSignup
-from tests.roster.race import MERGED, at_once, racing_app
+from tests.roster.race import MERGED, RACES, fail_the_second_move, race_two_merges
 from tests.roster.rows import RowMaker, one_row_per_reference, pointing_at
 from tests.workshops.helpers import make_workshop
 
@@ -48,6 +47,25 @@ def dump(db) -> dict[str, list]:
 
 def merge(keep, remove, by=None):
     return duplicates.merge(keep, remove, by, fingerprint=plan_merge(keep, remove).fingerprint)
+
+
+def completed_core_training(db, champion) -> None:
+    """Four core courses, each completed by ``champion`` (rows only: the stage is left for the merge to work out)."""
+    core = [TrainingResource(title=f"Core {i}", summary="s", format="video", minutes=5, is_core=True) for i in range(4)]
+    db.session.add_all(core)
+    db.session.flush()
+    db.session.add_all(TrainingCompletion(champion_id=champion.id, resource_id=i) for i in core_resource_ids())
+    db.session.commit()
+
+
+def fingerprint_on(page: str) -> str:
+    """The fingerprint of the records a merge preview shows, which its form posts back."""
+    return re.search(r'name="fingerprint" value="(\w+)"', page).group(1)
+
+
+def preview_counts(page: str) -> dict[str, int]:
+    """The preview's table: each kind of record that will move, and how many."""
+    return {k: int(v) for k, v in re.findall(r'<td class="nhsuk-table__cell">([^<]+)</td><td[^>]*>(\d+)</td>', page)}
 
 
 def test_keys_treat_the_same_address_and_number_alike():
@@ -154,15 +172,15 @@ def test_the_preview_counts_every_kind_of_record_that_will_move(auth, client, ma
     recruit = make.champion(recruited_by_id=gone.id)
     workshop = make_workshop(db)
     db.session.add(WorkshopSignup(workshop_id=workshop.id, champion_id=gone.id, status="booked"))
-    db.session.add_all([_activity(gone), _activity(gone)])
+    make.activity(gone)
+    make.activity(gone)
     db.session.commit()
     plan = plan_merge(keep, gone)
     assert plan.moves["Activities"] == 2 and plan.moves["Workshop signups"] == 1 and plan.moves["Recruits"] == 1
     assert plan.moves["Stage changes"] == 1
     auth.login_as("staff")
     page = client.get(f"/staff/champions/merge?keep={keep.id}&remove={gone.id}").get_data(as_text=True)
-    shown = dict(re.findall(r'<td class="nhsuk-table__cell">([^<]+)</td><td[^>]*>(\d+)</td>', page))
-    assert {k: int(v) for k, v in shown.items()} == plan.moves
+    assert preview_counts(page) == plan.moves
     assert _count(db, Activity, Activity.champion_id == gone.id) == 2  # a preview changes nothing
     assert db.session.get(Champion, recruit.id).recruited_by_id == gone.id
 
@@ -224,11 +242,7 @@ def test_the_kept_record_stage_is_worked_out_from_what_it_now_holds(make, db):
     keep = make.champion(first_name="Keep")  # registered, email not confirmed
     gone = make.champion(first_name="Gone")
     gone.user.email_verified_at = datetime(2026, 1, 1)
-    core = [TrainingResource(title=f"Core {i}", summary="s", format="video", minutes=5, is_core=True) for i in range(4)]
-    db.session.add_all(core)
-    db.session.flush()
-    db.session.add_all(TrainingCompletion(champion_id=gone.id, resource_id=i) for i in core_resource_ids())
-    db.session.commit()
+    completed_core_training(db, gone)
     assert keep.stage == Stage.REGISTERED.value
     merge(keep, gone)
     db.session.commit()
@@ -307,7 +321,7 @@ def test_merging_a_champion_with_themselves_or_an_already_merged_record_is_refus
     response = client.post(f"/staff/champions/merge?keep={a.id}&remove={a.id}")
     assert response.status_code == 400 and "cannot be merged with themselves" in response.get_data(as_text=True)
     preview = client.get(f"/staff/champions/merge?keep={a.id}&remove={b.id}").get_data(as_text=True)
-    fingerprint = re.search(r'name="fingerprint" value="(\w+)"', preview).group(1)
+    fingerprint = fingerprint_on(preview)
     url = f"/staff/champions/merge?keep={a.id}&remove={b.id}"
     assert client.post(url, data={"fingerprint": fingerprint}).status_code == 302
     before = dump(db)
@@ -323,9 +337,8 @@ def test_a_stale_or_missing_preview_is_refused_and_changes_nothing(auth, client,
     auth.login_as("staff")
     url = f"/staff/champions/merge?keep={keep.id}&remove={gone.id}"
     preview = client.get(url).get_data(as_text=True)
-    fingerprint = re.search(r'name="fingerprint" value="(\w+)"', preview).group(1)
-    db.session.add(_activity(gone))  # logged after the preview was shown
-    db.session.commit()
+    fingerprint = fingerprint_on(preview)
+    make.activity(gone)  # logged after the preview was shown
     before = dump(db)
     for data in ({"fingerprint": fingerprint}, {}):
         response = client.post(url, data=data)
@@ -343,41 +356,23 @@ def test_a_stale_or_missing_preview_is_refused_and_changes_nothing(auth, client,
 @pytest.mark.parametrize("where", ["second move", "after every move"])
 def test_a_merge_that_fails_half_way_leaves_both_records_as_they_were(make, db, monkeypatch, where):
     keep, gone = make.champion(), make.champion()
-    db.session.add_all([_activity(gone), _activity(keep)])
+    make.activity(gone)
+    make.activity(keep)
     make.champion(recruited_by_id=gone.id)
     db.session.commit()
     before = dump(db)
-    moved = []
-    real = merging._plain_move
-
-    def fail_on_the_second(ref, keep_id, remove_id):
-        moved.append(ref.key)
-        if len(moved) == 2:
-            raise RuntimeError("the database went away")
-        return real(ref, keep_id, remove_id)
 
     def fail(*args, **kwargs):
         raise RuntimeError("the database went away")
 
     if where == "second move":
-        monkeypatch.setattr(merging, "_plain_move", fail_on_the_second)
+        fail_the_second_move(monkeypatch)
     else:
         monkeypatch.setattr(duplicates, "_recompute_stage", fail)
     with pytest.raises(RuntimeError):
         merge(db.session.get(Champion, keep.id), db.session.get(Champion, gone.id))
     db.session.commit()  # even committed, the savepoint has undone what was done
     assert dump(db) == before
-
-
-def _activity(champion) -> Activity:
-    return Activity(
-        champion_id=champion.id,
-        type="conversation",
-        occurred_on=date(2026, 1, 2),
-        borough_code="bury",
-        topic_code="smoking",
-        people_reached=3,
-    )
 
 
 def _count(db, model, *where) -> int:
@@ -387,15 +382,11 @@ def _count(db, model, *where) -> int:
 # ------------------------------------------------------------------------------------------ two at once
 
 
-@pytest.mark.parametrize("race", ["B into A while B into C", "A into B while B into A"])
+@pytest.mark.parametrize("race", RACES)
 def test_of_two_merges_at_once_one_goes_through_and_the_other_is_refused(app, make, db, monkeypatch, race):
     a, b, c = make.champion(first_name="A"), make.champion(first_name="B"), make.champion(first_name="C")
-    db.session.add(_activity(b))
-    db.session.commit()
-    pairs = [(a, b), (c, b)] if race.endswith("C") else [(b, a), (a, b)]
-    previews = [(keep.id, gone.id, plan_merge(keep, gone).fingerprint) for keep, gone in pairs]
-    with racing_app(app) as racing:
-        outcomes = at_once(racing, monkeypatch, *(partial(_merge_ids, *preview) for preview in previews))
+    make.activity(b)
+    outcomes, pairs = race_two_merges(app, monkeypatch, race, (a, b, c), plan_merge, _merge_ids)
     assert outcomes.count(MERGED) == 1, outcomes
     assert "has already been merged into another record" in next(o for o in outcomes if o != MERGED), outcomes
     keep, gone = pairs[outcomes.index(MERGED)]

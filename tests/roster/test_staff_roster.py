@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import delete, select
 
-from champions.activities.models import Activity
 from champions.core.models import AuditEvent
 from champions.extensions import db as _db
 from champions.roster import staff_services
@@ -93,17 +92,7 @@ def test_key_set_pages_walk_every_champion_once_in_each_sort(app, make, db):
 
 def test_the_champion_page_shows_one_timeline_of_everything(auth, client, make, db):
     champion = make.champion(first_name="Tia", last_name="Timeline")
-    db.session.add(
-        Activity(
-            champion_id=champion.id,
-            type="conversation",
-            occurred_on=date(2026, 5, 1),
-            borough_code="bolton",
-            topic_code="smoking",
-            people_reached=4,
-        )
-    )
-    db.session.commit()
+    make.activity(champion, occurred_on=date(2026, 5, 1), borough_code="bolton", people_reached=4)
     auth.login_as("staff")
     response = client.post(f"/staff/champions/{champion.id}/notes", data={"body": "Called about the stall"})
     assert response.status_code == 302
