@@ -32,7 +32,10 @@ def strip(value: str | None) -> str | None:
 
 
 def sane_value(form, field) -> None:
-    """Refuse what no field of this app can store or use, whatever the field's own rules."""
+    """Refuse what no field of this app can store or use, whatever the field's own rules (when those have
+    already refused it, their message says enough)."""
+    if field.errors:
+        return
     values = field.data if isinstance(field.data, list | tuple) else [field.data]
     for value in values:
         if isinstance(value, str) and CONTROL.search(value):
@@ -45,6 +48,45 @@ def sane_value(form, field) -> None:
 
 def _day(value: date) -> date:
     return value.date() if isinstance(value, datetime) else value
+
+
+class OneMessage:
+    """Each field shows one message, its own validators' last: WTForms also keeps its generic words
+    ("Not a valid integer value.") beside the field's own, and two messages for one answer only confuse."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)  # type: ignore[misc]
+        for field in self:  # type: ignore[attr-defined]
+            if len(field.errors) > 1 and all(isinstance(e, str) for e in field.errors):
+                field.errors = field.errors[-1:]
+        return valid
+
+
+def error_items(form) -> list[dict[str, str]]:
+    """Every message of ``form`` for the error summary, each linked to its field, nested forms included
+    (a budget line's amount links to that line's amount, not to the list as a whole)."""
+    items: list[dict[str, str]] = []
+    for field in form:
+        if field.type == "CSRFTokenField":
+            continue
+        if field.type in ("FieldList", "FormField"):
+            items += error_items(field)
+        else:
+            items += [{"text": error, "href": f"#{field.id}"} for error in field.errors]
+    return items
+
+
+class FromChoices:
+    """Every value chosen is one of the field's choices (for multiple selects that validate nothing themselves)."""
+
+    def __init__(self, message: str = "Choose from the list"):
+        self.message = message
+
+    def __call__(self, form, field) -> None:
+        offered = {str(value) for value, _ in field.choices or []}
+        # A value that could not even be read as a choice (an id too big for the column) is not one either.
+        if field.process_errors or any(str(value) not in offered for value in field.data or []):
+            raise ValidationError(self.message)
 
 
 class SaneMeta:
@@ -71,14 +113,14 @@ class PostedMeta(SaneMeta):
         return CombinedMultiDict((MultiDict(files), request.form)) if files else request.form
 
 
-class BaseForm(FlaskForm):
+class BaseForm(OneMessage, FlaskForm):
     """The base of every form the app shows (CSRF from Flask-WTF, ``sane_value`` on every field)."""
 
     class Meta(PostedMeta, FlaskForm.Meta):
         pass
 
 
-class SubForm(Form):
+class SubForm(OneMessage, Form):
     """The base of forms nested in another with ``FormField`` (the outer form carries the CSRF token)."""
 
     class Meta(SaneMeta, Form.Meta):

@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from champions.core.clock import UK, today_uk
 from champions.core.db import as_utc
+from champions.core.forms import error_items
 from champions.core.permissions import Role
 from champions.dashboards.figures import weekly_rows
 
@@ -97,6 +98,7 @@ def autoescape(template_name: str | None) -> bool:
 
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["csrf_field"] = csrf_field
+    app.jinja_env.globals["error_items"] = error_items
     app.jinja_env.filters["uk_time"] = uk_time
     app.jinja_env.filters["time_ago"] = time_ago
     app.jinja_env.filters["long_date"] = lambda iso: date.fromisoformat(iso).strftime("%-d %B %Y") if iso else ""

@@ -412,5 +412,3 @@ def engagement(today: date) -> dict[str, Any]:
 
 def _pct(value: float | None) -> float | None:
     return round(100 * value, 1) if value is not None else None
-
-

@@ -20,7 +20,7 @@ from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length
 
 from champions.accounts.forms import email_field, new_password_field
 from champions.core.clock import UK
-from champions.core.forms import BaseForm, Money, SubForm, db_id, parse_pounds, strip
+from champions.core.forms import BaseForm, FromChoices, Money, SubForm, db_id, parse_pounds, strip
 from champions.grants.models import Application
 
 BUDGET_ROWS = 6
@@ -87,7 +87,11 @@ class ApplicationForm(BaseForm):
     activities = TextAreaField("Activities", filters=[strip], validators=[Length(max=4000)])
     beneficiaries = TextAreaField("Who will benefit", filters=[strip], validators=[Length(max=2000)])
     theme = RadioField("Theme", validate_choice=False, validators=[Optional()])
-    boroughs = SelectMultipleField("Boroughs where the project will happen", validate_choice=False)
+    boroughs = SelectMultipleField(
+        "Boroughs where the project will happen",
+        validate_choice=False,
+        validators=[FromChoices("Select the boroughs from the list")],
+    )
     people_expected = StringField(
         "People you expect to reach", filters=[strip], validators=[WholeNumber("Enter a whole number, like 120")]
     )
@@ -139,7 +143,9 @@ class EligibilityForm(BaseForm):
 
 
 class AssignReviewersForm(BaseForm):
-    reviewers = SelectMultipleField("Reviewers", coerce=db_id, validate_choice=False)
+    reviewers = SelectMultipleField(
+        "Reviewers", coerce=db_id, validate_choice=False, validators=[FromChoices("Select reviewers from the list")]
+    )
 
 
 class ApproveForm(BaseForm):
@@ -225,11 +231,21 @@ class FundForm(BaseForm):
 
 
 class FundFundersForm(BaseForm):
-    funders = SelectMultipleField("Funder users who may see this fund", coerce=db_id, validate_choice=False)
+    funders = SelectMultipleField(
+        "Funder users who may see this fund",
+        coerce=db_id,
+        validate_choice=False,
+        validators=[FromChoices("Select funders from the list")],
+    )
 
 
 class RoundReviewersForm(BaseForm):
-    reviewers = SelectMultipleField("Reviewers on this round's panel", coerce=db_id, validate_choice=False)
+    reviewers = SelectMultipleField(
+        "Reviewers on this round's panel",
+        coerce=db_id,
+        validate_choice=False,
+        validators=[FromChoices("Select reviewers from the list")],
+    )
 
 
 class LocalDateTime:
@@ -258,7 +274,12 @@ class RoundForm(BaseForm):
     )
     themes = TextAreaField("Themes, one a line", filters=[strip], validators=[DataRequired("Enter at least one theme")])
     boroughs = SelectMultipleField(
-        "Eligible boroughs", validate_choice=False, validators=[DataRequired("Select at least one eligible borough")]
+        "Eligible boroughs",
+        validate_choice=False,
+        validators=[
+            DataRequired("Select at least one eligible borough"),
+            FromChoices("Select the boroughs from the list"),
+        ],
     )
     opens_at = StringField("Opens (UK time)", filters=[strip], validators=[LocalDateTime()])
     closes_at = StringField("Closes (UK time)", filters=[strip], validators=[LocalDateTime()])

@@ -331,7 +331,7 @@ def fund(fund_id: int):
         db.session.commit()
         flash("The funders who may see this fund have been saved.", "success")
         return redirect(url_for("grants.fund", fund_id=fund.id))
-    return render_template("grants/fund.html", fund=fund, form=form)
+    return render_template("grants/fund.html", fund=fund, form=form), 400 if form.errors else 200
 
 
 def _round_data(form: forms.RoundForm) -> services.RoundData:

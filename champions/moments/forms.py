@@ -5,7 +5,7 @@ from datetime import date, datetime
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from champions.core.forms import BaseForm, strip
+from champions.core.forms import BaseForm, FromChoices, strip
 from champions.moments.models import Level, Recurrence
 
 RECURRENCE_CHOICES = [(r.value, r.label) for r in Recurrence]
@@ -39,7 +39,9 @@ class MomentForm(BaseForm):
     start_date = StringField("Starts on", filters=[strip], validators=[DateText("Enter the date the moment starts")])
     end_date = StringField("Ends on (optional for a single day)", filters=[strip])
     level = SelectField("Level", choices=LEVEL_CHOICES, validate_choice=False)
-    topics = SelectMultipleField("Topics", validate_choice=False)
+    topics = SelectMultipleField(
+        "Topics", validate_choice=False, validators=[FromChoices("Select topics from the list")]
+    )
     suggested_actions = TextAreaField("Suggested actions for champions (one a line)", filters=[strip])
 
     def validate_recurrence(self, field) -> None:

@@ -4,7 +4,7 @@ from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, 
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
 
 from champions.accounts.forms import POSTCODE_RE, normalise_postcode
-from champions.core.forms import BaseForm, strip
+from champions.core.forms import BaseForm, FromChoices, strip
 from champions.organisations.models import ORGANISATION_TYPE_LABELS, EngagementLevel
 from champions.organisations.services import charity_number_problem
 
@@ -31,7 +31,9 @@ class OrganisationForm(BaseForm):
     )
     type = SelectField("Type", choices=TYPE_CHOICES, validate_choice=False)
     charity_number = StringField("Charity number (optional)", filters=[strip])
-    boroughs = SelectMultipleField("Boroughs served", validate_choice=False)
+    boroughs = SelectMultipleField(
+        "Boroughs served", validate_choice=False, validators=[FromChoices("Select the boroughs from the list")]
+    )
     postcode = StringField("Postcode (optional)", filters=[strip], validators=[OptionalPostcode()])
     website = StringField(
         "Website (optional)",

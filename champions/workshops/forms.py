@@ -6,7 +6,7 @@ from wtforms import BooleanField, EmailField, IntegerField, SelectField, SelectM
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from champions.core.db import as_utc
-from champions.core.forms import BaseForm, strip
+from champions.core.forms import BaseForm, FromChoices, strip
 from champions.core.templating import UK
 from champions.workshops.models import OUTPUT_FIELDS, WORKSHOP_TYPE_LABELS
 
@@ -47,7 +47,9 @@ class WorkshopForm(BaseForm):
     borough = SelectField("Borough", validate_choice=False)
     venue = StringField("Venue", filters=[strip], validators=[DataRequired("Enter the venue"), Length(max=300)])
     host_organisation = SelectField("Host organisation (optional)", validate_choice=False)
-    facilitators = SelectMultipleField("Facilitators", validate_choice=False)
+    facilitators = SelectMultipleField(
+        "Facilitators", validate_choice=False, validators=[FromChoices("Select facilitators from the list")]
+    )
     capacity = IntegerField(
         "Capacity (places)",
         validators=[

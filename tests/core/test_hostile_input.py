@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from champions.activities.models import Activity
 from champions.core.forms import db_id, parse_day, parse_pounds
+from champions.core.models import AuditEvent
 from champions.grants.models import Application, Round
 from champions.nudges import sandbox
 from tests.grants.test_views import form_for, login
@@ -72,7 +73,7 @@ def test_huge_ids_in_a_checkbox_list_are_not_valid_choices(client, auth, make, d
     fund = make.fund()
     auth.login_as("staff")
     response = client.post(f"/grants/staff/funds/{fund.id}", data={"funders": [HUGE_ID, "-1"]})
-    assert response.status_code in (200, 302, 400)
+    assert response.status_code == 400 and "Select funders from the list" in text(response)
     db.session.expire_all()
     assert fund.funders == []
 
@@ -211,6 +212,8 @@ def test_closing_an_application_stores_no_reason_from_the_request(client, auth, 
     assert response.status_code == 302
     db.session.refresh(application)
     assert application.status == "closed"
+    closing = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "grant.status")).all()[-1]
+    assert closing.details["to_status"] == "closed" and closing.details["reason"] is None
 
 
 @pytest.mark.parametrize("theme", ["x" * 101, "Not one of the round's"])
@@ -246,3 +249,31 @@ def test_a_round_theme_longer_than_an_application_holds_is_refused(client, auth,
     assert count(db, Round) == 0
     data["themes"] = "Screening\n" + "x" * 100
     assert client.post(f"/grants/staff/funds/{fund.id}/rounds/new", data=data).status_code == 302
+
+
+def test_a_borough_not_in_the_list_is_refused_with_a_message(client, make, db):
+    # An unknown code was dropped silently, so an application with no borough at all was accepted as eligible.
+    round_ = make.round()
+    login(client, make.user(role="applicant"))
+    response = client.post(
+        f"/grants/rounds/{round_.id}/apply", data=form_for(new_organisation="Knit", boroughs=["atlantis"])
+    )
+    assert response.status_code == 400 and "Select the boroughs from the list" in text(response)
+    assert count(db, Application) == 0
+
+
+def test_a_budget_line_error_is_shown_in_words_and_linked_to_its_field(client, make, db):
+    round_ = make.round()
+    login(client, make.user(role="applicant"))
+    data = form_for(new_organisation="Knit", **{"budget_lines-0-amount": "1e308"})
+    page = text(client.post(f"/grants/rounds/{round_.id}/apply", data=data))
+    summary = page[page.index("There is a problem") :].split("</ul>")[0]
+    assert "{'amount'" not in page and 'href="#budget_lines-0-amount"' in summary
+    assert summary.count("<li>") == 1
+
+
+def test_each_field_shows_one_message(client, auth, db, rules):
+    # WTForms kept its generic "Not a valid integer value." beside the field's own message.
+    auth.login_as("staff")
+    page = text(client.post("/staff/nudges/new", data=rule_form(rules["verify-email"], name="New", days="1e308")))
+    assert "Not a valid integer value" not in page and "Enter a number from 1 to 365" in page

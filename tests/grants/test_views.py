@@ -250,12 +250,15 @@ def test_staff_add_a_fund_and_a_round_and_bad_round_limits_are_refused(client, a
     assert {b.code for b in round_.boroughs} == {"bolton", "wigan"}
 
 
-def test_staff_link_funders_and_only_funder_accounts_are_linked(client, auth, make, db):
+def test_staff_link_funders_and_only_funder_accounts_can_be_linked(client, auth, make, db):
     fund = make.fund()
     funder, champion = make.user(role="funder"), make.user(role="reviewer")
     auth.login_as("staff")
     response = client.post(f"/grants/staff/funds/{fund.id}", data={"funders": [str(funder.id), str(champion.id)]})
-    assert response.status_code == 302
+    assert response.status_code == 400 and "Select funders from the list" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert fund.funders == []  # a forged list changes nothing, not even its valid part
+    assert client.post(f"/grants/staff/funds/{fund.id}", data={"funders": [str(funder.id)]}).status_code == 302
     db.session.expire_all()
     assert [u.id for u in fund.funders] == [funder.id]
 
