@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from functools import cache
+from pathlib import Path
+
 from flask import abort, current_app, jsonify, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user
 from sqlalchemy import select, text
@@ -12,16 +16,39 @@ from champions.core.models import OutboxMessage
 from champions.core.pagination import keyset_page
 from champions.extensions import db
 
-NHSUK_DIST = "nhsuk-frontend/dist/nhsuk"
-ASSET_ROOTS = {"nhsuk": NHSUK_DIST, "chartjs": "chart.js/dist"}
+# /assets/<package>/ serves a front-end package that bin/setup installs from npm (package.json is the one place its
+# version is written): its folder in node_modules, and the folder in that holding the files it ships.
+ASSET_PACKAGES = {"nhsuk": ("nhsuk-frontend", "dist/nhsuk"), "chartjs": ("chart.js", "dist")}
+
+
+@cache
+def installed_version(node_modules: Path, package: str) -> str | None:
+    """The version of a front-end package as installed in node_modules, read once per process."""
+    try:
+        return json.loads((node_modules / ASSET_PACKAGES[package][0] / "package.json").read_text())["version"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+@bp.url_defaults
+def add_asset_version(endpoint: str, values: dict) -> None:
+    """Every asset URL names the installed version (?v=), so a browser fetches an upgraded package at once."""
+    if endpoint == "core.assets" and "v" not in values and values.get("package") in ASSET_PACKAGES:
+        version = installed_version(current_app.config["NODE_MODULES"], values["package"])
+        if version:
+            values["v"] = version
 
 
 @bp.get("/assets/<package>/<path:filename>")
 def assets(package: str, filename: str):
-    root = ASSET_ROOTS.get(package)
-    if root is None:
+    if package not in ASSET_PACKAGES:
         abort(404)
-    return send_from_directory(current_app.config["NODE_MODULES"] / root, filename, max_age=86400)
+    node_modules = current_app.config["NODE_MODULES"]
+    folder, dist = ASSET_PACKAGES[package]
+    # Kept a day when the URL names the installed version; otherwise (an import in a static script) checked each time.
+    version = installed_version(node_modules, package)
+    current = version is not None and request.args.get("v") == version
+    return send_from_directory(node_modules / folder / dist, filename, max_age=86400 if current else 0)
 
 
 @bp.get("/")

@@ -54,7 +54,7 @@ def sample_args(db, make) -> dict[str, dict]:
         "grants.funder_csv": {"fund_id": fund.id, "table": "money"},
         "grants.funder_recompute": {"fund_id": fund.id},
         "static": {"filename": "css/app.css"},
-        "core.assets": {"package": "nhsuk", "filename": "nhsuk-frontend-10.6.1.min.css"},
+        "core.assets": {"package": "nhsuk", "filename": "nhsuk-frontend.min.css"},
         "core.outbox_message": {"message_id": message.id},
         "accounts.verify": {"token": "not-a-real-token"},
         "accounts.verify_continue": {"token": "not-a-real-token"},
