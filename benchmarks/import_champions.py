@@ -66,9 +66,9 @@ def main() -> None:
 
     from champions import create_app
     from champions.extensions import db
+    from champions.profiles.models import Champion
     from champions.roster import importer
-    from champions.roster.crm_models import JobStatus
-    from champions.roster.models import Champion
+    from champions.roster.models import JobStatus
 
     app = create_app("testing")
     with app.app_context():

@@ -29,7 +29,7 @@ def p3() -> float:
     from champions.core.db import as_utc
     from champions.core.permissions import Role
     from champions.extensions import db
-    from champions.roster.models import Champion
+    from champions.profiles.models import Champion
 
     app = bench_app()
     with raw_connection(app) as conn:
@@ -69,7 +69,7 @@ def p3() -> float:
 def p4() -> float:
     from champions.extensions import db
     from champions.roster import importer
-    from champions.roster.crm_models import JobStatus
+    from champions.roster.models import JobStatus
 
     app = bench_app()
     with raw_connection(app) as conn:

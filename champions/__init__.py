@@ -9,10 +9,41 @@ from flask import Flask
 from jinja2 import ChainableUndefined, ChoiceLoader, PackageLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from champions.cli import register_cli
+from champions.core import features, throttle
+from champions.core.celery import celery_init_app
+from champions.core.db import configure_postgresql, configure_sqlite
+from champions.core.errors import register_error_handlers
+from champions.core.features import Feature
+from champions.core.permissions import enforce_access
+from champions.core.security import register_security_headers
+from champions.core.templating import autoescape, register_template_helpers
+from champions.extensions import csrf, db, login_manager, migrate
 from config import PROJECT_ROOT, BaseConfig, load_config
 
+# The features that make the app, each a package with a feature.py (champions/core/features.py). A feature may
+# import only core and the features before it in this order, and never one after it (checked in bin/test).
+FEATURES = (
+    "core",
+    "accounts",
+    "profiles",
+    "activities",
+    "training",
+    "network",
+    "organisations",
+    "workshops",
+    "moments",
+    "grants",
+    "nudges",
+    "privacy",
+    "roster",
+    "dashboards",
+)
 
-def create_app(config: BaseConfig | str | None = None, **overrides: Any) -> Flask:
+
+def create_app(
+    config: BaseConfig | str | None = None, *, extra_features: tuple[Feature, ...] = (), **overrides: Any
+) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object(config if isinstance(config, BaseConfig) else load_config(config))
     app.config.update(overrides)
@@ -20,7 +51,7 @@ def create_app(config: BaseConfig | str | None = None, **overrides: Any) -> Flas
     register_proxies(app)
     register_extensions(app)
     register_templates(app)
-    register_blueprints(app)
+    features.init_app(app, [*features.load(FEATURES), *extra_features])
     register_security(app)
     register_celery(app)
     register_commands(app)
@@ -44,10 +75,7 @@ def register_proxies(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from champions import models  # noqa: F401  (every model known to SQLAlchemy and Alembic)
-    from champions.core import throttle
-    from champions.core.db import configure_postgresql, configure_sqlite
-    from champions.extensions import csrf, db, login_manager, migrate
+    features.load(FEATURES)  # every feature's models known to SQLAlchemy (and Alembic) before the engine starts
 
     db.init_app(app)
     with app.app_context():
@@ -62,7 +90,6 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_templates(app: Flask) -> None:
-    from champions.core.templating import autoescape, register_template_helpers
 
     app.jinja_loader = ChoiceLoader([app.jinja_loader, PackageLoader("nhsuk_frontend_jinja")])
     # Flask escapes only templates named .html and the like; the NHS.UK macros are .jinja files, and
@@ -75,50 +102,7 @@ def register_templates(app: Flask) -> None:
     register_template_helpers(app)
 
 
-def register_blueprints(app: Flask) -> None:
-    # Staff CRM pages live in modules of their own, adding routes to the blueprints below.
-    for name in ("roster.staff_views", "accounts.admin_views", "core.audit_views", "training.staff_views"):
-        __import__(f"champions.{name}")
-    from champions import (
-        accounts,
-        activities,
-        core,
-        dashboards,
-        grants,
-        moments,
-        network,
-        nudges,
-        organisations,
-        privacy,
-        roster,
-        training,
-        workshops,
-    )
-
-    modules = (
-        core,
-        accounts,
-        roster,
-        training,
-        activities,
-        network,
-        privacy,
-        nudges,
-        organisations,
-        workshops,
-        moments,
-        grants,
-        dashboards,
-    )
-    for module in modules:
-        __import__(f"{module.__name__}.views")
-        app.register_blueprint(module.bp)
-
-
 def register_security(app: Flask) -> None:
-    from champions.core.errors import register_error_handlers
-    from champions.core.permissions import enforce_access
-    from champions.core.security import register_security_headers
 
     app.before_request(enforce_access)
     register_security_headers(app)
@@ -126,12 +110,10 @@ def register_security(app: Flask) -> None:
 
 
 def register_celery(app: Flask) -> None:
-    from champions.core.celery import celery_init_app
 
     celery_init_app(app)
 
 
 def register_commands(app: Flask) -> None:
-    from champions.cli import register_cli
 
     register_cli(app)

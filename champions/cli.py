@@ -6,7 +6,16 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
+from champions.accounts.models import User
+from champions.accounts.services import EmailTaken, create_user, password_problem
+from champions.core import audit
+from champions.core.permissions import Role
+from champions.demo.seed import DEMO_LOGINS, seed
 from champions.extensions import db
+from champions.nudges import engine
+from champions.roster import importer
+from champions.roster.models import JobStatus
+from champions.roster.staff_tasks import send_import_emails
 
 
 def register_cli(app: Flask) -> None:
@@ -21,9 +30,6 @@ def register_cli(app: Flask) -> None:
 @click.password_option("--password", prompt="Password (8 to 128 characters)")
 def create_admin(email: str, password: str) -> None:
     """Create an admin account (for the first login on a new installation)."""
-    from champions.accounts.services import EmailTaken, create_user, password_problem
-    from champions.core import audit
-    from champions.core.permissions import Role
 
     if problem := password_problem(password):
         raise click.ClickException(problem)
@@ -41,8 +47,6 @@ def create_admin(email: str, password: str) -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when the database already has users.")
 def seed_demo(count: int, if_empty: bool) -> None:
     """Fill an empty database with realistic Greater Manchester demo data."""
-    from champions.accounts.models import User
-    from champions.demo.seed import DEMO_LOGINS, seed
 
     if current_app.config["ENV_NAME"] == "production":
         raise click.ClickException("Demo data is never loaded in production.")
@@ -68,7 +72,6 @@ def nudges_cli() -> None:
 @nudges_cli.command("run")
 def nudges_run() -> None:
     """Evaluate every rule and send what is due, once (for scripted use)."""
-    from champions.nudges import engine
 
     for key, count in engine.evaluate_all().items():
         click.echo(f"{key}: {count} new")
@@ -97,10 +100,6 @@ def nudges_run() -> None:
 def import_champions(path: str, source: str, lawful_basis: str, dry_run: bool) -> None:
     """Import champions from a CSV file (columns matched by their headers), as the staff import page does."""
     from pathlib import Path
-
-    from champions.roster import importer
-    from champions.roster.crm_models import JobStatus
-    from champions.roster.staff_tasks import send_import_emails
 
     data = Path(path).read_bytes()
     try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -48,40 +49,10 @@ def _persistent_dev_secret(instance: Path) -> str:
     return key_file.read_text().strip()
 
 
-def _beat_schedule() -> dict:
-    return {
-        "evaluate-nudges": {"task": "champions.nudges.tasks.evaluate_nudges", "schedule": timedelta(minutes=15)},
-        "deliver-nudges": {"task": "champions.nudges.tasks.deliver_nudges", "schedule": timedelta(minutes=5)},
-        "mark-lapsed": {"task": "champions.roster.tasks.mark_lapsed", "schedule": timedelta(hours=6)},
-        "enforce-retention": {"task": "champions.privacy.tasks.enforce_retention", "schedule": timedelta(hours=24)},
-        "programme-snapshot": {
-            "task": "champions.dashboards.tasks.compute_programme_snapshot",
-            "schedule": timedelta(seconds=_whole_number("SNAPSHOT_EVERY_SECONDS", 600)),
-        },
-        # Hourly, so a reminder goes out on the day before even if a run is missed; each attendee once.
-        "workshop-reminders": {
-            "task": "champions.workshops.tasks.send_workshop_reminders",
-            "schedule": timedelta(seconds=_whole_number("WORKSHOP_REMINDERS_EVERY_SECONDS", 3600)),
-        },
-        "grant-funder-snapshots": {
-            "task": "champions.grants.tasks.compute_funder_snapshots",
-            "schedule": timedelta(seconds=_whole_number("SNAPSHOT_EVERY_SECONDS", 600)),
-        },
-        "grant-report-reminders": {
-            "task": "champions.grants.tasks.send_report_reminders",
-            "schedule": timedelta(hours=1),
-        },
-        # Out of the request path: in a request's transaction the DELETE could deadlock on PostgreSQL.
-        "clear-expired-throttle-counters": {
-            "task": "champions.core.tasks.clear_expired_throttle_counters",
-            "schedule": timedelta(minutes=15),
-        },
-        # Re-queues what a dead worker left: a message a worker took is not handed out again by the broker.
-        "sweep-unfinished-work": {
-            "task": "champions.core.tasks.sweep_unfinished_work",
-            "schedule": timedelta(seconds=_whole_number("SWEEP_EVERY_SECONDS", 120)),
-        },
-    }
+def every_seconds(name: str, default: int) -> Callable[[], timedelta]:
+    """An interval for the beat schedule set by the environment variable ``name`` (whole seconds), read when the
+    app starts (champions/core/features.py, ``Beat``)."""
+    return lambda: timedelta(seconds=_whole_number(name, default))
 
 
 class BaseConfig:
@@ -153,7 +124,6 @@ class BaseConfig:
             "broker_connection_retry_on_startup": True,
             "timezone": "Europe/London",
             "enable_utc": True,
-            "beat_schedule": _beat_schedule(),
             # One beat at a time: a second one waits for the first's lease in the database (core/beat.py).
             "beat_scheduler": "champions.core.beat:LeasedScheduler",
             "beat_max_interval": 10,  # how often beat wakes, so it renews its lease well within its length

@@ -8,7 +8,7 @@ from functools import cache
 from champions.accounts.models import User
 from champions.accounts.services import hash_password, normalise_email
 from champions.core.permissions import Role
-from champions.roster.services import create_champion
+from champions.profiles.services import create_champion
 
 PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)

@@ -4,10 +4,11 @@ from sqlalchemy import func, select
 
 from champions.accounts.models import User
 from champions.activities.models import Activity
-from champions.dashboards.services import latest_snapshot
+from champions.core.snapshots import latest_snapshot
+from champions.dashboards.services import PROGRAMME
 from champions.nudges.engine import holdout_bucket
 from champions.nudges.models import NudgeMessage, NudgeRule
-from champions.roster.models import Champion
+from champions.profiles.models import Champion
 
 
 def test_create_admin_makes_the_first_admin(app, db):
@@ -47,14 +48,14 @@ def test_seed_demo_fills_an_empty_database_once(app, db):
     assert len({c.stage for c in champions}) >= 4
     assert any(c.recruited_by_id for c in champions)
     assert all(c.history and c.history[0].to_stage == "registered" for c in champions)
-    assert latest_snapshot().data["headline"]["champions"] > 0
+    assert latest_snapshot(PROGRAMME).data["headline"]["champions"] > 0
     demo = db.session.scalar(select(User).where(User.email == "champion@champions.example")).champion
     assert demo.stage == "active" and demo.user.email_verified_at is not None
     assert db.session.scalar(select(func.count()).select_from(Activity).where(Activity.champion_id == demo.id)) >= 1
     # Every active champion has been active recently, so the lapse job does not lapse the demo on first start.
     assert all(c.last_activity_on for c in champions if c.stage == "active")
     # A nudge history, so the dashboard's nudge effect has figures; sent or held out as the engine decides.
-    effect = {row["rule"]: row for row in latest_snapshot().data["nudges"]}
+    effect = {row["rule"]: row for row in latest_snapshot(PROGRAMME).data["nudges"]}
     assert effect["Confirm your email address"]["nudged"] > 0
     for rule in db.session.scalars(select(NudgeRule)):
         statuses = db.session.execute(

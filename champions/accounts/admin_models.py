@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from champions.core import merging
 from champions.core.db import now_utc
 from champions.extensions import db
 
@@ -24,3 +25,7 @@ class Invitation(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     invited_by = relationship("User", foreign_keys=[invited_by_id])
+
+
+# How a merge treats invitations (core/merging.py): they follow the login that sent or accepted them.
+MERGES: merging.Declarations = merging.moves("users", "invitations.invited_by_id", "invitations.user_id")

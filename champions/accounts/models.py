@@ -4,8 +4,9 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from champions.core import merging
 from champions.core.db import now_utc
 from champions.core.permissions import Role
 from champions.extensions import db
@@ -68,3 +69,28 @@ class UserSession(db.Model):
     # Only a hash of the key is stored, so a copy of this table cannot be turned back into cookies.
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+
+class ConsentRecord(db.Model):
+    """One decision (given or withdrawn) about one purpose, with the exact wording version shown."""
+
+    __tablename__ = "consent_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(40))
+    granted: Mapped[bool]
+    wording_version: Mapped[str] = mapped_column(String(40))
+    recorded_at: Mapped[datetime] = mapped_column(default=now_utc)
+    source: Mapped[str] = mapped_column(String(40), default="web")
+
+    user = relationship("User")
+
+
+# How a merge treats the accounts tables (core/merging.py). Logins are merged only as part of a champion merge
+# (roster/duplicates.py). Sessions never pass to another login: the closed login's are ended instead. Consent
+# given by either login stays on record, on the kept one.
+MERGES: merging.Declarations = {
+    **merging.stays("users", "user_sessions.user_id", "the merged-away login's sessions are ended when it is closed"),
+    **merging.moves("users", "consent_records.user_id"),
+}

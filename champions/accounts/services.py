@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from champions.accounts import signals
 from champions.accounts.models import User
 from champions.accounts.sessions import end_every_session, key_hash
 from champions.core import audit
@@ -159,15 +160,6 @@ def referral_code(text: str | None) -> str | None:
     return code if _REFERRAL_CODE.fullmatch(code) else None
 
 
-def find_champion_by_referral(code: str | None):
-    from champions.roster.models import Champion
-
-    code = referral_code(code)
-    if code is None:
-        return None
-    return db.session.scalar(select(Champion).where(Champion.referral_code == code))
-
-
 def create_user(email: str, password: str, role: Role) -> User:
     """Add a user, or raise EmailTaken, also when a concurrent request took the email first."""
     user = User(email=normalise_email(email), password_hash=hash_password(password), role=role.value)
@@ -179,41 +171,11 @@ def create_user(email: str, password: str, role: Role) -> User:
     return user
 
 
-def register_champion(data: dict, *, consent_version: str, referral_code: str | None = None) -> User:
-    """Create a champion account from validated sign-up data; the welcome email goes after commit."""
-    from champions.accounts.tasks import welcome_email
-    from champions.privacy.services import EMAIL_CONSENT_VERSION, record_consent
-    from champions.roster.services import create_champion
-
-    if find_user(data["email"]) is not None:
-        raise EmailTaken(data["email"])
-    user = create_user(data["email"], data["password"], Role.CHAMPION)
-    recruiter = find_champion_by_referral(referral_code)
-    champion = create_champion(
-        user.id,
-        first_name=data["first_name"],
-        last_name=data["last_name"],
-        borough_code=data["borough"],
-        postcode=data["postcode"],
-        topic_codes=data.get("topics") or [],
-        recruited_by_id=recruiter.id if recruiter else None,
-    )
-    if data.get("heard_via") == "organisation" and data.get("organisation_id"):
-        champion.heard_via_organisation_id = int(data["organisation_id"])
-    elif data.get("heard_via") == "other":
-        champion.heard_via_other = data.get("heard_other") or None
-    record_consent(user.id, "privacy_notice", True, consent_version)
-    record_consent(user.id, "email_contact", bool(data.get("email_consent")), EMAIL_CONSENT_VERSION)
-    audit.record("champion.registered", champion, actor_id=user.id)
-    welcome_email.queue(user.id)
-    return user
-
-
 def register_applicant(email: str, password: str, *, consent_version: str) -> User:
     """Create a grant applicant's account; the email with the link to confirm it goes after commit. A taken
     address raises EmailTaken before any hashing, so that answering it costs one hash, as a new account does."""
+    from champions.accounts.consent import record_consent
     from champions.accounts.tasks import verification_email
-    from champions.privacy.services import record_consent
 
     if find_user(email) is not None:
         raise EmailTaken(email)
@@ -299,7 +261,6 @@ def verification_token(user: User) -> str:
 def verify_email(token: str) -> User:
     """Mark the email verified; raises TokenProblem for a tampered, expired or stale link."""
     from champions.accounts.tokens import VERIFY_MAX_AGE, TokenProblem, fingerprint, read_token
-    from champions.roster.onboarding import advance
 
     data = read_token("verify", token, VERIFY_MAX_AGE)
     user = db.session.get(User, data.get("uid"))
@@ -308,8 +269,7 @@ def verify_email(token: str) -> User:
     if user.email_verified_at is None:
         user.email_verified_at = now_utc()
         audit.record("email.verified", user, actor_id=user.id)
-        if user.champion is not None:
-            advance(user.champion)
+        signals.email_verified.send(user)
     return user
 
 

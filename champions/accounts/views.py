@@ -1,18 +1,15 @@
 from __future__ import annotations
 
-import json
 from urllib.parse import urlsplit
 
 from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
-from sqlalchemy import select
 
 from champions.accounts import bp, sessions
 from champions.accounts.forms import (
     ChangePasswordForm,
     ContinueForm,
     LoginForm,
-    RegistrationForm,
     ResendVerificationForm,
     ResetPasswordForm,
     ResetRequestForm,
@@ -20,12 +17,7 @@ from champions.accounts.forms import (
 from champions.accounts.models import User
 from champions.accounts.services import (
     VERIFY_EMAILS_BY_ACCOUNT,
-    EmailTaken,
-    answer_taken_sign_up,
     change_password,
-    count_sign_up,
-    referral_code,
-    register_champion,
     request_password_reset,
     resend_sign_up_email,
     set_password,
@@ -37,12 +29,9 @@ from champions.accounts.services import (
 )
 from champions.accounts.tasks import verification_email
 from champions.accounts.tokens import TokenProblem
-from champions.core.models import Borough
 from champions.core.permissions import Role
 from champions.core.throttle import client_address, refuse_if_over
 from champions.extensions import db, login_manager
-from champions.privacy.services import PRIVACY_NOTICE_VERSION
-from champions.roster.postcodes import DISTRICT_BOROUGH
 
 login_manager.login_view = "accounts.login"
 login_manager.login_message = "Sign in to see this page."
@@ -52,11 +41,6 @@ login_manager.login_message_category = "info"
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     return sessions.load(session_id)  # None once signed out, deactivated, or every session ended on purpose
-
-
-def _borough_choices() -> list[tuple[str, str]]:
-    boroughs = db.session.scalars(select(Borough).order_by(Borough.name))
-    return [("", "Select a borough")] + [(b.code, b.name) for b in boroughs]
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -70,49 +54,7 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
-def _organisation_choices() -> list[tuple[str, str]]:
-    from champions.organisations.models import Organisation
-
-    rows = db.session.execute(
-        select(Organisation.id, Organisation.name)
-        .where(Organisation.merged_into_id.is_(None))
-        .order_by(Organisation.name)
-    ).all()
-    return [("", "Select an organisation")] + [(str(i), name) for i, name in rows]
-
-
-def registration_form() -> RegistrationForm:
-    form = RegistrationForm()
-    form.borough.choices = _borough_choices()
-    form.organisation_id.choices = _organisation_choices()
-    if request.method == "GET" and (ref := referral_code(request.args.get("ref"))):
-        form.heard_via.data = "referral"
-        form.referral_code.data = ref
-    return form
-
-
-@bp.route("/register", methods=["GET", "POST"])
-def register():
-    if current_user.is_authenticated:
-        return redirect(url_for("accounts.home"))
-    form = registration_form()
-    if form.validate_on_submit():
-        count_sign_up(client_address())
-        referral = form.referral_code.data if form.heard_via.data == "referral" else None
-        try:
-            user = register_champion(
-                form.data, consent_version=PRIVACY_NOTICE_VERSION, referral_code=referral or request.args.get("ref")
-            )
-        except EmailTaken:
-            answer_taken_sign_up(form.email.data, form.password.data)
-            user = None
-        return check_your_email(user)
-    return render_template(
-        "accounts/register.html", form=form, districts=json.dumps(DISTRICT_BOROUGH)
-    ), 200 if not form.errors else 400
-
-
-def check_your_email(user: User | None, form_endpoint: str = "accounts.register"):
+def check_your_email(user: User | None, form_endpoint: str = "roster.register"):
     """How every sign-up ends, given the new account or None when the address already had one: the same redirect
     to the same page and a session that looks the same (a random marker, not the address), so the answer tells
     nobody which addresses have accounts. The link in the email signs them in, in this browser."""
@@ -125,8 +67,8 @@ def check_your_email(user: User | None, form_endpoint: str = "accounts.register"
 @bp.get("/register/check-your-email")
 def sign_up_sent():
     if current_user.is_authenticated or not session.get("sign_up"):
-        return redirect(url_for("accounts.home" if current_user.is_authenticated else "accounts.register"))
-    again = session.get("sign_up_form", "accounts.register")
+        return redirect(url_for("accounts.home" if current_user.is_authenticated else "roster.register"))
+    again = session.get("sign_up_form", "roster.register")
     return render_template("accounts/sign_up_sent.html", again=again)
 
 

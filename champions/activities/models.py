@@ -64,5 +64,7 @@ class Activity(db.Model):
     champion = relationship("Champion")
 
 
+# How a merge of two champions, users or organisations treats this feature's tables (core/merging.py).
+MERGES: merging.Declarations = {}
 # Merging champions (core/merging.py): activities follow the merged record.
-merging.moves("champions", "activities.champion_id")
+MERGES.update(merging.moves("champions", "activities.champion_id"))

@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from champions.activities import signals
 from champions.activities.models import Activity
 from champions.extensions import db
-from champions.roster.models import Champion, Stage
-from champions.roster.onboarding import advance
-from champions.roster.services import change_stage
+from champions.profiles.models import Champion, Stage
+from champions.profiles.services import change_stage
 
 FIELDS = ("type", "occurred_on", "borough_code", "topic_code", "people_reached", "notes")
 
@@ -35,7 +35,7 @@ def log_activity(champion: Champion, data: dict[str, Any]) -> Activity:
     _refresh_last_activity(champion)
     if champion.stage == Stage.LAPSED.value:
         change_stage(champion, Stage.ACTIVE, "Logged an activity after a lapse")
-    advance(champion)
+    signals.activity_logged.send(champion)
     return activity
 
 

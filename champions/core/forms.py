@@ -16,9 +16,11 @@ from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.form import SUBMIT_METHODS, _Auto
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
-from wtforms import FileField, Form, SelectMultipleField
+from wtforms import Field, FileField, Form, SelectMultipleField
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from champions.core.places import POSTCODE_RE, normalise_postcode
 
 MAX_INT = 2**31 - 1  # the largest value an INTEGER column holds on PostgreSQL
 EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)
@@ -210,3 +212,16 @@ def search_text(value: str | None, limit: int = 100) -> str:
     """What was typed into a list's search or filter box, bounded (SQLite refuses a LIKE pattern over
     50,000 characters; nobody searches with more than a line) and without control characters."""
     return CONTROL.sub("", (value or "").strip())[:limit]
+
+
+class ConfirmForm(BaseForm):
+    """A button that needs nothing but the CSRF token."""
+
+
+class UKPostcode:
+    """A real UK postcode, written the usual way (upper case, one space)."""
+
+    def __call__(self, form: BaseForm, field: Field) -> None:
+        if not POSTCODE_RE.match(re.sub(r"\s+", "", field.data or "").upper()):
+            raise ValidationError("Enter a real UK postcode, like M1 1AE")
+        field.data = normalise_postcode(field.data)

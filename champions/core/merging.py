@@ -8,7 +8,7 @@ refers to a person or an organisation may hold a credential or a token, which mu
 unnoticed. A referring column without a declaration is listed by ``unhandled``, the merge refuses, and a test
 fails.
 
-Core knows no feature: features register their policies when their models are imported.
+Core knows no feature: each feature declares the policies for its own tables in its ``Feature`` (``merges``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import (
     Column,
     Index,
@@ -74,28 +75,27 @@ class Policy:
     why: str = ""
 
 
-_POLICIES: dict[tuple[str, str], Policy] = {}
 MOVE = Policy("move")
+Declarations = dict[tuple[str, str], Policy]
 
 
 class MergeRefused(Refused):
     """The merge cannot be done; the message says why, and nothing was changed."""
 
 
-def moves(target: str, *keys: str) -> None:
-    """Declare that rows of each ``key`` ("table.column") move to the kept ``target`` row as they are."""
-    for key in keys:
-        _POLICIES[(target, key)] = MOVE
+def moves(target: str, *keys: str) -> Declarations:
+    """Rows of each ``key`` ("table.column") move to the kept ``target`` row as they are."""
+    return {(target, key): MOVE for key in keys}
 
 
-def on_conflict(target: str, key: str, reconciler: Reconciler) -> None:
-    """Register how rows of ``key`` ("table.column") that refer to a merged ``target`` row are reconciled."""
-    _POLICIES[(target, key)] = Policy("reconcile", reconciler)
+def on_conflict(target: str, key: str, reconciler: Reconciler) -> Declarations:
+    """Rows of ``key`` ("table.column") that refer to a merged ``target`` row are reconciled by ``reconciler``."""
+    return {(target, key): Policy("reconcile", reconciler)}
 
 
-def stays(target: str, key: str, why: str) -> None:
-    """Declare that rows of ``key`` keep pointing at the merged-away ``target`` row, and why."""
-    _POLICIES[(target, key)] = Policy("stays", why=why)
+def stays(target: str, key: str, why: str) -> Declarations:
+    """Rows of ``key`` keep pointing at the merged-away ``target`` row, and why."""
+    return {(target, key): Policy("stays", why=why)}
 
 
 def references(target: Table) -> list[Reference]:
@@ -125,7 +125,7 @@ def unique_keys(column: Column[Any]) -> list[list[Column[Any]]]:
 
 def policy(target: Table, ref: Reference) -> Policy | None:
     """How ``ref`` is merged, as its feature declared it; None if undeclared."""
-    declared = _POLICIES.get((target.name, ref.key))
+    declared = current_app.extensions["features"].merges.get((target.name, ref.key))
     if declared is not None and declared.kind == "move" and unique_keys(ref.column):
         return None  # a plain move would break a unique rule: the feature must say how to reconcile
     return declared

@@ -118,5 +118,20 @@ class TaskLock(db.Model):
     locked_until: Mapped[datetime]
 
 
+# How a merge of two champions, users or organisations treats this feature's tables (core/merging.py).
+MERGES: merging.Declarations = {}
 # The audit log records who acted, as it happened: a merge never rewrites it (core/merging.py).
-merging.stays("users", "audit_events.actor_id", "the audit log records who acted, as it happened")
+MERGES.update(merging.stays("users", "audit_events.actor_id", "the audit log records who acted, as it happened"))
+
+
+class DashboardSnapshot(db.Model):
+    """Figures computed by a background job (the programme's, each fund's); pages read the newest of each kind."""
+
+    __tablename__ = "dashboard_snapshots"
+    __table_args__ = (Index("ix_dashboard_snapshots_kind_computed", "kind", "computed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    computed_at: Mapped[datetime] = mapped_column(default=now_utc)
+    duration_ms: Mapped[int]
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)

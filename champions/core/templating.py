@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, url_for
+from flask import Flask, current_app, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
 from champions.core.clock import UK, today_uk
 from champions.core.db import as_utc
 from champions.core.forms import error_items
-from champions.core.permissions import Role
-from champions.dashboards.figures import weekly_rows
 
 
 def uk_time(value: datetime | None, fmt: str = "%-d %B %Y at %-I:%M%p") -> str:
@@ -38,45 +36,11 @@ def time_ago(value: datetime | None, now: datetime) -> str:
 
 
 def navigation() -> list[dict[str, str]]:
-    """The header menu for the signed-in user's role."""
+    """The header menu for the signed-in user's role: every feature's entries for it (``Feature.navigation``)."""
     if not current_user.is_authenticated:
         return []
-    if current_user.role == Role.CHAMPION:
-        return [
-            {"href": url_for("roster.champion_home"), "text": "Home"},
-            {"href": url_for("training.catalogue"), "text": "Training"},
-            {"href": url_for("activities.activity_list"), "text": "My activities"},
-            {"href": url_for("network.my_network"), "text": "My network"},
-            {"href": url_for("privacy.preferences"), "text": "Preferences"},
-            {"href": url_for("workshops.champion_workshops"), "text": "Workshops"},
-        ]
-    if current_user.is_staff:
-        items = [
-            {"href": url_for("dashboards.staff_home"), "text": "Programme"},
-            {"href": url_for("roster.staff_roster"), "text": "Champions"},
-            {"href": url_for("workshops.workshop_list"), "text": "Workshops"},
-            {"href": url_for("organisations.organisation_list"), "text": "Organisations"},
-            {"href": url_for("grants.staff_funds"), "text": "Grants"},
-            {"href": url_for("nudges.rules"), "text": "Nudges"},
-            {"href": url_for("moments.moment_list"), "text": "Moments"},
-            {"href": url_for("training.staff_catalogue"), "text": "Training"},
-            {"href": url_for("privacy.equality_summary"), "text": "Equality monitoring"},
-            {"href": url_for("core.outbox"), "text": "Email outbox"},
-        ]
-        if current_user.role == Role.ADMIN:
-            items += [
-                {"href": url_for("accounts.admin_users"), "text": "Users"},
-                {"href": url_for("core.audit_log"), "text": "Audit log"},
-                {"href": url_for("dashboards.programme_settings"), "text": "Settings"},
-            ]
-        return items
-    grants = {
-        Role.APPLICANT: {"href": url_for("grants.my_applications"), "text": "My grant applications"},
-        Role.REVIEWER: {"href": url_for("grants.reviews"), "text": "My reviews"},
-        Role.FUNDER: {"href": url_for("grants.funder_home"), "text": "My funds"},
-    }
-    items = [grants[current_user.role]] if current_user.role in grants else []
-    return [*items, {"href": url_for("accounts.account"), "text": "My account"}]
+    items = current_app.extensions["features"].navigation
+    return [{"href": url_for(item.endpoint), "text": item.text} for item in items if current_user.role in item.roles]
 
 
 def csrf_field() -> Markup:
@@ -102,7 +66,6 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["uk_time"] = uk_time
     app.jinja_env.filters["time_ago"] = time_ago
     app.jinja_env.filters["long_date"] = lambda iso: date.fromisoformat(iso).strftime("%-d %B %Y") if iso else ""
-    app.jinja_env.globals["weekly_rows"] = weekly_rows
     app.jinja_env.filters["thousands"] = lambda n: f"{n:,}" if isinstance(n, int) else n
     app.jinja_env.globals["navigation"] = navigation
     app.jinja_env.globals["today_iso"] = lambda: today_uk().isoformat()

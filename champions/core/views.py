@@ -13,6 +13,7 @@ from sqlalchemy import select, text
 from champions.core import bp
 from champions.core.forms import db_id, search_text
 from champions.core.models import OutboxMessage
+from champions.core.notice import PRIVACY_NOTICE_VERSION
 from champions.core.pagination import keyset_page
 from champions.extensions import db
 
@@ -60,8 +61,6 @@ def index():
 
 @bp.get("/privacy")
 def privacy():
-    from champions.privacy.services import PRIVACY_NOTICE_VERSION
-
     return render_template("core/privacy.html", version=PRIVACY_NOTICE_VERSION)
 
 

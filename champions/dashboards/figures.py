@@ -15,7 +15,12 @@ from champions.core.db import as_utc
 from champions.core.models import Borough, Topic
 from champions.dashboards.models import ProgrammeSettings
 from champions.extensions import db
-from champions.roster.models import LIVE, Champion, Stage, StageChange, champion_topics
+from champions.grants.models import Application, application_boroughs
+from champions.grants.services import AWARDED
+from champions.nudges.effect import rule_effects
+from champions.nudges.models import NudgeRule
+from champions.profiles.models import LIVE, Champion, Stage, StageChange, champion_topics
+from champions.workshops.figures import FIGURE_ORDER, engagement_figures
 
 FUNNEL = [Stage.REGISTERED, Stage.VERIFIED, Stage.TRAINED, Stage.ACTIVE]
 RECENT_WEEKS = 8
@@ -248,8 +253,6 @@ def cohorts(today: date) -> list[dict[str, Any]]:
 
 def _grants_by_borough() -> dict[str, tuple[int, int]]:
     """Small Sparks grants awarded for work in each borough (a grant can serve several), and their sum."""
-    from champions.grants.models import Application, application_boroughs
-    from champions.grants.services import AWARDED
 
     rows = db.session.execute(
         select(
@@ -376,8 +379,6 @@ def activity_totals() -> dict[str, Any]:
 
 
 def nudge_effects() -> list[dict[str, Any]]:
-    from champions.nudges.effect import rule_effects
-    from champions.nudges.models import NudgeRule
 
     rows = []
     rules = list(db.session.scalars(select(NudgeRule).order_by(NudgeRule.id)))
@@ -401,7 +402,6 @@ def nudge_effects() -> list[dict[str, Any]]:
 
 def engagement(today: date) -> dict[str, Any]:
     """Workshops, organisations and individuals engaged, and workshop yield, over the whole programme."""
-    from champions.workshops.figures import FIGURE_ORDER, engagement_figures
 
     figures = engagement_figures(settings().start_date - timedelta(days=3650), today)
     return {

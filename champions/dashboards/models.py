@@ -1,28 +1,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from champions.core import merging
 from champions.core.db import now_utc
 from champions.core.work import Leased
 from champions.extensions import db
-
-
-class DashboardSnapshot(db.Model):
-    """Figures computed by a background job; pages read the newest of each kind."""
-
-    __tablename__ = "dashboard_snapshots"
-    __table_args__ = (Index("ix_dashboard_snapshots_kind_computed", "kind", "computed_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(40))
-    computed_at: Mapped[datetime] = mapped_column(default=now_utc)
-    duration_ms: Mapped[int]
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class ProgrammeSettings(db.Model):
@@ -54,5 +40,7 @@ class DashboardJob(Leased, db.Model):
     error: Mapped[str | None] = mapped_column(String(500))
 
 
+# How a merge of two champions, users or organisations treats this feature's tables (core/merging.py).
+MERGES: merging.Declarations = {}
 # Merging people (core/merging.py): a requested snapshot follows the login that asked for it.
-merging.moves("users", "dashboard_jobs.requested_by_id")
+MERGES.update(merging.moves("users", "dashboard_jobs.requested_by_id"))

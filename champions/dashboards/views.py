@@ -11,11 +11,12 @@ from champions.core.celery import enqueue
 from champions.core.db import now_utc
 from champions.core.downloads import csv_download, dict_csv_text
 from champions.core.forms import db_id
+from champions.core.snapshots import latest_snapshot, latest_snapshot_info, snapshot_data
 from champions.dashboards import bp
 from champions.dashboards.figures import settings, weekly_rows
 from champions.dashboards.forms import SettingsForm
 from champions.dashboards.models import DashboardJob
-from champions.dashboards.services import latest_snapshot, latest_snapshot_info, snapshot_data
+from champions.dashboards.services import PROGRAMME
 from champions.dashboards.tasks import compute_programme_snapshot
 from champions.extensions import db
 
@@ -35,7 +36,7 @@ def _rendered(snapshot_id: int, computed_at: str) -> Markup:
 def staff_home():
     job_id = request.args.get("job", type=db_id)
     job = db.session.get(DashboardJob, job_id) if job_id else None
-    info = latest_snapshot_info()
+    info = latest_snapshot_info(PROGRAMME)
     return render_template(
         "dashboards/staff_home.html",
         snapshot=info,
@@ -84,7 +85,7 @@ CSV_TABLES = ("trajectory", "projection", "funnel", "cohorts", "boroughs", "topi
 
 @bp.get("/staff/dashboard/<table>.csv")
 def table_csv(table: str):
-    snapshot = latest_snapshot()
+    snapshot = latest_snapshot(PROGRAMME)
     if table not in CSV_TABLES or snapshot is None:
         abort(404)
     stamp = snapshot.computed_at.strftime("%Y-%m-%d-%H%M")

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from champions.accounts.models import User
 from champions.core.permissions import Role
 from champions.extensions import db
-from champions.roster.crm_models import ChampionNote
-from champions.roster.models import Champion
+from champions.profiles.models import Champion
+from champions.roster.models import ChampionNote
 
 NOTES = (
     "Met at the community centre coffee morning; keen to run a stall at the next health fair.",

@@ -10,7 +10,9 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from champions.accounts.models import User
+from champions.accounts.services import hash_password
 from champions.core.db import now_utc
+from champions.core.permissions import Role
 from champions.extensions import db
 from champions.grants import services
 from champions.grants.dashboard import compute_fund_snapshot
@@ -101,8 +103,6 @@ def _data(rng: random.Random, organisation_id: int, borough: str, amount: int, s
 
 
 def _reviewers(demo_reviewer: User | None) -> list[User]:
-    from champions.accounts.services import hash_password
-    from champions.core.permissions import Role
 
     panel = [demo_reviewer] if demo_reviewer else []
     shared = hash_password("demo-panel-pass-not-for-use")

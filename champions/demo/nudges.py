@@ -14,13 +14,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from champions.accounts.models import ConsentRecord
 from champions.core.db import as_utc
 from champions.extensions import db
 from champions.nudges.conditions import CONDITIONS
 from champions.nudges.engine import holdout_bucket_of, period_of
 from champions.nudges.models import MessageStatus, NudgeMessage, NudgeRule
-from champions.privacy.models import ConsentRecord
-from champions.roster.models import Champion, Stage
+from champions.profiles.models import Champion, Stage
 
 # rule key -> (the stage after which the reminder is due, the stage that ends it)
 ONBOARDING = {

@@ -10,11 +10,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from champions.accounts.models import User
+from champions.accounts.consent import EMAIL_CONSENT_VERSION
+from champions.accounts.models import ConsentRecord, User
 from champions.accounts.services import hash_password
 from champions.activities.models import Activity, ActivityType
 from champions.core.db import now_utc
 from champions.core.models import BOROUGHS, Topic
+from champions.core.notice import PRIVACY_NOTICE_VERSION
 from champions.core.permissions import Role
 from champions.dashboards.models import ProgrammeSettings
 from champions.dashboards.services import compute_programme_snapshot
@@ -23,10 +25,8 @@ from champions.demo.grants import seed_grants
 from champions.demo.nudges import seed_nudge_history
 from champions.demo.workshops import seed_workshops
 from champions.extensions import db
-from champions.privacy.models import ConsentRecord
-from champions.privacy.services import EMAIL_CONSENT_VERSION, PRIVACY_NOTICE_VERSION
-from champions.roster.models import Champion, Stage, StageChange
-from champions.roster.services import new_referral_code
+from champions.profiles.models import Champion, Stage, StageChange
+from champions.profiles.services import new_referral_code
 from champions.training.models import Pledge, PledgeAcceptance, TrainingCompletion, TrainingResource
 
 DEMO_LOGINS = [

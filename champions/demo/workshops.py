@@ -10,12 +10,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from champions.accounts.models import User
-from champions.core.models import BOROUGHS
+from champions.core.models import BOROUGHS, Borough
 from champions.core.permissions import Role
 from champions.extensions import db
 from champions.moments.services import seed_awareness_moments
 from champions.organisations.models import EngagementChange, Organisation, OrganisationContact, normalise_org_name
-from champions.roster.models import Champion, Stage
+from champions.profiles.models import Champion, Stage
 from champions.workshops.models import SignupStatus, Workshop, WorkshopRecruit, WorkshopSignup
 
 CANCER_CHARITIES = (
@@ -67,7 +67,6 @@ def _organisations(rng: random.Random, now: datetime) -> tuple[list[Organisation
 
 
 def _organisation(name, kind, boroughs, level, now, number=None) -> Organisation:
-    from champions.core.models import Borough
 
     organisation = Organisation(
         name=name,

@@ -14,8 +14,7 @@ from sqlalchemy import case, func, select
 
 from champions.core.clock import today_uk
 from champions.core.db import now_utc
-from champions.core.models import Borough
-from champions.dashboards.models import DashboardSnapshot
+from champions.core.models import Borough, DashboardSnapshot
 from champions.extensions import db
 from champions.grants.models import Application, GrantReport, Payment, Round, Status, application_boroughs
 from champions.grants.services import AWARDED, pounds

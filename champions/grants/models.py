@@ -294,10 +294,12 @@ class GrantReport(db.Model):
     application: Mapped[Application] = relationship(back_populates="report")
 
 
+# How a merge of two champions, users or organisations treats this feature's tables (core/merging.py).
+MERGES: merging.Declarations = {}
 # Merging people (core/merging.py): a fund's funder and a panel's reviewer are listed once; of two assignments to
 # review one application, a submitted review wins, then the earlier.
-merging.on_conflict("users", "grant_fund_funders.user_id", merging.keep_one())
-merging.on_conflict("users", "grant_round_reviewers.user_id", merging.keep_one())
+MERGES.update(merging.on_conflict("users", "grant_fund_funders.user_id", merging.keep_one()))
+MERGES.update(merging.on_conflict("users", "grant_round_reviewers.user_id", merging.keep_one()))
 _keep_submitted_then_earlier = merging.keep_earlier(
     lambda t: [case((t.c.submitted_at.is_not(None), 0), else_=1), t.c.assigned_at]
 )
@@ -324,6 +326,6 @@ def _merge_review_assignments(ref: merging.Reference, keep_id: int, remove_id: i
     return _keep_submitted_then_earlier(ref, keep_id, remove_id)
 
 
-merging.on_conflict("users", "grant_review_assignments.reviewer_id", _merge_review_assignments)
-merging.moves("users", "grant_applications.applicant_id", "grant_applications.decided_by_id")
-merging.moves("organisations", "grant_applications.organisation_id")
+MERGES.update(merging.on_conflict("users", "grant_review_assignments.reviewer_id", _merge_review_assignments))
+MERGES.update(merging.moves("users", "grant_applications.applicant_id", "grant_applications.decided_by_id"))
+MERGES.update(merging.moves("organisations", "grant_applications.organisation_id"))

@@ -8,14 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from champions.accounts.models import User
 from champions.core import audit
 from champions.core.db import as_utc, now_utc
+from champions.core.features import values_from
 from champions.core.models import Borough
 from champions.extensions import db
+from champions.grants import signals
 from champions.grants.models import (
     Application,
     BudgetLine,
@@ -603,36 +605,12 @@ def submit_report(application: Application, data: ReportData) -> GrantReport:
     return report
 
 
-def _report_nudged_to_the_contact():
-    """The 'report due soon' nudge already went to this grant's contact: the same email, not twice.
-
-    The nudge goes to the applicant's account; the reminder to the contact email on the application. Only
-    when they are the same person is the reminder left out. Overdue reminders always go. People the nudge
-    holds out still get this reminder, so if that rule is ever given a holdout share, its measured effect is
-    the nudge's over the reminder, not over nothing.
-    """
-    from champions.nudges.models import MessageStatus, NudgeMessage, NudgeRule
-
-    return (
-        select(NudgeMessage.id)
-        .join(NudgeRule, NudgeRule.id == NudgeMessage.rule_id)
-        .join(User, User.id == NudgeMessage.user_id)
-        .where(
-            NudgeRule.key == "grant-report-due",
-            NudgeMessage.user_id == Application.applicant_id,
-            NudgeMessage.context_id == Application.id,
-            NudgeMessage.status.in_([MessageStatus.PENDING.value, MessageStatus.SENT.value]),
-            User.email == func.lower(Application.contact_email),
-        )
-        .exists()
-    )
-
-
 def reminders_due(kind: str, today: date) -> list[int]:
     """Ids of grants owed a report reminder of ``kind`` ('before' or 'after' the due date) not yet sent."""
     if kind == "before":
         column, due = Application.reminder_before_sent_at, Application.report_due_on <= today + REMIND_BEFORE
-        extra = (Application.report_due_on >= today) & ~_report_nudged_to_the_contact()
+        covered = values_from(signals.report_reminder_covered)  # another feature already reminded them
+        extra = (Application.report_due_on >= today) & ~or_(false(), *covered)
     else:
         column, due = Application.reminder_after_sent_at, Application.report_due_on <= today - REMIND_AFTER
         extra = Application.report_due_on.is_not(None)

@@ -20,10 +20,12 @@ from champions.core.db import now_utc
 from champions.core.downloads import csv_response
 from champions.core.forms import db_id
 from champions.core.models import AuditEvent
+from champions.core.notice import PRIVACY_NOTICE_VERSION
 from champions.core.pagination import keyset_page
 from champions.core.permissions import Role
+from champions.core.places import borough_choices
+from champions.core.snapshots import latest_snapshot
 from champions.core.throttle import client_address
-from champions.dashboards.services import latest_snapshot
 from champions.extensions import db
 from champions.grants import bp, forms, services
 from champions.grants.dashboard import funder_tables, snapshot_kind
@@ -31,8 +33,6 @@ from champions.grants.models import Application, Fund, Payment, ReviewAssignment
 from champions.grants.services import GrantError, pounds
 from champions.grants.tasks import compute_funder_snapshot
 from champions.organisations.models import Organisation
-from champions.organisations.views import borough_choices
-from champions.privacy.services import PRIVACY_NOTICE_VERSION
 
 
 @bp.record_once

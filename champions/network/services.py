@@ -8,8 +8,9 @@ import qrcode
 import qrcode.image.svg
 from sqlalchemy import func, select
 
+from champions.core.email import external_url
 from champions.extensions import db
-from champions.roster.models import Champion
+from champions.profiles.models import Champion
 
 DEGREES = 3
 MILESTONES = (1, 5, 10, 25, 50, 100)
@@ -39,3 +40,8 @@ def qr_svg(url: str) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer)
     return buffer.getvalue()
+
+
+def referral_url(code: str) -> str:
+    """The link a champion shares: it opens the sign-up form with their code filled in."""
+    return external_url("network.join", code=code)

@@ -3,18 +3,14 @@ from __future__ import annotations
 from flask import Response, redirect, render_template, url_for
 from flask_login import current_user
 
-from champions.core.email import external_url
 from champions.network import bp, services
-
-
-def referral_url(code: str) -> str:
-    return external_url("network.join", code=code)
+from champions.network.services import referral_url
 
 
 @bp.get("/join/<code>")
 def join(code: str):
     """A champion's personal link: the sign-up form, with how they heard already filled in."""
-    return redirect(url_for("accounts.register", ref=code.strip().upper()[:16]))
+    return redirect(url_for("roster.register", ref=code.strip().upper()[:16]))
 
 
 @bp.get("/me/network")

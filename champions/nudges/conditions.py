@@ -14,8 +14,12 @@ from sqlalchemy import Integer, Select, and_, cast, func, literal, null, select
 from champions.accounts.models import User
 from champions.activities.models import Activity
 from champions.core.clock import uk_date
-from champions.roster.models import Champion, Stage, StageChange
-from champions.roster.models import champion_topics as champion_topics_table
+from champions.grants.models import Application, GrantReport
+from champions.grants.services import REPORTABLE
+from champions.moments.models import moment_topics
+from champions.moments.services import upcoming_moments
+from champions.profiles.models import Champion, Stage, StageChange
+from champions.profiles.models import champion_topics as champion_topics_table
 from champions.training.models import TrainingCompletion, TrainingResource
 
 
@@ -124,9 +128,6 @@ def audience(condition: str, params: dict[str, Any], now: datetime) -> Select:
             .where(recruits.c.n >= days)
         )
     if condition == "grant_report_due":
-        from champions.grants.models import Application, GrantReport
-        from champions.grants.services import REPORTABLE
-
         reported = select(GrantReport.id).where(GrantReport.application_id == Application.id).exists()
         return (
             select(Application.applicant_id.label("user_id"), func.min(Application.id).label("context_id"))
@@ -139,9 +140,6 @@ def audience(condition: str, params: dict[str, Any], now: datetime) -> Select:
             .group_by(Application.applicant_id)
         )
     if condition == "moment_upcoming":
-        from champions.moments.models import moment_topics
-        from champions.moments.services import upcoming_moments
-
         # One query for the calendar (a handful of moments), then one for the champions.
         coming = [occurrence.moment.id for occurrence in upcoming_moments(days, uk_date(now))]
         return (
@@ -187,8 +185,6 @@ def target_done(target: str, user_id_col, since_col, until_col):
             .exists()
         )
     if target == "report":
-        from champions.grants.models import Application, GrantReport
-
         return (
             select(GrantReport.id)
             .join(Application, Application.id == GrantReport.application_id)

@@ -16,15 +16,19 @@ from sqlalchemy import BigInteger, DateTime, Integer, and_, case, cast, func, li
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased, selectinload
 
-from champions.accounts.models import User
+from champions.accounts.models import ConsentRecord, User
+from champions.accounts.services import verification_token
 from champions.core.clock import UK, now_utc, today_uk
 from champions.core.email import build_message, external_url, mail_sender
 from champions.extensions import db
+from champions.grants.models import Application
+from champions.moments.models import Moment
+from champions.moments.services import upcoming_moments
 from champions.nudges import log, sandbox
 from champions.nudges.conditions import CONDITIONS, audience
 from champions.nudges.models import MessageStatus, NudgeMessage, NudgeRule
-from champions.privacy.models import ConsentRecord
-from champions.roster.models import Champion, Stage
+from champions.nudges.tokens import unsubscribe_token
+from champions.profiles.models import Champion, Stage
 
 # Temporary SMTP trouble: retry later. Anything else about one message: record it and move on.
 TEMPORARY = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError, TimeoutError)
@@ -157,7 +161,6 @@ def audience_sizes(rules: list[NudgeRule], now: datetime | None = None) -> dict[
 
 
 def unsubscribe_links(user_id: int, rule_key: str) -> dict[str, str]:
-    from champions.nudges.tokens import unsubscribe_token
 
     return {
         "unsubscribe_url": external_url("nudges.unsubscribe", token=unsubscribe_token(user_id, rule_key)),
@@ -166,7 +169,6 @@ def unsubscribe_links(user_id: int, rule_key: str) -> dict[str, str]:
 
 
 def _verify_url(user: User) -> str:
-    from champions.accounts.services import verification_token
 
     return external_url("accounts.verify", token=verification_token(user))
 
@@ -174,7 +176,6 @@ def _verify_url(user: User) -> str:
 @lru_cache(maxsize=8)
 def _moment_summaries(days: int, today) -> dict[int, dict[str, str]]:
     """Upcoming moments as plain text, looked up once per batch (deliver_due clears this cache)."""
-    from champions.moments.services import upcoming_moments
 
     return {
         o.moment.id: {
@@ -194,7 +195,6 @@ def _moment_context(rule: NudgeRule, context_id: int | None, today) -> dict[str,
     found = _moment_summaries(int(rule.params.get("days", 14)), today).get(context_id)
     if found:
         return found
-    from champions.moments.models import Moment
 
     moment = db.session.get(Moment, context_id)  # no longer upcoming: name it without a date
     return {**empty, "moment_name": moment.name, "moment_actions": moment.suggested_actions or ""} if moment else empty
@@ -203,7 +203,6 @@ def _moment_context(rule: NudgeRule, context_id: int | None, today) -> dict[str,
 def _grant_context(rule: NudgeRule, context_id: int | None) -> dict[str, str]:
     if rule.condition != "grant_report_due" or context_id is None:
         return {"report_due": "", "report_url": "", "group_name": ""}
-    from champions.grants.models import Application
 
     application = db.session.get(Application, context_id)
     return {

@@ -73,10 +73,14 @@ class NudgeMessage(db.Model):
     user = relationship("User")
 
 
+# How a merge of two champions, users or organisations treats this feature's tables (core/merging.py).
+MERGES: merging.Declarations = {}
 # Merging people (core/merging.py): one message per rule and period. A message already sent or held out wins over
 # a pending one (so nobody is nudged twice in a period), then the earlier.
-merging.on_conflict(
-    "users",
-    "nudge_messages.user_id",
-    merging.keep_earlier(lambda t: [case((t.c.status == MessageStatus.PENDING.value, 1), else_=0), t.c.created_at]),
+MERGES.update(
+    merging.on_conflict(
+        "users",
+        "nudge_messages.user_id",
+        merging.keep_earlier(lambda t: [case((t.c.status == MessageStatus.PENDING.value, 1), else_=0), t.c.created_at]),
+    )
 )

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 
+from champions.accounts.consent import current_consents, record_consent, set_consent
+from champions.accounts.models import User
 from champions.core import audit
 from champions.core.keys import unique_key
 from champions.extensions import db
-from champions.nudges.models import NudgeRule
-from champions.privacy.services import record_consent, set_consent
+from champions.grants.models import Application
+from champions.nudges.models import MessageStatus, NudgeMessage, NudgeRule
 
 NUDGE_CONSENT_VERSION = "nudges-2026-11"
 
@@ -48,10 +50,31 @@ def set_nudge_preference(user_id: int, kind: str, wanted: bool) -> None:
 
 
 def nudge_preferences(user_id: int) -> list[tuple[NudgeRule, bool]]:
-    from champions.privacy.services import current_consents
-
     consents = current_consents(user_id)
     rules = db.session.scalars(select(NudgeRule).where(NudgeRule.enabled).order_by(NudgeRule.id))
     return [
         (rule, consents.get(f"nudge:{rule.key}") is None or consents[f"nudge:{rule.key}"].granted) for rule in rules
     ]
+
+
+def grant_report_already_nudged(sender: object = None) -> ColumnElement[bool]:
+    """The 'report due soon' nudge already went to this grant's contact: the same email, not twice.
+
+    The nudge goes to the applicant's account; the reminder to the contact email on the application. Only
+    when they are the same person is the reminder left out. Overdue reminders always go. People the nudge
+    holds out still get this reminder, so if that rule is ever given a holdout share, its measured effect is
+    the nudge's over the reminder, not over nothing.
+    """
+    return (
+        select(NudgeMessage.id)
+        .join(NudgeRule, NudgeRule.id == NudgeMessage.rule_id)
+        .join(User, User.id == NudgeMessage.user_id)
+        .where(
+            NudgeRule.key == "grant-report-due",
+            NudgeMessage.user_id == Application.applicant_id,
+            NudgeMessage.context_id == Application.id,
+            NudgeMessage.status.in_([MessageStatus.PENDING.value, MessageStatus.SENT.value]),
+            User.email == func.lower(Application.contact_email),
+        )
+        .exists()
+    )

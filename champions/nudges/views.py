@@ -15,7 +15,7 @@ from champions.nudges.effect import rule_effect, rule_effects
 from champions.nudges.forms import MessageFilterForm, RuleForm
 from champions.nudges.models import MessageStatus, NudgeMessage, NudgeRule
 from champions.nudges.tokens import read_unsubscribe
-from champions.roster.models import Champion
+from champions.profiles.models import Champion
 
 
 def _counts_by_rule() -> dict[tuple[int, str], int]:

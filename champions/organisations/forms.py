@@ -3,8 +3,8 @@ from __future__ import annotations
 from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
 
-from champions.accounts.forms import POSTCODE_RE, normalise_postcode
 from champions.core.forms import BaseForm, FromChoices, strip
+from champions.core.places import POSTCODE_RE, normalise_postcode
 from champions.organisations.models import ORGANISATION_TYPE_LABELS, EngagementLevel
 from champions.organisations.services import charity_number_problem
 

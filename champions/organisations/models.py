@@ -145,17 +145,20 @@ Organisation.contacts = relationship(
 Organisation.champions = relationship("Champion", secondary=organisation_affiliations, order_by="Champion.last_name")
 
 
+# How a merge of two champions, users or organisations treats this feature's tables (core/merging.py).
+MERGES: merging.Declarations = {}
 # Merging champions or organisations (core/merging.py): an affiliation or a borough held by both is kept once.
-merging.on_conflict("champions", "organisation_affiliations.champion_id", merging.keep_one())
-merging.on_conflict("organisations", "organisation_affiliations.organisation_id", merging.keep_one())
-merging.on_conflict("organisations", "organisation_boroughs.organisation_id", merging.keep_one())
+MERGES.update(merging.on_conflict("champions", "organisation_affiliations.champion_id", merging.keep_one()))
+MERGES.update(merging.on_conflict("organisations", "organisation_affiliations.organisation_id", merging.keep_one()))
+MERGES.update(merging.on_conflict("organisations", "organisation_boroughs.organisation_id", merging.keep_one()))
 # Contacts, engagement history, and who recorded it, follow the merged record.
-merging.moves("champions", "organisation_contacts.champion_id")
-merging.moves("users", "organisation_engagement_changes.changed_by_id")
-merging.moves(
-    "organisations",
-    "organisation_contacts.organisation_id",
-    "organisation_engagement_changes.organisation_id",
-    "organisations.merged_into_id",
-    "champions.heard_via_organisation_id",
+MERGES.update(merging.moves("champions", "organisation_contacts.champion_id"))
+MERGES.update(merging.moves("users", "organisation_engagement_changes.changed_by_id"))
+MERGES.update(
+    merging.moves(
+        "organisations",
+        "organisation_contacts.organisation_id",
+        "organisation_engagement_changes.organisation_id",
+        "organisations.merged_into_id",
+    )
 )

@@ -21,8 +21,8 @@ from champions.organisations.models import (
     OrganisationContact,
     normalise_org_name,
 )
-from champions.roster.models import LIVE, Champion
-from champions.roster.services import ensure_live
+from champions.profiles.models import LIVE, Champion
+from champions.profiles.services import ensure_live
 
 CHARITY_NUMBER_RE = re.compile(r"^(\d{6,8}(-\d{1,2})?|SC\d{6})$")
 

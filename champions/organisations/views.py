@@ -7,11 +7,12 @@ from sqlalchemy.orm import selectinload
 
 from champions.core import audit
 from champions.core.downloads import csv_response
+from champions.core.features import values_from
 from champions.core.forms import db_id, search_text
-from champions.core.models import Borough
 from champions.core.pagination import keyset_page
+from champions.core.places import borough_choices
 from champions.extensions import db
-from champions.organisations import bp
+from champions.organisations import bp, signals
 from champions.organisations.forms import (
     AffiliationForm,
     ContactForm,
@@ -42,11 +43,7 @@ from champions.organisations.services import (
     update_contact,
     update_organisation,
 )
-from champions.roster.models import Champion
-
-
-def borough_choices() -> list[tuple[str, str]]:
-    return [(b.code, b.name) for b in db.session.scalars(select(Borough).order_by(Borough.name))]
+from champions.profiles.models import Champion
 
 
 def _filtered() -> tuple[object, dict[str, str]]:
@@ -172,20 +169,6 @@ def organisation_detail(organisation_id: int):
     if organisation.merged_into_id:
         flash("This organisation was merged into another; you are seeing the one it was merged into.", "info")
         return redirect(url_for("organisations.organisation_detail", organisation_id=organisation.merged_into_id))
-    from champions.workshops.models import Workshop, workshop_contacts
-
-    workshops = db.session.scalars(
-        select(Workshop)
-        .where(
-            (Workshop.host_organisation_id == organisation.id)
-            | Workshop.id.in_(
-                select(workshop_contacts.c.workshop_id)
-                .join(OrganisationContact, OrganisationContact.id == workshop_contacts.c.contact_id)
-                .where(OrganisationContact.organisation_id == organisation.id)
-            )
-        )
-        .order_by(Workshop.starts_at.desc())
-    ).all()
     heard = db.session.scalar(select(db.func.count()).where(Champion.heard_via_organisation_id == organisation.id))
     return render_template(
         "organisations/detail.html",
@@ -193,7 +176,7 @@ def organisation_detail(organisation_id: int):
         duplicates=likely_duplicates_of(organisation),
         engagement_form=EngagementForm(engagement_level=organisation.engagement_level),
         affiliation_form=AffiliationForm(),
-        workshops=workshops,
+        sections=values_from(signals.detail_sections, organisation),
         heard=heard,
         types=ORGANISATION_TYPE_LABELS,
     )

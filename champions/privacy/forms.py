@@ -3,9 +3,9 @@ from __future__ import annotations
 from wtforms import BooleanField, PasswordField, RadioField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
+from champions.accounts.consent import EQUALITY_CONSENT_WORDING
 from champions.core.forms import BaseForm, MultiCheckboxField
 from champions.core.models import TOPICS
-from champions.privacy.services import EQUALITY_CONSENT_WORDING
 
 PREFER_NOT = ("prefer_not_to_say", "Prefer not to say")
 AGE_BANDS = [
@@ -74,10 +74,6 @@ class EqualityForm(BaseForm):
 
 class PreferencesForm(BaseForm):
     topics = MultiCheckboxField("Topics you care about", choices=list(TOPICS))
-
-
-class ConfirmForm(BaseForm):
-    """A button that needs nothing but the CSRF token."""
 
 
 class EraseForm(BaseForm):

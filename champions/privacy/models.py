@@ -3,27 +3,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from champions.core import merging
 from champions.core.db import now_utc
 from champions.extensions import db
-
-
-class ConsentRecord(db.Model):
-    """One decision (given or withdrawn) about one purpose, with the exact wording version shown."""
-
-    __tablename__ = "consent_records"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    purpose: Mapped[str] = mapped_column(String(40))
-    granted: Mapped[bool]
-    wording_version: Mapped[str] = mapped_column(String(40))
-    recorded_at: Mapped[datetime] = mapped_column(default=now_utc)
-    source: Mapped[str] = mapped_column(String(40), default="web")
-
-    user = relationship("User")
 
 
 class EqualityAnswers(db.Model):
@@ -44,8 +28,7 @@ class EqualityAnswers(db.Model):
     answered_at: Mapped[datetime] = mapped_column(default=now_utc)
 
 
+# How a merge of two champions, users or organisations treats this feature's tables (core/merging.py).
+MERGES: merging.Declarations = {}
 # Merging champions (core/merging.py): one set of equality answers per person; the earlier stays.
-merging.on_conflict("users", "equality_answers.user_id", merging.keep_earlier("answered_at"))
-
-# Consent given by either login stays on record, on the kept one.
-merging.moves("users", "consent_records.user_id")
+MERGES.update(merging.on_conflict("users", "equality_answers.user_id", merging.keep_earlier("answered_at")))

@@ -5,66 +5,22 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, and_, delete, func, select, update
 
-from champions.core import audit
+from champions.accounts.consent import EQUALITY_CONSENT_VERSION, has_consent, record_consent, set_consent
+from champions.accounts.models import User
+from champions.core import audit, features
 from champions.core.db import now_utc
 from champions.core.downloads import dict_csv_text
+from champions.core.models import OutboxMessage
+from champions.core.personal_data import Holding
 from champions.extensions import db
-from champions.privacy.models import ConsentRecord, EqualityAnswers
-
-PRIVACY_NOTICE_VERSION = "privacy-2026-11"
-PRIVACY_CONSENT_WORDING = (
-    "I have read the privacy notice and agree that Champions may hold my details to support me as a cancer champion."
-)
-EMAIL_CONSENT_VERSION = "email-2026-11"
-EMAIL_CONSENT_WORDING = "Email me reminders, news and suggestions for things I could do as a champion."
-EQUALITY_CONSENT_VERSION = "equality-2026-11"
-EQUALITY_CONSENT_WORDING = (
-    "I agree that Champions may keep these answers, which can include sensitive information, "
-    "to check the programme reaches everyone fairly."
-)
-PURPOSES = {
-    "privacy_notice": PRIVACY_NOTICE_VERSION,
-    "email_contact": EMAIL_CONSENT_VERSION,
-    "equality_monitoring": EQUALITY_CONSENT_VERSION,
-}
-
-
-# --- Consent ----------------------------------------------------------------------------------
-
-
-def record_consent(user_id: int, purpose: str, granted: bool, version: str, source: str = "web") -> ConsentRecord:
-    consent = ConsentRecord(user_id=user_id, purpose=purpose, granted=granted, wording_version=version, source=source)
-    db.session.add(consent)
-    return consent
-
-
-def current_consents(user_id: int) -> dict[str, ConsentRecord]:
-    """The latest decision for each purpose."""
-    rows = db.session.scalars(
-        select(ConsentRecord)
-        .where(ConsentRecord.user_id == user_id)
-        .order_by(ConsentRecord.recorded_at, ConsentRecord.id)
-    )
-    return {row.purpose: row for row in rows}
-
-
-def has_consent(user_id: int, purpose: str) -> bool:
-    latest = current_consents(user_id).get(purpose)
-    return bool(latest and latest.granted)
-
-
-def set_consent(user_id: int, purpose: str, granted: bool) -> ConsentRecord | None:
-    """Record a change of mind; recording the same decision twice adds nothing."""
-    if has_consent(user_id, purpose) == granted:
-        return None
-    return record_consent(user_id, purpose, granted, PURPOSES[purpose])
-
+from champions.privacy.models import EqualityAnswers
+from champions.profiles.models import Champion, Stage, StageChange
+from champions.profiles.services import change_stage
 
 # --- Equality monitoring ------------------------------------------------------------------------
 
@@ -105,102 +61,6 @@ def equality_aggregate(minimum: int = 5) -> dict[str, list[tuple[str, int | str]
 # --- What we hold about a person: one registry for export and erasure ---------------------------
 
 
-@dataclass(frozen=True)
-class Holding:
-    """A table holding someone's personal data: how to find their rows and what erasure does."""
-
-    table: str
-    owner: str  # "user" (by user id), "champion" (by champion id) or "email" (by address)
-    column: str
-    erase: str  # "delete", "anonymise" or "keep"
-    anonymise: dict[str, Any] = field(default_factory=dict)
-    why_kept: str = ""
-
-
-HOLDINGS: tuple[Holding, ...] = (
-    Holding("users", "user", "id", "anonymise"),
-    Holding("champions", "champion", "id", "anonymise"),
-    Holding("consent_records", "user", "user_id", "delete"),
-    Holding("user_sessions", "user", "user_id", "delete"),
-    Holding("equality_answers", "user", "user_id", "delete"),
-    Holding("champion_topics", "champion", "champion_id", "delete"),
-    Holding("stage_changes", "champion", "champion_id", "keep", why_kept="stages of an anonymised record, no details"),
-    Holding("training_completions", "champion", "champion_id", "anonymise", {"reflection": None}),
-    Holding("pledge_acceptances", "champion", "champion_id", "keep", why_kept="which pledge version, no details"),
-    Holding("activities", "champion", "champion_id", "anonymise", {"notes": None, "champion_id": None}),
-    Holding("outbox_messages", "email", "to_address", "delete"),
-    Holding("audit_events", "user", "actor_id", "anonymise", {"ip": None}),
-    Holding("nudge_messages", "user", "user_id", "delete"),
-    Holding("organisation_affiliations", "champion", "champion_id", "delete"),
-    Holding(
-        "organisation_contacts",
-        "champion",
-        "champion_id",
-        "anonymise",
-        {
-            "name": "Erased contact",
-            "role": None,
-            "email": None,
-            "phone": None,
-            "consent_to_contact": False,
-            "consent_recorded_at": None,
-            "champion_id": None,
-        },
-    ),
-    Holding("workshop_signups", "champion", "champion_id", "keep", why_kept="attendance of an anonymised record"),
-    Holding("workshop_recruits", "champion", "champion_id", "keep", why_kept="a recruit of an anonymised record"),
-    Holding("workshop_facilitators", "user", "user_id", "keep", why_kept="who ran a workshop, no details"),
-    Holding("champion_notes", "champion", "champion_id", "delete"),
-    Holding("import_rows", "champion", "champion_id", "anonymise", {"email": None, "champion_id": None}),
-    Holding("invitations", "email", "email", "delete"),
-    # Grant records are kept for the funder's audit trail; the applicant's own contact details are not.
-    Holding(
-        "grant_applications",
-        "user",
-        "applicant_id",
-        "anonymise",
-        {"contact_name": "Erased", "contact_email": "erased@erased.invalid", "contact_phone": ""},
-    ),
-    Holding("grant_fund_funders", "user", "user_id", "keep", why_kept="which fund a funder may see"),
-    Holding("grant_review_assignments", "user", "reviewer_id", "keep", why_kept="who reviewed, for the audit trail"),
-    Holding("grant_round_reviewers", "user", "user_id", "keep", why_kept="who sat on a panel"),
-)
-
-# Tables that hold nothing about a person (or only ids of staff acting in their job).
-NOT_PERSONAL: dict[str, str] = {
-    "boroughs": "reference data",
-    "topics": "reference data",
-    "dashboard_snapshots": "aggregate figures only",
-    "dashboard_jobs": "job bookkeeping (and a staff id)",
-    "programme_settings": "the target and its dates",
-    "task_locks": "job bookkeeping",
-    "pending_emails": "which one-off email is due, by record ids only (the address, text and any link are read from "
-    "the records when it is sent); deleted a week after it is done",
-    "throttle_counters": "counts under keyed hashes of email and client addresses, kept for one window",
-    "training_resources": "the catalogue",
-    "pledges": "the pledge texts",
-    "organisations": "organisations, not people",
-    "nudge_rules": "the rules and their templates",
-    "moments": "the calendar of social moments",
-    "moment_topics": "the calendar of social moments",
-    "workshops": "workshops (people attending are in workshop_signups and organisation contacts)",
-    "workshop_contact_attendance": "ids only; the contact's details are in organisation_contacts",
-    "import_jobs": "uploaded files: their content is cleared when finished jobs age out, and on any erasure",
-    "export_jobs": "staff downloads: their content is cleared when they age out, and on any erasure",
-    "grant_funds": "funds",
-    "grant_rounds": "rounds",
-    "grant_round_boroughs": "rounds",
-    "grant_criteria": "scoring criteria",
-    "grant_application_boroughs": "where a group's project runs",
-    "grant_budget_lines": "a group's budget",
-    "grant_payments": "payments to a group",
-    "grant_reports": "a group's end-of-grant report (people appear only as counts, the story by consent)",
-    "grant_scores": "the panel's scores, reached through grant_review_assignments",
-    "organisation_boroughs": "organisations, not people",
-    "organisation_engagement_changes": "organisations, not people (and staff ids)",
-}
-
-
 def _owner_value(holding: Holding, user, champion) -> Any:
     if holding.owner == "user":
         return user.id
@@ -225,7 +85,7 @@ def export_data(user) -> dict[str, list[dict[str, Any]]]:
     """Everything held about this person, table by table."""
     champion = user.champion
     data = {}
-    for holding in HOLDINGS:
+    for holding in features.registry().holdings:
         if holding.owner == "champion" and champion is None:
             data[holding.table] = []
             continue
@@ -275,11 +135,9 @@ def clear_finished_files(older_than_days: int | None = None) -> int:
 
 def erase(user, *, reason: str = "Erased at their request", by_user_id: int | None = None) -> None:
     """Remove or anonymise everything held about this person; recruits keep their accounts."""
-    from champions.roster.models import Stage
-    from champions.roster.services import change_stage
 
     champion = user.champion
-    for holding in HOLDINGS:
+    for holding in features.registry().holdings:
         if holding.erase == "keep" or holding.table in ("users", "champions"):
             continue
         if holding.owner == "champion" and champion is None:
@@ -309,9 +167,6 @@ def erase(user, *, reason: str = "Erased at their request", by_user_id: int | No
 
 def apply_retention(unverified_days: int, withdrawn_days: int) -> dict[str, int]:
     """Delete sign-ups never verified, anonymise champions withdrawn long ago. Returns the counts."""
-    from champions.accounts.models import User
-    from champions.core.models import OutboxMessage
-    from champions.roster.models import Champion, Stage, StageChange
 
     now = now_utc()
     # An abandoned sign-up is a self-service sign-up that never confirmed its address and holds nothing else: still

@@ -6,17 +6,20 @@ from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, logout_user
 from sqlalchemy import select
 
+from champions.accounts import consent
 from champions.accounts.models import User
 from champions.accounts.services import check_own_password
 from champions.core import audit
 from champions.core.clock import today_uk
+from champions.core.forms import ConfirmForm
+from champions.core.models import Topic
 from champions.extensions import db
 from champions.nudges.services import nudge_preferences
 from champions.privacy import bp, services
-from champions.privacy.forms import ConfirmForm, EqualityForm, EraseForm, PreferencesForm
+from champions.privacy.forms import EqualityForm, EraseForm, PreferencesForm
 from champions.privacy.models import EqualityAnswers
-from champions.roster.models import Stage
-from champions.roster.services import change_stage
+from champions.profiles.models import Stage
+from champions.profiles.services import change_stage
 
 
 @bp.route("/me/equality", methods=["GET", "POST"])
@@ -48,9 +51,9 @@ def preferences():
     return render_template(
         "privacy/preferences.html",
         form=form,
-        consents=services.current_consents(current_user.id),
+        consents=consent.current_consents(current_user.id),
         confirm=ConfirmForm(),
-        email_wording=services.EMAIL_CONSENT_WORDING,
+        email_wording=consent.EMAIL_CONSENT_WORDING,
         nudges=nudge_preferences(current_user.id),
     )
 
@@ -58,7 +61,7 @@ def preferences():
 @bp.post("/me/preferences/email/<any(on, off):choice>")
 def email_consent(choice: str):
     if ConfirmForm().validate_on_submit():
-        services.set_consent(current_user.id, "email_contact", choice == "on")
+        consent.set_consent(current_user.id, "email_contact", choice == "on")
         db.session.commit()
         flash("You will get emails from us." if choice == "on" else "We will not email you any more.", "success")
     return redirect(url_for("privacy.preferences"))
@@ -66,7 +69,6 @@ def email_consent(choice: str):
 
 @bp.post("/me/preferences/topics")
 def topics():
-    from champions.core.models import Topic
 
     form = PreferencesForm()
     if form.validate_on_submit():
@@ -123,7 +125,7 @@ def withdraw():
     champion = current_user.champion
     if ConfirmForm().validate_on_submit() and champion.stage != Stage.WITHDRAWN.value:
         change_stage(champion, Stage.WITHDRAWN, "Withdrew from the programme", by_user_id=current_user.id)
-        services.set_consent(current_user.id, "email_contact", False)
+        consent.set_consent(current_user.id, "email_contact", False)
         audit.record("champion.withdrew", champion)
         db.session.commit()
         flash(

@@ -17,8 +17,8 @@ from champions.core import audit, merging
 from champions.core.db import now_utc
 from champions.core.merging import MergeRefused
 from champions.extensions import db
-from champions.roster import onboarding
-from champions.roster.models import Champion
+from champions.profiles.models import Champion
+from champions.training import onboarding
 
 GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
 

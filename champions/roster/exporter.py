@@ -14,8 +14,8 @@ from champions.core.db import now_utc
 from champions.core.downloads import SafeWriter
 from champions.extensions import db
 from champions.privacy.models import EqualityAnswers
-from champions.roster.crm_models import ExportJob, JobStatus
-from champions.roster.models import Champion
+from champions.profiles.models import Champion
+from champions.roster.models import ExportJob, JobStatus
 from champions.roster.staff_services import RosterFilters, filtered, parse_filters
 
 BATCH = 1000

@@ -17,19 +17,18 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import ARRAY, String, any_, func, literal, select, text
 from sqlalchemy.orm import selectinload
 
-from champions.accounts.forms import POSTCODE_RE, normalise_postcode
-from champions.accounts.models import User
+from champions.accounts.models import ConsentRecord, User
 from champions.core import audit
 from champions.core.clock import today_uk
 from champions.core.db import bulk_insert, now_utc
 from champions.core.models import BOROUGHS, TOPICS, Topic
 from champions.core.permissions import Role
+from champions.core.places import POSTCODE_RE, normalise_postcode
 from champions.extensions import db
-from champions.privacy.models import ConsentRecord
-from champions.roster.crm_models import ImportJob, ImportRow, JobStatus
+from champions.profiles.models import Champion, Stage, StageChange, champion_topics
+from champions.profiles.services import new_referral_code
 from champions.roster.duplicates import email_key, phone_key, postcode_key
-from champions.roster.models import Champion, Stage, StageChange, champion_topics
-from champions.roster.services import new_referral_code
+from champions.roster.models import ImportJob, ImportRow, JobStatus
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000

@@ -1,117 +1,108 @@
+"""Staff CRM records: notes on champions, import jobs with their rows, export jobs."""
+
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from champions.core import merging
 from champions.core.db import now_utc
-from champions.core.models import Borough, Topic
+from champions.core.work import Leased
 from champions.extensions import db
 
 
-class Stage(StrEnum):
-    REGISTERED = "registered"
-    VERIFIED = "verified"
-    TRAINED = "trained"
-    ACTIVE = "active"
-    LAPSED = "lapsed"
-    WITHDRAWN = "withdrawn"
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
-
-
-STAGE_VALUES = ", ".join(f"'{s.value}'" for s in Stage)
-
-champion_topics = Table(
-    "champion_topics",
-    db.metadata,
-    Column("champion_id", ForeignKey("champions.id", ondelete="CASCADE"), primary_key=True),
-    Column("topic_code", ForeignKey("topics.code"), primary_key=True),
-)
-
-
-class Champion(db.Model):
-    __tablename__ = "champions"
-    __table_args__ = (
-        CheckConstraint(f"stage IN ({STAGE_VALUES})", name="stage_known"),
-        # Key-set pages of the staff roster sorted by name: (sort column, id).
-        Index("ix_champions_last_name_id", "last_name", "id"),
-        # Import and duplicate checks look champions up by postcode (stored normalised, like "M1 1AE").
-        Index("ix_champions_postcode", "postcode"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
-    first_name: Mapped[str] = mapped_column(String(100))
-    last_name: Mapped[str] = mapped_column(String(100))
-    borough_code: Mapped[str] = mapped_column(ForeignKey("boroughs.code"), index=True)
-    postcode: Mapped[str] = mapped_column(String(10))
-    stage: Mapped[str] = mapped_column(String(20), default=Stage.REGISTERED.value, index=True)
-    referral_code: Mapped[str] = mapped_column(String(16), unique=True)
-    recruited_by_id: Mapped[int | None] = mapped_column(ForeignKey("champions.id", ondelete="SET NULL"), index=True)
-    is_leader: Mapped[bool] = mapped_column(default=False)
-    # How they heard: a referral (recruited_by), an organisation from the register, or in their own words.
-    heard_via_organisation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
-    )
-    heard_via_other: Mapped[str | None] = mapped_column(String(200))
-    last_activity_on: Mapped[date | None] = mapped_column(index=True)
-    # Staff CRM (issue 4): where the record came from and on what lawful basis we hold it.
-    source: Mapped[str] = mapped_column(String(40), default="sign_up", server_default="sign_up")
-    source_detail: Mapped[str | None] = mapped_column(String(200))
-    lawful_basis: Mapped[str] = mapped_column(String(40), default="consent", server_default="consent")
-    # Normalised keys for spotting duplicates (see roster/duplicates.py).
-    email_key: Mapped[str | None] = mapped_column(String(254), index=True)
-    phone: Mapped[str | None] = mapped_column(String(20), index=True)
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("champions.id", ondelete="SET NULL"), index=True)
-    merged_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=now_utc, index=True)
-    updated_at: Mapped[datetime] = mapped_column(default=now_utc, onupdate=now_utc)
-
-    user = relationship("User", backref=db.backref("champion", uselist=False))
-    borough: Mapped[Borough] = relationship()
-    topics: Mapped[list[Topic]] = relationship(secondary=champion_topics, order_by=Topic.name)
-    recruited_by: Mapped[Champion | None] = relationship(remote_side=[id], foreign_keys=[recruited_by_id])
-    heard_via_organisation = relationship("Organisation")
-    history: Mapped[list[StageChange]] = relationship(
-        back_populates="champion", order_by="StageChange.changed_at", cascade="all, delete-orphan"
-    )
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
-
-
-# A record not merged into another: the only kind counted, listed or linked (a merged-away record is read-only).
-LIVE = Champion.merged_into_id.is_(None)
-
-
-class StageChange(db.Model):
-    __tablename__ = "stage_changes"
+class ChampionNote(db.Model):
+    __tablename__ = "champion_notes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     champion_id: Mapped[int] = mapped_column(ForeignKey("champions.id", ondelete="CASCADE"), index=True)
-    from_stage: Mapped[str | None] = mapped_column(String(20))
-    to_stage: Mapped[str] = mapped_column(String(20))
-    reason: Mapped[str] = mapped_column(String(500))
-    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    changed_at: Mapped[datetime] = mapped_column(default=now_utc)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
 
-    champion: Mapped[Champion] = relationship(back_populates="history")
+    author = relationship("User")
 
 
-# Merging champions (core/merging.py): a topic both follow is followed once; the merged-away record keeps its
-# own login, which the merge closes.
-merging.on_conflict("champions", "champion_topics.champion_id", merging.keep_one())
-merging.stays("users", "champions.user_id", "the merged-away champion keeps its own login, closed by the merge")
-merging.moves("champions", "champions.recruited_by_id", "champions.merged_into_id", "stage_changes.champion_id")
-merging.moves("users", "stage_changes.changed_by_id")
-# The accounts tables, declared here because logins are merged only as part of a champion merge
-# (roster/duplicates.py). Sessions never pass to another login: the closed login's are ended instead.
-merging.stays("users", "user_sessions.user_id", "the merged-away login's sessions are ended when it is closed")
-merging.moves("users", "invitations.invited_by_id", "invitations.user_id")
+class JobStatus(StrEnum):
+    WAITING = "waiting"  # uploaded, columns not yet mapped / queued
+    CHECKING = "checking"  # dry run in progress
+    CHECKED = "checked"  # dry run finished, waiting for the go-ahead
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ImportJob(Leased, db.Model):
+    """One uploaded CSV: its text, the column mapping, the dry run's counts and the import's."""
+
+    __tablename__ = "import_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=now_utc, index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    # The file as decoded text: a task on any worker can read it (tasks take ids, not files).
+    content: Mapped[str] = mapped_column(Text, deferred=True)  # loaded only when read: progress reloads skip it
+    encoding: Mapped[str] = mapped_column(String(20))
+    headers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    mapping: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    source: Mapped[str] = mapped_column(String(200))
+    lawful_basis: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default=JobStatus.WAITING.value)
+    total_rows: Mapped[int] = mapped_column(default=0)
+    processed_rows: Mapped[int] = mapped_column(default=0)
+    dry_run_counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(String(500))
+    finished_at: Mapped[datetime | None]
+    # Set once every welcome email this import owes has been sent (each champion's is marked on their account).
+    emails_done_at: Mapped[datetime | None]
+
+    created_by = relationship("User")
+
+
+class ImportRow(db.Model):
+    """What happened to one line of an import (or of its dry run): the report is built from these."""
+
+    __tablename__ = "import_rows"
+    __table_args__ = (Index("ix_import_rows_job_dry_line", "job_id", "dry_run", "line_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("import_jobs.id", ondelete="CASCADE"))
+    dry_run: Mapped[bool] = mapped_column(default=False)
+    line_number: Mapped[int]
+    outcome: Mapped[str] = mapped_column(String(20))  # new, updated, duplicate, rejected
+    message: Mapped[str | None] = mapped_column(String(500))
+    flagged: Mapped[bool] = mapped_column(default=False)  # same name and postcode as someone already here
+    email: Mapped[str | None] = mapped_column(String(254))
+    champion_id: Mapped[int | None] = mapped_column(ForeignKey("champions.id", ondelete="SET NULL"), index=True)
+
+    job: Mapped[ImportJob] = relationship()
+
+
+class ExportJob(Leased, db.Model):
+    __tablename__ = "export_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=now_utc, index=True)
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    include_special: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(20), default=JobStatus.WAITING.value)
+    total_rows: Mapped[int] = mapped_column(default=0)
+    processed_rows: Mapped[int] = mapped_column(default=0)
+    content: Mapped[str | None] = mapped_column(Text)
+    finished_at: Mapped[datetime | None]
+
+
+# How a merge of two champions, users or organisations treats this feature's tables (core/merging.py).
+MERGES: merging.Declarations = {}
+# Merging (core/merging.py): notes, imports and exports follow the merged record and the login that made them.
+MERGES.update(merging.moves("champions", "champion_notes.champion_id", "import_rows.champion_id"))
+MERGES.update(
+    merging.moves("users", "champion_notes.author_id", "import_jobs.created_by_id", "export_jobs.created_by_id")
+)

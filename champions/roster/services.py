@@ -1,98 +1,48 @@
-"""Champion profiles and stage changes. Services flush; the request commits."""
+"""Signing up as a champion."""
 
 from __future__ import annotations
 
-import secrets
-from datetime import datetime
-
 from sqlalchemy import select
 
-from champions.core.db import now_utc
-from champions.core.errors import Refused
-from champions.core.models import Topic
+from champions.accounts.consent import EMAIL_CONSENT_VERSION, record_consent
+from champions.accounts.models import User
+from champions.accounts.services import EmailTaken, create_user, find_user, referral_code
+from champions.accounts.tasks import welcome_email
+from champions.core import audit
+from champions.core.permissions import Role
 from champions.extensions import db
-from champions.roster.models import Champion, Stage, StageChange
-
-# No 0/O, 1/I/L: codes are read aloud and typed from paper.
-REFERRAL_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+from champions.profiles.models import Champion
+from champions.profiles.services import create_champion
 
 
-def new_referral_code(length: int = 8) -> str:
-    """``length`` characters from REFERRAL_ALPHABET, uniformly at random: one draw from the system's generator."""
-    number = secrets.randbelow(len(REFERRAL_ALPHABET) ** length)
-    characters = []
-    for _ in range(length):
-        number, digit = divmod(number, len(REFERRAL_ALPHABET))
-        characters.append(REFERRAL_ALPHABET[digit])
-    return "".join(characters)
+def find_champion_by_referral(code: str | None):
+    code = referral_code(code)
+    if code is None:
+        return None
+    return db.session.scalar(select(Champion).where(Champion.referral_code == code))
 
 
-def unique_referral_code() -> str:
-    while True:
-        code = new_referral_code()
-        if db.session.scalar(select(Champion.id).where(Champion.referral_code == code)) is None:
-            return code
-
-
-def create_champion(
-    user_id: int,
-    *,
-    first_name: str,
-    last_name: str,
-    borough_code: str,
-    postcode: str,
-    topic_codes: list[str] | None = None,
-    recruited_by_id: int | None = None,
-    when: datetime | None = None,
-) -> Champion:
-    when = when or now_utc()
-    champion = Champion(
-        user_id=user_id,
-        first_name=first_name,
-        last_name=last_name,
-        borough_code=borough_code,
-        postcode=postcode,
-        stage=Stage.REGISTERED.value,
-        referral_code=unique_referral_code(),
-        recruited_by_id=recruited_by_id,
-        created_at=when,
+def register_champion(data: dict, *, consent_version: str, referral_code: str | None = None) -> User:
+    """Create a champion account from validated sign-up data; the welcome email goes after commit."""
+    if find_user(data["email"]) is not None:
+        raise EmailTaken(data["email"])
+    user = create_user(data["email"], data["password"], Role.CHAMPION)
+    recruiter = find_champion_by_referral(referral_code)
+    champion = create_champion(
+        user.id,
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+        borough_code=data["borough"],
+        postcode=data["postcode"],
+        topic_codes=data.get("topics") or [],
+        recruited_by_id=recruiter.id if recruiter else None,
     )
-    if topic_codes:
-        champion.topics = list(db.session.scalars(select(Topic).where(Topic.code.in_(topic_codes))))
-    champion.history.append(
-        StageChange(from_stage=None, to_stage=Stage.REGISTERED.value, reason="Signed up", changed_at=when)
-    )
-    db.session.add(champion)
-    db.session.flush()
-    return champion
-
-
-class MergedRecord(Refused):
-    """A change to a champion record that was merged into another: that record is read-only."""
-
-
-def ensure_live(champion: Champion) -> None:
-    """Refuse a change to a merged-away record, pointing at the record it was merged into."""
-    if champion.merged_into_id is not None:
-        raise MergedRecord(
-            f"{champion.full_name} (#{champion.id}) was merged into champion #{champion.merged_into_id}, so this "
-            f"record can no longer be changed. Make the change on champion #{champion.merged_into_id}."
-        )
-
-
-def change_stage(
-    champion: Champion, to: Stage, reason: str, by_user_id: int | None = None, when: datetime | None = None
-) -> None:
-    if champion.stage == to.value:
-        return
-    champion.history.append(
-        StageChange(
-            from_stage=champion.stage,
-            to_stage=to.value,
-            reason=reason,
-            changed_by_id=by_user_id,
-            changed_at=when or now_utc(),
-        )
-    )
-    champion.stage = to.value
-    db.session.flush()
+    if data.get("heard_via") == "organisation" and data.get("organisation_id"):
+        champion.heard_via_organisation_id = int(data["organisation_id"])
+    elif data.get("heard_via") == "other":
+        champion.heard_via_other = data.get("heard_other") or None
+    record_consent(user.id, "privacy_notice", True, consent_version)
+    record_consent(user.id, "email_contact", bool(data.get("email_consent")), EMAIL_CONSENT_VERSION)
+    audit.record("champion.registered", champion, actor_id=user.id)
+    welcome_email.queue(user.id)
+    return user

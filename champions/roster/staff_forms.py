@@ -7,8 +7,8 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAre
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from champions.core.forms import BaseForm, strip
+from champions.profiles.models import Stage
 from champions.roster.importer import FIELDS, LAWFUL_BASES
-from champions.roster.models import Stage
 
 
 class NoteForm(BaseForm):

@@ -20,9 +20,9 @@ from champions.core.forms import optional_id, parse_day, search_text
 from champions.core.models import AuditEvent, OutboxMessage
 from champions.extensions import db
 from champions.nudges.models import NudgeMessage, NudgeRule
-from champions.roster.crm_models import ChampionNote, ImportRow
-from champions.roster.models import LIVE, Champion, Stage, champion_topics
-from champions.roster.services import change_stage, ensure_live
+from champions.profiles.models import LIVE, Champion, Stage, champion_topics
+from champions.profiles.services import change_stage, ensure_live
+from champions.roster.models import ChampionNote, ImportRow
 from champions.training.models import PledgeAcceptance, TrainingCompletion, TrainingResource
 
 PAGE_SIZE = 50

@@ -12,7 +12,7 @@ from celery import shared_task
 from flask import current_app
 from sqlalchemy import exists, or_, select, update
 
-from champions.accounts.models import User
+from champions.accounts.models import ConsentRecord, User
 from champions.core.db import now_utc
 from champions.core.email import (
     TEMPORARY_ERRORS,
@@ -23,11 +23,10 @@ from champions.core.email import (
 )
 from champions.core.work import MAX_FAILURES, LeasedRun, requeue_stale, sweep
 from champions.extensions import db
-from champions.privacy.models import ConsentRecord
+from champions.profiles.models import Champion
 from champions.roster import importer, log
-from champions.roster.crm_models import ExportJob, ImportJob, ImportRow, JobStatus
 from champions.roster.exporter import build
-from champions.roster.models import Champion
+from champions.roster.models import ExportJob, ImportJob, ImportRow, JobStatus
 
 IMPORT_BATCHES_PER_TASK = 4  # 2,000 rows, then the import carries on in a fresh task
 EMAIL_STEPS_PER_TASK = 200

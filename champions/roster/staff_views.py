@@ -9,17 +9,16 @@ from sqlalchemy import select
 from champions.core import audit
 from champions.core.celery import enqueue
 from champions.core.downloads import csv_download, csv_response
-from champions.core.forms import db_id
+from champions.core.forms import ConfirmForm, db_id
 from champions.core.models import Borough, Topic
 from champions.core.pagination import keyset_page
 from champions.extensions import db
 from champions.organisations.models import Organisation
-from champions.privacy.forms import ConfirmForm
 from champions.privacy.models import EqualityAnswers
+from champions.profiles.models import Champion, Stage
 from champions.roster import bp, duplicates, importer, staff_services
-from champions.roster.crm_models import ExportJob, ImportJob, JobStatus
 from champions.roster.exporter import start_export, user_can_download
-from champions.roster.models import Champion, Stage
+from champions.roster.models import ExportJob, ImportJob, JobStatus
 from champions.roster.staff_forms import (
     ExportForm,
     LeaderForm,

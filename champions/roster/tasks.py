@@ -9,9 +9,9 @@ from sqlalchemy import or_, select
 from champions.core.clock import today_uk
 from champions.core.locks import job_lock
 from champions.extensions import db
+from champions.profiles.models import LIVE, Champion, Stage
+from champions.profiles.services import change_stage
 from champions.roster import log
-from champions.roster.models import LIVE, Champion, Stage
-from champions.roster.services import change_stage
 
 BATCH = 500
 

@@ -1,14 +1,25 @@
 from __future__ import annotations
 
-from flask import render_template
-from flask_login import current_user
+import json
 
+from flask import redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from champions.accounts.services import EmailTaken, answer_taken_sign_up, count_sign_up, referral_code
+from champions.accounts.views import check_your_email
 from champions.activities.services import totals
-from champions.network.services import recruits_by_degree
-from champions.network.views import referral_url
-from champions.privacy.forms import ConfirmForm
+from champions.core.forms import ConfirmForm
+from champions.core.notice import PRIVACY_NOTICE_VERSION
+from champions.core.places import DISTRICT_BOROUGH, borough_choices
+from champions.core.throttle import client_address
+from champions.extensions import db
+from champions.network.services import recruits_by_degree, referral_url
+from champions.organisations.models import Organisation
 from champions.roster import bp
-from champions.roster.onboarding import progress
+from champions.roster.forms import RegistrationForm
+from champions.roster.services import register_champion
+from champions.training.onboarding import progress
 
 
 @bp.get("/me")
@@ -23,3 +34,43 @@ def champion_home():
         referral_url=referral_url(champion.referral_code),
         confirm=ConfirmForm(),
     )
+
+
+def _organisation_choices() -> list[tuple[str, str]]:
+    rows = db.session.execute(
+        select(Organisation.id, Organisation.name)
+        .where(Organisation.merged_into_id.is_(None))
+        .order_by(Organisation.name)
+    ).all()
+    return [("", "Select an organisation")] + [(str(i), name) for i, name in rows]
+
+
+def registration_form() -> RegistrationForm:
+    form = RegistrationForm()
+    form.borough.choices = borough_choices("Select a borough")
+    form.organisation_id.choices = _organisation_choices()
+    if request.method == "GET" and (ref := referral_code(request.args.get("ref"))):
+        form.heard_via.data = "referral"
+        form.referral_code.data = ref
+    return form
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.home"))
+    form = registration_form()
+    if form.validate_on_submit():
+        count_sign_up(client_address())
+        referral = form.referral_code.data if form.heard_via.data == "referral" else None
+        try:
+            user = register_champion(
+                form.data, consent_version=PRIVACY_NOTICE_VERSION, referral_code=referral or request.args.get("ref")
+            )
+        except EmailTaken:
+            answer_taken_sign_up(form.email.data, form.password.data)
+            user = None
+        return check_your_email(user)
+    return render_template(
+        "roster/register.html", form=form, districts=json.dumps(DISTRICT_BOROUGH)
+    ), 200 if not form.errors else 400

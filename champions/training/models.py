@@ -82,6 +82,10 @@ class PledgeAcceptance(db.Model):
     champion = relationship("Champion")
 
 
+# How a merge of two champions, users or organisations treats this feature's tables (core/merging.py).
+MERGES: merging.Declarations = {}
 # Merging champions (core/merging.py): one completion per resource and one acceptance per pledge; the earlier stays.
-merging.on_conflict("champions", "training_completions.champion_id", merging.keep_earlier("completed_at"))
-merging.on_conflict("champions", "pledge_acceptances.champion_id", merging.keep_earlier("accepted_at"))
+MERGES.update(
+    merging.on_conflict("champions", "training_completions.champion_id", merging.keep_earlier("completed_at"))
+)
+MERGES.update(merging.on_conflict("champions", "pledge_acceptances.champion_id", merging.keep_earlier("accepted_at")))

@@ -7,9 +7,9 @@ from sqlalchemy.orm import selectinload
 
 from champions.core import audit
 from champions.extensions import db
-from champions.roster.models import Champion
-from champions.roster.onboarding import advance
+from champions.profiles.models import Champion
 from champions.training.models import Pledge, PledgeAcceptance, TrainingCompletion, TrainingResource
+from champions.training.onboarding import advance
 
 
 def live_resources() -> list[TrainingResource]:

@@ -8,9 +8,9 @@ from sqlalchemy.orm import selectinload
 
 from champions.core import audit
 from champions.core.db import now_utc
+from champions.core.forms import ConfirmForm
 from champions.core.models import Topic
 from champions.extensions import db
-from champions.privacy.forms import ConfirmForm
 from champions.training import bp
 from champions.training.models import Pledge, TrainingResource
 from champions.training.services import current_pledge

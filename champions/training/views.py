@@ -4,10 +4,10 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from champions.extensions import db
-from champions.roster.onboarding import progress
 from champions.training import bp, services
 from champions.training.forms import CompleteForm, PledgeForm
 from champions.training.models import TrainingResource
+from champions.training.onboarding import progress
 
 
 @bp.get("/me/training")

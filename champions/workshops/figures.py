@@ -28,7 +28,7 @@ from champions.core.models import Borough
 from champions.core.templating import UK
 from champions.extensions import db
 from champions.organisations.models import OrganisationContact
-from champions.roster.models import LIVE, Champion
+from champions.profiles.models import LIVE, Champion
 from champions.workshops.models import Workshop, WorkshopRecruit, WorkshopSignup, workshop_contacts
 
 DISTINCT_FIGURES = (

@@ -180,7 +180,9 @@ def _merge_signups(ref: merging.Reference, keep_id: int, remove_id: int) -> tupl
     return merge_signups(ref, keep_id, remove_id)
 
 
-merging.on_conflict("champions", "workshop_signups.champion_id", _merge_signups)
-merging.on_conflict("champions", "workshop_recruits.champion_id", merging.keep_earlier("recorded_at"))
-merging.on_conflict("users", "workshop_facilitators.user_id", merging.keep_one())
-merging.moves("organisations", "workshops.host_organisation_id")
+# How a merge of two champions, users or organisations treats this feature's tables (core/merging.py).
+MERGES: merging.Declarations = {}
+MERGES.update(merging.on_conflict("champions", "workshop_signups.champion_id", _merge_signups))
+MERGES.update(merging.on_conflict("champions", "workshop_recruits.champion_id", merging.keep_earlier("recorded_at")))
+MERGES.update(merging.on_conflict("users", "workshop_facilitators.user_id", merging.keep_one()))
+MERGES.update(merging.moves("organisations", "workshops.host_organisation_id"))

@@ -12,11 +12,14 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from champions.accounts.models import User
 from champions.core import audit, merging
 from champions.core.db import as_utc, now_utc
+from champions.core.features import Section
 from champions.extensions import db
-from champions.organisations.models import OrganisationContact
-from champions.roster.models import Champion
+from champions.organisations.models import Organisation, OrganisationContact
+from champions.organisations.services import champion_with_email
+from champions.profiles.models import Champion
 from champions.workshops.models import (
     KEEP_BEST_SIGNUP,
     OUTPUT_FIELDS,
@@ -24,6 +27,7 @@ from champions.workshops.models import (
     Workshop,
     WorkshopRecruit,
     WorkshopSignup,
+    workshop_contacts,
 )
 
 
@@ -34,7 +38,6 @@ class WorkshopProblem(ValueError):
 def save_workshop(workshop: Workshop, *, facilitator_ids: list[int], **fields: object) -> Workshop:
     if fields["ends_at"] <= fields["starts_at"]:
         raise WorkshopProblem("The end must be after the start")
-    from champions.accounts.models import User
 
     for name, value in fields.items():
         setattr(workshop, name, value)
@@ -248,6 +251,22 @@ def waiting_position(signup: WorkshopSignup) -> int | None:
 
 
 def champion_by_email(email: str) -> Champion | None:
-    from champions.organisations.services import champion_with_email
 
     return champion_with_email(email)
+
+
+def organisation_section(organisation: Organisation) -> Section:
+    """The workshops an organisation hosted or whose contacts attended, for its page (newest first)."""
+    workshops = db.session.scalars(
+        select(Workshop)
+        .where(
+            (Workshop.host_organisation_id == organisation.id)
+            | Workshop.id.in_(
+                select(workshop_contacts.c.workshop_id)
+                .join(OrganisationContact, OrganisationContact.id == workshop_contacts.c.contact_id)
+                .where(OrganisationContact.organisation_id == organisation.id)
+            )
+        )
+        .order_by(Workshop.starts_at.desc())
+    ).all()
+    return Section("workshops/organisation_section.html", workshops)

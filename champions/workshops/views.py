@@ -17,11 +17,11 @@ from champions.core.email import external_url
 from champions.core.forms import db_id, parse_day, search_text
 from champions.core.pagination import keyset_page
 from champions.core.permissions import Role
+from champions.core.places import borough_choices
 from champions.core.templating import UK
 from champions.extensions import db
 from champions.organisations.models import Organisation, OrganisationContact
-from champions.organisations.views import borough_choices
-from champions.roster.models import Champion
+from champions.profiles.models import Champion
 from champions.workshops import bp, ics
 from champions.workshops.figures import FIGURE_LABELS, FIGURE_ORDER, engagement_figures
 from champions.workshops.forms import (
@@ -134,7 +134,7 @@ def workshop_export():
 
 
 def _choices(form: WorkshopForm) -> None:
-    form.borough.choices = [("", "Select a borough")] + borough_choices()
+    form.borough.choices = borough_choices("Select a borough")
     organisations = db.session.scalars(
         select(Organisation).where(Organisation.merged_into_id.is_(None)).order_by(Organisation.name)
     )

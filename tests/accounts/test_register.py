@@ -7,11 +7,10 @@ import pytest
 from sqlalchemy import func, select
 
 from champions import create_app
-from champions.accounts.models import User
+from champions.accounts.models import ConsentRecord, User
 from champions.core.models import AuditEvent, OutboxMessage
-from champions.privacy.models import ConsentRecord
-from champions.privacy.services import PRIVACY_NOTICE_VERSION
-from champions.roster.models import Champion, StageChange
+from champions.core.notice import PRIVACY_NOTICE_VERSION
+from champions.profiles.models import Champion, StageChange
 from tests.accounts.test_links import follow_sign_up_link, link_in
 
 GOOD = {

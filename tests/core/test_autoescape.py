@@ -11,9 +11,9 @@ from markupsafe import escape
 from sqlalchemy import select
 
 import champions
+from champions.accounts.consent import current_consents
 from champions.accounts.models import User
 from champions.organisations.models import Organisation, normalise_org_name
-from champions.privacy.services import current_consents
 
 HOSTILE = "</select><input type=hidden name=email_consent value=y><script>alert(1)</script>"
 RAW = ("<input type=hidden", "<script>", "</select><input")

@@ -30,7 +30,7 @@ def test_rolled_back_rows_are_gone(db):
 
 
 def test_json_values_and_json_defaults_are_stored_as_json(db):
-    from champions.roster.crm_models import ImportJob
+    from champions.roster.models import ImportJob
 
     row = {
         "filename": "f.csv",

@@ -21,8 +21,8 @@ from sqlalchemy import update
 from champions.core import audit
 from champions.core.downloads import FORMULA_STARTS, csv_text, safe_cell
 from champions.core.models import Borough
-from champions.core.permissions import ACCESS, PUBLIC, Role
-from champions.dashboards.services import latest_snapshot
+from champions.core.permissions import PUBLIC, Role, access_rules
+from champions.core.snapshots import latest_snapshot
 from champions.dashboards.tasks import compute_programme_snapshot
 from champions.dashboards.views import CSV_TABLES
 from champions.grants.dashboard import funder_tables, snapshot_kind
@@ -94,7 +94,7 @@ def downloads(seeded: dict) -> dict[str, list[dict]]:
     fund_tables = funder_tables(latest_snapshot(snapshot_kind(seeded["fund"])).data, {})
     job = seeded["import"]
     return {
-        "core.audit_log_csv": [{}],
+        "accounts.audit_log_csv": [{}],
         "roster.staff_export_download": [{"export_id": seeded["export"]}],
         "roster.staff_import_report": [
             {"job_id": job},
@@ -132,7 +132,7 @@ class Clients:
 
     def allowed(self, endpoint: str):
         """A client for the first role the access table lets use ``endpoint``."""
-        rule = ACCESS[endpoint]
+        rule = access_rules()[endpoint]
         return self[Role.ADMIN if rule == PUBLIC else next(r for r in PREFERENCE if r in rule)]
 
 

@@ -36,7 +36,7 @@ from urllib.parse import urlencode, urlsplit
 from flask import got_request_exception
 from sqlalchemy import event
 
-from champions.core.permissions import ACCESS, PUBLIC, Role
+from champions.core.permissions import PUBLIC, Role, access_rules
 from champions.grants.models import Application, ReviewAssignment
 from tests.core.test_access_matrix import sample_args
 from tests.factories import PASSWORD
@@ -279,7 +279,7 @@ def refused(response) -> bool:
 
 
 def role_for(endpoint: str) -> Role | None:
-    allowed = ACCESS[endpoint]
+    allowed = access_rules()[endpoint]
     if allowed == PUBLIC:
         return None
     return next(role for role in ROLE_ORDER if role in allowed)
@@ -318,7 +318,7 @@ def fuzz_setup(db, make) -> tuple[dict[str, dict], dict[Role, object]]:
     from champions.accounts.services import reset_token
     from champions.activities.models import Activity
     from champions.nudges.tokens import unsubscribe_token
-    from champions.roster.models import Champion
+    from champions.profiles.models import Champion
 
     args = sample_args(db, make)
     sample = db.session.get(Application, args["grants.my_application"]["application_id"])

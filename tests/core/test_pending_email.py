@@ -17,9 +17,10 @@ from champions.accounts.models import Role
 from champions.core import pending_email, work
 from champions.core.db import now_utc
 from champions.core.models import OutboxMessage, PendingEmail
+from champions.core.notice import PRIVACY_NOTICE_VERSION
 from champions.core.pending_email import send_pending_email
 from champions.grants import services as grants
-from champions.privacy.services import PRIVACY_NOTICE_VERSION
+from champions.roster import services as signup
 from champions.workshops.services import cancel, sign_up
 from tests.conftest import run_task
 from tests.workshops.helpers import make_workshop
@@ -51,7 +52,7 @@ def _welcome(db, make):
         "postcode": "BL1 1AA",
         "borough": "bolton",
     }
-    accounts.register_champion(data, consent_version=PRIVACY_NOTICE_VERSION)
+    signup.register_champion(data, consent_version=PRIVACY_NOTICE_VERSION)
     return "priya.shah@example.org", "Welcome"
 
 

@@ -25,7 +25,7 @@ from champions.core import audit
 from champions.core.clock import today_uk
 from champions.core.db import now_utc
 from champions.core.models import BOROUGHS, OutboxMessage, Topic
-from champions.core.permissions import ACCESS, PUBLIC, SIGNED_IN, Role
+from champions.core.permissions import PUBLIC, SIGNED_IN, Role, access_rules
 from champions.dashboards.models import DashboardJob
 from champions.dashboards.services import compute_programme_snapshot
 from champions.dashboards.views import CSV_TABLES
@@ -37,7 +37,7 @@ from champions.nudges.models import MessageStatus, NudgeMessage, NudgeRule
 from champions.organisations.services import affiliate_champion, change_engagement
 from champions.privacy.services import save_equality_answers
 from champions.roster import importer
-from champions.roster.crm_models import ExportJob
+from champions.roster.models import ExportJob
 from champions.roster.staff_services import add_note
 from champions.training.models import TrainingResource
 from champions.training.services import complete
@@ -247,7 +247,7 @@ class Visit:
 
 def _roles(endpoint: str) -> list[Role | None]:
     """Who to walk a route as: each kind of visitor once (an admin sees the staff pages as staff do)."""
-    rule = ACCESS[endpoint]
+    rule = access_rules()[endpoint]
     if rule == PUBLIC:
         return [None, Role.CHAMPION]
     if Role.STAFF in rule and rule != SIGNED_IN:

@@ -10,10 +10,11 @@ from sqlalchemy import delete
 from champions.activities.models import Activity
 from champions.core.clock import today_uk
 from champions.core.models import BOROUGHS
+from champions.core.snapshots import latest_snapshot
 from champions.dashboards.models import ProgrammeSettings
-from champions.dashboards.services import latest_snapshot
+from champions.dashboards.services import PROGRAMME
 from champions.dashboards.tasks import compute_programme_snapshot
-from champions.roster.models import StageChange
+from champions.profiles.models import StageChange
 from tests.conftest import run_task
 
 
@@ -89,7 +90,7 @@ def known(db, make):
         )
     db.session.commit()
     run_task(compute_programme_snapshot)
-    return {"a": a, "b": b, "c": c, "d": d, "f": f, "data": latest_snapshot().data}
+    return {"a": a, "b": b, "c": c, "d": d, "f": f, "data": latest_snapshot(PROGRAMME).data}
 
 
 def test_headline_against_the_target_and_milestone(known):
@@ -232,7 +233,7 @@ def test_workshops_and_organisations_engaged_come_from_the_engagement_figures(db
     make_workshop(db, borough="bolton", starts=at(-5))  # not held yet
     db.session.commit()
     run_task(compute_programme_snapshot)
-    data = latest_snapshot().data
+    data = latest_snapshot(PROGRAMME).data
     assert data["engagement"]["total"]["workshops_held"] == 2
     rows = {r["code"]: r for r in data["boroughs"]}
     assert (rows["wigan"]["workshops"], rows["bolton"]["workshops"]) == (2, 0)
@@ -243,7 +244,7 @@ def test_small_sparks_grants_awarded_by_borough(db, make):
     make.application(status="declined")
     db.session.commit()
     run_task(compute_programme_snapshot)
-    rows = {r["code"]: r for r in latest_snapshot().data["boroughs"]}
+    rows = {r["code"]: r for r in latest_snapshot(PROGRAMME).data["boroughs"]}
     served = [b.code for b in approved.boroughs]
     assert served and all(rows[code]["grants"] == 1 and rows[code]["grants_awarded_pounds"] == 1200 for code in served)
     assert sum(r["grants"] for r in rows.values()) == len(served)
@@ -256,7 +257,7 @@ def test_a_borough_with_no_residents_figure_is_explained_not_divided_by(client, 
     make.champion(borough_code="bury")
     db.session.commit()
     run_task(compute_programme_snapshot)
-    row = next(r for r in latest_snapshot().data["boroughs"] if r["code"] == "bury")
+    row = next(r for r in latest_snapshot(PROGRAMME).data["boroughs"] if r["code"] == "bury")
     assert (row["champions"], row["per_10k"], row["people_per_10k"]) == (1, None, None)
     auth.login_as("staff")
     assert "Bury has no residents figure, so no per-head figures are shown for it." in client.get("/staff").get_data(

@@ -3,11 +3,12 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from champions.core.locks import job_lock
-from champions.dashboards.models import DashboardSnapshot
-from champions.dashboards.services import latest_snapshot
+from champions.core.models import DashboardSnapshot
+from champions.core.snapshots import latest_snapshot
+from champions.dashboards.services import PROGRAMME
 from champions.dashboards.tasks import compute_programme_snapshot
-from champions.roster.models import Stage
-from champions.roster.services import change_stage
+from champions.profiles.models import Stage
+from champions.profiles.services import change_stage
 from tests.conftest import run_task
 
 
@@ -43,7 +44,7 @@ def test_recompute_now_queues_the_job_after_commit(client, auth, db, make):
     make.champion()
     response = client.post("/staff/recompute", follow_redirects=True)
     assert "being recomputed" in response.get_data(as_text=True)
-    assert latest_snapshot().data["headline"]["champions"] == 1
+    assert latest_snapshot(PROGRAMME).data["headline"]["champions"] == 1
 
 
 def test_overlapping_runs_skip_instead_of_piling_up(db):

@@ -140,7 +140,7 @@ def test_closing_a_declined_or_ineligible_application_awards_nothing(make, db):
 
 
 def test_one_funds_failure_leaves_the_others_refreshed_and_is_logged(make, db, monkeypatch, caplog):
-    from champions.dashboards.services import latest_snapshot
+    from champions.core.snapshots import latest_snapshot
     from champions.grants import tasks
     from champions.grants.dashboard import compute_fund_snapshot, snapshot_kind
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from champions.accounts.models import User
-from champions.dashboards.services import latest_snapshot
+from champions.core.snapshots import latest_snapshot
 from champions.demo.seed import seed
 from champions.grants import services
 from champions.grants.dashboard import snapshot_kind

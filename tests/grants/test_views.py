@@ -7,11 +7,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from champions.accounts.models import User
+from champions.accounts.models import ConsentRecord, User
 from champions.core.db import as_utc, now_utc
 from champions.grants.models import Application, Payment
 from champions.organisations.models import Organisation
-from champions.privacy.models import ConsentRecord
 from tests.accounts.test_links import follow_sign_up_link, link_in
 from tests.factories import PASSWORD
 

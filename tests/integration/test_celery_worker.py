@@ -12,8 +12,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from champions import create_app
-from champions.core.models import OutboxMessage
-from champions.dashboards.models import DashboardSnapshot
+from champions.core.models import DashboardSnapshot, OutboxMessage
 from champions.extensions import db
 from config import load_config
 from tests.conftest import need

@@ -19,7 +19,7 @@ from champions import create_app
 from champions.accounts.models import User
 from champions.core.tasks import sweep_unfinished_work
 from champions.roster import importer
-from champions.roster.crm_models import ImportJob, JobStatus
+from champions.roster.models import ImportJob, JobStatus
 from champions.roster.staff_tasks import run_import
 from config import load_config
 from tests.conftest import need

@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import select
 
 from champions import create_app
+from champions.accounts.consent import set_consent
 from champions.core.db import now_utc
 from champions.nudges import engine
 from champions.nudges.models import NudgeMessage, NudgeRule
 from champions.nudges.tasks import deliver_nudges
-from champions.privacy.services import set_consent
 from config import load_config
 from tests.conftest import need
 from tests.fake_smtp import start_smtp_server

@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from champions.network.services import recruits_by_degree
-from champions.roster.models import Champion
+from champions.profiles.models import Champion
 from tests.factories import PASSWORD
 
 
@@ -72,7 +72,7 @@ def test_the_qr_code_is_an_svg_of_the_personal_link(client, auth):
 
 
 def test_referral_codes_use_the_whole_alphabet_and_do_not_repeat():
-    from champions.roster.services import REFERRAL_ALPHABET, new_referral_code
+    from champions.profiles.services import REFERRAL_ALPHABET, new_referral_code
 
     codes = [new_referral_code(10) for _ in range(2000)]
     assert all(len(code) == 10 and set(code) <= set(REFERRAL_ALPHABET) for code in codes)

@@ -5,9 +5,9 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from champions.accounts.consent import set_consent
 from champions.core.db import now_utc
 from champions.nudges.models import NudgeRule
-from champions.privacy.services import set_consent
 
 UK_MORNING = datetime(2026, 11, 26, 10, 0)  # a Thursday morning in London, outside quiet hours
 

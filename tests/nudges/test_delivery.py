@@ -7,14 +7,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from champions.accounts.consent import has_consent
+from champions.accounts.models import ConsentRecord
 from champions.core.db import now_utc
 from champions.nudges import engine
 from champions.nudges.effect import rule_effect
 from champions.nudges.models import NudgeMessage
 from champions.nudges.tokens import unsubscribe_token
-from champions.privacy.models import ConsentRecord
-from champions.privacy.services import has_consent
-from champions.roster.models import StageChange
+from champions.profiles.models import StageChange
 from tests.fake_smtp import start_smtp_server
 from tests.nudges.conftest import rule_form
 

@@ -9,14 +9,15 @@ import pytest
 from sqlalchemy import func, select
 
 from champions import create_app
+from champions.accounts.consent import set_consent
 from champions.core.db import as_utc
 from champions.core.models import OutboxMessage
 from champions.extensions import db as _db
 from champions.nudges import engine
 from champions.nudges.models import NudgeMessage
-from champions.privacy.services import erase, set_consent
-from champions.roster.models import Stage
-from champions.roster.services import change_stage
+from champions.privacy.services import erase
+from champions.profiles.models import Stage
+from champions.profiles.services import change_stage
 
 
 def messages(db, **where):

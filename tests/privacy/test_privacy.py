@@ -10,24 +10,19 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from champions.accounts.models import User
+from champions.accounts.consent import EMAIL_CONSENT_VERSION, has_consent
+from champions.accounts.models import ConsentRecord, User
 from champions.activities.models import Activity
 from champions.activities.services import log_activity
 from champions.core.clock import today_uk
 from champions.core.db import now_utc
 from champions.core.models import AuditEvent, OutboxMessage
+from champions.core.notice import PRIVACY_NOTICE_VERSION
 from champions.extensions import db as _db
 from champions.nudges.models import NudgeMessage, NudgeRule
-from champions.privacy.models import ConsentRecord, EqualityAnswers
-from champions.privacy.services import (
-    EMAIL_CONSENT_VERSION,
-    HOLDINGS,
-    NOT_PERSONAL,
-    PRIVACY_NOTICE_VERSION,
-    apply_retention,
-    has_consent,
-)
-from champions.roster.models import Champion, StageChange
+from champions.privacy.models import EqualityAnswers
+from champions.privacy.services import apply_retention
+from champions.profiles.models import Champion, StageChange
 from champions.training.models import TrainingCompletion, TrainingResource
 from champions.training.services import complete
 from tests.accounts.test_links import follow_sign_up_link, link_in
@@ -124,11 +119,16 @@ def test_staff_see_equality_answers_only_in_aggregate_and_an_admin_opening_one_i
     assert (event.actor_id, event.target_id) == (admin.id, str(people[0].id))
 
 
-def test_every_table_is_known_to_the_exporter_and_the_eraser(db):
-    covered = {h.table for h in HOLDINGS} | set(NOT_PERSONAL)
+def test_every_table_is_known_to_the_exporter_and_the_eraser(app, db):
+    """Each feature classifies its own tables (Feature.holdings or Feature.not_personal), once."""
+    registry = app.extensions["features"]
+    covered = {h.table for h in registry.holdings} | set(registry.not_personal)
     missing = sorted(set(_db.metadata.tables) - covered)
-    assert missing == [], f"classify these tables in privacy/services.py (HOLDINGS or NOT_PERSONAL): {missing}"
-    assert {h.table for h in HOLDINGS}.isdisjoint(NOT_PERSONAL)
+    assert missing == [], f"classify these tables in their feature's holdings or not_personal: {missing}"
+    assert {h.table for h in registry.holdings}.isdisjoint(registry.not_personal)
+    for feature in registry.all:
+        declared = {h.table for h in feature.holdings} | set(feature.not_personal)
+        assert declared == {t.name for t in feature.tables()}, f"{feature.name} classifies tables it does not own"
 
 
 def a_full_champion(client, db, make):
@@ -231,17 +231,18 @@ def a_full_champion(client, db, make):
     return user, champion, recruit
 
 
-def test_my_data_export_holds_a_row_from_every_personal_table(client, db, make):
+def test_my_data_export_holds_a_row_from_every_personal_table(app, client, db, make):
     user, champion, _ = a_full_champion(client, db, make)
+    holdings = app.extensions["features"].holdings
     data = json.loads(client.get("/me/data/export.json").get_data(as_text=True))
-    assert set(data) == {h.table for h in HOLDINGS}
+    assert set(data) == {h.table for h in holdings}
     # A champion has no grant records; those belong to applicants, funders and reviewers (tested below).
     empty = [table for table, rows in data.items() if not rows and not table.startswith("grant_")]
     assert empty == [], f"nothing exported from {empty}"
     assert data["users"][0]["email"] == "lena@example.org" and "password_hash" not in data["users"][0]
     assert data["activities"][0]["notes"] == "Spoke to my neighbour Jo"
     archive = zipfile.ZipFile(io.BytesIO(client.get("/me/data/export.zip").data))
-    assert {f"{h.table}.csv" for h in HOLDINGS} | {"my-data.json"} == set(archive.namelist())
+    assert {f"{h.table}.csv" for h in holdings} | {"my-data.json"} == set(archive.namelist())
     assert "Kowalski" in archive.read("champions.csv").decode()
     assert db.session.scalar(select(func.count()).where(AuditEvent.action == "person.exported")) == 2
 

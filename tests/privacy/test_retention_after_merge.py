@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from champions.accounts.models import User
 from champions.core.db import now_utc
 from champions.privacy.services import apply_retention
-from champions.roster.models import Champion, Stage
-from champions.roster.onboarding import core_resource_ids
+from champions.profiles.models import Champion, Stage
 from champions.training.models import TrainingCompletion
+from champions.training.onboarding import core_resource_ids
 from tests.roster.test_merge import completed_core_training, merge
 
 

@@ -15,8 +15,8 @@ from champions.core.db import now_utc
 from champions.core.models import OutboxMessage
 from champions.dashboards.models import DashboardJob
 from champions.roster import importer, staff_tasks
-from champions.roster.crm_models import ExportJob, ImportJob, ImportRow, JobStatus
 from champions.roster.exporter import start_export
+from champions.roster.models import ExportJob, ImportJob, ImportRow, JobStatus
 from champions.roster.staff_services import RosterFilters
 from champions.roster.staff_tasks import run_import
 from tests.conftest import run_task

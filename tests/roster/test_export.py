@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from champions.core.models import AuditEvent
 from champions.privacy.models import EqualityAnswers
-from champions.roster.crm_models import ExportJob
+from champions.roster.models import ExportJob
 
 
 def _export(client, query="", **data):

@@ -8,12 +8,11 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from champions.accounts.models import User
+from champions.accounts.models import ConsentRecord, User
 from champions.core.models import AuditEvent, OutboxMessage
-from champions.privacy.models import ConsentRecord
+from champions.profiles.models import Champion
 from champions.roster import importer
-from champions.roster.crm_models import ImportJob, ImportRow
-from champions.roster.models import Champion
+from champions.roster.models import ImportJob, ImportRow
 
 HEADER = [" Email Address ", "First Name", "SURNAME", "Post Code", "borough", "Mobile", "Consent", "Joined", "Notes"]
 
@@ -278,10 +277,10 @@ def test_the_cli_imports_a_file(app, db, tmp_path, make):
 def test_email_consent_from_a_file_is_the_consent_that_nudges_respect(app, db, tmp_path):
     from datetime import timedelta
 
+    from champions.accounts.consent import has_consent
     from champions.core.db import now_utc
     from champions.nudges import engine
     from champions.nudges.models import NudgeRule
-    from champions.privacy.services import has_consent
 
     path = tmp_path / "partner.csv"
     path.write_bytes(

@@ -16,13 +16,13 @@ from champions.core.models import AuditEvent
 from champions.dashboards import figures
 from champions.extensions import db as _db
 from champions.grants.models import ReviewAssignment, Score
+from champions.profiles.models import Champion, Stage
+from champions.profiles.services import MergedRecord
 from champions.roster import duplicates
 from champions.roster.duplicates import email_key, likely_duplicates, phone_key, plan_merge
-from champions.roster.models import Champion, Stage
-from champions.roster.onboarding import core_resource_ids
-from champions.roster.services import MergedRecord
 from champions.roster.staff_services import RosterFilters, add_note, count_matches, set_leader, staff_change_stage
 from champions.training.models import Pledge, PledgeAcceptance, TrainingCompletion, TrainingResource
+from champions.training.onboarding import core_resource_ids
 from champions.workshops.models import WorkshopSignup
 from tests.roster.race import MERGED, RACES, fail_the_second_move, race_two_merges
 from tests.roster.rows import RowMaker, one_row_per_reference, pointing_at
@@ -96,7 +96,7 @@ def test_the_duplicates_page_lists_pairs_by_email_name_and_postcode_and_phone(au
 
 def test_every_reference_to_champions_and_users_is_moved_reconciled_or_declared_to_stay(app):
     for target in tables():
-        assert merging.unhandled(target) == [], f"register how {target.name} references merge (core/merging.py)"
+        assert merging.unhandled(target) == [], f"declare in its Feature.merges how {target.name} references merge"
         stays = {r.key for r in merging.references(target) if merging.policy(target, r).kind == "stays"}
         assert stays == STAYS[target.name]
 
@@ -110,27 +110,29 @@ def test_a_new_table_referring_to_champions_is_reported_until_its_feature_declar
         Column("id", Integer, primary_key=True),
         Column("champion_id", ForeignKey("champions.id")),
     )
+    declared = app.extensions["features"].merges
     try:
         assert merging.unhandled(champions) == ["test_badges.champion_id", "test_tokens.champion_id"]
         with pytest.raises(merging.MergeRefused, match="combine test_badges.champion_id, test_tokens.champion_id"):
             merging.plan(champions, 1, 2)
-        merging.moves("champions", "test_badges.champion_id", "test_tokens.champion_id")
+        declared.update(merging.moves("champions", "test_badges.champion_id", "test_tokens.champion_id"))
         assert merging.unhandled(champions) == ["test_badges.champion_id"]  # a plain move would break its key
         assert merging.policy(champions, merging.Reference(tokens.c.champion_id)).kind == "move"
     finally:
         for table in (badges, tokens):
             _db.metadata.remove(table)
-            merging._POLICIES.pop(("champions", f"{table.name}.champion_id"), None)
+            declared.pop(("champions", f"{table.name}.champion_id"), None)
 
 
 def test_every_declaration_counts(app):
     """Take any one declaration away and the merge no longer knows what to do with that column."""
-    for (target, key), declared in list(merging._POLICIES.items()):
-        del merging._POLICIES[(target, key)]
+    policies = app.extensions["features"].merges
+    for (target, key), declared in list(policies.items()):
+        del policies[(target, key)]
         try:
             assert merging.unhandled(_db.metadata.tables[target]) == [key]
         finally:
-            merging._POLICIES[(target, key)] = declared
+            policies[(target, key)] = declared
 
 
 def test_merge_leaves_no_row_pointing_at_the_merged_away_champion_or_their_login(make, db):

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 from champions.accounts.services import verification_token, verify_email
 from champions.activities.services import log_activity
 from champions.core.clock import today_uk
-from champions.roster.models import Stage
-from champions.roster.onboarding import core_resource_ids, progress
+from champions.profiles.models import Stage
 from champions.roster.tasks import mark_lapsed
 from champions.training.models import TrainingResource
+from champions.training.onboarding import core_resource_ids, progress
 from champions.training.services import accept_pledge, complete, current_pledge
 from tests.conftest import run_task
 
@@ -79,7 +79,7 @@ def test_inactive_champions_lapse_and_come_back_when_they_log_an_activity(app, d
 
 
 def test_a_champion_can_withdraw_and_is_no_longer_emailed(client, auth, db):
-    from champions.privacy.services import has_consent, set_consent
+    from champions.accounts.consent import has_consent, set_consent
 
     user = auth.login_as("champion")
     set_consent(user.id, "email_contact", True)

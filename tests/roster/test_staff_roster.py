@@ -8,8 +8,8 @@ from sqlalchemy import delete, select
 
 from champions.core.models import AuditEvent
 from champions.extensions import db as _db
+from champions.profiles.models import Champion, Stage
 from champions.roster import staff_services
-from champions.roster.models import Champion, Stage
 from champions.training.models import TrainingCompletion, TrainingResource
 
 

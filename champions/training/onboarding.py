@@ -12,8 +12,8 @@ from sqlalchemy import exists, func, select
 
 from champions.activities.models import Activity
 from champions.extensions import db
-from champions.roster.models import Champion, Stage
-from champions.roster.services import change_stage
+from champions.profiles.models import Champion, Stage
+from champions.profiles.services import change_stage
 from champions.training.models import PledgeAcceptance, TrainingCompletion, TrainingResource
 
 ONBOARDING_ORDER = [Stage.REGISTERED, Stage.VERIFIED, Stage.TRAINED, Stage.ACTIVE]
@@ -92,3 +92,14 @@ def advance(
     for stage in ONBOARDING_ORDER[current + 1 : reached + 1]:
         why = f"{REASONS[stage]} ({reason})" if reason else REASONS[stage]
         change_stage(champion, stage, why, by_user_id=by_user_id)
+
+
+def on_email_verified(user) -> None:
+    """A champion who confirms their address moves on (``accounts.signals.email_verified``)."""
+    if user.champion is not None:
+        advance(user.champion)
+
+
+def on_activity_logged(champion: Champion) -> None:
+    """A first activity may complete onboarding (``activities.signals.activity_logged``)."""
+    advance(champion)

@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask import render_template, request
 from sqlalchemy import Select, select
 
+from champions.accounts import bp
 from champions.accounts.models import User
-from champions.core import audit, bp
+from champions.core import audit
 from champions.core.downloads import csv_response
 from champions.core.forms import db_id, parse_day, search_text
 from champions.core.models import AuditEvent
@@ -55,7 +56,7 @@ def audit_log():
     rows = rows[:50]
     actions = db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
     return render_template(
-        "core/audit_log.html",
+        "accounts/admin/audit_log.html",
         rows=rows,
         args=args,
         errors=errors,

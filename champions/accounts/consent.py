@@ -1,0 +1,53 @@
+"""What a person agreed to: every decision (given or withdrawn) about each purpose, with the wording's version."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from champions.accounts.models import ConsentRecord
+from champions.core.notice import PRIVACY_NOTICE_VERSION
+from champions.extensions import db
+
+PRIVACY_CONSENT_WORDING = (
+    "I have read the privacy notice and agree that Champions may hold my details to support me as a cancer champion."
+)
+EMAIL_CONSENT_VERSION = "email-2026-11"
+EMAIL_CONSENT_WORDING = "Email me reminders, news and suggestions for things I could do as a champion."
+EQUALITY_CONSENT_VERSION = "equality-2026-11"
+EQUALITY_CONSENT_WORDING = (
+    "I agree that Champions may keep these answers, which can include sensitive information, "
+    "to check the programme reaches everyone fairly."
+)
+PURPOSES = {
+    "privacy_notice": PRIVACY_NOTICE_VERSION,
+    "email_contact": EMAIL_CONSENT_VERSION,
+    "equality_monitoring": EQUALITY_CONSENT_VERSION,
+}
+
+
+def record_consent(user_id: int, purpose: str, granted: bool, version: str, source: str = "web") -> ConsentRecord:
+    consent = ConsentRecord(user_id=user_id, purpose=purpose, granted=granted, wording_version=version, source=source)
+    db.session.add(consent)
+    return consent
+
+
+def current_consents(user_id: int) -> dict[str, ConsentRecord]:
+    """The latest decision for each purpose."""
+    rows = db.session.scalars(
+        select(ConsentRecord)
+        .where(ConsentRecord.user_id == user_id)
+        .order_by(ConsentRecord.recorded_at, ConsentRecord.id)
+    )
+    return {row.purpose: row for row in rows}
+
+
+def has_consent(user_id: int, purpose: str) -> bool:
+    latest = current_consents(user_id).get(purpose)
+    return bool(latest and latest.granted)
+
+
+def set_consent(user_id: int, purpose: str, granted: bool) -> ConsentRecord | None:
+    """Record a change of mind; recording the same decision twice adds nothing."""
+    if has_consent(user_id, purpose) == granted:
+        return None
+    return record_consent(user_id, purpose, granted, PURPOSES[purpose])

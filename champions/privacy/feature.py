@@ -1,0 +1,42 @@
+"""A person's own data: consent choices, equality monitoring, the subject access export, erasure and retention."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from champions.core.features import Beat, Feature, NavItem
+from champions.core.permissions import ADMIN, CHAMPION, STAFF
+from champions.core.personal_data import Holding
+from champions.privacy import (
+    bp,
+    models,
+    views,  # noqa: F401  (importing them adds their routes)
+)
+
+FEATURE = Feature(
+    name="privacy",
+    blueprints=(bp,),
+    access={
+        "privacy.equality": CHAMPION,
+        "privacy.equality_delete": CHAMPION,
+        "privacy.preferences": CHAMPION,
+        "privacy.email_consent": CHAMPION,
+        "privacy.topics": CHAMPION,
+        "privacy.my_data": CHAMPION,
+        "privacy.export_json": CHAMPION,
+        "privacy.export_zip": CHAMPION,
+        "privacy.erase": CHAMPION,
+        "privacy.withdraw": CHAMPION,
+        "privacy.equality_summary": STAFF,
+        "privacy.equality_person": ADMIN,
+    },
+    navigation=(
+        NavItem("Preferences", "privacy.preferences", CHAMPION, 50),
+        NavItem("Equality monitoring", "privacy.equality_summary", STAFF, 190),
+    ),
+    beat=(Beat("enforce-retention", "champions.privacy.tasks.enforce_retention", timedelta(hours=24)),),
+    task_modules=("champions.privacy.tasks",),
+    models=(models,),
+    merges=models.MERGES,
+    holdings=(Holding("equality_answers", "user", "user_id", "delete"),),
+)

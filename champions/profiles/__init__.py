@@ -1,0 +1,1 @@
+"""Champion profiles: who a champion is, their stage and its history. Every champion feature builds on these."""

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from champions.core import merging
+from champions.core.db import now_utc
+from champions.core.models import Borough, Topic
+from champions.extensions import db
+
+
+class Stage(StrEnum):
+    REGISTERED = "registered"
+    VERIFIED = "verified"
+    TRAINED = "trained"
+    ACTIVE = "active"
+    LAPSED = "lapsed"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+STAGE_VALUES = ", ".join(f"'{s.value}'" for s in Stage)
+
+champion_topics = Table(
+    "champion_topics",
+    db.metadata,
+    Column("champion_id", ForeignKey("champions.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic_code", ForeignKey("topics.code"), primary_key=True),
+)
+
+
+class Champion(db.Model):
+    __tablename__ = "champions"
+    __table_args__ = (
+        CheckConstraint(f"stage IN ({STAGE_VALUES})", name="stage_known"),
+        # Key-set pages of the staff roster sorted by name: (sort column, id).
+        Index("ix_champions_last_name_id", "last_name", "id"),
+        # Import and duplicate checks look champions up by postcode (stored normalised, like "M1 1AE").
+        Index("ix_champions_postcode", "postcode"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    borough_code: Mapped[str] = mapped_column(ForeignKey("boroughs.code"), index=True)
+    postcode: Mapped[str] = mapped_column(String(10))
+    stage: Mapped[str] = mapped_column(String(20), default=Stage.REGISTERED.value, index=True)
+    referral_code: Mapped[str] = mapped_column(String(16), unique=True)
+    recruited_by_id: Mapped[int | None] = mapped_column(ForeignKey("champions.id", ondelete="SET NULL"), index=True)
+    is_leader: Mapped[bool] = mapped_column(default=False)
+    # How they heard: a referral (recruited_by), an organisation from the register, or in their own words.
+    heard_via_organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    heard_via_other: Mapped[str | None] = mapped_column(String(200))
+    last_activity_on: Mapped[date | None] = mapped_column(index=True)
+    # Staff CRM (issue 4): where the record came from and on what lawful basis we hold it.
+    source: Mapped[str] = mapped_column(String(40), default="sign_up", server_default="sign_up")
+    source_detail: Mapped[str | None] = mapped_column(String(200))
+    lawful_basis: Mapped[str] = mapped_column(String(40), default="consent", server_default="consent")
+    # Normalised keys for spotting duplicates (see roster/duplicates.py).
+    email_key: Mapped[str | None] = mapped_column(String(254), index=True)
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("champions.id", ondelete="SET NULL"), index=True)
+    merged_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=now_utc, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=now_utc, onupdate=now_utc)
+
+    user = relationship("User", backref=db.backref("champion", uselist=False))
+    borough: Mapped[Borough] = relationship()
+    topics: Mapped[list[Topic]] = relationship(secondary=champion_topics, order_by=Topic.name)
+    recruited_by: Mapped[Champion | None] = relationship(remote_side=[id], foreign_keys=[recruited_by_id])
+    heard_via_organisation = relationship("Organisation")
+    history: Mapped[list[StageChange]] = relationship(
+        back_populates="champion", order_by="StageChange.changed_at", cascade="all, delete-orphan"
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+# A record not merged into another: the only kind counted, listed or linked (a merged-away record is read-only).
+LIVE = Champion.merged_into_id.is_(None)
+
+
+class StageChange(db.Model):
+    __tablename__ = "stage_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    champion_id: Mapped[int] = mapped_column(ForeignKey("champions.id", ondelete="CASCADE"), index=True)
+    from_stage: Mapped[str | None] = mapped_column(String(20))
+    to_stage: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(500))
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+    champion: Mapped[Champion] = relationship(back_populates="history")
+
+
+# How a merge of two champions, users or organisations treats this feature's tables (core/merging.py).
+MERGES: merging.Declarations = {}
+# Merging champions (core/merging.py): a topic both follow is followed once; the merged-away record keeps its
+# own login, which the merge closes.
+MERGES.update(merging.on_conflict("champions", "champion_topics.champion_id", merging.keep_one()))
+MERGES.update(
+    merging.stays("users", "champions.user_id", "the merged-away champion keeps its own login, closed by the merge")
+)
+MERGES.update(
+    merging.moves("champions", "champions.recruited_by_id", "champions.merged_into_id", "stage_changes.champion_id")
+)
+MERGES.update(merging.moves("users", "stage_changes.changed_by_id"))
+# Champions who heard through an organisation heard through the one kept.
+MERGES.update(merging.moves("organisations", "champions.heard_via_organisation_id"))

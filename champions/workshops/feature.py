@@ -1,0 +1,70 @@
+"""Co-design workshops: places, attendance, reminders, calendars and outputs."""
+
+from __future__ import annotations
+
+from champions.core.features import Beat, Feature, NavItem
+from champions.core.permissions import CHAMPION, PUBLIC, STAFF
+from champions.core.personal_data import Holding
+from champions.organisations.signals import detail_sections
+from champions.workshops import (
+    bp,
+    models,
+    services,
+    views,  # noqa: F401  (importing them adds their routes)
+)
+from config import every_seconds
+
+FEATURE = Feature(
+    name="workshops",
+    blueprints=(bp,),
+    access={
+        "workshops.workshop_list": STAFF,
+        "workshops.workshop_export": STAFF,
+        "workshops.workshop_new": STAFF,
+        "workshops.workshop_edit": STAFF,
+        "workshops.workshop_detail": STAFF,
+        "workshops.attendance_champion": STAFF,
+        "workshops.check_in_signup": STAFF,
+        "workshops.cancel_signup": STAFF,
+        "workshops.attendance_contact": STAFF,
+        "workshops.headcount": STAFF,
+        "workshops.attendance_contact_remove": STAFF,
+        "workshops.workshop_cancel": STAFF,
+        "workshops.workshop_outputs": STAFF,
+        "workshops.workshop_report": STAFF,
+        "workshops.engagement": STAFF,
+        "workshops.engagement_export": STAFF,
+        "workshops.champion_workshops": CHAMPION,
+        "workshops.champion_workshop": CHAMPION,
+        "workshops.champion_sign_up": CHAMPION,
+        "workshops.champion_cancel": CHAMPION,
+        "workshops.workshop_ics": CHAMPION | STAFF,
+        "workshops.calendar_feed": CHAMPION | STAFF,
+        "workshops.calendar_subscription": PUBLIC,  # a calendar app's private link: the signed token is the key
+    },
+    navigation=(
+        NavItem("Workshops", "workshops.champion_workshops", CHAMPION, 60),
+        NavItem("Workshops", "workshops.workshop_list", STAFF, 130),
+    ),
+    beat=(
+        # Hourly, so a reminder goes out on the day before even if a run is missed; each attendee once.
+        Beat(
+            "workshop-reminders",
+            "champions.workshops.tasks.send_workshop_reminders",
+            every_seconds("WORKSHOP_REMINDERS_EVERY_SECONDS", 3600),
+        ),
+    ),
+    task_modules=("champions.workshops.tasks",),
+    models=(models,),
+    merges=models.MERGES,
+    holdings=(
+        Holding("workshop_signups", "champion", "champion_id", "keep", why_kept="attendance of an anonymised record"),
+        Holding("workshop_recruits", "champion", "champion_id", "keep", why_kept="a recruit of an anonymised record"),
+        Holding("workshop_facilitators", "user", "user_id", "keep", why_kept="who ran a workshop, no details"),
+    ),
+    not_personal={
+        "workshops": "workshops (people attending are in workshop_signups and organisation contacts)",
+        "workshop_contact_attendance": "ids only; the contact's details are in organisation_contacts",
+    },
+    signals=((detail_sections, services.organisation_section),),
+)

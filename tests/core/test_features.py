@@ -1,0 +1,192 @@
+"""Features plug themselves in (champions/core/features.py): what each declares is what the app does, the duties
+every feature shares are checked against each feature's own tables, and a feature that only a test registers
+shows up in the access rules, the menu, the subject access export and merging without touching anything else."""
+
+from __future__ import annotations
+
+import configparser
+from dataclasses import replace
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from flask import Blueprint, render_template_string
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, insert, select
+
+from champions import FEATURES, create_app
+from champions.core import merging
+from champions.core.features import Feature, Features, NavItem
+from champions.core.permissions import STAFF
+from champions.core.personal_data import Holding
+from champions.extensions import db as _db
+from champions.privacy.services import erase, export_data
+from tests.factories import PASSWORD
+
+PEOPLE = ("users", "champions", "organisations")  # the records a merge combines
+
+
+def unclassified(registry: Features) -> list[str]:
+    """Tables no feature classifies for export and erasure, or classified by a feature that does not own them."""
+    problems = []
+    for feature in registry.all:
+        own = {t.name for t in feature.tables()}
+        declared = {h.table for h in feature.holdings} | set(feature.not_personal)
+        problems += [f"{feature.name} does not classify {t}" for t in sorted(own - declared)]
+        problems += [f"{feature.name} classifies {t}, not its own" for t in sorted(declared - own)]
+    return problems
+
+
+def merges_not_declared_by_owner(registry: Features) -> list[str]:
+    """References to people and organisations whose merge policy is not declared by the feature owning them."""
+    problems = []
+    for target in PEOPLE:
+        for ref in merging.references(_db.metadata.tables[target]):
+            owner = registry.owner_of(ref.table.name)
+            if owner is None or (target, ref.key) not in owner.merges:
+                problems.append(f"{ref.key} (to {target}) is not declared by {owner.name if owner else 'any feature'}")
+    return problems
+
+
+def foreign_routes(registry: Features) -> list[str]:
+    """Access rules a feature declares for routes of another feature's blueprint."""
+    return [
+        f"{feature.name} declares {endpoint}"
+        for feature in registry.all
+        for endpoint in feature.access
+        if endpoint != "static" and endpoint.split(".")[0] not in {bp.name for bp in feature.blueprints}
+    ]
+
+
+def test_every_table_belongs_to_one_feature(app):
+    registry = app.extensions["features"]
+    owners = {table.name: [] for table in _db.metadata.sorted_tables}
+    for feature in registry.all:
+        for table in feature.tables():
+            owners[table.name].append(feature.name)
+    assert {name: found for name, found in owners.items() if len(found) != 1} == {}
+
+
+def test_each_feature_classifies_its_own_tables_for_export_and_erasure(app):
+    assert unclassified(app.extensions["features"]) == []
+
+
+def test_each_feature_declares_how_a_merge_treats_its_own_references(app):
+    assert merges_not_declared_by_owner(app.extensions["features"]) == []
+
+
+def test_each_feature_declares_access_only_for_its_own_routes(app):
+    assert foreign_routes(app.extensions["features"]) == []
+
+
+def test_the_features_are_registered_in_the_order_of_the_import_contract():
+    """champions.FEATURES and the layers checked by lint-imports (.importlinter) say the same order."""
+    config = configparser.ConfigParser()
+    config.read(Path(__file__).parents[2] / ".importlinter")
+    layers = [line.strip() for line in config["importlinter:contract:layers"]["layers"].split("\n") if line.strip()]
+    rank = {}
+    for height, layer in enumerate(reversed(layers)):
+        for module in layer.replace(":", "|").split("|"):
+            rank[module.strip().removeprefix("champions.")] = height
+    assert all(name in rank for name in FEATURES), "every feature has a place in the import contract"
+    heights = [rank[name] for name in FEATURES]
+    order = list(zip(FEATURES, heights, strict=True))
+    assert heights == sorted(heights), f"FEATURES out of the contract's order: {order}"
+
+
+def test_the_menu_and_the_worker_come_from_the_declarations(app):
+    registry = app.extensions["features"]
+    celery = app.extensions["celery"]
+    assert set(celery.conf.include) >= set(registry.task_modules)
+    assert set(celery.conf.beat_schedule) == {beat.name for f in registry.all for beat in f.beat}
+    assert [item.order for item in registry.navigation] == sorted(item.order for item in registry.navigation)
+
+
+# ---- A feature registered only here ------------------------------------------------------------------------
+
+toy = Blueprint("toy", __name__)
+
+
+@toy.get("/staff/badges")
+def badges():
+    return render_template_string('{% extends "layout.html" %}{% block content %}<h1>Badges</h1>{% endblock %}')
+
+
+def badge_feature() -> tuple[Feature, Table]:
+    """The shortest honest feature: a page for staff, a menu entry, and a table of champions' badges."""
+    table = Table(
+        "toy_badges",
+        _db.metadata,
+        Column("id", Integer, primary_key=True),
+        Column("champion_id", ForeignKey("champions.id", ondelete="CASCADE")),
+        Column("name", String(40)),
+    )
+
+    models = ModuleType("badges.models")  # stands for the feature's models module
+    models.badges = table  # type: ignore[attr-defined]
+
+    feature = Feature(
+        name="badges",
+        blueprints=(toy,),
+        access={"toy.badges": STAFF},
+        navigation=(NavItem("Badges", "toy.badges", STAFF, 195),),
+        models=(models,),
+        merges=merging.moves("champions", "toy_badges.champion_id"),
+        holdings=(Holding("toy_badges", "champion", "champion_id", "delete"),),
+    )
+    return feature, table
+
+
+@pytest.fixture
+def badge_app(app, db):
+    feature, table = badge_feature()
+    table.create(_db.engine)
+    badge_app = create_app("testing", extra_features=(feature,), SQLITE_IMMEDIATE_TRANSACTIONS=False)
+    try:
+        yield badge_app, feature, table
+    finally:
+        _db.session.remove()
+        table.drop(_db.engine)
+        _db.metadata.remove(table)
+        app.extensions["celery"].set_default()
+
+
+def _signed_in(app, user):
+    client = app.test_client()
+    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+    return client
+
+
+def test_a_feature_registered_only_in_a_test_is_in_the_access_rules_and_the_menu(badge_app, make, client):
+    app, _, _ = badge_app
+    assert client.get("/staff/badges").status_code == 404  # the app without it has no such page
+    # Each request pushes the badge app's own context (one pushed here would share flask-login's user between them).
+    users = make.user(role="staff"), make.user(role="champion")  # made before the badge app's first request
+    staff, champion = (_signed_in(app, user) for user in users)
+    page = staff.get("/staff/badges")
+    assert page.status_code == 200 and 'href="/staff/badges">Badges</a>' in page.get_data(as_text=True)
+    assert champion.get("/staff/badges").status_code == 403
+    assert "/login" in app.test_client().get("/staff/badges").headers["Location"]
+    assert "Badges</a>" not in champion.get("/me").get_data(as_text=True)
+    assert {rule.endpoint for rule in app.url_map.iter_rules()} <= set(app.extensions["features"].access)
+
+
+def test_a_feature_registered_only_in_a_test_is_exported_erased_and_merged(badge_app, make):
+    app, _, table = badge_app
+    with app.app_context():
+        registry = app.extensions["features"]
+        assert unclassified(registry) == [] and merges_not_declared_by_owner(registry) == []
+        champion = make.champion()
+        _db.session.execute(insert(table).values(champion_id=champion.id, name="First conversation"))
+        _db.session.commit()
+        assert export_data(champion.user)["toy_badges"][0]["name"] == "First conversation"
+        erase(champion.user)
+        _db.session.commit()
+        assert _db.session.scalars(select(table.c.id)).all() == []
+        assert merging.unhandled(_db.metadata.tables["champions"]) == []
+
+
+def test_a_feature_that_forgets_a_duty_is_reported(badge_app):
+    _, feature, _ = badge_app
+    forgetful = Features([*Features([]).all, replace(feature, holdings=(), merges={})])
+    assert unclassified(forgetful) == ["badges does not classify toy_badges"]
+    assert "toy_badges.champion_id (to champions) is not declared by badges" in merges_not_declared_by_owner(forgetful)
