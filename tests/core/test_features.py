@@ -4,7 +4,9 @@ shows up in the access rules, the menu, the subject access export and merging wi
 
 from __future__ import annotations
 
-import configparser
+import shutil
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
@@ -13,7 +15,7 @@ import pytest
 from flask import Blueprint, render_template_string
 from sqlalchemy import Column, ForeignKey, Integer, String, Table, insert, select
 
-from champions import FEATURES, create_app
+from champions import create_app
 from champions.core import merging
 from champions.core.features import Feature, Features, NavItem
 from champions.core.permissions import STAFF
@@ -78,19 +80,55 @@ def test_each_feature_declares_access_only_for_its_own_routes(app):
     assert foreign_routes(app.extensions["features"]) == []
 
 
-def test_the_features_are_registered_in_the_order_of_the_import_contract():
-    """champions.FEATURES and the layers checked by lint-imports (.importlinter) say the same order."""
-    config = configparser.ConfigParser()
-    config.read(Path(__file__).parents[2] / ".importlinter")
-    layers = [line.strip() for line in config["importlinter:contract:layers"]["layers"].split("\n") if line.strip()]
-    rank = {}
-    for height, layer in enumerate(reversed(layers)):
-        for module in layer.replace(":", "|").split("|"):
-            rank[module.strip().removeprefix("champions.")] = height
-    assert all(name in rank for name in FEATURES), "every feature has a place in the import contract"
-    heights = [rank[name] for name in FEATURES]
-    order = list(zip(FEATURES, heights, strict=True))
-    assert heights == sorted(heights), f"FEATURES out of the contract's order: {order}"
+def _lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    """lint-imports, as bin/test runs it, on the project copied to ``root``."""
+    command = [str(Path(sys.executable).with_name("lint-imports")), "--no-cache"]
+    return subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=120)
+
+
+def _copy_project(root: Path) -> Path:
+    project = Path(__file__).parents[2]
+    for name in ("champions", "config"):
+        shutil.copytree(
+            project / name, root / name, ignore=shutil.ignore_patterns("__pycache__", "static", "templates")
+        )
+    (root / "tests").mkdir()
+    for name in ("__init__.py", "import_contract.py"):
+        shutil.copy(project / "tests" / name, root / "tests" / name)
+    shutil.copy(project / ".importlinter", root)
+    return root
+
+
+@pytest.mark.parametrize(
+    ("where", "line", "complaint"),
+    [
+        (
+            "core/keys.py",
+            "from champions.accounts import models",
+            "champions.core is not allowed to import champions.accounts",
+        ),
+        (
+            "training/models.py",
+            "from champions.network import services",
+            "champions.training is not allowed to import champions.network",
+        ),
+        (
+            "accounts/models.py",
+            "from champions import roster",
+            "champions.accounts is not allowed to import champions.roster",
+        ),
+        ("badges/__init__.py", '"""A package in no layer."""', "The following modules are not listed as layers"),
+    ],
+    ids=["core imports a feature", "a feature imports one beside it", "a feature imports one above it", "no layer"],
+)
+def test_the_import_contract_is_champions_layers_and_breaking_it_fails(tmp_path, where, line, complaint):
+    root = _copy_project(tmp_path)
+    assert _lint_imports(root).returncode == 0
+    (root / "champions" / where).parent.mkdir(exist_ok=True)
+    with (root / "champions" / where).open("a") as module:
+        module.write(f"\n{line}  # noqa\n")
+    result = _lint_imports(root)
+    assert result.returncode != 0 and complaint in result.stdout
 
 
 def test_the_menu_and_the_worker_come_from_the_declarations(app):
