@@ -79,7 +79,7 @@ class Factory:
 
         from champions.core.db import now_utc
         from champions.grants.models import Criterion, Round
-        from champions.grants.services import RoundData, create_round
+        from champions.grants.services.rounds import RoundData, create_round
 
         now = now_utc()
         data = RoundData(
@@ -105,7 +105,7 @@ class Factory:
     def application_data(self, organisation_id: int, **values):
         from datetime import date
 
-        from champions.grants.services import ApplicationData
+        from champions.grants.services.applications import ApplicationData
 
         amount = values.pop("amount_requested_pence", 130_000)
         data = dict(
@@ -132,7 +132,7 @@ class Factory:
         """An application driven through the real services to ``status``."""
         from datetime import date
 
-        from champions.grants import services
+        from champions.grants.services import applications, awards, reports, reviews
         from champions.organisations.services import create_organisation
 
         round_ = round or self.round()
@@ -141,26 +141,26 @@ class Factory:
             round_.reviewers = [self.user(role="reviewer")]
         org = create_organisation(f"Group {next(_counter)}", type="grassroots")
         data = self.application_data(org.id, **values)
-        application = services.save_draft(round_, applicant, data)
+        application = applications.save_draft(round_, applicant, data)
         if status != "draft":
-            services.submit(round_, data, applicant, application)
+            applications.submit(round_, data, applicant, application)
         if status in ("under_review", "approved", "declined", "paid_part", "paid_full", "reported", "closed"):
             if application.status == "ineligible":
-                services.override_eligibility(application, True, "test")
-            services.assign_reviewers(application, [round_.reviewers[0].id])
+                applications.override_eligibility(application, True, "test")
+            reviews.assign_reviewers(application, [round_.reviewers[0].id])
         if status in ("approved", "paid_part", "paid_full", "reported", "closed"):
-            services.approve(application.id, award_pence or application.amount_requested_pence, None, None)
+            awards.approve(application.id, award_pence or application.amount_requested_pence, None, None)
         if status == "declined":
-            services.decline(application, "Not this time", None)
+            awards.decline(application, "Not this time", None)
         if status == "paid_part":
-            services.add_payment(application.id, application.award_pence // 2, date(2027, 1, 1), date(2027, 1, 1), "P1")
+            awards.add_payment(application.id, application.award_pence // 2, date(2027, 1, 1), date(2027, 1, 1), "P1")
         if status in ("paid_full", "reported", "closed"):
-            services.add_payment(application.id, application.award_pence, date(2027, 1, 1), date(2027, 1, 1), "P1")
+            awards.add_payment(application.id, application.award_pence, date(2027, 1, 1), date(2027, 1, 1), "P1")
         if status in ("reported", "closed"):
             spent = {line.id: line.amount_pence for line in application.budget_lines}
-            services.submit_report(application, services.ReportData(spent, 200, 8, "Did it", "Good", "A story", True))
+            reports.submit_report(application, reports.ReportData(spent, 200, 8, "Did it", "Good", "A story", True))
         if status == "closed":
-            services.close(application)
+            awards.close(application)
         assert application.status == status, (application.status, status)
         self.db.session.commit()
         return application

@@ -14,10 +14,9 @@ from champions.accounts.services import hash_password
 from champions.core.db import now_utc
 from champions.core.permissions import Role
 from champions.extensions import db
-from champions.grants import services
 from champions.grants.dashboard import compute_fund_snapshot
 from champions.grants.models import Application, Fund, Status
-from champions.grants.services import ApplicationData, ReportData, RoundData
+from champions.grants.services import applications, awards, lifecycle, reports, reviews, rounds
 from champions.organisations.services import create_organisation
 
 FIRST_ROUND_BUDGET = 6_000_000  # £60,000
@@ -53,20 +52,20 @@ PROJECTS = [
 
 def _award_sizes(rng: random.Random) -> list[int]:
     """47 awards around £1,300, in £50 steps, that add up to exactly £60,000."""
-    awards = [rng.choice(range(90_000, 170_001, 5_000)) for _ in range(FIRST_ROUND_GRANTS)]
-    gap = FIRST_ROUND_BUDGET - sum(awards)
+    sizes = [rng.choice(range(90_000, 170_001, 5_000)) for _ in range(FIRST_ROUND_GRANTS)]
+    gap = FIRST_ROUND_BUDGET - sum(sizes)
     step = 5_000 if gap > 0 else -5_000
     i = 0
     while gap:
         j = i % FIRST_ROUND_GRANTS
-        if 50_000 <= awards[j] + step <= 200_000 and abs(gap) >= 5_000:
-            awards[j] += step
+        if 50_000 <= sizes[j] + step <= 200_000 and abs(gap) >= 5_000:
+            sizes[j] += step
             gap -= step
         elif abs(gap) < 5_000:
-            awards[j] += gap
+            sizes[j] += gap
             gap = 0
         i += 1
-    return awards
+    return sizes
 
 
 def _group(rng: random.Random, used: set[str]) -> tuple[str, str]:
@@ -78,10 +77,12 @@ def _group(rng: random.Random, used: set[str]) -> tuple[str, str]:
             return name, borough
 
 
-def _data(rng: random.Random, organisation_id: int, borough: str, amount: int, start: date) -> ApplicationData:
+def _data(
+    rng: random.Random, organisation_id: int, borough: str, amount: int, start: date
+) -> applications.ApplicationData:
     title, summary = rng.choice(PROJECTS)
     room = (amount * rng.choice([5, 6, 7]) // 10) // 100 * 100
-    return ApplicationData(
+    return applications.ApplicationData(
         organisation_id=organisation_id,
         contact_name=rng.choice(["Pat", "Sam", "Nasreen", "Tomasz", "Grace", "Ifeoma"])
         + " "
@@ -114,18 +115,18 @@ def _reviewers(demo_reviewer: User | None) -> list[User]:
 
 
 def _review(rng: random.Random, application: Application, reviewers: list[User], base: int) -> None:
-    services.assign_reviewers(application, [r.id for r in reviewers])
+    reviews.assign_reviewers(application, [r.id for r in reviewers])
     for assignment in application.assignments:
-        services.declare_conflict(assignment, False, None)
+        reviews.declare_conflict(assignment, False, None)
         scores = {c.id: (max(1, min(5, base + rng.randint(-1, 1))), "") for c in application.round.criteria}
-        services.submit_scores(assignment, scores)
+        reviews.submit_scores(assignment, scores)
 
 
 def _first_round(rng, fund, reviewers, applicant, used: set[str]) -> None:
     now = now_utc()
-    round_ = services.create_round(
+    round_ = rounds.create_round(
         fund,
-        RoundData(
+        rounds.RoundData(
             "Small Sparks round 1",
             FIRST_ROUND_BUDGET,
             50_000,
@@ -140,11 +141,11 @@ def _first_round(rng, fund, reviewers, applicant, used: set[str]) -> None:
     )
     round_.reviewers = reviewers[:2]
     today = now.date()
-    awards = _award_sizes(rng)
+    sizes = _award_sizes(rng)
     outcomes = ["closed"] * 18 + ["reported"] * 10 + ["paid_full"] * 11 + ["paid_part"] * 5 + ["approved"] * 3
     rng.shuffle(outcomes)
     plan = (
-        [("award", a, o) for a, o in zip(awards, outcomes, strict=True)]
+        [("award", a, o) for a, o in zip(sizes, outcomes, strict=True)]
         + [("decline", 0, "")] * 9
         + [("ineligible", 0, "")] * 4
     )
@@ -158,18 +159,18 @@ def _first_round(rng, fund, reviewers, applicant, used: set[str]) -> None:
         if kind == "ineligible":
             data.amount_requested_pence = 200_000
             data.budget_lines = [("Venue hire", 150_000), ("Equipment", 50_000)]
-        application = services.save_draft(round_, owner, data)
-        services.submit(round_, data, owner, application)
+        application = applications.save_draft(round_, owner, data)
+        applications.submit(round_, data, owner, application)
         # Round 1 is history: its emails went long ago, so the workers must not send them now.
         application.submitted_email_sent_at = application.decision_email_sent_at = now
         if kind == "ineligible":
-            services.override_eligibility(application, False, "The group is a national charity, not a local group")
+            applications.override_eligibility(application, False, "The group is a national charity, not a local group")
             continue
         _review(rng, application, reviewers[:2], 4 if kind == "award" else 2)
         if kind == "decline":
-            services.decline(application, "The panel funded projects with a stronger link to cancer prevention", None)
+            awards.decline(application, "The panel funded projects with a stronger link to cancer prevention", None)
             continue
-        services.approve(application.id, award, "Send photos of the sessions, with consent", None)
+        awards.approve(application.id, award, "Send photos of the sessions, with consent", None)
         _pay_and_report(rng, application, outcome, today, owner is not None)
     round_.opens_at, round_.closes_at = now - timedelta(days=560), now - timedelta(days=470)
     round_.closed_at = now - timedelta(days=470)
@@ -184,11 +185,11 @@ def _pay_and_report(rng, application, outcome, today, keep_open_for_applicant) -
         application.report_due_on = today + timedelta(days=rng.randint(20, 90))
         return
     if outcome == "paid_part":
-        services.add_payment(application.id, award // 2, first_pay, first_pay, f"SS1-{application.id}-A")
-        services.add_payment(application.id, award - award // 2, application.end_on, None, None)
+        awards.add_payment(application.id, award // 2, first_pay, first_pay, f"SS1-{application.id}-A")
+        awards.add_payment(application.id, award - award // 2, application.end_on, None, None)
         application.report_due_on = today + timedelta(days=rng.randint(5, 60))
         return
-    services.add_payment(application.id, award, first_pay, first_pay, f"SS1-{application.id}")
+    awards.add_payment(application.id, award, first_pay, first_pay, f"SS1-{application.id}")
     if outcome == "paid_full":
         # Some are due soon, some are overdue: the funder dashboard lists the overdue ones.
         application.report_due_on = today + timedelta(days=rng.choice([-40, -12, -3, 10, 25, 45]))
@@ -198,9 +199,9 @@ def _pay_and_report(rng, application, outcome, today, keep_open_for_applicant) -
     spent = {line.id: line.amount_pence - rng.choice([0, 0, 500, 1_000]) for line in application.budget_lines}
     people = rng.randint(30, 260)
     story = "Mo came every week. After the screening talk she sent back her bowel kit for the first time."
-    services.submit_report(
+    reports.submit_report(
         application,
-        ReportData(
+        reports.ReportData(
             spent,
             people,
             rng.randint(0, 12),
@@ -211,14 +212,14 @@ def _pay_and_report(rng, application, outcome, today, keep_open_for_applicant) -
         ),
     )
     if outcome == "closed":
-        services.close(application, "Report accepted")
+        awards.close(application, "Report accepted")
 
 
 def _second_round(rng, fund, reviewers, applicant, used: set[str]) -> None:
     now = now_utc()
-    round_ = services.create_round(
+    round_ = rounds.create_round(
         fund,
-        RoundData(
+        rounds.RoundData(
             "Small Sparks round 2",
             3_000_000,
             50_000,
@@ -247,25 +248,25 @@ def _second_round(rng, fund, reviewers, applicant, used: set[str]) -> None:
         org = create_organisation(name, type="grassroots", borough_codes=[borough])
         data = _data(rng, org.id, borough, rng.choice(range(80_000, 200_001, 10_000)), now.date() + timedelta(days=60))
         owner = applicant if applicant and index in (0, 7) else None
-        application = services.save_draft(round_, owner, data)
+        application = applications.save_draft(round_, owner, data)
         if state == "draft":
             continue
         if state == "submitted":
             # Submitted moments ago; the eligibility check has not run yet.
             application.submitted_at = now
-            services.move(application, Status.SUBMITTED)
+            lifecycle.move(application, Status.SUBMITTED)
             continue
-        services.submit(round_, data, owner, application)
+        applications.submit(round_, data, owner, application)
         if state in ("eligible", "ineligible"):
             continue
         if state == "under_review":
-            services.assign_reviewers(application, [r.id for r in reviewers[:2]])
+            reviews.assign_reviewers(application, [r.id for r in reviewers[:2]])
             continue
         _review(rng, application, reviewers, 4 if state != "declined" else 2)
         if state == "approved":
-            services.approve(application.id, application.amount_requested_pence, None, None)
+            awards.approve(application.id, application.amount_requested_pence, None, None)
         elif state == "declined":
-            services.decline(application, "The panel funded projects with a stronger link to cancer prevention", None)
+            awards.decline(application, "The panel funded projects with a stronger link to cancer prevention", None)
 
 
 def seed_grants(rng: random.Random) -> str:
@@ -283,4 +284,4 @@ def seed_grants(rng: random.Random) -> str:
     _second_round(rng, fund, reviewers, applicant, used)
     db.session.flush()
     compute_fund_snapshot(fund.id)
-    return f"Small Sparks: {services.awarded_total(fund.rounds[0].id) // 100:,} pounds awarded in round 1"
+    return f"Small Sparks: {lifecycle.awarded_total(fund.rounds[0].id) // 100:,} pounds awarded in round 1"

@@ -17,7 +17,7 @@ from champions.core.db import now_utc
 from champions.core.models import Borough, DashboardSnapshot
 from champions.extensions import db
 from champions.grants.models import Application, GrantReport, Payment, Round, Status, application_boroughs
-from champions.grants.services import AWARDED, pounds
+from champions.grants.services.lifecycle import AWARDED, pounds
 
 SMALL = 5
 FEWER_THAN_5 = "fewer than 5"

@@ -19,7 +19,8 @@ from champions.extensions import db
 from champions.grants import log
 from champions.grants.dashboard import compute_fund_snapshot
 from champions.grants.models import Application, Fund
-from champions.grants.services import pounds, reminders_due
+from champions.grants.services.lifecycle import pounds
+from champions.grants.services.reports import reminders_due
 
 
 def _recipient(application: Application) -> str | None:

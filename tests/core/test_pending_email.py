@@ -19,7 +19,7 @@ from champions.core.db import now_utc
 from champions.core.models import OutboxMessage, PendingEmail
 from champions.core.notice import PRIVACY_NOTICE_VERSION
 from champions.core.pending_email import send_pending_email
-from champions.grants import services as grants
+from champions.grants.services import awards
 from champions.roster import services as signup
 from champions.workshops.services import cancel, sign_up
 from tests.conftest import run_task
@@ -34,7 +34,7 @@ def _grant_submitted(db, make):
 def _grant_decision(db, make):
     application = make.application(status="under_review", contact_email="group@example.org")
     db.session.execute(update(PendingEmail).values(done_at=now_utc()))  # the submission's own email went
-    grants.decline(application, "Not this time", None)
+    awards.decline(application, "Not this time", None)
     return "group@example.org", "Small Sparks"
 
 

@@ -30,7 +30,7 @@ from champions.dashboards.models import DashboardJob
 from champions.dashboards.services import compute_programme_snapshot
 from champions.dashboards.views import CSV_TABLES
 from champions.grants.dashboard import compute_fund_snapshot, funder_tables
-from champions.grants.services import assign_reviewers
+from champions.grants.services.reviews import assign_reviewers
 from champions.moments.models import Moment
 from champions.moments.services import save_moment
 from champions.nudges.models import MessageStatus, NudgeMessage, NudgeRule

@@ -6,9 +6,9 @@ import threading
 
 from champions import create_app
 from champions.extensions import db as _db
-from champions.grants import services
 from champions.grants.models import Application
-from champions.grants.services import GrantError
+from champions.grants.services import awards, lifecycle
+from champions.grants.services.lifecycle import GrantError
 from tests.conftest import only_on_postgres, only_on_sqlite
 
 THREADS = 8
@@ -22,7 +22,7 @@ def _approve_all_at_once(app, application_ids: list[int], award: int) -> list[st
         with app.app_context():
             barrier.wait()
             try:
-                services.approve(application_id, award, None, None)
+                awards.approve(application_id, award, None, None)
                 _db.session.commit()
                 outcomes.append("approved")
             except GrantError as error:
@@ -53,7 +53,7 @@ def _check(db, round_, outcomes):
     db.session.expire_all()
     assert outcomes.count("approved") == 3, outcomes
     assert all("left in the round's budget" in o for o in outcomes if o != "approved"), outcomes
-    assert services.awarded_total(round_.id) == 300_000
+    assert lifecycle.awarded_total(round_.id) == 300_000
     statuses = [a.status for a in db.session.query(Application).filter_by(round_id=round_.id)]
     assert statuses.count("approved") == 3 and statuses.count("under_review") == THREADS - 3
 

@@ -112,20 +112,20 @@ def test_the_dashboard_says_when_nothing_has_been_computed(client, auth, make, d
 
 
 def _closed_without_award(make, round_, how: str):
-    from champions.grants import services
+    from champions.grants.services import applications, awards
 
     if how == "declined":
         application = make.application(round=round_, status="declined")
     else:
         application = make.application(round=round_, status="eligible")
-        services.override_eligibility(application, False, "Outside Greater Manchester")
-    services.close(application, reason="Tidying up")
+        applications.override_eligibility(application, False, "Outside Greater Manchester")
+    awards.close(application, reason="Tidying up")
     make.db.session.commit()
     return application
 
 
 def test_closing_a_declined_or_ineligible_application_awards_nothing(make, db):
-    from champions.grants.services import awarded_total
+    from champions.grants.services.lifecycle import awarded_total
 
     fund = make.fund()
     round_ = make.round(fund=fund, budget_pence=6_000_000)

@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 from champions.accounts.models import User
 from champions.core.snapshots import latest_snapshot
 from champions.demo.seed import seed
-from champions.grants import services
 from champions.grants.dashboard import snapshot_kind
 from champions.grants.models import Application, Fund, ReviewAssignment, Round, Status
+from champions.grants.services import lifecycle
 
 
 def test_the_demo_has_the_first_round_as_reported_and_every_state(db):
@@ -19,7 +19,7 @@ def test_the_demo_has_the_first_round_as_reported_and_every_state(db):
     awarded = db.session.scalars(
         select(Application).where(Application.round_id == first.id, Application.award_pence.is_not(None))
     ).all()
-    assert first.budget_pence == 6_000_000 == services.awarded_total(first.id)
+    assert first.budget_pence == 6_000_000 == lifecycle.awarded_total(first.id)
     assert len(awarded) == 47
     assert 125_000 <= 6_000_000 // 47 <= 130_000  # about £1,300 a grant
     states = set(db.session.scalars(select(Application.status).distinct()))

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from champions.core.db import now_utc
 from champions.core.forms import parse_pounds
 from champions.core.models import AuditEvent, OutboxMessage
-from champions.grants import services
 from champions.grants.models import Application, Status
-from champions.grants.services import TRANSITIONS, GrantError, pounds
+from champions.grants.services import applications, awards, lifecycle, reports, reviews
+from champions.grants.services.lifecycle import TRANSITIONS, GrantError, pounds
 from champions.organisations.models import Organisation
 from champions.organisations.services import create_organisation
 
@@ -37,9 +37,9 @@ def test_an_invalid_transition_is_refused_with_a_clear_message_and_changes_nothi
     application = make.application(status="eligible")
     events = db.session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1))
     with pytest.raises(GrantError, match="An application that is eligible cannot become approved"):
-        services.move(application, Status.APPROVED)
+        lifecycle.move(application, Status.APPROVED)
     with pytest.raises(GrantError, match="cannot be approved"):
-        services.approve(application.id, 100_000, None, None)
+        awards.approve(application.id, 100_000, None, None)
     db.session.rollback()
     assert db.session.get(Application, application.id).status == "eligible"
     assert db.session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1)) == events
@@ -61,10 +61,10 @@ def test_submission_is_refused_after_the_closing_time(make, db):
     applicant = make.user(role="applicant")
     org = create_organisation("Late Group", type="grassroots")
     data = make.application_data(org.id)
-    application = services.save_draft(round_, applicant, data)
+    application = applications.save_draft(round_, applicant, data)
     db.session.commit()
     with pytest.raises(GrantError, match="closed on .*can no longer be submitted"):
-        services.submit(round_, data, applicant, application)
+        applications.submit(round_, data, applicant, application)
     db.session.rollback()
     assert db.session.get(Application, application.id).status == "draft"
 
@@ -73,11 +73,11 @@ def test_budget_lines_must_add_up_to_the_amount_requested(make):
     round_ = make.round()
     org = create_organisation("Sums Group", type="grassroots")
     data = make.application_data(org.id, budget_lines=[("Room", 100_000), ("Tea", 20_000)])
-    problems = services.submission_problems(round_, data)
+    problems = applications.submission_problems(round_, data)
     assert problems["budget_lines"] == (
         "The budget lines add up to £1,200, but the amount requested is £1,300. They must be the same"
     )
-    assert "budget_lines" not in services.submission_problems(round_, make.application_data(org.id))
+    assert "budget_lines" not in applications.submission_problems(round_, make.application_data(org.id))
 
 
 def test_an_amount_above_the_round_maximum_is_refused_even_for_a_draft(make, db):
@@ -85,7 +85,7 @@ def test_an_amount_above_the_round_maximum_is_refused_even_for_a_draft(make, db)
     org = create_organisation("Big Asks", type="grassroots")
     data = make.application_data(org.id, amount_requested_pence=150_001)
     with pytest.raises(GrantError, match=r"must be £1,500 or less"):
-        services.save_draft(round_, make.user(role="applicant"), data)
+        applications.save_draft(round_, make.user(role="applicant"), data)
     db.session.rollback()
     assert db.session.scalar(select(Application.id)) is None
 
@@ -95,8 +95,8 @@ def test_eligibility_is_checked_on_submission_and_staff_can_override_with_a_reas
     application = make.application(round=round_, status="ineligible", borough_codes=["bolton", "wigan"])
     assert application.eligibility_problems == ["Not an eligible borough for this round: Wigan"]
     with pytest.raises(GrantError, match="Give a reason"):
-        services.override_eligibility(application, True, "  ")
-    services.override_eligibility(application, True, "Wigan part is tiny; agreed by panel chair")
+        applications.override_eligibility(application, True, "  ")
+    applications.override_eligibility(application, True, "Wigan part is tiny; agreed by panel chair")
     db.session.commit()
     assert application.status == "eligible"
     small = make.application(round=round_, status="ineligible", amount_requested_pence=90_000)
@@ -121,28 +121,28 @@ def test_reviewers_declare_conflicts_score_1_to_5_and_see_others_only_after_subm
     r1, r2, r3 = (make.user(role="reviewer") for _ in range(3))
     round_ = make.round(reviewers=[r1, r2, r3])
     application = make.application(round=round_, status="eligible")
-    services.assign_reviewers(application, [r1.id, r2.id, r3.id])
+    reviews.assign_reviewers(application, [r1.id, r2.id, r3.id])
     db.session.commit()
     a1, a2, a3 = application.assignments
     reach, value = round_.criteria
     with pytest.raises(GrantError, match="Declare whether you have a conflict"):
-        services.submit_scores(a1, {reach.id: (5, ""), value.id: (5, "")})
-    services.declare_conflict(a3, True, "I chair this group")
+        reviews.submit_scores(a1, {reach.id: (5, ""), value.id: (5, "")})
+    reviews.declare_conflict(a3, True, "I chair this group")
     with pytest.raises(GrantError, match="declared a conflict"):
-        services.submit_scores(a3, {reach.id: (5, ""), value.id: (5, "")})
-    services.declare_conflict(a1, False, None)
-    services.declare_conflict(a2, False, None)
+        reviews.submit_scores(a3, {reach.id: (5, ""), value.id: (5, "")})
+    reviews.declare_conflict(a1, False, None)
+    reviews.declare_conflict(a2, False, None)
     with pytest.raises(GrantError, match="Score 'Reach' from 1 to 5"):
-        services.submit_scores(a1, {reach.id: (6, ""), value.id: (3, "")})
+        reviews.submit_scores(a1, {reach.id: (6, ""), value.id: (3, "")})
     assert a1.scores == [] and a1.submitted_at is None
-    services.submit_scores(a1, {reach.id: (5, "Great reach"), value.id: (1, "Pricey")})
-    assert services.visible_reviews(a2) == []  # a2 has not submitted, so sees nothing
-    assert services.visible_reviews(a1) == []  # nobody else has submitted yet
-    services.submit_scores(a2, {reach.id: (3, ""), value.id: (3, "")})
+    reviews.submit_scores(a1, {reach.id: (5, "Great reach"), value.id: (1, "Pricey")})
+    assert reviews.visible_reviews(a2) == []  # a2 has not submitted, so sees nothing
+    assert reviews.visible_reviews(a1) == []  # nobody else has submitted yet
+    reviews.submit_scores(a2, {reach.id: (3, ""), value.id: (3, "")})
     db.session.commit()
-    assert services.visible_reviews(a1) == [a2]
+    assert reviews.visible_reviews(a1) == [a2]
     # a1: (5*3 + 1*1)/4 = 4.0; a2: 3.0; the mean of the two is 3.5
-    assert services.weighted_scores(round_.id) == {application.id: (3.5, 2)}
+    assert reviews.weighted_scores(round_.id) == {application.id: (3.5, 2)}
 
 
 def test_the_panel_ranks_by_weighted_score(make, db):
@@ -152,34 +152,34 @@ def test_the_panel_ranks_by_weighted_score(make, db):
     unscored = make.application(round=round_, status="under_review")
     for application, score in ((low, 2), (high, 4)):
         assignment = application.assignments[0]
-        services.declare_conflict(assignment, False, None)
-        services.submit_scores(assignment, {c.id: (score, "") for c in round_.criteria})
+        reviews.declare_conflict(assignment, False, None)
+        reviews.submit_scores(assignment, {c.id: (score, "") for c in round_.criteria})
     db.session.commit()
-    assert [(a.id, s) for a, s, _ in services.ranked(round_.id)] == [(high.id, 4.0), (low.id, 2.0), (unscored.id, None)]
+    assert [(a.id, s) for a, s, _ in reviews.ranked(round_.id)] == [(high.id, 4.0), (low.id, 2.0), (unscored.id, None)]
 
 
 def test_an_award_is_at_most_the_request_the_round_maximum_and_the_remaining_budget(make, db):
     round_ = make.round(budget_pence=300_000, max_award_pence=200_000)
     first = make.application(round=round_, status="approved", amount_requested_pence=200_000)
-    assert services.awarded_total(round_.id) == 200_000
+    assert lifecycle.awarded_total(round_.id) == 200_000
     second = make.application(round=round_, status="under_review", amount_requested_pence=150_000)
     with pytest.raises(GrantError, match="more than the amount requested, £1,500"):
-        services.approve(second.id, 150_001, None, None)
+        awards.approve(second.id, 150_001, None, None)
     with pytest.raises(GrantError, match="more than the £1,000 left in the round's budget"):
-        services.approve(second.id, 100_001, None, None)
+        awards.approve(second.id, 100_001, None, None)
     db.session.rollback()
     assert db.session.get(Application, second.id).status == "under_review"
-    services.approve(second.id, 100_000, "Spend by June", None)
+    awards.approve(second.id, 100_000, "Spend by June", None)
     db.session.commit()
-    assert services.awarded_total(round_.id) == 300_000 == round_.budget_pence
+    assert lifecycle.awarded_total(round_.id) == 300_000 == round_.budget_pence
     assert first.report_due_on == date(2027, 6, 30) + timedelta(days=28)
 
 
 def test_a_decline_needs_a_reason_and_sends_a_decision_email(make, db):
     application = make.application(status="under_review", contact_email="no@example.org")
     with pytest.raises(GrantError, match="Give the reason"):
-        services.decline(application, "", None)
-    services.decline(application, "Outside the theme", None)
+        awards.decline(application, "", None)
+    awards.decline(application, "Outside the theme", None)
     db.session.commit()
     mail = db.session.scalar(
         select(OutboxMessage).where(
@@ -191,15 +191,15 @@ def test_a_decline_needs_a_reason_and_sends_a_decision_email(make, db):
 
 def test_payments_never_exceed_the_award_and_set_paid_in_part_then_in_full(make, db):
     application = make.application(status="approved", amount_requested_pence=130_000)
-    first = services.add_payment(application.id, 80_000, date(2027, 1, 1), date(2027, 1, 2), "BACS-1")
+    first = awards.add_payment(application.id, 80_000, date(2027, 1, 1), date(2027, 1, 2), "BACS-1")
     assert application.status == "paid_part"
-    scheduled = services.add_payment(application.id, 50_000, date(2027, 3, 1), None, None)
+    scheduled = awards.add_payment(application.id, 50_000, date(2027, 3, 1), None, None)
     assert application.status == "paid_part"
     db.session.commit()
     with pytest.raises(GrantError, match="more than the £0 of the award not yet paid or scheduled"):
-        services.add_payment(application.id, 1, date(2027, 4, 1), None, None)
+        awards.add_payment(application.id, 1, date(2027, 4, 1), None, None)
     db.session.rollback()
-    services.mark_paid(scheduled, date(2027, 3, 2), "BACS-2")
+    awards.mark_paid(scheduled, date(2027, 3, 2), "BACS-2")
     db.session.commit()
     application = db.session.get(Application, application.id)
     assert application.status == "paid_full"
@@ -209,12 +209,12 @@ def test_payments_never_exceed_the_award_and_set_paid_in_part_then_in_full(make,
 def test_the_report_records_spend_per_budget_line_and_moves_to_reported(make, db):
     application = make.application(status="paid_full")
     spent = {line.id: line.amount_pence - 500 for line in application.budget_lines}
-    services.submit_report(application, services.ReportData(spent, 150, 6, "Teas", "Less lonely", "Mo's story", False))
+    reports.submit_report(application, reports.ReportData(spent, 150, 6, "Teas", "Less lonely", "Mo's story", False))
     db.session.commit()
     assert application.status == "reported"
     assert [line.spent_pence for line in application.budget_lines] == [99_500, 29_500]
     with pytest.raises(GrantError, match="once the grant has been paid"):
-        services.submit_report(application, services.ReportData(spent, 1, 1, "", "", "", False))
+        reports.submit_report(application, reports.ReportData(spent, 1, 1, "", "", "", False))
 
 
 def test_report_reminders_go_before_and_after_the_due_date_once_each(make, db):
@@ -269,8 +269,8 @@ def test_no_due_soon_reminder_when_the_nudge_already_told_the_same_person(make, 
 
 def test_an_applicant_can_add_their_group_to_the_register_once(make, db):
     applicant = make.user(role="applicant")
-    first = services.find_or_add_organisation("The Hulme Knitters Ltd", ["manchester"], applicant.id)
-    again = services.find_or_add_organisation("hulme knitters", ["manchester"], applicant.id)
+    first = applications.find_or_add_organisation("The Hulme Knitters Ltd", ["manchester"], applicant.id)
+    again = applications.find_or_add_organisation("hulme knitters", ["manchester"], applicant.id)
     assert first.id == again.id
     assert db.session.query(Organisation).count() == 1
 

@@ -1,0 +1,38 @@
+"""What a fund's funders see: the tables of its dashboard, read from the newest snapshot, and their export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from champions.core import audit
+from champions.core.models import DashboardSnapshot
+from champions.core.snapshots import latest_snapshot
+from champions.extensions import db
+from champions.grants.dashboard import funder_tables, snapshot_kind
+from champions.grants.models import Application, Fund
+from champions.organisations.models import Organisation
+
+
+def fund_tables(fund: Fund) -> tuple[DashboardSnapshot | None, dict[str, dict[str, Any]]]:
+    """The newest snapshot of the fund's figures and its tables; no tables before the first snapshot."""
+    snapshot = latest_snapshot(snapshot_kind(fund.id))
+    if snapshot is None:
+        return None, {}
+    ids = [r["application_id"] for r in snapshot.data.get("overdue", [])]
+    names = dict(
+        db.session.execute(
+            select(Application.id, Organisation.name).join(Organisation).where(Application.id.in_(ids))
+        ).all()
+    )
+    return snapshot, funder_tables(snapshot.data, names)
+
+
+def export_fund_table(fund: Fund, table: str) -> dict[str, Any] | None:
+    """One table of the fund's dashboard for its spreadsheet, the export audited; None if there is no such table."""
+    _, tables = fund_tables(fund)
+    if table not in tables:
+        return None
+    audit.record("grant.funder_export", fund, table=table)
+    return tables[table]

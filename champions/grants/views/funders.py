@@ -1,0 +1,63 @@
+"""Funders' pages: their funds and each fund's dashboard and spreadsheets. Staff see every fund, a funder their own."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from champions.accounts.models import User
+from champions.core.celery import enqueue
+from champions.core.db import now_utc
+from champions.core.downloads import csv_response
+from champions.core.permissions import Role
+from champions.extensions import db
+from champions.grants import bp
+from champions.grants.models import Fund
+from champions.grants.services.funders import export_fund_table, fund_tables
+from champions.grants.tasks import compute_funder_snapshot
+
+
+def _visible_funds():
+    query = select(Fund).order_by(Fund.name)
+    if current_user.role == Role.FUNDER:
+        query = query.where(Fund.funders.any(User.id == current_user.id))
+    return query
+
+
+def _visible_fund(fund_id: int) -> Fund:
+    fund = db.session.scalar(_visible_funds().where(Fund.id == fund_id))
+    if fund is None:
+        abort(404)  # the same answer for a fund that does not exist and one that is not theirs
+    return fund
+
+
+@bp.get("/grants/funder")
+def funder_home():
+    return render_template("grants/funder_home.html", funds=list(db.session.scalars(_visible_funds())))
+
+
+@bp.get("/grants/funder/funds/<int:fund_id>")
+def funder_dashboard(fund_id: int):
+    fund = _visible_fund(fund_id)
+    snapshot, tables = fund_tables(fund)
+    return render_template("grants/funder_dashboard.html", fund=fund, snapshot=snapshot, tables=tables, now=now_utc())
+
+
+@bp.get("/grants/funder/funds/<int:fund_id>/<table>.csv")
+def funder_csv(fund_id: int, table: str):
+    fund = _visible_fund(fund_id)
+    exported = export_fund_table(fund, table)
+    if exported is None:
+        abort(404)
+    db.session.commit()
+    return csv_response(f"fund-{fund.id}-{table}.csv", exported["headers"], exported["rows"])
+
+
+@bp.post("/grants/funder/funds/<int:fund_id>/recompute")
+def funder_recompute(fund_id: int):
+    fund = db.get_or_404(Fund, fund_id)
+    enqueue(compute_funder_snapshot, fund.id)
+    db.session.commit()
+    flash("The figures are being recomputed. Refresh this page in a moment to see them.", "success")
+    return redirect(url_for("grants.funder_dashboard", fund_id=fund.id))
