@@ -220,7 +220,7 @@ def _nudge_history(cur, stages: list[str], joined: list[datetime]) -> int:
     two days after signing up, the training reminder to those still only verified, the first-activity one to
     those still only trained (consent is not consulted); sent or held out by the engine's stable hash. They
     give the dashboard's nudge-effect figures real work."""
-    from champions.nudges.engine import holdout_bucket_of, period_of
+    from champions.nudges.evaluation import holdout_bucket_of, period_of
 
     cur.execute("SELECT key, id, holdout_percent, period_days FROM nudge_rules")
     rules = {key: (rule_id, holdout, period) for key, rule_id, holdout, period in cur.fetchall()}

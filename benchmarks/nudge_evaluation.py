@@ -23,7 +23,7 @@ def evaluate_once(app, runs: int = 3) -> tuple[float, int, dict[str, int]]:
 
     from champions.core.db import now_utc
     from champions.extensions import db
-    from champions.nudges import engine
+    from champions.nudges import evaluation
     from champions.nudges.models import NudgeMessage
 
     statements: list[str] = []
@@ -39,7 +39,7 @@ def evaluate_once(app, runs: int = 3) -> tuple[float, int, dict[str, int]]:
             statements.clear()
             event.listen(db.engine, "before_cursor_execute", count)
             started = time.perf_counter()
-            created = engine.evaluate_all(now)
+            created = evaluation.evaluate_all(now)
             seconds = time.perf_counter() - started
             event.remove(db.engine, "before_cursor_execute", count)
             best, queries = min(best, seconds), len(statements)

@@ -12,7 +12,7 @@ from champions.core import audit
 from champions.core.permissions import Role
 from champions.demo.seed import DEMO_LOGINS, seed
 from champions.extensions import db
-from champions.nudges import engine
+from champions.nudges import delivery, evaluation
 from champions.roster import importer
 from champions.roster.models import JobStatus
 from champions.roster.staff_tasks import send_import_emails
@@ -73,11 +73,11 @@ def nudges_cli() -> None:
 def nudges_run() -> None:
     """Evaluate every rule and send what is due, once (for scripted use)."""
 
-    for key, count in engine.evaluate_all().items():
+    for key, count in evaluation.evaluate_all().items():
         click.echo(f"{key}: {count} new")
     sent = failed = skipped = deferred = 0
     while True:
-        result = engine.deliver_due()
+        result = delivery.deliver_due()
         sent, failed = sent + result.sent, failed + result.failed
         skipped, deferred = skipped + result.skipped, deferred + result.deferred
         if result.quiet:

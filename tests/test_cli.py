@@ -6,7 +6,7 @@ from champions.accounts.models import User
 from champions.activities.models import Activity
 from champions.core.snapshots import latest_snapshot
 from champions.dashboards.services import PROGRAMME
-from champions.nudges.engine import holdout_bucket
+from champions.nudges.evaluation import holdout_bucket
 from champions.nudges.models import NudgeMessage, NudgeRule
 from champions.profiles.models import Champion
 

@@ -8,14 +8,12 @@ from flask import render_template, request
 from sqlalchemy import Select, select
 
 from champions.accounts import bp
+from champions.accounts.audit_log import CSV_HEADER, export_rows
 from champions.accounts.models import User
-from champions.core import audit
 from champions.core.downloads import csv_response
 from champions.core.forms import db_id, parse_day, search_text
 from champions.core.models import AuditEvent
 from champions.extensions import db
-
-CSV_LIMIT = 50_000
 
 
 def _date(name: str, errors: dict[str, str]) -> date | None:
@@ -68,20 +66,6 @@ def audit_log():
 @bp.get("/admin/audit.csv")
 def audit_log_csv():
     query, args = _filtered({})
-    rows = [
-        [
-            event.id,
-            event.at.isoformat(),
-            email or "",
-            event.action,
-            event.target_type or "",
-            event.target_id or "",
-            event.ip or "",
-            event.details,
-        ]
-        for event, email in db.session.execute(query.order_by(AuditEvent.id.desc()).limit(CSV_LIMIT))
-    ]
-    audit.record("audit_log.exported", None, filters=args)
+    rows = export_rows(query, args)
     db.session.commit()
-    header = ["id", "at", "who", "action", "target_type", "target_id", "ip", "details"]
-    return csv_response("audit-log.csv", header, rows)
+    return csv_response("audit-log.csv", CSV_HEADER, rows)

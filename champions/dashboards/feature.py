@@ -9,7 +9,7 @@ from champions.dashboards import (
     models,
     views,  # noqa: F401  (importing them adds their routes)
 )
-from champions.dashboards.figures import weekly_rows
+from champions.dashboards.figures.growth import weekly_rows
 from config import every_seconds
 
 FEATURE = Feature(

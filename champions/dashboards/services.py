@@ -9,7 +9,7 @@ from typing import Any
 from champions.core.clock import today_uk
 from champions.core.db import now_utc
 from champions.core.models import DashboardSnapshot
-from champions.dashboards import figures
+from champions.dashboards.figures import growth, network, nudges, onboarding, reach
 from champions.extensions import db
 
 PROGRAMME = "programme"
@@ -21,16 +21,16 @@ def programme_figures(progress: Progress | None = None) -> dict[str, Any]:
     today = today_uk()
     data: dict[str, Any] = {}
     steps: list[tuple[str, Callable[[], Any]]] = [
-        ("headline", lambda: figures.headline(today)),
-        ("trajectory", lambda: figures.trajectory(today, data["headline"]["champions"])),
-        ("funnel", figures.funnel),
-        ("cohorts", lambda: figures.cohorts(today)),
-        ("engagement", lambda: figures.engagement(today)),
-        ("boroughs", lambda: figures.by_borough(data["engagement"]["by_borough"])),
-        ("topics", figures.by_topic),
-        ("activity", figures.activity_totals),
-        ("network", figures.network),
-        ("nudges", figures.nudge_effects),
+        ("headline", lambda: growth.headline(today)),
+        ("trajectory", lambda: growth.trajectory(today, data["headline"]["champions"])),
+        ("funnel", onboarding.funnel),
+        ("cohorts", lambda: onboarding.cohorts(today)),
+        ("engagement", lambda: reach.engagement(today)),
+        ("boroughs", lambda: reach.by_borough(data["engagement"]["by_borough"])),
+        ("topics", reach.by_topic),
+        ("activity", reach.activity_totals),
+        ("network", network.network),
+        ("nudges", nudges.nudge_effects),
     ]
     for done, (name, compute) in enumerate(steps, start=1):
         data[name] = compute()

@@ -6,17 +6,17 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user
 from markupsafe import Markup
 
-from champions.core import audit
 from champions.core.celery import enqueue
 from champions.core.db import now_utc
 from champions.core.downloads import csv_download, dict_csv_text
 from champions.core.forms import db_id
 from champions.core.snapshots import latest_snapshot, latest_snapshot_info, snapshot_data
 from champions.dashboards import bp
-from champions.dashboards.figures import settings, weekly_rows
+from champions.dashboards.figures.growth import weekly_rows
 from champions.dashboards.forms import SettingsForm
 from champions.dashboards.models import DashboardJob
 from champions.dashboards.services import PROGRAMME
+from champions.dashboards.settings import FIELDS, change_settings, current_settings
 from champions.dashboards.tasks import compute_programme_snapshot
 from champions.extensions import db
 
@@ -94,11 +94,10 @@ def table_csv(table: str):
 
 @bp.route("/admin/settings", methods=["GET", "POST"])
 def programme_settings():
-    current = settings()
+    current = current_settings()
     form = SettingsForm(obj=current)
     if form.validate_on_submit():
-        form.populate_obj(current)
-        audit.record("settings.changed", current, champions_target=current.target, target_date=str(current.target_date))
+        change_settings(current, **{name: form[name].data for name in FIELDS})
         db.session.commit()
         flash("The programme settings have been saved. The dashboard shows them from its next computation.", "success")
         return redirect(url_for("dashboards.programme_settings"))

@@ -18,7 +18,7 @@ from champions.accounts.models import ConsentRecord
 from champions.core.db import as_utc
 from champions.extensions import db
 from champions.nudges.conditions import CONDITIONS
-from champions.nudges.engine import holdout_bucket_of, period_of
+from champions.nudges.evaluation import holdout_bucket_of, period_of
 from champions.nudges.models import MessageStatus, NudgeMessage, NudgeRule
 from champions.profiles.models import Champion, Stage
 

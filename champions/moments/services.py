@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from champions.core import audit
 from champions.core.models import Topic
 from champions.extensions import db
 from champions.moments.models import Moment, Recurrence
@@ -224,4 +225,17 @@ def save_moment(moment: Moment, *, topic_codes: list[str], **fields: object) -> 
     moment.topics = list(db.session.scalars(select(Topic).where(Topic.code.in_(topic_codes))))
     db.session.add(moment)
     db.session.flush()
+    return moment
+
+
+def add_moment(*, topic_codes: list[str], **fields: object) -> Moment:
+    """A new moment on the calendar, recorded in the audit log."""
+    moment = save_moment(Moment(), topic_codes=topic_codes, **fields)
+    audit.record("moment.created", moment)
+    return moment
+
+
+def edit_moment(moment: Moment, *, topic_codes: list[str], **fields: object) -> Moment:
+    save_moment(moment, topic_codes=topic_codes, **fields)
+    audit.record("moment.updated", moment)
     return moment

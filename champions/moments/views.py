@@ -1,16 +1,17 @@
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from champions.core import audit
 from champions.core.clock import today_uk
 from champions.core.models import Topic
 from champions.extensions import db
 from champions.moments import bp
 from champions.moments.forms import MomentForm, parse_date
 from champions.moments.models import Moment
-from champions.moments.services import calendar_rows, save_moment
+from champions.moments.services import add_moment, calendar_rows, edit_moment
 
 
 def _topic_choices(form: MomentForm) -> None:
@@ -23,10 +24,9 @@ def moment_list():
     return render_template("moments/list.html", rows=calendar_rows(today), today=today)
 
 
-def _save(form: MomentForm, moment: Moment) -> Moment:
+def _fields(form: MomentForm) -> dict[str, Any]:
     start = parse_date(form.start_date.data)
-    return save_moment(
-        moment,
+    return dict(
         topic_codes=form.topics.data,
         name=form.name.data,
         description=form.description.data or None,
@@ -38,8 +38,8 @@ def _save(form: MomentForm, moment: Moment) -> Moment:
     )
 
 
-def _name_taken(form: MomentForm, moment: Moment) -> bool:
-    other = db.session.scalar(select(Moment).where(Moment.name == form.name.data, Moment.id != (moment.id or 0)))
+def _name_taken(form: MomentForm, moment_id: int | None) -> bool:
+    other = db.session.scalar(select(Moment).where(Moment.name == form.name.data, Moment.id != (moment_id or 0)))
     if other is not None:
         form.name.errors.append("There is already a moment with that name")
         return True
@@ -50,10 +50,8 @@ def _name_taken(form: MomentForm, moment: Moment) -> bool:
 def moment_new():
     form = MomentForm()
     _topic_choices(form)
-    moment = Moment()
-    if form.validate_on_submit() and not _name_taken(form, moment):
-        _save(form, moment)
-        audit.record("moment.created", moment)
+    if form.validate_on_submit() and not _name_taken(form, None):
+        moment = add_moment(**_fields(form))
         db.session.commit()
         flash(f"{moment.name} was added to the calendar.", "success")
         return redirect(url_for("moments.moment_list"))
@@ -78,9 +76,8 @@ def moment_edit(moment_id: int):
                 "suggested_actions": moment.suggested_actions,
             }
         )
-    if form.validate_on_submit() and not _name_taken(form, moment):
-        _save(form, moment)
-        audit.record("moment.updated", moment)
+    if form.validate_on_submit() and not _name_taken(form, moment.id):
+        edit_moment(moment, **_fields(form))
         db.session.commit()
         flash(f"{moment.name} was saved.", "success")
         return redirect(url_for("moments.moment_list"))

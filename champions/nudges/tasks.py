@@ -7,7 +7,7 @@ from flask import current_app
 
 from champions.core.email import email_task
 from champions.core.locks import job_lock
-from champions.nudges import engine, log
+from champions.nudges import delivery, evaluation, log
 
 
 @shared_task
@@ -16,7 +16,7 @@ def evaluate_nudges() -> dict[str, int] | None:
     with job_lock("evaluate_nudges") as held:
         if not held:
             return None
-        created = engine.evaluate_all()
+        created = evaluation.evaluate_all()
     log.info("nudges evaluated: %s", created)
     deliver_nudges.delay()
     return created
@@ -30,9 +30,9 @@ def deliver_nudges() -> dict[str, int] | None:
         if not held:
             return None
         try:
-            result = engine.deliver_due(stop_after=lease / 2)
+            result = delivery.deliver_due(stop_after=lease / 2)
         except OSError as error:  # smtplib's errors included; the email retry policy runs the task again
-            engine.record_attempt_failure(error)
+            delivery.record_attempt_failure(error)
             log.warning("nudge delivery failed for now (%s)", error)
             raise
     if result.sent:

@@ -9,7 +9,7 @@ from champions.core.db import now_utc
 from champions.core.forms import db_id
 from champions.core.pagination import keyset_page
 from champions.extensions import csrf, db
-from champions.nudges import bp, engine, services
+from champions.nudges import bp, evaluation, rendering, services
 from champions.nudges.conditions import CONDITIONS, audience
 from champions.nudges.effect import rule_effect, rule_effects
 from champions.nudges.forms import MessageFilterForm, RuleForm
@@ -33,7 +33,7 @@ def rules():
     return render_template(
         "nudges/rules.html",
         rules=all_rules,
-        audience=engine.audience_sizes(all_rules),
+        audience=evaluation.audience_sizes(all_rules),
         effects=rule_effects(all_rules),
         counts=_counts_by_rule(),
         conditions=CONDITIONS,
@@ -52,7 +52,7 @@ def _sample_preview(rule: NudgeRule):
     if champion is None:
         return None, None
     try:
-        return champion, engine.render(rule, engine.context_for(champion.user, rule, row[1] if row else None))
+        return champion, rendering.render(rule, rendering.context_for(champion.user, rule, row[1] if row else None))
     except Exception as error:  # shown to staff so they can fix the template
         return champion, ("", f"This template does not render for this champion: {error}", "")
 
@@ -85,7 +85,7 @@ def rule_edit(rule_id: int | None = None):
         rule=rule,
         preview=preview,
         effect=rule_effect(rule) if rule else None,
-        audience_size=engine.audience_size(rule) if rule else None,
+        audience_size=evaluation.audience_size(rule) if rule else None,
     ), 200 if not form.errors else 400
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Table, and_, or_, select
 from sqlalchemy.orm import aliased
@@ -73,6 +74,14 @@ def create_organisation(
     return organisation
 
 
+def register_organisation(name: str, **fields: Any) -> Organisation:
+    """Staff add an organisation to the register: create_organisation, recorded in the audit log. (Other
+    features that add one, a grant applicant's group say, record their own event.)"""
+    organisation = create_organisation(name, **fields)
+    audit.record("organisation.created", organisation)
+    return organisation
+
+
 def update_organisation(
     organisation: Organisation, *, name: str, type: str, borough_codes: list[str], **fields: str | None
 ) -> Organisation:
@@ -84,6 +93,7 @@ def update_organisation(
     for field in ("postcode", "website", "notes"):
         setattr(organisation, field, fields.get(field) or None)
     organisation.boroughs = list(db.session.scalars(select(Borough).where(Borough.code.in_(borough_codes))))
+    audit.record("organisation.updated", organisation)
     db.session.flush()
     return organisation
 
@@ -101,6 +111,7 @@ def change_engagement(
         )
     )
     organisation.engagement_level = to_level
+    audit.record("organisation.engagement_changed", organisation, to=to_level)
     db.session.flush()
     return True
 
@@ -139,6 +150,7 @@ def add_contact(
     )
     db.session.add(contact)
     db.session.flush()
+    audit.record("organisation.contact_added", organisation, contact_id=contact.id)
     return contact
 
 
@@ -163,6 +175,7 @@ def update_contact(
     contact.consent_to_contact = consent_to_contact
     if contact.champion_id is None and (champion := champion_with_email(contact.email)) is not None:
         contact.champion_id = champion.id
+    audit.record("organisation.contact_updated", contact.organisation, contact_id=contact.id)
     db.session.flush()
 
 
@@ -171,14 +184,17 @@ def affiliate_champion(organisation: Organisation, champion: Champion) -> bool:
     if champion in organisation.champions:
         return False
     organisation.champions.append(champion)
+    audit.record("organisation.champion_affiliated", organisation, champion_id=champion.id)
     db.session.flush()
     return True
 
 
 def unaffiliate_champion(organisation: Organisation, champion: Champion) -> None:
+    """Recorded even when they were not affiliated: staff asked for it, and the register now agrees."""
     if champion in organisation.champions:
         organisation.champions.remove(champion)
-        db.session.flush()
+    audit.record("organisation.champion_unaffiliated", organisation, champion_id=champion.id)
+    db.session.flush()
 
 
 def active_organisations():

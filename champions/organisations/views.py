@@ -5,7 +5,6 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from champions.core import audit
 from champions.core.downloads import csv_response
 from champions.core.features import values_from
 from champions.core.forms import db_id, search_text
@@ -34,11 +33,11 @@ from champions.organisations.services import (
     affiliate_champion,
     champion_with_email,
     change_engagement,
-    create_organisation,
     duplicate_pairs,
     likely_duplicates_of,
     merge_organisations,
     plan_organisation_merge,
+    register_organisation,
     unaffiliate_champion,
     update_contact,
     update_organisation,
@@ -126,7 +125,7 @@ def organisation_new():
     form = NewOrganisationForm()
     _form_choices(form)
     if form.validate_on_submit():
-        organisation = create_organisation(
+        organisation = register_organisation(
             form.name.data,
             type=form.type.data,
             borough_codes=form.boroughs.data,
@@ -137,7 +136,6 @@ def organisation_new():
             notes=form.notes.data or None,
             by_user_id=current_user.id,
         )
-        audit.record("organisation.created", organisation)
         duplicates = likely_duplicates_of(organisation)
         db.session.commit()
         flash(f"{organisation.name} was added to the register.", "success")
@@ -200,7 +198,6 @@ def organisation_edit(organisation_id: int):
             website=form.website.data,
             notes=form.notes.data,
         )
-        audit.record("organisation.updated", organisation)
         db.session.commit()
         flash("The organisation's details were saved.", "success")
         return redirect(url_for("organisations.organisation_detail", organisation_id=organisation.id))
@@ -213,7 +210,6 @@ def organisation_engagement(organisation_id: int):
     form = EngagementForm()
     if form.validate_on_submit():
         if change_engagement(organisation, form.engagement_level.data, form.reason.data, current_user.id):
-            audit.record("organisation.engagement_changed", organisation, to=form.engagement_level.data)
             db.session.commit()
             flash(f"Engagement level changed to {form.engagement_level.data}.", "success")
         else:
@@ -244,7 +240,6 @@ def contact_new(organisation_id: int):
             phone=form.phone.data,
             consent_to_contact=form.consent_to_contact.data,
         )
-        audit.record("organisation.contact_added", organisation, contact_id=contact.id)
         db.session.commit()
         linked = " They are already a champion, so their records are linked." if contact.champion_id else ""
         flash(f"{contact.name} was added.{linked}", "success")
@@ -270,7 +265,6 @@ def contact_edit(organisation_id: int, contact_id: int):
             phone=form.phone.data,
             consent_to_contact=form.consent_to_contact.data,
         )
-        audit.record("organisation.contact_updated", organisation, contact_id=contact.id)
         db.session.commit()
         flash(f"{contact.name}'s details were saved.", "success")
         return redirect(url_for("organisations.organisation_detail", organisation_id=organisation.id) + "#contacts")
@@ -288,7 +282,6 @@ def affiliation_add(organisation_id: int):
         flash("No champion has that email address. Check it and try again.", "error")
         return redirect(url_for("organisations.organisation_detail", organisation_id=organisation.id) + "#champions")
     if affiliate_champion(organisation, champion):
-        audit.record("organisation.champion_affiliated", organisation, champion_id=champion.id)
         db.session.commit()
     flash(f"{champion.full_name} is affiliated with {organisation.name}.", "success")
     return redirect(url_for("organisations.organisation_detail", organisation_id=organisation.id) + "#champions")
@@ -299,7 +292,6 @@ def affiliation_remove(organisation_id: int, champion_id: int):
     organisation = _get(organisation_id)
     champion = db.get_or_404(Champion, champion_id)
     unaffiliate_champion(organisation, champion)
-    audit.record("organisation.champion_unaffiliated", organisation, champion_id=champion.id)
     db.session.commit()
     flash(f"{champion.full_name} is no longer affiliated with {organisation.name}.", "success")
     return redirect(url_for("organisations.organisation_detail", organisation_id=organisation.id) + "#champions")

@@ -46,6 +46,14 @@ def delete_equality_answers(user_id: int) -> None:
     set_consent(user_id, "equality_monitoring", False)
 
 
+def equality_answers_seen_by_admin(user: User) -> EqualityAnswers | None:
+    """One person's own answers, for an admin; every look at them is recorded."""
+    answers = db.session.scalar(select(EqualityAnswers).where(EqualityAnswers.user_id == user.id))
+    if answers is not None:
+        audit.record("equality.viewed", user)
+    return answers
+
+
 def equality_aggregate(minimum: int = 5) -> dict[str, list[tuple[str, int | str]]]:
     """Counts per answer for staff; a count below ``minimum`` is shown as 'fewer than 5'."""
     result = {}
@@ -96,7 +104,16 @@ def export_data(user) -> dict[str, list[dict[str, Any]]]:
     return data
 
 
+# Each download is recorded before the data is read, so the export lists its own event.
+
+
+def export_json(user) -> str:
+    audit.record("person.exported", user, format="json")
+    return json.dumps(export_data(user), indent=2)
+
+
 def export_zip(user) -> bytes:
+    audit.record("person.exported", user, format="zip")
     data = export_data(user)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -160,6 +177,13 @@ def erase(user, *, reason: str = "Erased at their request", by_user_id: int | No
     user.erased_at = now_utc()
     db.session.flush()
     audit.record("person.erased", user, actor_id=by_user_id, reason=reason)
+
+
+def withdraw(champion: Champion) -> None:
+    """The champion leaves the programme at their own request: no more contact from us."""
+    change_stage(champion, Stage.WITHDRAWN, "Withdrew from the programme", by_user_id=champion.user_id)
+    set_consent(champion.user_id, "email_contact", False)
+    audit.record("champion.withdrew", champion)
 
 
 # --- Retention ---------------------------------------------------------------------------------

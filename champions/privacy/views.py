@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import json
-
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, logout_user
 from sqlalchemy import select
@@ -9,7 +7,6 @@ from sqlalchemy import select
 from champions.accounts import consent
 from champions.accounts.models import User
 from champions.accounts.services import check_own_password
-from champions.core import audit
 from champions.core.clock import today_uk
 from champions.core.forms import ConfirmForm
 from champions.core.models import Topic
@@ -19,7 +16,6 @@ from champions.privacy import bp, services
 from champions.privacy.forms import EqualityForm, EraseForm, PreferencesForm
 from champions.privacy.models import EqualityAnswers
 from champions.profiles.models import Stage
-from champions.profiles.services import change_stage
 
 
 @bp.route("/me/equality", methods=["GET", "POST"])
@@ -91,16 +87,14 @@ def _download(body: bytes | str, mimetype: str, extension: str) -> Response:
 
 @bp.get("/me/data/export.json")
 def export_json():
-    audit.record("person.exported", current_user._get_current_object(), format="json")
-    body = json.dumps(services.export_data(current_user), indent=2)
+    body = services.export_json(current_user._get_current_object())
     db.session.commit()
     return _download(body, "application/json", "json")
 
 
 @bp.get("/me/data/export.zip")
 def export_zip():
-    audit.record("person.exported", current_user._get_current_object(), format="zip")
-    body = services.export_zip(current_user)
+    body = services.export_zip(current_user._get_current_object())
     db.session.commit()
     return _download(body, "application/zip", "zip")
 
@@ -124,9 +118,7 @@ def erase():
 def withdraw():
     champion = current_user.champion
     if ConfirmForm().validate_on_submit() and champion.stage != Stage.WITHDRAWN.value:
-        change_stage(champion, Stage.WITHDRAWN, "Withdrew from the programme", by_user_id=current_user.id)
-        consent.set_consent(current_user.id, "email_contact", False)
-        audit.record("champion.withdrew", champion)
+        services.withdraw(champion)
         db.session.commit()
         flash(
             "You have withdrawn. We will not contact you. You can still sign in, download or erase your data.",
@@ -144,9 +136,8 @@ def equality_summary():
 @bp.get("/admin/equality/<int:user_id>")
 def equality_person(user_id: int):
     user = db.get_or_404(User, user_id)
-    answers = db.session.scalar(select(EqualityAnswers).where(EqualityAnswers.user_id == user.id))
+    answers = services.equality_answers_seen_by_admin(user)
     if answers is None:
         abort(404)
-    audit.record("equality.viewed", user)
     db.session.commit()
     return render_template("privacy/equality_person.html", person=user, answers=answers)

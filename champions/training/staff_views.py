@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from champions.core import audit
-from champions.core.db import now_utc
 from champions.core.forms import ConfirmForm
 from champions.core.models import Topic
 from champions.extensions import db
 from champions.training import bp
+from champions.training.catalogue import (
+    add_resource,
+    edit_resource,
+    pledge_version_taken,
+    publish_pledge,
+    retire_or_restore,
+)
 from champions.training.models import Pledge, TrainingResource
 from champions.training.services import current_pledge
 from champions.training.staff_forms import PledgeForm, ResourceForm
@@ -36,11 +41,16 @@ def staff_catalogue():
     )
 
 
-def _save(form: ResourceForm, resource: TrainingResource) -> None:
-    resource.title, resource.summary, resource.format = form.title.data, form.summary.data, form.format.data
-    resource.url = form.url.data or None
-    resource.topic_code = form.topic_code.data or None
-    resource.minutes, resource.is_core = form.minutes.data, form.is_core.data
+def _fields(form: ResourceForm) -> dict[str, object]:
+    return {
+        "title": form.title.data,
+        "summary": form.summary.data,
+        "format": form.format.data,
+        "url": form.url.data or None,
+        "topic_code": form.topic_code.data or None,
+        "minutes": form.minutes.data,
+        "is_core": form.is_core.data,
+    }
 
 
 @bp.route("/staff/training/new", methods=["GET", "POST"])
@@ -48,12 +58,7 @@ def staff_resource_new():
     form = ResourceForm()
     form.topic_code.choices = _topic_choices()
     if form.validate_on_submit():
-        last = db.session.scalar(select(func.max(TrainingResource.position))) or 0
-        resource = TrainingResource(position=last + 1)
-        _save(form, resource)
-        db.session.add(resource)
-        db.session.flush()
-        audit.record("training.resource_created", resource, title=resource.title)
+        resource = add_resource(**_fields(form))
         db.session.commit()
         flash(f"“{resource.title}” added to the catalogue.", "success")
         return redirect(url_for("training.staff_catalogue"))
@@ -66,8 +71,7 @@ def staff_resource_edit(resource_id: int):
     form = ResourceForm(obj=resource)
     form.topic_code.choices = _topic_choices()
     if form.validate_on_submit():
-        _save(form, resource)
-        audit.record("training.resource_edited", resource, title=resource.title)
+        edit_resource(resource, **_fields(form))
         db.session.commit()
         flash(f"“{resource.title}” saved.", "success")
         return redirect(url_for("training.staff_catalogue"))
@@ -96,8 +100,7 @@ def staff_resource_retire(resource_id: int):
     resource = db.get_or_404(TrainingResource, resource_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    resource.retired_at = None if resource.retired_at else now_utc()
-    audit.record("training.resource_retired" if resource.retired_at else "training.resource_restored", resource)
+    retire_or_restore(resource)
     db.session.commit()
     outcome = "retired: champions no longer see it" if resource.retired_at else "is back in the catalogue"
     flash(f"“{resource.title}” {outcome}.", "success")
@@ -108,13 +111,10 @@ def staff_resource_retire(resource_id: int):
 def staff_pledge_new():
     form = PledgeForm()
     if form.validate_on_submit():
-        if db.session.scalar(select(Pledge.id).where(Pledge.version == form.version.data)) is not None:
+        if pledge_version_taken(form.version.data):
             form.version.errors.append("That version name is taken: choose another")
         else:
-            pledge = Pledge(version=form.version.data, text=form.text.data, published_at=now_utc())
-            db.session.add(pledge)
-            db.session.flush()
-            audit.record("training.pledge_published", pledge, version=pledge.version)
+            pledge = publish_pledge(form.version.data, form.text.data)
             db.session.commit()
             flash(f"Pledge version {pledge.version} published. Champions now see this text.", "success")
             return redirect(url_for("training.staff_catalogue"))

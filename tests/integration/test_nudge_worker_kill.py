@@ -15,7 +15,7 @@ from sqlalchemy import select
 from champions import create_app
 from champions.accounts.consent import set_consent
 from champions.core.db import now_utc
-from champions.nudges import engine
+from champions.nudges import evaluation
 from champions.nudges.models import NudgeMessage, NudgeRule
 from champions.nudges.tasks import deliver_nudges
 from config import load_config
@@ -63,7 +63,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_resends_nothing_it_marked_s
         champion.user.created_at = now_utc() - timedelta(days=3)
         set_consent(champion.user_id, "email_contact", True)
     db.session.commit()
-    assert engine.evaluate_rule(rule, now_utc()) == MESSAGES
+    assert evaluation.evaluate_rule(rule, now_utc()) == MESSAGES
     db.session.commit()
 
     env = worker_env(

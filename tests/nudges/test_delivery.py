@@ -10,7 +10,7 @@ from sqlalchemy import select
 from champions.accounts.consent import has_consent
 from champions.accounts.models import ConsentRecord
 from champions.core.db import now_utc
-from champions.nudges import engine
+from champions.nudges import delivery, evaluation
 from champions.nudges.effect import rule_effect
 from champions.nudges.models import NudgeMessage
 from champions.nudges.tokens import unsubscribe_token
@@ -43,8 +43,8 @@ def smtp(app):
 def test_a_batch_goes_over_one_smtp_connection_with_unsubscribe_headers(db, rules, unverified, morning, smtp):
     people = [unverified() for _ in range(5)]
     rules["verify-email"].holdout_percent = 0
-    engine.evaluate_rule(rules["verify-email"], morning)
-    result = engine.deliver_due(now=morning)
+    evaluation.evaluate_rule(rules["verify-email"], morning)
+    result = delivery.deliver_due(now=morning)
     assert result.sent == 5 and len(smtp.messages) == 5 and len(smtp.sessions) == 1
     assert sorted(m.rcpt_tos[0] for m in smtp.messages) == sorted(p.user.email for p in people)
     raw = smtp.messages[0].content.decode()
@@ -56,12 +56,12 @@ def test_a_batch_goes_over_one_smtp_connection_with_unsubscribe_headers(db, rule
 def test_an_smtp_outage_keeps_messages_pending_for_a_retry(app, db, rules, unverified, morning):
     unverified()
     rules["verify-email"].holdout_percent = 0
-    engine.evaluate_rule(rules["verify-email"], morning)
+    evaluation.evaluate_rule(rules["verify-email"], morning)
     db.session.commit()
     app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=1, SMTP_STARTTLS=False)
     try:
         with pytest.raises(OSError):
-            engine.deliver_due(now=morning)
+            delivery.deliver_due(now=morning)
     finally:
         app.config.update(MAIL_BACKEND="outbox", SMTP_HOST="")
     db.session.rollback()
@@ -227,7 +227,7 @@ def test_champions_turn_kinds_of_nudge_on_and_off(client, auth, db, rules):
 def test_flask_nudges_run_evaluates_and_sends_once(app, db, rules, unverified, monkeypatch):
     for _ in range(3):
         unverified()
-    monkeypatch.setattr(engine, "in_quiet_hours", lambda now: False)
+    monkeypatch.setattr(delivery, "in_quiet_hours", lambda now: False)
     result = app.test_cli_runner().invoke(args=["nudges", "run"])
     assert result.exit_code == 0, result.output
     assert "verify-email: 3 new" in result.output

@@ -13,7 +13,7 @@ from champions.accounts.consent import set_consent
 from champions.core.db import as_utc
 from champions.core.models import OutboxMessage
 from champions.extensions import db as _db
-from champions.nudges import engine
+from champions.nudges import delivery, evaluation
 from champions.nudges.models import NudgeMessage
 from champions.privacy.services import erase
 from champions.profiles.models import Stage
@@ -29,12 +29,12 @@ def messages(db, **where):
 
 def test_evaluating_twice_creates_one_message_per_person_rule_and_period(db, rules, unverified, morning):
     people = [unverified() for _ in range(3)]
-    assert engine.evaluate_rule(rules["verify-email"], morning) == 3
-    assert engine.evaluate_rule(rules["verify-email"], morning) == 0
-    assert engine.evaluate_rule(rules["verify-email"], morning + timedelta(days=1)) == 0  # same 30-day period
+    assert evaluation.evaluate_rule(rules["verify-email"], morning) == 3
+    assert evaluation.evaluate_rule(rules["verify-email"], morning) == 0
+    assert evaluation.evaluate_rule(rules["verify-email"], morning + timedelta(days=1)) == 0  # same 30-day period
     assert {m.user_id for m in messages(db)} == {p.user_id for p in people}
     later = morning + timedelta(days=31)
-    assert engine.evaluate_rule(rules["verify-email"], later) == 3  # a new period, a new nudge
+    assert evaluation.evaluate_rule(rules["verify-email"], later) == 3  # a new period, a new nudge
 
 
 def test_only_people_who_may_be_emailed_are_in_the_audience(db, rules, unverified, morning):
@@ -52,10 +52,10 @@ def test_only_people_who_may_be_emailed_are_in_the_audience(db, rules, unverifie
     unsubscribe(opted_out.user_id, "verify-email")
     too_soon = unverified(days=1)
     db.session.commit()
-    engine.evaluate_rule(rules["verify-email"], morning)
+    evaluation.evaluate_rule(rules["verify-email"], morning)
     assert [m.user_id for m in messages(db)] == [keen.user_id]
     assert too_soon.user_id not in [m.user_id for m in messages(db)]
-    assert engine.audience_size(rules["verify-email"], morning) == 1
+    assert evaluation.audience_size(rules["verify-email"], morning) == 1
 
 
 def test_the_holdout_is_a_stable_share_that_is_never_sent(db, rules, unverified, morning):
@@ -63,22 +63,22 @@ def test_the_holdout_is_a_stable_share_that_is_never_sent(db, rules, unverified,
     rule.holdout_percent = 30
     for _ in range(200):
         unverified()
-    engine.evaluate_rule(rule, morning)
+    evaluation.evaluate_rule(rule, morning)
     held = {m.user_id for m in messages(db, status="holdout")}
     assert 40 <= len(held) <= 80  # about 30% of 200
     _db.session.execute(NudgeMessage.__table__.delete())
-    engine.evaluate_rule(rule, morning)
+    evaluation.evaluate_rule(rule, morning)
     assert {m.user_id for m in messages(db, status="holdout")} == held  # the same people each time
-    engine.deliver_due(batch=500, now=morning)
+    delivery.deliver_due(batch=500, now=morning)
     assert {m.status for m in messages(db) if m.user_id in held} == {"holdout"}
 
 
 def test_delivery_sends_each_message_once_with_unsubscribe_headers(db, rules, unverified, morning):
     person = unverified()
-    engine.evaluate_rule(rules["verify-email"], morning)
-    result = engine.deliver_due(now=morning)
+    evaluation.evaluate_rule(rules["verify-email"], morning)
+    result = delivery.deliver_due(now=morning)
     assert (result.sent, result.failed) == (1, 0)
-    assert engine.deliver_due(now=morning).sent == 0
+    assert delivery.deliver_due(now=morning).sent == 0
     email = db.session.scalar(select(OutboxMessage))
     assert email.to_address == person.user.email
     assert (
@@ -92,11 +92,11 @@ def test_delivery_sends_each_message_once_with_unsubscribe_headers(db, rules, un
 def test_nothing_is_sent_in_quiet_hours_and_it_goes_in_the_morning(db, rules, unverified, morning):
     unverified()
     night = morning.replace(hour=22)  # 22:00 UK
-    engine.evaluate_rule(rules["verify-email"], night)
-    assert engine.deliver_due(now=night).quiet
-    assert engine.deliver_due(now=morning.replace(hour=7, minute=59)).quiet
+    evaluation.evaluate_rule(rules["verify-email"], night)
+    assert delivery.deliver_due(now=night).quiet
+    assert delivery.deliver_due(now=morning.replace(hour=7, minute=59)).quiet
     assert messages(db)[0].status == "pending"
-    assert engine.deliver_due(now=morning.replace(hour=8, minute=0) + timedelta(days=1)).sent == 1
+    assert delivery.deliver_due(now=morning.replace(hour=8, minute=0) + timedelta(days=1)).sent == 1
 
 
 def test_the_weekly_cap_defers_extra_nudges(app, db, rules, unverified, morning):
@@ -106,8 +106,8 @@ def test_the_weekly_cap_defers_extra_nudges(app, db, rules, unverified, morning)
     db.session.commit()
     app.config["NUDGE_WEEKLY_CAP"] = 1
     try:
-        engine.evaluate_rule(rules["start-training"], morning)
-        engine.evaluate_rule(rules["new-training"], morning)  # nothing new: not in this audience
+        evaluation.evaluate_rule(rules["start-training"], morning)
+        evaluation.evaluate_rule(rules["new-training"], morning)  # nothing new: not in this audience
         _db.session.add(
             NudgeMessage(
                 rule_id=rules["keep-going"].id,
@@ -118,7 +118,7 @@ def test_the_weekly_cap_defers_extra_nudges(app, db, rules, unverified, morning)
             )
         )
         db.session.commit()
-        result = engine.deliver_due(now=morning)
+        result = delivery.deliver_due(now=morning)
     finally:
         app.config["NUDGE_WEEKLY_CAP"] = 2
     assert (result.sent, result.deferred) == (0, 1)
@@ -128,10 +128,10 @@ def test_the_weekly_cap_defers_extra_nudges(app, db, rules, unverified, morning)
 
 def test_consent_withdrawn_after_evaluation_stops_the_send(db, rules, unverified, morning):
     person = unverified()
-    engine.evaluate_rule(rules["verify-email"], morning)
+    evaluation.evaluate_rule(rules["verify-email"], morning)
     set_consent(person.user_id, "email_contact", False)
     db.session.commit()
-    result = engine.deliver_due(now=morning)
+    result = delivery.deliver_due(now=morning)
     assert (result.sent, result.skipped) == (0, 1)
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
 
@@ -143,8 +143,8 @@ def test_a_template_that_fails_for_one_person_skips_them_and_not_the_batch(db, r
     broken = unverified()
     broken.first_name = "Broken"
     db.session.commit()
-    engine.evaluate_rule(rule, morning)
-    result = engine.deliver_due(now=morning)
+    evaluation.evaluate_rule(rule, morning)
+    result = delivery.deliver_due(now=morning)
     assert (result.sent, result.failed) == (1, 1)
     failed = messages(db, status="failed")[0]
     assert failed.user_id == broken.user_id and "missing_value" in failed.error
@@ -163,7 +163,7 @@ def test_two_evaluations_at_once_create_no_duplicates(db, rules, unverified, mor
         with app.app_context():
             try:
                 barrier.wait()
-                results.append(engine.evaluate_all(morning))
+                results.append(evaluation.evaluate_all(morning))
             except Exception as error:  # noqa: BLE001 - reported below
                 errors.append(error)
 
@@ -203,7 +203,7 @@ def test_each_rule_evaluates_with_a_fixed_number_of_queries(db, rules, rule_key,
     db.session.refresh(rules[rule_key])
     event.listen(_db.engine, "before_cursor_execute", count)
     try:
-        engine.evaluate_rule(rules[rule_key], morning)
+        evaluation.evaluate_rule(rules[rule_key], morning)
     finally:
         event.remove(_db.engine, "before_cursor_execute", count)
     few = len(statements)
@@ -213,7 +213,7 @@ def test_each_rule_evaluates_with_a_fixed_number_of_queries(db, rules, rule_key,
     db.session.refresh(rules[rule_key])
     event.listen(_db.engine, "before_cursor_execute", count)
     try:
-        engine.evaluate_rule(rules[rule_key], morning + timedelta(days=400))
+        evaluation.evaluate_rule(rules[rule_key], morning + timedelta(days=400))
     finally:
         event.remove(_db.engine, "before_cursor_execute", count)
     assert len(statements) == few == 1
@@ -246,10 +246,10 @@ def test_a_moment_on_a_followed_topic_prompts_with_its_suggested_actions(db, rul
     for champion in (cares, other):
         set_consent(champion.user_id, "email_contact", True)
     db.session.commit()
-    assert engine.evaluate_rule(rule, morning) == 1
+    assert evaluation.evaluate_rule(rule, morning) == 1
     message = messages(db)[0]
     assert (message.user_id, message.context_id) == (cares.user_id, moment.id)
-    engine.deliver_due(now=morning)
+    delivery.deliver_due(now=morning)
     email = db.session.scalar(select(OutboxMessage))
     assert email.subject.startswith("Test Screening Week starts on")
     assert "Talk to a friend about screening" in email.text_body
@@ -264,10 +264,10 @@ def test_a_grant_holder_is_reminded_of_a_report_falling_due(db, rules, make, mor
     reported = make.application(status="reported")
     reported.report_due_on = morning.date() + timedelta(days=5)
     db.session.commit()
-    assert engine.evaluate_rule(rule, morning) == 1
+    assert evaluation.evaluate_rule(rule, morning) == 1
     message = messages(db)[0]
     assert (message.user_id, message.context_id) == (due_soon.applicant_id, due_soon.id)
-    engine.deliver_due(now=morning)
+    delivery.deliver_due(now=morning)
     email = db.session.scalar(select(OutboxMessage).where(OutboxMessage.subject.contains("report is due on")))
     assert email.to_address == due_soon.applicant.email
     assert f"/{due_soon.id}/report" in email.text_body

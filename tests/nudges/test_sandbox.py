@@ -121,7 +121,7 @@ def test_a_stored_template_too_costly_for_one_person_fails_that_message_and_the_
 ):
     from sqlalchemy import select
 
-    from champions.nudges import engine
+    from champions.nudges import delivery, evaluation
     from champions.nudges.models import NudgeMessage
 
     rule = rules["verify-email"]
@@ -132,8 +132,8 @@ def test_a_stored_template_too_costly_for_one_person_fails_that_message_and_the_
     long_named = unverified()
     long_named.first_name = "Bartholomew"
     db.session.commit()
-    engine.evaluate_rule(rule, morning)
-    result = engine.deliver_due(now=morning)
+    evaluation.evaluate_rule(rule, morning)
+    result = delivery.deliver_due(now=morning)
     assert (result.sent, result.failed) == (2, 1)
     messages = {m.user_id: m for m in db.session.scalars(select(NudgeMessage))}
     assert {messages[c.user_id].status for c in ordinary} == {"sent"}

@@ -279,7 +279,7 @@ def test_email_consent_from_a_file_is_the_consent_that_nudges_respect(app, db, t
 
     from champions.accounts.consent import has_consent
     from champions.core.db import now_utc
-    from champions.nudges import engine
+    from champions.nudges import evaluation
     from champions.nudges.models import NudgeRule
 
     path = tmp_path / "partner.csv"
@@ -295,7 +295,7 @@ def test_email_consent_from_a_file_is_the_consent_that_nudges_respect(app, db, t
     assert not has_consent(by_email["no@example.org"].user_id, "email_contact")
     rule = db.session.scalar(select(NudgeRule).where(NudgeRule.key == "verify-email"))
     rule.holdout_percent = 0
-    assert engine.audience_size(rule, now_utc() + timedelta(days=3)) == 1  # only the one who said yes
+    assert evaluation.audience_size(rule, now_utc() + timedelta(days=3)) == 1  # only the one who said yes
 
 
 @pytest.mark.parametrize("merged", [False, True])

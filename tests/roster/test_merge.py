@@ -13,7 +13,7 @@ from sqlalchemy import Column, ForeignKey, Integer, Table, func, select
 from champions.activities.models import Activity
 from champions.core import merging
 from champions.core.models import AuditEvent
-from champions.dashboards import figures
+from champions.dashboards.figures import growth, network, onboarding, reach
 from champions.extensions import db as _db
 from champions.grants.models import ReviewAssignment, Score
 from champions.profiles.models import Champion, Stage
@@ -301,16 +301,16 @@ def test_the_merged_away_record_is_counted_nowhere(make, db, clock):
 
 def _figures() -> dict:
     today = date(2026, 3, 2)
-    headline = figures.headline(today)
-    network = figures.network()
+    headline = growth.headline(today)
+    recruitment = network.network()
     return {
         "roster": count_matches(RosterFilters()),
         "headline": headline["champions"],
         "leaders": headline["leaders"],
-        "network": (network["champions"], network["recruited"]),
-        "boroughs": sum(row["champions"] for row in figures.by_borough()),
-        "cohorts": sum(row["joined"] for row in figures.cohorts(today)),
-        "funnel": figures.funnel()["steps"][0]["count"],
+        "network": (recruitment["champions"], recruitment["recruited"]),
+        "boroughs": sum(row["champions"] for row in reach.by_borough()),
+        "cohorts": sum(row["joined"] for row in onboarding.cohorts(today)),
+        "funnel": onboarding.funnel()["steps"][0]["count"],
     }
 
 

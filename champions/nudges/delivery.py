@@ -1,0 +1,175 @@
+"""Delivering due nudges in batches over one mail connection: outside quiet hours, within the weekly cap, and
+only to people we may still email; each outcome committed as it happens."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+from flask import current_app
+from jinja2 import TemplateError
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
+
+from champions.accounts.models import User
+from champions.core.clock import UK, now_utc
+from champions.core.email import build_message, mail_sender
+from champions.extensions import db
+from champions.nudges import log
+from champions.nudges.evaluation import may_email
+from champions.nudges.models import MessageStatus, NudgeMessage
+from champions.nudges.rendering import clear_moment_cache, context_for, render, unsubscribe_links
+
+
+def in_quiet_hours(now: datetime) -> bool:
+    hour = now.astimezone(UK).hour
+    return hour >= current_app.config["NUDGE_QUIET_FROM"] or hour < current_app.config["NUDGE_QUIET_UNTIL"]
+
+
+@dataclass
+class Delivery:
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    deferred: int = 0
+    quiet: bool = False
+
+
+def _sent_this_week(user_ids: list[int], now: datetime) -> dict[int, int]:
+    rows = db.session.execute(
+        select(NudgeMessage.user_id, func.count())
+        .where(
+            NudgeMessage.user_id.in_(user_ids),
+            NudgeMessage.status == MessageStatus.SENT.value,
+            NudgeMessage.sent_at >= now - timedelta(days=7),
+        )
+        .group_by(NudgeMessage.user_id)
+    ).all()
+    return dict(rows)
+
+
+def _allowed(due: list[NudgeMessage]) -> set[tuple[int, int]]:
+    """(rule, person) pairs that may still be emailed: one query per rule in the batch, not one per message."""
+    allowed: set[tuple[int, int]] = set()
+    for rule in {m.rule for m in due}:
+        users = [m.user_id for m in due if m.rule_id == rule.id]
+        query = select(User.id).where(User.id.in_(users), may_email(rule.key, rule.condition))
+        allowed.update((rule.id, user_id) for user_id in db.session.scalars(query))
+    return allowed
+
+
+@dataclass
+class Prepared:
+    message_id: int
+    user_id: int
+    email: EmailMessage | None = None
+    skipped: bool = False
+    error: str | None = None
+
+
+def _prepare(due: list[NudgeMessage], allowed: set[tuple[int, int]]) -> list[Prepared]:
+    """Check consent and render every message of the batch before any is sent."""
+    prepared = []
+    for message in due:
+        item = Prepared(message.id, message.user_id)
+        if (message.rule_id, message.user_id) not in allowed:
+            item.skipped = True
+            item.error = "No consent to email (withdrawn, unsubscribed or erased) by the time of sending"
+        else:
+            try:
+                subject, text, html = render(message.rule, context_for(message.user, message.rule, message.context_id))
+            except TemplateError as error:
+                item.error = f"Template could not be rendered: {error}"[:500]
+                log.warning("nudge %s not rendered for user %s: %s", message.id, message.user_id, error)
+            else:
+                links = unsubscribe_links(message.user_id, message.rule.key)
+                headers = {
+                    "List-Unsubscribe": f"<{links['unsubscribe_url']}>",
+                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                    "X-Champions-Nudge": str(message.id),
+                }
+                item.email = build_message(message.user.email, subject, text, html, headers)
+        prepared.append(item)
+    return prepared
+
+
+def _mark(message_id: int, **values: Any) -> None:
+    """Record one message's outcome in its own commit."""
+    db.session.execute(update(NudgeMessage).where(NudgeMessage.id == message_id).values(**values))
+    db.session.commit()
+
+
+def deliver_due(batch: int | None = None, now: datetime | None = None, stop_after: float | None = None) -> Delivery:
+    """Send up to ``batch`` due messages over one mail connection, committing each as it is sent.
+
+    A message is marked sent in its own commit straight after the mail server accepts it, so a
+    worker killed mid-batch loses nothing and resends nothing it had marked sent. The one window:
+    killed after the server accepted a message and before that commit, that one message is sent
+    again on the next run.
+    """
+    now = now or now_utc()
+    result = Delivery()
+    if in_quiet_hours(now):
+        result.quiet = True
+        return result
+    batch = batch or current_app.config["NUDGE_BATCH_SIZE"]
+    due = list(
+        db.session.scalars(
+            select(NudgeMessage)
+            .options(selectinload(NudgeMessage.rule), selectinload(NudgeMessage.user).selectinload(User.champion))
+            .where(NudgeMessage.status == MessageStatus.PENDING.value, NudgeMessage.due_at <= now)
+            .order_by(NudgeMessage.id)
+            .limit(batch)
+        )
+    )
+    if not due:
+        return result
+    clear_moment_cache()
+    prepared = _prepare(due, _allowed(due))
+    counts = _sent_this_week([m.user_id for m in due], now)
+    db.session.commit()  # end the read transaction before the (slow) sending starts
+    cap = current_app.config["NUDGE_WEEKLY_CAP"]
+    started = time.monotonic()
+    with mail_sender() as send:
+        for item in prepared:
+            if stop_after is not None and time.monotonic() - started > stop_after:
+                break  # stay well inside the lease, so two deliveries never overlap
+            _deliver_one(item, send, counts, cap, now, result)
+    return result
+
+
+def _deliver_one(item: Prepared, send, counts: dict[int, int], cap: int, now: datetime, result: Delivery) -> None:
+    if item.skipped:
+        _mark(item.message_id, status=MessageStatus.SKIPPED.value, error=item.error)
+        result.skipped += 1
+    elif item.email is None:
+        _mark(item.message_id, status=MessageStatus.FAILED.value, error=item.error)
+        result.failed += 1
+    elif counts.get(item.user_id, 0) >= cap:
+        _mark(item.message_id, due_at=now + timedelta(days=1))  # the weekly cap: try again tomorrow
+        result.deferred += 1
+    else:
+        send(item.email)
+        _mark(
+            item.message_id,
+            status=MessageStatus.SENT.value,
+            sent_at=now_utc(),
+            error=None,
+            attempts=NudgeMessage.attempts + 1,
+        )
+        counts[item.user_id] = counts.get(item.user_id, 0) + 1
+        result.sent += 1
+
+
+def record_attempt_failure(error: Exception) -> None:
+    """After a temporary failure, count the attempt against messages still pending (for the logs)."""
+    db.session.rollback()
+    db.session.execute(
+        update(NudgeMessage)
+        .where(NudgeMessage.status == MessageStatus.PENDING.value, NudgeMessage.due_at <= now_utc())
+        .values(error=f"Temporary delivery failure, will retry: {error}"[:500])
+    )
+    db.session.commit()
