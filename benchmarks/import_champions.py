@@ -67,7 +67,8 @@ def main() -> None:
     from champions import create_app
     from champions.extensions import db
     from champions.profiles.models import Champion
-    from champions.roster import importer
+    from champions.roster.importer.run import process
+    from champions.roster.importer.upload import create_job
     from champions.roster.models import JobStatus
 
     app = create_app("testing")
@@ -84,15 +85,15 @@ def main() -> None:
         print(f"{ROWS:,} rows a file, {len(runs[0][1]) / 1e6:.1f} MB, on {db.engine.dialect.name}")
         for attempt, data in runs:
             started = time.perf_counter()
-            job = importer.create_job("bench.csv", data, source="Benchmark", lawful_basis="consent", by_user_id=None)
+            job = create_job("bench.csv", data, source="Benchmark", lawful_basis="consent", by_user_id=None)
             job.status = JobStatus.CHECKING.value
             db.session.commit()
             read = time.perf_counter()
-            for _ in importer.process(job, dry_run=True):
+            for _ in process(job, dry_run=True):
                 db.session.commit()
             checked = time.perf_counter()
             job.status = JobStatus.RUNNING.value
-            for _ in importer.process(job, dry_run=False):
+            for _ in process(job, dry_run=False):
                 db.session.commit()
             done = time.perf_counter()
             print(

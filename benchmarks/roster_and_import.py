@@ -68,7 +68,8 @@ def p3() -> float:
 
 def p4() -> float:
     from champions.extensions import db
-    from champions.roster import importer
+    from champions.roster.importer.run import process
+    from champions.roster.importer.upload import create_job
     from champions.roster.models import JobStatus
 
     app = bench_app()
@@ -80,10 +81,10 @@ def p4() -> float:
     data = partner_file(ROWS, "Bench")
     with app.app_context():
         started = time.perf_counter()
-        job = importer.create_job("bench.csv", data, source="Benchmark", lawful_basis="consent", by_user_id=None)
+        job = create_job("bench.csv", data, source="Benchmark", lawful_basis="consent", by_user_id=None)
         job.status = JobStatus.RUNNING.value
         db.session.commit()
-        for _ in importer.process(job, dry_run=False):
+        for _ in process(job, dry_run=False):
             db.session.commit()
         import_seconds = time.perf_counter() - started
         imported = db.session.scalar(text("SELECT count(*) FROM champions"))

@@ -13,7 +13,7 @@ from champions.core.permissions import Role
 from champions.demo.seed import DEMO_LOGINS, seed
 from champions.extensions import db
 from champions.nudges import delivery, evaluation
-from champions.roster import importer
+from champions.roster.importer import run, upload
 from champions.roster.models import JobStatus
 from champions.roster.staff_tasks import send_import_emails
 
@@ -103,19 +103,19 @@ def import_champions(path: str, source: str, lawful_basis: str, dry_run: bool) -
 
     data = Path(path).read_bytes()
     try:
-        job = importer.create_job(Path(path).name, data, source=source, lawful_basis=lawful_basis, by_user_id=None)
-    except importer.ImportProblem as problem:
+        job = upload.create_job(Path(path).name, data, source=source, lawful_basis=lawful_basis, by_user_id=None)
+    except upload.ImportProblem as problem:
         raise click.ClickException(str(problem)) from None
-    if problems := importer.check_mapping(job.mapping, job.headers):
+    if problems := upload.check_mapping(job.mapping, job.headers):
         raise click.ClickException("; ".join(problems) + f". The file's columns: {', '.join(job.headers)}")
     job.status = JobStatus.CHECKING.value
     db.session.commit()
-    for _ in importer.process(job, dry_run=True):
+    for _ in run.process(job, dry_run=True):
         db.session.commit()
     counts = job.dry_run_counts
     if not dry_run:
         job.status, job.processed_rows = JobStatus.RUNNING.value, 0  # a fresh run, not a resumed one
-        for _ in importer.process(job, dry_run=False):
+        for _ in run.process(job, dry_run=False):
             db.session.commit()
         counts = job.counts
     db.session.commit()

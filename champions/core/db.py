@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Engine, MetaData, Table, event, insert, text
+from sqlalchemy import Column, Connection, DateTime, Dialect, Engine, MetaData, Table, event, insert, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
 
 from champions.core.clock import now_utc
@@ -121,50 +122,86 @@ def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]], *, r
     """
     if not rows:
         return []
+    _check_same_columns(table, rows)
+    session.flush()
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        return _copy_rows(connection, table, rows, return_ids)
+    return _insert_rows(connection, table, rows, return_ids)
+
+
+def _check_same_columns(table: Table, rows: list[dict[str, Any]]) -> None:
     keys = set(rows[0])
     unknown = keys - set(table.c.keys())
     if unknown or any(set(row) != keys for row in rows):
         raise ValueError(f"bulk_insert into {table.name}: every row needs the same columns (unknown: {unknown})")
-    session.flush()
-    connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        statement = insert(table)
-        if return_ids:
-            returning = statement.returning(table.c.id, sort_by_parameter_order=True)
-            return list(connection.scalars(returning, rows).all())
+
+
+def _insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]], return_ids: bool) -> list[int]:
+    """One multi-row INSERT; with RETURNING, ids in the rows' order, when they are wanted."""
+    statement = insert(table)
+    if not return_ids:
         connection.execute(statement, rows)
         return []
-    missing = [c for c in table.columns if c.name not in keys and not (return_ids and c.name == "id")]
-    unfillable = [c.name for c in missing if c.default is not None and _python_default(c) is None]
+    returning = statement.returning(table.c.id, sort_by_parameter_order=True)
+    return list(connection.scalars(returning, rows).all())
+
+
+def _copy_rows(connection: Connection, table: Table, rows: list[dict[str, Any]], return_ids: bool) -> list[int]:
+    """PostgreSQL's COPY: each row with its Python defaults filled in and its values encoded by column type."""
+    given = set(rows[0]) | ({"id"} if return_ids else set())
+    columns = _copy_columns(table, given)
+    ids = _draw_ids(connection, table, len(rows)) if return_ids else []
+    encoders = {c.name: _encoder(c, connection.dialect) for c in columns}
+    with _copy_into(connection, table, list(encoders)) as copy:
+        for values in _complete_rows(rows, ids, [c for c in columns if c.name not in given]):
+            copy.write_row([encode(values[name]) for name, encode in encoders.items()])
+    return ids
+
+
+def _complete_rows(
+    rows: list[dict[str, Any]], ids: list[int], defaulted: list[Column[Any]]
+) -> Iterator[dict[str, Any]]:
+    """Each row with its drawn id, if any, and the defaults of the columns it leaves out, computed row by row."""
+    defaults = {c.name: _python_default(c) for c in defaulted}
+    for index, row in enumerate(rows):
+        values = {**{name: make(None) for name, make in defaults.items()}, **row}
+        if ids:
+            values["id"] = ids[index]
+        yield values
+
+
+def _copy_columns(table: Table, given: set[str]) -> list[Column[Any]]:
+    """The columns COPY writes: those the rows give and those with a default, which must be one Python can
+    compute. PostgreSQL fills in the others (the id from its sequence, unless drawn here)."""
+    defaulted = [c for c in table.columns if c.name not in given and c.default is not None]
+    unfillable = [c.name for c in defaulted if _python_default(c) is None]
     if unfillable:
         raise ValueError(f"bulk_insert into {table.name}: give values for {unfillable} (SQL-side defaults)")
-    columns = [c for c in table.columns if c.name in keys or (c in missing and c.default is not None)]
+    return [c for c in table.columns if c.name in given or c.default is not None]
+
+
+def _draw_ids(connection: Connection, table: Table, count: int) -> list[int]:
+    """``count`` ids from the table's sequence, so the caller knows each row's id before COPY writes it."""
+    draw = text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)")
+    table_name = connection.dialect.identifier_preparer.format_table(table)
+    return list(connection.scalars(draw, {"table": table_name, "n": count}))
+
+
+def _encoder(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any]:
+    """What the column's type does to a value on its way in (JSON is serialised), which COPY would skip."""
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    if process is None:
+        return lambda value: value
+    return lambda value: None if value is None else process(value)
+
+
+@contextmanager
+def _copy_into(connection: Connection, table: Table, names: list[str]) -> Iterator[Any]:
     preparer = connection.dialect.identifier_preparer
-    ids: list[int] = []
-    if return_ids:
-        ids = list(
-            connection.scalars(
-                text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
-                {"table": preparer.format_table(table), "n": len(rows)},
-            )
-        )
-        columns = [table.c.id, *(c for c in columns if c.name != "id")]
-    defaults = {c.name: _python_default(c) for c in columns if c.name not in keys and c.name != "id"}
-    processors = {c.name: c.type.dialect_impl(connection.dialect).bind_processor(connection.dialect) for c in columns}
-    names = [c.name for c in columns]
     into = f"COPY {preparer.format_table(table)} ({', '.join(preparer.quote(n) for n in names)}) FROM STDIN"
     with connection.connection.driver_connection.cursor() as cursor, cursor.copy(into) as copy:
-        for index, row in enumerate(rows):
-            values = {**{name: make(None) for name, make in defaults.items()}, **row}
-            if return_ids:
-                values["id"] = ids[index]
-            copy.write_row(
-                [
-                    values[name] if processors[name] is None or values[name] is None else processors[name](values[name])
-                    for name in names
-                ]
-            )
-    return ids
+        yield copy
 
 
 def _python_default(column: Column[Any]) -> Callable[[Any], Any] | None:

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from champions.core.forms import BaseForm, strip
 from champions.profiles.models import Stage
-from champions.roster.importer import FIELDS, LAWFUL_BASES
+from champions.roster.importer.upload import FIELDS, LAWFUL_BASES
 
 
 class NoteForm(BaseForm):

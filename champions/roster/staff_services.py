@@ -20,6 +20,7 @@ from champions.core.forms import optional_id, parse_day, search_text
 from champions.core.models import AuditEvent, OutboxMessage
 from champions.extensions import db
 from champions.nudges.models import NudgeMessage, NudgeRule
+from champions.privacy.models import EqualityAnswers
 from champions.profiles.models import LIVE, Champion, Stage, champion_topics
 from champions.profiles.services import change_stage, ensure_live
 from champions.roster.models import ChampionNote, ImportRow
@@ -305,6 +306,13 @@ def _audit_title(event: AuditEvent) -> str:
     if event.action == "champion.merged_away":
         return f"Merged into champion #{d.get('kept')}"
     return "Marked as a leader" if d.get("leader") else "No longer a leader"
+
+
+def equality_answers(champion: Champion) -> EqualityAnswers | None:
+    """One person's special-category answers, for an admin; every viewing is audited."""
+    answers = db.session.scalar(select(EqualityAnswers).where(EqualityAnswers.user_id == champion.user_id))
+    audit.record("special_category.viewed", champion, answered=answers is not None)
+    return answers
 
 
 def add_note(champion: Champion, body: str, by_user_id: int) -> ChampionNote:

@@ -24,8 +24,10 @@ from champions.core.email import (
 from champions.core.work import MAX_FAILURES, LeasedRun, requeue_stale, sweep
 from champions.extensions import db
 from champions.profiles.models import Champion
-from champions.roster import importer, log
+from champions.roster import log
 from champions.roster.exporter import build
+from champions.roster.importer import run
+from champions.roster.importer.new_champions import EMAIL_CONSENT
 from champions.roster.models import ExportJob, ImportJob, ImportRow, JobStatus
 
 IMPORT_BATCHES_PER_TASK = 4  # 2,000 rows, then the import carries on in a fresh task
@@ -40,7 +42,7 @@ def _run_import(task, job_id: int, dry_run: bool, expect: JobStatus) -> str:
         return f"skipped: {job.status}"  # a repeat delivery of a job already done
     try:
         return LeasedRun(ImportJob, job_id, task)(
-            lambda job: importer.process(job, dry_run=dry_run), IMPORT_BATCHES_PER_TASK
+            lambda job: run.process(job, dry_run=dry_run), IMPORT_BATCHES_PER_TASK
         )
     except Exception as error:
         db.session.rollback()
@@ -69,7 +71,7 @@ def _due_welcomes(job_id: int, limit: int) -> list:
     """The next champions this import created who consented to email and have not been welcomed yet (nor
     refused by the mail server: they would head every batch for ever)."""
     consented = exists().where(
-        ConsentRecord.user_id == User.id, ConsentRecord.purpose == importer.EMAIL_CONSENT, ConsentRecord.granted
+        ConsentRecord.user_id == User.id, ConsentRecord.purpose == EMAIL_CONSENT, ConsentRecord.granted
     )
     return db.session.execute(
         select(User.id, User.email, Champion.first_name, Champion.source_detail)

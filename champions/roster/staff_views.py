@@ -6,7 +6,6 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user
 from sqlalchemy import select
 
-from champions.core import audit
 from champions.core.celery import enqueue
 from champions.core.downloads import csv_download, csv_response
 from champions.core.forms import ConfirmForm, db_id
@@ -14,10 +13,10 @@ from champions.core.models import Borough, Topic
 from champions.core.pagination import keyset_page
 from champions.extensions import db
 from champions.organisations.models import Organisation
-from champions.privacy.models import EqualityAnswers
 from champions.profiles.models import Champion, Stage
-from champions.roster import bp, duplicates, importer, staff_services
-from champions.roster.exporter import start_export, user_can_download
+from champions.roster import bp, duplicates, staff_services
+from champions.roster.exporter import download, start_export, user_can_download
+from champions.roster.importer import run, upload
 from champions.roster.models import ExportJob, ImportJob, JobStatus
 from champions.roster.staff_forms import (
     ExportForm,
@@ -120,8 +119,7 @@ def staff_set_leader(champion_id: int):
 def staff_equality(champion_id: int):
     """Admins only: one person's special-category answers. Every viewing is audited."""
     champion = _champion(champion_id)
-    answers = db.session.scalar(select(EqualityAnswers).where(EqualityAnswers.user_id == champion.user_id))
-    audit.record("special_category.viewed", champion, answered=answers is not None)
+    answers = staff_services.equality_answers(champion)
     db.session.commit()
     return render_template("roster/staff/equality.html", champion=champion, answers=answers)
 
@@ -165,9 +163,9 @@ def staff_export_download(export_id: int):
     job = _export(export_id)
     if job.status != JobStatus.DONE.value:
         abort(404)
-    audit.record("export.downloaded", job, rows=job.total_rows, include_special=job.include_special)
+    content = download(job)
     db.session.commit()
-    return csv_download(job.content or "", f"champions-export-{job.id}.csv")
+    return csv_download(content, f"champions-export-{job.id}.csv")
 
 
 # ------------------------------------------------------------------------------------------------- imports
@@ -176,7 +174,7 @@ def staff_export_download(export_id: int):
 def _imports_page(form: UploadForm, problem: str | None = None, status: int = 200):
     page = keyset_page(select(ImportJob), ImportJob.id, request.args.get("before", type=db_id), size=20)
     return render_template(
-        "roster/staff/imports.html", form=form, page=page, problem=problem, limit=importer.LIMIT_TEXT
+        "roster/staff/imports.html", form=form, page=page, problem=problem, limit=upload.LIMIT_TEXT
     ), status
 
 
@@ -185,20 +183,20 @@ def staff_imports():
     form = UploadForm()
     if request.method == "GET":
         return _imports_page(form)
-    upload = request.files.get("file")
-    if not form.validate_on_submit() or upload is None or not upload.filename:
-        if upload is None or not upload.filename:
+    uploaded = request.files.get("file")
+    if not form.validate_on_submit() or uploaded is None or not uploaded.filename:
+        if uploaded is None or not uploaded.filename:
             form.file.errors = ["Choose a CSV file to upload"]
         return _imports_page(form, status=400)
     try:
-        job = importer.create_job(
-            upload.filename,
-            upload.read(importer.MAX_BYTES + 1),
+        job = upload.create_job(
+            uploaded.filename,
+            uploaded.read(upload.MAX_BYTES + 1),
             source=form.source.data,
             lawful_basis=form.lawful_basis.data,
             by_user_id=current_user.id,
         )
-    except importer.ImportProblem as problem:
+    except upload.ImportProblem as problem:
         db.session.rollback()
         form.file.errors = [str(problem)]
         return _imports_page(form, status=400)
@@ -213,10 +211,8 @@ def staff_import(job_id: int):
     problems: list[str] = []
     if request.method == "POST" and form.validate_on_submit():
         mapping = {name: value for name, value in form.data.items() if name != "csrf_token" and value}
-        problems = importer.check_mapping(mapping, job.headers)
-        if not problems and job.status in (JobStatus.WAITING.value, JobStatus.CHECKED.value):
-            # Shown as "checking" from now on, also while the job waits for a worker.
-            job.mapping, job.status, job.processed_rows = mapping, JobStatus.CHECKING.value, 0
+        problems = upload.check_mapping(mapping, job.headers)
+        if not problems and run.start_check(job, mapping):
             enqueue(check_import, job.id)
             db.session.commit()
             return redirect(url_for("roster.staff_import", job_id=job.id))
@@ -227,7 +223,7 @@ def staff_import(job_id: int):
         form=form,
         problems=problems,
         run_form=ConfirmForm(formdata=None),
-        fields=importer.FIELD_LABELS,
+        fields=upload.FIELD_LABELS,
     ), status
 
 
@@ -236,11 +232,9 @@ def staff_import_run(job_id: int):
     job = db.get_or_404(ImportJob, job_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if job.status != JobStatus.CHECKED.value:
+    if not run.start_import(job):
         flash("This file cannot be imported now: check it first, or it has been imported already.", "info")
         return redirect(url_for("roster.staff_import", job_id=job.id))
-    job.status, job.processed_rows = JobStatus.RUNNING.value, 0
-    audit.record("import.started", job, source=job.source, lawful_basis=job.lawful_basis)
     enqueue(run_import, job.id)
     db.session.commit()
     return redirect(url_for("roster.staff_import", job_id=job.id))
@@ -258,14 +252,9 @@ def staff_import_report(job_id: int):
     job = db.get_or_404(ImportJob, job_id)
     dry_run = request.args.get("run") != "import"
     only = "rejected" if request.args.get("only") == "rejected" else None
-    rows = [
-        [row.line_number, row.outcome, "yes" if row.flagged else "", row.email or "", row.message or ""]
-        for row in importer.report_rows(job, dry_run, outcome=only)
-    ]
-    audit.record("import.report_downloaded", job, dry_run=dry_run)
+    rows = run.report_download(job, dry_run, outcome=only)
     db.session.commit()
-    header = ["line", "outcome", "possible duplicate", "email", "why"]
-    return csv_response(f"import-{job.id}-{'check' if dry_run else 'result'}.csv", header, rows)
+    return csv_response(f"import-{job.id}-{'check' if dry_run else 'result'}.csv", run.REPORT_HEADER, rows)
 
 
 # ------------------------------------------------------------------------------------------------- duplicates

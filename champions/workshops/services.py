@@ -29,6 +29,7 @@ from champions.workshops.models import (
     WorkshopSignup,
     workshop_contacts,
 )
+from champions.workshops.tasks import place_email
 
 
 class WorkshopProblem(ValueError):
@@ -36,20 +37,29 @@ class WorkshopProblem(ValueError):
 
 
 def save_workshop(workshop: Workshop, *, facilitator_ids: list[int], **fields: object) -> Workshop:
+    """Create (a new ``Workshop()``) or update a workshop."""
     if fields["ends_at"] <= fields["starts_at"]:
         raise WorkshopProblem("The end must be after the start")
-
+    created = workshop.id is None
     for name, value in fields.items():
         setattr(workshop, name, value)
     workshop.facilitators = list(db.session.scalars(select(User).where(User.id.in_(facilitator_ids))))
     db.session.add(workshop)
     db.session.flush()
+    audit.record("workshop.created" if created else "workshop.updated", workshop)
     return workshop
 
 
 def save_outputs(workshop: Workshop, **outputs: str | None) -> None:
     for name, _ in OUTPUT_FIELDS:
         setattr(workshop, name, (outputs.get(name) or "").strip() or None)
+    audit.record("workshop.outputs_saved", workshop)
+    db.session.flush()
+
+
+def save_headcount(workshop: Workshop, unregistered_count: int) -> None:
+    """People who came without signing up: counted, not named."""
+    workshop.unregistered_count = unregistered_count
     db.session.flush()
 
 
@@ -135,8 +145,6 @@ def promote_waiting(workshop: Workshop) -> WorkshopSignup | None:
         first.status = SignupStatus.BOOKED.value
         first.promoted_at = now_utc()
         db.session.flush()
-        from champions.workshops.tasks import place_email
-
         place_email.queue(first.id)
     return first
 
@@ -162,25 +170,44 @@ def merge_signups(ref: merging.Reference, keep_id: int, remove_id: int) -> tuple
     return result
 
 
+def add_attendee(workshop: Workshop, champion: Champion, *, override_capacity: bool, recruited: bool) -> WorkshopSignup:
+    """Staff give a champion a place (see ``sign_up``); ``recruited``: they joined through this workshop."""
+    signup = sign_up(workshop.id, champion.id, override_capacity=override_capacity, by_staff=True)
+    if recruited:
+        record_recruit(workshop, champion)
+    audit.record("workshop.champion_added", workshop, champion_id=champion.id, status=signup.status)
+    return signup
+
+
+def cancel_for_champion(signup: WorkshopSignup) -> WorkshopSignup | None:
+    """Staff cancel a champion's place (see ``cancel``); returns who moved up from the waiting list."""
+    moved = cancel(signup.workshop_id, signup.champion_id)
+    audit.record("workshop.signup_cancelled", signup.workshop, champion_id=signup.champion_id)
+    return moved
+
+
 def check_in(signup: WorkshopSignup, present: bool = True) -> None:
     if signup.status == SignupStatus.CANCELLED.value:
         raise WorkshopProblem("This sign-up was cancelled, so it cannot be checked in. Add the champion again first")
     if signup.status == SignupStatus.WAITING.value and present:
         raise WorkshopProblem("This champion is on the waiting list. Give them a place before checking them in")
     signup.checked_in_at = now_utc() if present else None
+    audit.record("workshop.check_in", signup.workshop, champion_id=signup.champion_id, present=present)
     db.session.flush()
 
 
 def record_contact_attendance(workshop: Workshop, contact: OrganisationContact) -> None:
     if contact not in workshop.contacts:
         workshop.contacts.append(contact)
-        db.session.flush()
+    audit.record("workshop.contact_attended", workshop, contact_id=contact.id)
+    db.session.flush()
 
 
 def remove_contact_attendance(workshop: Workshop, contact: OrganisationContact) -> None:
     if contact in workshop.contacts:
         workshop.contacts.remove(contact)
-        db.session.flush()
+    audit.record("workshop.contact_removed", workshop, contact_id=contact.id)
+    db.session.flush()
 
 
 def record_recruit(workshop: Workshop, champion: Champion) -> None:
@@ -251,7 +278,6 @@ def waiting_position(signup: WorkshopSignup) -> int | None:
 
 
 def champion_by_email(email: str) -> Champion | None:
-
     return champion_with_email(email)
 
 

@@ -12,7 +12,8 @@ from playwright.sync_api import Error as PlaywrightError
 
 from champions.core.db import after_commit
 from champions.extensions import db as _db
-from champions.roster import importer, staff_tasks
+from champions.roster import staff_tasks
+from champions.roster.importer import run
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -44,7 +45,7 @@ def slow_background_jobs(monkeypatch):
     def enqueue(task, *args):
         after_commit(_db.session(), start, current_app._get_current_object(), task, args)
 
-    real_process = importer.process
+    real_process = run.process
 
     def slow_process(job, dry_run):
         for done in real_process(job, dry_run):
@@ -52,8 +53,8 @@ def slow_background_jobs(monkeypatch):
             time.sleep(0.25)  # after the task has committed the batch, so pages can read meanwhile
 
     monkeypatch.setattr("champions.roster.staff_views.enqueue", enqueue)
-    monkeypatch.setattr(importer, "process", slow_process)
-    monkeypatch.setattr(importer, "BATCH", 8)
+    monkeypatch.setattr(run, "process", slow_process)
+    monkeypatch.setattr(run, "BATCH", 8)
     # The welcome emails the import queues: sent in the same worker thread.
     emails = staff_tasks.send_import_emails
     monkeypatch.setattr(staff_tasks, "send_import_emails", SimpleNamespace(delay=lambda *args: emails.run(*args)))

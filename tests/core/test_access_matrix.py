@@ -77,7 +77,7 @@ def crm_samples(db) -> dict[str, dict]:
     """Real objects for the staff CRM's routes (issue 4)."""
     from champions.accounts.admin_models import Invitation
     from champions.accounts.admin_services import invitation_token
-    from champions.roster import importer
+    from champions.roster.importer.upload import create_job
     from champions.roster.models import ExportJob
     from champions.training.models import TrainingResource
     from tests.factories import Factory
@@ -85,7 +85,7 @@ def crm_samples(db) -> dict[str, dict]:
     make = Factory(db)
     one, two = make.champion(), make.champion()
     staff = make.user(role="staff")
-    job = importer.create_job(
+    job = create_job(
         "x.csv",
         b"email,first name,last name,postcode,borough\r\na@example.org,A,B,M1 1AE,Bury\r\n",
         source="Partner",

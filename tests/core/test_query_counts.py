@@ -36,13 +36,14 @@ from champions.moments.services import save_moment
 from champions.nudges.models import MessageStatus, NudgeMessage, NudgeRule
 from champions.organisations.services import affiliate_champion, change_engagement
 from champions.privacy.services import save_equality_answers
-from champions.roster import importer
+from champions.roster.importer.run import process
+from champions.roster.importer.upload import create_job
 from champions.roster.models import ExportJob
 from champions.roster.staff_services import add_note
 from champions.training.models import TrainingResource
 from champions.training.services import complete
 from champions.workshops.services import record_contact_attendance, record_recruit, save_outputs, sign_up
-from champions.workshops.views import feed_token
+from champions.workshops.views.champion_pages import feed_token
 from tests.factories import PASSWORD
 from tests.workshops.helpers import make_contact, make_org, make_workshop
 
@@ -88,7 +89,7 @@ class World:
         self.focus["round"] = self.make.round(self.focus["fund"], reviewers=[reviewer])
         self.focus["application"] = self.make.application(self.focus["round"], applicant, status="reported")
         self.focus["reviewing"] = self.make.application(self.focus["round"], applicant, status="under_review")
-        self.focus["import"] = importer.create_job(
+        self.focus["import"] = create_job(
             "people.csv", self._csv(1), source="Partner", lawful_basis="consent", by_user_id=staff.id
         )
         self.focus["export"] = ExportJob(created_by_id=staff.id, status="done", content="id\r\n1\r\n")
@@ -140,7 +141,7 @@ class World:
         job = self.focus["import"]
         job.content += self._csv(n).decode().split("\r\n", 1)[1]
         job.total_rows += n
-        for _ in importer.process(job, dry_run=True):
+        for _ in process(job, dry_run=True):
             pass
 
     def _one_more(self) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from champions import create_app
 from champions.accounts.models import User
 from champions.core.tasks import sweep_unfinished_work
-from champions.roster import importer
+from champions.roster.importer.upload import create_job
 from champions.roster.models import ImportJob, JobStatus
 from champions.roster.staff_tasks import run_import
 from config import load_config
@@ -79,7 +79,7 @@ def test_a_worker_killed_mid_import_emails_loses_none_and_sends_none_twice(broke
     inbox = KillingInbox()
     smtp, port = start_smtp_server(inbox)
 
-    job = importer.create_job("people.csv", _csv(), source="Partner", lawful_basis="consent", by_user_id=None)
+    job = create_job("people.csv", _csv(), source="Partner", lawful_basis="consent", by_user_id=None)
     job.status = JobStatus.RUNNING.value
     db.session.commit()
     env = worker_env(

@@ -14,8 +14,10 @@ from champions.core import work
 from champions.core.db import now_utc
 from champions.core.models import OutboxMessage
 from champions.dashboards.models import DashboardJob
-from champions.roster import importer, staff_tasks
+from champions.roster import staff_tasks
 from champions.roster.exporter import start_export
+from champions.roster.importer import run
+from champions.roster.importer.upload import create_job
 from champions.roster.models import ExportJob, ImportJob, ImportRow, JobStatus
 from champions.roster.staff_services import RosterFilters
 from champions.roster.staff_tasks import run_import
@@ -29,9 +31,7 @@ def _job(db) -> ImportJob:
     lines = ["email,first name,last name,postcode,borough,consent email"]
     lines += [f"p{i}@example.org,Pat,Number{i},M1 1AE,manchester,yes" for i in range(ROWS)]
     lines.insert(4, "p1@example.org,Pat,Again,M1 1AE,manchester,yes")  # a repeat inside the file, after a kill
-    job = importer.create_job(
-        "p.csv", "\n".join(lines).encode(), source="Partner", lawful_basis="consent", by_user_id=None
-    )
+    job = create_job("p.csv", "\n".join(lines).encode(), source="Partner", lawful_basis="consent", by_user_id=None)
     job.status = JobStatus.RUNNING.value
     db.session.commit()
     return job
@@ -40,14 +40,14 @@ def _job(db) -> ImportJob:
 def _dies_after_first_batch(db, job: ImportJob) -> None:
     """What a worker killed after committing its first batch leaves behind: a lease nobody renews."""
     job.lease_owner, job.lease_until = "dead-worker", now_utc() - timedelta(seconds=1)
-    steps = importer.process(job, dry_run=False)
+    steps = run.process(job, dry_run=False)
     next(steps)
     db.session.commit()
     steps.close()
 
 
 def test_an_import_killed_between_batches_resumes_and_welcomes_everyone_once(app, db, monkeypatch):
-    monkeypatch.setattr(importer, "BATCH", 5)
+    monkeypatch.setattr(run, "BATCH", 5)
     job = _job(db)
     _dies_after_first_batch(db, job)
     assert db.session.get(ImportJob, job.id).processed_rows == 5

@@ -1,0 +1,174 @@
+"""Champions: upcoming workshops in their borough, signing up and cancelling, and the calendars (one
+workshop's .ics, the feed, and the feed's private link for calendar apps)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Response, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+
+from champions.accounts.models import User
+from champions.core.email import external_url
+from champions.core.permissions import Role
+from champions.extensions import db
+from champions.profiles.models import Champion
+from champions.workshops import bp, ics
+from champions.workshops.models import SignupStatus, Workshop, WorkshopSignup
+from champions.workshops.services import (
+    WorkshopProblem,
+    cancel,
+    is_upcoming,
+    places_left,
+    places_left_in,
+    sign_up,
+    signup_for,
+    upcoming_in_borough,
+    waiting_position,
+)
+
+
+def _champion() -> Champion:
+    champion = current_user.champion
+    if champion is None:
+        abort(403)
+    return champion
+
+
+@bp.get("/workshops")
+def champion_workshops():
+    champion = _champion()
+    workshops = upcoming_in_borough(champion.borough_code)
+    mine = {
+        s.workshop_id: s
+        for s in db.session.scalars(
+            select(WorkshopSignup).where(
+                WorkshopSignup.champion_id == champion.id, WorkshopSignup.status != SignupStatus.CANCELLED.value
+            )
+        )
+    }
+    return render_template(
+        "workshops/champion_list.html",
+        subscribe_url=external_url("workshops.calendar_subscription", token=feed_token(current_user)),
+        champion=champion,
+        workshops=workshops,
+        mine=mine,
+        places=places_left_in(workshops),
+    )
+
+
+def _visible_to_champion(workshop_id: int, champion: Champion) -> Workshop:
+    workshop = db.get_or_404(Workshop, workshop_id)
+    if workshop.borough_code != champion.borough_code and signup_for(workshop.id, champion.id) is None:
+        abort(404)
+    return workshop
+
+
+@bp.get("/workshops/<int:workshop_id>")
+def champion_workshop(workshop_id: int):
+    champion = _champion()
+    workshop = _visible_to_champion(workshop_id, champion)
+    signup = signup_for(workshop.id, champion.id)
+    return render_template(
+        "workshops/champion_detail.html",
+        workshop=workshop,
+        signup=signup,
+        position=waiting_position(signup) if signup else None,
+        places=places_left(workshop),
+        upcoming=is_upcoming(workshop),
+    )
+
+
+@bp.post("/workshops/<int:workshop_id>/sign-up")
+def champion_sign_up(workshop_id: int):
+    champion = _champion()
+    _visible_to_champion(workshop_id, champion)
+    try:
+        signup = sign_up(workshop_id, champion.id)
+    except WorkshopProblem as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("workshops.champion_workshop", workshop_id=workshop_id))
+    db.session.commit()
+    if signup.status == SignupStatus.BOOKED.value:
+        flash("You have a place. We will email you a reminder the day before.", "success")
+    else:
+        flash("The workshop is full, so you are on the waiting list. We will give you a place if one comes up.", "info")
+    return redirect(url_for("workshops.champion_workshop", workshop_id=workshop_id))
+
+
+@bp.post("/workshops/<int:workshop_id>/cancel")
+def champion_cancel(workshop_id: int):
+    champion = _champion()
+    _visible_to_champion(workshop_id, champion)
+    cancel(workshop_id, champion.id)
+    db.session.commit()
+    flash("Your place was cancelled.", "success")
+    return redirect(url_for("workshops.champion_workshop", workshop_id=workshop_id))
+
+
+# ---- Calendars ----------------------------------------------------------------------------
+
+
+def _host() -> str:
+    return urlsplit(external_url("core.index")).hostname or "champions"
+
+
+def _ics_response(body: str, filename: str) -> Response:
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.get("/workshops/<int:workshop_id>.ics")
+def workshop_ics(workshop_id: int):
+    workshop = db.get_or_404(Workshop, workshop_id)
+    if not current_user.is_staff:
+        _visible_to_champion(workshop_id, _champion())
+    url = external_url("workshops.champion_workshop", workshop_id=workshop.id)
+    body = ics.calendar([workshop], host=_host(), name=workshop.title, urls={workshop.id: url})
+    return _ics_response(body, f"workshop-{workshop.id}.ics")
+
+
+def _feed(user: User) -> Response:
+    """Upcoming workshops: a champion's borough, or all of them for staff."""
+    borough = None if user.is_staff else user.champion.borough_code
+    workshops = upcoming_in_borough(borough)
+    urls = {w.id: external_url("workshops.champion_workshop", workshop_id=w.id) for w in workshops}
+    body = ics.calendar(workshops, host=_host(), name="Cancer champions workshops", urls=urls)
+    return _ics_response(body, "workshops.ics")
+
+
+@bp.get("/workshops/calendar.ics")
+def calendar_feed():
+    if not current_user.is_staff:
+        _champion()
+    return _feed(current_user)
+
+
+def _feed_signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="workshop-calendar-feed")
+
+
+def feed_token(user: User) -> str:
+    # The session version is inside the token: signing out everywhere (a password change) revokes it.
+    return _feed_signer().dumps([user.id, user.session_version])
+
+
+@bp.get("/workshops/feed/<token>.ics")
+def calendar_subscription(token: str):
+    """The same feed for calendar apps, which cannot sign in: a private link in place of a session."""
+    try:
+        user_id, version = _feed_signer().loads(token)
+    except (BadSignature, ValueError, TypeError):
+        abort(404)
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.session_version != version:
+        abort(404)
+    if not user.is_staff and (user.role != Role.CHAMPION.value or user.champion is None):
+        abort(404)
+    return _feed(user)
