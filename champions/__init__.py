@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask
-from jinja2 import ChainableUndefined, ChoiceLoader, PackageLoader
+from jinja2 import BaseLoader, ChainableUndefined, ChoiceLoader, PackageLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from champions.cli import register_cli
@@ -90,7 +90,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_templates(app: Flask) -> None:
 
-    app.jinja_loader = ChoiceLoader([app.jinja_loader, PackageLoader("nhsuk_frontend_jinja")])
+    loaders: list[BaseLoader] = [PackageLoader("nhsuk_frontend_jinja")]
+    if app.jinja_loader is not None:  # the app's own templates, searched first
+        loaders.insert(0, app.jinja_loader)
+    app.jinja_loader = ChoiceLoader(loaders)
     # Flask escapes only templates named .html and the like; the NHS.UK macros are .jinja files, and
     # a macro prints its parameters with its own template's setting, so escaping must not hang on names.
     app.jinja_env.autoescape = autoescape

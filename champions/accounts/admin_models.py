@@ -9,10 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from champions.core import merging
 from champions.core.db import now_utc
-from champions.extensions import db
+from champions.extensions import Model
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     __tablename__ = "invitations"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
@@ -9,12 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from champions.core import merging
 from champions.core.db import now_utc
 from champions.core.permissions import Role
-from champions.extensions import db
+from champions.extensions import Model
 
 ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (CheckConstraint(f"role IN ({ROLE_VALUES})", name="role_known"),)
 
@@ -45,6 +46,9 @@ class User(UserMixin, db.Model):
         return self.active
 
     # The key of the signed-in session this object was loaded for (not a column): see accounts/sessions.py.
+    # Declared for the type checker only: the ORM would take an annotation in the class body for a column.
+    if TYPE_CHECKING:
+        session_key: str | None
     session_key = None
 
     def get_id(self) -> str:
@@ -58,7 +62,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.role}>"
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """One signed-in browser. The session cookie carries its key; signing out deletes the row, so a copy of the
     cookie kept from before is worth nothing."""
 
@@ -71,7 +75,7 @@ class UserSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
 
 
-class ConsentRecord(db.Model):
+class ConsentRecord(Model):
     """One decision (given or withdrawn) about one purpose, with the exact wording version shown."""
 
     __tablename__ = "consent_records"

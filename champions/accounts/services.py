@@ -18,7 +18,7 @@ from champions.accounts import signals
 from champions.accounts.models import User
 from champions.accounts.sessions import end_every_session, key_hash
 from champions.core import audit
-from champions.core.db import now_utc
+from champions.core.db import now_utc, rowcount
 from champions.core.permissions import Role
 from champions.core.throttle import Throttle, refuse_if_over
 from champions.extensions import db
@@ -201,13 +201,15 @@ def notify_owner_of_sign_up(user: User) -> None:
     from champions.accounts.tasks import sign_up_notice
 
     now = now_utc()
-    claimed = db.session.execute(
-        update(User)
-        .where(User.id == user.id)
-        .where(or_(User.sign_up_notice_at.is_(None), User.sign_up_notice_at <= now - SIGN_UP_NOTICE_GAP))
-        .values(sign_up_notice_at=now),
-        execution_options={"synchronize_session": False},
-    ).rowcount
+    claimed = rowcount(
+        db.session.execute(
+            update(User)
+            .where(User.id == user.id)
+            .where(or_(User.sign_up_notice_at.is_(None), User.sign_up_notice_at <= now - SIGN_UP_NOTICE_GAP))
+            .values(sign_up_notice_at=now),
+            execution_options={"synchronize_session": False},
+        )
+    )
     if claimed:
         sign_up_notice.queue(user.id)
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from champions.core import merging
 from champions.core.db import now_utc
-from champions.extensions import db
+from champions.extensions import Model
 
 
 class ActivityType(StrEnum):
@@ -38,7 +38,7 @@ TYPE_VALUES = ", ".join(f"'{t.value}'" for t in ActivityType)
 MAX_PEOPLE_REACHED = 10_000
 
 
-class Activity(db.Model):
+class Activity(Model):
     """One thing a champion did. After erasure champion_id is NULL and notes are gone: an anonymous count."""
 
     __tablename__ = "activities"

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from celery.beat import PersistentScheduler
 
+from champions.core.celery import FlaskCelery
 from champions.core.locks import acquire_lease, release_lease, renew_lease
 
 LEASE = "celery-beat"
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 
 
 class LeasedScheduler(PersistentScheduler):
+    app: FlaskCelery  # beat runs the app that celery_init_app made
     owner = ""
 
     def _ttl(self) -> timedelta:

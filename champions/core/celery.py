@@ -9,7 +9,13 @@ from champions.core.db import after_commit
 from champions.extensions import db
 
 
-def celery_init_app(app: Flask) -> Celery:
+class FlaskCelery(Celery):
+    """A Celery app that knows the Flask app it serves: beat's scheduler runs outside any task and needs it."""
+
+    flask_app: Flask
+
+
+def celery_init_app(app: Flask) -> FlaskCelery:
     class FlaskTask(Task):
         def __call__(self, *args: object, **kwargs: object) -> object:
             # A fresh app context gives the task its own database session,
@@ -17,7 +23,7 @@ def celery_init_app(app: Flask) -> Celery:
             with app.app_context():
                 return self.run(*args, **kwargs)
 
-    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app = FlaskCelery(app.name, task_cls=FlaskTask)
     celery_app.config_from_object(app.config["CELERY"])
     celery_app.set_default()
     # Every feature names its task modules: a worker imports them all, or a task queued by the web process would
@@ -25,7 +31,7 @@ def celery_init_app(app: Flask) -> Celery:
     registry = app.extensions["features"]
     celery_app.conf.include = [*celery_app.conf.include, *registry.task_modules]
     celery_app.conf.beat_schedule = registry.beat_schedule()
-    celery_app.flask_app = app  # for beat's scheduler, which runs outside any task
+    celery_app.flask_app = app
     app.extensions["celery"] = celery_app
     return celery_app
 

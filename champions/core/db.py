@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, cast, overload
 
-from sqlalchemy import Column, Connection, DateTime, Dialect, Engine, MetaData, Table, event, insert, text
+from sqlalchemy import Column, Connection, CursorResult, DateTime, Dialect, Engine, MetaData, Table, event, insert, text
+from sqlalchemy.engine import Result
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
 
 from champions.core.clock import now_utc
@@ -29,6 +30,9 @@ class Base(DeclarativeBase):
         metadata=MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={datetime: DateTime(timezone=True)},
     )
+    if TYPE_CHECKING:
+        # Every model maps a Table (SQLAlchemy types it as any FromClause, which a model could map instead).
+        __table__: ClassVar[Table]
 
 
 class TimestampMixin:
@@ -36,11 +40,21 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(default=now_utc, onupdate=now_utc)
 
 
+@overload
+def as_utc(value: datetime) -> datetime: ...
+@overload
+def as_utc(value: None) -> None: ...
 def as_utc(value: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes; every time we store is UTC."""
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value
+
+
+def rowcount(result: Result[*tuple[Any, ...]]) -> int:
+    """How many rows an UPDATE or DELETE run by ``Session.execute`` matched. The session returns a CursorResult
+    for those statements, which counts them, though it is typed to return the Result of any statement."""
+    return cast(CursorResult[*tuple[Any, ...]], result).rowcount
 
 
 _QUEUE_KEY = "champions_after_commit"

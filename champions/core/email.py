@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 
 from champions.core import log
 from champions.core.clock import now_utc
+from champions.core.db import rowcount
 from champions.core.models import OutboxMessage
 from champions.extensions import db
 
@@ -207,7 +208,7 @@ def send_once(
                 db.session.commit()
                 log.warning("email refused by the mail server for good: %s", error.recipients)
                 return False
-    marked = bool(db.session.execute(mark.execution_options(synchronize_session=False)).rowcount)
+    marked = bool(rowcount(db.session.execute(mark.execution_options(synchronize_session=False))))
     if marked and also is not None:
         db.session.execute(also.execution_options(synchronize_session=False))
     if marked and msg is not None and not smtp:

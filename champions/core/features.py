@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 from blinker import Signal
 from flask import Blueprint, Flask, current_app
@@ -94,10 +94,8 @@ class Features:
         self.access: dict[str, Rule] = {}
         self.merges: dict[tuple[str, str], Policy] = {}
         for feature in self.all:
-            for kind, mine, union in (("route", feature.access, self.access), ("merge", feature.merges, self.merges)):
-                if clash := set(mine) & set(union):
-                    raise ValueError(f"{feature.name} declares the {kind} rules of {sorted(clash)} again")
-                union.update(mine)  # type: ignore[attr-defined]
+            _add_once(self.access, feature.access, feature.name, "route")
+            _add_once(self.merges, feature.merges, feature.name, "merge")
         self.navigation = sorted((item for f in self.all for item in f.navigation), key=lambda item: item.order)
         self.holdings = [holding for f in self.all for holding in f.holdings]
         self.not_personal = {table: why for f in self.all for table, why in f.not_personal.items()}
@@ -108,6 +106,17 @@ class Features:
 
     def owner_of(self, table: str) -> Feature | None:
         return next((f for f in self.all if table in {t.name for t in f.tables()}), None)
+
+
+_Key = TypeVar("_Key", str, tuple[str, str])
+_Value = TypeVar("_Value")
+
+
+def _add_once(union: dict[_Key, _Value], mine: Mapping[_Key, _Value], feature: str, kind: str) -> None:
+    """Adds one feature's rules to everyone's, refusing a rule that another feature declared already."""
+    if clash := set(mine) & set(union):
+        raise ValueError(f"{feature} declares the {kind} rules of {sorted(clash)} again")
+    union.update(mine)
 
 
 def load(names: Iterable[str]) -> list[Feature]:

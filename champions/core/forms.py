@@ -12,11 +12,12 @@ import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from flask import request
+from flask import has_request_context, request
 from flask_wtf import FlaskForm
 from flask_wtf.form import SUBMIT_METHODS, _Auto
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms import Field, FileField, Form, SelectMultipleField
+from wtforms.meta import DefaultMeta
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -91,7 +92,7 @@ class FromChoices:
             raise ValidationError(self.message)
 
 
-class SaneMeta:
+class SaneMeta(DefaultMeta):
     """Runs ``sane_value`` on every field of every form (and sub-form) after the field's own validators."""
 
     def bind_field(self, form, unbound_field, options):
@@ -108,7 +109,7 @@ class PostedMeta(SaneMeta):
     """
 
     def wrap_formdata(self, form, formdata):
-        if formdata is not _Auto or not request or request.method not in SUBMIT_METHODS:
+        if formdata is not _Auto or not has_request_context() or request.method not in SUBMIT_METHODS:
             return super().wrap_formdata(form, formdata)
         uploads = {name for name, f in form._fields.items() if isinstance(f, FileField)}
         files = [(name, file) for name, file in request.files.items(multi=True) if name in uploads]

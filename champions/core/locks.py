@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 
-from champions.core.db import now_utc
+from champions.core.db import now_utc, rowcount
 from champions.core.models import TaskLock
 from champions.extensions import db
 
@@ -18,11 +18,13 @@ from champions.extensions import db
 def acquire_lease(name: str, owner: str, ttl: timedelta) -> bool:
     """Take the named lease for ``owner`` if nobody holds a live one; commits."""
     now = now_utc()
-    taken = db.session.execute(
-        update(TaskLock)
-        .where(TaskLock.name == name, TaskLock.locked_until < now)
-        .values(owner=owner, locked_until=now + ttl)
-    ).rowcount
+    taken = rowcount(
+        db.session.execute(
+            update(TaskLock)
+            .where(TaskLock.name == name, TaskLock.locked_until < now)
+            .values(owner=owner, locked_until=now + ttl)
+        )
+    )
     if taken:
         db.session.commit()
         return True
@@ -37,9 +39,11 @@ def acquire_lease(name: str, owner: str, ttl: timedelta) -> bool:
 
 def renew_lease(name: str, owner: str, ttl: timedelta) -> bool:
     """Extend ``owner``'s lease; False when it ran out and someone else took it. Commits."""
-    kept = db.session.execute(
-        update(TaskLock).where(TaskLock.name == name, TaskLock.owner == owner).values(locked_until=now_utc() + ttl)
-    ).rowcount
+    kept = rowcount(
+        db.session.execute(
+            update(TaskLock).where(TaskLock.name == name, TaskLock.owner == owner).values(locked_until=now_utc() + ttl)
+        )
+    )
     db.session.commit()
     return bool(kept)
 

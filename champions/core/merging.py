@@ -21,6 +21,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import (
     Column,
+    FromClause,
     Index,
     Table,
     UniqueConstraint,
@@ -36,6 +37,7 @@ from sqlalchemy import (
     update,
 )
 
+from champions.core.db import rowcount
 from champions.core.errors import Refused
 from champions.extensions import db
 
@@ -48,7 +50,7 @@ class Reference:
 
     @property
     def table(self) -> Table:
-        return self.column.table  # type: ignore[return-value]
+        return self.column.table
 
     @property
     def key(self) -> str:
@@ -111,12 +113,13 @@ def references(target: Table) -> list[Reference]:
 
 def unique_keys(column: Column[Any]) -> list[list[Column[Any]]]:
     """The unique rules (primary key, unique constraints and indexes) that include ``column``."""
-    table: Table = column.table  # type: ignore[assignment]
+    table = column.table
     keys = [list(table.primary_key.columns)] if column.name in table.primary_key.columns else []
-    for item in (*table.constraints, *table.indexes):
-        unique = isinstance(item, UniqueConstraint) or (isinstance(item, Index) and item.unique)
-        if unique and column.name in item.columns:
-            keys.append(list(item.columns))
+    rules: list[UniqueConstraint | Index] = [c for c in table.constraints if isinstance(c, UniqueConstraint)]
+    rules += [index for index in table.indexes if index.unique]
+    for rule in rules:
+        if column.name in rule.columns:
+            keys.append(list(rule.columns))
     if column.unique:
         keys.append([column])
     distinct = {tuple(c.name for c in key): key for key in keys}
@@ -147,8 +150,8 @@ def plan(target: Table, keep_id: int, remove_id: int) -> list[Step]:
     missing = unhandled(target)
     if missing:
         raise MergeRefused(f"The merge does not know how to combine {', '.join(missing)}. Nothing was changed.")
-    moving = [(ref, policy(target, ref)) for ref in references(target)]
-    moving = [(ref, p) for ref, p in moving if p is not None and p.kind != "stays"]
+    declared = [(ref, policy(target, ref)) for ref in references(target)]
+    moving = [(ref, p) for ref, p in declared if p is not None and p.kind != "stays"]
     counts = _counts([ref for ref, _ in moving], remove_id)
     return [Step(ref, p, n) for (ref, p), n in zip(moving, counts, strict=True)]
 
@@ -232,7 +235,7 @@ def move(target: Table, keep_id: int, remove_id: int) -> dict[str, dict[str, int
 
 def _plain_move(ref: Reference, keep_id: int, remove_id: int) -> int:
     result = db.session.execute(update(ref.table).where(ref.column == remove_id).values({ref.column.name: keep_id}))
-    return result.rowcount or 0
+    return rowcount(result) or 0
 
 
 def _move_self_reference(ref: Reference, keep_id: int, remove_id: int) -> int:
@@ -248,12 +251,12 @@ def _move_self_reference(ref: Reference, keep_id: int, remove_id: int) -> int:
         .values({column.name: case((own == keep_id, None), else_=own)})
     )
     result = db.session.execute(update(table).where(column == remove_id, pk != keep_id).values({column.name: keep_id}))
-    return result.rowcount or 0
+    return rowcount(result) or 0
 
 
 # ------------------------------------------------------------------------------------------ reconcilers
 
-Order = Callable[[Table], Sequence[Any]]
+Order = Callable[[FromClause], Sequence[Any]]  # of the table or an alias of it
 
 
 def keep_earlier(order: str | Order) -> Reconciler:
@@ -299,4 +302,4 @@ def _before(mine: Sequence[Any], theirs: Sequence[Any]) -> Any:
 
 def _delete(table: Table, *where: Any) -> int:
     result = db.session.execute(delete(table).where(*where).execution_options(synchronize_session=False))
-    return result.rowcount or 0
+    return rowcount(result) or 0

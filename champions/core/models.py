@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from champions.core import merging
 from champions.core.db import now_utc
 from champions.core.work import Leased
-from champions.extensions import db
+from champions.extensions import Model
 
 # Census 2021 usual residents, to the nearest hundred.
 BOROUGHS: tuple[tuple[str, str, int], ...] = (
@@ -39,7 +39,7 @@ TOPICS: tuple[tuple[str, str], ...] = (
 )
 
 
-class Borough(db.Model):
+class Borough(Model):
     __tablename__ = "boroughs"
 
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -47,14 +47,14 @@ class Borough(db.Model):
     population: Mapped[int | None]
 
 
-class Topic(db.Model):
+class Topic(Model):
     __tablename__ = "topics"
 
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Append-only record of who did what to which record, and when."""
 
     __tablename__ = "audit_events"
@@ -76,7 +76,7 @@ def _audit_is_append_only(mapper: object, connection: object, target: AuditEvent
     raise RuntimeError("Audit events are append-only")
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """An email as it was sent; the development outbox, readable by staff in the app."""
 
     __tablename__ = "outbox_messages"
@@ -90,7 +90,7 @@ class OutboxMessage(db.Model):
     headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
 
 
-class PendingEmail(Leased, db.Model):
+class PendingEmail(Leased, Model):
     """A one-off email that must go (a grant decision, an invitation, a reset link), written in the same
     transaction as the change that calls for it; see core/pending_email.py.
 
@@ -108,7 +108,7 @@ class PendingEmail(Leased, db.Model):
     outcome: Mapped[str | None] = mapped_column(String(16))
 
 
-class TaskLock(db.Model):
+class TaskLock(Model):
     """A lease that stops two runs of the same periodic job from overlapping."""
 
     __tablename__ = "task_locks"
@@ -124,7 +124,7 @@ MERGES: merging.Declarations = {}
 MERGES.update(merging.stays("users", "audit_events.actor_id", "the audit log records who acted, as it happened"))
 
 
-class DashboardSnapshot(db.Model):
+class DashboardSnapshot(Model):
     """Figures computed by a background job (the programme's, each fund's); pages read the newest of each kind."""
 
     __tablename__ = "dashboard_snapshots"

@@ -31,7 +31,7 @@ def latest_snapshot_info(kind: str) -> SnapshotInfo | None:
     return SnapshotInfo(row.id, as_utc(row.computed_at), row.duration_ms) if row else None
 
 
-def snapshot_data(snapshot_id: int) -> dict[str, Any]:
+def snapshot_data(snapshot_id: int) -> dict[str, Any] | None:
     return db.session.scalar(select(DashboardSnapshot.data).where(DashboardSnapshot.id == snapshot_id))
 
 

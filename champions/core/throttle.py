@@ -33,13 +33,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.exceptions import TooManyRequests
 
 from champions.core.clock import now_utc
-from champions.extensions import db
+from champions.core.db import rowcount
+from champions.extensions import Model, db
 
 _UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 _RATE = re.compile(r"^\s*(\d+)\s*(?:per|/)\s*(\d+)?\s*(second|minute|hour|day)s?\s*$")
 
 
-class ThrottleCounter(db.Model):
+class ThrottleCounter(Model):
     """One count: ``<throttle>:<hash of subject>:<window>``, deleted once its window has passed."""
 
     __tablename__ = "throttle_counters"
@@ -168,7 +169,7 @@ def clear_expired_counters() -> int:
     """Delete the database's counts whose window has passed; the caller commits. Periodic, in a task of its
     own: in a request's transaction, on PostgreSQL, the DELETE could lock rows that a parallel request had
     locked while counting, each then waiting for the other (a deadlock)."""
-    return db.session.execute(delete(ThrottleCounter).where(ThrottleCounter.expires_at <= now_utc())).rowcount
+    return rowcount(db.session.execute(delete(ThrottleCounter).where(ThrottleCounter.expires_at <= now_utc())))
 
 
 class RedisCounters:

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celery import Task
 from flask import current_app
@@ -20,7 +20,7 @@ from sqlalchemy import String, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from champions.core import log
-from champions.core.db import after_commit, now_utc
+from champions.core.db import after_commit, now_utc, rowcount
 from champions.extensions import db
 
 # The lease updates do not touch loaded rows: their callers commit (expiring them) or never read the lease.
@@ -41,6 +41,9 @@ def _queued_lease() -> datetime:
 class Leased:
     """Columns for a job row that one task at a time works on."""
 
+    if TYPE_CHECKING:
+        id: Mapped[int]  # every job table has one, declared with the table's other columns
+
     lease_owner: Mapped[str | None] = mapped_column(String(32))
     lease_until: Mapped[datetime | None] = mapped_column(default=_queued_lease)
     restarts: Mapped[int] = mapped_column(default=0)
@@ -54,12 +57,14 @@ def _expired(model: type[Leased], now: datetime):
 def claim(model: type[Leased], row_id: int) -> str | None:
     """Take the row's lease and commit; None when a live task holds it."""
     owner, now = uuid.uuid4().hex, now_utc()
-    taken = db.session.execute(
-        update(model)
-        .where(model.id == row_id, or_(model.lease_owner.is_(None), _expired(model, now)))
-        .values(lease_owner=owner, lease_until=now + lease_length()),
-        execution_options=NO_SYNC,
-    ).rowcount
+    taken = rowcount(
+        db.session.execute(
+            update(model)
+            .where(model.id == row_id, or_(model.lease_owner.is_(None), _expired(model, now)))
+            .values(lease_owner=owner, lease_until=now + lease_length()),
+            execution_options=NO_SYNC,
+        )
+    )
     db.session.commit()
     return owner if taken else None
 
@@ -72,12 +77,14 @@ def renew(model: type[Leased], row_id: int, owner: str) -> bool:
     """
     now = now_utc()
     return bool(
-        db.session.execute(
-            update(model)
-            .where(model.id == row_id, model.lease_owner == owner, model.lease_until >= now)
-            .values(lease_until=now + lease_length()),
-            execution_options=NO_SYNC,
-        ).rowcount
+        rowcount(
+            db.session.execute(
+                update(model)
+                .where(model.id == row_id, model.lease_owner == owner, model.lease_until >= now)
+                .values(lease_until=now + lease_length()),
+                execution_options=NO_SYNC,
+            )
+        )
     )
 
 
@@ -197,12 +204,16 @@ def _take_back(model: type[Leased], row: Any, now: datetime, died: bool) -> bool
     """Clear the lease only if it is still the one read and still run out, so a task that renewed it in the
     meantime keeps it; a plain ORM update would take it from a live task and leave two at work."""
     return bool(
-        db.session.execute(
-            update(model)
-            .where(model.id == row.id, model.lease_owner.is_not_distinct_from(row.lease_owner), _expired(model, now))
-            .values(lease_owner=None, lease_until=now + lease_length(), restarts=model.restarts + int(died)),
-            execution_options=NO_SYNC,
-        ).rowcount
+        rowcount(
+            db.session.execute(
+                update(model)
+                .where(
+                    model.id == row.id, model.lease_owner.is_not_distinct_from(row.lease_owner), _expired(model, now)
+                )
+                .values(lease_owner=None, lease_until=now + lease_length(), restarts=model.restarts + int(died)),
+                execution_options=NO_SYNC,
+            )
+        )
     )
 
 

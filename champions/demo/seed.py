@@ -151,7 +151,7 @@ def _onboarding_records(
 
 def _demo_programme_dates(start: datetime) -> None:
     """The demo programme began when its first champion joined: three years to 20,000, 5,000 in seven months."""
-    settings = db.session.get(ProgrammeSettings, 1)
+    settings = db.session.get_one(ProgrammeSettings, 1)
     settings.start_date = start.date()
     settings.target_date = start.date() + timedelta(days=3 * 365)
     settings.milestone_date = start.date() + timedelta(days=212)
@@ -167,7 +167,7 @@ def seed(count: int = 400, rng_seed: int = 2017) -> str:
     for resource in catalogue:  # the catalogue existed before the first demo champion joined
         resource.created_at = now - timedelta(days=30 * SIGNUP_MONTHS + 30)
     core = [r for r in catalogue if r.is_core]
-    pledge = db.session.scalar(select(Pledge).order_by(Pledge.id.desc()).limit(1))
+    pledge = db.session.scalars(select(Pledge).order_by(Pledge.id.desc()).limit(1)).one()
     weights = [population for _, _, population in BOROUGHS]
     codes = [code for code, _, _ in BOROUGHS]
     start = now - timedelta(days=30 * SIGNUP_MONTHS)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from champions.core import merging
 from champions.core.db import now_utc
 from champions.core.models import Borough, Topic
-from champions.extensions import db
+from champions.extensions import Model, db
 
 
 class Stage(StrEnum):
@@ -35,7 +35,7 @@ champion_topics = Table(
 )
 
 
-class Champion(db.Model):
+class Champion(Model):
     __tablename__ = "champions"
     __table_args__ = (
         CheckConstraint(f"stage IN ({STAGE_VALUES})", name="stage_known"),
@@ -91,7 +91,7 @@ class Champion(db.Model):
 LIVE = Champion.merged_into_id.is_(None)
 
 
-class StageChange(db.Model):
+class StageChange(Model):
     __tablename__ = "stage_changes"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from champions.core import merging
 from champions.core.db import now_utc
-from champions.extensions import db
+from champions.extensions import Model
 
 
 class ResourceFormat(StrEnum):
@@ -25,7 +25,7 @@ class ResourceFormat(StrEnum):
 FORMAT_VALUES = ", ".join(f"'{f.value}'" for f in ResourceFormat)
 
 
-class TrainingResource(db.Model):
+class TrainingResource(Model):
     __tablename__ = "training_resources"
     __table_args__ = (CheckConstraint(f"format IN ({FORMAT_VALUES})", name="format_known"),)
 
@@ -44,7 +44,7 @@ class TrainingResource(db.Model):
     topic = relationship("Topic")
 
 
-class TrainingCompletion(db.Model):
+class TrainingCompletion(Model):
     __tablename__ = "training_completions"
     __table_args__ = (UniqueConstraint("champion_id", "resource_id", name="uq_training_completions_champion_resource"),)
 
@@ -58,7 +58,7 @@ class TrainingCompletion(db.Model):
     champion = relationship("Champion")
 
 
-class Pledge(db.Model):
+class Pledge(Model):
     """A version of the champion pledge text; the newest published one is shown."""
 
     __tablename__ = "pledges"
@@ -69,7 +69,7 @@ class Pledge(db.Model):
     published_at: Mapped[datetime] = mapped_column(default=now_utc)
 
 
-class PledgeAcceptance(db.Model):
+class PledgeAcceptance(Model):
     __tablename__ = "pledge_acceptances"
     __table_args__ = (UniqueConstraint("champion_id", "pledge_id", name="uq_pledge_acceptances_champion_pledge"),)
 
