@@ -71,6 +71,9 @@ class Feature:
     merges: Mapping[tuple[str, str], Policy] = field(default_factory=dict)
     holdings: tuple[Holding, ...] = ()  # its tables that hold someone's personal data (export and erasure)
     not_personal: Mapping[str, str] = field(default_factory=dict)  # its tables that hold none, and why
+    # Its tables of finished jobs keeping a whole file (``content``, ``finished_at``) that may hold anyone's details:
+    # cleared on any erasure and a week after the job (privacy's retention).
+    stored_files: tuple[str, ...] = ()
     template_globals: Mapping[str, Any] = field(default_factory=dict)
     signals: tuple[tuple[Signal, Callable[..., Any]], ...] = ()  # receivers it connects to others' signals
 
@@ -100,6 +103,7 @@ class Features:
         self.holdings = [holding for f in self.all for holding in f.holdings]
         self.not_personal = {table: why for f in self.all for table, why in f.not_personal.items()}
         self.task_modules = [module for f in self.all for module in f.task_modules]
+        self.stored_files = [table for f in self.all for table in f.stored_files]
 
     def beat_schedule(self) -> dict[str, dict[str, Any]]:
         return {beat.name: beat.entry() for f in self.all for beat in f.beat}

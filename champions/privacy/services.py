@@ -133,14 +133,13 @@ ERASED_PROFILE = {
     "email_key": None,
     "source_detail": None,
 }
-FILE_TABLES = ("import_jobs", "export_jobs")  # whole files that may hold anyone's details
 FILES_KEPT_DAYS = 7
 
 
 def clear_finished_files(older_than_days: int | None = None) -> int:
     """Drop the content of finished imports and exports (all of them, or those older than N days)."""
     cleared = 0
-    for name in FILE_TABLES:
+    for name in features.registry().stored_files:
         table = db.metadata.tables[name]
         where = [table.c.finished_at.is_not(None), table.c.content.is_not(None)]
         if older_than_days is not None:

@@ -48,6 +48,7 @@ FEATURE = Feature(
         Holding("champion_notes", "champion", "champion_id", "delete"),
         Holding("import_rows", "champion", "champion_id", "anonymise", {"email": None, "champion_id": None}),
     ),
+    stored_files=("import_jobs", "export_jobs"),
     not_personal={
         "import_jobs": "uploaded files: their content is cleared when finished jobs age out, and on any erasure",
         "export_jobs": "staff downloads: their content is cleared when they age out, and on any erasure",
