@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired
 
 from champions.accounts.admin_models import Invitation
+from champions.accounts.admin_tasks import invitation_email
 from champions.accounts.models import User
 from champions.accounts.services import create_user, find_user, normalise_email
 from champions.accounts.sessions import end_every_session
+from champions.accounts.tokens import INVITATION_DAYS, invitation_serializer
 from champions.core import audit
 from champions.core.db import now_utc
 from champions.core.permissions import Role
 from champions.extensions import db
 
-INVITATION_DAYS = 7
 INVITABLE = [Role.STAFF, Role.ADMIN, Role.FUNDER, Role.REVIEWER, Role.APPLICANT]
 
 
@@ -26,17 +26,7 @@ class AdminRefused(Exception):
     """An admin action that is not allowed (for example on one's own account)."""
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="invitation")
-
-
-def invitation_token(invitation: Invitation) -> str:
-    return _serializer().dumps({"id": invitation.id, "email": invitation.email})
-
-
 def invite(email: str, role: Role, by_user_id: int) -> Invitation:
-    from champions.accounts.admin_tasks import invitation_email
-
     if find_user(email) is not None:
         raise AdminRefused("An account with this email address already exists")
     invitation = Invitation(email=normalise_email(email), role=role.value, invited_by_id=by_user_id)
@@ -49,7 +39,7 @@ def invite(email: str, role: Role, by_user_id: int) -> Invitation:
 
 def invitation_from_token(token: str) -> Invitation:
     try:
-        data = _serializer().loads(token, max_age=INVITATION_DAYS * 86400)
+        data = invitation_serializer().loads(token, max_age=INVITATION_DAYS * 86400)
     except SignatureExpired:
         raise InvitationProblem("This invitation has expired. Ask the programme team to invite you again.") from None
     except BadSignature:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from champions.accounts.admin_models import Invitation
+from champions.accounts.tokens import INVITATION_DAYS, invitation_token
 from champions.core.db import now_utc
 from champions.core.email import external_url, template_message
 from champions.core.pending_email import Outgoing, one_off_email
@@ -14,8 +15,6 @@ from champions.extensions import db
 
 @one_off_email("invitation")
 def invitation_email(invitation_id: int) -> Outgoing | None:
-    from champions.accounts.admin_services import INVITATION_DAYS, invitation_token
-
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or invitation.sent_at is not None or invitation.accepted_at is not None:
         return None

@@ -14,9 +14,12 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from champions.accounts import signals
+from champions.accounts import signals, tokens
+from champions.accounts.consent import record_consent
 from champions.accounts.models import User
 from champions.accounts.sessions import end_every_session, key_hash
+from champions.accounts.tasks import password_reset_email, sign_up_notice, verification_email
+from champions.accounts.tokens import TokenProblem, fingerprint, read_token
 from champions.core import audit
 from champions.core.db import now_utc, rowcount
 from champions.core.permissions import Role
@@ -174,8 +177,6 @@ def create_user(email: str, password: str, role: Role) -> User:
 def register_applicant(email: str, password: str, *, consent_version: str) -> User:
     """Create a grant applicant's account; the email with the link to confirm it goes after commit. A taken
     address raises EmailTaken before any hashing, so that answering it costs one hash, as a new account does."""
-    from champions.accounts.consent import record_consent
-    from champions.accounts.tasks import verification_email
 
     if find_user(email) is not None:
         raise EmailTaken(email)
@@ -198,7 +199,6 @@ def answer_taken_sign_up(email: str, password: str) -> None:
 def notify_owner_of_sign_up(user: User) -> None:
     """Queue the "someone tried to sign up" email unless one went in the last hour. The claim is one conditional
     update, so two sign-ups at once send one email."""
-    from champions.accounts.tasks import sign_up_notice
 
     now = now_utc()
     claimed = rowcount(
@@ -242,7 +242,6 @@ def resend_sign_up_email(marker: str | None) -> None:
     """'Send the email again' after a sign-up: the link to confirm the account this browser made, while it is
     unconfirmed (an address that already had an account was answered at sign-up). Past the limit nothing more
     is sent, and the person is answered the same whatever happened."""
-    from champions.accounts.tasks import verification_email
 
     user = user_for_sign_up_marker(marker)
     if user is None or not user.active or user.erased_at is not None or user.email_verified_at is not None:
@@ -254,17 +253,9 @@ def resend_sign_up_email(marker: str | None) -> None:
 # --- Email verification, password reset and change -------------------------------------------
 
 
-def verification_token(user: User) -> str:
-    from champions.accounts.tokens import fingerprint, make_token
-
-    return make_token("verify", {"uid": user.id, "email": fingerprint(user.email)})
-
-
 def verify_email(token: str) -> User:
     """Mark the email verified; raises TokenProblem for a tampered, expired or stale link."""
-    from champions.accounts.tokens import VERIFY_MAX_AGE, TokenProblem, fingerprint, read_token
-
-    data = read_token("verify", token, VERIFY_MAX_AGE)
+    data = read_token("verify", token, tokens.VERIFY_MAX_AGE)
     user = db.session.get(User, data.get("uid"))
     if user is None or user.erased_at is not None or data.get("email") != fingerprint(user.email):
         raise TokenProblem("invalid")
@@ -275,19 +266,12 @@ def verify_email(token: str) -> User:
     return user
 
 
-def reset_token(user: User) -> str:
-    from champions.accounts.tokens import fingerprint, make_token
-
-    return make_token("reset", {"uid": user.id, "pw": fingerprint(user.password_hash)})
-
-
 def request_password_reset(email: str, address: str) -> None:
     """Queue a reset email when the account exists; the caller answers the same either way.
 
     Too many requests from ``address`` are refused (``Throttled``); past the limit for one email address, the
     answer is the same but no more email goes to that inbox until the window has passed.
     """
-    from champions.accounts.tasks import password_reset_email
 
     refuse_if_over(RESETS_BY_ADDRESS.hit(address))
     if RESET_EMAILS_BY_ACCOUNT.hit(normalise_email(email)).over:
@@ -298,9 +282,7 @@ def request_password_reset(email: str, address: str) -> None:
 
 
 def user_for_reset(token: str) -> User:
-    from champions.accounts.tokens import RESET_MAX_AGE, TokenProblem, fingerprint, read_token
-
-    data = read_token("reset", token, RESET_MAX_AGE)
+    data = read_token("reset", token, tokens.RESET_MAX_AGE)
     user = db.session.get(User, data.get("uid"))
     if user is None or not user.active or data.get("pw") != fingerprint(user.password_hash):
         raise TokenProblem("invalid")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from champions.accounts.models import User
+from champions.accounts.tokens import reset_token, verification_token
 from champions.core.db import now_utc
 from champions.core.email import external_url, template_message
 from champions.core.pending_email import Outgoing, one_off_email
@@ -14,8 +15,6 @@ from champions.extensions import db
 
 
 def _verify_url(user: User) -> str:
-    from champions.accounts.services import verification_token
-
     return external_url("accounts.verify", token=verification_token(user))
 
 
@@ -56,8 +55,6 @@ def verification_email(user_id: int) -> Outgoing | None:
 
 @one_off_email("password_reset")
 def password_reset_email(user_id: int) -> Outgoing | None:
-    from champions.accounts.services import reset_token
-
     user = _reachable(user_id)
     if user is None:
         return None

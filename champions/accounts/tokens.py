@@ -1,4 +1,4 @@
-"""Signed, expiring links for email verification and password reset.
+"""Signed, expiring links: confirming an email address, resetting a password, accepting an invitation.
 
 A verification link stops working once the email is verified; a reset link
 carries a fingerprint of the password hash, so it stops working once used.
@@ -11,8 +11,12 @@ import hashlib
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from champions.accounts.admin_models import Invitation
+from champions.accounts.models import User
+
 VERIFY_MAX_AGE = 60 * 60 * 24 * 3
 RESET_MAX_AGE = 60 * 60
+INVITATION_DAYS = 7
 
 
 class TokenProblem(Exception):
@@ -40,3 +44,19 @@ def read_token(purpose: str, token: str, max_age: int) -> dict:
         raise TokenProblem("expired") from None
     except BadSignature:
         raise TokenProblem("invalid") from None
+
+
+def verification_token(user: User) -> str:
+    return make_token("verify", {"uid": user.id, "email": fingerprint(user.email)})
+
+
+def reset_token(user: User) -> str:
+    return make_token("reset", {"uid": user.id, "pw": fingerprint(user.password_hash)})
+
+
+def invitation_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="invitation")
+
+
+def invitation_token(invitation: Invitation) -> str:
+    return invitation_serializer().dumps({"id": invitation.id, "email": invitation.email})

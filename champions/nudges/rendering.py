@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from champions.accounts.models import User
-from champions.accounts.services import verification_token
+from champions.accounts.tokens import verification_token
 from champions.core.clock import today_uk
 from champions.core.email import external_url
 from champions.extensions import db

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from champions.accounts.admin_models import Invitation
-from champions.accounts.admin_services import invitation_token
 from champions.accounts.models import User
+from champions.accounts.tokens import invitation_token
 from champions.core.models import AuditEvent, OutboxMessage
 from tests.factories import PASSWORD
 

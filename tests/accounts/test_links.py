@@ -10,7 +10,7 @@ from sqlalchemy import select
 from champions import create_app
 from champions.accounts import tokens
 from champions.accounts.models import User
-from champions.accounts.services import reset_token, verification_token
+from champions.accounts.tokens import reset_token, verification_token
 from champions.core.models import OutboxMessage
 from tests.factories import PASSWORD
 

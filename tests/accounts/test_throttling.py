@@ -9,7 +9,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from champions import create_app
-from champions.accounts import services
+from champions.accounts import services, tokens
 from champions.accounts.models import User
 from champions.core.models import OutboxMessage
 from champions.core.throttle import ThrottleCounter
@@ -170,7 +170,7 @@ def test_a_password_reset_ends_the_pause_on_signing_in_with_that_address(throttl
         sign_in(client, user.email, f"guess number {n}", f"198.51.100.{n}")
     assert sign_in(client, user.email, PASSWORD).status_code == 429
     new = "a new password for spring"
-    reset = client.post(f"/reset/{services.reset_token(user)}", data={"password": new})
+    reset = client.post(f"/reset/{tokens.reset_token(user)}", data={"password": new})
     assert reset.status_code == 302
     assert sign_in(client, user.email, new).status_code == 302
 

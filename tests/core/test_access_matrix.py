@@ -76,7 +76,7 @@ def sample_args(db, make) -> dict[str, dict]:
 def crm_samples(db) -> dict[str, dict]:
     """Real objects for the staff CRM's routes (issue 4)."""
     from champions.accounts.admin_models import Invitation
-    from champions.accounts.admin_services import invitation_token
+    from champions.accounts.tokens import invitation_token
     from champions.roster.importer.upload import create_job
     from champions.roster.models import ExportJob
     from champions.training.models import TrainingResource

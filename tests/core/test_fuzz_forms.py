@@ -315,7 +315,7 @@ class Visitor:
 
 def fuzz_setup(db, make) -> tuple[dict[str, dict], dict[Role, object]]:
     """The access matrix's sample objects, with applications in the states their forms need, and their owners."""
-    from champions.accounts.services import reset_token
+    from champions.accounts.tokens import reset_token
     from champions.activities.models import Activity
     from champions.nudges.tokens import unsubscribe_token
     from champions.profiles.models import Champion

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from champions.accounts.services import verification_token, verify_email
+from champions.accounts.services import verify_email
+from champions.accounts.tokens import verification_token
 from champions.activities.services import log_activity
 from champions.core.clock import today_uk
 from champions.profiles.models import Stage
