@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from wtforms import (
     BooleanField,
@@ -21,7 +22,7 @@ from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length
 from champions.accounts.forms import email_field, new_password_field
 from champions.core.clock import UK
 from champions.core.forms import BaseForm, FromChoices, Money, SubForm, db_id, parse_pounds, strip
-from champions.grants.models import Application
+from champions.grants.models import THEME_LENGTH
 
 BUDGET_ROWS = 6
 GRANTS_CONSENT_WORDING = (
@@ -29,16 +30,16 @@ GRANTS_CONSENT_WORDING = (
     "details to manage Small Sparks grant applications."
 )
 
-THEME_LENGTH = Application.__table__.c.theme.type.length
-
 
 class WholeNumber:
     def __init__(self, message: str):
         self.message = message
 
     def __call__(self, form, field) -> None:
-        text = (field.data or "").strip().replace(",", "")
-        if text and (not text.isdecimal() or int(text) > 10_000_000):
+        # Commas may group the digits, but commas alone are not a number: whole() would read them as nothing.
+        text = (field.data or "").strip()
+        number = whole(text)
+        if text and (number is None or number > 10_000_000):
             raise ValidationError(self.message)
 
 
@@ -49,6 +50,17 @@ def whole(value: str | None) -> int | None:
 
 def pence(value: str | None) -> int | None:
     return parse_pounds(value)
+
+
+T = TypeVar("T")
+
+
+def validated(value: T | None) -> T:
+    """What a field's validators already required and checked, read back (an amount, a number, the criteria).
+    None here means a form let through a value its validators should have refused."""
+    if value is None:
+        raise ValueError("A validated form field has no value")
+    return value
 
 
 class ApplicantRegistrationForm(BaseForm):
@@ -308,7 +320,8 @@ class RoundForm(BaseForm):
             raise ValidationError("Write each criterion as a name, a colon and a weight from 1 to 10, like 'Reach: 3'")
 
     def validate_reviewers_per_application(self, field) -> None:
-        if whole(field.data) is not None and not 1 <= whole(field.data) <= 10:
+        number = whole(field.data)
+        if number is not None and not 1 <= number <= 10:
             raise ValidationError("Enter a number from 1 to 10")
 
 

@@ -23,7 +23,7 @@ from champions.accounts.models import User
 from champions.core import merging
 from champions.core.db import now_utc
 from champions.core.models import Borough
-from champions.extensions import db
+from champions.extensions import Model, db
 from champions.organisations.models import Organisation
 
 
@@ -89,7 +89,7 @@ application_boroughs = Table(
 )
 
 
-class Fund(db.Model):
+class Fund(Model):
     __tablename__ = "grant_funds"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -101,7 +101,7 @@ class Fund(db.Model):
     rounds: Mapped[list[Round]] = relationship(back_populates="fund", order_by="Round.opens_at")
 
 
-class Round(db.Model):
+class Round(Model):
     __tablename__ = "grant_rounds"
     __table_args__ = (
         CheckConstraint("budget_pence >= 0", name="budget_not_negative"),
@@ -130,7 +130,7 @@ class Round(db.Model):
     )
 
 
-class Criterion(db.Model):
+class Criterion(Model):
     __tablename__ = "grant_criteria"
     __table_args__ = (CheckConstraint("weight >= 1", name="weight_positive"),)
 
@@ -143,7 +143,11 @@ class Criterion(db.Model):
     round: Mapped[Round] = relationship(back_populates="criteria")
 
 
-class Application(db.Model):
+# An application stores the round theme it chose; the round form checks each theme fits.
+THEME_LENGTH = 100
+
+
+class Application(Model):
     __tablename__ = "grant_applications"
     __table_args__ = (
         CheckConstraint(f"status IN ({STATUS_VALUES})", name="status_known"),
@@ -163,7 +167,7 @@ class Application(db.Model):
     summary: Mapped[str] = mapped_column(Text, default="")
     activities: Mapped[str] = mapped_column(Text, default="")
     beneficiaries: Mapped[str] = mapped_column(Text, default="")
-    theme: Mapped[str | None] = mapped_column(String(100))
+    theme: Mapped[str | None] = mapped_column(String(THEME_LENGTH))
     people_expected: Mapped[int | None]
     amount_requested_pence: Mapped[int] = mapped_column(default=0)
     start_on: Mapped[date | None]
@@ -212,7 +216,7 @@ class Application(db.Model):
         return sum(p.amount_pence for p in self.payments)
 
 
-class BudgetLine(db.Model):
+class BudgetLine(Model):
     __tablename__ = "grant_budget_lines"
     __table_args__ = (CheckConstraint("amount_pence > 0", name="amount_positive"),)
 
@@ -226,7 +230,7 @@ class BudgetLine(db.Model):
     application: Mapped[Application] = relationship(back_populates="budget_lines")
 
 
-class ReviewAssignment(db.Model):
+class ReviewAssignment(Model):
     __tablename__ = "grant_review_assignments"
     __table_args__ = (UniqueConstraint("application_id", "reviewer_id", name="uq_grant_review_assignment"),)
 
@@ -244,7 +248,7 @@ class ReviewAssignment(db.Model):
     scores: Mapped[list[Score]] = relationship(back_populates="assignment", cascade="all, delete-orphan")
 
 
-class Score(db.Model):
+class Score(Model):
     __tablename__ = "grant_scores"
     __table_args__ = (
         UniqueConstraint("assignment_id", "criterion_id", name="uq_grant_score_criterion"),
@@ -263,7 +267,7 @@ class Score(db.Model):
     criterion: Mapped[Criterion] = relationship()
 
 
-class Payment(db.Model):
+class Payment(Model):
     __tablename__ = "grant_payments"
     __table_args__ = (CheckConstraint("amount_pence > 0", name="amount_positive"),)
 
@@ -278,7 +282,7 @@ class Payment(db.Model):
     application: Mapped[Application] = relationship(back_populates="payments")
 
 
-class GrantReport(db.Model):
+class GrantReport(Model):
     __tablename__ = "grant_reports"
 
     id: Mapped[int] = mapped_column(primary_key=True)

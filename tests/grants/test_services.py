@@ -145,6 +145,21 @@ def test_reviewers_declare_conflicts_score_1_to_5_and_see_others_only_after_subm
     assert reviews.weighted_scores(round_.id) == {application.id: (3.5, 2)}
 
 
+@pytest.mark.parametrize("score", [0, 6, "5", 4.5, None], ids=["0", "6", "text", "fraction", "missing"])
+def test_a_score_must_be_a_whole_number_from_1_to_5(make, db, score):
+    reviewer = make.user(role="reviewer")
+    round_ = make.round(reviewers=[reviewer])
+    assignment = make.application(round=round_, status="under_review").assignments[0]
+    reviews.declare_conflict(assignment, False, None)
+    reach, value = round_.criteria
+    scores = {value.id: (3, "")} | ({} if score is None else {reach.id: (score, "")})
+    with pytest.raises(GrantError, match="Score 'Reach' from 1 to 5"):
+        reviews.submit_scores(assignment, scores)
+    assert assignment.scores == [] and assignment.submitted_at is None
+    reviews.submit_scores(assignment, {reach.id: (1, ""), value.id: (5, "")})
+    assert sorted(s.score for s in assignment.scores) == [1, 5]
+
+
 def test_the_panel_ranks_by_weighted_score(make, db):
     reviewer = make.user(role="reviewer")
     round_ = make.round(reviewers=[reviewer])

@@ -317,6 +317,19 @@ def test_the_report_form_needs_the_spend_on_every_budget_line(client, make, db):
     assert application.status == "reported" and lines[1].spent_pence == 28_050
 
 
+def test_the_report_form_refuses_a_count_of_nothing_but_commas(client, make, db):
+    application = make.application(status="paid_full")
+    login(client, application.applicant)
+    data = {f"spent_{line.id}": "10" for line in application.budget_lines}
+    data |= {"people_reached": ",", "champions_recruited": "1,200", "activities": "Teas", "outcomes": "Friends made"}
+    response = client.post(f"/grants/my/{application.id}/report", data=data)
+    assert response.status_code == 400 and "Enter a whole number, like 120" in response.get_data(as_text=True)
+    data["people_reached"] = "40"
+    assert client.post(f"/grants/my/{application.id}/report", data=data).status_code == 302
+    db.session.expire_all()
+    assert application.report.people_reached == 40 and application.report.champions_recruited == 1200
+
+
 def test_staff_mark_a_scheduled_tranche_as_paid(client, auth, make, db):
     application = make.application(status="approved", amount_requested_pence=100_000)
     auth.login_as("staff")

@@ -28,7 +28,7 @@ def approve(application_id: int, award_pence: int, conditions: str | None, by_us
     application = db.session.get(Application, application_id)
     if application is None:
         raise GrantError("This application no longer exists")
-    round_ = db.session.scalar(select(Round).where(Round.id == application.round_id).with_for_update())
+    round_ = db.session.execute(select(Round).where(Round.id == application.round_id).with_for_update()).scalar_one()
     db.session.refresh(application)
     if not can_move(application, Status.APPROVED):
         raise GrantError(f"An application that is {application.status_label.lower()} cannot be approved")
@@ -85,7 +85,11 @@ def add_payment(
 ) -> Payment:
     """Record a tranche. Tranches never add up to more than the award (the application row is locked)."""
     application = db.session.scalar(select(Application).where(Application.id == application_id).with_for_update())
-    if application is None or Status(application.status) not in (Status.APPROVED, Status.PAID_PART):
+    if (
+        application is None
+        or application.award_pence is None
+        or Status(application.status) not in (Status.APPROVED, Status.PAID_PART)
+    ):
         raise GrantError("Payments can only be recorded for an approved grant that is not yet paid in full")
     if amount_pence <= 0:
         raise GrantError("Enter the amount of the payment", "amount")
@@ -118,8 +122,10 @@ def mark_paid(payment: Payment, paid_on: date, reference: str | None) -> None:
 
 
 def _update_paid_status(application: Application) -> None:
-    paid = application.paid_pence
-    if paid >= application.award_pence and application.status != Status.PAID_FULL:
+    award, paid = application.award_pence, application.paid_pence
+    if award is None:  # approve sets the award before any payment can be recorded
+        raise GrantError("This grant has no award to pay")
+    if paid >= award and application.status != Status.PAID_FULL:
         move(application, Status.PAID_FULL)
-    elif 0 < paid < application.award_pence and application.status == Status.APPROVED:
+    elif 0 < paid < award and application.status == Status.APPROVED:
         move(application, Status.PAID_PART)

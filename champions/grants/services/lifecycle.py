@@ -5,6 +5,8 @@ Also the rule error every grants service raises, and money written as pounds.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import and_, func, select
 
 from champions.core import audit
@@ -55,7 +57,7 @@ def can_move(application: Application, to: Status) -> bool:
     return to in TRANSITIONS[Status(application.status)]
 
 
-def move(application: Application, to: Status, reason: str | None = None, **details: object) -> None:
+def move(application: Application, to: Status, reason: str | None = None, **details: Any) -> None:
     """Change the status if the transition table allows it; audit every change."""
     current = Status(application.status)
     if to not in TRANSITIONS[current]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import false, or_, select
+from sqlalchemy import ColumnElement, false, or_, select
 
 from champions.core.features import values_from
 from champions.extensions import db
@@ -52,6 +52,7 @@ def submit_report(application: Application, data: ReportData) -> GrantReport:
 
 def reminders_due(kind: str, today: date) -> list[int]:
     """Ids of grants owed a report reminder of ``kind`` ('before' or 'after' the due date) not yet sent."""
+    extra: ColumnElement[bool]
     if kind == "before":
         column, due = Application.reminder_before_sent_at, Application.report_due_on <= today + REMIND_BEFORE
         covered = values_from(signals.report_reminder_covered)  # another feature already reminded them

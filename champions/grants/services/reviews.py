@@ -11,6 +11,10 @@ from champions.extensions import db
 from champions.grants.models import Application, Criterion, ReviewAssignment, Score, Status
 from champions.grants.services.lifecycle import GrantError, move
 
+# A criterion is scored with a whole number from 1 to 5. A range holds only those integers, so anything else a
+# caller passes (6, "5", 4.5) is refused with the same message.
+SCORES = range(1, 6)
+
 
 def assign_reviewers(application: Application, reviewer_ids: list[int]) -> list[ReviewAssignment]:
     if application.status not in (Status.ELIGIBLE, Status.UNDER_REVIEW):
@@ -55,7 +59,7 @@ def submit_scores(assignment: ReviewAssignment, scores: dict[int, tuple[int, str
         raise GrantError("This application is no longer under review")
     for criterion in assignment.application.round.criteria:
         value = scores.get(criterion.id)
-        if value is None or not isinstance(value[0], int) or not 1 <= value[0] <= 5:
+        if value is None or value[0] not in SCORES:
             raise GrantError(f"Score '{criterion.name}' from 1 to 5", f"score_{criterion.id}")
         assignment.scores.append(Score(criterion_id=criterion.id, score=value[0], comment=(value[1] or "").strip()))
     assignment.submitted_at = now_utc()

@@ -110,7 +110,7 @@ def close_round(round_: Round) -> None:
     db.session.flush()
 
 
-def round_applications(round_id: int, status: str | None) -> Select[tuple[Application]]:
+def round_applications(round_id: int, status: str | None) -> Select[Application]:
     """A round's applications with what its list shows; only those of ``status`` when it names one."""
     query = (
         select(Application)

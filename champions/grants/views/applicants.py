@@ -179,8 +179,8 @@ def my_application(application_id: int):
 def _report_data(form: forms.ReportForm, spent: dict[int, int]) -> ReportData:
     return ReportData(
         spent=spent,
-        people_reached=forms.whole(form.people_reached.data),
-        champions_recruited=forms.whole(form.champions_recruited.data),
+        people_reached=forms.validated(forms.whole(form.people_reached.data)),
+        champions_recruited=forms.validated(forms.whole(form.champions_recruited.data)),
         activities=form.activities.data,
         outcomes=form.outcomes.data,
         story=form.story.data or "",

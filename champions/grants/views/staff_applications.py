@@ -72,15 +72,14 @@ def _perform(action: str, application: Application, f: dict) -> str | None:
         assign_reviewers(application, form.reviewers.data or [])
         return "Reviewers have been assigned."
     if action == "approve":
-        approve(application.id, forms.pence(form.award.data), form.conditions.data, current_user.id)
+        approve(application.id, forms.validated(forms.pence(form.award.data)), form.conditions.data, current_user.id)
         return "The grant has been approved. The group will be emailed."
     if action == "decline":
         decline(application, form.reason.data, current_user.id)
         return "The application has been declined. The group will be emailed."
     if action == "payment":
-        add_payment(
-            application.id, forms.pence(form.amount.data), form.due_on.data, form.paid_on.data, form.reference.data
-        )
+        amount = forms.validated(forms.pence(form.amount.data))
+        add_payment(application.id, amount, form.due_on.data, form.paid_on.data, form.reference.data)
         return "The payment has been recorded."
     payment = db.session.get(Payment, request.form.get("payment_id", type=db_id) or 0)
     if payment is None or payment.application_id != application.id:
@@ -92,7 +91,7 @@ def _perform(action: str, application: Application, f: dict) -> str | None:
 def _refused(application_id: int, f: dict, action: str, error: GrantError):
     """The page again, the rule's message on the field it names (or at the top), nothing of the action saved."""
     db.session.rollback()
-    application = db.session.get(Application, application_id)
+    application = db.session.get_one(Application, application_id)  # act found it before the rollback
     target = f.get(action)
     field = getattr(target, error.field, None) if target is not None and error.field else None
     general = []

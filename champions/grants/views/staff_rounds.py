@@ -65,15 +65,15 @@ def fund(fund_id: int):
 def _round_data(form: forms.RoundForm) -> RoundData:
     return RoundData(
         name=form.name.data,
-        budget_pence=forms.pence(form.budget.data),
-        min_award_pence=forms.pence(form.min_award.data),
-        max_award_pence=forms.pence(form.max_award.data),
+        budget_pence=forms.validated(forms.pence(form.budget.data)),
+        min_award_pence=forms.validated(forms.pence(form.min_award.data)),
+        max_award_pence=forms.validated(forms.pence(form.max_award.data)),
         themes=[t.strip() for t in form.themes.data.splitlines() if t.strip()],
         borough_codes=list(form.boroughs.data),
         opens_at=forms.uk_datetime(form.opens_at.data),
         closes_at=forms.uk_datetime(form.closes_at.data),
-        reviewers_per_application=forms.whole(form.reviewers_per_application.data),
-        criteria=forms.parse_criteria(form.criteria.data),
+        reviewers_per_application=forms.validated(forms.whole(form.reviewers_per_application.data)),
+        criteria=forms.validated(forms.parse_criteria(form.criteria.data)),
     )
 
 
