@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast, overload
 
 from sqlalchemy import Column, Connection, CursorResult, DateTime, Dialect, Engine, MetaData, Table, event, insert, text
 from sqlalchemy.engine import Result
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry, scoped_session
+from sqlalchemy.schema import ColumnDefault
 
 from champions.core.clock import now_utc
 
@@ -123,7 +124,9 @@ def configure_postgresql(engine: Engine) -> None:
         dbapi_connection.commit()
 
 
-def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]], *, return_ids: bool = False) -> list[int]:
+def bulk_insert(
+    session: Session | scoped_session[Any], table: Table, rows: list[dict[str, Any]], *, return_ids: bool = False
+) -> list[int]:
     """Insert many rows at once, in the session's transaction; their ids, in order, when ``return_ids``.
 
     PostgreSQL gets COPY (ids drawn from the table's sequence first), which is several times faster than
@@ -177,7 +180,8 @@ def _complete_rows(
     rows: list[dict[str, Any]], ids: list[int], defaulted: list[Column[Any]]
 ) -> Iterator[dict[str, Any]]:
     """Each row with its drawn id, if any, and the defaults of the columns it leaves out, computed row by row."""
-    defaults = {c.name: _python_default(c) for c in defaulted}
+    # _copy_columns has refused a column whose default Python cannot compute, so none is skipped here.
+    defaults = {c.name: make for c in defaulted if (make := _python_default(c)) is not None}
     for index, row in enumerate(rows):
         values = {**{name: make(None) for name, make in defaults.items()}, **row}
         if ids:
@@ -214,14 +218,18 @@ def _encoder(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any]:
 def _copy_into(connection: Connection, table: Table, names: list[str]) -> Iterator[Any]:
     preparer = connection.dialect.identifier_preparer
     into = f"COPY {preparer.format_table(table)} ({', '.join(preparer.quote(n) for n in names)}) FROM STDIN"
-    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(into) as copy:
+    driver = connection.connection.driver_connection
+    if driver is None:  # only a connection the pool has invalidated has none
+        raise RuntimeError("bulk_insert: the database connection was invalidated")
+    with driver.cursor() as cursor, cursor.copy(into) as copy:
         yield copy
 
 
 def _python_default(column: Column[Any]) -> Callable[[Any], Any] | None:
     default = column.default
-    if default is None or not (default.is_scalar or default.is_callable):
+    if not isinstance(default, ColumnDefault) or not (default.is_scalar or default.is_callable):
         return None
     if default.is_scalar:
-        return lambda _context, value=default.arg: value
+        value = default.arg
+        return lambda _context: value
     return default.arg

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TextIO
 
 from flask import Response
@@ -49,7 +49,7 @@ def csv_text(header: Iterable[object], rows: Iterable[Iterable[object]]) -> str:
     return buffer.getvalue()
 
 
-def dict_csv_text(rows: list[Mapping[str, object]]) -> str:
+def dict_csv_text(rows: Sequence[Mapping[str, object]]) -> str:
     """Rows of dicts as CSV: every key a column, first seen first; an empty file when there are no rows."""
     if not rows:
         return ""

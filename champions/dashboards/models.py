@@ -8,10 +8,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from champions.core import merging
 from champions.core.db import now_utc
 from champions.core.work import Leased
-from champions.extensions import db
+from champions.extensions import Model
 
 
-class ProgrammeSettings(db.Model):
+class ProgrammeSettings(Model):
     """The target and its dates, set by an admin (one row)."""
 
     __tablename__ = "programme_settings"
@@ -26,7 +26,7 @@ class ProgrammeSettings(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=now_utc, onupdate=now_utc)
 
 
-class DashboardJob(Leased, db.Model):
+class DashboardJob(Leased, Model):
     """A requested recompute, with its progress, so the page can show it."""
 
     __tablename__ = "dashboard_jobs"

@@ -15,7 +15,7 @@ FIELDS = ("target", "start_date", "target_date", "milestone_label", "milestone_t
 
 
 def current_settings() -> ProgrammeSettings:
-    return db.session.get(ProgrammeSettings, 1)
+    return db.session.get_one(ProgrammeSettings, 1)  # the migration writes the one row
 
 
 def change_settings(current: ProgrammeSettings, **values: Any) -> None:

@@ -45,7 +45,7 @@ def compute_programme_snapshot(job_id: int | None = None) -> int | None:
     job, owner = claimed
 
     def progress(done: int, total: int) -> None:
-        if job is not None:
+        if job is not None and owner is not None:  # _claim gives a job together with this run's lease on it
             job.done_steps, job.total_steps = done, total
             work.renew(DashboardJob, job.id, owner)
             db.session.commit()  # visible to the page polling for progress

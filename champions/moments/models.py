@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from champions.core.db import now_utc
 from champions.core.models import Topic
-from champions.extensions import db
+from champions.extensions import Model, db
 
 
 class Recurrence(StrEnum):
@@ -42,7 +42,7 @@ moment_topics = Table(
 )
 
 
-class Moment(db.Model):
+class Moment(Model):
     """A moment for change. Predictable ones recur (the first start date sets the day, and month for yearly);
     unpredictable ones happen once."""
 

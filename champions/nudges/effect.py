@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import case, func, literal, select, union_all
+from sqlalchemy import Select, case, func, literal, select, union_all
 
 from champions.core.db import now_utc
 from champions.extensions import db
@@ -40,11 +40,11 @@ class Effect:
     @property
     def interval(self) -> tuple[float, float] | None:
         """A 95% confidence interval for the difference of two proportions (Wald)."""
-        if self.difference is None:
-            return None
         p1, p2 = self.nudged_rate, self.held_out_rate
+        if p1 is None or p2 is None:
+            return None
         margin = Z_95 * math.sqrt(p1 * (1 - p1) / self.nudged + p2 * (1 - p2) / self.held_out)
-        return self.difference - margin, self.difference + margin
+        return p1 - p2 - margin, p1 - p2 + margin
 
 
 def rule_effect(rule: NudgeRule) -> Effect:
@@ -68,7 +68,7 @@ def _effect(counts: dict[str, tuple[int, int]]) -> Effect:
     return Effect(nudged=sent[0], nudged_acted=sent[1], held_out=held[0], held_out_acted=held[1])
 
 
-def _effect_counts(rule: NudgeRule):
+def _effect_counts(rule: NudgeRule) -> Select[int, str, int, int]:
     """The messages whose measuring window has closed, by status, and how many of them acted."""
     window = timedelta(days=rule.effect_days)
     acted = target_done(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, DateTime, Integer, and_, case, cast, func, literal, select, union_all
+from sqlalchemy import BigInteger, DateTime, Integer, Select, and_, case, cast, func, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
@@ -116,7 +116,7 @@ def evaluate_all(now: datetime | None = None) -> dict[str, int]:
     return created
 
 
-def _audience_count(rule: NudgeRule, now: datetime):
+def _audience_count(rule: NudgeRule, now: datetime) -> Select[int, int]:
     who = audience(rule.condition, rule.params, now).subquery()
     return (
         select(func.count(), literal(rule.id))

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from champions.core import merging
 from champions.core.db import now_utc
-from champions.extensions import db
+from champions.extensions import Model
 
 
 class MessageStatus(StrEnum):
@@ -23,7 +23,7 @@ class MessageStatus(StrEnum):
 STATUS_VALUES = ", ".join(f"'{s.value}'" for s in MessageStatus)
 
 
-class NudgeRule(db.Model):
+class NudgeRule(Model):
     __tablename__ = "nudge_rules"
     __table_args__ = (
         CheckConstraint("holdout_percent BETWEEN 0 AND 50", name="holdout_range"),
@@ -46,7 +46,7 @@ class NudgeRule(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=now_utc, onupdate=now_utc)
 
 
-class NudgeMessage(db.Model):
+class NudgeMessage(Model):
     """One nudge for one person under one rule in one period; the unique key makes evaluation idempotent."""
 
     __tablename__ = "nudge_messages"

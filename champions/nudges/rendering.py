@@ -62,11 +62,11 @@ def _grant_context(rule: NudgeRule, context_id: int | None) -> dict[str, str]:
     if rule.condition != "grant_report_due" or context_id is None:
         return {"report_due": "", "report_url": "", "group_name": ""}
 
-    application = db.session.get(Application, context_id)
+    application = db.session.get_one(Application, context_id)  # applications are anonymised, never deleted
     return {
         "report_due": application.report_due_on.strftime("%-d %B %Y") if application.report_due_on else "",
         "report_url": external_url("grants.report", application_id=application.id),
-        "group_name": application.organisation.name if application.organisation else "",
+        "group_name": application.organisation.name,
         "first_name": (application.contact_name or "").split(" ")[0],
     }
 

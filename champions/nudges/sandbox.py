@@ -233,7 +233,9 @@ class NudgeSandbox(ImmutableSandboxedEnvironment):
         wrapper = super().wrap_str_format(value)
         if wrapper is not None:
             _check_str_format(value.__self__)
-            wrapper.prints_values = True  # its arguments are values to print, their widths are checked above
+            # Its arguments are values to print, their widths are checked above. Set through vars(): Jinja types
+            # the wrapper as a plain callable, whose attributes the type checker does not know.
+            vars(wrapper)["prints_values"] = True
         return wrapper
 
     def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805  (names as Jinja's, which passes them on)

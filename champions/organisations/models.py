@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from champions.core import merging
 from champions.core.db import now_utc
 from champions.core.models import Borough
-from champions.extensions import db
+from champions.extensions import Model, db
+from champions.profiles.models import Champion
 
 
 class OrganisationType(StrEnum):
@@ -66,11 +67,18 @@ organisation_boroughs = Table(
     Column("borough_code", ForeignKey("boroughs.code"), primary_key=True),
 )
 
+organisation_affiliations = Table(
+    "organisation_affiliations",
+    db.metadata,
+    Column("organisation_id", ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+    Column("champion_id", ForeignKey("champions.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
 TYPE_VALUES = ", ".join(f"'{t.value}'" for t in OrganisationType)
 LEVEL_VALUES = ", ".join(f"'{level.value}'" for level in EngagementLevel)
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     __tablename__ = "organisations"
     __table_args__ = (
         CheckConstraint(f"type IN ({TYPE_VALUES})", name="type_known"),
@@ -95,9 +103,13 @@ class Organisation(db.Model):
     engagement_history: Mapped[list[EngagementChange]] = relationship(
         back_populates="organisation", order_by="EngagementChange.changed_at", cascade="all, delete-orphan"
     )
+    contacts: Mapped[list[OrganisationContact]] = relationship(
+        back_populates="organisation", order_by="OrganisationContact.name", cascade="all, delete-orphan"
+    )
+    champions: Mapped[list[Champion]] = relationship(secondary=organisation_affiliations, order_by="Champion.last_name")
 
 
-class EngagementChange(db.Model):
+class EngagementChange(Model):
     __tablename__ = "organisation_engagement_changes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -111,15 +123,7 @@ class EngagementChange(db.Model):
     organisation: Mapped[Organisation] = relationship(back_populates="engagement_history")
 
 
-organisation_affiliations = Table(
-    "organisation_affiliations",
-    db.metadata,
-    Column("organisation_id", ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
-    Column("champion_id", ForeignKey("champions.id", ondelete="CASCADE"), primary_key=True, index=True),
-)
-
-
-class OrganisationContact(db.Model):
+class OrganisationContact(Model):
     """An individual engaged through an organisation. A person who is also a champion is linked, not copied."""
 
     __tablename__ = "organisation_contacts"
@@ -136,13 +140,7 @@ class OrganisationContact(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
 
     organisation: Mapped[Organisation] = relationship(back_populates="contacts")
-    champion = relationship("Champion")
-
-
-Organisation.contacts = relationship(
-    OrganisationContact, back_populates="organisation", order_by=OrganisationContact.name, cascade="all, delete-orphan"
-)
-Organisation.champions = relationship("Champion", secondary=organisation_affiliations, order_by="Champion.last_name")
+    champion: Mapped[Champion | None] = relationship()
 
 
 # How a merge of two champions, users or organisations treats this feature's tables (core/merging.py).

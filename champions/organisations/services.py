@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, and_, or_, select
+from sqlalchemy import Select, Table, and_, or_, select
 from sqlalchemy.orm import aliased
 
 from champions.accounts.models import User
@@ -197,7 +197,7 @@ def unaffiliate_champion(organisation: Organisation, champion: Champion) -> None
     db.session.flush()
 
 
-def active_organisations():
+def active_organisations() -> Select[Organisation]:
     """The register without the entries that were merged into another."""
     return select(Organisation).where(Organisation.merged_into_id.is_(None))
 

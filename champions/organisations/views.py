@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from champions.core.downloads import csv_response
@@ -45,7 +45,7 @@ from champions.organisations.services import (
 from champions.profiles.models import Champion
 
 
-def _filtered() -> tuple[object, dict[str, str]]:
+def _filtered() -> tuple[Select[Organisation], dict[str, str]]:
     filters = {k: search_text(request.args.get(k)) for k in ("q", "type", "borough", "level")}
     query = active_organisations()
     if filters["q"]:

@@ -7,10 +7,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from champions.core import merging
 from champions.core.db import now_utc
-from champions.extensions import db
+from champions.extensions import Model
 
 
-class EqualityAnswers(db.Model):
+class EqualityAnswers(Model):
     """Special-category equality-monitoring answers: optional, kept apart, with their own consent.
 
     Staff see these only in aggregate; an admin opening one person's answers is audited.

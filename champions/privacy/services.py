@@ -8,12 +8,12 @@ import zipfile
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, func, select, update
+from sqlalchemy import ColumnElement, Table, and_, delete, func, select, update
 
 from champions.accounts.consent import EQUALITY_CONSENT_VERSION, has_consent, record_consent, set_consent
 from champions.accounts.models import User
 from champions.core import audit, features
-from champions.core.db import now_utc
+from champions.core.db import now_utc, rowcount
 from champions.core.downloads import dict_csv_text
 from champions.core.models import OutboxMessage
 from champions.core.personal_data import Holding
@@ -92,7 +92,7 @@ def _jsonable(value: Any) -> Any:
 def export_data(user) -> dict[str, list[dict[str, Any]]]:
     """Everything held about this person, table by table."""
     champion = user.champion
-    data = {}
+    data: dict[str, list[dict[str, Any]]] = {}
     for holding in features.registry().holdings:
         if holding.owner == "champion" and champion is None:
             data[holding.table] = []
@@ -141,11 +141,11 @@ def clear_finished_files(older_than_days: int | None = None) -> int:
     cleared = 0
     for name in features.registry().stored_files:
         table = db.metadata.tables[name]
-        where = [table.c.finished_at.is_not(None), table.c.content.is_not(None)]
+        where: list[ColumnElement[bool]] = [table.c.finished_at.is_not(None), table.c.content.is_not(None)]
         if older_than_days is not None:
             where.append(table.c.finished_at < now_utc() - timedelta(days=older_than_days))
         blank = "" if not table.c.content.nullable else None
-        cleared += db.session.execute(update(table).where(*where).values(content=blank)).rowcount or 0
+        cleared += rowcount(db.session.execute(update(table).where(*where).values(content=blank)))
     return cleared
 
 

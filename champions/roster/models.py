@@ -12,10 +12,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from champions.core import merging
 from champions.core.db import now_utc
 from champions.core.work import Leased
-from champions.extensions import db
+from champions.extensions import Model
 
 
-class ChampionNote(db.Model):
+class ChampionNote(Model):
     __tablename__ = "champion_notes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,7 +36,7 @@ class JobStatus(StrEnum):
     FAILED = "failed"
 
 
-class ImportJob(Leased, db.Model):
+class ImportJob(Leased, Model):
     """One uploaded CSV: its text, the column mapping, the dry run's counts and the import's."""
 
     __tablename__ = "import_jobs"
@@ -65,7 +65,7 @@ class ImportJob(Leased, db.Model):
     created_by = relationship("User")
 
 
-class ImportRow(db.Model):
+class ImportRow(Model):
     """What happened to one line of an import (or of its dry run): the report is built from these."""
 
     __tablename__ = "import_rows"
@@ -84,7 +84,7 @@ class ImportRow(db.Model):
     job: Mapped[ImportJob] = relationship()
 
 
-class ExportJob(Leased, db.Model):
+class ExportJob(Leased, Model):
     __tablename__ = "export_jobs"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, SQLColumnExpression, and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from champions.accounts.models import User
@@ -202,7 +202,7 @@ def _parse_key(sort: str, after: str | None) -> tuple[Any, int] | None:
 
 def roster_page(f: RosterFilters, after: str | None, size: int = PAGE_SIZE) -> RosterPage:
     """One page after the key ``after`` ("value~id"): the thousandth page costs what the first does."""
-    column = SORTS[f.sort][0]
+    column: SQLColumnExpression[Any] = SORTS[f.sort][0]
     if f.sort == "last_activity":
         column = func.coalesce(Champion.last_activity_on, NEVER)
     descending = f.sort in DESCENDING

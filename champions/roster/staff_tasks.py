@@ -5,12 +5,12 @@ Each takes an id, reloads its row, copes with it gone, and commits after every b
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from celery import shared_task
 from flask import current_app
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import Row, exists, or_, select, update
 
 from champions.accounts.models import ConsentRecord, User
 from champions.core.db import now_utc
@@ -46,7 +46,7 @@ def _run_import(task, job_id: int, dry_run: bool, expect: JobStatus) -> str:
         )
     except Exception as error:
         db.session.rollback()
-        job = db.session.get(ImportJob, job_id)
+        job = db.session.get_one(ImportJob, job_id)  # import jobs are never deleted
         job.status, job.error, job.lease_owner = JobStatus.FAILED.value, str(error)[:500], None
         db.session.commit()
         log.exception("import %s failed", job_id)
@@ -67,7 +67,7 @@ def run_import(self, job_id: int) -> str:
     return result
 
 
-def _due_welcomes(job_id: int, limit: int) -> list:
+def _due_welcomes(job_id: int, limit: int) -> Sequence[Row[int, str, str, str | None]]:
     """The next champions this import created who consented to email and have not been welcomed yet (nor
     refused by the mail server: they would head every batch for ever)."""
     consented = exists().where(

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, distinct, exists, func, literal, select, union, union_all
+from sqlalchemy import SelectBase, and_, distinct, exists, func, literal, select, union, union_all
 
 from champions.core.db import now_utc
 from champions.core.models import Borough
@@ -85,7 +85,7 @@ def _held(start: datetime, end: datetime, now: datetime, borough_code: str | Non
     return query.subquery("held")
 
 
-def _pairs(held, start: datetime, end: datetime, borough_code: str | None) -> dict[str, object]:
+def _pairs(held, start: datetime, end: datetime, borough_code: str | None) -> dict[str, SelectBase]:
     """For each distinct-count figure, a query of (borough, key) pairs."""
     contact_attendance = (
         select(held.c.borough, workshop_contacts.c.contact_id.label("key"), OrganisationContact.organisation_id)
@@ -176,7 +176,7 @@ def engagement_figures(
 
 
 def _row(code: str | None, name: str, figures: dict[str, float]) -> EngagementRow:
-    full = {key: int(figures.get(key, 0)) for key in (*DISTINCT_FIGURES, "attendance")}
+    full: dict[str, float] = {key: int(figures.get(key, 0)) for key in (*DISTINCT_FIGURES, "attendance")}
     held = full["workshops_held"]
     full["workshop_yield"] = round(full["recruited_via_workshops"] / held, 2) if held else 0.0
     return EngagementRow(code, name, full)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from champions.core import merging
 from champions.core.db import now_utc
 from champions.core.models import Borough
-from champions.extensions import db
+from champions.extensions import Model, db
 
 
 class WorkshopType(StrEnum):
@@ -69,7 +69,7 @@ OUTPUT_FIELDS: tuple[tuple[str, str], ...] = (
 )
 
 
-class Workshop(db.Model):
+class Workshop(Model):
     __tablename__ = "workshops"
     __table_args__ = (
         CheckConstraint(f"type IN ({TYPE_VALUES})", name="type_known"),
@@ -121,7 +121,7 @@ class Workshop(db.Model):
         return any(getattr(self, name) for name, _ in OUTPUT_FIELDS)
 
 
-class WorkshopSignup(db.Model):
+class WorkshopSignup(Model):
     """A champion's place at a workshop: booked, on the waiting list, or cancelled; checked in on the day."""
 
     __tablename__ = "workshop_signups"
@@ -150,7 +150,7 @@ class WorkshopSignup(db.Model):
     champion = relationship("Champion")
 
 
-class WorkshopRecruit(db.Model):
+class WorkshopRecruit(Model):
     """A champion who joined the movement through a workshop (the workshop's yield)."""
 
     __tablename__ = "workshop_recruits"

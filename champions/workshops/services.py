@@ -36,12 +36,14 @@ class WorkshopProblem(ValueError):
     """A rule about places or attendance that the request broke; the message is for the user."""
 
 
-def save_workshop(workshop: Workshop, *, facilitator_ids: list[int], **fields: object) -> Workshop:
+def save_workshop(
+    workshop: Workshop, *, facilitator_ids: list[int], starts_at: datetime, ends_at: datetime, **fields: object
+) -> Workshop:
     """Create (a new ``Workshop()``) or update a workshop."""
-    if fields["ends_at"] <= fields["starts_at"]:
+    if ends_at <= starts_at:
         raise WorkshopProblem("The end must be after the start")
     created = workshop.id is None
-    for name, value in fields.items():
+    for name, value in {"starts_at": starts_at, "ends_at": ends_at, **fields}.items():
         setattr(workshop, name, value)
     workshop.facilitators = list(db.session.scalars(select(User).where(User.id.in_(facilitator_ids))))
     db.session.add(workshop)

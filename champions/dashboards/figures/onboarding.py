@@ -76,10 +76,10 @@ def funnel() -> dict[str, Any]:
     reached: dict[int, dict[str, datetime]] = defaultdict(dict)
     for champion_id, stage, at in rows:
         reached[champion_id][stage] = as_utc(at)
-    steps = []
+    steps: list[dict[str, Any]] = []
     for i, stage in enumerate(FUNNEL):
         count = sum(1 for r in reached.values() if stage.value in r)
-        step = {"stage": stage.value, "count": count}
+        step: dict[str, Any] = {"stage": stage.value, "count": count}
         if i:
             before = FUNNEL[i - 1].value
             prior = steps[-1]["count"]

@@ -90,7 +90,7 @@ def by_borough(engagement: dict[str, dict[str, Any]] | None = None) -> list[dict
 
 
 def by_topic() -> list[dict[str, Any]]:
-    following = dict(
+    following: dict[str, int] = dict(
         db.session.execute(
             select(champion_topics.c.topic_code, func.count()).group_by(champion_topics.c.topic_code)
         ).all()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from enum import Enum
+from typing import Final
 
 from sqlalchemy import ARRAY, String, any_, func, literal, select, text
 from sqlalchemy.orm import selectinload
@@ -27,8 +29,14 @@ from champions.roster.importer.upload import rows
 from champions.roster.models import ImportJob, ImportRow, JobStatus
 
 BATCH = 500
-NEW = object()  # marks a row whose champion is created with the rest of its batch
 REPORT_HEADER = ["line", "outcome", "possible duplicate", "email", "why"]
+
+
+class _Pending(Enum):
+    NEW = "new"  # marks a row whose champion is created with the rest of its batch
+
+
+NEW: Final = _Pending.NEW
 
 
 def start_check(job: ImportJob, mapping: dict[str, str]) -> bool:
@@ -71,7 +79,7 @@ class Result:
     message: str | None
     flagged: bool = False
     email: str | None = None
-    champion: Champion | object | None = None
+    champion: Champion | _Pending | None = None
     row: Row | None = None
 
 
@@ -139,7 +147,7 @@ def _result(run: Run, item: Row | tuple[int, list[str]], found) -> Result:
 
 def _champion_ids(run: Run, results: list[Result]) -> list[int | None]:
     """Each line's champion id: new champions are written together first, then their ids fill in the report."""
-    new_ids = iter(create_champions(run.job, [r.row for r in results if r.champion is NEW]))
+    new_ids = iter(create_champions(run.job, [r.row for r in results if r.champion is NEW and r.row is not None]))
     return [
         next(new_ids) if r.champion is NEW else (r.champion.id if isinstance(r.champion, Champion) else None)
         for r in results
@@ -183,7 +191,7 @@ def _existing(batch: list[Row]) -> tuple[dict[str, Champion], set[str], dict[tup
         for c in db.session.scalars(
             select(Champion).where(_one_of(Champion.email_key, keys)).options(selectinload(Champion.topics))
         )
-        if c.merged_into_id is None
+        if c.merged_into_id is None and c.email_key is not None  # (never None: the query matched it)
     }
     emails = {r.email for r in batch}
     taken = set(db.session.scalars(select(User.email).where(_one_of(User.email, emails))))
@@ -231,7 +239,7 @@ def _update(run: Run, row: Row, champion: Champion) -> list[str]:
     return changes
 
 
-def _outcome(run: Run, row: Row, found) -> tuple[str, str | None, bool, Champion | None]:
+def _outcome(run: Run, row: Row, found) -> tuple[str, str | None, bool, Champion | _Pending | None]:
     by_key, taken, name_postcode = found
     if row.key in run.seen:
         return "duplicate", f"Same email address as line {run.seen[row.key]} of this file", False, None
