@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from champions.core import merging
 from champions.core.features import Beat, Feature, NavItem
 from champions.core.permissions import CHAMPION, PUBLIC, STAFF
 from champions.core.personal_data import Holding
@@ -56,7 +57,10 @@ FEATURE = Feature(
     ),
     task_modules=("champions.workshops.tasks",),
     models=(models,),
-    merges=models.MERGES,
+    merges={
+        **models.MERGES,
+        **merging.on_conflict("champions", "workshop_signups.champion_id", services.merge_signups),
+    },
     holdings=(
         Holding("workshop_signups", "champion", "champion_id", "keep", why_kept="attendance of an anonymised record"),
         Holding("workshop_recruits", "champion", "champion_id", "keep", why_kept="a recruit of an anonymised record"),

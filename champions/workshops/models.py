@@ -174,15 +174,9 @@ KEEP_BEST_SIGNUP = merging.keep_earlier(
 )
 
 
-def _merge_signups(ref: merging.Reference, keep_id: int, remove_id: int) -> tuple[int, int]:
-    from champions.workshops.services import merge_signups  # services import these models
-
-    return merge_signups(ref, keep_id, remove_id)
-
-
-# How a merge of two champions, users or organisations treats this feature's tables (core/merging.py).
+# How a merge of two champions, users or organisations treats this feature's tables (core/merging.py); two bookings
+# of one workshop are reconciled by services.merge_signups, declared in feature.py (services import these models).
 MERGES: merging.Declarations = {}
-MERGES.update(merging.on_conflict("champions", "workshop_signups.champion_id", _merge_signups))
 MERGES.update(merging.on_conflict("champions", "workshop_recruits.champion_id", merging.keep_earlier("recorded_at")))
 MERGES.update(merging.on_conflict("users", "workshop_facilitators.user_id", merging.keep_one()))
 MERGES.update(merging.moves("organisations", "workshops.host_organisation_id"))
