@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
 from sqlalchemy import func, select
@@ -99,8 +101,6 @@ def nudges_run() -> None:
 @click.option("--dry-run", is_flag=True, help="Check every row and print the counts; import nothing.")
 def import_champions(path: str, source: str, lawful_basis: str, dry_run: bool) -> None:
     """Import champions from a CSV file (columns matched by their headers), as the staff import page does."""
-    from pathlib import Path
-
     data = Path(path).read_bytes()
     try:
         job = upload.create_job(Path(path).name, data, source=source, lawful_basis=lawful_basis, by_user_id=None)

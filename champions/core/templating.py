@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from flask import Flask, current_app, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from champions.core.clock import UK, today_uk
@@ -45,8 +46,6 @@ def navigation() -> list[dict[str, str]]:
 
 def csrf_field() -> Markup:
     """A hidden CSRF input for forms that post nothing else (buttons)."""
-    from flask_wtf.csrf import generate_csrf
-
     return Markup('<input type="hidden" name="csrf_token" value="%s">') % generate_csrf()
 
 
