@@ -8,10 +8,9 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
+from champions.accounts.admin_services import create_first_admin
 from champions.accounts.models import User
-from champions.accounts.services import EmailTaken, create_user, password_problem
-from champions.core import audit
-from champions.core.permissions import Role
+from champions.accounts.services import EmailTaken, password_problem
 from champions.demo.seed import DEMO_LOGINS, seed
 from champions.extensions import db
 from champions.nudges import delivery, evaluation
@@ -32,14 +31,12 @@ def register_cli(app: Flask) -> None:
 @click.password_option("--password", prompt="Password (8 to 128 characters)")
 def create_admin(email: str, password: str) -> None:
     """Create an admin account (for the first login on a new installation)."""
-
     if problem := password_problem(password):
         raise click.ClickException(problem)
     try:
-        user = create_user(email, password, Role.ADMIN)
+        user = create_first_admin(email, password)
     except EmailTaken:
         raise click.ClickException(f"An account with the email address {email} already exists.") from None
-    audit.record("user.created_by_cli", user, role=Role.ADMIN.value)
     db.session.commit()
     click.echo(f"Admin {user.email} created. Sign in at /login.")
 

@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 
 from champions.accounts.models import User
 from champions.activities.models import Activity
+from champions.core.models import AuditEvent
 from champions.core.snapshots import latest_snapshot
 from champions.dashboards.services import PROGRAMME
 from champions.nudges.evaluation import holdout_bucket
@@ -18,6 +19,8 @@ def test_create_admin_makes_the_first_admin(app, db):
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User))
     assert (user.email, user.role) == ("boss@example.org", "admin")
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.created_by_cli"))
+    assert event is not None and event.target_id == str(user.id)
 
 
 def test_create_admin_refuses_a_weak_password_and_a_taken_email(app, db, make):

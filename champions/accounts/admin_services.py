@@ -84,3 +84,11 @@ def set_active(user: User, active: bool, by_user_id: int) -> None:
         end_every_session(user)  # every session of theirs ends at once
     audit.record("user.activated" if active else "user.deactivated", user, actor_id=by_user_id)
     db.session.flush()
+
+
+def create_first_admin(email: str, password: str) -> User:
+    """An admin account made on the command line, for the first login on a new installation; audited. Raises
+    EmailTaken when the address has an account already."""
+    user = create_user(email, password, Role.ADMIN)
+    audit.record("user.created_by_cli", user, role=Role.ADMIN.value)
+    return user
