@@ -9,8 +9,10 @@ from datetime import timedelta
 from functools import cache
 from importlib.resources import files
 
+import argon2
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -26,9 +28,24 @@ from champions.core.permissions import Role
 from champions.core.throttle import Throttle, refuse_if_over
 from champions.extensions import db
 
-# argon2-cffi's PasswordHasher is Argon2id with RFC 9106 low-memory parameters.
-_hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("not a real password, used to even out timing")
+
+@cache
+def _hasher_with(time_cost: int, memory_cost: int, parallelism: int) -> tuple[PasswordHasher, str]:
+    """An Argon2id hasher with these parameters, and a hash of nothing that evens out the time of unknown users."""
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+    return hasher, hasher.hash("not a real password, used to even out timing")
+
+
+def _hasher() -> tuple[PasswordHasher, str]:
+    """argon2-cffi's PasswordHasher: Argon2id with RFC 9106 low-memory parameters, unless PASSWORD_HASH_COST says
+    otherwise (the tests' cheapest, so that hundreds of sign-ins do not take minutes)."""
+    cost = current_app.config["PASSWORD_HASH_COST"] or {}
+    return _hasher_with(
+        cost.get("time_cost", argon2.DEFAULT_TIME_COST),
+        cost.get("memory_cost", argon2.DEFAULT_MEMORY_COST),
+        cost.get("parallelism", argon2.DEFAULT_PARALLELISM),
+    )
+
 
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 _REFERRAL_CODE = re.compile(r"[A-Z0-9]{1,16}")  # as long as the column; the codes made are shorter
@@ -93,19 +110,20 @@ def normalise_email(email: str) -> str:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher()[0].hash(password)
 
 
 def verify_password(user: User | None, password: str) -> bool:
     """Check a password; an unknown user costs the same time as a wrong password."""
+    hasher, dummy = _hasher()
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        hasher.verify(user.password_hash if user else dummy, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
     if user is None:
         return False
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
     return True
 
 

@@ -8,9 +8,11 @@ from sqlalchemy import func, select
 
 from champions import create_app
 from champions.accounts.models import ConsentRecord, User
+from champions.accounts.services import hash_password
 from champions.core.models import AuditEvent, OutboxMessage
 from champions.core.notice import PRIVACY_NOTICE_VERSION
 from champions.profiles.models import Champion, StageChange
+from config import DevelopmentConfig, ProductionConfig
 from tests.accounts.test_links import follow_sign_up_link, link_in
 
 GOOD = {
@@ -190,3 +192,10 @@ def test_the_welcome_email_is_not_sent_when_the_sign_up_rolls_back(app, db, monk
         app.test_client().post("/register", data=GOOD)
     db.session.remove()
     assert count(db, OutboxMessage) == 0 and count(db, User) == 0
+
+
+def test_passwords_are_hashed_at_argon2ids_own_cost_and_only_the_tests_lower_it(app, monkeypatch):
+
+    assert DevelopmentConfig.PASSWORD_HASH_COST is None and ProductionConfig.PASSWORD_HASH_COST is None
+    monkeypatch.setitem(app.config, "PASSWORD_HASH_COST", None)
+    assert hash_password("a long walk in the park").startswith("$argon2id$v=19$m=65536,t=3,p=4$")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from champions import create_app
@@ -23,25 +22,7 @@ PAUSED = "Signing in is paused for this email address"
 def throttled(app, monkeypatch, clock):
     clock.set(datetime(2025, 3, 4, 10, 1))  # windows of 15 minutes and of an hour start at 10:00
     monkeypatch.setitem(app.config, "THROTTLE_ENABLED", True)
-    # Hundreds of password checks here: Argon2id with the smallest cost, or each takes most of a second.
-    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    monkeypatch.setattr(services, "_hasher", cheap)
-    monkeypatch.setattr(services, "_DUMMY_HASH", cheap.hash("not a real password"))
     return app
-
-
-@pytest.fixture
-def make(make, db):
-    """Users whose password hash is the cheap one."""
-
-    class Make:
-        def user(self, **kwargs):
-            user = make.user(**kwargs)
-            user.password_hash = services.hash_password(PASSWORD)
-            db.session.commit()
-            return user
-
-    return Make()
 
 
 def sign_in(client, email, password, address="203.0.113.1"):
