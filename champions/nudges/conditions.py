@@ -15,7 +15,7 @@ from champions.accounts.models import User
 from champions.activities.models import Activity
 from champions.core.clock import uk_date
 from champions.grants.models import Application, GrantReport
-from champions.grants.services import REPORTABLE
+from champions.grants.services.lifecycle import REPORTABLE
 from champions.moments.models import moment_topics
 from champions.moments.services import upcoming_moments
 from champions.profiles.models import Champion, Stage, StageChange

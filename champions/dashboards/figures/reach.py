@@ -13,7 +13,7 @@ from champions.core.models import Borough, Topic
 from champions.dashboards.settings import current_settings
 from champions.extensions import db
 from champions.grants.models import Application, application_boroughs
-from champions.grants.services import AWARDED
+from champions.grants.services.lifecycle import AWARDED
 from champions.profiles.models import LIVE, Champion, Stage, champion_topics
 from champions.workshops.figures import FIGURE_ORDER, engagement_figures
 

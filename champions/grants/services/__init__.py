@@ -8,11 +8,5 @@
 - ``reports``: the end-of-grant report and its reminders.
 - ``funders``: the tables of a fund's dashboard and their export.
 
-Import the module that holds a name. The package re-exports only what other features read, from ``lifecycle``:
-importing it from here must not load ``applications`` or ``awards``, which queue emails from ``champions.grants.tasks``,
-which itself reads ``lifecycle`` and ``reports``.
+Import the module that holds a name.
 """
-
-from champions.grants.services.lifecycle import AWARDED, REPORTABLE
-
-__all__ = ["AWARDED", "REPORTABLE"]
