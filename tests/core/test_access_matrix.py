@@ -13,6 +13,7 @@ from champions.nudges.models import NudgeRule
 from champions.privacy.services import save_equality_answers
 from champions.training.models import TrainingResource
 from tests.factories import PASSWORD
+from tests.feature_samples import route_args as feature_route_args
 from tests.workshops.helpers import workshop_sample_args
 
 ROLES: list[Role | None] = [None, *Role]
@@ -36,6 +37,7 @@ def sample_args(db, make) -> dict[str, dict]:
     assignment = application.assignments[0]
     crm = crm_samples(db)
     return {
+        **feature_route_args(db, make),  # what features offer in tests/<feature>/samples.py
         **workshops,
         **crm,
         "grants.apply": {"round_id": application.round_id},
@@ -155,7 +157,10 @@ def test_each_route_answers_each_role_as_declared(app, db, make, role):
     for rule, method in routes(app):
         url = rule.build(args.get(rule.endpoint, {}))[1]
         response = client.open(url, method=method)
-        allowed = access_rules()[rule.endpoint]
+        allowed = access_rules().get(rule.endpoint)
+        if allowed is None:
+            failures.append(f"{rule.endpoint} has no access rule (Feature.access in its feature.py)")
+            continue
         location = response.headers.get("Location", "")
         if response.status_code >= 500:
             failures.append(f"{method} {url}: {response.status_code}")

@@ -22,7 +22,9 @@ from champions.core.permissions import STAFF
 from champions.core.personal_data import Holding
 from champions.extensions import db as _db
 from champions.privacy.services import erase, export_data
+from tests.core.test_access_matrix import sample_args
 from tests.factories import PASSWORD
+from tests.feature_samples import feature_samples
 
 PEOPLE = ("users", "champions", "organisations")  # the records a merge combines
 
@@ -69,15 +71,18 @@ def test_every_table_belongs_to_one_feature(app):
 
 
 def test_each_feature_classifies_its_own_tables_for_export_and_erasure(app):
-    assert unclassified(app.extensions["features"]) == []
+    problems = unclassified(app.extensions["features"])
+    assert problems == [], "\n".join(problems)
 
 
 def test_each_feature_declares_how_a_merge_treats_its_own_references(app):
-    assert merges_not_declared_by_owner(app.extensions["features"]) == []
+    problems = merges_not_declared_by_owner(app.extensions["features"])
+    assert problems == [], "\n".join(problems)
 
 
 def test_each_feature_declares_access_only_for_its_own_routes(app):
-    assert foreign_routes(app.extensions["features"]) == []
+    problems = foreign_routes(app.extensions["features"])
+    assert problems == [], "\n".join(problems)
 
 
 def _lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
@@ -117,7 +122,11 @@ def _copy_project(root: Path) -> Path:
             "from champions import roster",
             "champions.accounts is not allowed to import champions.roster",
         ),
-        ("badges/__init__.py", '"""A package in no layer."""', "The following modules are not listed as layers"),
+        (
+            "unlisted_example/__init__.py",
+            '"""A package in no layer."""',
+            "The following modules are not listed as layers",
+        ),
     ],
     ids=["core imports a feature", "a feature imports one beside it", "a feature imports one above it", "no layer"],
 )
@@ -144,32 +153,35 @@ def test_the_menu_and_the_worker_come_from_the_declarations(app):
 toy = Blueprint("toy", __name__)
 
 
-@toy.get("/staff/badges")
-def badges():
-    return render_template_string('{% extends "layout.html" %}{% block content %}<h1>Badges</h1>{% endblock %}')
+@toy.get("/staff/test-only-example")
+def examples():
+    return render_template_string(
+        '{% extends "layout.html" %}{% block content %}<h1>Test-only example</h1>{% endblock %}'
+    )
 
 
 def badge_feature() -> tuple[Feature, Table]:
-    """The shortest honest feature: a page for staff, a menu entry, and a table of champions' badges."""
+    """The shortest honest feature: a page for staff, a menu entry, and a table of rows about champions (named so
+    that no real feature would clash with it)."""
     table = Table(
-        "toy_badges",
+        "test_only_examples",
         _db.metadata,
         Column("id", Integer, primary_key=True),
         Column("champion_id", ForeignKey("champions.id", ondelete="CASCADE")),
         Column("name", String(40)),
     )
 
-    models = ModuleType("badges.models")  # stands for the feature's models module
-    models.badges = table  # type: ignore[attr-defined]
+    models = ModuleType("test_only_example.models")  # stands for the feature's models module
+    models.examples = table  # type: ignore[attr-defined]
 
     feature = Feature(
-        name="badges",
+        name="test_only_example",
         blueprints=(toy,),
-        access={"toy.badges": STAFF},
-        navigation=(NavItem("Badges", "toy.badges", STAFF, 195),),
+        access={"toy.examples": STAFF},
+        navigation=(NavItem("Test-only example", "toy.examples", STAFF, 195),),
         models=(models,),
-        merges=merging.moves("champions", "toy_badges.champion_id"),
-        holdings=(Holding("toy_badges", "champion", "champion_id", "delete"),),
+        merges=merging.moves("champions", "test_only_examples.champion_id"),
+        holdings=(Holding("test_only_examples", "champion", "champion_id", "delete"),),
     )
     return feature, table
 
@@ -196,15 +208,17 @@ def _signed_in(app, user):
 
 def test_a_feature_registered_only_in_a_test_is_in_the_access_rules_and_the_menu(badge_app, make, client):
     app, _, _ = badge_app
-    assert client.get("/staff/badges").status_code == 404  # the app without it has no such page
+    assert client.get("/staff/test-only-example").status_code == 404  # the app without it has no such page
     # Each request pushes the badge app's own context (one pushed here would share flask-login's user between them).
     users = make.user(role="staff"), make.user(role="champion")  # made before the badge app's first request
     staff, champion = (_signed_in(app, user) for user in users)
-    page = staff.get("/staff/badges")
-    assert page.status_code == 200 and 'href="/staff/badges">Badges</a>' in page.get_data(as_text=True)
-    assert champion.get("/staff/badges").status_code == 403
-    assert "/login" in app.test_client().get("/staff/badges").headers["Location"]
-    assert "Badges</a>" not in champion.get("/me").get_data(as_text=True)
+    page = staff.get("/staff/test-only-example")
+    assert page.status_code == 200 and 'href="/staff/test-only-example">Test-only example</a>' in page.get_data(
+        as_text=True
+    )
+    assert champion.get("/staff/test-only-example").status_code == 403
+    assert "/login" in app.test_client().get("/staff/test-only-example").headers["Location"]
+    assert "Test-only example</a>" not in champion.get("/me").get_data(as_text=True)
     assert {rule.endpoint for rule in app.url_map.iter_rules()} <= set(app.extensions["features"].access)
 
 
@@ -216,7 +230,7 @@ def test_a_feature_registered_only_in_a_test_is_exported_erased_and_merged(badge
         champion = make.champion()
         _db.session.execute(insert(table).values(champion_id=champion.id, name="First conversation"))
         _db.session.commit()
-        assert export_data(champion.user)["toy_badges"][0]["name"] == "First conversation"
+        assert export_data(champion.user)["test_only_examples"][0]["name"] == "First conversation"
         erase(champion.user)
         _db.session.commit()
         assert _db.session.scalars(select(table.c.id)).all() == []
@@ -226,5 +240,18 @@ def test_a_feature_registered_only_in_a_test_is_exported_erased_and_merged(badge
 def test_a_feature_that_forgets_a_duty_is_reported(badge_app):
     _, feature, _ = badge_app
     forgetful = Features([*Features([]).all, replace(feature, holdings=(), merges={})])
-    assert unclassified(forgetful) == ["badges does not classify toy_badges"]
-    assert "toy_badges.champion_id (to champions) is not declared by badges" in merges_not_declared_by_owner(forgetful)
+    assert unclassified(forgetful) == ["test_only_example does not classify test_only_examples"]
+    assert (
+        "test_only_examples.champion_id (to champions) is not declared by test_only_example"
+        in merges_not_declared_by_owner(forgetful)
+    )
+
+
+def test_a_features_own_test_folder_gives_the_shared_walks_its_sample_records(db, make, monkeypatch):
+    """tests/<feature>/samples.py: route arguments for the route walks and rows for the export test."""
+    samples = ModuleType("tests.moments.samples")
+    samples.route_args = lambda db, make: {"moments.example": {"moment_id": 7}}  # type: ignore[attr-defined]
+    samples.personal_rows = lambda db, user, champion: None  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "tests.moments.samples", samples)
+    assert sample_args(db, make)["moments.example"] == {"moment_id": 7}
+    assert samples.personal_rows in list(feature_samples("personal_rows"))  # type: ignore[attr-defined]

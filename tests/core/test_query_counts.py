@@ -44,7 +44,8 @@ from champions.training.models import TrainingResource
 from champions.training.services import complete
 from champions.workshops.services import record_contact_attendance, record_recruit, save_outputs, sign_up
 from champions.workshops.views.champion_pages import feed_token
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, Factory
+from tests.feature_samples import route_args as feature_route_args
 from tests.workshops.helpers import make_contact, make_org, make_workshop
 
 FEW, MANY = 3, 30
@@ -264,6 +265,8 @@ def _id_args(world: World) -> dict[str, list[dict]]:
     fund_tables = funder_tables(compute_fund_snapshot(f["fund"].id).data, {})
     org_args = {"organisation_id": org.id}
     return {
+        # What features offer in tests/<feature>/samples.py (the entries below, on the focus record, come first).
+        **{endpoint: [args] for endpoint, args in feature_route_args(world.db, Factory(world.db)).items()},
         "roster.staff_champion": [{"champion_id": champion.id}],
         "roster.staff_equality": [{"champion_id": champion.id}],
         "privacy.equality_person": [{"user_id": champion.user_id}],

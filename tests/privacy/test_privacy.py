@@ -27,6 +27,7 @@ from champions.training.models import TrainingCompletion, TrainingResource
 from champions.training.services import complete
 from tests.accounts.test_links import follow_sign_up_link, link_in
 from tests.factories import PASSWORD
+from tests.feature_samples import feature_samples
 
 SIGN_UP = {
     "first_name": "Lena",
@@ -227,6 +228,8 @@ def a_full_champion(client, db, make):
         tables["invitations"].insert().values(email="lena@example.org", role="staff", created_at=now_utc())
     )
     db.session.add(NudgeMessage(rule_id=db.session.scalar(select(NudgeRule.id).limit(1)), user_id=user.id, period=1))
+    for add_rows in feature_samples("personal_rows"):  # other features' tables, from tests/<feature>/samples.py
+        add_rows(db, user, champion)
     db.session.commit()
     return user, champion, recruit
 
