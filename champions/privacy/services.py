@@ -89,11 +89,24 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _export_order(registry: features.Features) -> list[Holding]:
+    """The person's login and profile first, then each feature's tables in the features' order, and core's records
+    of what was sent and done (the outbox, the audit log) last."""
+
+    def place(holding: Holding) -> int:
+        if holding.table in ("users", "champions"):
+            return 0
+        owner = registry.owner_of(holding.table)
+        return 2 if owner is not None and owner.name == "core" else 1
+
+    return sorted(registry.holdings, key=place)  # a stable sort: each feature's tables keep its order
+
+
 def export_data(user) -> dict[str, list[dict[str, Any]]]:
     """Everything held about this person, table by table."""
     champion = user.champion
     data: dict[str, list[dict[str, Any]]] = {}
-    for holding in features.registry().holdings:
+    for holding in _export_order(features.registry()):
         if holding.owner == "champion" and champion is None:
             data[holding.table] = []
             continue

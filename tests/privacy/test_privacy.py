@@ -239,6 +239,8 @@ def test_my_data_export_holds_a_row_from_every_personal_table(app, client, db, m
     holdings = app.extensions["features"].holdings
     data = json.loads(client.get("/me/data/export.json").get_data(as_text=True))
     assert set(data) == {h.table for h in holdings}
+    # Their login and profile first; what was sent to them and the audit of what was done last.
+    assert list(data)[:2] == ["users", "champions"] and list(data)[-2:] == ["outbox_messages", "audit_events"]
     # A champion has no grant records; those belong to applicants, funders and reviewers (tested below).
     empty = [table for table, rows in data.items() if not rows and not table.startswith("grant_")]
     assert empty == [], f"nothing exported from {empty}"
