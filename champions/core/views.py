@@ -19,7 +19,13 @@ from champions.extensions import db
 
 # /assets/<package>/ serves a front-end package that bin/setup installs from npm (package.json is the one place its
 # version is written): its folder in node_modules, and the folder in that holding the files it ships.
-ASSET_PACKAGES = {"nhsuk": ("nhsuk-frontend", "dist/nhsuk"), "chartjs": ("chart.js", "dist")}
+# The NHS.UK stylesheet asks for its icons at /assets/images/ (the search box's clear button, the sortable tables'
+# arrows), so that path serves them too.
+ASSET_PACKAGES = {
+    "nhsuk": ("nhsuk-frontend", "dist/nhsuk"),
+    "images": ("nhsuk-frontend", "dist/nhsuk/assets/images"),
+    "chartjs": ("chart.js", "dist"),
+}
 
 
 @cache

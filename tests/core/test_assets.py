@@ -51,3 +51,13 @@ def test_pages_ask_for_the_installed_version_and_only_that_url_is_kept(app, clie
     stale = client.get("/assets/nhsuk/nhsuk-frontend.min.css?v=0.0.1")
     assert stale.status_code == 200 and "no-cache" in stale.headers["Cache-Control"]
     assert client.get("/assets/nowhere/x.js").status_code == 404
+
+
+def test_every_file_the_nhsuk_stylesheet_asks_for_on_this_site_is_served(client, app):
+    """The stylesheet names its icons by root paths (/assets/images/...): each one answers, as an image."""
+    css = (app.config["NODE_MODULES"] / "nhsuk-frontend" / "dist" / "nhsuk" / "nhsuk-frontend.min.css").read_text()
+    paths = sorted(set(re.findall(r"url\((/[^)'\"]+)\)", css)))
+    assert paths, "the stylesheet names no file on this site any more: check this test"
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200 and response.mimetype == "image/svg+xml", path
