@@ -34,7 +34,10 @@ def slow_background_jobs(monkeypatch):
     threads: list[threading.Thread] = []
 
     def work(app, task, args):
-        # The live server's app: its SQLite transactions take the write lock up front, as a worker's would.
+        # The live server's app: its SQLite transactions take the write lock up front, as a worker's would. The
+        # tasks this one hands on to (run at once, in this thread) must run on it too, not on the test session's
+        # app, whose transactions start as reads and can be refused the write lock a page's request took meanwhile.
+        app.extensions["celery"].set_current()  # this thread's current Celery app
         with app.app_context():
             task.run(*args)
 
