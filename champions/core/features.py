@@ -1,6 +1,6 @@
 """Features plug themselves in: each declares, in one ``Feature`` of its own, what the app needs to know of it.
 
-``create_app`` is a list of features (``champions.FEATURES``). Core reads their declarations here and never
+``create_app`` is a list of features (``champions.LAYERS``). Core reads their declarations here and never
 imports a feature: the access table, the header menu, the beat schedule, the Celery task modules, the merge
 policies, and what is held about a person (for the subject access export and erasure) are all the union of
 what the features declare. A feature is a package with a ``feature.py`` holding ``FEATURE``.
@@ -104,12 +104,13 @@ class Features:
         self.not_personal = {table: why for f in self.all for table, why in f.not_personal.items()}
         self.task_modules = [module for f in self.all for module in f.task_modules]
         self.stored_files = [table for f in self.all for table in f.stored_files]
+        self._owners = {table.name: f for f in self.all for table in f.tables()}  # read once: tables() scans modules
 
     def beat_schedule(self) -> dict[str, dict[str, Any]]:
         return {beat.name: beat.entry() for f in self.all for beat in f.beat}
 
     def owner_of(self, table: str) -> Feature | None:
-        return next((f for f in self.all if table in {t.name for t in f.tables()}), None)
+        return self._owners.get(table)
 
 
 _Key = TypeVar("_Key", str, tuple[str, str])

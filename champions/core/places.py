@@ -30,8 +30,12 @@ _DISTRICTS = {
 DISTRICT_BOROUGH = {district: borough for borough, ds in _DISTRICTS.items() for district in ds.split()}
 
 
+def _compact(postcode: str | None) -> str:
+    return re.sub(r"\s+", "", postcode or "").upper()
+
+
 def outward_code(postcode: str) -> str:
-    compact = re.sub(r"\s+", "", postcode or "").upper()
+    compact = _compact(postcode)
     return compact[:-3] if len(compact) > 3 else compact
 
 
@@ -40,7 +44,7 @@ def suggest_borough(postcode: str) -> str | None:
 
 
 def normalise_postcode(value: str) -> str:
-    compact = re.sub(r"\s+", "", value or "").upper()
+    compact = _compact(value)
     return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact
 
 

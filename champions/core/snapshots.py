@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from champions.core.db import as_utc
 from champions.core.models import DashboardSnapshot
@@ -20,14 +20,22 @@ class SnapshotInfo:
     duration_ms: int
 
 
-def latest_snapshot_info(kind: str) -> SnapshotInfo | None:
-    """Which snapshot is newest, without loading its (large) figures."""
-    row = db.session.execute(
-        select(DashboardSnapshot.id, DashboardSnapshot.computed_at, DashboardSnapshot.duration_ms)
-        .where(DashboardSnapshot.kind == kind)
+_Query = TypeVar("_Query", bound=Select)
+
+
+def _newest(query: _Query, kind: str) -> _Query:
+    """``query`` narrowed to the newest snapshot of ``kind``."""
+    return (
+        query.where(DashboardSnapshot.kind == kind)
         .order_by(DashboardSnapshot.computed_at.desc(), DashboardSnapshot.id.desc())
         .limit(1)
-    ).first()
+    )
+
+
+def latest_snapshot_info(kind: str) -> SnapshotInfo | None:
+    """Which snapshot is newest, without loading its (large) figures."""
+    columns = select(DashboardSnapshot.id, DashboardSnapshot.computed_at, DashboardSnapshot.duration_ms)
+    row = db.session.execute(_newest(columns, kind)).first()
     return SnapshotInfo(row.id, as_utc(row.computed_at), row.duration_ms) if row else None
 
 
@@ -36,12 +44,7 @@ def snapshot_data(snapshot_id: int) -> dict[str, Any] | None:
 
 
 def latest_snapshot(kind: str) -> DashboardSnapshot | None:
-    snapshot = db.session.scalar(
-        select(DashboardSnapshot)
-        .where(DashboardSnapshot.kind == kind)
-        .order_by(DashboardSnapshot.computed_at.desc(), DashboardSnapshot.id.desc())
-        .limit(1)
-    )
+    snapshot = db.session.scalar(_newest(select(DashboardSnapshot), kind))
     if snapshot is not None:
         snapshot.computed_at = as_utc(snapshot.computed_at)
     return snapshot
