@@ -202,6 +202,12 @@ def active_organisations() -> Select[Organisation]:
     return select(Organisation).where(Organisation.merged_into_id.is_(None))
 
 
+def organisation_names(limit: int | None = None) -> list[tuple[int, str]]:
+    """(id, name) of the organisations on the register (not merged away), by name: for choosing one."""
+    query = select(Organisation.id, Organisation.name).where(Organisation.merged_into_id.is_(None))
+    return [(i, name) for i, name in db.session.execute(query.order_by(Organisation.name).limit(limit))]
+
+
 def likely_duplicates_of(organisation: Organisation) -> list[Organisation]:
     same = Organisation.normalised_name == organisation.normalised_name
     if organisation.charity_number:

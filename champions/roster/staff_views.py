@@ -9,10 +9,11 @@ from sqlalchemy import select
 from champions.core.celery import enqueue
 from champions.core.downloads import csv_download, csv_response
 from champions.core.forms import ConfirmForm, db_id
-from champions.core.models import Borough, Topic
+from champions.core.models import Topic
 from champions.core.pagination import keyset_page
+from champions.core.places import borough_choices
 from champions.extensions import db
-from champions.organisations.models import Organisation
+from champions.organisations.services import organisation_names
 from champions.profiles.models import Champion, Stage
 from champions.roster import bp, duplicates, staff_services
 from champions.roster.exporter import download, start_export, user_can_download
@@ -32,12 +33,11 @@ from champions.roster.staff_tasks import check_import, run_export, run_import
 
 
 def _choices():
-    organisations = select(Organisation.id, Organisation.name).where(Organisation.merged_into_id.is_(None))
     return {
         "stages": [(s.value, s.label) for s in Stage],
-        "boroughs": list(db.session.execute(select(Borough.code, Borough.name).order_by(Borough.name))),
+        "boroughs": borough_choices(),
         "topics": list(db.session.execute(select(Topic.code, Topic.name).order_by(Topic.name))),
-        "organisations": list(db.session.execute(organisations.order_by(Organisation.name).limit(500))),
+        "organisations": organisation_names(limit=500),
         "sorts": [(k, label) for k, (_, label) in staff_services.SORTS.items()],
     }
 

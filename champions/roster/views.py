@@ -4,7 +4,6 @@ import json
 
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from champions.accounts.services import EmailTaken, answer_taken_sign_up, count_sign_up, referral_code
 from champions.accounts.views import check_your_email
@@ -13,9 +12,8 @@ from champions.core.forms import ConfirmForm
 from champions.core.notice import PRIVACY_NOTICE_VERSION
 from champions.core.places import DISTRICT_BOROUGH, borough_choices
 from champions.core.throttle import client_address
-from champions.extensions import db
 from champions.network.services import recruits_by_degree, referral_url
-from champions.organisations.models import Organisation
+from champions.organisations.services import organisation_names
 from champions.roster import bp
 from champions.roster.forms import RegistrationForm
 from champions.roster.services import register_champion
@@ -37,12 +35,7 @@ def champion_home():
 
 
 def _organisation_choices() -> list[tuple[str, str]]:
-    rows = db.session.execute(
-        select(Organisation.id, Organisation.name)
-        .where(Organisation.merged_into_id.is_(None))
-        .order_by(Organisation.name)
-    ).all()
-    return [("", "Select an organisation")] + [(str(i), name) for i, name in rows]
+    return [("", "Select an organisation")] + [(str(i), name) for i, name in organisation_names()]
 
 
 def registration_form() -> RegistrationForm:
