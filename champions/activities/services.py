@@ -11,7 +11,7 @@ from champions.activities import signals
 from champions.activities.models import Activity
 from champions.extensions import db
 from champions.profiles.models import Champion, Stage
-from champions.profiles.services import change_stage
+from champions.profiles.services import change_stage, ensure_taking_part
 
 FIELDS = ("type", "occurred_on", "borough_code", "topic_code", "people_reached", "notes")
 
@@ -28,6 +28,7 @@ def _refresh_last_activity(champion: Champion) -> None:
 
 
 def log_activity(champion: Champion, data: dict[str, Any]) -> Activity:
+    ensure_taking_part(champion, "log an activity")
     activity = Activity(champion_id=champion.id, **{k: data[k] for k in FIELDS})
     activity.notes = activity.notes or None
     db.session.add(activity)
@@ -40,6 +41,7 @@ def log_activity(champion: Champion, data: dict[str, Any]) -> Activity:
 
 
 def update_activity(champion: Champion, activity: Activity, data: dict[str, Any]) -> None:
+    ensure_taking_part(champion, "change an activity")
     for key in FIELDS:
         setattr(activity, key, data[key])
     activity.notes = activity.notes or None
@@ -48,6 +50,7 @@ def update_activity(champion: Champion, activity: Activity, data: dict[str, Any]
 
 
 def delete_activity(champion: Champion, activity: Activity) -> None:
+    ensure_taking_part(champion, "delete an activity")
     db.session.delete(activity)
     db.session.flush()
     _refresh_last_activity(champion)

@@ -1,17 +1,17 @@
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from champions.activities import bp, services
 from champions.activities.forms import ActivityForm
-from champions.activities.models import ACTIVITY_TYPE_LABELS, Activity
-from champions.core.forms import db_id
+from champions.activities.models import ACTIVITY_TYPE_LABELS, UNDO_MINUTES, Activity
+from champions.core.forms import ConfirmForm, db_id
 from champions.core.models import TOPICS
 from champions.core.pagination import keyset_page
 from champions.extensions import db
+from champions.profiles.services import ensure_taking_part
 
 
 def _mine_or_404(activity_id: int) -> Activity:
@@ -26,20 +26,31 @@ def activity_list():
     champion = current_user.champion
     query = select(Activity).where(Activity.champion_id == champion.id)
     page = keyset_page(query, Activity.id, request.args.get("before", type=db_id))
+    # Straight after a deletion (once: a reload no longer offers it), the banner with "Undo".
+    deleted_id = session.pop("deleted_activity", None)
+    deleted = services.own_deleted(champion, deleted_id) if isinstance(deleted_id, int) else None
     return render_template(
         "activities/list.html",
         page=page,
+        withdrawn=champion.withdrawn,
         totals=services.totals(champion),
-        type_labels={t.value: label for t, label in ACTIVITY_TYPE_LABELS.items()},
+        type_labels=TYPE_LABELS,
         topic_labels=dict(TOPICS),
-        delete_form=FlaskForm(),
+        deleted=deleted,
+        undo_form=ConfirmForm(),
+        undo_minutes=UNDO_MINUTES,
     )
+
+
+TYPE_LABELS = {t.value: label for t, label in ACTIVITY_TYPE_LABELS.items()}
 
 
 @bp.route("/me/activities/new", methods=["GET", "POST"])
 def activity_new():
     champion = current_user.champion
+    ensure_taking_part(champion, "log an activity")  # before the form, so nobody fills it in for nothing
     form = ActivityForm()
+    form.earliest = services.earliest_day(champion)
     if request.method == "GET":
         form.borough_code.data = champion.borough_code
         form.people_reached.data = 1
@@ -54,7 +65,9 @@ def activity_new():
 @bp.route("/me/activities/<int:activity_id>/edit", methods=["GET", "POST"])
 def activity_edit(activity_id: int):
     activity = _mine_or_404(activity_id)
+    ensure_taking_part(current_user.champion, "change an activity")
     form = ActivityForm(obj=activity)
+    form.earliest = services.earliest_day(current_user.champion)
     if form.validate_on_submit():
         services.update_activity(current_user.champion, activity, form.data)
         db.session.commit()
@@ -65,11 +78,28 @@ def activity_edit(activity_id: int):
     )
 
 
-@bp.post("/me/activities/<int:activity_id>/delete")
+@bp.route("/me/activities/<int:activity_id>/delete", methods=["GET", "POST"])
 def activity_delete(activity_id: int):
+    """Asks first; once deleted, the list offers "Undo" for a while."""
     activity = _mine_or_404(activity_id)
-    if FlaskForm().validate_on_submit():
-        services.delete_activity(current_user.champion, activity)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        kept = services.delete_activity(current_user.champion, activity)
         db.session.commit()
-        flash("The activity has been deleted.", "success")
+        session["deleted_activity"] = kept.id
+        return redirect(url_for("activities.activity_list"))
+    labels = {"type": TYPE_LABELS[activity.type], "topic": dict(TOPICS)[activity.topic_code]}
+    return render_template("activities/delete.html", activity=activity, form=form, labels=labels)
+
+
+@bp.post("/me/activities/deleted/<int:deleted_id>/restore")
+def activity_restore(deleted_id: int):
+    if ConfirmForm().validate_on_submit():
+        kept = services.own_deleted(current_user.champion, deleted_id)
+        if kept is None:
+            flash(f"It is too late to undo that: a deleted activity can be put back for {UNDO_MINUTES} minutes", "info")
+        else:
+            services.restore_activity(current_user.champion, kept)
+            db.session.commit()
+            flash("The activity has been put back.", "success")
     return redirect(url_for("activities.activity_list"))

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Response, redirect, render_template, url_for
+from flask import Response, abort, redirect, render_template, url_for
 from flask_login import current_user
 
 from champions.network import bp, services
@@ -29,5 +29,7 @@ def my_network():
 
 @bp.get("/me/network/qr.svg")
 def qr_code():
+    if current_user.champion.withdrawn:
+        abort(404)  # a withdrawn champion's link recruits nobody, so it is not offered
     svg = services.qr_svg(referral_url(current_user.champion.referral_code))
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, max-age=3600"})

@@ -20,7 +20,7 @@ from champions.moments.models import moment_topics
 from champions.moments.services import upcoming_moments
 from champions.profiles.models import Champion, Stage, StageChange
 from champions.profiles.models import champion_topics as champion_topics_table
-from champions.training.models import TrainingCompletion, TrainingResource
+from champions.training.models import Pledge, PledgeAcceptance, TrainingCompletion, TrainingResource
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,13 @@ CONDITIONS: dict[str, Condition] = {
         Condition("recruits_milestone", "They have recruited at least N champions", 5, "recruit"),
         Condition("moment_upcoming", "A social moment on a topic they follow starts within N days", 14, "activity"),
         Condition("grant_report_due", "Their end-of-grant report falls due within N days (applicants)", 21, "report"),
+        Condition("lapsed", "Lapsed (no activity for a while) for at least N days", 14, "activity"),
+        Condition(
+            "pledge_updated",
+            "A new pledge version they have not accepted was published N days ago",
+            7,
+            "pledge",
+        ),
     )
 }
 
@@ -127,6 +134,15 @@ def audience(condition: str, params: dict[str, Any], now: datetime) -> Select:
             .join(recruits, recruits.c.by == Champion.id)
             .where(recruits.c.n >= days)
         )
+    if condition == "lapsed":
+        lapsed = _stage_reached_at(Stage.LAPSED)
+        return (
+            base.add_columns(cast(null(), Integer).label("context_id"))
+            .join(lapsed, lapsed.c.champion_id == Champion.id)
+            .where(Champion.stage == Stage.LAPSED.value, lapsed.c.at <= since)
+        )
+    if condition == "pledge_updated":
+        return _pledge_updated(base, since)
     if condition == "grant_report_due":
         reported = select(GrantReport.id).where(GrantReport.application_id == Application.id).exists()
         return (
@@ -150,6 +166,22 @@ def audience(condition: str, params: dict[str, Any], now: datetime) -> Select:
             .group_by(Champion.user_id)
         )
     raise ValueError(f"Unknown condition {condition!r}")
+
+
+def _pledge_updated(base: Select, since: datetime) -> Select:
+    """Champions who accepted an earlier pledge but not the current one, published at least N days ago; the context
+    is the current pledge. (Someone who never pledged is onboarding's to ask.)"""
+    current = select(Pledge.id).order_by(Pledge.published_at.desc(), Pledge.id.desc()).limit(1).scalar_subquery()
+    accepted = select(PledgeAcceptance.id).where(PledgeAcceptance.champion_id == Champion.id)
+    return (
+        base.add_columns(Pledge.id.label("context_id"))
+        .join(Pledge, Pledge.id == current)
+        .where(
+            Pledge.published_at <= since,
+            accepted.where(PledgeAcceptance.pledge_id != Pledge.id).exists(),
+            ~accepted.where(PledgeAcceptance.pledge_id == Pledge.id).exists(),
+        )
+    )
 
 
 def target_done(target: str, user_id_col, since_col, until_col):
@@ -181,6 +213,16 @@ def target_done(target: str, user_id_col, since_col, until_col):
                 TrainingCompletion.champion_id == champion,
                 TrainingCompletion.completed_at >= since_col,
                 TrainingCompletion.completed_at < until_col,
+            )
+            .exists()
+        )
+    if target == "pledge":
+        return (
+            select(PledgeAcceptance.id)
+            .where(
+                PledgeAcceptance.champion_id == champion,
+                PledgeAcceptance.accepted_at >= since_col,
+                PledgeAcceptance.accepted_at < until_col,
             )
             .exists()
         )

@@ -81,6 +81,7 @@ def context_for(message_user: User, rule: NudgeRule, context_id: int | None) -> 
         "home_url": external_url("accounts.home"),
         "training_url": external_url("training.catalogue"),
         "log_url": external_url("activities.activity_new"),
+        "pledge_url": external_url("training.pledge"),
         "network_url": external_url("network.my_network"),
         "verify_url": _verify_url(message_user),
         "days": rule.params.get("days", CONDITIONS[rule.condition].default_days),

@@ -12,6 +12,7 @@ from champions.privacy import (
     models,
     views,  # noqa: F401  (importing them adds their routes)
 )
+from champions.privacy.forms import AGE_BANDS, DISABILITY, ETHNICITIES, GENDER_IDENTITY, SEXES
 
 FEATURE = Feature(
     name="privacy",
@@ -27,6 +28,7 @@ FEATURE = Feature(
         "privacy.export_zip": CHAMPION,
         "privacy.erase": CHAMPION,
         "privacy.withdraw": CHAMPION,
+        "privacy.rejoin": CHAMPION,
         "privacy.equality_summary": STAFF,
         "privacy.equality_person": ADMIN,
     },
@@ -38,5 +40,30 @@ FEATURE = Feature(
     task_modules=("champions.privacy.tasks",),
     models=(models,),
     merges=models.MERGES,
-    holdings=(Holding("equality_answers", "user", "user_id", "delete"),),
+    holdings=(
+        Holding(
+            "equality_answers",
+            "user",
+            "user_id",
+            "delete",
+            title="Your equality monitoring answers",
+            describe="The answers you chose to give about yourself, kept apart from your profile, to check the "
+            "programme reaches everyone fairly.",
+            columns={
+                "answered_at": "Answered",
+                "age_band": "Your age",
+                "sex": "Your sex",
+                "gender_identity": "Is the gender you identify with the same as your sex registered at birth?",
+                "ethnicity": "Your ethnic group",
+                "disability": "Do you have a condition or illness that limits your day-to-day activities?",
+            },
+            labels={
+                "age_band": dict(AGE_BANDS),
+                "sex": dict(SEXES),
+                "gender_identity": dict(GENDER_IDENTITY),
+                "ethnicity": dict(ETHNICITIES),
+                "disability": dict(DISABILITY),
+            },
+        ),
+    ),
 )

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import io
-import json
-import zipfile
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, delete, func, select, update
@@ -14,13 +11,16 @@ from champions.accounts.consent import EQUALITY_CONSENT_VERSION, has_consent, re
 from champions.accounts.models import User
 from champions.core import audit, features
 from champions.core.db import now_utc, rowcount
-from champions.core.downloads import dict_csv_text
+from champions.core.disclosure import OneWay, one_way
+from champions.core.errors import Refused
 from champions.core.models import OutboxMessage
 from champions.core.personal_data import Holding
 from champions.extensions import db
+from champions.privacy.forms import AGE_BANDS, DISABILITY, ETHNICITIES, GENDER_IDENTITY, SEXES
 from champions.privacy.models import EqualityAnswers
 from champions.profiles.models import Champion, Stage, StageChange
-from champions.profiles.services import change_stage
+from champions.profiles.services import change_stage, ensure_live
+from champions.training import onboarding
 
 # --- Equality monitoring ------------------------------------------------------------------------
 
@@ -54,87 +54,41 @@ def equality_answers_seen_by_admin(user: User) -> EqualityAnswers | None:
     return answers
 
 
-def equality_aggregate(minimum: int = 5) -> dict[str, list[tuple[str, int | str]]]:
-    """Counts per answer for staff; a count below ``minimum`` is shown as 'fewer than 5'."""
-    result = {}
-    for name in EQUALITY_FIELDS:
+# Each question's column, its title on the summary, and the answers' labels.
+EQUALITY_QUESTIONS = (
+    ("age_band", "Age", AGE_BANDS),
+    ("sex", "Sex", SEXES),
+    ("gender_identity", "Gender identity the same as sex registered at birth", GENDER_IDENTITY),
+    ("ethnicity", "Ethnic group", ETHNICITIES),
+    ("disability", "Condition or illness limiting day-to-day activities", DISABILITY),
+)
+NOT_ANSWERED = "Not answered"
+
+
+def equality_summary() -> tuple[int, list[tuple[str, OneWay]]]:
+    """How many people have answered, and each question's answers as a table in which no one can be recognised
+    (core/disclosure.py). Special-category data, even in aggregate: every look is recorded."""
+    respondents = db.session.scalar(select(func.count()).select_from(EqualityAnswers)) or 0
+    tables = []
+    for name, title, choices in EQUALITY_QUESTIONS:
         column = getattr(EqualityAnswers, name)
-        rows = db.session.execute(
-            select(func.coalesce(column, "Not answered"), func.count()).group_by(column).order_by(func.count().desc())
-        ).all()
-        result[name] = [(value, n if n >= minimum else f"fewer than {minimum}") for value, n in rows]
-    return result
+        labels = dict(choices)
+        counts = {
+            NOT_ANSWERED if code is None else labels.get(code, code): n
+            for code, n in db.session.execute(select(column, func.count()).group_by(column)).tuples()
+        }
+        tables.append((title, one_way(counts, respondents=respondents)))
+    audit.record("equality.summary_viewed", None, respondents=respondents)
+    return respondents, tables
 
 
-# --- What we hold about a person: one registry for export and erasure ---------------------------
-
-
-def _owner_value(holding: Holding, user, champion) -> Any:
-    if holding.owner == "user":
-        return user.id
-    if holding.owner == "email":
-        return user.email
-    return champion.id if champion is not None else None
+# --- What we hold about a person: erasure (the export is export.py) ---------------------------
 
 
 def _rows_for(holding: Holding, user, champion) -> tuple[Table, Any]:
     table = db.metadata.tables[holding.table]
-    value = _owner_value(holding, user, champion)
+    value = holding.owner_value(user, champion)
     return table, table.c[holding.column] == value
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
-
-
-def _export_order(registry: features.Features) -> list[Holding]:
-    """The person's login and profile first, then each feature's tables in the features' order, and core's records
-    of what was sent and done (the outbox, the audit log) last."""
-
-    def place(holding: Holding) -> int:
-        if holding.table in ("users", "champions"):
-            return 0
-        owner = registry.owner_of(holding.table)
-        return 2 if owner is not None and owner.name == "core" else 1
-
-    return sorted(registry.holdings, key=place)  # a stable sort: each feature's tables keep its order
-
-
-def export_data(user) -> dict[str, list[dict[str, Any]]]:
-    """Everything held about this person, table by table."""
-    champion = user.champion
-    data: dict[str, list[dict[str, Any]]] = {}
-    for holding in _export_order(features.registry()):
-        if holding.owner == "champion" and champion is None:
-            data[holding.table] = []
-            continue
-        table, where = _rows_for(holding, user, champion)
-        rows = db.session.execute(select(table).where(where)).mappings().all()
-        hidden = {"password_hash", "session_version", "key_hash"}
-        data[holding.table] = [{k: _jsonable(v) for k, v in row.items() if k not in hidden} for row in rows]
-    return data
-
-
-# Each download is recorded before the data is read, so the export lists its own event.
-
-
-def export_json(user) -> str:
-    audit.record("person.exported", user, format="json")
-    return json.dumps(export_data(user), indent=2)
-
-
-def export_zip(user) -> bytes:
-    audit.record("person.exported", user, format="zip")
-    data = export_data(user)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("my-data.json", json.dumps(data, indent=2))
-        for name, rows in data.items():
-            flat = [{k: json.dumps(v) if isinstance(v, dict | list) else v for k, v in r.items()} for r in rows]
-            archive.writestr(f"{name}.csv", dict_csv_text(flat))
-    return buffer.getvalue()
 
 
 ERASED_PROFILE = {
@@ -196,6 +150,22 @@ def withdraw(champion: Champion) -> None:
     change_stage(champion, Stage.WITHDRAWN, "Withdrew from the programme", by_user_id=champion.user_id)
     set_consent(champion.user_id, "email_contact", False)
     audit.record("champion.withdrew", champion)
+
+
+def rejoin(champion: Champion) -> Stage:
+    """A withdrawn champion comes back, in one step, to the stage their own progress reaches (their training, pledge
+    and activities were kept). Email consent stays as they left it: they turn it back on in their preferences."""
+    if champion.user.erased_at is not None:
+        raise Refused(
+            "This account was erased, so it cannot rejoin. You are welcome to sign up again as a new champion."
+        )
+    ensure_live(champion)
+    if champion.stage != Stage.WITHDRAWN.value:
+        raise Refused("You are already taking part in the programme: there is nothing to rejoin.")
+    stage = onboarding.progress(champion).reached()
+    change_stage(champion, stage, "Rejoined the programme", by_user_id=champion.user_id)
+    audit.record("champion.rejoined", champion, stage=stage.value)
+    return stage
 
 
 # --- Retention ---------------------------------------------------------------------------------

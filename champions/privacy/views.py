@@ -12,7 +12,7 @@ from champions.core.forms import ConfirmForm
 from champions.core.models import Topic
 from champions.extensions import db
 from champions.nudges.services import nudge_preferences
-from champions.privacy import bp, services
+from champions.privacy import bp, export, services
 from champions.privacy.forms import EqualityForm, EraseForm, PreferencesForm
 from champions.privacy.models import EqualityAnswers
 from champions.profiles.models import Stage
@@ -87,14 +87,14 @@ def _download(body: bytes | str, mimetype: str, extension: str) -> Response:
 
 @bp.get("/me/data/export.json")
 def export_json():
-    body = services.export_json(current_user._get_current_object())
+    body = export.export_json(current_user._get_current_object())
     db.session.commit()
     return _download(body, "application/json", "json")
 
 
 @bp.get("/me/data/export.zip")
 def export_zip():
-    body = services.export_zip(current_user._get_current_object())
+    body = export.export_zip(current_user._get_current_object())
     db.session.commit()
     return _download(body, "application/zip", "zip")
 
@@ -121,16 +121,34 @@ def withdraw():
         services.withdraw(champion)
         db.session.commit()
         flash(
-            "You have withdrawn. We will not contact you. You can still sign in, download or erase your data.",
+            "You have withdrawn. We will not contact you. You can still sign in, download or erase your data, "
+            "and you can come back at any time from your home page.",
             "success",
         )
     return redirect(url_for("roster.champion_home"))
 
 
+@bp.post("/me/rejoin")
+def rejoin():
+    champion = current_user.champion
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.rejoin(champion)  # a Refused (erased, merged, not withdrawn) is shown as a page and changes nothing
+    db.session.commit()
+    emails = (
+        "We will email you again as you chose."
+        if consent.has_consent(current_user.id, "email_contact")
+        else "We still will not email you: you can turn emails back on in your preferences."
+    )
+    flash(f"Welcome back. You are taking part again, with everything you did before. {emails}", "success")
+    return redirect(url_for("roster.champion_home"))
+
+
 @bp.get("/staff/equality")
 def equality_summary():
-    total = db.session.query(EqualityAnswers).count()
-    return render_template("privacy/equality_summary.html", summary=services.equality_aggregate(), total=total)
+    total, tables = services.equality_summary()
+    db.session.commit()
+    return render_template("privacy/equality_summary.html", tables=tables, total=total)
 
 
 @bp.get("/admin/equality/<int:user_id>")

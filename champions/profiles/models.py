@@ -22,7 +22,23 @@ class Stage(StrEnum):
 
     @property
     def label(self) -> str:
+        """The CRM term, for staff pages."""
         return self.value.capitalize()
+
+    @property
+    def public_label(self) -> str:
+        """Plain words for the champion's own pages and anything the public sees (never the CRM term)."""
+        return PUBLIC_LABELS[self]
+
+
+PUBLIC_LABELS = {
+    Stage.REGISTERED: "Getting started",
+    Stage.VERIFIED: "Email confirmed",
+    Stage.TRAINED: "Trained",
+    Stage.ACTIVE: "Active champion",
+    Stage.LAPSED: "Taking a break",
+    Stage.WITHDRAWN: "Withdrawn — you can rejoin",
+}
 
 
 STAGE_VALUES = ", ".join(f"'{s.value}'" for s in Stage)
@@ -85,6 +101,15 @@ class Champion(Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def public_stage(self) -> str:
+        """Their stage in plain words, for their own pages."""
+        return Stage(self.stage).public_label
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.stage == Stage.WITHDRAWN.value
 
 
 # A record not merged into another: the only kind counted, listed or linked (a merged-away record is read-only).

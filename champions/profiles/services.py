@@ -80,6 +80,19 @@ def ensure_live(champion: Champion) -> None:
         )
 
 
+class NotTakingPart(Refused):
+    """A change only a champion taking part may make, asked for by one who has withdrawn."""
+
+
+def ensure_taking_part(champion: Champion, doing: str) -> None:
+    """Refuse ``doing`` (``"log an activity"``) to a champion who has withdrawn, saying how to come back."""
+    if champion.stage == Stage.WITHDRAWN.value:
+        raise NotTakingPart(
+            f"You cannot {doing} while you are withdrawn from the programme. To take part again, "
+            "choose Rejoin on your home page: everything you did before comes back with you."
+        )
+
+
 def change_stage(
     champion: Champion, to: Stage, reason: str, by_user_id: int | None = None, when: datetime | None = None
 ) -> None:
@@ -96,3 +109,11 @@ def change_stage(
     )
     champion.stage = to.value
     db.session.flush()
+
+
+def topic_choices(user, champion) -> list[tuple[str, str]]:
+    """The topics a champion cares about, for their data export."""
+    if champion is None:
+        return []
+    names = [topic.name for topic in champion.topics]
+    return [("Topics you care about", ", ".join(names) if names else "None chosen")]

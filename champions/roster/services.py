@@ -11,7 +11,7 @@ from champions.accounts.tasks import welcome_email
 from champions.core import audit
 from champions.core.permissions import Role
 from champions.extensions import db
-from champions.profiles.models import Champion
+from champions.profiles.models import Champion, Stage
 from champions.profiles.services import create_champion
 
 
@@ -22,12 +22,19 @@ def find_champion_by_referral(code: str | None):
     return db.session.scalar(select(Champion).where(Champion.referral_code == code))
 
 
+def recruiter_for(code: str | None) -> Champion | None:
+    """The champion whose code this is, if they are taking part: a withdrawn champion's link recruits nobody (the
+    person signing up still can, with nobody recorded as their recruiter)."""
+    champion = find_champion_by_referral(code)
+    return champion if champion is not None and champion.stage != Stage.WITHDRAWN.value else None
+
+
 def register_champion(data: dict, *, consent_version: str, referral_code: str | None = None) -> User:
     """Create a champion account from validated sign-up data; the welcome email goes after commit."""
     if find_user(data["email"]) is not None:
         raise EmailTaken(data["email"])
     user = create_user(data["email"], data["password"], Role.CHAMPION)
-    recruiter = find_champion_by_referral(referral_code)
+    recruiter = recruiter_for(referral_code)
     champion = create_champion(
         user.id,
         first_name=data["first_name"],

@@ -23,7 +23,7 @@ from champions.core.email import (
 )
 from champions.core.work import MAX_FAILURES, LeasedRun, requeue_stale, sweep
 from champions.extensions import db
-from champions.profiles.models import Champion
+from champions.profiles.models import Champion, Stage
 from champions.roster import log
 from champions.roster.exporter import build
 from champions.roster.importer import run
@@ -69,7 +69,7 @@ def run_import(self, job_id: int) -> str:
 
 def _due_welcomes(job_id: int, limit: int) -> Sequence[Row[int, str, str, str | None]]:
     """The next champions this import created who consented to email and have not been welcomed yet (nor
-    refused by the mail server: they would head every batch for ever)."""
+    refused by the mail server: they would head every batch for ever), and have not withdrawn meanwhile."""
     consented = exists().where(
         ConsentRecord.user_id == User.id, ConsentRecord.purpose == EMAIL_CONSENT, ConsentRecord.granted
     )
@@ -79,6 +79,7 @@ def _due_welcomes(job_id: int, limit: int) -> Sequence[Row[int, str, str, str | 
         .join(User, User.id == Champion.user_id)
         .where(ImportRow.job_id == job_id, ImportRow.dry_run.is_(False), ImportRow.outcome == "new")
         .where(User.welcome_sent_at.is_(None), User.welcome_failed_at.is_(None), consented)
+        .where(Champion.stage != Stage.WITHDRAWN.value)
         .order_by(Champion.id)
         .limit(limit)
     ).all()
@@ -93,22 +94,22 @@ def _welcome_steps(job: ImportJob) -> Iterator[None]:
     outbox, each message and its mark are one transaction.
     """
     smtp = current_app.config["MAIL_BACKEND"] == "smtp"
-    job_id, home_url = job.id, external_url("accounts.login")
+    job_id, start_url = job.id, external_url("accounts.reset_request")
     while people := _due_welcomes(job_id, current_app.config["IMPORT_EMAIL_BATCH"]):
         for person in people:
             if smtp:
                 yield
-            _welcome(person, home_url)
+            _welcome(person, start_url)
         yield
     job.emails_done_at = now_utc()
     db.session.flush()
 
 
-def _welcome(person, home_url: str) -> None:
+def _welcome(person, start_url: str) -> None:
     """Send one welcome; a recipient the mail server refuses for good is marked so, and the others go on."""
     due = (User.id == person.id, User.welcome_sent_at.is_(None), User.welcome_failed_at.is_(None))
     msg = template_message(
-        person.email, "imported_welcome", first_name=person.first_name, source=person.source_detail, home_url=home_url
+        person.email, "imported_welcome", first_name=person.first_name, source=person.source_detail, start_url=start_url
     )
     sent = update(User).where(*due).values(welcome_sent_at=now_utc())
     send_once(msg, sent, refused=update(User).where(*due).values(welcome_failed_at=now_utc()))

@@ -16,8 +16,9 @@ from champions.network.services import recruits_by_degree, referral_url
 from champions.organisations.services import organisation_names
 from champions.roster import bp
 from champions.roster.forms import RegistrationForm
-from champions.roster.services import register_champion
+from champions.roster.services import recruiter_for, register_champion
 from champions.training.onboarding import progress
+from champions.training.services import pledge_update
 
 
 @bp.get("/me")
@@ -30,6 +31,7 @@ def champion_home():
         totals=totals(champion),
         recruits=recruits_by_degree(champion.id)[0],
         referral_url=referral_url(champion.referral_code),
+        pledge_update=None if champion.withdrawn else pledge_update(champion),
         confirm=ConfirmForm(),
     )
 
@@ -42,7 +44,8 @@ def registration_form() -> RegistrationForm:
     form = RegistrationForm()
     form.borough.choices = borough_choices("Select a borough")
     form.organisation_id.choices = _organisation_choices()
-    if request.method == "GET" and (ref := referral_code(request.args.get("ref"))):
+    ref = referral_code(request.args.get("ref"))
+    if request.method == "GET" and ref and recruiter_for(ref) is not None:  # a withdrawn champion's link: a blank form
         form.heard_via.data = "referral"
         form.referral_code.data = ref
     return form

@@ -43,10 +43,13 @@ def pledge_version_taken(version: str) -> bool:
     return db.session.scalar(select(Pledge.id).where(Pledge.version == version)) is not None
 
 
-def publish_pledge(version: str, text: str) -> Pledge:
-    """A new version of the pledge: champions see its text from now on."""
-    pledge = Pledge(version=version, text=text, published_at=now_utc())
+def publish_pledge(version: str, text: str, summary: str | None = None, must_accept: bool = False) -> Pledge:
+    """A new version of the pledge: champions see its text from now on, and those who accepted an earlier one are
+    shown what changed. With ``must_accept``, the pledge step of onboarding is to do again until they accept it."""
+    pledge = Pledge(
+        version=version, text=text, summary=summary or None, must_accept=must_accept, published_at=now_utc()
+    )
     db.session.add(pledge)
     db.session.flush()
-    audit.record("training.pledge_published", pledge, version=pledge.version)
+    audit.record("training.pledge_published", pledge, version=pledge.version, must_accept=must_accept)
     return pledge

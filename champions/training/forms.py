@@ -1,4 +1,4 @@
-from wtforms import BooleanField, TextAreaField
+from wtforms import BooleanField, HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from champions.core.forms import BaseForm, strip
@@ -13,4 +13,6 @@ class CompleteForm(BaseForm):
 
 
 class PledgeForm(BaseForm):
+    # The version the champion read: checked against the current one, so nobody accepts words since replaced.
+    pledge_id = HiddenField()
     agree = BooleanField("I make this pledge", validators=[DataRequired("Tick the box to make the pledge")])

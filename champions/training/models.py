@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from champions.core import merging
@@ -32,6 +32,8 @@ class TrainingResource(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text)
+    # What to read, inside the app: plain text, paragraphs and "- " lists (training/text.py), never HTML.
+    body: Mapped[str | None] = mapped_column(Text)
     format: Mapped[str] = mapped_column(String(20))
     url: Mapped[str | None] = mapped_column(String(500))
     topic_code: Mapped[str | None] = mapped_column(ForeignKey("topics.code"), index=True)
@@ -58,6 +60,9 @@ class TrainingCompletion(Model):
     champion = relationship("Champion")
 
 
+PLEDGE_SUMMARY_MAX = 500
+
+
 class Pledge(Model):
     """A version of the champion pledge text; the newest published one is shown."""
 
@@ -66,6 +71,10 @@ class Pledge(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[str] = mapped_column(String(40), unique=True)
     text: Mapped[str] = mapped_column(Text)
+    # What changed since the version before, in a sentence or two, for champions who accepted an earlier one.
+    summary: Mapped[str | None] = mapped_column(String(PLEDGE_SUMMARY_MAX))
+    # Champions must accept this version (or a later one) for the pledge step of onboarding to count as done.
+    must_accept: Mapped[bool] = mapped_column(default=False, server_default=false())
     published_at: Mapped[datetime] = mapped_column(default=now_utc)
 
 

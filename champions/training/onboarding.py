@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import and_, exists, func, or_, select
 
 from champions.activities.models import Activity
 from champions.extensions import db
 from champions.profiles.models import Champion, Stage
 from champions.profiles.services import change_stage
-from champions.training.models import PledgeAcceptance, TrainingCompletion, TrainingResource
+from champions.training.models import Pledge, PledgeAcceptance, TrainingCompletion, TrainingResource
 
 ONBOARDING_ORDER = [Stage.REGISTERED, Stage.VERIFIED, Stage.TRAINED, Stage.ACTIVE]
 REASONS = {
@@ -62,6 +62,23 @@ def core_resource_ids() -> list[int]:
     return list(db.session.scalars(query))
 
 
+def pledge_accepted(champion: Champion) -> bool:
+    """Has the champion made the pledge? Any version counts, unless staff published a version champions must accept:
+    then that version or a later one. (Nobody is moved back a stage for it: the checklist shows the step to do.)"""
+    query = select(PledgeAcceptance.id).where(PledgeAcceptance.champion_id == champion.id)
+    required = db.session.scalar(
+        select(Pledge).where(Pledge.must_accept).order_by(Pledge.published_at.desc(), Pledge.id.desc()).limit(1)
+    )
+    if required is not None:
+        query = query.join(Pledge, Pledge.id == PledgeAcceptance.pledge_id).where(
+            or_(
+                Pledge.published_at > required.published_at,
+                and_(Pledge.published_at == required.published_at, Pledge.id >= required.id),
+            )
+        )
+    return bool(db.session.scalar(select(query.exists())))
+
+
 def progress(champion: Champion) -> Progress:
     core = core_resource_ids()
     core_done = db.session.scalar(
@@ -69,13 +86,12 @@ def progress(champion: Champion) -> Progress:
         .select_from(TrainingCompletion)
         .where(TrainingCompletion.champion_id == champion.id, TrainingCompletion.resource_id.in_(core))
     )
-    pledged = db.session.scalar(select(exists().where(PledgeAcceptance.champion_id == champion.id)))
     has_activity = db.session.scalar(select(exists().where(Activity.champion_id == champion.id)))
     return Progress(
         verified=champion.user.email_verified_at is not None,
         core_done=core_done or 0,
         core_total=len(core),
-        pledged=bool(pledged),
+        pledged=pledge_accepted(champion),
         has_activity=bool(has_activity),
     )
 

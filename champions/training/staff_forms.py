@@ -6,7 +6,7 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAr
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 
 from champions.core.forms import BaseForm, strip
-from champions.training.models import ResourceFormat
+from champions.training.models import PLEDGE_SUMMARY_MAX, ResourceFormat
 
 
 class ResourceForm(BaseForm):
@@ -50,3 +50,11 @@ class PledgeForm(BaseForm):
     text = TextAreaField(
         "Pledge text", filters=[strip], validators=[DataRequired("Enter the pledge text"), Length(max=5000)]
     )
+    summary = TextAreaField(
+        "What changed (optional)",
+        filters=[strip],
+        validators=[
+            Length(max=PLEDGE_SUMMARY_MAX, message=f"Keep what changed to {PLEDGE_SUMMARY_MAX} characters or fewer")
+        ],
+    )
+    must_accept = BooleanField("Champions must accept this version to stay active")

@@ -114,9 +114,10 @@ def staff_pledge_new():
         if pledge_version_taken(form.version.data):
             form.version.errors.append("That version name is taken: choose another")
         else:
-            pledge = publish_pledge(form.version.data, form.text.data)
+            pledge = publish_pledge(form.version.data, form.text.data, form.summary.data, form.must_accept.data)
             db.session.commit()
-            flash(f"Pledge version {pledge.version} published. Champions now see this text.", "success")
+            must = " Champions must accept it for their pledge step to be done." if pledge.must_accept else ""
+            flash(f"Pledge version {pledge.version} published. Champions now see this text.{must}", "success")
             return redirect(url_for("training.staff_catalogue"))
     if request.method == "GET":
         latest = current_pledge()

@@ -34,6 +34,9 @@ def resource(resource_id: int):
     return render_template("training/resource.html", item=item, done=done, form=form), 200 if not form.errors else 400
 
 
+REPLACED = "The pledge changed while you were reading it. Read the current words below, then tick the box again"
+
+
 @bp.route("/me/pledge", methods=["GET", "POST"])
 def pledge():
     champion = current_user.champion
@@ -41,12 +44,18 @@ def pledge():
     if current is None:
         abort(404)
     accepted = services.accepted(champion, current)
-    form = PledgeForm()
-    if not accepted and form.validate_on_submit():
-        services.accept_pledge(champion, current)
-        db.session.commit()
-        flash("Thank you for making the champion pledge.", "success")
-        return redirect(url_for("roster.champion_home"))
-    return render_template("training/pledge.html", pledge=current, accepted=accepted, form=form), (
-        200 if not form.errors else 400
-    )
+    form = PledgeForm(data={"pledge_id": str(current.id)})
+    status = 200
+    if not accepted and form.is_submitted():
+        if form.pledge_id.data != str(current.id):
+            # They read another version (or sent no version): nothing is accepted; the page shows the current words.
+            form.agree.errors, form.agree.data, form.pledge_id.data, status = [REPLACED], False, str(current.id), 409
+        elif form.validate():
+            services.accept_pledge(champion, current)
+            db.session.commit()
+            flash("Thank you for making the champion pledge.", "success")
+            return redirect(url_for("roster.champion_home"))
+        else:
+            status = 400
+    update = services.pledge_update(champion)
+    return render_template("training/pledge.html", pledge=current, accepted=accepted, update=update, form=form), status

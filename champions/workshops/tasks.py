@@ -10,18 +10,22 @@ from champions.core.locks import job_lock
 from champions.core.pending_email import Outgoing, one_off_email
 from champions.core.templating import UK
 from champions.extensions import db
+from champions.profiles.models import Champion, Stage
 from champions.workshops import log
 from champions.workshops.figures import uk_day_start
 from champions.workshops.models import SignupStatus, Workshop, WorkshopSignup
 
 
 def reminders_due(today: date) -> list[int]:
-    """Booked places (not cancelled, not waiting) at workshops that start tomorrow, UK time, not yet reminded."""
+    """Booked places (not cancelled, not waiting) at workshops that start tomorrow, UK time, not yet reminded, of
+    champions who have not withdrawn (we do not contact them; a champion who rejoins in time is reminded)."""
     tomorrow = today + timedelta(days=1)
     query = (
         select(WorkshopSignup.id)
         .join(Workshop)
+        .join(Champion, Champion.id == WorkshopSignup.champion_id)
         .where(
+            Champion.stage != Stage.WITHDRAWN.value,
             WorkshopSignup.status == SignupStatus.BOOKED.value,
             WorkshopSignup.reminder_sent_at.is_(None),
             Workshop.cancelled_at.is_(None),
@@ -90,8 +94,8 @@ def place_email(signup_id: int) -> Outgoing | None:
         WorkshopSignup.promotion_email_sent_at.is_(None),
     )
     signup = db.session.scalar(select(WorkshopSignup).where(*due))
-    if signup is None or signup.workshop.cancelled_at is not None:
-        return None
+    if signup is None or signup.workshop.cancelled_at is not None or signup.champion.withdrawn:
+        return None  # a withdrawn champion keeps the place they were given, but is not contacted about it
     msg = template_message(
         signup.champion.user.email,
         "workshop_place",

@@ -69,6 +69,7 @@ BUTTONS = {
     "accounts.resend_sign_up": "shown once someone has just signed up",
     "accounts.verify_continue": "shown by the emailed link in the browser that signed up",
     "workshops.champion_cancel": "shown once the champion has signed up",
+    "privacy.rejoin": "shown to champions who have withdrawn",
 }
 # POST routes that end the sample object other routes use: fuzzed after the others, so they find it live.
 ENDS = {"workshops.workshop_cancel", "workshops.cancel_signup"}
