@@ -75,7 +75,7 @@ def equality_summary() -> tuple[int, list[tuple[str, OneWay]]]:
         labels = dict(choices)
         counts = {
             NOT_ANSWERED if code is None else labels.get(code, code): n
-            for code, n in db.session.execute(select(column, func.count()).group_by(column)).tuples()
+            for code, n in db.session.execute(select(column, func.count()).group_by(column)).all()
         }
         tables.append((title, one_way(counts, respondents=respondents)))
     audit.record("equality.summary_viewed", None, respondents=respondents)

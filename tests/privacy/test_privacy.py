@@ -21,6 +21,7 @@ from champions.core.notice import PRIVACY_NOTICE_VERSION
 from champions.extensions import db as _db
 from champions.nudges.models import NudgeMessage, NudgeRule
 from champions.privacy.models import EqualityAnswers
+from champions.privacy.export import export_order
 from champions.privacy.services import apply_retention
 from champions.profiles.models import Champion, StageChange
 from champions.training.models import TrainingCompletion, TrainingResource
@@ -96,21 +97,22 @@ def test_equality_answers_are_optional_need_their_own_consent_and_are_kept_apart
 
 
 def test_staff_see_equality_answers_only_in_aggregate_and_an_admin_opening_one_is_audited(client, db, make):
-    people = [make.user(role="champion") for _ in range(6)]
+    people = [make.user(role="champion") for _ in range(12)]
     from champions.privacy.services import save_equality_answers
 
     for i, person in enumerate(people):
-        save_equality_answers(person.id, {"age_band": "25-34" if i < 5 else "75+"})
+        save_equality_answers(person.id, {"age_band": "25-34" if i < 11 else "75+"})
     db.session.commit()
     staff = make.user(role="staff")
     client.post("/login", data={"email": staff.email, "password": PASSWORD})
     page = client.get("/staff/equality").get_data(as_text=True)
     cells = re.findall(
-        r'<td class="nhsuk-table__cell">([^<]+)</td><td class="nhsuk-table__cell nhsuk-table__cell--numeric">([^<]+)<',
+        r'<th scope="row" class="nhsuk-table__header">([^<]+)</th><td class="nhsuk-table__cell nhsuk-table__cell--numeric">([^<]+)<',
         page,
     )
-    assert ("25-34", "5") in cells and ("75+", "fewer than 5") in cells  # one person is never countable
-    assert str(people[5].email) not in page
+    # The one person aged 75 or over is never countable: 1 = 12 - 11, so 25 to 34 is merged with them.
+    assert ("Other answers", "12") in cells and "75 or over" not in page and "25 to 34" not in page
+    assert str(people[11].email) not in page
     assert client.get(f"/admin/equality/{people[0].id}").status_code == 403
     client.post("/logout")
     admin = make.user(role="admin")
@@ -238,17 +240,22 @@ def test_my_data_export_holds_a_row_from_every_personal_table(app, client, db, m
     user, champion, _ = a_full_champion(client, db, make)
     holdings = app.extensions["features"].holdings
     data = json.loads(client.get("/me/data/export.json").get_data(as_text=True))
-    assert set(data) == {h.table for h in holdings}
+    files = data["about"]["files"]
+    assert [f["title"] for f in files] == ["Your choices", *(h.heading for h in export_order(holdings))]
     # Their login and profile first; what was sent to them and the audit of what was done last.
-    assert list(data)[:2] == ["users", "champions"] and list(data)[-2:] == ["outbox_messages", "audit_events"]
+    assert list(data["sections"])[:2] == ["your-account", "your-profile"]
+    assert list(data["sections"])[-2:] == ["emails-we-sent-you", "things-you-did-in-the-service"]
     # A champion has no grant records; those belong to applicants, funders and reviewers (tested below).
-    empty = [table for table, rows in data.items() if not rows and not table.startswith("grant_")]
+    owners = {h.heading: app.extensions["features"].owner_of(h.table).name for h in holdings}
+    empty = [f["title"] for f in files[1:] if f["held"] == "nothing held" and owners[f["title"]] != "grants"]
     assert empty == [], f"nothing exported from {empty}"
-    assert data["users"][0]["email"] == "lena@example.org" and "password_hash" not in data["users"][0]
-    assert data["activities"][0]["notes"] == "Spoke to my neighbour Jo"
+    account = data["sections"]["your-account"]["rows"][0]
+    assert account["Email address"] == "lena@example.org" and "Password hash" not in account
+    assert data["sections"]["your-activities"]["rows"][0]["Your notes"] == "Spoke to my neighbour Jo"
     archive = zipfile.ZipFile(io.BytesIO(client.get("/me/data/export.zip").data))
-    assert {f"{h.table}.csv" for h in holdings} | {"my-data.json"} == set(archive.namelist())
-    assert "Kowalski" in archive.read("champions.csv").decode()
+    written = {f["file"] for f in files if f["file"]}
+    assert written | {"README.txt", "my-data.json"} == set(archive.namelist())
+    assert "Kowalski" in archive.read("your-profile.csv").decode("utf-8-sig")
     assert db.session.scalar(select(func.count()).where(AuditEvent.action == "person.exported")) == 2
 
 
@@ -311,14 +318,18 @@ def test_retention_deletes_stale_unverified_sign_ups_and_anonymises_long_withdra
 
 
 def test_an_applicant_exports_their_applications_and_erasure_removes_their_contact_details(db, make):
-    from champions.privacy.services import erase, export_data
+    from champions.privacy.export import export_data
+    from champions.privacy.services import erase
 
     application = make.application(status="eligible")
     applicant = application.applicant
     application.contact_name, application.contact_email = "Pat Group", "pat@group.example"
     db.session.commit()
     data = export_data(applicant)
-    assert [row["id"] for row in data["grant_applications"]] == [application.id]
+    rows = data["sections"]["your-grant-applications"]["rows"]
+    assert [(row["Project title"], row["Contact email address"]) for row in rows] == [
+        (application.title, "pat@group.example")
+    ]
     status = application.status
     erase(applicant)
     db.session.commit()
