@@ -106,10 +106,7 @@ def test_staff_see_equality_answers_only_in_aggregate_and_an_admin_opening_one_i
     staff = make.user(role="staff")
     client.post("/login", data={"email": staff.email, "password": PASSWORD})
     page = client.get("/staff/equality").get_data(as_text=True)
-    cells = re.findall(
-        r'<th scope="row" class="nhsuk-table__header">([^<]+)</th><td class="nhsuk-table__cell nhsuk-table__cell--numeric">([^<]+)<',
-        page,
-    )
+    cells = re.findall(r'<th scope="row" class="nhsuk-table__header">([^<]+)</th><td[^>]*>([^<]+)<', page)
     # The one person aged 75 or over is never countable: 1 = 12 - 11, so 25 to 34 is merged with them.
     assert ("Other answers", "12") in cells and "75 or over" not in page and "25 to 34" not in page
     assert str(people[11].email) not in page
