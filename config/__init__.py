@@ -105,6 +105,9 @@ class BaseConfig:
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
     SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "true").lower() in ("1", "true", "yes")
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # Who holds champions' data and answers for it (the data controller), named in each person's data export.
+    CONTROLLER_NAME = os.environ.get("CONTROLLER_NAME", "The Champions programme team")
+    CONTROLLER_CONTACT = os.environ.get("CONTROLLER_CONTACT", "privacy@champions.example")
     NODE_MODULES = Path(os.environ.get("CHAMPIONS_NODE_MODULES", PROJECT_ROOT / "node_modules"))
     HSTS = False
     # SQLite only: take the write lock when a transaction begins, so concurrent writers queue.

@@ -5,7 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from champions.accounts.models import ConsentRecord
+from champions.accounts.signals import consent_purpose_label
+from champions.core.features import values_from
 from champions.core.notice import PRIVACY_NOTICE_VERSION
+from champions.core.personal_data import Choice, humanise
+from champions.core.templating import uk_time
 from champions.extensions import db
 
 PRIVACY_CONSENT_WORDING = (
@@ -18,6 +22,12 @@ EQUALITY_CONSENT_WORDING = (
     "I agree that Champions may keep these answers, which can include sensitive information, "
     "to check the programme reaches everyone fairly."
 )
+# What each purpose is about, in words (the person's data export); other features name theirs by a signal.
+PURPOSE_LABELS = {
+    "privacy_notice": "The privacy notice",
+    "email_contact": "Emails from us",
+    "equality_monitoring": "Keeping your equality monitoring answers",
+}
 PURPOSES = {
     "privacy_notice": PRIVACY_NOTICE_VERSION,
     "email_contact": EMAIL_CONSENT_VERSION,
@@ -51,3 +61,29 @@ def set_consent(user_id: int, purpose: str, granted: bool) -> ConsentRecord | No
     if has_consent(user_id, purpose) == granted:
         return None
     return record_consent(user_id, purpose, granted, PURPOSES[purpose])
+
+
+def purpose_label(purpose: str) -> str:
+    """A consent purpose in words: one of ours, or another feature's (``signals.consent_purpose_label``)."""
+    if purpose in PURPOSE_LABELS:
+        return PURPOSE_LABELS[purpose]
+    answers = values_from(consent_purpose_label, purpose)
+    return answers[0] if answers else humanise(purpose)
+
+
+def consent_choices(user, champion=None) -> list[Choice]:
+    """The person's standing decisions on the privacy notice, emails and equality monitoring, for their export."""
+    consents = current_consents(user.id)
+    choices: list[Choice] = []
+    notice = consents.get("privacy_notice")
+    if notice is not None and notice.granted:
+        agreed = f"You agreed to version {notice.wording_version} on {uk_time(notice.recorded_at, '%-d %B %Y')}"
+        choices.append((PURPOSE_LABELS["privacy_notice"], agreed))
+    for purpose in ("email_contact", "equality_monitoring"):
+        latest = consents.get(purpose)
+        if latest is None:
+            choices.append((PURPOSE_LABELS[purpose], "No (you have not been asked or did not say yes)"))
+        else:
+            answer = "Yes" if latest.granted else "No"
+            choices.append((PURPOSE_LABELS[purpose], f"{answer}, since {uk_time(latest.recorded_at, '%-d %B %Y')}"))
+    return choices

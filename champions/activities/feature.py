@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from champions.activities import (
     bp,
     models,
     views,  # noqa: F401  (importing them adds their routes)
 )
-from champions.core.features import Feature, NavItem
+from champions.activities.models import ACTIVITY_TYPE_LABELS
+from champions.core.features import Beat, Feature, NavItem
 from champions.core.permissions import CHAMPION
-from champions.core.personal_data import Holding
+from champions.core.personal_data import Holding, Lookup
 
 FEATURE = Feature(
     name="activities",
@@ -19,9 +22,47 @@ FEATURE = Feature(
         "activities.activity_new": CHAMPION,
         "activities.activity_edit": CHAMPION,
         "activities.activity_delete": CHAMPION,
+        "activities.activity_restore": CHAMPION,
     },
     navigation=(NavItem("My activities", "activities.activity_list", CHAMPION, 30),),
+    beat=(Beat("purge-deleted-activities", "champions.activities.tasks.purge_deleted_activities", timedelta(hours=1)),),
+    task_modules=("champions.activities.tasks",),
     models=(models,),
     merges=models.MERGES,
-    holdings=(Holding("activities", "champion", "champion_id", "anonymise", {"notes": None, "champion_id": None}),),
+    holdings=(
+        Holding(
+            "activities",
+            "champion",
+            "champion_id",
+            "anonymise",
+            {"notes": None, "champion_id": None},
+            title="Your activities",
+            describe="What you logged doing as a champion: when, where, on which topic and how many you reached.",
+            columns={
+                "occurred_on": "Date",
+                "type": "What you did",
+                "borough": "Where",
+                "topic": "Topic",
+                "people_reached": "People reached",
+                "notes": "Your notes",
+                "created_at": "Logged",
+                "updated_at": "Last changed",
+            },
+            labels={"type": {t.value: label for t, label in ACTIVITY_TYPE_LABELS.items()}},
+            lookups=(
+                Lookup("borough_code", "boroughs", {"borough": "name"}, key="code"),
+                Lookup("topic_code", "topics", {"topic": "name"}, key="code"),
+            ),
+            order_by=("occurred_on", "id"),
+        ),
+        Holding(
+            "deleted_activities",
+            "champion",
+            "champion_id",
+            "delete",
+            title="Activities you have just deleted",
+            describe=f"An activity you deleted, kept for {models.UNDO_MINUTES} minutes so that you can undo it.",
+            columns={"row": "The activity", "deleted_at": "Deleted"},
+        ),
+    ),
 )

@@ -57,6 +57,12 @@ def dict_csv_text(rows: Sequence[Mapping[str, object]]) -> str:
     return csv_text(fields, ([row.get(f, "") for f in fields] for row in rows))
 
 
+def excel_csv_bytes(text: str) -> bytes:
+    """A CSV file's bytes for a file a person opens from their disk: UTF-8 with a byte order mark, without which
+    Excel reads UTF-8 as the Windows code page and shows accented names (José, Zoë) as mojibake."""
+    return ("\ufeff" + text).encode("utf-8")
+
+
 def csv_download(text: str, filename: str) -> Response:
     """A CSV file as an attachment; not stored by the browser, since most of these hold personal data."""
     return Response(

@@ -12,8 +12,24 @@ from champions.core import (
 )
 from champions.core.features import Beat, Feature, NavItem
 from champions.core.permissions import PUBLIC, STAFF
-from champions.core.personal_data import Holding
+from champions.core.personal_data import Holding, humanise
 from config import every_seconds
+
+# What the audit log's actions a person did mean, in words; others read as their code in words.
+ACTION_WORDS = {
+    "login": "You signed in",
+    "person.exported": "You downloaded your data",
+    "champion.registered": "You signed up",
+    "champion.withdrew": "You withdrew from the programme",
+    "champion.rejoined": "You rejoined the programme",
+    "email.verified": "You confirmed your email address",
+    "pledge.accepted": "You accepted the pledge",
+}
+
+
+def action_words(action: str) -> str:
+    return ACTION_WORDS.get(action) or humanise(action)
+
 
 FEATURE = Feature(
     name="core",
@@ -23,6 +39,7 @@ FEATURE = Feature(
         "core.assets": PUBLIC,
         "core.healthz": PUBLIC,
         "core.readyz": PUBLIC,
+        "core.status": PUBLIC,
         "core.index": PUBLIC,
         "core.privacy": PUBLIC,
         "core.outbox": STAFF,
@@ -50,8 +67,27 @@ FEATURE = Feature(
     models=(models, throttle),
     merges=models.MERGES,
     holdings=(
-        Holding("outbox_messages", "email", "to_address", "delete"),
-        Holding("audit_events", "user", "actor_id", "anonymise", {"ip": None}),
+        Holding(
+            "outbox_messages",
+            "email",
+            "to_address",
+            "delete",
+            title="Emails we sent you",
+            describe="Each email the service sent to your address, with its words.",
+            columns={"created_at": "Date", "to_address": "To", "subject": "Subject", "text_body": "Message"},
+        ),
+        Holding(
+            "audit_events",
+            "user",
+            "actor_id",
+            "anonymise",
+            {"ip": None},
+            title="Things you did in the service",
+            describe="Our record of what you did while signed in, such as downloading your data, and from which "
+            "internet address.",
+            columns={"at": "Date", "action": "What you did", "details": "Details", "ip": "Internet address"},
+            labels={"action": action_words},
+        ),
     ),
     not_personal={
         "boroughs": "reference data",

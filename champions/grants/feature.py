@@ -6,13 +6,17 @@ from datetime import timedelta
 
 from champions.core.features import Beat, Feature, NavItem
 from champions.core.permissions import APPLICANT, FUNDER, PUBLIC, REVIEWER, STAFF
-from champions.core.personal_data import Holding
+from champions.core.personal_data import Holding, Lookup
 from champions.grants import (
     bp,
     models,
     views,  # noqa: F401  (importing them adds their routes)
 )
+from champions.grants.models import STATUS_LABELS
+from champions.grants.services.lifecycle import pounds
 from config import every_seconds
+
+ROUND = Lookup("round_id", "grant_rounds", {"round": "name"})
 
 FEATURE = Feature(
     name="grants",
@@ -65,12 +69,78 @@ FEATURE = Feature(
             "applicant_id",
             "anonymise",
             {"contact_name": "Erased", "contact_email": "erased@erased.invalid", "contact_phone": ""},
+            title="Your grant applications",
+            describe="The Small Sparks grant applications you made for your group, and what was decided.",
+            columns={
+                "round": "Grant round",
+                "organisation": "Group",
+                "title": "Project title",
+                "status": "Status",
+                "contact_name": "Contact name",
+                "contact_email": "Contact email address",
+                "contact_phone": "Contact phone number",
+                "summary": "Summary",
+                "activities": "Activities",
+                "beneficiaries": "Who will benefit",
+                "theme": "Theme",
+                "people_expected": "People expected to take part",
+                "amount_requested_pence": "Amount asked for",
+                "start_on": "Starts",
+                "end_on": "Ends",
+                "submitted_at": "Submitted",
+                "award_pence": "Amount awarded",
+                "conditions": "Conditions of the grant",
+                "decline_reason": "Why it was declined",
+                "decided_at": "Decided",
+                "report_due_on": "Report due",
+                "created_at": "Started",
+            },
+            labels={
+                "status": {status.value: label for status, label in STATUS_LABELS.items()},
+                "amount_requested_pence": pounds,
+                "award_pence": pounds,
+            },
+            lookups=(ROUND, Lookup("organisation_id", "organisations", {"organisation": "name"})),
         ),
-        Holding("grant_fund_funders", "user", "user_id", "keep", why_kept="which fund a funder may see"),
         Holding(
-            "grant_review_assignments", "user", "reviewer_id", "keep", why_kept="who reviewed, for the audit trail"
+            "grant_fund_funders",
+            "user",
+            "user_id",
+            "keep",
+            why_kept="which fund a funder may see",
+            title="Funds you can see",
+            describe="The grant funds whose dashboard you may see as a funder.",
+            columns={"fund": "Fund"},
+            lookups=(Lookup("fund_id", "grant_funds", {"fund": "name"}),),
         ),
-        Holding("grant_round_reviewers", "user", "user_id", "keep", why_kept="who sat on a panel"),
+        Holding(
+            "grant_review_assignments",
+            "user",
+            "reviewer_id",
+            "keep",
+            why_kept="who reviewed, for the audit trail",
+            title="Applications you were asked to review",
+            describe="The grant applications you were asked to score, and any conflict of interest you declared.",
+            columns={
+                "application": "Application",
+                "assigned_at": "Asked",
+                "conflict": "You declared a conflict of interest",
+                "conflict_note": "About the conflict",
+                "submitted_at": "Scores sent",
+            },
+            lookups=(Lookup("application_id", "grant_applications", {"application": "title"}),),
+        ),
+        Holding(
+            "grant_round_reviewers",
+            "user",
+            "user_id",
+            "keep",
+            why_kept="who sat on a panel",
+            title="Grant panels you sat on",
+            describe="The grant rounds whose panel you were on.",
+            columns={"round": "Grant round"},
+            lookups=(ROUND,),
+        ),
     ),
     not_personal={
         "grant_funds": "funds",

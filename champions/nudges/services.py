@@ -78,3 +78,19 @@ def grant_report_already_nudged(sender: object = None) -> ColumnElement[bool]:
         )
         .exists()
     )
+
+
+def purpose_label(purpose: str) -> str | None:
+    """A nudge's consent purpose ("nudge:<rule key>") in words, for the person's data export; None for others'."""
+    if not purpose.startswith("nudge:"):
+        return None
+    name = db.session.scalar(select(NudgeRule.name).where(NudgeRule.key == purpose.removeprefix("nudge:")))
+    return f"Reminder emails about: {name or 'a kind no longer sent'}"
+
+
+def nudge_choices(user, champion=None) -> list[tuple[str, str]]:
+    """Each kind of reminder email, and whether this person wants it, for their data export."""
+    return [
+        (f"Reminder emails about: {rule.name}", "Yes" if wanted else "No, you turned these off")
+        for rule, wanted in nudge_preferences(user.id)
+    ]

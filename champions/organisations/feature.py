@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from champions.core.features import Feature, NavItem
 from champions.core.permissions import STAFF
-from champions.core.personal_data import Holding
+from champions.core.personal_data import Holding, Lookup
 from champions.organisations import (
     bp,
     models,
@@ -32,7 +32,16 @@ FEATURE = Feature(
     models=(models,),
     merges=models.MERGES,
     holdings=(
-        Holding("organisation_affiliations", "champion", "champion_id", "delete"),
+        Holding(
+            "organisation_affiliations",
+            "champion",
+            "champion_id",
+            "delete",
+            title="Organisations you belong to",
+            describe="The community organisations and groups you are part of, as recorded by the programme team.",
+            columns={"organisation": "Organisation"},
+            lookups=(Lookup("organisation_id", "organisations", {"organisation": "name"}),),
+        ),
         Holding(
             "organisation_contacts",
             "champion",
@@ -47,6 +56,19 @@ FEATURE = Feature(
                 "consent_recorded_at": None,
                 "champion_id": None,
             },
+            title="You as an organisation's contact",
+            describe="Where the programme team keeps your details as a contact person for an organisation.",
+            columns={
+                "organisation": "Organisation",
+                "name": "Name",
+                "role": "Your role there",
+                "email": "Email address",
+                "phone": "Phone number",
+                "consent_to_contact": "You agreed we may contact you",
+                "consent_recorded_at": "Agreed on",
+                "created_at": "Added",
+            },
+            lookups=(Lookup("organisation_id", "organisations", {"organisation": "name"}),),
         ),
     ),
     not_personal={

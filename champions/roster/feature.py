@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from champions.accounts.signals import email_changed
 from champions.core.features import Beat, Feature, NavItem
 from champions.core.permissions import ADMIN, CHAMPION, PUBLIC, STAFF
-from champions.core.personal_data import Holding
-from champions.roster import bp, models, staff_views, views  # noqa: F401  (importing them adds their routes)
+from champions.core.personal_data import Holding, Lookup
+from champions.roster import bp, details_views, models, staff_views, views  # noqa: F401  (importing them adds their routes)
+from champions.roster.duplicates import follow_email_change
 
 FEATURE = Feature(
     name="roster",
@@ -15,6 +17,10 @@ FEATURE = Feature(
     access={
         "roster.register": PUBLIC,
         "roster.champion_home": CHAMPION,
+        "roster.edit_details": CHAMPION,
+        "roster.change_email": CHAMPION,
+        "roster.cancel_email": CHAMPION,
+        "roster.resend_email": CHAMPION,
         "roster.staff_roster": STAFF,
         "roster.staff_champion": STAFF,
         "roster.staff_add_note": STAFF,
@@ -44,9 +50,56 @@ FEATURE = Feature(
     ),
     models=(models,),
     merges=models.MERGES,
+    signals=((email_changed, follow_email_change),),
     holdings=(
-        Holding("champion_notes", "champion", "champion_id", "delete"),
-        Holding("import_rows", "champion", "champion_id", "anonymise", {"email": None, "champion_id": None}),
+        Holding(
+            "champion_notes",
+            "champion",
+            "champion_id",
+            "delete",
+            title="Notes the programme team wrote about you",
+            describe="Notes the programme team keeps on your record, such as where they met you.",
+            columns={"created_at": "Date", "body": "Note"},
+            order_by=("created_at", "id"),
+        ),
+        Holding(
+            "import_rows",
+            "champion",
+            "champion_id",
+            "anonymise",
+            {"email": None, "champion_id": None},
+            title="Your details from a partner organisation",
+            describe="Each time a partner organisation's list of people with your details was added to our records.",
+            columns={
+                "added_at": "Date",
+                "partner": "From",
+                "why": "Why we may hold these details (lawful basis)",
+                "email": "Email address on their list",
+                "outcome": "What happened",
+                "message": "Details",
+                "dry_run": "A trial run only (nothing was changed)",
+            },
+            labels={
+                "outcome": {
+                    "new": "Your record was created",
+                    "updated": "Your record was updated",
+                    "duplicate": "Matched a record we already held",
+                    "rejected": "Not added",
+                },
+                "why": {
+                    "consent": "Your consent, given to the partner",
+                    "legitimate_interests": "Legitimate interests",
+                    "public_task": "A public task",
+                },
+            },
+            lookups=(
+                Lookup(
+                    "job_id",
+                    "import_jobs",
+                    {"added_at": "created_at", "partner": "source", "why": "lawful_basis"},
+                ),
+            ),
+        ),
     ),
     stored_files=("import_jobs", "export_jobs"),
     not_personal={

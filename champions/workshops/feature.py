@@ -5,7 +5,7 @@ from __future__ import annotations
 from champions.core import merging
 from champions.core.features import Beat, Feature, NavItem
 from champions.core.permissions import CHAMPION, PUBLIC, STAFF
-from champions.core.personal_data import Holding
+from champions.core.personal_data import Holding, Lookup
 from champions.organisations.signals import detail_sections
 from champions.workshops import (
     bp,
@@ -14,6 +14,14 @@ from champions.workshops import (
     views,  # noqa: F401  (importing them adds their routes)
 )
 from config import every_seconds
+
+# The workshop a row is about, by its title and when it starts.
+WORKSHOP = Lookup("workshop_id", "workshops", {"workshop": "title", "starts_at": "starts_at"})
+SIGNUP_WORDS = {
+    "booked": "Booked",
+    "waiting": "On the waiting list",
+    "cancelled": "Cancelled",
+}
 
 FEATURE = Feature(
     name="workshops",
@@ -62,9 +70,50 @@ FEATURE = Feature(
         **merging.on_conflict("champions", "workshop_signups.champion_id", services.merge_signups),
     },
     holdings=(
-        Holding("workshop_signups", "champion", "champion_id", "keep", why_kept="attendance of an anonymised record"),
-        Holding("workshop_recruits", "champion", "champion_id", "keep", why_kept="a recruit of an anonymised record"),
-        Holding("workshop_facilitators", "user", "user_id", "keep", why_kept="who ran a workshop, no details"),
+        Holding(
+            "workshop_signups",
+            "champion",
+            "champion_id",
+            "keep",
+            why_kept="attendance of an anonymised record",
+            title="Your workshop places",
+            describe="The workshops you booked or asked to join, and whether you came.",
+            columns={
+                "workshop": "Workshop",
+                "starts_at": "Starts",
+                "status": "Your place",
+                "created_at": "Asked for",
+                "queued_at": "In the queue since",
+                "promoted_at": "Moved from the waiting list",
+                "cancelled_at": "Cancelled",
+                "checked_in_at": "Checked in",
+                "reminder_sent_at": "Reminder sent",
+            },
+            labels={"status": SIGNUP_WORDS},
+            lookups=(WORKSHOP,),
+        ),
+        Holding(
+            "workshop_recruits",
+            "champion",
+            "champion_id",
+            "keep",
+            why_kept="a recruit of an anonymised record",
+            title="Workshops where you became a champion",
+            describe="The workshop at which you joined as a champion.",
+            columns={"workshop": "Workshop", "starts_at": "Starts", "recorded_at": "Recorded"},
+            lookups=(WORKSHOP,),
+        ),
+        Holding(
+            "workshop_facilitators",
+            "user",
+            "user_id",
+            "keep",
+            why_kept="who ran a workshop, no details",
+            title="Workshops you ran",
+            describe="The workshops you helped to run.",
+            columns={"workshop": "Workshop", "starts_at": "Starts"},
+            lookups=(WORKSHOP,),
+        ),
     ),
     not_personal={
         "workshops": "workshops (people attending are in workshop_signups and organisation contacts)",

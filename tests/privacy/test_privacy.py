@@ -20,8 +20,8 @@ from champions.core.models import AuditEvent, OutboxMessage
 from champions.core.notice import PRIVACY_NOTICE_VERSION
 from champions.extensions import db as _db
 from champions.nudges.models import NudgeMessage, NudgeRule
-from champions.privacy.models import EqualityAnswers
 from champions.privacy.export import export_order
+from champions.privacy.models import EqualityAnswers
 from champions.privacy.services import apply_retention
 from champions.profiles.models import Champion, StageChange
 from champions.training.models import TrainingCompletion, TrainingResource
