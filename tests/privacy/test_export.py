@@ -17,7 +17,7 @@ from champions.extensions import db as _db
 from champions.nudges.models import NudgeRule
 from champions.nudges.services import set_nudge_preference
 from champions.privacy.export import export_data
-from champions.training.models import Pledge, TrainingResource
+from champions.training.models import Pledge, TrainingCompletion, TrainingResource
 from tests.factories import PASSWORD
 from tests.privacy.test_privacy import a_full_champion
 
@@ -73,7 +73,11 @@ def test_references_read_as_names_titles_and_the_full_pledge(client, db, make):
         "Version": pledge.version,
         "The wording you accepted": pledge.text,
     }
-    title = db.session.scalar(select(TrainingResource.title).order_by(TrainingResource.id).limit(1))
+    title = db.session.scalar(
+        select(TrainingResource.title)
+        .join(TrainingCompletion, TrainingCompletion.resource_id == TrainingResource.id)
+        .where(TrainingCompletion.champion_id == champion.id)
+    )
     assert data["your-training"]["rows"][0]["Training"] == title
     assert data["your-topics"]["rows"] == [{"Topic": "Alcohol"}]
     assert data["your-equality-monitoring-answers"]["rows"][0]["Your sex"] == "Female"
