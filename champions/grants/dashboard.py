@@ -1,7 +1,9 @@
 """The funder dashboard: figures for one fund computed into a snapshot, and the tables funders see.
 
-Funders see counts below 5 in borough and theme cells as "fewer than 5" (small numbers can
-identify a group); the snapshot keeps the true figures and suppression happens on the way out.
+The tables by borough, theme and award size go through core.disclosure on the way out (small numbers can identify
+a group): nothing until 10 applications or grants, counts from 1 to 4 "fewer than 5", the money of fewer than 5
+grants hidden, and more cells "not shown" where a total would give a hidden one away. The snapshot keeps the true
+figures.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Row, Select, case, func, select
 
+from champions.core import disclosure
 from champions.core.clock import today_uk
 from champions.core.db import now_utc
 from champions.core.models import Borough, DashboardSnapshot
@@ -20,8 +23,6 @@ from champions.extensions import db
 from champions.grants.models import Application, GrantReport, Payment, Round, Status, application_boroughs
 from champions.grants.services.lifecycle import AWARDED, pounds
 
-SMALL = 5
-FEWER_THAN_5 = "fewer than 5"
 # Award sizes in pence: (label, lower bound inclusive, upper bound exclusive)
 AWARD_BANDS = [
     ("Under £500", 0, 50_000),
@@ -202,24 +203,48 @@ def compute_fund_snapshot(fund_id: int) -> DashboardSnapshot:
 # ---- the tables funders see (HTML and CSV alike) -----------------------------------------------
 
 
-def small(count: int) -> str:
-    return FEWER_THAN_5 if count < SMALL else f"{count:,}"
+def _column(table: disclosure.Table) -> list[str]:
+    return [table.label((i, 0)) for i in range(len(table.cells))]
 
 
-def _area_table(rows: list[dict[str, Any]], first: str) -> dict[str, Any]:
-    # The amount awarded in a cell with fewer than 5 grants would point at the groups, so it goes too.
-    return {
-        "headers": [first, "Applications received", "Grants approved", "Amount awarded"],
-        "rows": [
-            [
-                r["name"],
-                small(r["received"]),
-                small(r["approved"]),
-                FEWER_THAN_5 if r["approved"] < SMALL else pounds(r["awarded"]),
-            ]
-            for r in rows
-        ],
-    }
+def _withheld(headers: list[str], what: str) -> dict[str, Any]:
+    return {"headers": headers, "rows": [], "note": f"Not shown until at least {disclosure.THRESHOLD} {what}."}
+
+
+def _area_table(rows: list[dict[str, Any]], first: str, received: int, *, total: bool) -> dict[str, Any]:
+    """Applications, grants and money by borough or theme, published through core.disclosure column by column.
+
+    An application may name several boroughs, so the borough columns add up to more than the fund's totals; they
+    are protected as if a total were shown all the same. Money is hidden wherever the grant count is.
+    """
+    headers = [first, "Applications received", "Grants approved", "Amount awarded"]
+    if received < disclosure.THRESHOLD or not rows:
+        return _withheld(headers, "applications have been received")
+    counts = disclosure.protect([[r["received"]] for r in rows], respondents=received)
+    grants = disclosure.protect([[r["approved"]] for r in rows], threshold=0)
+    money = disclosure.protect_money([[r["awarded"]] for r in rows], grants)
+    # Money hidden with its grant count is labelled as the count is; money hidden in its own right is "not shown".
+    amounts = [
+        pounds(v) if v is not None else grants.label((i, 0)) if (i, 0) in grants.hidden() else disclosure.NOT_SHOWN
+        for i, (v,) in enumerate(money.cells)
+    ]
+    table_rows = [
+        [r["name"], *cells] for r, *cells in zip(rows, _column(counts), _column(grants), amounts, strict=True)
+    ]
+    if total:
+        sums = [sum(r[k] for r in rows) for k in ("received", "approved")]
+        table_rows.append(["Total", f"{sums[0]:,}", f"{sums[1]:,}", pounds(sum(r["awarded"] for r in rows))])
+    return {"headers": headers, "rows": table_rows}
+
+
+def _award_sizes(bands: list[dict[str, Any]]) -> dict[str, Any]:
+    headers = ["Award size", "Grants"]
+    approved = sum(b["grants"] for b in bands)
+    if approved < disclosure.THRESHOLD:
+        return _withheld(headers, "grants have been approved")
+    table = disclosure.protect([[b["grants"]] for b in bands])
+    rows = [[b["band"], label] for b, label in zip(bands, _column(table), strict=True)]
+    return {"headers": headers, "rows": rows, "total": ["Total", f"{approved:,}"]}
 
 
 def funder_tables(data: dict[str, Any], names: dict[int, str]) -> dict[str, dict[str, Any]]:
@@ -260,14 +285,9 @@ def funder_tables(data: dict[str, Any], names: dict[int, str]) -> dict[str, dict
                 ["Declined", f"{c['declined']:,}"],
             ],
         },
-        "award_sizes": {
-            "title": "Spread of award sizes",
-            "headers": ["Award size", "Grants"],
-            "rows": [[b["band"], f"{b['grants']:,}"] for b in data["award_bands"]],
-            "chart": [b["grants"] for b in data["award_bands"]],
-        },
-        "boroughs": {"title": "By borough", **_area_table(data["by_borough"], "Borough")},
-        "themes": {"title": "By theme", **_area_table(data["by_theme"], "Theme")},
+        "award_sizes": {"title": "Spread of award sizes", **_award_sizes(data["award_bands"])},
+        "boroughs": {"title": "By borough", **_area_table(data["by_borough"], "Borough", c["received"], total=False)},
+        "themes": {"title": "By theme", **_area_table(data["by_theme"], "Theme", c["received"], total=True)},
         "outcomes": {
             "title": "Outcomes reported by grantees",
             "headers": ["Measure", "Figure"],

@@ -11,7 +11,8 @@ from datetime import timedelta
 import pytest
 
 from champions.core.db import now_utc
-from champions.grants.dashboard import FEWER_THAN_5, fund_figures
+from champions.core.disclosure import FEWER_THAN_SMALL, NOT_SHOWN
+from champions.grants.dashboard import fund_figures
 from champions.grants.tasks import compute_funder_snapshot, compute_funder_snapshots
 from tests.conftest import run_task
 from tests.factories import PASSWORD
@@ -60,23 +61,60 @@ def test_overdue_reports_are_listed(make, db):
     assert [r["application_id"] for r in fund_figures(fund.id)["overdue"]] == [late.id]
 
 
+def _csv(client, fund, table):
+    return list(
+        csv.reader(io.StringIO(client.get(f"/grants/funder/funds/{fund.id}/{table}.csv").get_data(as_text=True)))
+    )
+
+
 def test_the_funder_sees_their_fund_with_small_counts_suppressed_and_every_table_as_csv(client, make, db):
     funder = make.user(role="funder")
-    fund = _fund_with_grants(make, funder)
+    fund = _fund_with_grants(make, funder, bolton=9, wigan=2)
+    for _ in range(6):
+        make.application(
+            round=fund.rounds[0],
+            status="approved",
+            borough_codes=["oldham"],
+            amount_requested_pence=100_000,
+        )
     run_task(compute_funder_snapshot, fund.id)
     login(client, funder)
     page = client.get(f"/grants/funder/funds/{fund.id}").get_data(as_text=True)
-    assert "Figures computed" in page and "£60,000" in page and FEWER_THAN_5 in page
+    assert "Figures computed" in page and "£60,000" in page and FEWER_THAN_SMALL in page
     assert 'data-chart-table="table-award_sizes"' in page
-    boroughs = list(
-        csv.reader(io.StringIO(client.get(f"/grants/funder/funds/{fund.id}/boroughs.csv").get_data(as_text=True)))
-    )
+    boroughs = _csv(client, fund, "boroughs")
     assert boroughs[0] == ["Borough", "Applications received", "Grants approved", "Amount awarded"]
-    assert ["Bolton", "6", "5", "£6,500"] in boroughs  # 5 reported grants and one declined application
-    assert ["Wigan", FEWER_THAN_5, FEWER_THAN_5, FEWER_THAN_5] in boroughs
+    assert ["Bolton", "10", "9", "£11,700"] in boroughs  # 9 reported grants and one declined application
+    assert ["Wigan", FEWER_THAN_SMALL, FEWER_THAN_SMALL, FEWER_THAN_SMALL] in boroughs
+    # Wigan's 2 alone would be the total less the rest: the next smallest, Oldham, is hidden with it.
+    assert ["Oldham", NOT_SHOWN, NOT_SHOWN, NOT_SHOWN] in boroughs
+    themes = _csv(client, fund, "themes")
+    assert ["Screening", FEWER_THAN_SMALL, FEWER_THAN_SMALL, FEWER_THAN_SMALL] in themes
+    # With two themes, the other one hides too, or Screening would be the total less it.
+    assert ["Social isolation", NOT_SHOWN, NOT_SHOWN, NOT_SHOWN] in themes and themes[-1] == [
+        "Total",
+        "18",
+        "17",
+        "£18,900",
+    ]
+    sizes = _csv(client, fund, "award_sizes")
+    assert ["£500 to £999", FEWER_THAN_SMALL] in sizes and ["£1,000 to £1,499", NOT_SHOWN] in sizes
+    assert ["Under £500", "0"] in sizes and sizes[-1] == ["Total", "17"]
     for table in ("money", "rounds", "applications", "award_sizes", "themes", "outcomes", "overdue"):
         response = client.get(f"/grants/funder/funds/{fund.id}/{table}.csv")
         assert response.status_code == 200 and response.mimetype == "text/csv", table
+
+
+def test_a_fund_of_fewer_than_ten_applications_shows_no_breakdown(client, make, db):
+    funder = make.user(role="funder")
+    fund = _fund_with_grants(make, funder, bolton=5, wigan=2)  # 8 received (a draft is not), 7 approved
+    run_task(compute_funder_snapshot, fund.id)
+    login(client, funder)
+    page = client.get(f"/grants/funder/funds/{fund.id}").get_data(as_text=True)
+    assert "Not shown until at least 10 applications have been received." in page and "Bolton" not in page
+    assert "Not shown until at least 10 grants have been approved." in page
+    assert _csv(client, fund, "boroughs")[1:] == [["Not shown until at least 10 applications have been received."]]
+    assert _csv(client, fund, "money")[1] == ["Budget", "£60,000"]
 
 
 def test_a_funder_can_never_see_another_funders_fund(client, make, db):

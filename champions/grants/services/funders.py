@@ -35,4 +35,7 @@ def export_fund_table(fund: Fund, table: str) -> dict[str, Any] | None:
     if table not in tables:
         return None
     audit.record("grant.funder_export", fund, table=table)
-    return tables[table]
+    shown = tables[table]
+    # The spreadsheet holds what the page does: the total row, or why the table is not shown.
+    extra = [shown["total"]] if shown.get("total") else [[shown["note"]]] if shown.get("note") else []
+    return {**shown, "rows": [*shown["rows"], *extra]}

@@ -4,7 +4,11 @@ function tableData(table) {
   const rows = Array.from(table.tBodies[0].rows);
   return {
     labels: rows.map((row) => row.cells[0].textContent.trim()),
-    values: rows.map((row) => Number(row.cells[1].textContent.replace(/[^0-9.]/g, '')) || 0),
+    // A figure not shown ("fewer than 5", "not shown") is left out of the chart rather than drawn as a number.
+    values: rows.map((row) => {
+      const text = row.cells[1].textContent.trim();
+      return /^[£0-9,.]+$/.test(text) ? Number(text.replace(/[^0-9.]/g, '')) : null;
+    }),
   };
 }
 
