@@ -38,6 +38,8 @@ class User(UserMixin, Model):
     # A hash of the random marker the sign-up left in its browser's session: the emailed link signs the person in
     # on that browser only, and once (then this is cleared). Also how "send the email again" finds the account.
     sign_up_marker_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Named in every email-confirmation link: "send the link again" draws a new one, so only the newest link works.
+    verify_link_key: Mapped[str | None] = mapped_column(String(32))
     # Set when the account is erased: the row stays (recruits and counts keep their links) but holds nothing personal.
     erased_at: Mapped[datetime | None]
 

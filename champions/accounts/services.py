@@ -265,7 +265,13 @@ def resend_sign_up_email(marker: str | None) -> None:
     if user is None or not user.active or user.erased_at is not None or user.email_verified_at is not None:
         return
     if not VERIFY_EMAILS_BY_ACCOUNT.hit(str(user.id)).over:
-        verification_email.queue(user.id)
+        send_new_verification_link(user)
+
+
+def send_new_verification_link(user: User) -> None:
+    """Email a new link to confirm the address; every link sent before it stops working (a new key)."""
+    user.verify_link_key = secrets.token_hex(16)
+    verification_email.queue(user.id)
 
 
 # --- Email verification, password reset and change -------------------------------------------
@@ -277,6 +283,8 @@ def verify_email(token: str) -> User:
     user = db.session.get(User, data.get("uid"))
     if user is None or user.erased_at is not None or data.get("email") != fingerprint(user.email):
         raise TokenProblem("invalid")
+    if data.get("key") != user.verify_link_key:
+        raise TokenProblem("invalid")  # replaced by a newer link
     if user.email_verified_at is None:
         user.email_verified_at = now_utc()
         audit.record("email.verified", user, actor_id=user.id)

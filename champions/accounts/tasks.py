@@ -36,7 +36,6 @@ def welcome_email(user_id: int) -> Outgoing | None:
         user.email,
         "welcome",
         first_name=champion.first_name if champion else "",
-        home_url=external_url("accounts.home"),
         verify_url=_verify_url(user),
         referral_code=champion.referral_code if champion else None,
     )

@@ -47,7 +47,8 @@ def read_token(purpose: str, token: str, max_age: int) -> dict:
 
 
 def verification_token(user: User) -> str:
-    return make_token("verify", {"uid": user.id, "email": fingerprint(user.email)})
+    """Names the account's current link key too: a link sent before "send the link again" stops working."""
+    return make_token("verify", {"uid": user.id, "email": fingerprint(user.email), "key": user.verify_link_key})
 
 
 def reset_token(user: User) -> str:

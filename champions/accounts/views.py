@@ -20,6 +20,7 @@ from champions.accounts.services import (
     change_password,
     request_password_reset,
     resend_sign_up_email,
+    send_new_verification_link,
     set_password,
     sign_in_attempt,
     sign_up_marker,
@@ -27,7 +28,6 @@ from champions.accounts.services import (
     user_for_reset,
     verify_email,
 )
-from champions.accounts.tasks import verification_email
 from champions.accounts.tokens import TokenProblem
 from champions.core.permissions import Role
 from champions.core.throttle import client_address, refuse_if_over
@@ -192,7 +192,7 @@ def _may_sign_in_from_link(user: User) -> bool:
 def resend_verification():
     if ResendVerificationForm().validate_on_submit() and current_user.email_verified_at is None:
         refuse_if_over(VERIFY_EMAILS_BY_ACCOUNT.hit(str(current_user.id)))
-        verification_email.queue(current_user.id)
+        send_new_verification_link(current_user._get_current_object())
         db.session.commit()
     flash("We have sent you a new link. Check your inbox (and your spam folder).", "success")
     return redirect(url_for("accounts.home"))

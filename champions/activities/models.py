@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from champions.core import merging
@@ -64,7 +64,23 @@ class Activity(Model):
     champion = relationship("Champion")
 
 
+class DeletedActivity(Model):
+    """An activity its champion has just deleted, kept for ``UNDO_MINUTES`` so that "Undo" puts it back exactly
+    as it was (its id, dates and notes), then purged. Kept out of the activities table so that no count or list
+    of activities has to remember to skip deleted ones."""
+
+    __tablename__ = "deleted_activities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int]
+    champion_id: Mapped[int] = mapped_column(ForeignKey("champions.id", ondelete="CASCADE"), index=True)
+    row: Mapped[dict] = mapped_column(JSON)  # the activity's columns, dates as ISO text
+    deleted_at: Mapped[datetime] = mapped_column(default=now_utc, index=True)
+
+
+UNDO_MINUTES = 15
+
 # How a merge of two champions, users or organisations treats this feature's tables (core/merging.py).
 MERGES: merging.Declarations = {}
 # Merging champions (core/merging.py): activities follow the merged record.
-MERGES.update(merging.moves("champions", "activities.champion_id"))
+MERGES.update(merging.moves("champions", "activities.champion_id", "deleted_activities.champion_id"))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from champions.activities import signals
-from champions.activities.models import Activity
+from champions.activities.models import UNDO_MINUTES, Activity, DeletedActivity
+from champions.core import audit
+from champions.core.clock import uk_date
+from champions.core.db import now_utc, rowcount
 from champions.extensions import db
 from champions.profiles.models import Champion, Stage
 from champions.profiles.services import change_stage, ensure_taking_part
@@ -49,11 +52,71 @@ def update_activity(champion: Champion, activity: Activity, data: dict[str, Any]
     _refresh_last_activity(champion)
 
 
-def delete_activity(champion: Champion, activity: Activity) -> None:
+def earliest_day(champion: Champion) -> date:
+    """The earliest date an activity of this champion's may have: a year before they joined (something done
+    shortly before signing up counts; a date much earlier is a slip, like 2016 for 2026)."""
+    return uk_date(champion.created_at) - timedelta(days=365)
+
+
+# Every column of an activity, kept whole while its deletion can be undone.
+_KEPT = ("id", "champion_id", *FIELDS, "created_at", "updated_at")
+
+
+def delete_activity(champion: Champion, activity: Activity) -> DeletedActivity:
+    """Delete the activity, keeping it for ``UNDO_MINUTES`` so that it can be put back exactly."""
     ensure_taking_part(champion, "delete an activity")
+    row = {key: _as_json(getattr(activity, key)) for key in _KEPT}
+    kept = DeletedActivity(activity_id=activity.id, champion_id=champion.id, row=row)
+    db.session.add(kept)
     db.session.delete(activity)
     db.session.flush()
     _refresh_last_activity(champion)
+    audit.record("activity.deleted", activity)
+    return kept
+
+
+def undo_deadline(kept: DeletedActivity) -> datetime:
+    return kept.deleted_at + timedelta(minutes=UNDO_MINUTES)
+
+
+def own_deleted(champion: Champion, deleted_id: int) -> DeletedActivity | None:
+    """A deletion of this champion's that can still be undone, or None."""
+    kept = db.session.scalar(
+        select(DeletedActivity).where(DeletedActivity.id == deleted_id, DeletedActivity.champion_id == champion.id)
+    )
+    return kept if kept is not None and now_utc() < undo_deadline(kept) else None
+
+
+def restore_activity(champion: Champion, kept: DeletedActivity) -> Activity:
+    """Put a deleted activity back as it was, under its old id unless another activity has taken it since."""
+    ensure_taking_part(champion, "put back an activity")
+    row = dict(kept.row)
+    if db.session.get(Activity, row["id"]) is not None:
+        row.pop("id")
+    activity = Activity(**{key: _from_json(key, value) for key, value in row.items()})
+    activity.champion_id = champion.id  # the champion it was merged into, if it was
+    db.session.add(activity)
+    db.session.delete(kept)
+    db.session.flush()
+    _refresh_last_activity(champion)
+    audit.record("activity.restored", activity)
+    return activity
+
+
+def purge_deleted(now: datetime) -> int:
+    """Forget the deleted activities that can no longer be undone."""
+    cutoff = now - timedelta(minutes=UNDO_MINUTES)
+    return rowcount(db.session.execute(delete(DeletedActivity).where(DeletedActivity.deleted_at <= cutoff)))
+
+
+def _as_json(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value  # datetimes are dates too
+
+
+def _from_json(key: str, value: Any) -> Any:
+    if value is None or key not in ("occurred_on", "created_at", "updated_at"):
+        return value
+    return date.fromisoformat(value) if key == "occurred_on" else datetime.fromisoformat(value)
 
 
 def totals(champion: Champion) -> dict[str, Any]:

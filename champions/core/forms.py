@@ -8,6 +8,7 @@ the database's integer columns, and dates between ``EARLIEST`` and ``LATEST`` (d
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -18,6 +19,7 @@ from flask_wtf.form import SUBMIT_METHODS, _Auto
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms import Field, FileField, Form, SelectMultipleField
 from wtforms.meta import DefaultMeta
+from wtforms.utils import unset_value
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -53,15 +55,27 @@ def _day(value: date) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
+# WTForms' own words for an answer it could not read, as sentences a person can act on: shown only when the
+# field has no message of its own (a field with a range says that instead).
+PLAIN_WORDS = {
+    "Not a valid integer value.": "Enter a whole number, like 12",
+    "Not a valid decimal value.": "Enter a number, like 12 or 12.5",
+    "Not a valid float value.": "Enter a number, like 12 or 12.5",
+}
+
+
 class OneMessage:
     """Each field shows one message, its own validators' last: WTForms also keeps its generic words
-    ("Not a valid integer value.") beside the field's own, and two messages for one answer only confuse."""
+    ("Not a valid integer value.") beside the field's own, and two messages for one answer only confuse.
+    Where WTForms' words are the only message, they are put plainly (``PLAIN_WORDS``)."""
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)  # type: ignore[misc]
         for field in self:  # type: ignore[attr-defined]
             if len(field.errors) > 1 and all(isinstance(e, str) for e in field.errors):
                 field.errors = field.errors[-1:]
+            if field.errors and isinstance(field.errors, list) and isinstance(field.errors[0], str):
+                field.errors = [PLAIN_WORDS.get(error, error) for error in field.errors]
         return valid
 
 
@@ -152,6 +166,87 @@ class MultiCheckboxField(SelectMultipleField):
         for value in self.data or []:
             if value not in valid:
                 raise ValidationError("Choose from the list")
+
+
+MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name} | {
+    name.lower(): number for number, name in enumerate(calendar.month_abbr) if name
+}
+_NUMBER = re.compile(r"[0-9]{1,4}")  # ASCII digits only: int() would also read other scripts' digits
+DATE_PARTS = ("day", "month", "year")
+
+
+class DateInputField(Field):
+    """A date typed in three boxes, Day, Month and Year (the NHS.UK date input; forms.html's ``date_input``),
+    posted as ``<name>-day``, ``<name>-month`` and ``<name>-year``. A month may also be typed as its name
+    ("March", "mar"). One value under the field's own name in the form YYYY-MM-DD is read too, as a
+    script would post it.
+
+    Each mistake gets its own sentence ("31 February 2026 is not a real date..."), and ``error_parts``
+    says which boxes to mark. ``parts`` holds what was typed, to show it again.
+    """
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.parts: dict[str, str] = dict.fromkeys(DATE_PARTS, "")
+        self.error_parts: tuple[str, ...] = DATE_PARTS
+
+    def process(self, formdata, data=unset_value, extra_filters=None) -> None:
+        self._formdata = formdata
+        super().process(formdata, data, extra_filters)
+
+    def process_data(self, value) -> None:
+        self.data = value
+        if isinstance(value, date):
+            self.parts = {"day": str(value.day), "month": str(value.month), "year": str(value.year)}
+
+    def process_formdata(self, valuelist) -> None:
+        names = {part: f"{self.name}-{part}" for part in DATE_PARTS}
+        if any(name in self._formdata for name in names.values()):
+            self.parts = {part: str(self._formdata.get(name) or "").strip()[:20] for part, name in names.items()}
+            self.raw_data = [" ".join(v for v in self.parts.values() if v)]
+            self.data = self._from_parts() if self.raw_data[0] else None
+        elif valuelist:
+            self.data = None
+            if text := str(valuelist[0] or "").strip():
+                self.process_data(_iso_day(text))
+
+    def _refuse(self, message: str, *parts: str) -> None:
+        self.error_parts = parts or DATE_PARTS
+        raise ValueError(message)
+
+    def _from_parts(self) -> date:
+        if missing := [part for part in DATE_PARTS if not self.parts[part]]:
+            self._refuse(f"The date must include a {' and a '.join(missing)}", *missing)
+        numbers = {part: _number(self.parts[part]) for part in DATE_PARTS}
+        numbers["month"] = MONTHS.get(self.parts["month"].lower(), numbers["month"])
+        if wrong := [part for part, value in numbers.items() if value is None]:
+            self._refuse("Enter the date as numbers, for example 15 3 2026", *wrong)
+        day, month, year = (numbers[part] or 0 for part in DATE_PARTS)
+        if len(self.parts["year"]) != 4:
+            self._refuse("The year must be 4 numbers, for example 2026", "year")
+        if not EARLIEST.year <= year <= LATEST.year:
+            self._refuse(f"Enter a year between {EARLIEST.year} and {LATEST.year}", "year")
+        if not 1 <= month <= 12:
+            self._refuse("The month must be a number from 1 to 12", "month")
+        if not 1 <= day <= 31:
+            self._refuse("The day must be a number from 1 to 31", "day")
+        if day > (length := calendar.monthrange(year, month)[1]):
+            name = calendar.month_name[month]
+            self._refuse(f"{day} {name} {year} is not a real date: {name} {year} has {length} days", "day")
+        return date(year, month, day)
+
+
+def _number(text: str) -> int | None:
+    return int(text) if _NUMBER.fullmatch(text) else None
+
+
+def _iso_day(text: str) -> date:
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise ValueError("Enter a real date, for example 15 3 2026")
 
 
 # ---- Parsers for form fields and query strings --------------------------------------------------

@@ -85,18 +85,32 @@ def _broker_reachable() -> bool:
         return False
 
 
-@bp.get("/readyz")
-def readyz():
+def _database_reachable() -> bool:
     try:
         db.session.execute(text("SELECT 1"))
-        database = True
-    except Exception:
+        return True
+    except Exception:  # any failure to query means "not ready"
         db.session.rollback()
-        database = False
-    broker = _broker_reachable()
-    ok = database and broker
-    body = {"status": "ok" if ok else "unavailable", "database": database, "broker": broker}
-    return jsonify(body), 200 if ok else 503
+        return False
+
+
+def _checks() -> dict[str, bool]:
+    """What the service needs beyond this process: the database and the task queue's broker."""
+    return {"database": _database_reachable(), "broker": _broker_reachable()}
+
+
+@bp.get("/readyz")
+def readyz():
+    """For machines (load balancers, monitoring): 503 when a check fails."""
+    checks = _checks()
+    ok = all(checks.values())
+    return jsonify({"status": "ok" if ok else "unavailable", **checks}), 200 if ok else 503
+
+
+@bp.get("/status")
+def status():
+    """The same checks as /readyz, in words, for people wondering whether the service is working."""
+    return render_template("core/status.html", checks=_checks())
 
 
 @bp.get("/staff/outbox")

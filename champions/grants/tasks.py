@@ -37,7 +37,9 @@ def _email(application_id: int, column, template: str) -> Outgoing | None:
     to = _recipient(application)
     msg = None
     if to:
-        link = external_url("grants.my_application", application_id=application.id)
+        # A report reminder leads straight to the report form; the others to the application.
+        page = "grants.report" if template.startswith("grant_report") else "grants.my_application"
+        link = external_url(page, application_id=application.id)
         msg = template_message(to, template, application=application, pounds=pounds, link=link)
     return Outgoing(msg, update(Application).where(*due).values({column.key: now_utc()}))
 

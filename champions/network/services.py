@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime
+from typing import NamedTuple
 
 import qrcode
 import qrcode.image.svg
 from sqlalchemy import func, select
 
+from champions.accounts.models import User
 from champions.core.email import external_url
 from champions.extensions import db
 from champions.profiles.models import Champion
@@ -26,9 +29,25 @@ def recruits_by_degree(champion_id: int, degrees: int = DEGREES) -> list[int]:
     return counts
 
 
-def direct_recruits(champion_id: int) -> list[Champion]:
-    query = select(Champion).where(Champion.recruited_by_id == champion_id).order_by(Champion.created_at.desc())
-    return list(db.session.scalars(query))
+LEFT = "A champion who has left"
+
+
+class Recruit(NamedTuple):
+    name: str  # as one champion is shown another: first name and initial, or LEFT once they have been erased
+    joined_at: datetime
+
+
+def direct_recruits(champion_id: int) -> list[Recruit]:
+    query = (
+        select(Champion.first_name, Champion.last_name, Champion.created_at, User.erased_at)
+        .join(User, User.id == Champion.user_id)
+        .where(Champion.recruited_by_id == champion_id)
+        .order_by(Champion.created_at.desc())
+    )
+    return [
+        Recruit(LEFT if erased_at else f"{first} {last[:1]}".strip(), joined)
+        for first, last, joined, erased_at in db.session.execute(query)
+    ]
 
 
 def milestones(direct: int) -> list[tuple[int, bool]]:

@@ -9,10 +9,18 @@ from champions.core.forms import BaseForm, strip
 from champions.training.models import PLEDGE_SUMMARY_MAX, ResourceFormat
 
 
+BODY_MAX = 20_000
+
+
 class ResourceForm(BaseForm):
     title = StringField("Title", filters=[strip], validators=[DataRequired("Enter a title"), Length(max=200)])
     summary = TextAreaField(
         "Summary", filters=[strip], validators=[DataRequired("Enter a short summary"), Length(max=2000)]
+    )
+    body = TextAreaField(
+        "What to read (optional)",
+        filters=[strip],
+        validators=[Length(max=BODY_MAX, message=f"Keep what to read to {BODY_MAX:,} characters or fewer")],
     )
     format = SelectField(
         "Format",

@@ -45,6 +45,7 @@ def _fields(form: ResourceForm) -> dict[str, object]:
     return {
         "title": form.title.data,
         "summary": form.summary.data,
+        "body": form.body.data or None,
         "format": form.format.data,
         "url": form.url.data or None,
         "topic_code": form.topic_code.data or None,
