@@ -87,6 +87,8 @@ class BaseConfig:
     LAPSE_AFTER_DAYS = _whole_number("LAPSE_AFTER_DAYS", 60)
     RETENTION_UNVERIFIED_DAYS = _whole_number("RETENTION_UNVERIFIED_DAYS", 30)
     RETENTION_WITHDRAWN_DAYS = _whole_number("RETENTION_WITHDRAWN_DAYS", 365)
+    # The stored file of a finished import or export is emptied this many days after the job ended.
+    RETENTION_FILES_DAYS = _whole_number("RETENTION_FILES_DAYS", 7)
     NUDGE_WEEKLY_CAP = _whole_number("NUDGE_WEEKLY_CAP", 2)
     NUDGE_BATCH_SIZE = 100
     # How long one delivery run may hold its lease; a run stops taking new messages at half of it.
@@ -108,6 +110,8 @@ class BaseConfig:
     # Who holds champions' data and answers for it (the data controller), named in each person's data export.
     CONTROLLER_NAME = os.environ.get("CONTROLLER_NAME", "The Champions programme team")
     CONTROLLER_CONTACT = os.environ.get("CONTROLLER_CONTACT", "privacy@champions.example")
+    # The data protection officer, named in the privacy notice with the controller.
+    DPO_CONTACT = os.environ.get("DPO_CONTACT", "dpo@champions.example")
     NODE_MODULES = Path(os.environ.get("CHAMPIONS_NODE_MODULES", PROJECT_ROOT / "node_modules"))
     HSTS = False
     # SQLite only: take the write lock when a transaction begins, so concurrent writers queue.

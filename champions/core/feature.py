@@ -42,6 +42,7 @@ FEATURE = Feature(
         "core.status": PUBLIC,
         "core.index": PUBLIC,
         "core.privacy": PUBLIC,
+        "core.privacy_version": PUBLIC,
         "core.outbox": STAFF,
         "core.outbox_message": STAFF,
     },

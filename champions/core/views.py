@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 from champions.core import bp
 from champions.core.forms import db_id, search_text
 from champions.core.models import OutboxMessage
-from champions.core.notice import PRIVACY_NOTICE_VERSION
+from champions.core.notice import NOTICE_VERSIONS, OLDER_VERSIONS, PRIVACY_NOTICE_VERSION
 from champions.core.pagination import keyset_page
 from champions.extensions import db
 
@@ -67,7 +67,24 @@ def index():
 
 @bp.get("/privacy")
 def privacy():
-    return render_template("core/privacy.html", version=PRIVACY_NOTICE_VERSION)
+    config = current_app.config
+    return render_template(
+        "core/privacy.html",
+        version=PRIVACY_NOTICE_VERSION,
+        versions=NOTICE_VERSIONS,
+        session_hours=round(config["PERMANENT_SESSION_LIFETIME"].total_seconds() / 3600),
+    )
+
+
+@bp.get("/privacy/<version>")
+def privacy_version(version: str):
+    """An earlier version of the notice, as people agreed to it; the current one lives at /privacy."""
+    if version == PRIVACY_NOTICE_VERSION:
+        return redirect(url_for("core.privacy"))
+    notice = OLDER_VERSIONS.get(version)
+    if notice is None:
+        abort(404)
+    return render_template(f"core/notices/{notice.version}.html", notice=notice)
 
 
 @bp.get("/healthz")

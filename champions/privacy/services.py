@@ -171,7 +171,7 @@ def rejoin(champion: Champion) -> Stage:
 # --- Retention ---------------------------------------------------------------------------------
 
 
-def apply_retention(unverified_days: int, withdrawn_days: int) -> dict[str, int]:
+def apply_retention(unverified_days: int, withdrawn_days: int, files_days: int = FILES_KEPT_DAYS) -> dict[str, int]:
     """Delete sign-ups never verified, anonymise champions withdrawn long ago. Returns the counts."""
 
     now = now_utc()
@@ -217,7 +217,7 @@ def apply_retention(unverified_days: int, withdrawn_days: int) -> dict[str, int]
     counts = {
         "unverified_deleted": len(stale_rows),
         "withdrawn_anonymised": len(long_gone),
-        "files_cleared": clear_finished_files(FILES_KEPT_DAYS),
+        "files_cleared": clear_finished_files(files_days),
     }
     audit.record("retention.run", None, **counts)
     return counts

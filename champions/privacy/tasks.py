@@ -15,8 +15,9 @@ def enforce_retention() -> dict[str, int] | None:
     with job_lock("enforce_retention") as held:
         if not held:
             return None
+        config = current_app.config
         counts = apply_retention(
-            current_app.config["RETENTION_UNVERIFIED_DAYS"], current_app.config["RETENTION_WITHDRAWN_DAYS"]
+            config["RETENTION_UNVERIFIED_DAYS"], config["RETENTION_WITHDRAWN_DAYS"], config["RETENTION_FILES_DAYS"]
         )
         db.session.commit()
         log.info("retention run: %s", counts)

@@ -10,6 +10,7 @@ from champions.accounts.services import check_own_password
 from champions.core.clock import today_uk
 from champions.core.forms import ConfirmForm
 from champions.core.models import Topic
+from champions.core.notice import NOTICE_VERSIONS, OLDER_VERSIONS
 from champions.extensions import db
 from champions.nudges.services import nudge_preferences
 from champions.privacy import bp, export, services
@@ -75,9 +76,21 @@ def topics():
     return redirect(url_for("privacy.preferences"))
 
 
+def _my_data_page(form: EraseForm) -> str:
+    """Your data, with the version of the privacy notice you agreed to (from your recorded consent)."""
+    return render_template(
+        "privacy/my_data.html",
+        form=form,
+        withdraw=ConfirmForm(),
+        agreed=consent.current_consents(current_user.id).get("privacy_notice"),
+        notice=NOTICE_VERSIONS[0],
+        older=OLDER_VERSIONS,
+    )
+
+
 @bp.get("/me/data")
 def my_data():
-    return render_template("privacy/my_data.html", form=EraseForm(), withdraw=ConfirmForm())
+    return _my_data_page(EraseForm())
 
 
 def _download(body: bytes | str, mimetype: str, extension: str) -> Response:
@@ -111,7 +124,7 @@ def erase():
     if not form.errors:
         db.session.commit()  # the failure stays counted
         form.password.errors.append("Your password is not correct")
-    return render_template("privacy/my_data.html", form=form, withdraw=ConfirmForm()), 400
+    return _my_data_page(form), 400
 
 
 @bp.post("/me/withdraw")
