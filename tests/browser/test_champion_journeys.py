@@ -7,7 +7,10 @@ from sqlalchemy import select
 
 from champions.accounts.models import User
 from champions.core.clock import today_uk
+from champions.privacy.services import withdraw
+from champions.profiles.models import Champion
 from tests.browser.conftest import Pages, follow_emailed_link
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -24,6 +27,13 @@ def visit(pages, path_or_none=None, shot=None):
         pages.shot(shot)
 
 
+def fill_date(page, name, day):
+    """Type a date into the NHS.UK date input's Day, Month and Year boxes."""
+    page.fill(f"#{name}", str(day.day))
+    page.fill(f"#{name}-month", str(day.month))
+    page.fill(f"#{name}-year", str(day.year))
+
+
 def test_journeys_one_to_three_on_a_phone(phone, make, db):
     page = phone.page
     recruiter = make.champion(first_name="Rita")
@@ -33,6 +43,14 @@ def test_journeys_one_to_three_on_a_phone(phone, make, db):
     page.goto(f"{phone.base_url}/join/{recruiter.referral_code}")
     visit(phone, shot="phone-1-sign-up")
     assert page.input_value("#referral_code") == recruiter.referral_code
+    # "How did you hear": each follow-up question shows under its own answer, and only that one.
+    assert page.is_visible("#referral_code") and not page.is_visible("#organisation_id")
+    page.check("input[name=heard_via][value=organisation]")
+    assert page.is_visible("#organisation_id") and not page.is_visible("#referral_code")
+    assert page.locator("input[name=heard_via][aria-expanded]").count() == 0  # not allowed on a radio
+    visit(phone)
+    page.check("input[name=heard_via][value=referral]")
+    assert page.is_visible("#referral_code") and not page.is_visible("#heard_other")
     page.fill("#first_name", "Kwame")
     page.fill("#last_name", "Owusu")
     page.fill("#email", "kwame@example.org")
@@ -80,7 +98,15 @@ def test_journeys_one_to_three_on_a_phone(phone, make, db):
     page.click("text=Log your first activity")
     visit(phone)
     page.check("input[name=type][value=conversation]")
-    page.fill("#occurred_on", today_uk().isoformat())
+    # The date in three boxes; an impossible one is explained beside them.
+    page.fill("#occurred_on", "31")
+    page.fill("#occurred_on-month", "2")
+    page.fill("#occurred_on-year", str(today_uk().year))
+    page.click("button:has-text('Log activity')")
+    page.wait_for_selector(".nhsuk-error-summary")
+    visit(phone, shot="phone-6-date-error")
+    assert f"31 February {today_uk().year} is not a real date" in page.inner_text("#occurred_on-date-error")
+    fill_date(page, "occurred_on", today_uk())
     page.select_option("#topic_code", "screening")
     page.fill("#people_reached", "3")
     page.fill("#notes", "Chatted with my aunties about bowel screening kits")
@@ -121,6 +147,8 @@ def test_sign_up_and_logging_work_without_javascript(browser, live_server, db):
     context = browser.new_context(java_script_enabled=False, viewport={"width": 320, "height": 640})
     page = context.new_page()
     page.goto(live_server + "/register")
+    # Without JavaScript every follow-up question of "how did you hear" shows (the reveal's fallback).
+    assert all(page.is_visible(f"#{name}") for name in ("referral_code", "organisation_id", "heard_other"))
     page.fill("#first_name", "Nadia")
     page.fill("#last_name", "Hussain")
     page.fill("#email", "nadia@example.org")
@@ -136,10 +164,35 @@ def test_sign_up_and_logging_work_without_javascript(browser, live_server, db):
     page.wait_for_url("**/me/equality")
     page.goto(live_server + "/me/activities/new")
     page.check("input[name=type][value=stall_or_event]")
-    page.fill("#occurred_on", today_uk().isoformat())
+    fill_date(page, "occurred_on", today_uk())
     page.select_option("#topic_code", "smoking")
     page.fill("#people_reached", "40")
     page.click("button:has-text('Log activity')")
     page.wait_for_url("**/me/activities")
     assert "reached 40 people" in page.inner_text("main")
     context.close()
+
+
+def test_a_withdrawn_champion_rejoins_from_their_home_page_on_a_small_phone(browser, live_server, make, db):
+    champion = make.champion(first_name="Aisha")
+    withdraw(champion)
+    db.session.commit()
+    context = browser.new_context(viewport={"width": 360, "height": 640}, is_mobile=True, has_touch=True)
+    small = Pages(context.new_page(), live_server)
+    page = small.page
+    page.goto(live_server + "/login")
+    page.fill("#email", champion.user.email)
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Sign in')")
+    page.goto(live_server + "/me")
+    visit(small, shot="phone-12-withdrawn-home")
+    main = page.inner_text("main")
+    assert "Withdrawn — you can rejoin" in main and "Invite others" not in main and "Log an activity" not in main
+    page.click("button:has-text('Rejoin')")
+    page.wait_for_url("**/me")
+    visit(small, shot="phone-13-rejoined")
+    main = page.inner_text("main")
+    assert "Welcome back" in main and "Getting started" in main and "Invite others" in main
+    context.close()
+    db.session.rollback()
+    assert db.session.get(Champion, champion.id).stage == "registered"
