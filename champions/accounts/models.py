@@ -13,6 +13,9 @@ from champions.core.permissions import Role
 from champions.extensions import Model
 
 ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)
+# The states of a change of email address (EmailChange.status).
+PENDING, CONFIRMED, CANCELLED, REPLACED = "pending", "confirmed", "cancelled", "replaced"
+EMAIL_CHANGE_STATUS_VALUES = ", ".join(f"'{s}'" for s in (PENDING, CONFIRMED, CANCELLED, REPLACED))
 
 
 class User(UserMixin, Model):
@@ -42,6 +45,12 @@ class User(UserMixin, Model):
     verify_link_key: Mapped[str | None] = mapped_column(String(32))
     # Set when the account is erased: the row stays (recruits and counts keep their links) but holds nothing personal.
     erased_at: Mapped[datetime | None]
+    # The change of address waiting for its link to be followed, if any: at most one (a new request replaces it).
+    pending_email_change: Mapped[EmailChange | None] = relationship(
+        primaryjoin=f"and_(User.id == EmailChange.user_id, EmailChange.status == '{PENDING}')",
+        viewonly=True,
+        uselist=False,
+    )
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
@@ -100,3 +109,31 @@ MERGES: merging.Declarations = {
     **merging.stays("users", "user_sessions.user_id", "the merged-away login's sessions are ended when it is closed"),
     **merging.moves("users", "consent_records.user_id"),
 }
+
+
+class EmailChange(Model):
+    """A signed-in person's request to sign in with a new address. The address changes only when the link sent to
+    it is followed; a newer request replaces an older one, whose link then stops working."""
+
+    __tablename__ = "email_changes"
+    __table_args__ = (CheckConstraint(f"status IN ({EMAIL_CHANGE_STATUS_VALUES})", name="status_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    new_email: Mapped[str] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(20), default=PENDING)
+    requested_at: Mapped[datetime] = mapped_column(default=now_utc)
+    # When the newest link went (asking again sends a fresh one): the page says when it has expired.
+    link_sent_at: Mapped[datetime] = mapped_column(default=now_utc)
+    ended_at: Mapped[datetime | None]  # confirmed, cancelled or replaced
+    # The address it replaced, kept only until its owner has been told of the change.
+    old_email: Mapped[str | None] = mapped_column(String(254))
+
+    user = relationship("User")
+
+
+# A request belongs to the login it was made for: a champion merge closes the merged-away login, and its pending
+# link stops working with it (a closed login confirms nothing).
+MERGES.update(
+    merging.stays("users", "email_changes.user_id", "a change of address belongs to the login it was asked for")
+)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from champions.accounts.models import User
-from champions.accounts.tokens import reset_token, verification_token
+from champions.accounts.models import CONFIRMED, PENDING, EmailChange, User
+from champions.accounts.tokens import email_change_token, reset_token, verification_token
 from champions.core.db import now_utc
 from champions.core.email import external_url, template_message
 from champions.core.pending_email import Outgoing, one_off_email
@@ -74,3 +74,35 @@ def sign_up_notice(user_id: int) -> Outgoing | None:
         reset_url=external_url("accounts.reset_request"),
     )
     return Outgoing(msg)
+
+
+def masked(email: str) -> str:
+    """An address as the old inbox is shown it: enough to recognise (n***@example.org), not to copy."""
+    local, _, domain = email.rpartition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+@one_off_email("email_change_link")
+def email_change_link(change_id: int) -> Outgoing | None:
+    """The link that confirms a new address, sent to that address while the request is waiting for it."""
+    change = db.session.get(EmailChange, change_id)
+    if change is None or change.status != PENDING or _reachable(change.user_id) is None:
+        return None
+    confirm_url = external_url("accounts.confirm_email_change", token=email_change_token(change))
+    return Outgoing(template_message(change.new_email, "email_change_link", confirm_url=confirm_url))
+
+
+@one_off_email("email_changed_notice")
+def email_changed_notice(change_id: int) -> Outgoing | None:
+    """Tell the old address that the account now signs in with another one. The old address is forgotten in the
+    commit that marks this email sent."""
+    change = db.session.get(EmailChange, change_id)
+    if change is None or change.status != CONFIRMED or change.old_email is None:
+        return None
+    msg = template_message(
+        change.old_email,
+        "email_changed",
+        new_email=masked(change.new_email),
+        changed_at=change.ended_at,
+    )
+    return Outgoing(msg, update(EmailChange).where(EmailChange.id == change_id).values(old_email=None))

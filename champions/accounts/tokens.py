@@ -1,4 +1,5 @@
-"""Signed, expiring links: confirming an email address, resetting a password, accepting an invitation.
+"""Signed, expiring links: confirming an email address, resetting a password, accepting an invitation, changing
+one's email address.
 
 A verification link stops working once the email is verified; a reset link
 carries a fingerprint of the password hash, so it stops working once used.
@@ -12,7 +13,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from champions.accounts.admin_models import Invitation
-from champions.accounts.models import User
+from champions.accounts.models import EmailChange, User
 
 VERIFY_MAX_AGE = 60 * 60 * 24 * 3
 RESET_MAX_AGE = 60 * 60
@@ -61,3 +62,19 @@ def invitation_serializer() -> URLSafeTimedSerializer:
 
 def invitation_token(invitation: Invitation) -> str:
     return invitation_serializer().dumps({"id": invitation.id, "email": invitation.email})
+
+
+# --- Changing one's email address ------------------------------------------------------------------------------
+
+EMAIL_CHANGE_MAX_AGE = 60 * 60 * 24
+
+
+def email_change_token(change: EmailChange) -> str:
+    """The link sent to a new address. It names the request and the address it was sent to, so it stops working
+    once the request is confirmed, cancelled or replaced by a newer one (the request's state is checked)."""
+    return make_token("email-change", {"id": change.id, "uid": change.user_id, "email": fingerprint(change.new_email)})
+
+
+def read_email_change_token(token: str) -> dict:
+    """The link's payload; ``TokenProblem`` when it is tampered with or older than ``EMAIL_CHANGE_MAX_AGE``."""
+    return read_token("email-change", token, EMAIL_CHANGE_MAX_AGE)

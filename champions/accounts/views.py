@@ -6,6 +6,8 @@ from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 
 from champions.accounts import bp, sessions
+from champions.accounts.email_change import AddressTaken, change_for_link
+from champions.accounts.email_change import confirm_email_change as confirm_email_change_now
 from champions.accounts.forms import (
     ChangePasswordForm,
     ContinueForm,
@@ -241,3 +243,24 @@ def change_password_page():
         db.session.commit()  # the failure stays counted
         form.current_password.errors.append("Your current password is not correct")
     return render_template("accounts/change_password.html", form=form), 200 if not form.errors else 400
+
+
+@bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
+def confirm_email_change(token: str):
+    """The link sent to a new address. Opening it shows the address and a button (a mail scanner opening it
+    changes nothing); pressing the button, signed in as the person who asked, makes the change."""
+    form, me = ContinueForm(), current_user._get_current_object()
+    try:
+        change = change_for_link(me, token)
+        if form.validate_on_submit():
+            confirm_email_change_now(me, token)
+            db.session.commit()
+            flash(f"Your email address is now {change.new_email}. Use it to sign in from now on.", "success")
+            return redirect(url_for("accounts.home"))
+    except TokenProblem as problem:
+        db.session.rollback()
+        return render_template("accounts/link_problem.html", reason=problem.reason, kind="email_change"), 400
+    except AddressTaken:
+        db.session.rollback()
+        return render_template("accounts/email_change_taken.html"), 409
+    return render_template("accounts/confirm_email_change.html", form=form, change=change)

@@ -50,6 +50,12 @@ def postcode_key(postcode: str | None) -> str:
     return re.sub(r"\s+", "", postcode or "").upper()
 
 
+def follow_email_change(user: User) -> None:
+    """The duplicate checks' email key follows a changed sign-in address (``accounts.signals.email_changed``)."""
+    if user.champion is not None:
+        user.champion.email_key = email_key(user.email)
+
+
 @event.listens_for(Champion, "before_insert")
 def _fill_email_key(mapper: object, connection: object, target: Champion) -> None:
     if target.email_key is None:

@@ -1,15 +1,19 @@
-"""The champion sign-up form."""
+"""The champion sign-up form, and the forms a champion corrects their own details with."""
 
 from __future__ import annotations
 
-from wtforms import BooleanField, RadioField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+import re
+
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from champions.accounts.consent import EMAIL_CONSENT_WORDING, PRIVACY_CONSENT_WORDING
 from champions.accounts.forms import email_field, new_password_field
+from champions.accounts.services import normalise_email
 from champions.core.forms import BaseForm, MultiCheckboxField, UKPostcode, strip
 from champions.core.models import TOPICS
 from champions.core.places import suggest_borough
+from champions.roster.duplicates import phone_key
 from champions.roster.services import find_champion_by_referral
 
 HEARD_VIA = [
@@ -19,28 +23,46 @@ HEARD_VIA = [
 ]
 
 
+def name_field(label: str) -> StringField:
+    """First or last name, as sign-up and the champion's own details page ask for it."""
+    return StringField(
+        label,
+        filters=[strip],
+        validators=[
+            DataRequired(f"Enter your {label.lower()}"),
+            Length(max=100, message=f"{label} must be 100 characters or fewer"),
+        ],
+    )
+
+
+def postcode_field() -> StringField:
+    return StringField("Postcode", filters=[strip], validators=[DataRequired("Enter your postcode"), UKPostcode()])
+
+
+def borough_field() -> SelectField:
+    # Checked by the form's validate_borough (check_borough), which can suggest one from the postcode.
+    return SelectField("Borough", validate_choice=False)
+
+
+def check_borough(form: BaseForm, field: SelectField) -> None:
+    """One of the boroughs; when none is chosen and the postcode's district is known, that borough is preselected
+    and suggested."""
+    if field.data not in {code for code, _ in field.choices if code}:
+        suggestion = suggest_borough(form.postcode.data or "")
+        if suggestion:
+            field.data = suggestion  # preselected for them to confirm
+            name = dict(field.choices)[suggestion]
+            raise ValidationError(f"Select the borough you live or work in. Your postcode suggests {name}")
+        raise ValidationError("Select the borough you live or work in")
+
+
 class RegistrationForm(BaseForm):
-    first_name = StringField(
-        "First name",
-        filters=[strip],
-        validators=[
-            DataRequired("Enter your first name"),
-            Length(max=100, message="First name must be 100 characters or fewer"),
-        ],
-    )
-    last_name = StringField(
-        "Last name",
-        filters=[strip],
-        validators=[
-            DataRequired("Enter your last name"),
-            Length(max=100, message="Last name must be 100 characters or fewer"),
-        ],
-    )
+    first_name = name_field("First name")
+    last_name = name_field("Last name")
     email = email_field()
     password = new_password_field()
-    postcode = StringField("Postcode", filters=[strip], validators=[DataRequired("Enter your postcode"), UKPostcode()])
-    # Checked in validate_borough, which can suggest one from the postcode.
-    borough = SelectField("Borough", validate_choice=False)
+    postcode = postcode_field()
+    borough = borough_field()
     topics = MultiCheckboxField("Which topics do you care about most?", choices=list(TOPICS))
     heard_via = RadioField("How did you hear about cancer champions?", choices=HEARD_VIA, validators=[Optional()])
     referral_code = StringField("Their referral code", filters=[strip], validators=[Length(max=16)])
@@ -55,13 +77,7 @@ class RegistrationForm(BaseForm):
     email_consent = BooleanField(EMAIL_CONSENT_WORDING)
 
     def validate_borough(self, field: SelectField) -> None:
-        if field.data not in {code for code, _ in field.choices if code}:
-            suggestion = suggest_borough(self.postcode.data or "")
-            if suggestion:
-                field.data = suggestion  # preselected for them to confirm
-                name = dict(field.choices)[suggestion]
-                raise ValidationError(f"Select the borough you live or work in. Your postcode suggests {name}")
-            raise ValidationError("Select the borough you live or work in")
+        check_borough(self, field)
 
     def validate_referral_code(self, field: StringField) -> None:
         if self.heard_via.data == "referral" and field.data and find_champion_by_referral(field.data) is None:
@@ -70,3 +86,72 @@ class RegistrationForm(BaseForm):
     def validate_organisation_id(self, field: SelectField) -> None:
         if self.heard_via.data == "organisation" and field.data not in {v for v, _ in field.choices if v}:
             raise ValidationError("Select the organisation or group, or choose 'Another way'")
+
+
+# --- The champion's own details -----------------------------------------------------------------------------
+
+_PHONE_CHARACTERS = re.compile(r"[0-9 +()\-]+")
+
+
+class UKPhone:
+    """A UK phone number however it is written ('+44 (0)7700 900123', '0161 496 0000'), kept as the digits the
+    duplicate checks compare ('07700900123')."""
+
+    message = "Enter a UK phone number, like 07700 900123 or 0161 496 0000"
+
+    def __call__(self, form: BaseForm, field: StringField) -> None:
+        key = phone_key(field.data) if _PHONE_CHARACTERS.fullmatch(field.data or "") else None
+        if key is None or not key.startswith("0") or len(key) not in (10, 11):
+            raise ValidationError(self.message)
+        field.data = key
+
+
+class DetailsForm(BaseForm):
+    """Name, postcode, borough and phone, as the champion corrects them."""
+
+    first_name = name_field("First name")
+    last_name = name_field("Last name")
+    postcode = postcode_field()
+    borough = borough_field()
+    phone = StringField(
+        "Phone number (optional)",
+        filters=[strip],
+        # The length last, so that its message is the one shown for a very long answer.
+        validators=[Optional(), UKPhone(), Length(max=30, message="Phone number must be 30 characters or fewer")],
+    )
+
+    def validate_borough(self, field: SelectField) -> None:
+        """As at sign-up; and a postcode whose district lies in another borough is questioned, with that borough
+        preselected, rather than saved beside a borough it is not in."""
+        check_borough(self, field)
+        suggestion = suggest_borough(self.postcode.data or "") if not self.postcode.errors else None
+        if suggestion and suggestion != field.data:
+            choices = dict(field.choices)
+            chosen, field.data = choices[field.data], suggestion
+            raise ValidationError(
+                f"Your postcode {self.postcode.data} is in {choices[suggestion]}, not {chosen}. "
+                f"Select {choices[suggestion]}, or check your postcode"
+            )
+
+
+class EmailChangeForm(BaseForm):
+    """A new address to sign in with, and the password, asked again before a change that matters."""
+
+    email = EmailField(
+        "New email address",
+        filters=[strip],
+        validators=[
+            DataRequired("Enter your new email address"),
+            Email("Enter an email address in the correct format, like name@example.com", check_deliverability=False),
+            Length(max=254, message="Email address must be 254 characters or fewer"),  # last: its message shows
+        ],
+    )
+    password = PasswordField("Your password", validators=[InputRequired("Enter your password")])
+
+    def __init__(self, current_email: str, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current_email = current_email
+
+    def validate_email(self, field: EmailField) -> None:
+        if normalise_email(field.data or "") == self.current_email:
+            raise ValidationError("This is already your email address. Enter a different one")

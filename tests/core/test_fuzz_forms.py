@@ -70,6 +70,9 @@ BUTTONS = {
     "accounts.verify_continue": "shown by the emailed link in the browser that signed up",
     "workshops.champion_cancel": "shown once the champion has signed up",
     "privacy.rejoin": "shown to champions who have withdrawn",
+    "roster.cancel_email": "shown while a change of email address waits for its link",
+    "roster.resend_email": "shown while a change of email address waits for its link",
+    "accounts.confirm_email_change": "shown by the link emailed to a new address",
 }
 # POST routes that end the sample object other routes use: fuzzed after the others, so they find it live.
 ENDS = {"workshops.workshop_cancel", "workshops.cancel_signup"}

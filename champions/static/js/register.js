@@ -1,4 +1,4 @@
-// Suggest the borough from a Greater Manchester postcode district, without overriding a choice.
+// Suggest the borough from a Greater Manchester postcode district, without overriding a choice at sign-up.
 const postcode = document.getElementById('postcode');
 const borough = document.getElementById('borough');
 const note = document.getElementById('borough-suggestion');
@@ -10,9 +10,13 @@ if (postcode && borough && postcode.dataset.districts) {
     const code = districts[compact.length > 3 ? compact.slice(0, -3) : compact];
     if (!code) return;
     const option = borough.querySelector(`option[value="${code}"]`);
-    if (!borough.value && option) {
+    // Sign-up fills an empty choice only; a champion changing their postcode has one already, which should follow.
+    const replace = postcode.dataset.replaceBorough === 'true' && borough.value !== code;
+    if ((!borough.value || replace) && option) {
       borough.value = code;
-      note.textContent = `We have chosen ${option.textContent} from your postcode. Change it if it is not right.`;
+      note.textContent = replace
+        ? `We have changed your borough to ${option.textContent} to match your postcode.`
+        : `We have chosen ${option.textContent} from your postcode. Change it if it is not right.`;
     }
   });
 }
