@@ -118,6 +118,7 @@ def test_public_pages_work_at_phone_width(phone):
         ("/", "home-phone"),
         ("/register", "sign-up-phone"),
         ("/login", "login-phone"),
+        ("/privacy", "privacy-notice-phone"),
         ("/no-such-page", "not-found-phone"),
     ]:
         phone.goto(path)
