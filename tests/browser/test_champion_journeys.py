@@ -196,3 +196,58 @@ def test_a_withdrawn_champion_rejoins_from_their_home_page_on_a_small_phone(brow
     context.close()
     db.session.rollback()
     assert db.session.get(Champion, champion.id).stage == "registered"
+
+
+def test_a_champion_corrects_their_postcode_and_email_on_a_small_phone(browser, live_server, make, db):
+    user = make.user(role="champion", email="amara@example.org", first_name="Amara")
+    db.session.commit()
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    phone = Pages(context.new_page(), live_server)
+    page = phone.page
+    page.goto(live_server + "/login")
+    page.fill("#email", "amara@example.org")
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url("**/me")
+
+    # The postcode: the borough follows it as it is typed, and is saved with it.
+    page.get_by_role("link", name="Change your postcode").click()
+    page.wait_for_url("**/me/details#postcode")
+    visit(phone, shot="phone-details-1-form")
+    page.fill("#postcode", "OL6 7AB")
+    page.locator("#postcode").blur()
+    assert page.input_value("#borough") == "tameside"
+    assert "We have changed your borough to Tameside" in page.inner_text("#borough-suggestion")
+    page.select_option("#borough", "bolton")  # a borough the postcode is not in is questioned
+    page.click("button:has-text('Save my details')")
+    visit(phone, shot="phone-details-2-error")
+    assert "Your postcode OL6 7AB is in Tameside, not Bolton" in page.inner_text(".nhsuk-error-summary")
+    assert page.input_value("#borough") == "tameside"  # preselected: one press confirms it
+    page.click("button:has-text('Save my details')")
+    page.wait_for_url("**/me")
+    visit(phone, shot="phone-details-3-saved")
+    assert "Your postcode and borough have been saved" in page.inner_text("main")
+
+    # The email address: a link to the new one, which makes the change once followed.
+    page.get_by_role("link", name="Change your email address").click()
+    visit(phone)
+    page.fill("#email", "amara.new@example.org")
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Send a link to my new address')")
+    page.wait_for_url("**/me/email")
+    visit(phone, shot="phone-details-4-waiting")
+    assert "Waiting for you to confirm amara.new@example.org" in page.inner_text("main")
+    follow_emailed_link(phone, db, "amara.new@example.org", path="/account/email/confirm")
+    visit(phone, shot="phone-details-5-confirm")
+    page.click("button:has-text('Use my new email address')")
+    page.wait_for_url("**/me")
+    visit(phone)
+    assert "Your email address is now amara.new@example.org" in page.inner_text("main")
+    context.close()
+    db.session.rollback()
+    changed = db.session.get(User, user.id)
+    assert (changed.email, changed.champion.postcode, changed.champion.borough_code) == (
+        "amara.new@example.org",
+        "OL6 7AB",
+        "tameside",
+    )
