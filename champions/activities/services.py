@@ -11,7 +11,7 @@ from champions.activities import signals
 from champions.activities.models import UNDO_MINUTES, Activity, DeletedActivity
 from champions.core import audit
 from champions.core.clock import uk_date
-from champions.core.db import now_utc, rowcount
+from champions.core.db import as_utc, now_utc, rowcount
 from champions.extensions import db
 from champions.profiles.models import Champion, Stage
 from champions.profiles.services import change_stage, ensure_taking_part
@@ -76,7 +76,7 @@ def delete_activity(champion: Champion, activity: Activity) -> DeletedActivity:
 
 
 def undo_deadline(kept: DeletedActivity) -> datetime:
-    return kept.deleted_at + timedelta(minutes=UNDO_MINUTES)
+    return as_utc(kept.deleted_at) + timedelta(minutes=UNDO_MINUTES)
 
 
 def own_deleted(champion: Champion, deleted_id: int) -> DeletedActivity | None:

@@ -21,7 +21,7 @@ from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length
 
 from champions.accounts.forms import email_field, new_password_field
 from champions.core.clock import UK
-from champions.core.forms import BaseForm, FromChoices, Money, SubForm, db_id, parse_pounds, strip
+from champions.core.forms import BaseForm, DateInputField, FromChoices, Money, SubForm, db_id, parse_pounds, strip
 from champions.grants.models import THEME_LENGTH
 
 BUDGET_ROWS = 6
@@ -108,8 +108,8 @@ class ApplicationForm(BaseForm):
         "People you expect to reach", filters=[strip], validators=[WholeNumber("Enter a whole number, like 120")]
     )
     amount_requested = StringField("Amount requested, in pounds", filters=[strip], validators=[Money()])
-    start_on = DateField("Start date", validators=[Optional()], format="%Y-%m-%d")
-    end_on = DateField("End date", validators=[Optional()], format="%Y-%m-%d")
+    start_on = DateInputField("Start date", validators=[Optional()])
+    end_on = DateInputField("End date", validators=[Optional()])
     budget_lines = FieldList(FormField(BudgetLineForm), min_entries=BUDGET_ROWS, max_entries=BUDGET_ROWS)
 
     def validate_theme(self, field) -> None:

@@ -24,7 +24,7 @@ def upgrade():
         sa.Column("activity_id", sa.Integer(), nullable=False),
         sa.Column("champion_id", sa.Integer(), nullable=False),
         sa.Column("row", sa.JSON(), nullable=False),
-        sa.Column("deleted_at", sa.DateTime(), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["champion_id"],
             ["champions.id"],

@@ -138,6 +138,40 @@ def test_resend_sends_a_fresh_link(client, auth, db):
     assert link_in(db, user.email, "/verify")
 
 
+def test_after_sending_the_link_again_only_the_newest_link_works(client, db):
+    client.post("/register", data=SIGN_UP)
+    first = link_in(db, "ola@example.org", "/verify")
+    for _ in range(3):  # "send the email again" on the check-your-email page, three times
+        client.post("/register/check-your-email")
+    newest = link_in(db, "ola@example.org", "/verify")
+    assert newest != first
+    old = client.get(first)
+    assert old.status_code == 400 and "replaced by a newer link" in old.get_data(as_text=True)
+    assert client.post(f"{first}/continue").status_code == 400 and signed_in_as(client) is None
+    assert db.session.scalar(select(User.email_verified_at)) is None  # the old link confirmed nothing
+    assert follow_sign_up_link(client, newest).status_code == 302 and signed_in_as(client) == "ola@example.org"
+    assert db.session.scalar(select(User.email_verified_at)) is not None
+
+
+def test_a_signed_in_resend_also_retires_the_link_sent_before(client, auth, db):
+    user = auth.login_as("champion")
+    before = verification_token(user)
+    client.post("/verify/resend")
+    assert client.get(f"/verify/{before}").status_code == 400
+    assert client.get(link_in(db, user.email, "/verify"), follow_redirects=True).status_code == 200
+    db.session.refresh(user)
+    assert user.email_verified_at is not None
+
+
+def test_the_welcome_email_leads_with_the_confirmation_link_not_a_page_that_needs_a_sign_in(client, db):
+    client.post("/register", data=SIGN_UP)
+    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.to_address == "ola@example.org"))
+    for body in (message.text_body, message.html_body):
+        links = re.findall(r"http://[^\s\"<]+", body)
+        assert links and all("/verify/" in link for link in links), links
+    assert "Confirm your email address" in message.html_body
+
+
 def test_password_reset_answers_the_same_for_unknown_emails_and_works_once(client, db, make):
     user = make.user(role="champion", email="known@example.org")
     known = client.post("/reset", data={"email": "known@example.org"}).get_data(as_text=True)

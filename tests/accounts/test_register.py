@@ -199,3 +199,30 @@ def test_passwords_are_hashed_at_argon2ids_own_cost_and_only_the_tests_lower_it(
     assert DevelopmentConfig.PASSWORD_HASH_COST is None and ProductionConfig.PASSWORD_HASH_COST is None
     monkeypatch.setitem(app.config, "PASSWORD_HASH_COST", None)
     assert hash_password("a long walk in the park").startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+
+
+def test_each_how_did_you_hear_question_sits_under_its_own_answer(client):
+    html = client.get("/register").get_data(as_text=True)
+    answers = (("referral", "referral_code"), ("organisation", "organisation_id"), ("other", "heard_other"))
+    for answer, follow_up in answers:
+        radio = re.search(rf'<input[^>]+name="heard_via" type="radio" value="{answer}"[^>]*>', html).group()
+        revealed = re.search(r'data-aria-controls="([^"]+)"', radio).group(1)
+        # Straight after its radio, in the reveal (hidden once the page's script runs, shown without it).
+        after = html[html.index(radio) :]
+        reveal = re.search(
+            rf'<div class="nhsuk-radios__conditional nhsuk-radios__conditional--hidden" id="{revealed}">', after
+        )
+        assert reveal and f'id="{follow_up}"' in after[reveal.end() :].split("nhsuk-radios__item")[0]
+
+
+def test_a_follow_up_of_an_answer_not_chosen_is_ignored_and_the_chosen_one_still_checked(client, db, make):
+    recruiter = make.champion()
+    # Typed a code, then chose "another way": the code (even a wrong one) is neither checked nor recorded.
+    data = {**GOOD, "heard_via": "other", "heard_other": "A poster", "referral_code": recruiter.referral_code}
+    assert client.post("/register", data=data).status_code == 302
+    champion = db.session.scalar(select(Champion).where(Champion.first_name == "Priya"))
+    assert champion.recruited_by_id is None and champion.heard_via_other == "A poster"
+    refused = client.post(
+        "/register", data={**GOOD, "email": "x@example.org", "heard_via": "referral", "referral_code": "NOPE"}
+    )
+    assert refused.status_code == 400 and "We cannot find that referral code" in refused.get_data(as_text=True)

@@ -57,8 +57,10 @@ def test_a_grant_from_application_to_the_funder_dashboard(pages, phone, make, db
     page.check("#theme")
     page.check("#boroughs")
     page.fill("#people_expected", "40")
-    page.fill("#start_on", "2027-02-01")
-    page.fill("#end_on", "2027-05-31")
+    for name, (day, month, year) in {"start_on": (1, 2, 2027), "end_on": (31, 5, 2027)}.items():
+        page.fill(f"#{name}", str(day))
+        page.fill(f"#{name}-month", str(month))
+        page.fill(f"#{name}-year", str(year))
     page.fill("#amount_requested", "1,300")
     page.fill("#budget_lines-0-description", "Room hire")
     page.fill("#budget_lines-0-amount", "900")

@@ -29,7 +29,7 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from urllib.parse import urlencode, urlsplit
 
@@ -75,7 +75,7 @@ BUTTONS = {
     "accounts.confirm_email_change": "shown by the link emailed to a new address",
 }
 # POST routes that end the sample object other routes use: fuzzed after the others, so they find it live.
-ENDS = {"workshops.workshop_cancel", "workshops.cancel_signup"}
+ENDS = {"workshops.workshop_cancel", "workshops.cancel_signup", "activities.activity_delete"}
 # Forms that the page's own values and plausible fillers cannot make valid, so their all-valid post is refused.
 UNFILLABLE = {
     "roster.staff_imports": "its file must be a CSV of champions; the filler is a string, not an upload",
@@ -197,6 +197,7 @@ NAMED = {
 # unless the input sets a max or min (an activity happened "today or earlier"), and one ending a span a later day.
 NOW = datetime(2027, 1, 13, 11, 0)
 LATER = re.compile(r"end|close|target")
+DATE_PART = re.compile(r"-(day|month|year)$")
 
 
 def valid_ish(name: str, kind: str, attrs: dict | None = None) -> str:
@@ -206,6 +207,9 @@ def valid_ish(name: str, kind: str, attrs: dict | None = None) -> str:
         return named
     if kind == "email" or "email" in name:
         return "fuzz@example.org"
+    if part := DATE_PART.search(name):  # a box of a date input (Day, Month, Year): today, or a week on for an end
+        day = NOW.date() + timedelta(days=7 if LATER.search(name) else 0)
+        return str(getattr(day, part.group(1)))
     if kind in ("date", "datetime-local") or name.endswith(("_on", "_date", "_at")):
         day = attrs.get("max") or attrs.get("min") or ("2027-02-20" if LATER.search(name) else "2027-02-13")
         return f"{day[:10]}T10:00" if kind == "datetime-local" or name.endswith("_at") else day[:10]

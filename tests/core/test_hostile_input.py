@@ -277,3 +277,19 @@ def test_each_field_shows_one_message(client, auth, db, rules):
     auth.login_as("staff")
     page = text(client.post("/staff/nudges/new", data=rule_form(rules["verify-email"], name="New", days="1e308")))
     assert "Not a valid integer value" not in page and "Enter a number from 1 to 365" in page
+
+
+def test_a_whole_number_field_without_a_message_of_its_own_still_speaks_plainly(app):
+    from wtforms import IntegerField
+
+    from champions.core.forms import BaseForm
+
+    class Count(BaseForm):
+        class Meta:
+            csrf = False
+
+        people = IntegerField("People")
+
+    with app.test_request_context("/", method="POST", data={"people": "lots"}):
+        form = Count()
+        assert not form.validate() and form.people.errors == ["Enter a whole number, like 12"]

@@ -253,6 +253,10 @@ def test_report_reminders_go_before_and_after_the_due_date_once_each(make, db):
     assert ("late@example.org", "Your Small Sparks end-of-grant report is overdue") in subjects
     assert not any(to == "later@example.org" for to, _ in subjects)
     assert run_task(send_report_reminders) == 0  # beat firing again sends nothing twice
+    # The reminder leads straight to the report form.
+    soon_email = select(OutboxMessage.text_body).where(OutboxMessage.subject.contains("report is due soon"))
+    body = db.session.scalar(soon_email)
+    assert f"/grants/my/{soon.id}/report" in body
 
 
 def test_no_due_soon_reminder_when_the_nudge_already_told_the_same_person(make, db):

@@ -79,3 +79,17 @@ def test_referral_codes_use_the_whole_alphabet_and_do_not_repeat():
     assert len(set(codes)) == len(codes)
     assert set("".join(codes)) == set(REFERRAL_ALPHABET)  # 20,000 characters: every one of the 31 turns up
     assert {code[-1] for code in codes} == set(REFERRAL_ALPHABET)  # the last place too, not only the first
+
+
+def test_an_erased_recruit_is_shown_as_a_champion_who_has_left(client, db, make):
+    from champions.privacy.services import erase
+
+    me = make.champion(first_name="Root")
+    make.champion(first_name="Amina", last_name="Khan", recruited_by_id=me.id)
+    gone = make.champion(first_name="Bea", last_name="Clarke", recruited_by_id=me.id)
+    erase(gone.user)
+    db.session.commit()
+    client.post("/login", data={"email": me.user.email, "password": PASSWORD})
+    html = client.get("/me/network").get_data(as_text=True)
+    assert "Amina K," in html and "A champion who has left, joined" in html
+    assert "Erased" not in html and "Bea" not in html

@@ -177,6 +177,9 @@ def test_a_messy_file_is_checked_then_imported_with_every_count_right(auth, clie
     assert count(db, OutboxMessage, OutboxMessage.to_address == "person3@example.org") == 1
     assert count(db, OutboxMessage, OutboxMessage.to_address == "person1@example.org") == 0
     assert count(db, ConsentRecord, ConsentRecord.source == "import", ConsentRecord.granted) == 100
+    # An imported champion has no password yet: the welcome leads to the page that sets one, not to sign in.
+    welcome = db.session.scalar(select(OutboxMessage).where(OutboxMessage.to_address == "person3@example.org"))
+    assert "/reset" in welcome.text_body and "/login" not in welcome.text_body
     actions = set(db.session.scalars(select(AuditEvent.action)))
     assert {"import.uploaded", "import.started", "import.completed"} <= actions
 

@@ -45,3 +45,46 @@ def test_the_pledge_is_accepted_against_its_version(client, auth, db):
     db.session.add(Pledge(version="pledge-v2", text="A newer pledge."))
     db.session.commit()
     assert "A newer pledge." in client.get("/me/pledge").get_data(as_text=True)  # the newest is shown
+
+
+def test_each_core_resource_has_something_to_read_before_the_form(client, auth, db):
+    import re
+
+    auth.login_as("champion")
+    core = list(db.session.scalars(select(TrainingResource).where(TrainingResource.is_core)))
+    for resource in core:
+        assert 200 <= len(re.findall(r"\w+", resource.body or "")) <= 420, resource.title
+        page = client.get(f"/me/training/{resource.id}").get_data(as_text=True)
+        body = page[page.index('class="app-training-body"') : page.index("Mark as complete")]
+        assert "<p>" in body and "<h2" in body and "<form" in page[page.index('class="app-training-body"') :]
+        # Links lead to this site's pages, or say they go to another website.
+        for href, words in re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', body):
+            assert href.startswith("/") or words.endswith("(another website)"), (href, words)
+    screening = next(r for r in core if r.title == "Screening saves lives")
+    assert "50 to 74" in screening.body and "every 3 years" in screening.body and "25 to 64" in screening.body
+
+
+def test_staff_write_a_body_that_is_shown_as_text_never_as_html(client, auth, db):
+    resource = db.session.scalar(select(TrainingResource).where(~TrainingResource.is_core).limit(1))
+    auth.login_as("staff")
+    form = {
+        "title": resource.title,
+        "summary": resource.summary,
+        "format": resource.format,
+        "url": resource.url or "",
+        "topic_code": resource.topic_code or "",
+        "minutes": str(resource.minutes),
+        "body": "## Why it matters\n\nSee <script>alert(1)</script> and [your activities](/me/activities).\n\n"
+        "- one\n- two\n\n[a trick](javascript:alert(1))",
+    }
+    too_long = client.post(f"/staff/training/{resource.id}", data={**form, "body": "x" * 20_001})
+    assert too_long.status_code == 400 and "20,000 characters or fewer" in too_long.get_data(as_text=True)
+    assert client.post(f"/staff/training/{resource.id}", data=form).status_code == 302
+    client.post("/logout")
+    auth.login_as("champion")
+    page = client.get(f"/me/training/{resource.id}").get_data(as_text=True)
+    assert '<h2 class="nhsuk-heading-m">Why it matters</h2>' in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
+    assert '<a href="/me/activities">your activities</a>' in page and 'href="javascript' not in page
+    assert "<li>one</li><li>two</li>" in page
+    assert page.index("Why it matters") < page.index("Mark as complete")
