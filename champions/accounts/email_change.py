@@ -63,7 +63,8 @@ def request_email_change(user: User, new_email: str, password: str) -> EmailChan
     change = EmailChange(user_id=user.id, new_email=new_email)
     db.session.add(change)
     db.session.flush()
-    audit.record("email.change_requested", user, actor_id=user.id, change=change.id, replaced=replaced)
+    replacing = {"replaced": replaced} if replaced is not None else {}
+    audit.record("email.change_requested", user, actor_id=user.id, change=change.id, **replacing)
     email_change_link.queue(change.id)
     db.session.expire(user, ["pending_email_change"])
     return change

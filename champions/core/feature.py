@@ -24,6 +24,10 @@ ACTION_WORDS = {
     "champion.rejoined": "You rejoined the programme",
     "email.verified": "You confirmed your email address",
     "pledge.accepted": "You accepted the pledge",
+    "champion.details_changed": "You changed your details",
+    "email.change_requested": "You asked to change your email address",
+    "email.change_cancelled": "You cancelled a change of your email address",
+    "email.changed": "You changed your email address",
 }
 
 

@@ -331,12 +331,13 @@ def test_the_data_export_holds_the_changes(client, db, me):
     ask(client, "pending@example.org")
     data = client.get("/me/data/export.json").get_data(as_text=True)
     assert "exported@example.org" in data and "pending@example.org" in data  # the requests, as rows of their own
-    for action, words in (
-        ("champion.details_changed", "Champion details changed"),
-        ("email.change_requested", "Email change requested"),
-        ("email.changed", "Email changed"),
+    for words in (
+        "You changed your details",
+        "You asked to change your email address",
+        "You changed your email address",
+        "You confirmed your email address",
     ):
-        assert action in data or words in data, f"{action} is not in the export"
+        assert words in data, f"{words!r} is not in the export"
 
 
 @pytest.mark.parametrize("path", ["/me/details", "/me/email"])
