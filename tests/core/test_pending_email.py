@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 
 from champions.accounts import admin_services, tokens
 from champions.accounts import services as accounts
+from champions.accounts.email_change import confirm_email_change, request_email_change
 from champions.accounts.models import Role
 from champions.core import pending_email, work
 from champions.core.db import now_utc
@@ -23,6 +24,7 @@ from champions.grants.services import awards
 from champions.roster import services as signup
 from champions.workshops.services import cancel, sign_up
 from tests.conftest import run_task
+from tests.factories import PASSWORD
 from tests.workshops.helpers import make_workshop
 
 
@@ -84,6 +86,20 @@ def _workshop_place(db, make):
     return "second@example.org", "You have a place"
 
 
+def _email_change_link(db, make):
+    user = make.user(role="champion", email="before@example.org")
+    request_email_change(user, "after@example.org", PASSWORD)
+    return "after@example.org", "Confirm your new email address"
+
+
+def _email_changed_notice(db, make):
+    user = make.user(role="champion", email="before@example.org")
+    change = request_email_change(user, "after@example.org", PASSWORD)
+    db.session.execute(update(PendingEmail).values(done_at=now_utc()))  # the link's own email went
+    confirm_email_change(user, tokens.email_change_token(change))
+    return "before@example.org", "email address has been changed"
+
+
 KINDS: dict[str, Callable] = {
     "grant_submitted": _grant_submitted,
     "grant_decision": _grant_decision,
@@ -93,6 +109,8 @@ KINDS: dict[str, Callable] = {
     "sign_up_notice": _sign_up_notice,
     "password_reset": _password_reset,
     "workshop_place": _workshop_place,
+    "email_change_link": _email_change_link,
+    "email_changed_notice": _email_changed_notice,
 }
 
 

@@ -283,6 +283,19 @@ def test_confirming_after_another_account_took_the_address_changes_nothing(clien
     assert "email.changed" not in actions(db, me) and emails_to(db, me.email) == []
 
 
+def test_an_address_taken_at_the_same_moment_is_refused_by_the_database(client, db, make, me, monkeypatch):
+    """Two confirmations of one address at once: both pass the look-up; the unique address refuses the second."""
+    ask(client, "race@example.org")
+    link = link_to(db, "race@example.org")
+    make.user(role="champion", email="race@example.org")
+    monkeypatch.setattr("champions.accounts.email_change.find_user", lambda email: None)
+    refused = client.post(link)
+    assert refused.status_code == 409 and "already used by another account" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, me.id).email == me.email
+    assert db.session.scalar(select(EmailChange.status)) == "pending" and "email.changed" not in actions(db, me)
+
+
 def test_only_the_person_who_asked_can_follow_the_link(app, client, db, make, me):
     ask(client, "mine@example.org")
     link = link_to(db, "mine@example.org")
