@@ -82,6 +82,14 @@ CASES = {
         "navigation": {"items": [{"href": "/n", "text": hostile("navigation")}]},
     },
     "footer": {"meta": {"items": [{"href": "/p", "text": hostile("meta")}]}, "copyright": {"text": hostile("copy")}},
+    "date-input": {
+        "id": "f-date",
+        "fieldset": {"legend": {"text": hostile("legend")}},
+        "hint": {"text": hostile("hint")},
+        "errorMessage": {"text": hostile("error")},
+        "items": [{"id": "f", "name": "f-day", "label": hostile("label"), "value": hostile("value"), "error": True}],
+    },
+    "notification-banner": {"type": "success", "text": hostile("text"), "titleText": hostile("title")},
 }
 
 

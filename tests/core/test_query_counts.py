@@ -309,6 +309,7 @@ def _id_args(world: World) -> dict[str, list[dict]]:
         "training.resource": [{"resource_id": f["resource"].id}],
         "training.staff_resource_edit": [{"resource_id": f["resource"].id}],
         "activities.activity_edit": [{"activity_id": _first_activity(world)}],
+        "activities.activity_delete": [{"activity_id": _first_activity(world)}],
     }
 
 
