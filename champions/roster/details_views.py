@@ -80,11 +80,11 @@ def change_email():
     form = EmailChangeForm(current_user.email)
     if form.validate_on_submit():
         try:
-            change = request_email_change(current_user._get_current_object(), form.email.data, form.password.data)
+            change = request_email_change(current_user._get_current_object(), form.new_email.data, form.password.data)
         except WrongPassword:
             form.password.errors.append("Your password is not correct")
         except AddressTaken:
-            form.email.errors.append(TAKEN)
+            form.new_email.errors.append(TAKEN)
         else:
             db.session.commit()
             flash(f"We have sent a link to {change.new_email}. Open it to confirm your new address.", "success")

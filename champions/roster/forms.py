@@ -137,7 +137,7 @@ class DetailsForm(BaseForm):
 class EmailChangeForm(BaseForm):
     """A new address to sign in with, and the password, asked again before a change that matters."""
 
-    email = EmailField(
+    new_email = EmailField(
         "New email address",
         filters=[strip],
         validators=[
@@ -152,6 +152,6 @@ class EmailChangeForm(BaseForm):
         super().__init__(*args, **kwargs)
         self.current_email = current_email
 
-    def validate_email(self, field: EmailField) -> None:
+    def validate_new_email(self, field: EmailField) -> None:
         if normalise_email(field.data or "") == self.current_email:
             raise ValidationError("This is already your email address. Enter a different one")

@@ -231,7 +231,7 @@ def test_a_champion_corrects_their_postcode_and_email_on_a_small_phone(browser, 
     # The email address: a link to the new one, which makes the change once followed.
     page.get_by_role("link", name="Change your email address").click()
     visit(phone)
-    page.fill("#email", "amara.new@example.org")
+    page.fill("#new_email", "amara.new@example.org")
     page.fill("#password", PASSWORD)
     page.click("button:has-text('Send a link to my new address')")
     page.wait_for_url("**/me/email")

@@ -192,6 +192,8 @@ NAMED = {
     "charity_number": "1234567",
     "website": "https://example.org",
     "url": "https://example.org",
+    "phone": "07700 900123",
+    "new_email": "fuzz.new@example.org",  # an address nobody uses (the fuzzed forms make accounts with others)
 }
 # The test stops the app's clock at NOW; a date field gets a day after it (a round opens, a workshop starts)
 # unless the input sets a max or min (an activity happened "today or earlier"), and one ending a span a later day.

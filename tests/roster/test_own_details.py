@@ -53,7 +53,7 @@ def link_to(db, address: str) -> str:
 
 
 def ask(client, email: str, password: str = PASSWORD):
-    return client.post("/me/email", data={"email": email, "password": password})
+    return client.post("/me/email", data={"new_email": email, "password": password})
 
 
 # --- Name, postcode, borough and phone --------------------------------------------------------------------------
@@ -203,8 +203,8 @@ def test_an_address_another_account_uses_is_refused_by_the_field(client, db, mak
     other = make.user(role="staff", email="taken@example.org")
     response = ask(client, " Taken@Example.org ")
     page = response.get_data(as_text=True)
-    assert response.status_code == 400 and re.search(r'href="#email">\s*' + re.escape(TAKEN), page)
-    by_field = r'id="email-error">\s*<span class="nhsuk-u-visually-hidden">Error: </span>'
+    assert response.status_code == 400 and re.search(r'href="#new_email">\s*' + re.escape(TAKEN), page)
+    by_field = r'id="new_email-error">\s*<span class="nhsuk-u-visually-hidden">Error: </span>'
     assert re.search(by_field + re.escape(TAKEN), page)
     assert db.session.scalar(select(func.count()).select_from(EmailChange)) == 0
     assert [m.subject for m in emails_to(db, other.email)] == [] and actions(db, me) == []
