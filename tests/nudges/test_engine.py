@@ -187,6 +187,8 @@ def test_two_evaluations_at_once_create_no_duplicates(db, rules, unverified, mor
         "new-training",
         "recruit-trained",
         "five-recruits",
+        "come-back",
+        "pledge-updated",
     ],
 )
 def test_each_rule_evaluates_with_a_fixed_number_of_queries(db, rules, rule_key, morning, make):

@@ -155,3 +155,30 @@ def test_accepting_the_new_pledge_counts_as_the_pledge_rules_effect(db, make, mo
 
 def test_a_pledge_rule_can_use_the_pledge_link():
     assert SAMPLE_CONTEXT["pledge_url"].endswith("/me/pledge")
+
+
+def test_the_standing_rules_ask_lapsed_champions_back_and_pledgers_to_read_a_new_pledge(db, make, rules, morning):
+    """A new database has a rule for each new audience, so publishing a pledge version reaches people by email
+    as well as on their home page, with the usual consent, holdout and unsubscribe links."""
+    from champions.accounts.models import User
+    from champions.nudges.rendering import context_for, render
+
+    db.session.execute(update(Pledge).values(published_at=morning - timedelta(days=60)))
+    pledged = make.champion()
+    set_consent(pledged.user_id, "email_contact", True)
+    accept_pledge(pledged, current_pledge())
+    away = lapsed_on(make, morning - timedelta(days=20))
+    publish_pledge("2026-12", "Newer words.").published_at = morning - timedelta(days=3)
+    db.session.commit()
+
+    come_back, pledge_updated = rules["come-back"], rules["pledge-updated"]
+    assert (come_back.condition, pledge_updated.condition) == ("lapsed", "pledge_updated")
+    assert come_back.holdout_percent > 0 and pledge_updated.holdout_percent > 0
+    for rule, person, link in ((come_back, away, "/me/activities/new"), (pledge_updated, pledged, "/me/pledge")):
+        evaluation.evaluate_rule(rule, morning)
+        message = db.session.scalar(select(NudgeMessage).where(NudgeMessage.rule_id == rule.id))
+        assert message is not None and message.user_id == person.user_id
+        user = db.session.get(User, person.user_id)
+        subject, text, html = render(rule, context_for(user, rule, message.context_id))
+        assert person.first_name in subject
+        assert link in text and link in html and "Stop these emails" in text
