@@ -8,7 +8,6 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional,
 from champions.core.forms import BaseForm, strip
 from champions.training.models import PLEDGE_SUMMARY_MAX, ResourceFormat
 
-
 BODY_MAX = 20_000
 
 
