@@ -164,12 +164,14 @@ def test_a_grant_from_application_to_the_funder_dashboard(pages, phone, make, db
     run_task(compute_funder_snapshot, fund.id)
     sign_in(pages, funder)
     page.click(f"text={fund.name}")
-    page.wait_for_selector("#chart-award-sizes")
+    page.wait_for_selector("#table-award_sizes")
     pages.check()
     main = page.inner_text("main")
-    assert "£3,000" in main and "£1,300" in main and "£1,700" in main
-    assert "fewer than 5" in main and "Figures computed" in main
-    page.wait_for_function("() => window.Chart && Chart.getChart(document.getElementById('chart-award-sizes'))")
+    assert "£3,000" in main and "£1,300" in main and "£1,700" in main and "Figures computed" in main
+    # One grant: the tables by size, borough and theme are held back, and no chart is drawn from them.
+    assert "Not shown until at least 10 grants have been approved" in main
+    assert "Not shown until at least 10 applications have been received" in main
+    assert page.locator("#chart-award-sizes").count() == 0
     pages.shot("grants-funder-dashboard")
 
     phone.page.context.add_cookies(page.context.cookies())
@@ -177,6 +179,35 @@ def test_a_grant_from_application_to_the_funder_dashboard(pages, phone, make, db
     width = phone.page.evaluate("document.documentElement.scrollWidth")
     assert width <= 320, f"the dashboard scrolls sideways at 320 px ({width} px)"
     phone.shot("grants-funder-dashboard-phone")
+
+
+def test_the_funder_chart_draws_the_figures_shown_and_leaves_out_the_hidden(pages, make, db):
+    """Thirteen grants: the award-size table is published, a small band hidden, and the chart beside it draws
+    the shown bands only (a hidden one is a gap, never a number read from "fewer than 5")."""
+    funder = make.user(role="funder")
+    fund = make.fund(funders=[funder])
+    round_ = make.round(fund=fund, budget_pence=5_000_000)
+    for amount in [50_000] * 6 + [100_000] * 5 + [150_000] * 2:
+        make.application(round=round_, status="approved", amount_requested_pence=amount, award_pence=amount)
+    fund_id = fund.id
+    db.session.commit()
+    run_task(compute_funder_snapshot, fund_id)
+    sign_in(pages, funder)
+    pages.goto(f"/grants/funder/funds/{fund_id}")
+    page = pages.page
+    page.wait_for_function("() => window.Chart && Chart.getChart(document.getElementById('chart-award-sizes'))")
+    pages.check()
+    table = page.inner_text("#table-award_sizes")
+    assert "fewer than 5" in table
+    drawn = page.evaluate("Chart.getChart(document.getElementById('chart-award-sizes')).data.datasets[0].data")
+    shown = page.evaluate(
+        "Array.from(document.querySelectorAll('#table-award_sizes tbody tr')).map(r => r.cells[1].textContent.trim())"
+    )
+    assert len(drawn) == len(shown)
+    for value, text in zip(drawn, shown, strict=True):
+        assert value == (int(text.replace(",", "")) if text.replace(",", "").isdigit() else None)
+    assert None in drawn and any(isinstance(value, int) and value >= 5 for value in drawn)
+    pages.shot("grants-funder-chart")
 
 
 def test_grant_pages_fit_a_320_px_phone(phone, make, db):
