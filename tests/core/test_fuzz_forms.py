@@ -73,6 +73,7 @@ BUTTONS = {
     "roster.cancel_email": "shown while a change of email address waits for its link",
     "roster.resend_email": "shown while a change of email address waits for its link",
     "accounts.confirm_email_change": "shown by the link emailed to a new address",
+    "activities.activity_restore": "the Undo shown straight after the champion deletes an activity",
 }
 # POST routes that end the sample object other routes use: fuzzed after the others, so they find it live.
 ENDS = {"workshops.workshop_cancel", "workshops.cancel_signup", "activities.activity_delete"}
