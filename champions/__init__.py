@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 from jinja2 import BaseLoader, ChainableUndefined, ChoiceLoader, PackageLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 
 from champions.cli import register_cli
 from champions.core import features, throttle
@@ -15,6 +16,7 @@ from champions.core.celery import celery_init_app
 from champions.core.db import configure_postgresql, configure_sqlite
 from champions.core.errors import register_error_handlers
 from champions.core.features import Feature
+from champions.core.forms import MAX_INT
 from champions.core.permissions import enforce_access
 from champions.core.security import register_security_headers
 from champions.core.templating import autoescape, register_template_helpers
@@ -46,6 +48,7 @@ def create_app(
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object(config if isinstance(config, BaseConfig) else load_config(config))
     app.config.update(overrides)
+    register_url_converters(app)
     register_logging(app)
     register_proxies(app)
     register_extensions(app)
@@ -55,6 +58,19 @@ def create_app(
     register_celery(app)
     register_commands(app)
     return app
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:…>`` in every route: a whole number an id column can hold, so a longer one is a page not found
+    rather than an overflow in the database (a 500)."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_INT)
+        super().__init__(map, *args, **kwargs)
+
+
+def register_url_converters(app: Flask) -> None:
+    app.url_map.converters["int"] = RowIdConverter  # before any route is added
 
 
 def register_logging(app: Flask) -> None:
