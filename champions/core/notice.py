@@ -18,7 +18,7 @@ class NoticeVersion:
 NOTICE_VERSIONS = (
     NoticeVersion(
         "privacy-2026-12",
-        date(2026, 12, 7),
+        date(2026, 12, 4),
         "Names who is responsible for your data and how to contact them and the data protection officer; gives the "
         "lawful basis for each use and the condition for equality answers; lists who receives data; says how long "
         "each kind of data is kept; explains how to use each of your rights here and how to complain to the "

@@ -38,6 +38,8 @@ def test_the_notice_names_the_controller_bases_rights_and_the_configured_retenti
     assert app.config["DPO_CONTACT"] in text
     assert "Article 6(1)(a)" in text and "Article 6(1)(f)" in text and "Article 9(2)(a)" in text
     assert "ico.org.uk" in text and "0303 123 1113" in text
+    assert "(portability)" in text and "CSV and JSON" in text
+    assert "the audit log keeps only that something was done" in text
     for path in ("/me/data", "/me/preferences", "/me/details"):
         assert f'href="{path}"' in page, path
     assert f"Version {PRIVACY_NOTICE_VERSION}" in text
