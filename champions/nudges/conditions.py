@@ -22,37 +22,120 @@ from champions.profiles.models import Champion, Stage, StageChange
 from champions.profiles.models import champion_topics as champion_topics_table
 from champions.training.models import Pledge, PledgeAcceptance, TrainingCompletion, TrainingResource
 
+# The kinds of reminder a person can turn on or off, in their words: each condition belongs to one kind.
+KINDS: dict[str, str] = {
+    "getting-started": "Help getting started",
+    "quiet": "When we have not heard from you for a while",
+    "training": "New training on your topics",
+    "recruits": "News about people you recruited",
+    "moments": "Awareness days on your topics",
+    "pledge": "When the champion pledge changes",
+    "grant-report": "Grant report reminders",
+}
+
+
+def kind_purpose(kind: str) -> str:
+    """The consent purpose of a whole kind of reminder (beside each rule's own, "nudge:<rule key>")."""
+    return f"nudge-kind:{kind}"
+
+
+@dataclass(frozen=True)
+class Reach:
+    """What decides which kinds of reminder can reach one person: shown on their preferences and in their export."""
+
+    champion: bool
+    verified: bool
+    stage: str | None
+    applicant: bool
+
 
 @dataclass(frozen=True)
 class Condition:
     key: str
-    label: str
+    label: str  # for staff
     default_days: int
     target: str  # the action whose uptake measures the nudge's effect
+    kind: str  # a key of KINDS
     params: tuple[str, ...] = ("days",)
+
+    @property
+    def public_label(self) -> str:
+        """The kind of reminder, in the words of the person it is sent to."""
+        return KINDS[self.kind]
+
+    def can_reach(self, person: Reach) -> bool:
+        """Whether a reminder of this condition could ever be sent to this person as they are now (onboarding
+        reminders stop once they are past that step; grant report reminders go to applicants only)."""
+        if self.key == "grant_report_due":
+            return person.applicant
+        if not person.champion or person.stage == Stage.WITHDRAWN.value:
+            return False
+        if self.key == "not_verified":
+            return not person.verified
+        if self.key in ONBOARDING_UNTIL:
+            return person.stage in ONBOARDING_UNTIL[self.key]
+        return True
+
+
+# The stages at which an onboarding reminder can still reach someone (they only move forward from these).
+ONBOARDING_UNTIL = {
+    "no_core_training": {Stage.REGISTERED.value, Stage.VERIFIED.value},
+    "no_pledge_or_activity": {Stage.REGISTERED.value, Stage.VERIFIED.value, Stage.TRAINED.value},
+}
 
 
 CONDITIONS: dict[str, Condition] = {
     c.key: c
     for c in (
-        Condition("not_verified", "Signed up but has not confirmed their email after N days", 2, "verified"),
-        Condition("no_core_training", "Confirmed their email but no core training after N days", 7, "trained"),
-        Condition("no_pledge_or_activity", "Trained but no pledge or first activity after N days", 7, "active"),
-        Condition("inactive", "Active but no activity logged for N days (before they lapse)", 30, "activity"),
         Condition(
-            "new_resource", "A training resource on a topic they follow was added in the last N days", 7, "training"
+            "not_verified", "Signed up but has not confirmed their email after N days", 2, "verified", "getting-started"
         ),
         Condition(
-            "recruit_trained", "A champion they recruited finished the core training in the last N days", 7, "activity"
+            "no_core_training",
+            "Confirmed their email but no core training after N days",
+            7,
+            "trained",
+            "getting-started",
         ),
-        Condition("recruits_milestone", "They have recruited at least N champions", 5, "recruit"),
-        Condition("moment_upcoming", "A social moment on a topic they follow starts within N days", 14, "activity"),
-        Condition("grant_report_due", "Their end-of-grant report falls due within N days (applicants)", 21, "report"),
-        Condition("lapsed", "Lapsed (no activity for a while) for at least N days", 14, "activity"),
+        Condition(
+            "no_pledge_or_activity",
+            "Trained but no pledge or first activity after N days",
+            7,
+            "active",
+            "getting-started",
+        ),
+        Condition("inactive", "Active but no activity logged for N days (before they lapse)", 30, "activity", "quiet"),
+        Condition(
+            "new_resource",
+            "A training resource on a topic they follow was added in the last N days",
+            7,
+            "training",
+            "training",
+        ),
+        Condition(
+            "recruit_trained",
+            "A champion they recruited finished the core training in the last N days",
+            7,
+            "activity",
+            "recruits",
+        ),
+        Condition("recruits_milestone", "They have recruited at least N champions", 5, "recruit", "recruits"),
+        Condition(
+            "moment_upcoming", "A social moment on a topic they follow starts within N days", 14, "activity", "moments"
+        ),
+        Condition(
+            "grant_report_due",
+            "Their end-of-grant report falls due within N days (applicants)",
+            21,
+            "report",
+            "grant-report",
+        ),
+        Condition("lapsed", "Lapsed (no activity for a while) for at least N days", 14, "activity", "quiet"),
         Condition(
             "pledge_updated",
             "A new pledge version they have not accepted was published N days ago",
             7,
+            "pledge",
             "pledge",
         ),
     )

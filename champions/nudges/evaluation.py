@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 from champions.accounts.models import ConsentRecord, User
 from champions.core.clock import now_utc
 from champions.extensions import db
-from champions.nudges.conditions import audience
+from champions.nudges.conditions import CONDITIONS, audience, kind_purpose
 from champions.nudges.models import MessageStatus, NudgeMessage, NudgeRule
 from champions.profiles.models import Champion, Stage
 
@@ -37,23 +37,27 @@ def _latest_consent(purpose: str):
 APPLICANT_CONDITIONS = {"grant_report_due"}
 
 
+def _not_refused(purpose: str):
+    return func.coalesce(_latest_consent(purpose), True).is_(True)
+
+
 def may_email(rule_key: str, condition: str | None = None):
-    """Consent to email, not unsubscribed from this kind of nudge, not erased, not withdrawn.
+    """Consent to email, not unsubscribed from this rule nor turned off its kind of reminder (so a new rule of a
+    kind someone turned off does not reach them either), not erased, not withdrawn.
 
     A grant holder's report reminder is part of their grant agreement rather than marketing, so it
     needs no champion consent to email; they can still unsubscribe from it.
     """
+    refused = [_not_refused(f"nudge:{rule_key}")]
+    if condition in CONDITIONS:
+        refused.append(_not_refused(kind_purpose(CONDITIONS[condition].kind)))
     if condition in APPLICANT_CONDITIONS:
-        return and_(
-            User.active.is_(True),
-            User.erased_at.is_(None),
-            func.coalesce(_latest_consent(f"nudge:{rule_key}"), True).is_(True),
-        )
+        return and_(User.active.is_(True), User.erased_at.is_(None), *refused)
     return and_(
         User.active.is_(True),
         User.erased_at.is_(None),
         _latest_consent("email_contact").is_(True),
-        func.coalesce(_latest_consent(f"nudge:{rule_key}"), True).is_(True),
+        *refused,
         select(Champion.id).where(Champion.user_id == User.id, Champion.stage != Stage.WITHDRAWN.value).exists(),
     )
 

@@ -33,7 +33,7 @@ FEATURE = Feature(
         "nudges.rule_edit": STAFF,
         "nudges.messages": STAFF,
         "nudges.unsubscribe": PUBLIC,
-        "nudges.nudge_preference": CHAMPION,
+        "nudges.nudge_kind_preference": CHAMPION,
     },
     navigation=(NavItem("Nudges", "nudges.rules", STAFF, 160),),
     beat=(

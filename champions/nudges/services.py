@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import ColumnElement, func, select
 
 from champions.accounts.consent import current_consents, record_consent, set_consent
@@ -10,6 +12,7 @@ from champions.core import audit
 from champions.core.keys import unique_key
 from champions.extensions import db
 from champions.grants.models import Application
+from champions.nudges.conditions import CONDITIONS, KINDS, Reach, kind_purpose
 from champions.nudges.models import MessageStatus, NudgeMessage, NudgeRule
 
 NUDGE_CONSENT_VERSION = "nudges-2026-11"
@@ -45,16 +48,67 @@ def unsubscribe(user_id: int, kind: str) -> None:
         record_consent(user_id, f"nudge:{kind}", False, NUDGE_CONSENT_VERSION, source="unsubscribe link")
 
 
-def set_nudge_preference(user_id: int, kind: str, wanted: bool) -> None:
-    record_consent(user_id, f"nudge:{kind}", wanted, NUDGE_CONSENT_VERSION, source="preferences")
+@dataclass(frozen=True)
+class KindPreference:
+    """One kind of reminder as a person sees it on their preferences: its words and whether they get it."""
+
+    kind: str
+    label: str
+    state: str  # "on", "off" or "some" (they unsubscribed from some of its emails by a link)
+
+    @property
+    def answer(self) -> str:
+        return {"on": "Yes", "off": "No, you turned these off", "some": "Some: you turned some of these off"}[
+            self.state
+        ]
 
 
-def nudge_preferences(user_id: int) -> list[tuple[NudgeRule, bool]]:
-    consents = current_consents(user_id)
+def reach_of(user) -> Reach:
+    champion = user.champion
+    applicant = db.session.scalar(select(Application.id).where(Application.applicant_id == user.id).limit(1))
+    return Reach(
+        champion=champion is not None,
+        verified=user.email_verified_at is not None,
+        stage=champion.stage if champion is not None else None,
+        applicant=applicant is not None,
+    )
+
+
+def rules_of_kind(kind: str) -> list[NudgeRule]:
+    conditions = [key for key, condition in CONDITIONS.items() if condition.kind == kind]
+    return list(db.session.scalars(select(NudgeRule).where(NudgeRule.condition.in_(conditions)).order_by(NudgeRule.id)))
+
+
+def set_kind_preference(user_id: int, kind: str, wanted: bool) -> None:
+    """Turn a whole kind of reminder on or off: the kind's own decision (which also covers rules added to it later)
+    and each of its rules' (which the one-click unsubscribe sets alone)."""
+    record_consent(user_id, kind_purpose(kind), wanted, NUDGE_CONSENT_VERSION, source="preferences")
+    for rule in rules_of_kind(kind):
+        record_consent(user_id, f"nudge:{rule.key}", wanted, NUDGE_CONSENT_VERSION, source="preferences")
+
+
+def kind_preferences(user) -> list[KindPreference]:
+    """The kinds of reminder that can reach this person now (by their rules' conditions), in plain words."""
+    consents = current_consents(user.id)
+    reach = reach_of(user)
+
+    def wanted(purpose: str) -> bool:
+        return consents.get(purpose) is None or consents[purpose].granted
+
     rules = db.session.scalars(select(NudgeRule).where(NudgeRule.enabled).order_by(NudgeRule.id))
-    return [
-        (rule, consents.get(f"nudge:{rule.key}") is None or consents[f"nudge:{rule.key}"].granted) for rule in rules
-    ]
+    reaching: dict[str, list[bool]] = {}
+    for rule in rules:
+        condition = CONDITIONS.get(rule.condition)
+        if condition is not None and condition.can_reach(reach):
+            reaching.setdefault(condition.kind, []).append(wanted(f"nudge:{rule.key}"))
+    out = []
+    for kind, label in KINDS.items():
+        if kind not in reaching:
+            continue
+        answers = reaching[kind]
+        state = "off" if not wanted(kind_purpose(kind)) or not any(answers) else "on" if all(answers) else "some"
+        out.append(KindPreference(kind, label, state))
+    return out
 
 
 def grant_report_already_nudged(sender: object = None) -> ColumnElement[bool]:
@@ -81,16 +135,18 @@ def grant_report_already_nudged(sender: object = None) -> ColumnElement[bool]:
 
 
 def purpose_label(purpose: str) -> str | None:
-    """A nudge's consent purpose ("nudge:<rule key>") in words, for the person's data export; None for others'."""
+    """A reminder's consent purpose (a rule's "nudge:<key>" or a kind's "nudge-kind:<kind>") in words, for the
+    person's data export; None for others'."""
+    if purpose.startswith("nudge-kind:"):
+        return f"Reminder emails: {KINDS.get(purpose.removeprefix('nudge-kind:'), 'a kind no longer sent')}"
     if not purpose.startswith("nudge:"):
         return None
-    name = db.session.scalar(select(NudgeRule.name).where(NudgeRule.key == purpose.removeprefix("nudge:")))
-    return f"Reminder emails about: {name or 'a kind no longer sent'}"
+    condition = db.session.scalar(select(NudgeRule.condition).where(NudgeRule.key == purpose.removeprefix("nudge:")))
+    return (
+        f"Reminder emails: {CONDITIONS[condition].public_label if condition in CONDITIONS else 'a kind no longer sent'}"
+    )
 
 
 def nudge_choices(user, champion=None) -> list[tuple[str, str]]:
-    """Each kind of reminder email, and whether this person wants it, for their data export."""
-    return [
-        (f"Reminder emails about: {rule.name}", "Yes" if wanted else "No, you turned these off")
-        for rule, wanted in nudge_preferences(user.id)
-    ]
+    """Each kind of reminder email that can reach this person, and whether they want it, for their data export."""
+    return [(f"Reminder emails: {kind.label}", kind.answer) for kind in kind_preferences(user)]

@@ -10,7 +10,7 @@ from champions.core.forms import db_id
 from champions.core.pagination import keyset_page
 from champions.extensions import csrf, db
 from champions.nudges import bp, evaluation, rendering, services
-from champions.nudges.conditions import CONDITIONS, audience
+from champions.nudges.conditions import CONDITIONS, KINDS, audience
 from champions.nudges.effect import rule_effect, rule_effects
 from champions.nudges.forms import MessageFilterForm, RuleForm
 from champions.nudges.models import MessageStatus, NudgeMessage, NudgeRule
@@ -117,18 +117,20 @@ def unsubscribe(token: str):
     rule = db.session.scalar(select(NudgeRule).where(NudgeRule.key == kind)) if kind != "all" else None
     if kind != "all" and rule is None:
         abort(404)
+    # The kind of reminder in the person's words (a rule's name is the staff's own).
+    words = CONDITIONS[rule.condition].public_label if rule is not None and rule.condition in CONDITIONS else None
     if request.method == "POST":
         services.unsubscribe(user_id, kind)
         db.session.commit()
-        return render_template("nudges/unsubscribed.html", rule=rule)
-    return render_template("nudges/unsubscribe.html", rule=rule, token=token)
+        return render_template("nudges/unsubscribed.html", rule=rule, words=words)
+    return render_template("nudges/unsubscribe.html", rule=rule, words=words, token=token)
 
 
-@bp.post("/me/preferences/nudges/<key>/<any(on, off):choice>")
-def nudge_preference(key: str, choice: str):
-    if db.session.scalar(select(NudgeRule.id).where(NudgeRule.key == key)) is None:
+@bp.post("/me/preferences/reminders/<kind>/<any(on, off):choice>")
+def nudge_kind_preference(kind: str, choice: str):
+    if kind not in KINDS:
         abort(404)
-    services.set_nudge_preference(current_user.id, key, choice == "on")
+    services.set_kind_preference(current_user.id, kind, choice == "on")
     db.session.commit()
     flash("Your email preferences have been saved.", "success")
     return redirect(url_for("privacy.preferences"))

@@ -12,7 +12,7 @@ from champions.core.forms import ConfirmForm
 from champions.core.models import Topic
 from champions.core.notice import NOTICE_VERSIONS, OLDER_VERSIONS
 from champions.extensions import db
-from champions.nudges.services import nudge_preferences
+from champions.nudges.services import kind_preferences
 from champions.privacy import bp, export, services
 from champions.privacy.forms import EqualityForm, EraseForm, PreferencesForm
 from champions.privacy.models import EqualityAnswers
@@ -51,7 +51,7 @@ def preferences():
         consents=consent.current_consents(current_user.id),
         confirm=ConfirmForm(),
         email_wording=consent.EMAIL_CONSENT_WORDING,
-        nudges=nudge_preferences(current_user.id),
+        nudges=kind_preferences(current_user),
     )
 
 

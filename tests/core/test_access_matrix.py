@@ -69,7 +69,7 @@ def sample_args(db, make) -> dict[str, dict]:
         "privacy.equality_person": {"user_id": someone.user_id},
         "nudges.rule_edit": {"rule_id": rule.id},
         "nudges.unsubscribe": {"token": "not-a-real-token"},
-        "nudges.nudge_preference": {"key": rule.key, "choice": "off"},
+        "nudges.nudge_kind_preference": {"kind": "quiet", "choice": "off"},
         "dashboards.job_status": {"job_id": job.id},
         "dashboards.table_csv": {"table": "boroughs"},
     }

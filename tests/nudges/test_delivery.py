@@ -72,7 +72,7 @@ def test_one_click_unsubscribe_is_recorded_like_a_consent_withdrawal(client, db,
     person = unverified()
     token = unsubscribe_token(person.user_id, "verify-email")
     page = client.get(f"/unsubscribe/{token}")
-    assert page.status_code == 200 and "Confirm your email address" in page.get_data(as_text=True)
+    assert page.status_code == 200 and "one of our “Help getting started” reminders" in page.get_data(as_text=True)
     # What a mail client does with List-Unsubscribe-Post (RFC 8058): a POST, no session, no CSRF token.
     response = client.post(f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"})
     assert response.status_code == 200 and "You have unsubscribed" in response.get_data(as_text=True)
@@ -217,11 +217,11 @@ def test_a_rule_with_a_broken_template_or_condition_cannot_be_saved(client, auth
 def test_champions_turn_kinds_of_nudge_on_and_off(client, auth, db, rules):
     user = auth.login_as("champion")
     page = client.get("/me/preferences").get_data(as_text=True)
-    assert "Reminders and suggestions" in page and "Confirm your email address" in page
-    client.post("/me/preferences/nudges/verify-email/off")
-    assert not has_consent(user.id, "nudge:verify-email")
-    client.post("/me/preferences/nudges/verify-email/on")
-    assert has_consent(user.id, "nudge:verify-email")
+    assert "Reminders and suggestions" in page and "Help getting started" in page
+    client.post("/me/preferences/reminders/getting-started/off")
+    assert not has_consent(user.id, "nudge:verify-email") and not has_consent(user.id, "nudge-kind:getting-started")
+    client.post("/me/preferences/reminders/getting-started/on")
+    assert has_consent(user.id, "nudge:verify-email") and has_consent(user.id, "nudge-kind:getting-started")
 
 
 def test_flask_nudges_run_evaluates_and_sends_once(app, db, rules, unverified, monkeypatch):

@@ -14,8 +14,7 @@ from sqlalchemy import func, select
 
 from champions.core.personal_data import internal
 from champions.extensions import db as _db
-from champions.nudges.models import NudgeRule
-from champions.nudges.services import set_nudge_preference
+from champions.nudges.services import set_kind_preference
 from champions.privacy.export import export_data
 from champions.training.models import Pledge, TrainingCompletion, TrainingResource
 from tests.factories import PASSWORD
@@ -94,8 +93,7 @@ def test_a_recruiter_who_has_left_is_not_named(client, db, make):
 
 def test_every_choice_is_in_the_export_each_kind_of_reminder_too(client, db, make):
     user, champion, _ = a_full_champion(client, db, make)
-    rules = db.session.scalars(select(NudgeRule).where(NudgeRule.enabled).order_by(NudgeRule.id)).all()
-    set_nudge_preference(user.id, rules[0].key, False)
+    set_kind_preference(user.id, "recruits", False)
     db.session.commit()
     choices = dict(export_zip_choices(client))
     assert choices["Emails from us"].startswith("Yes, since ")
@@ -103,12 +101,12 @@ def test_every_choice_is_in_the_export_each_kind_of_reminder_too(client, db, mak
     assert choices["The privacy notice"].startswith("You agreed to version privacy-")
     assert choices["Topics you care about"] == "Alcohol"
     assert choices["The champion pledge"].startswith("You accepted version ")
-    assert choices[f"Reminder emails about: {rules[0].name}"] == "No, you turned these off"
-    assert all(choices[f"Reminder emails about: {rule.name}"] == "Yes" for rule in rules[1:])
+    assert choices["Reminder emails: News about people you recruited"] == "No, you turned these off"
+    assert choices["Reminder emails: New training on your topics"] == "Yes"
     decisions = export_data(user)["sections"]["your-consent-decisions"]["rows"]
     assert decisions[-1] | {"Date": ""} == {
         "Date": "",
-        "What it was about": f"Reminder emails about: {rules[0].name}",
+        "What it was about": "Reminder emails: News about people you recruited",
         "Your answer": "No",
         "Version of the wording": "nudges-2026-11",
         "How you told us": "On your preferences page",
