@@ -251,3 +251,62 @@ def test_a_champion_corrects_their_postcode_and_email_on_a_small_phone(browser, 
         "OL6 7AB",
         "tameside",
     )
+
+
+def page_top(locator) -> float:
+    """Where an element starts on the page (not on the screen, which scrolls as fields are filled)."""
+    return locator.evaluate("e => e.getBoundingClientRect().top + window.scrollY")
+
+
+@pytest.mark.parametrize("width", [320, 360, 1280])
+def test_saving_straight_after_typing_a_postcode_saves_it(browser, live_server, make, db, width):
+    """The note that the borough followed the postcode appears as the postcode box is left, which is also when
+    the press on "Save my details" starts: the note takes space kept for it, so the button stays under the finger."""
+    user = make.user(
+        role="champion", email="bea@example.org", first_name="Bea", borough_code="wigan", postcode="WN1 1AA"
+    )
+    db.session.commit()
+    context = browser.new_context(viewport={"width": width, "height": 740}, is_mobile=width < 641, has_touch=True)
+    pages = Pages(context.new_page(), live_server)
+    page = pages.page
+    page.goto(live_server + "/login")
+    page.fill("#email", "bea@example.org")
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url("**/me")
+    page.goto(live_server + "/me/details")
+    page.fill("#postcode", "BL1 1AA")
+    page.click("button:has-text('Save my details')")
+    page.wait_for_url("**/me")
+    visit(pages)
+    assert "Your postcode and borough have been saved" in page.inner_text("main")
+
+    # Nothing below the note moves when it appears, whichever borough and however long its name.
+    for postcode, borough in (("M1 1AE", "Manchester"), ("SK1 1AA", "Stockport"), ("OL6 7AB", "Tameside")):
+        page.goto(live_server + "/me/details")
+        button = page.locator("button:has-text('Save my details')")
+        before = page_top(button)
+        page.fill("#postcode", postcode)
+        page.locator("#postcode").blur()
+        assert f"We have changed your borough to {borough}" in page.inner_text("#borough-suggestion")
+        assert page_top(button) == before, f"the button moved at {width} px for {borough}"
+    context.close()
+    db.session.rollback()
+    assert db.session.get(User, user.id).champion.postcode == "BL1 1AA"
+
+
+@pytest.mark.parametrize("width", [320, 1280])
+def test_the_sign_up_borough_note_moves_nothing_below_it(browser, live_server, db, width):
+    context = browser.new_context(viewport={"width": width, "height": 740}, is_mobile=width < 641, has_touch=True)
+    pages = Pages(context.new_page(), live_server)
+    page = pages.page
+    page.goto(live_server + "/register")
+    below = page.get_by_role("heading", name="What you care about")
+    before = page_top(below)
+    page.fill("#postcode", "M1 1AE")
+    page.locator("#postcode").blur()
+    assert page.input_value("#borough") == "manchester"
+    assert "We have chosen Manchester from your postcode" in page.inner_text("#borough-suggestion")
+    assert page_top(below) == before
+    visit(pages)
+    context.close()
