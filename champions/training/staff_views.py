@@ -117,7 +117,11 @@ def staff_pledge_new():
         else:
             pledge = publish_pledge(form.version.data, form.text.data, form.summary.data, form.must_accept.data)
             db.session.commit()
-            must = " Champions must accept it for their pledge step to be done." if pledge.must_accept else ""
+            must = (
+                " Champions who accepted an earlier version are asked to make the pledge again; nobody's stage changes."
+                if pledge.must_accept
+                else ""
+            )
             flash(f"Pledge version {pledge.version} published. Champions now see this text.{must}", "success")
             return redirect(url_for("training.staff_catalogue"))
     if request.method == "GET":

@@ -99,7 +99,10 @@ def test_a_champion_who_accepted_an_earlier_version_sees_what_changed_and_accept
     assert '<ins><span class="nhsuk-u-visually-hidden">added: </span>I will listen too.</ins>' in home
     assert "You do not have to make it again" in home and 'href="/me/pledge"' in home
     page = client.get("/me/pledge").get_data(as_text=True)
-    assert "We added listening." in page and f"version {old.version}" in page and "I will listen too." in page
+    assert "We added listening." in page and "I will listen too." in page
+    # Dates, not the version codes staff use.
+    assert "(the pledge as published on 4 April 2026)" in page and "The pledge as published on 4 May 2026" in page
+    assert f"version {old.version}" not in page and "2026-05" not in page
 
     new = current_pledge()
     assert client.post("/me/pledge", data={"agree": "y", "pledge_id": str(new.id)}).status_code == 302
@@ -136,7 +139,13 @@ def test_a_version_champions_must_accept_reopens_the_step_without_demoting_anyon
     db.session.commit()
     assert not progress(champion).pledged
     home = client.get("/me").get_data(as_text=True)
-    assert "You have completed 3 of 4 steps" in home and "To stay an active champion" in home
+    # An established champion is asked to make the pledge again, not shown the beginner's checklist.
+    assert "Please read the new words and make the pledge again." in home and "Read and accept the new pledge" in home
+    assert "Getting started" not in home and "of 4 steps" not in home and "You have completed every step" not in home
+    assert "To stay an active champion" not in home and "Active champion" in home
+    page = client.get("/me/pledge").get_data(as_text=True)
+    assert "The pledge has changed since you made it. Please read the new words and make the pledge again." in page
+    assert "The pledge as published on 4 May 2026" in page and "version required" not in page
     assert champion.stage == "active"  # nobody is moved back a stage
 
     later = NOW + timedelta(days=1)
