@@ -11,6 +11,11 @@ from champions.accounts.consent import record_consent
 from champions.core.notice import NOTICE_VERSIONS, PRIVACY_NOTICE_VERSION
 
 
+def long(day) -> str:
+    """A date as the public pages write it, like 4 December 2026."""
+    return day.strftime("%-d %B %Y")
+
+
 def _text(html: str) -> str:
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
 
@@ -42,7 +47,7 @@ def test_the_notice_names_the_controller_bases_rights_and_the_configured_retenti
     assert "the audit log keeps only that something was done" in text
     for path in ("/me/data", "/me/preferences", "/me/details"):
         assert f'href="{path}"' in page, path
-    assert f"Version {PRIVACY_NOTICE_VERSION}" in text
+    assert f"The privacy notice of {long(NOTICE_VERSIONS[0].published)}." in text and PRIVACY_NOTICE_VERSION not in text
 
 
 def test_older_versions_stay_readable(client):
@@ -51,6 +56,7 @@ def test_older_versions_stay_readable(client):
     assert f'href="/privacy/{older}"' in page
     old = _text(client.get(f"/privacy/{older}").get_data(as_text=True))
     assert "This version is no longer current" in old and "What we hold" in old
+    assert f"This is the privacy notice of {long(NOTICE_VERSIONS[1].published)}." in old and older not in old
     assert client.get(f"/privacy/{PRIVACY_NOTICE_VERSION}").headers["Location"].endswith("/privacy")
     assert client.get("/privacy/privacy-1999-01").status_code == 404
 
@@ -64,12 +70,13 @@ def test_a_person_sees_the_version_they_agreed_to_and_what_changed_since(auth, c
     db.session.commit()
     page = client.get("/me/data").get_data(as_text=True)
     text = _text(page)
-    assert f"You agreed to version {older.version} of the privacy notice on 20 November 2026." in text
-    assert "The privacy notice has changed since then" in text and NOTICE_VERSIONS[0].changes in text
+    assert f"You agreed to the privacy notice of {long(older.published)} on 20 November 2026." in text
+    assert f"The privacy notice has changed since then. The notice of {long(NOTICE_VERSIONS[0].published)}:" in text
+    assert NOTICE_VERSIONS[0].changes in text and older.version not in text
     assert f'href="/privacy/{older.version}"' in page
     now = record_consent(champion.id, "privacy_notice", True, PRIVACY_NOTICE_VERSION)
     now.recorded_at = datetime(2026, 12, 8, 9, tzinfo=UTC)
     db.session.commit()
     text = _text(client.get("/me/data").get_data(as_text=True))
-    assert f"You agreed to version {PRIVACY_NOTICE_VERSION} of the privacy notice on 8 December 2026." in text
+    assert f"You agreed to the privacy notice of {long(NOTICE_VERSIONS[0].published)} on 8 December 2026." in text
     assert "has changed since" not in text
