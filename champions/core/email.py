@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from celery import shared_task
 from flask import current_app, render_template
-from sqlalchemy import Update
+from sqlalchemy import Update, select
 from sqlalchemy.exc import OperationalError
 
 from champions.core import log
@@ -90,9 +90,13 @@ def _to_outbox(msg: EmailMessage) -> None:
     text = msg.get_body(("plain",))
     html = msg.get_body(("html",))
     standard = {"From", "To", "Subject", "Content-Type", "MIME-Version", "Content-Transfer-Encoding"}
+    # Whose address it is now (accounts is a higher layer: its table is read by name).
+    users = db.metadata.tables["users"]
+    address = parseaddr(msg["To"])[1].lower()
     db.session.add(
         OutboxMessage(
             to_address=msg["To"],
+            user_id=db.session.scalar(select(users.c.id).where(users.c.email == address)),
             subject=msg["Subject"],
             text_body=text.get_content() if text else "",
             html_body=html.get_content() if html else None,

@@ -74,11 +74,12 @@ FEATURE = Feature(
     holdings=(
         Holding(
             "outbox_messages",
-            "email",
-            "to_address",
+            "user",
+            "user_id",
             "delete",
+            also_by_address="to_address",
             title="Emails we sent you",
-            describe="Each email the service sent to your address, with its words.",
+            describe="Each email the service sent you (to your address now or one you had before), with its words.",
             columns={"created_at": "Date", "to_address": "To", "subject": "Subject", "text_body": "Message"},
         ),
         Holding(

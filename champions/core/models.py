@@ -84,6 +84,8 @@ class OutboxMessage(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=now_utc, index=True)
     to_address: Mapped[str] = mapped_column(String(254), index=True)
+    # The account whose address it was sent to, when it was one: the email stays theirs after they change address.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     subject: Mapped[str] = mapped_column(String(255))
     text_body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str | None] = mapped_column(Text)
@@ -122,6 +124,8 @@ class TaskLock(Model):
 MERGES: merging.Declarations = {}
 # The audit log records who acted, as it happened: a merge never rewrites it (core/merging.py).
 MERGES.update(merging.stays("users", "audit_events.actor_id", "the audit log records who acted, as it happened"))
+# The emails sent to a merged-away account are the kept person's.
+MERGES.update(merging.moves("users", "outbox_messages.user_id"))
 
 
 class DashboardSnapshot(Model):

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause
+from sqlalchemy import ColumnElement, FromClause, false, or_
 
 # How the values of one column read: a code's label in a mapping (a code not in it is shown as it is), or a function
 # from the stored value to what is shown.
@@ -71,6 +71,8 @@ class Holding:
     order_by: tuple[str, ...] = ()  # empty: the table's primary key
     # The person's current choices this feature keeps (consents, opt-outs, topics), listed first in the export.
     preferences: Callable[[Any, Any], list[Choice]] | None = None
+    # A column of addresses: rows sent to the person's current address are theirs too (as well as by ``column``).
+    also_by_address: str = ""
 
     def owner_value(self, user: Any, champion: Any) -> Any:
         """What this person's rows hold in ``column``: their user id, address or champion id (None: no champion)."""
@@ -79,6 +81,12 @@ class Holding:
         if self.owner == "email":
             return user.email
         return champion.id if champion is not None else None
+
+    def rows_of(self, table: FromClause, user: Any, champion: Any) -> ColumnElement[bool]:
+        """Which of ``table``'s rows are this person's (nothing, when it is held by champion and they have none)."""
+        owner = self.owner_value(user, champion)
+        mine = table.c[self.column] == owner if owner is not None else false()
+        return or_(mine, table.c[self.also_by_address] == user.email) if self.also_by_address else mine
 
     @property
     def heading(self) -> str:

@@ -74,8 +74,7 @@ class _Labeller:
 
 def read_holding(holding: Holding, user, champion) -> tuple[list[str], list[dict[str, Any]]]:
     """This person's rows of one holding: its headings, and each row under them, in words."""
-    owner = holding.owner_value(user, champion)
-    if owner is None:
+    if holding.owner_value(user, champion) is None:
         return [], []
     table = db.metadata.tables[holding.table]
     columns: list[Any] = list(table.c)
@@ -85,7 +84,7 @@ def read_holding(holding: Holding, user, champion) -> tuple[list[str], list[dict
         source = source.outerjoin(other, other.c[lookup.key] == table.c[lookup.column])
         columns += [(other.c[s] if isinstance(s, str) else s(other)).label(n) for n, s in lookup.show.items()]
     order = [table.c[name] for name in holding.order_by] or list(table.primary_key.columns)
-    query = select(*columns).select_from(source).where(table.c[holding.column] == owner).order_by(*order)
+    query = select(*columns).select_from(source).where(holding.rows_of(table, user, champion)).order_by(*order)
     rows = db.session.execute(query).mappings().all()
     references = {c.name for c in table.c if c.foreign_keys}
     shown = holding.headings([c.name for c in table.c] + [n for lk in holding.lookups for n in lk.show], references)
@@ -124,6 +123,8 @@ def _file_name(holding: Holding, taken: set[str]) -> str:
 def _rights() -> list[dict[str, str]]:
     contact = current_app.config["CONTROLLER_CONTACT"]
     data_page, preferences = external_url("privacy.my_data"), external_url("privacy.preferences")
+    # The details and email pages are roster's (a higher layer): named by endpoint, not imported.
+    details, email = external_url("roster.edit_details"), external_url("roster.change_email")
     return [
         {
             "right": "See your data (right of access)",
@@ -131,8 +132,9 @@ def _rights() -> list[dict[str, str]]:
         },
         {
             "right": "Correct it",
-            "how": f"Change the topics you care about at {preferences}. To correct anything else, such as your name "
-            f"or postcode, contact us at {contact} and we will put it right.",
+            "how": f"Correct your name, postcode, borough or phone number at {details}. Change your email address at "
+            f"{email}. Change the topics you care about at {preferences}. To correct anything else, contact us at "
+            f"{contact} and we will put it right.",
         },
         {
             "right": "Erase it",

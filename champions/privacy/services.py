@@ -87,8 +87,7 @@ def equality_summary() -> tuple[int, list[tuple[str, OneWay]]]:
 
 def _rows_for(holding: Holding, user, champion) -> tuple[Table, Any]:
     table = db.metadata.tables[holding.table]
-    value = holding.owner_value(user, champion)
-    return table, table.c[holding.column] == value
+    return table, holding.rows_of(table, user, champion)
 
 
 ERASED_PROFILE = {

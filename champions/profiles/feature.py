@@ -57,7 +57,7 @@ FEATURE = Feature(
                 "borough": "Borough",
                 "phone": "Phone number",
                 "stage": "Where you are as a champion",
-                "is_leader": "Social movement lead",
+                "is_leader": "The team has asked you to lead locally",
                 "referral_code": "Your referral code",
                 "recruited_by": "Recruited by",
                 "heard_via_organisation": "Heard about us through",

@@ -26,9 +26,8 @@ def export_zip(client) -> zipfile.ZipFile:
 
 
 def rows_held(holding, user, champion) -> int:
-    owner = holding.owner_value(user, champion)
     table = _db.metadata.tables[holding.table]
-    return _db.session.scalar(select(func.count()).select_from(table).where(table.c[holding.column] == owner))
+    return _db.session.scalar(select(func.count()).select_from(table).where(holding.rows_of(table, user, champion)))
 
 
 def test_every_holding_with_rows_is_exported_in_words_a_person_understands(app, client, db, make):
