@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from flask import Flask, current_app, url_for
@@ -59,12 +60,36 @@ def autoescape(template_name: str | None) -> bool:
     return not (name.startswith("emails/") and name.endswith(".txt"))
 
 
+def uk_phone(value: str | None) -> str:
+    """A UK number grouped as people read it aloud: '07700 900123', '0161 496 0000', '020 7946 0000', '01632 960000'.
+    Written any way ('+44 (0)7700 900123', '07700900123'); anything not a UK number is shown as given."""
+    if not value:
+        return ""
+    digits = re.sub(r"\D", "", value)
+    if digits.startswith("440"):
+        digits = digits[2:]
+    elif digits.startswith("44"):
+        digits = "0" + digits[2:]
+    if len(digits) not in (10, 11) or not digits.startswith("0"):
+        return value
+    if len(digits) == 10:  # 0800 123456, 01697 73456
+        return f"{digits[:4]} {digits[4:]}" if digits.startswith("08") else f"{digits[:5]} {digits[5:]}"
+    if digits.startswith("02"):  # London, Cardiff, Belfast...: 3, 4, 4
+        return f"{digits[:3]} {digits[3:7]} {digits[7:]}"
+    if digits.startswith("07"):  # mobiles: 5, 6
+        return f"{digits[:5]} {digits[5:]}"
+    if digits[:2] in ("03", "08", "09") or digits[2] == "1" or digits[3] == "1":  # 0300, 0800, 0161, 0113: 4, 3, 4
+        return f"{digits[:4]} {digits[4:7]} {digits[7:]}"
+    return f"{digits[:5]} {digits[5:]}"  # other areas, like 01632: 5, 6
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["csrf_field"] = csrf_field
     app.jinja_env.globals["error_items"] = error_items
     app.jinja_env.filters["uk_time"] = uk_time
     app.jinja_env.filters["time_ago"] = time_ago
     app.jinja_env.filters["long_date"] = lambda iso: date.fromisoformat(iso).strftime("%-d %B %Y") if iso else ""
+    app.jinja_env.filters["uk_phone"] = uk_phone
     app.jinja_env.filters["thousands"] = lambda n: f"{n:,}" if isinstance(n, int) else n
     app.jinja_env.globals["navigation"] = navigation
     app.jinja_env.globals["today_iso"] = lambda: today_uk().isoformat()

@@ -18,6 +18,7 @@ from champions.accounts.email_change import (
 )
 from champions.core.forms import ConfirmForm
 from champions.core.places import DISTRICT_BOROUGH, borough_choices
+from champions.core.templating import uk_phone
 from champions.extensions import db
 from champions.profiles.details import Details, change_details
 from champions.roster import bp
@@ -40,7 +41,7 @@ def _details_form() -> DetailsForm:
             "last_name": champion.last_name,
             "postcode": champion.postcode,
             "borough": champion.borough_code,
-            "phone": champion.phone or "",
+            "phone": uk_phone(champion.phone),
         }
     )
     form.borough.choices = borough_choices("Select a borough")

@@ -73,7 +73,10 @@ def test_a_champion_changes_each_of_their_details(client, db, me):
     assert saved.status_code == 302 and saved.headers["Location"].endswith("/me")
     assert details(db, me) == ("Marta", "Kowalczyk", "SK1 1AA", "stockport", "07700900123")
     home = client.get("/me").get_data(as_text=True)
-    assert "have been saved" in home and "Marta Kowalczyk" in home and "SK1 1AA" in home and "07700900123" in home
+    assert "have been saved" in home and "Marta Kowalczyk" in home and "SK1 1AA" in home
+    # Shown back grouped as people read it, here and in the form to change it, however it was typed.
+    assert 'Phone number</dt><dd class="nhsuk-summary-list__value">07700 900123</dd>' in home
+    assert 'value="07700 900123"' in client.get("/me/details").get_data(as_text=True)
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "champion.details_changed"))
     assert event.actor_id == me.id and event.details == {
         "fields": ["first_name", "last_name", "postcode", "borough_code", "phone"]
@@ -359,3 +362,26 @@ def test_only_champions_reach_their_details_pages(app, client, make, path):
     staff = make.user(role="staff")
     client.post("/login", data={"email": staff.email, "password": PASSWORD})
     assert client.get(path).status_code == 403 and client.post(path, data=NEW).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("+44 (0)7700 900123", "07700 900123"),
+        ("0161 496 0000", "0161 496 0000"),
+        ("+44 20 7946 0000", "020 7946 0000"),
+        ("01632960000", "01632 960000"),
+        ("0300 123 1113", "0300 123 1113"),
+        ("0800 123456", "0800 123456"),
+    ],
+)
+def test_each_kind_of_uk_number_is_shown_grouped(client, db, me, typed, shown):
+    assert client.post("/me/details", data={**NEW, "phone": typed}).status_code == 302
+    assert f'<dd class="nhsuk-summary-list__value">{shown}</dd>' in client.get("/me").get_data(as_text=True)
+    assert client.post("/me/details", data={**NEW, "phone": shown}).status_code == 302
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "champion.details_changed")
+        )
+        == 1
+    )  # the grouped number saved back is no change
