@@ -257,6 +257,10 @@ def test_report_reminders_go_before_and_after_the_due_date_once_each(make, db):
     soon_email = select(OutboxMessage.text_body).where(OutboxMessage.subject.contains("report is due soon"))
     body = db.session.scalar(soon_email)
     assert f"/grants/my/{soon.id}/report" in body
+    # Help is asked for at an address someone reads, not by replying to the reminder.
+    overdue = db.session.scalar(select(OutboxMessage).where(OutboxMessage.subject.contains("report is overdue")))
+    assert "contact us at privacy@champions.example and we will help" in overdue.text_body
+    assert "reply" not in overdue.text_body.lower() and "mailto:privacy@champions.example" in overdue.html_body
 
 
 def test_no_due_soon_reminder_when_the_nudge_already_told_the_same_person(make, db):

@@ -180,6 +180,8 @@ def test_a_messy_file_is_checked_then_imported_with_every_count_right(auth, clie
     # An imported champion has no password yet: the welcome leads to the page that sets one, not to sign in.
     welcome = db.session.scalar(select(OutboxMessage).where(OutboxMessage.to_address == "person3@example.org"))
     assert "/reset" in welcome.text_body and "/login" not in welcome.text_body
+    assert "If you did not agree to this, contact us at privacy@champions.example" in welcome.text_body
+    assert "reply" not in welcome.text_body.lower()
     actions = set(db.session.scalars(select(AuditEvent.action)))
     assert {"import.uploaded", "import.started", "import.completed"} <= actions
 

@@ -178,7 +178,9 @@ def test_the_new_address_changes_only_when_its_link_is_followed_and_the_old_one_
 
     [notice] = emails_to(db, old)
     assert notice.subject == "Your Champions email address has been changed"
-    assert "was changed to n***@example.org" in notice.text_body and "Reply to this email" in notice.text_body
+    assert "was changed to n***@example.org" in notice.text_body
+    assert "Contact us straight away at privacy@champions.example" in notice.text_body
+    assert "reply" not in notice.text_body.lower() and 'href="mailto:privacy@champions.example"' in notice.html_body
     assert "new.address@example.org" not in notice.text_body + (notice.html_body or "")
     change = db.session.scalar(select(EmailChange))
     assert (change.status, change.old_email) == ("confirmed", None)  # the old address is forgotten once told
