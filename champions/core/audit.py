@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from blinker import Namespace
 from flask import has_request_context, request
 from flask_login import current_user
 
 from champions.core.models import AuditEvent
 from champions.extensions import db
+
+_signals = Namespace()
+
+detail_words = _signals.signal(
+    "audit-detail-words",
+    doc="One detail of an audit event in words, for the person's data export: sent with the detail's name (such as "
+    "'stage') and its value as ``value``; the feature whose value it is answers with its words, the others with None.",
+)
 
 
 def record(action: str, target: Any = None, *, actor_id: int | None = None, **details: Any) -> AuditEvent:

@@ -67,6 +67,8 @@ class _Labeller:
     def __call__(self, value: Any) -> Any:
         if isinstance(self.labels, Mapping):
             return self.labels.get(value, value)
+        if isinstance(value, dict | list):  # details of an event: not a key to remember
+            return self.labels(value)
         if value not in self.seen:
             self.seen[value] = self.labels(value) if value is not None else None
         return self.seen[value]

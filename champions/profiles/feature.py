@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import case
 
+from champions.core.audit import detail_words
 from champions.core.features import Feature
 from champions.core.personal_data import Holding, Lookup
 from champions.profiles import models
@@ -36,12 +39,23 @@ RECRUITER = Lookup(
         )
     },
 )
+STAGE_DETAILS = frozenset({"stage", "from", "to"})
+
+
+def stage_detail_words(name: str, value: Any = None) -> str | None:
+    """A stage named in an audit event's details (a rejoin, a staff move), in the champion's words."""
+    if name in STAGE_DETAILS and value in Stage.__members__.values():
+        return Stage(value).public_label
+    return None
+
+
 CHANGED_BY_WORDS = {"champion": "You", "staff": "The programme team", "admin": "The programme team"}
 
 FEATURE = Feature(
     name="profiles",
     models=(models,),
     merges=models.MERGES,
+    signals=((detail_words, stage_detail_words),),
     holdings=(
         Holding(
             "champions",
