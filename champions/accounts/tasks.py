@@ -102,6 +102,7 @@ def email_changed_notice(change_id: int) -> Outgoing | None:
     msg = template_message(
         change.old_email,
         "email_changed",
+        account_id=change.user_id,
         new_email=masked(change.new_email),
         changed_at=change.ended_at,
     )

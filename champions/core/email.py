@@ -69,10 +69,27 @@ def _message_domain() -> str:
     return parseaddr(current_app.config["MAIL_FROM"])[1].rpartition("@")[2] or "champions.local"
 
 
-def build_message(to: str, subject: str, text: str, html: str | None, headers: dict[str, str] | None) -> EmailMessage:
-    """The one place a message is made: every email has From, Date (the app's clock) and a Message-ID."""
+class AccountMessage(EmailMessage):
+    """An email that knows whose account it is for (``account_id``), for the outbox's record; never a header."""
+
+    account_id: int | None = None
+
+
+def build_message(
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None,
+    headers: dict[str, str] | None,
+    *,
+    account_id: int | None = None,
+) -> EmailMessage:
+    """The one place a message is made: every email has From, Date (the app's clock) and a Message-ID. The
+    account it is for is the one whose address it goes to, unless ``account_id`` names it (an address the
+    person has just left)."""
     # Long header values (List-Unsubscribe URLs) must stay plain, not RFC 2047 encoded-words.
-    msg = EmailMessage(policy=policy.default.clone(max_line_length=998))
+    msg = AccountMessage(policy=policy.default.clone(max_line_length=998))
+    msg.account_id = account_id
     msg["From"] = current_app.config["MAIL_FROM"]
     msg["To"] = to
     msg["Subject"] = subject
@@ -96,7 +113,8 @@ def _to_outbox(msg: EmailMessage) -> None:
     db.session.add(
         OutboxMessage(
             to_address=msg["To"],
-            user_id=db.session.scalar(select(users.c.id).where(users.c.email == address)),
+            user_id=getattr(msg, "account_id", None)
+            or db.session.scalar(select(users.c.id).where(users.c.email == address)),
             subject=msg["Subject"],
             text_body=text.get_content() if text else "",
             html_body=html.get_content() if html else None,
@@ -175,12 +193,12 @@ def send_email(
     deliver(build_message(to, subject, text, html, headers))
 
 
-def template_message(to: str, template: str, **context: object) -> EmailMessage:
+def template_message(to: str, template: str, *, account_id: int | None = None, **context: object) -> EmailMessage:
     """Render ``emails/<template>.txt`` and ``.html`` with a subject line from the text's first line."""
     text = render_template(f"emails/{template}.txt", **context)
     subject, _, body = text.partition("\n")
     html = render_template(f"emails/{template}.html", subject=subject.strip(), **context)
-    return build_message(to, subject.strip(), body.lstrip("\n"), html, None)
+    return build_message(to, subject.strip(), body.lstrip("\n"), html, None, account_id=account_id)
 
 
 def send_once(
