@@ -7,7 +7,7 @@ from sqlalchemy import select
 from champions.accounts.models import ConsentRecord
 from champions.accounts.signals import consent_purpose_label
 from champions.core.features import values_from
-from champions.core.notice import PRIVACY_NOTICE_VERSION
+from champions.core.notice import NOTICE_VERSIONS, PRIVACY_NOTICE_VERSION
 from champions.core.personal_data import Choice, humanise
 from champions.core.templating import uk_time
 from champions.extensions import db
@@ -77,7 +77,13 @@ def consent_choices(user, champion=None) -> list[Choice]:
     choices: list[Choice] = []
     notice = consents.get("privacy_notice")
     if notice is not None and notice.granted:
-        agreed = f"You agreed to version {notice.wording_version} on {uk_time(notice.recorded_at, '%-d %B %Y')}"
+        versions = {v.version: v for v in NOTICE_VERSIONS}
+        which = (
+            f"the privacy notice of {versions[notice.wording_version].published:%-d %B %Y}"
+            if notice.wording_version in versions
+            else f"the privacy notice (version {notice.wording_version})"
+        )
+        agreed = f"You agreed to {which} on {uk_time(notice.recorded_at, '%-d %B %Y')}"
         choices.append((PURPOSE_LABELS["privacy_notice"], agreed))
     for purpose in ("email_contact", "equality_monitoring"):
         latest = consents.get(purpose)

@@ -130,11 +130,17 @@ def pledge_choices(user, champion) -> list[tuple[str, str]]:
     if champion is None:
         return []
     rows = db.session.execute(
-        select(Pledge.version, PledgeAcceptance.accepted_at)
+        select(Pledge.published_at, PledgeAcceptance.accepted_at)
         .join(PledgeAcceptance, PledgeAcceptance.pledge_id == Pledge.id)
         .where(PledgeAcceptance.champion_id == champion.id)
         .order_by(PledgeAcceptance.accepted_at, PledgeAcceptance.id)
     ).all()
     if not rows:
         return [("The champion pledge", "Not accepted yet")]
-    return [("The champion pledge", f"You accepted version {v} on {uk_time(at, '%-d %B %Y')}") for v, at in rows]
+    return [
+        (
+            "The champion pledge",
+            f"You accepted the pledge as published on {uk_time(published, '%-d %B %Y')}, on {uk_time(at, '%-d %B %Y')}",
+        )
+        for published, at in rows
+    ]

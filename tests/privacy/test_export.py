@@ -97,9 +97,10 @@ def test_every_choice_is_in_the_export_each_kind_of_reminder_too(client, db, mak
     choices = dict(export_zip_choices(client))
     assert choices["Emails from us"].startswith("Yes, since ")
     assert choices["Keeping your equality monitoring answers"].startswith("Yes, since ")
-    assert choices["The privacy notice"].startswith("You agreed to version privacy-")
+    assert choices["The privacy notice"].startswith("You agreed to the privacy notice of ")
+    assert "privacy-" not in choices["The privacy notice"]
     assert choices["Topics you care about"] == "Alcohol"
-    assert choices["The champion pledge"].startswith("You accepted version ")
+    assert choices["The champion pledge"].startswith("You accepted the pledge as published on ")
     assert choices["Reminder emails: News about people you recruited"] == "No, you turned these off"
     assert choices["Reminder emails: New training on your topics"] == "Yes"
     decisions = export_data(user)["sections"]["your-consent-decisions"]["rows"]
