@@ -95,7 +95,9 @@ class Champion(Model):
     recruited_by: Mapped[Champion | None] = relationship(remote_side=[id], foreign_keys=[recruited_by_id])
     heard_via_organisation = relationship("Organisation")
     history: Mapped[list[StageChange]] = relationship(
-        back_populates="champion", order_by="StageChange.changed_at", cascade="all, delete-orphan"
+        back_populates="champion",
+        order_by=lambda: (StageChange.changed_at, StageChange.id),  # changes made in one moment, in their order
+        cascade="all, delete-orphan",
     )
 
     @property

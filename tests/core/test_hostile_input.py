@@ -212,7 +212,9 @@ def test_closing_an_application_stores_no_reason_from_the_request(client, auth, 
     assert response.status_code == 302
     db.session.refresh(application)
     assert application.status == "closed"
-    closing = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "grant.status")).all()[-1]
+    closing = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "grant.status").order_by(AuditEvent.id)
+    ).all()[-1]
     assert closing.details["to_status"] == "closed" and closing.details["reason"] is None
 
 

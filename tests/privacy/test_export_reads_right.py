@@ -29,7 +29,11 @@ def rows(archive: zipfile.ZipFile, name: str) -> list[dict[str, str]]:
 
 def change_address(client, db, new: str) -> None:
     assert client.post("/me/email", data={"new_email": new, "password": PASSWORD}).status_code == 302
-    body = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == new)).all()[-1].text_body
+    body = (
+        db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == new).order_by(OutboxMessage.id))
+        .all()[-1]
+        .text_body
+    )
     link = re.search(r"http://[^\s]+(/account/email/confirm/[^\s]+)", body).group(1)
     assert client.post(link).status_code == 302
 

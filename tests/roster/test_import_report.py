@@ -28,7 +28,9 @@ def test_each_report_download_is_audited_with_which_run_it_was(auth, client, db)
     assert [(line[0], line[1], line[3]) for line in lines[1:]] == [("2", "new", "a@example.org"), ("3", "rejected", "")]
     rejected = list(csv.reader(io.StringIO(result.get_data(as_text=True))))[1:]
     assert [line[1] for line in rejected] == ["rejected"]
-    downloads = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "import.report_downloaded"))
+    downloads = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "import.report_downloaded").order_by(AuditEvent.id)
+    )
     assert [(e.actor_id, e.target_id, e.details) for e in downloads] == [
         (staff.id, str(job.id), {"dry_run": True}),
         (staff.id, str(job.id), {"dry_run": False}),

@@ -44,7 +44,9 @@ def actions(db, user) -> list[str]:
 
 
 def emails_to(db, address: str) -> list[OutboxMessage]:
-    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == address)))
+    return list(
+        db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == address).order_by(OutboxMessage.id))
+    )
 
 
 def link_to(db, address: str) -> str:
@@ -90,7 +92,9 @@ def test_one_field_at_a_time_and_the_phone_can_be_removed(client, db, me):
     assert details(db, me) == ("Alexandra", "Kowalczyk", "SK1 1AA", "stockport", "07700900123")
     assert client.post("/me/details", data={**NEW, "first_name": "Alexandra", "phone": ""}).status_code == 302
     assert details(db, me)[-1] is None
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "champion.details_changed"))
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "champion.details_changed").order_by(AuditEvent.id)
+    )
     assert [e.details["fields"] for e in events][-2:] == [["first_name"], ["phone"]]
 
 
