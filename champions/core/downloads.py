@@ -27,6 +27,14 @@ def safe_cell(value: object) -> object:
     return value
 
 
+def unguard_cell(text: str) -> str:
+    """The cell `safe_cell` was given: the guarding quote before a formula start is taken off, as a spreadsheet
+    does when it opens the file. An apostrophe anywhere else (O'Neil, 'Nan') is part of the text and stays."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
+
+
 class SafeWriter:
     """A ``csv.writer`` whose every cell, header included, passes through `safe_cell`."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from champions.core import log
 from champions.extensions import db
@@ -47,6 +47,14 @@ def register_error_handlers(app: Flask) -> None:
     def _refused(error: Refused):
         db.session.rollback()
         return _render(409, str(error))
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(error: RequestEntityTooLarge):
+        limit = request.max_content_length  # the app's MAX_CONTENT_LENGTH unless a view set its own
+        if not limit:
+            return _render(413)
+        megabytes = f"{limit / (1024 * 1024):.3g}"
+        return _render(413, f"The file is too big: the limit is {megabytes} MB. Choose a smaller file and try again.")
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 
 from champions.core import audit
+from champions.core.downloads import unguard_cell
 from champions.extensions import db
 from champions.roster.models import ImportJob
 
@@ -68,11 +69,50 @@ def decode(data: bytes) -> tuple[str, str]:
     return text.removeprefix("\ufeff"), "utf-8" if encoding == "utf-8-sig" else encoding
 
 
-def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
-    try:
-        return csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
-    except csv.Error:
-        return csv.excel
+SAMPLE_CHARS = 64 * 1024
+DELIMITERS = (",", ";", "\t")
+
+
+class _Dialect(csv.excel):
+    """RFC 4180 quoting, as Excel, LibreOffice, Google Sheets and this app's own downloads write it: a cell with the
+    separator, a quote or a line break in it is quoted with ``"``, and a ``"`` inside it is doubled."""
+
+    delimiter = ","
+
+
+def _dialect(text: str) -> type[csv.Dialect]:
+    """The dialect of ``text``: its separator (comma, semicolon or tab) found from the first 64 KB, RFC 4180 quoting.
+
+    Each separator is tried on the sample with the quoting applied, so a quoted cell holding a comma or a line break
+    is one cell; the one that gives the header most columns and the most records as wide as the header wins. A
+    separator is never guessed from one line, and quoting is not guessed at all: a sniffer reads the apostrophe in
+    O'Neil as a quote and a header line has no quotes to learn from. Comma when nothing else fits.
+    """
+    sample = text[:SAMPLE_CHARS]
+    cut = len(text) > SAMPLE_CHARS
+    best, best_score = ",", (0, 0)
+    for delimiter in DELIMITERS:
+        dialect = type("Sampled", (_Dialect,), {"delimiter": delimiter})
+        records: list[list[str]] = []
+        try:
+            for cells in csv.reader(io.StringIO(sample, newline=""), dialect):
+                records.append(cells)
+        except csv.Error:
+            pass  # the records before the fault still count
+        if cut and records:
+            records.pop()  # the sample may end part-way through a record
+        records = [cells for cells in records if any(c.strip() for c in cells)]
+        if not records or len(records[0]) < 2:
+            continue
+        width = len(records[0])
+        score = (sum(1 for cells in records if len(cells) == width), width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return type("Sampled", (_Dialect,), {"delimiter": best})
+
+
+def _cells(cells: list[str]) -> list[str]:
+    return [unguard_cell(c) for c in cells]
 
 
 def rows(text: str) -> Iterator[tuple[int, list[str]]]:
@@ -82,7 +122,7 @@ def rows(text: str) -> Iterator[tuple[int, list[str]]]:
         next(reader, None)
         start = reader.line_num + 1
         for cells in reader:
-            yield start, cells
+            yield start, _cells(cells)
             start = reader.line_num + 1
     except csv.Error as error:
         raise ImportProblem(f"The file is not valid CSV near line {reader.line_num}: {error}.") from None
