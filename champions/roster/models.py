@@ -78,6 +78,7 @@ class ImportRow(Model):
     outcome: Mapped[str] = mapped_column(String(20))  # new, updated, duplicate, rejected
     message: Mapped[str | None] = mapped_column(String(500))
     flagged: Mapped[bool] = mapped_column(default=False)  # same name and postcode as someone already here
+    warning: Mapped[str | None] = mapped_column(String(500))  # imported, but for staff to check (the postcode)
     email: Mapped[str | None] = mapped_column(String(254))
     champion_id: Mapped[int | None] = mapped_column(ForeignKey("champions.id", ondelete="SET NULL"), index=True)
 

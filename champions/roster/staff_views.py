@@ -180,6 +180,9 @@ def _imports_page(form: UploadForm, problem: str | None = None, status: int = 20
 
 @bp.route("/staff/imports", methods=["GET", "POST"])
 def staff_imports():
+    # The whole request is held to the import's own limit (not the app's larger one), so a file too big is
+    # refused before it is read and the error page says the same 5 MB as this page.
+    request.max_content_length = upload.MAX_BYTES
     form = UploadForm()
     if request.method == "GET":
         return _imports_page(form)
@@ -251,7 +254,7 @@ def staff_import_status(job_id: int):
 def staff_import_report(job_id: int):
     job = db.get_or_404(ImportJob, job_id)
     dry_run = request.args.get("run") != "import"
-    only = "rejected" if request.args.get("only") == "rejected" else None
+    only = request.args.get("only") if request.args.get("only") in run.REPORT_FILTERS else None
     rows = run.report_download(job, dry_run, outcome=only)
     db.session.commit()
     return csv_response(f"import-{job.id}-{'check' if dry_run else 'result'}.csv", run.REPORT_HEADER, rows)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from champions.accounts.models import ConsentRecord, User
 from champions.core.models import AuditEvent, OutboxMessage
 from champions.profiles.models import Champion
-from champions.roster.importer.upload import MAX_BYTES, MAX_ROWS
+from champions.roster.importer.upload import MAX_ROWS
 from champions.roster.models import ImportJob, ImportRow
 
 HEADER = [" Email Address ", "First Name", "SURNAME", "Post Code", "borough", "Mobile", "Consent", "Joined", "Notes"]
@@ -50,7 +50,6 @@ def messy_file(existing: dict[str, str]) -> tuple[bytes, dict[str, int], dict[st
         "bad-postcode-3": ["bp3@example.org", "A", "B", "", "Bury", "", "", "", ""],
         "bad-postcode-4": ["bp4@example.org", "A", "B", "M1", "Bury", "", "", "", ""],
         "bad-borough-1": ["bb1@example.org", "A", "B", "M1 1AE", "Leeds", "", "", "", ""],
-        "bad-borough-2": ["bb2@example.org", "A", "B", "M1 1AE", "", "", "", "", ""],
         "bad-borough-3": ["bb3@example.org", "A", "B", "M1 1AE", "Greater Manchester", "", "", "", ""],
         "no-first-name": ["nf1@example.org", "  ", "B", "M1 1AE", "Bury", "", "", "", ""],
         "no-first-name-2": ["nf2@example.org", "", "B", "M1 1AE", "Bury", "", "", "", ""],
@@ -81,7 +80,8 @@ def messy_file(existing: dict[str, str]) -> tuple[bytes, dict[str, int], dict[st
             for name, row in bad.items():
                 if row is cells:
                     line_of[name] = number
-    expected = {"new": 302, "updated": 2, "duplicate": 8, "rejected": 18, "blank": 12, "flagged": 2}
+    # 241 of the 300 give a borough their postcode's district is not in: imported as given, with a warning.
+    expected = {"new": 302, "updated": 2, "duplicate": 8, "rejected": 17, "blank": 12, "flagged": 2, "warned": 241}
     return ("\ufeff" + out.getvalue()).encode("utf-8"), expected, line_of
 
 
@@ -160,7 +160,7 @@ def test_a_messy_file_is_checked_then_imported_with_every_count_right(auth, clie
     # One bad row never stops the good ones, and each is reported with its line number and why.
     report = client.get(f"/staff/imports/{job.id}/report.csv?only=rejected").get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(report)))
-    assert len(rows) == 18
+    assert len(rows) == 17
     by_line = {int(r["line"]): r["why"] for r in rows}
     assert "Postcode 'NOWHERE' is not a real UK postcode" in by_line[line_of["bad-postcode-1"]]
     assert "Borough 'Leeds' is not a Greater Manchester borough" in by_line[line_of["bad-borough-1"]]
@@ -193,7 +193,9 @@ def test_importing_the_same_file_again_creates_nothing_new(auth, client, db, exi
     champions, emails = count(db, Champion), count(db, OutboxMessage)
     again = import_through_pages(client, data)
     db.session.refresh(again)
-    assert again.counts == {"new": 0, "updated": 0, "duplicate": 312, "rejected": 18, "blank": 12, "flagged": 0}
+    # Skipped as duplicates, so none of them is warned about again.
+    expected = {"new": 0, "updated": 0, "duplicate": 312, "rejected": 17, "blank": 12, "flagged": 0, "warned": 0}
+    assert again.counts == expected
     assert count(db, Champion) == champions
     assert count(db, OutboxMessage) == emails
 
@@ -220,9 +222,8 @@ def test_a_windows_latin_1_file_is_read(auth, client, db):
         (b"name,postcode\r\nAisha,M1 1AE\r\n", "no email address column"),
         (b"email,first name\r\n", "no champions in it"),
         (b"email\r\n" + b"x@example.org\r\n" * (MAX_ROWS + 1), "The limit is 5 MB and 50,000 rows"),
-        (b"email\r\n" + b"x" * (MAX_BYTES + 1), "The file is too large"),
     ],
-    ids=["empty", "blank", "zip", "binary", "undecodable", "no-email", "header-only", "too-many-rows", "too-large"],
+    ids=["empty", "blank", "zip", "binary", "undecodable", "no-email", "header-only", "too-many-rows"],
 )
 def test_a_file_that_cannot_be_used_gets_a_clear_message_and_imports_nothing(auth, client, db, data, message):
     auth.login_as("staff")

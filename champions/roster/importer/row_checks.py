@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from champions.core.clock import today_uk
 from champions.core.models import BOROUGHS, TOPICS
-from champions.core.places import POSTCODE_RE, normalise_postcode
+from champions.core.places import POSTCODE_RE, normalise_postcode, suggest_borough
 from champions.roster.duplicates import email_key, phone_key, postcode_key
 
 EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[a-z]{2,}$")
@@ -29,8 +29,10 @@ class Row:
     topics: list[str] = field(default_factory=list)
     registered_on: date | None = None
     consent_email: bool | None = None
+    warnings: list[str] = field(default_factory=list)  # imported, but listed in the report for staff to check
 
 
+BOROUGH_NAMES = {code: name for code, name, _ in BOROUGHS}
 BOROUGH_LOOKUP = {**{code: code for code, _, _ in BOROUGHS}, **{name.lower(): code for code, name, _ in BOROUGHS}}
 TOPIC_LOOKUP = {**{code: code for code, _ in TOPICS}, **{name.lower(): code for code, name in TOPICS}}
 
@@ -82,6 +84,38 @@ def _topics(value: str, problems: list[str]) -> list[str]:
     return sorted(set(codes))
 
 
+def _borough(given: str, postcode: str, valid_postcode: bool, problems: list[str]) -> tuple[str, list[str]]:
+    """The row's borough code and its warnings: the borough given, or the one the postcode's district is in.
+
+    A borough given is kept even when the postcode says another (people give where they live, work or
+    volunteer), with a warning; a postcode outside the ten boroughs' districts is imported with a warning.
+    """
+    code = BOROUGH_LOOKUP.get(given.lower()) if given else None
+    if given and code is None:
+        problems.append(f"Borough '{given}' is not a Greater Manchester borough")
+    if not valid_postcode:
+        if not given:
+            problems.append("Borough is missing")
+        return code or "", []
+    shown = normalise_postcode(postcode)
+    from_postcode = suggest_borough(postcode)
+    if from_postcode is None:
+        if not given:
+            problems.append(
+                f"Borough is missing and postcode {shown} is outside Greater Manchester, so it cannot say which"
+            )
+            return "", []
+        return code or "", [f"Postcode {shown} is outside Greater Manchester"]
+    if not given:
+        return from_postcode, []
+    if code is not None and code != from_postcode:
+        return code, [
+            f"Postcode {shown} is in {BOROUGH_NAMES[from_postcode]}, not {BOROUGH_NAMES[code]}: "
+            f"kept {BOROUGH_NAMES[code]} as given"
+        ]
+    return code or "", []
+
+
 def check_row(line: int, values: dict[str, str]) -> Row | list[str]:
     """A clean Row, or the list of what is wrong with it."""
     problems: list[str] = []
@@ -93,11 +127,10 @@ def check_row(line: int, values: dict[str, str]) -> Row | list[str]:
     first = _name(values.get("first_name", ""), "First name", problems)
     last = _name(values.get("last_name", ""), "Last name", problems)
     postcode = values.get("postcode", "").strip()
-    if not POSTCODE_RE.match(postcode_key(postcode)):
+    valid_postcode = bool(POSTCODE_RE.match(postcode_key(postcode)))
+    if not valid_postcode:
         problems.append(f"Postcode '{postcode}' is not a real UK postcode" if postcode else "Postcode is missing")
-    borough = values.get("borough", "").strip()
-    if borough.lower() not in BOROUGH_LOOKUP:
-        problems.append(f"Borough '{borough}' is not a Greater Manchester borough" if borough else "Borough is missing")
+    borough, warnings = _borough(values.get("borough", "").strip(), postcode, valid_postcode, problems)
     phone = values.get("phone", "").strip()
     if phone and phone_key(phone) is None:
         problems.append(f"Phone number '{phone}' is not a real phone number")
@@ -113,9 +146,10 @@ def check_row(line: int, values: dict[str, str]) -> Row | list[str]:
         first_name=first,
         last_name=last,
         postcode=normalise_postcode(postcode),
-        borough=BOROUGH_LOOKUP[borough.lower()],
+        borough=borough,
         phone=phone_key(phone),
         topics=topics,
         registered_on=registered,
         consent_email=consent,
+        warnings=warnings,
     )

@@ -29,7 +29,9 @@ from champions.roster.importer.upload import rows
 from champions.roster.models import ImportJob, ImportRow, JobStatus
 
 BATCH = 500
-REPORT_HEADER = ["line", "outcome", "possible duplicate", "email", "why"]
+REPORT_HEADER = ["line", "outcome", "possible duplicate", "email", "why", "warning"]
+REPORT_FILTERS = ("rejected", "warned")
+COUNTS = ("new", "updated", "duplicate", "rejected", "blank", "flagged", "warned")
 
 
 class _Pending(Enum):
@@ -63,9 +65,7 @@ def start_import(job: ImportJob) -> bool:
 class Run:
     job: ImportJob
     dry_run: bool
-    counts: dict[str, int] = field(
-        default_factory=lambda: {"new": 0, "updated": 0, "duplicate": 0, "rejected": 0, "blank": 0, "flagged": 0}
-    )
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
     seen: dict[str, int] = field(default_factory=dict)  # email key -> first line with it
     topics: dict[str, Topic] = field(default_factory=dict)
 
@@ -79,6 +79,7 @@ class Result:
     message: str | None
     flagged: bool = False
     email: str | None = None
+    warning: str | None = None
     champion: Champion | _Pending | None = None
     row: Row | None = None
 
@@ -133,6 +134,7 @@ def _process_batch(run: Run, batch: list[Row | tuple[int, list[str]]]) -> None:
     for result in results:
         run.counts[result.outcome] += 1
         run.counts["flagged"] += int(result.flagged)
+        run.counts["warned"] = run.counts.get("warned", 0) + int(result.warning is not None)
     report = [_report_row(run, result, cid) for result, cid in zip(results, champion_ids, strict=True)]
     bulk_insert(db.session, ImportRow.__table__, report)
 
@@ -142,7 +144,9 @@ def _result(run: Run, item: Row | tuple[int, list[str]], found) -> Result:
         line, problems = item
         return Result(line, "rejected", "; ".join(problems)[:500])
     outcome, message, flagged, champion = _outcome(run, item, found)
-    return Result(item.line, outcome, message, flagged, item.email, champion, item)
+    # A warning is about what is imported: a row skipped as a duplicate changes nothing to check.
+    warning = "; ".join(item.warnings)[:500] if item.warnings and outcome in ("new", "updated") else None
+    return Result(item.line, outcome, message, flagged, item.email, warning, champion, item)
 
 
 def _champion_ids(run: Run, results: list[Result]) -> list[int | None]:
@@ -162,6 +166,7 @@ def _report_row(run: Run, result: Result, champion_id: int | None) -> dict:
         "outcome": result.outcome,
         "message": result.message,
         "flagged": result.flagged,
+        "warning": result.warning,
         "email": result.email,
         "champion_id": champion_id if result.outcome in ("new", "updated") else None,
     }
@@ -279,9 +284,11 @@ def _finish(job: ImportJob, run: Run) -> None:
 
 
 def report_rows(job: ImportJob, dry_run: bool, outcome: str | None = None) -> Iterator[ImportRow]:
-    """The report's rows in line order; only those with ``outcome`` when it is given."""
+    """The report's rows in line order; only those with ``outcome`` when it is given ("warned": rows with a warning)."""
     query = select(ImportRow).where(ImportRow.job_id == job.id, ImportRow.dry_run == dry_run)
-    if outcome is not None:
+    if outcome == "warned":
+        query = query.where(ImportRow.warning.is_not(None))
+    elif outcome is not None:
         query = query.where(ImportRow.outcome == outcome)
     return iter(db.session.scalars(query.order_by(ImportRow.line_number).execution_options(yield_per=1000)))
 
@@ -289,7 +296,14 @@ def report_rows(job: ImportJob, dry_run: bool, outcome: str | None = None) -> It
 def report_download(job: ImportJob, dry_run: bool, outcome: str | None = None) -> list[list]:
     """The report as CSV rows under REPORT_HEADER. It names people, so every download is audited."""
     lines = [
-        [row.line_number, row.outcome, "yes" if row.flagged else "", row.email or "", row.message or ""]
+        [
+            row.line_number,
+            row.outcome,
+            "yes" if row.flagged else "",
+            row.email or "",
+            row.message or "",
+            row.warning or "",
+        ]
         for row in report_rows(job, dry_run, outcome=outcome)
     ]
     audit.record("import.report_downloaded", job, dry_run=dry_run)

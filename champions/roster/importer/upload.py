@@ -31,7 +31,8 @@ FIELDS: list[tuple[str, str, bool, tuple[str, ...]]] = [
     ("first_name", "First name", True, ("first name", "firstname", "forename", "given name", "first")),
     ("last_name", "Last name", True, ("last name", "lastname", "surname", "family name", "last")),
     ("postcode", "Postcode", True, ("postcode", "post code", "postal code", "zip")),
-    ("borough", "Borough", True, ("borough", "area", "local authority", "district")),
+    # Not required: when left out, the borough is the one the postcode's district is in.
+    ("borough", "Borough", False, ("borough", "area", "local authority", "district")),
     ("phone", "Phone number", False, ("phone", "phone number", "telephone", "mobile", "tel")),
     ("topics", "Topics", False, ("topics", "topic", "interests")),
     ("registered_on", "Date registered", False, ("registered", "registered on", "date registered", "joined")),
