@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import render_template, request
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 
 from champions.accounts import bp
 from champions.accounts.audit_log import CSV_HEADER, export_rows
 from champions.accounts.models import User
+from champions.accounts.signals import person_by_number, person_records
 from champions.core.downloads import csv_response
-from champions.core.forms import db_id, parse_day, search_text
+from champions.core.features import values_from
+from champions.core.forms import db_id, optional_id, parse_day, search_text
 from champions.core.models import AuditEvent
 from champions.extensions import db
 
@@ -24,11 +26,30 @@ def _date(name: str, errors: dict[str, str]) -> date | None:
         return None
 
 
+def _person(typed: str, errors: dict[str, str]) -> ColumnElement[bool]:
+    """The events about one person: their account and their records (a champion record...). ``typed`` is the
+    account's email, an account number or a record number another feature knows (a champion number); a message
+    next to the field when it names no one."""
+    user_id: int | None = None
+    if "@" in typed:
+        user_id = db.session.scalar(select(User.id).where(User.email == typed.lower()))
+    elif (number := optional_id(typed)) is not None:
+        user_id = next(iter(values_from(person_by_number, number)), None)
+    if user_id is None:
+        errors["person"] = "Enter the email of someone with an account, or a champion number, like 12"
+        return false()
+    targets = [("User", str(user_id)), *(t for found in values_from(person_records, user_id) for t in found)]
+    return or_(*(and_(AuditEvent.target_type == kind, AuditEvent.target_id == key) for kind, key in targets))
+
+
 def _filtered(errors: dict[str, str]) -> tuple[Select, dict[str, str]]:
-    args = {k: search_text(request.args.get(k)) for k in ("who", "action", "target_type", "target_id", "start", "end")}
+    names = ("who", "person", "action", "target_type", "target_id", "start", "end")
+    args = {k: search_text(request.args.get(k)) for k in names}
     query = select(AuditEvent, User.email).outerjoin(User, User.id == AuditEvent.actor_id)
     if args["who"]:
         query = query.where(User.email.contains(args["who"].lower()))
+    if args["person"] or (request.args.get("person") or "").strip():  # typed, even if only control characters
+        query = query.where(_person(args["person"], errors))
     if args["action"]:
         query = query.where(AuditEvent.action.startswith(args["action"]))
     if args["target_type"]:

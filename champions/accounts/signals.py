@@ -18,3 +18,15 @@ email_changed = _signals.signal(
     "email-changed",
     doc="A person's sign-in address changed (a confirmed change); sent with the user, inside the transaction.",
 )
+
+person_records = _signals.signal(
+    "person-records",
+    doc="The records that are one person's, for the audit log's filter by person: sent with the user id; each "
+    "feature answers with a list of (target type, target id) pairs, such as [('Champion', '12')], or None.",
+)
+
+person_by_number = _signals.signal(
+    "person-by-number",
+    doc="The account behind a record number staff typed into the audit log's person filter (such as a champion "
+    "number): sent with the number; the feature whose number it is answers with the user id, the others with None.",
+)

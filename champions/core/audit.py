@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from blinker import Namespace
-from flask import has_request_context, request
+from flask import after_this_request, has_request_context, request
 from flask_login import current_user
 
 from champions.core.models import AuditEvent
@@ -33,3 +33,26 @@ def record(action: str, target: Any = None, *, actor_id: int | None = None, **de
     )
     db.session.add(event)
     return event
+
+
+def viewed(action: str, target: Any, *, subject_user_ids: tuple[int | None, ...] = (), **details: Any) -> None:
+    """Record that the signed-in person looked at ``target``'s personal data, as ``action`` (such as
+    'champion.viewed').
+
+    One INSERT, committed once the page has been made (a page that shows data changes nothing else, so nothing
+    else commits it; the commit after rendering expires nothing the page still reads). Nothing is recorded when
+    the viewer is one of ``subject_user_ids`` (the people whose data it is): looking at your own record is not an
+    access to audit.
+    ``details`` name what chose a list (its filters), never free text typed into it.
+    """
+    if not (has_request_context() and current_user.is_authenticated):
+        return
+    if current_user.id in subject_user_ids:
+        return
+    record(action, target, **details)
+
+    @after_this_request
+    def commit(response):
+        if response.status_code < 500:
+            db.session.commit()
+        return response

@@ -5,6 +5,7 @@ from flask_login import current_user
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
+from champions.core import audit
 from champions.core.downloads import csv_response
 from champions.core.features import values_from
 from champions.core.forms import db_id, search_text
@@ -168,6 +169,8 @@ def organisation_detail(organisation_id: int):
         flash("This organisation was merged into another; you are seeing the one it was merged into.", "info")
         return redirect(url_for("organisations.organisation_detail", organisation_id=organisation.merged_into_id))
     heard = db.session.scalar(select(db.func.count()).where(Champion.heard_via_organisation_id == organisation.id))
+    if organisation.contacts:
+        audit.viewed("organisation.contacts_viewed", organisation, contacts=len(organisation.contacts))
     return render_template(
         "organisations/detail.html",
         organisation=organisation,

@@ -6,12 +6,13 @@ from typing import Any
 
 from sqlalchemy import case
 
+from champions.accounts.signals import person_by_number, person_records
 from champions.core.audit import detail_words
 from champions.core.features import Feature
 from champions.core.personal_data import Holding, Lookup
 from champions.profiles import models
 from champions.profiles.models import Stage
-from champions.profiles.services import topic_choices
+from champions.profiles.services import account_of_champion, champion_records_of, topic_choices
 
 # A champion's stage as they would say it (the CRM's terms are for staff).
 STAGE_WORDS = {
@@ -55,7 +56,11 @@ FEATURE = Feature(
     name="profiles",
     models=(models,),
     merges=models.MERGES,
-    signals=((detail_words, stage_detail_words),),
+    signals=(
+        (detail_words, stage_detail_words),
+        (person_records, champion_records_of),
+        (person_by_number, account_of_champion),
+    ),
     holdings=(
         Holding(
             "champions",

@@ -117,3 +117,13 @@ def topic_choices(user, champion) -> list[tuple[str, str]]:
         return []
     names = [topic.name for topic in champion.topics]
     return [("Topics you care about", ", ".join(names) if names else "None chosen")]
+
+
+def champion_records_of(user_id: int) -> list[tuple[str, str]]:
+    """The champion records of an account, as audit targets (``accounts.signals.person_records``)."""
+    return [("Champion", str(i)) for i in db.session.scalars(select(Champion.id).where(Champion.user_id == user_id))]
+
+
+def account_of_champion(number: int) -> int | None:
+    """The account of champion ``number`` (``accounts.signals.person_by_number``)."""
+    return db.session.scalar(select(Champion.user_id).where(Champion.id == number))

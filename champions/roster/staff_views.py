@@ -6,6 +6,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user
 from sqlalchemy import select
 
+from champions.core import audit
 from champions.core.celery import enqueue
 from champions.core.downloads import csv_download, csv_response
 from champions.core.forms import ConfirmForm, db_id
@@ -46,6 +47,7 @@ def _choices():
 def staff_roster():
     filters = staff_services.parse_filters(request.args)
     page = staff_services.roster_page(filters, request.args.get("after"))
+    audit.viewed("roster.viewed", None, filters=sorted(filters.as_args()))
     return render_template(
         "roster/staff/roster.html",
         filters=filters,
@@ -76,7 +78,9 @@ def _champion_page(champion: Champion, status: int = 200, **forms):
 
 @bp.get("/staff/champions/<int:champion_id>")
 def staff_champion(champion_id: int):
-    return _champion_page(_champion(champion_id))
+    champion = _champion(champion_id)
+    audit.viewed("champion.viewed", champion, subject_user_ids=(champion.user_id,))
+    return _champion_page(champion)
 
 
 @bp.post("/staff/champions/<int:champion_id>/notes")

@@ -79,7 +79,7 @@ def recorded_actions() -> set[str]:
     """Every action the app records in the audit log, read from its source."""
     found: set[str] = set()
     for path in Path(champions.__file__).parent.rglob("*.py"):
-        for call in re.finditer(r"audit\.record\(\s*(.+?),\s*[A-Za-z_]", path.read_text(), re.S):
+        for call in re.finditer(r"audit\.(?:record|viewed)\(\s*(.+?),\s*[A-Za-z_]", path.read_text(), re.S):
             found |= set(re.findall(r'"([^"]+)"', call.group(1)))
     reasons = {"changed", "reset"}  # set_password(user, password, reason)
     return (found - {"password.{reason}"}) | {f"password.{reason}" for reason in reasons}

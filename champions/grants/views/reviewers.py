@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from champions.core import audit
 from champions.core.forms import db_id
 from champions.core.pagination import keyset_page
 from champions.extensions import db
@@ -75,6 +76,10 @@ def review(assignment_id: int):
             db.session.rollback()
             general.append({"text": error.message, "href": "#maincontent"})
         status = 400
+    else:
+        audit.viewed(
+            "grant.application_viewed", assignment.application, subject_user_ids=(assignment.application.applicant_id,)
+        )
     return render_template(
         "grants/review.html",
         assignment=assignment,

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from champions.core import audit
 from champions.core.forms import db_id
 from champions.core.models import AuditEvent
 from champions.extensions import db
@@ -52,6 +53,7 @@ def _application_page(application: Application, action_forms: dict, general=(), 
 @bp.get("/grants/staff/applications/<int:application_id>")
 def application(application_id: int):
     application = db.get_or_404(Application, application_id)
+    audit.viewed("grant.application_viewed", application, subject_user_ids=(application.applicant_id,))
     return _application_page(application, _action_forms(application))
 
 
