@@ -53,6 +53,7 @@ def viewed(action: str, target: Any, *, subject_user_ids: tuple[int | None, ...]
 
     @after_this_request
     def commit(response):
-        if response.status_code < 500:
+        # A page that refuses its request (a bad filter) writes nothing, as every refused request does.
+        if response.status_code < 400:
             db.session.commit()
         return response

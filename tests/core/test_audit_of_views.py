@@ -43,6 +43,9 @@ def test_the_roster_records_one_event_a_page_with_the_filter_names_not_what_was_
     assert event.actor_id == staff.id and event.target_type is None
     assert set(event.details["filters"]) >= {"q", "stage"}
     assert "Sally" not in str(event.details)
+    # A page that refuses its filter writes nothing, as any refused request.
+    assert client.get("/staff/champions?registered_from=31-02-2026").status_code == 400
+    assert len(events(db, "roster.viewed")) == 1
 
 
 def test_grant_applications_seen_by_staff_and_by_their_reviewer_are_recorded(auth, client, make, db):
