@@ -105,10 +105,12 @@ def export_order(holdings: list[Holding]) -> list[Holding]:
     """The person's login and profile first, then each feature's tables in the features' order, and core's records
     of what was sent and done (the outbox, the audit log) last."""
 
+    registry = features.registry()
+
     def place(holding: Holding) -> int:
         if holding.table in ("users", "champions"):
             return 0
-        owner = features.registry().owner_of(holding.table)
+        owner = registry.owner_of(holding.table)
         return 2 if owner is not None and owner.name == "core" else 1
 
     return sorted(holdings, key=place)  # a stable sort: each feature's tables keep its order

@@ -12,7 +12,7 @@ from champions.privacy import (
     models,
     views,  # noqa: F401  (importing them adds their routes)
 )
-from champions.privacy.forms import AGE_BANDS, DISABILITY, ETHNICITIES, GENDER_IDENTITY, SEXES
+from champions.privacy.services import EQUALITY_QUESTIONS
 
 FEATURE = Feature(
     name="privacy",
@@ -57,13 +57,7 @@ FEATURE = Feature(
                 "ethnicity": "Your ethnic group",
                 "disability": "Do you have a condition or illness that limits your day-to-day activities?",
             },
-            labels={
-                "age_band": dict(AGE_BANDS),
-                "sex": dict(SEXES),
-                "gender_identity": dict(GENDER_IDENTITY),
-                "ethnicity": dict(ETHNICITIES),
-                "disability": dict(DISABILITY),
-            },
+            labels={name: dict(choices) for name, _title, choices in EQUALITY_QUESTIONS},
         ),
     ),
 )
