@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 from champions.accounts import bp
 from champions.accounts.audit_log import CSV_HEADER, export_rows
 from champions.accounts.models import User
+from champions.accounts.services import find_user
 from champions.accounts.signals import person_by_number, person_records
 from champions.core.downloads import csv_response
 from champions.core.features import values_from
@@ -32,7 +33,7 @@ def _person(typed: str, errors: dict[str, str]) -> ColumnElement[bool]:
     next to the field when it names no one."""
     user_id: int | None = None
     if "@" in typed:
-        user_id = db.session.scalar(select(User.id).where(User.email == typed.lower()))
+        user_id = user.id if (user := find_user(typed)) is not None else None
     elif (number := optional_id(typed)) is not None:
         user_id = next(iter(values_from(person_by_number, number)), None)
     if user_id is None:

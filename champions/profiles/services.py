@@ -86,7 +86,7 @@ class NotTakingPart(Refused):
 
 def ensure_taking_part(champion: Champion, doing: str) -> None:
     """Refuse ``doing`` (``"log an activity"``) to a champion who has withdrawn, saying how to come back."""
-    if champion.stage == Stage.WITHDRAWN.value:
+    if champion.withdrawn:
         raise NotTakingPart(
             f"You cannot {doing} while you are withdrawn from the programme. To take part again, "
             "choose Rejoin on your home page: everything you did before comes back with you."

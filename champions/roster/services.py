@@ -11,7 +11,7 @@ from champions.accounts.tasks import welcome_email
 from champions.core import audit
 from champions.core.permissions import Role
 from champions.extensions import db
-from champions.profiles.models import Champion, Stage
+from champions.profiles.models import Champion
 from champions.profiles.services import create_champion
 
 
@@ -26,7 +26,7 @@ def recruiter_for(code: str | None) -> Champion | None:
     """The champion whose code this is, if they are taking part: a withdrawn champion's link recruits nobody (the
     person signing up still can, with nobody recorded as their recruiter)."""
     champion = find_champion_by_referral(code)
-    return champion if champion is not None and champion.stage != Stage.WITHDRAWN.value else None
+    return champion if champion is not None and not champion.withdrawn else None
 
 
 def register_champion(data: dict, *, consent_version: str, referral_code: str | None = None) -> User:

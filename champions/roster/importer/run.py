@@ -134,7 +134,7 @@ def _process_batch(run: Run, batch: list[Row | tuple[int, list[str]]]) -> None:
     for result in results:
         run.counts[result.outcome] += 1
         run.counts["flagged"] += int(result.flagged)
-        run.counts["warned"] = run.counts.get("warned", 0) + int(result.warning is not None)
+        run.counts["warned"] += int(result.warning is not None)
     report = [_report_row(run, result, cid) for result, cid in zip(results, champion_ids, strict=True)]
     bulk_insert(db.session, ImportRow.__table__, report)
 
