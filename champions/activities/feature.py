@@ -9,7 +9,6 @@ from champions.activities import (
     models,
     views,  # noqa: F401  (importing them adds their routes)
 )
-from champions.activities.models import ACTIVITY_TYPE_LABELS
 from champions.core.features import Beat, Feature, NavItem
 from champions.core.permissions import CHAMPION
 from champions.core.personal_data import Holding, Lookup
@@ -48,7 +47,7 @@ FEATURE = Feature(
                 "created_at": "Logged",
                 "updated_at": "Last changed",
             },
-            labels={"type": {t.value: label for t, label in ACTIVITY_TYPE_LABELS.items()}},
+            labels={"type": models.TYPE_LABELS},
             lookups=(
                 Lookup("borough_code", "boroughs", {"borough": "name"}, key="code"),
                 Lookup("topic_code", "topics", {"topic": "name"}, key="code"),

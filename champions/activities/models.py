@@ -64,6 +64,10 @@ class Activity(Model):
     champion = relationship("Champion")
 
 
+# An activity's type as stored (its value), in words.
+TYPE_LABELS = {t.value: label for t, label in ACTIVITY_TYPE_LABELS.items()}
+
+
 class DeletedActivity(Model):
     """An activity its champion has just deleted, kept for ``UNDO_MINUTES`` so that "Undo" puts it back exactly
     as it was (its id, dates and notes), then purged. Kept out of the activities table so that no count or list

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from champions.activities import bp, services
 from champions.activities.forms import ActivityForm
-from champions.activities.models import ACTIVITY_TYPE_LABELS, UNDO_MINUTES, Activity
+from champions.activities.models import TYPE_LABELS, UNDO_MINUTES, Activity
 from champions.core.forms import ConfirmForm, db_id
 from champions.core.models import TOPICS
 from champions.core.pagination import keyset_page
@@ -37,12 +37,8 @@ def activity_list():
         type_labels=TYPE_LABELS,
         topic_labels=dict(TOPICS),
         deleted=deleted,
-        undo_form=ConfirmForm(),
         undo_minutes=UNDO_MINUTES,
     )
-
-
-TYPE_LABELS = {t.value: label for t, label in ACTIVITY_TYPE_LABELS.items()}
 
 
 @bp.route("/me/activities/new", methods=["GET", "POST"])

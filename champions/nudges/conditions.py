@@ -20,7 +20,13 @@ from champions.moments.models import moment_topics
 from champions.moments.services import upcoming_moments
 from champions.profiles.models import Champion, Stage, StageChange
 from champions.profiles.models import champion_topics as champion_topics_table
-from champions.training.models import Pledge, PledgeAcceptance, TrainingCompletion, TrainingResource
+from champions.training.models import (
+    PLEDGE_NEWEST_FIRST,
+    Pledge,
+    PledgeAcceptance,
+    TrainingCompletion,
+    TrainingResource,
+)
 
 # The kinds of reminder a person can turn on or off, in their words: each condition belongs to one kind.
 KINDS: dict[str, str] = {
@@ -66,7 +72,7 @@ class Condition:
     def can_reach(self, person: Reach) -> bool:
         """Whether a reminder of this condition could ever be sent to this person as they are now (onboarding
         reminders stop once they are past that step; grant report reminders go to applicants only)."""
-        if self.key == "grant_report_due":
+        if self.key in APPLICANT_CONDITIONS:
             return person.applicant
         if not person.champion or person.stage == Stage.WITHDRAWN.value:
             return False
@@ -76,6 +82,9 @@ class Condition:
             return person.stage in ONBOARDING_UNTIL[self.key]
         return True
 
+
+# Conditions whose reminders go to grant applicants (as part of their grant agreement), not to champions.
+APPLICANT_CONDITIONS = {"grant_report_due"}
 
 # The stages at which an onboarding reminder can still reach someone (they only move forward from these).
 ONBOARDING_UNTIL = {
@@ -254,7 +263,7 @@ def audience(condition: str, params: dict[str, Any], now: datetime) -> Select:
 def _pledge_updated(base: Select, since: datetime) -> Select:
     """Champions who accepted an earlier pledge but not the current one, published at least N days ago; the context
     is the current pledge. (Someone who never pledged is onboarding's to ask.)"""
-    current = select(Pledge.id).order_by(Pledge.published_at.desc(), Pledge.id.desc()).limit(1).scalar_subquery()
+    current = select(Pledge.id).order_by(*PLEDGE_NEWEST_FIRST).limit(1).scalar_subquery()
     accepted = select(PledgeAcceptance.id).where(PledgeAcceptance.champion_id == Champion.id)
     return (
         base.add_columns(Pledge.id.label("context_id"))

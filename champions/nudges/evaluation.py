@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 from champions.accounts.models import ConsentRecord, User
 from champions.core.clock import now_utc
 from champions.extensions import db
-from champions.nudges.conditions import CONDITIONS, audience, kind_purpose
+from champions.nudges.conditions import APPLICANT_CONDITIONS, CONDITIONS, audience, kind_purpose
 from champions.nudges.models import MessageStatus, NudgeMessage, NudgeRule
 from champions.profiles.models import Champion, Stage
 
@@ -32,9 +32,6 @@ def _latest_consent(purpose: str):
         .scalar_subquery()
     )
     return select(ConsentRecord.granted).where(ConsentRecord.id == latest_id).correlate(User).scalar_subquery()
-
-
-APPLICANT_CONDITIONS = {"grant_report_due"}
 
 
 def _not_refused(purpose: str):

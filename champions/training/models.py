@@ -78,6 +78,10 @@ class Pledge(Model):
     published_at: Mapped[datetime] = mapped_column(default=now_utc)
 
 
+# Newest version first: the current pledge is the first in this order.
+PLEDGE_NEWEST_FIRST = (Pledge.published_at.desc(), Pledge.id.desc())
+
+
 class PledgeAcceptance(Model):
     __tablename__ = "pledge_acceptances"
     __table_args__ = (UniqueConstraint("champion_id", "pledge_id", name="uq_pledge_acceptances_champion_pledge"),)

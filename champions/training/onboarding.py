@@ -14,7 +14,13 @@ from champions.activities.models import Activity
 from champions.extensions import db
 from champions.profiles.models import Champion, Stage
 from champions.profiles.services import change_stage
-from champions.training.models import Pledge, PledgeAcceptance, TrainingCompletion, TrainingResource
+from champions.training.models import (
+    PLEDGE_NEWEST_FIRST,
+    Pledge,
+    PledgeAcceptance,
+    TrainingCompletion,
+    TrainingResource,
+)
 
 ONBOARDING_ORDER = [Stage.REGISTERED, Stage.VERIFIED, Stage.TRAINED, Stage.ACTIVE]
 REASONS = {
@@ -66,9 +72,7 @@ def pledge_accepted(champion: Champion) -> bool:
     """Has the champion made the pledge? Any version counts, unless staff published a version champions must accept:
     then that version or a later one. (Nobody is moved back a stage for it: the checklist shows the step to do.)"""
     query = select(PledgeAcceptance.id).where(PledgeAcceptance.champion_id == champion.id)
-    required = db.session.scalar(
-        select(Pledge).where(Pledge.must_accept).order_by(Pledge.published_at.desc(), Pledge.id.desc()).limit(1)
-    )
+    required = db.session.scalar(select(Pledge).where(Pledge.must_accept).order_by(*PLEDGE_NEWEST_FIRST).limit(1))
     if required is not None:
         query = query.join(Pledge, Pledge.id == PledgeAcceptance.pledge_id).where(
             or_(

@@ -13,7 +13,13 @@ from champions.core.errors import Refused
 from champions.core.templating import uk_time
 from champions.extensions import db
 from champions.profiles.models import Champion
-from champions.training.models import Pledge, PledgeAcceptance, TrainingCompletion, TrainingResource
+from champions.training.models import (
+    PLEDGE_NEWEST_FIRST,
+    Pledge,
+    PledgeAcceptance,
+    TrainingCompletion,
+    TrainingResource,
+)
 from champions.training.onboarding import advance
 
 
@@ -47,17 +53,16 @@ def complete(champion: Champion, resource: TrainingResource, reflection: str | N
     return done
 
 
-NEWEST_FIRST = (Pledge.published_at.desc(), Pledge.id.desc())
-
-
 def current_pledge() -> Pledge | None:
-    return db.session.scalar(select(Pledge).order_by(*NEWEST_FIRST).limit(1))
+    return db.session.scalar(select(Pledge).order_by(*PLEDGE_NEWEST_FIRST).limit(1))
 
 
 def last_accepted_pledge(champion: Champion) -> Pledge | None:
     """The newest version of the pledge this champion accepted, if any."""
     query = select(Pledge).join(PledgeAcceptance, PledgeAcceptance.pledge_id == Pledge.id)
-    return db.session.scalar(query.where(PledgeAcceptance.champion_id == champion.id).order_by(*NEWEST_FIRST).limit(1))
+    return db.session.scalar(
+        query.where(PledgeAcceptance.champion_id == champion.id).order_by(*PLEDGE_NEWEST_FIRST).limit(1)
+    )
 
 
 @dataclass(frozen=True)
