@@ -35,6 +35,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("organisations",),
     ("workshops", "moments"),
     ("grants",),
+    ("followups",),
     ("nudges",),
     ("privacy",),
     ("roster", "dashboards"),

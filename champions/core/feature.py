@@ -82,6 +82,7 @@ ACTION_WORDS = {
     "organisation.engagement_changed": "You changed how engaged an organisation is",
     "organisation.merged": "You merged two records of the same organisation",
     "organisation.updated": "You changed an organisation's details",
+    "owner.changed": "You chose who owns a record",
     "retention.run": "You removed data past its keeping time",
     "settings.changed": "You changed the programme's target",
     "training.pledge_published": "You published a new version of the pledge",

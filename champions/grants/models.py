@@ -185,6 +185,8 @@ class Application(Model):
     decision_email_sent_at: Mapped[datetime | None]
     reminder_before_sent_at: Mapped[datetime | None]
     reminder_after_sent_at: Mapped[datetime | None]
+    # The staff member who looks after this application (follow-ups): set with followups.services.set_owner.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(default=now_utc, onupdate=now_utc)
 

@@ -96,6 +96,8 @@ class Organisation(Model):
     engagement_level: Mapped[str] = mapped_column(String(20), default=EngagementLevel.AWARE.value)
     notes: Mapped[str | None] = mapped_column(Text)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
+    # The staff member who looks after this organisation (follow-ups): set with followups.services.set_owner.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(default=now_utc, onupdate=now_utc)
 

@@ -120,7 +120,7 @@ def champion_with_email(email: str | None) -> Champion | None:
     if not email:
         return None
     # A merged-away record is read-only: link the record kept.
-    return db.session.scalar(select(Champion).join(User).where(User.email == email.strip().lower(), LIVE))
+    return db.session.scalar(select(Champion).join(Champion.user).where(User.email == email.strip().lower(), LIVE))
 
 
 def add_contact(
@@ -287,6 +287,7 @@ def merge_organisations(
         moved = merging.move(_organisations(), keep.id, remove.id)
         if not keep.charity_number:
             keep.charity_number = remove.charity_number
+        keep.owner_id = keep.owner_id or remove.owner_id  # the kept entry's owner, else the other's
         remove.merged_into_id = keep.id
         if remove.notes:
             keep.notes = f"{keep.notes}\n\n{remove.notes}" if keep.notes else remove.notes

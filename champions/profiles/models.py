@@ -86,10 +86,12 @@ class Champion(Model):
     phone: Mapped[str | None] = mapped_column(String(20), index=True)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("champions.id", ondelete="SET NULL"), index=True)
     merged_at: Mapped[datetime | None]
+    # The staff member who looks after this record (follow-ups): set with champions.followups.services.set_owner.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=now_utc, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=now_utc, onupdate=now_utc)
 
-    user = relationship("User", backref=db.backref("champion", uselist=False))
+    user = relationship("User", foreign_keys=[user_id], backref=db.backref("champion", uselist=False))
     borough: Mapped[Borough] = relationship()
     topics: Mapped[list[Topic]] = relationship(secondary=champion_topics, order_by=Topic.name)
     recruited_by: Mapped[Champion | None] = relationship(remote_side=[id], foreign_keys=[recruited_by_id])

@@ -191,6 +191,7 @@ def _combine_profiles(keep: Champion, remove: Champion) -> None:
     keep.is_leader = keep.is_leader or remove.is_leader
     keep.phone = keep.phone or remove.phone
     keep.heard_via_other = keep.heard_via_other or remove.heard_via_other
+    keep.owner_id = keep.owner_id or remove.owner_id
     if keep.recruited_by_id is None and remove.recruited_by_id not in (None, keep.id):
         keep.recruited_by_id = remove.recruited_by_id
     if keep.heard_via_organisation_id is None:

@@ -150,7 +150,7 @@ def test_a_messy_file_is_checked_then_imported_with_every_count_right(auth, clie
     assert count(db, Champion) == before + 302
 
     # Values were cleaned: emails lower case and trimmed, postcodes formatted, boroughs matched, source recorded.
-    person = db.session.scalar(select(Champion).join(User).where(User.email == "person7@example.org"))
+    person = db.session.scalar(select(Champion).join(Champion.user).where(User.email == "person7@example.org"))
     assert (person.first_name, person.postcode, person.borough_code) == ("person7", "M8 1AE", "salford")
     assert person.source == "import" and "Bolton CVS" in person.source_detail and person.lawful_basis == "consent"
     assert person.created_at.date().isoformat() == "2025-02-01"
@@ -206,7 +206,7 @@ def test_a_windows_latin_1_file_is_read(auth, client, db):
     job = import_through_pages(client, text.encode("cp1252"))
     db.session.refresh(job)
     assert job.encoding == "cp1252" and job.counts["new"] == 1
-    zoe = db.session.scalar(select(Champion).join(User).where(User.email == "zoe@example.org"))
+    zoe = db.session.scalar(select(Champion).join(Champion.user).where(User.email == "zoe@example.org"))
     assert (zoe.first_name, zoe.last_name) == ("Zoë", "Brontë")
     assert count(db, OutboxMessage) == 0  # no consent column: nobody is emailed
 

@@ -69,7 +69,7 @@ def test_a_file_without_boroughs_is_imported_and_the_postcode_outside_is_in_the_
     db.session.refresh(job)
     assert "borough" not in job.mapping
     assert job.counts["new"] == 1 and job.counts["rejected"] == 1 and job.counts["warned"] == 0
-    placed = db.session.scalar(select(Champion).join(User).where(User.email == "in@example.org"))
+    placed = db.session.scalar(select(Champion).join(Champion.user).where(User.email == "in@example.org"))
     assert (placed.postcode, placed.borough_code) == ("M14 5RQ", "manchester")
     report = client.get(f"/staff/imports/{job.id}/report.csv?run=import").get_data(as_text=True)
     lines = {r["email"] or r["line"]: r for r in csv.DictReader(io.StringIO(report))}
@@ -94,7 +94,7 @@ def test_a_postcode_outside_greater_manchester_is_imported_and_listed_as_a_warni
     rows = list(csv.reader(io.StringIO(warned)))
     assert rows[0] == ["line", "outcome", "possible duplicate", "email", "why", "warning"]
     assert rows[1:] == [["3", "new", "", "out@example.org", "", "Postcode LS1 4AP is outside Greater Manchester"]]
-    leo = db.session.scalar(select(Champion).join(User).where(User.email == "out@example.org"))
+    leo = db.session.scalar(select(Champion).join(Champion.user).where(User.email == "out@example.org"))
     assert (leo.postcode, leo.borough_code) == ("LS1 4AP", "manchester")
 
 
