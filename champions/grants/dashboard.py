@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -52,9 +53,21 @@ def _money(fund_id: int) -> dict[str, int]:
         select(func.coalesce(func.sum(Payment.amount_pence), 0))
         .join(Application)
         .join(Round)
-        .where(Round.fund_id == fund_id, Payment.paid_on.is_not(None))
+        .where(Round.fund_id == fund_id, Payment.paid_on.is_not(None), Payment.voided_at.is_(None))
     )
-    return {"budget": budget, "awarded": awarded, "paid": paid, "remaining": budget - awarded}
+    paid_grants = _total(
+        select(func.count(func.distinct(Payment.application_id)))
+        .join(Application)
+        .join(Round)
+        .where(Round.fund_id == fund_id, Payment.paid_on.is_not(None), Payment.voided_at.is_(None))
+    )
+    return {
+        "budget": budget,
+        "awarded": awarded,
+        "paid": paid,
+        "remaining": budget - awarded,
+        "paid_grants": paid_grants,
+    }
 
 
 def _counts(fund_id: int) -> dict[str, int]:
@@ -103,22 +116,35 @@ def _rounds(fund_id: int) -> list[dict[str, Any]]:
             Round.budget_pence,
             awarded,
             func.count(Application.id).filter(Application.status.not_in(RECEIVED_EXCLUDES)),
+            func.count(Application.id).filter(AWARDED),
         )
         .outerjoin(Application, Application.round_id == Round.id)
         .where(Round.fund_id == fund_id)
         .group_by(Round.id, Round.name, Round.budget_pence)
         .order_by(Round.opens_at)
     ).all()
-    paid = dict(
-        db.session.execute(
-            select(Application.round_id, func.sum(Payment.amount_pence))
+    paid = {
+        round_id: (amount, grants)
+        for round_id, amount, grants in db.session.execute(
+            select(Application.round_id, func.sum(Payment.amount_pence), func.count(func.distinct(Application.id)))
             .join(Payment, Payment.application_id == Application.id)
             .join(Round)
-            .where(Round.fund_id == fund_id, Payment.paid_on.is_not(None))
+            .where(Round.fund_id == fund_id, Payment.paid_on.is_not(None), Payment.voided_at.is_(None))
             .group_by(Application.round_id)
         ).all()
-    )
-    return [{"name": n, "budget": b, "awarded": a, "paid": paid.get(i, 0), "received": r} for i, n, b, a, r in rows]
+    }
+    return [
+        {
+            "name": n,
+            "budget": b,
+            "awarded": a,
+            "paid": paid.get(i, (0, 0))[0],
+            "received": r,
+            "grants": g,
+            "paid_grants": paid.get(i, (0, 0))[1],
+        }
+        for i, n, b, a, r, g in rows
+    ]
 
 
 def _outcomes(fund_id: int) -> dict[str, Any]:
@@ -138,7 +164,7 @@ def _outcomes(fund_id: int) -> dict[str, Any]:
         .join(Application, Application.id == Payment.application_id)
         .join(GrantReport, GrantReport.application_id == Application.id)
         .join(Round)
-        .where(Round.fund_id == fund_id, Payment.paid_on.is_not(None))
+        .where(Round.fund_id == fund_id, Payment.paid_on.is_not(None), Payment.voided_at.is_(None))
     )
     return {
         "reports": reports,
@@ -162,7 +188,9 @@ def _overdue(fund_id: int, today: date) -> list[dict[str, Any]]:
         .order_by(Application.report_due_on)
     ).all()
     # Comparing with today leaves out applications with no due date; the check says so to the type checker.
-    return [{"application_id": i, "due_on": d.isoformat()} for i, d in rows if d is not None]
+    return [
+        {"application_id": i, "due_on": d.isoformat(), "days_late": (today - d).days} for i, d in rows if d is not None
+    ]
 
 
 def fund_figures(fund_id: int, today: date | None = None) -> dict[str, Any]:
@@ -202,109 +230,226 @@ def compute_fund_snapshot(fund_id: int) -> DashboardSnapshot:
 
 # ---- the tables funders see (HTML and CSV alike) -----------------------------------------------
 
-
-def _column(table: disclosure.Table) -> list[str]:
-    return [table.label((i, 0)) for i in range(len(table.cells))]
-
-
-def _withheld(headers: list[str], what: str) -> dict[str, Any]:
-    return {"headers": headers, "rows": [], "note": f"Not shown until at least {disclosure.THRESHOLD} {what}."}
+# How late an overdue end-of-grant report is, in days: (label, lower bound inclusive, upper bound inclusive)
+LATENESS = [("Up to 30 days", 1, 30), ("31 to 90 days", 31, 90), ("More than 90 days", 91, None)]
+# The figures that stand for the whole fund, each shown once on the page and added up by the tables beneath it.
+COUNT_TOTALS = ("received", "approved", "declined", "overdue")
+MONEY_TOTALS = ("awarded", "paid", "remaining")
 
 
-def _area_table(rows: list[dict[str, Any]], first: str, received: int, *, total: bool) -> dict[str, Any]:
-    """Applications, grants and money by borough or theme, published through core.disclosure column by column.
+class _Withhold(Exception):
+    """A table cannot keep a fund-wide figure without giving a hidden cell away: that figure is hidden everywhere."""
 
-    An application may name several boroughs, so the borough columns add up to more than the fund's totals; they
-    are protected as if a total were shown all the same. Money is hidden wherever the grant count is.
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+@dataclass
+class _Totals:
+    """The fund-wide figures and which of them the page hides: ``small`` counts from 1 to 4 (and the money of
+    fewer than 5 grants), ``withheld`` those hidden so that a table beneath them gives nothing away."""
+
+    values: dict[str, int]
+    small: set[str]
+    withheld: set[str] = field(default_factory=set)
+
+    def shown(self, key: str) -> bool:
+        return key not in self.small and key not in self.withheld
+
+    def label(self, key: str) -> str:
+        value = self.values[key]
+        if key in self.small:
+            return disclosure.FEWER_THAN_SMALL
+        if key in self.withheld:
+            return disclosure.NOT_SHOWN
+        return pounds(value) if key in MONEY_TOTALS else f"{value:,}"
+
+
+def _small(n: int) -> bool:
+    return 0 < n < disclosure.SMALL
+
+
+def _totals(data: dict[str, Any]) -> _Totals:
+    m, c = data["money"], data["counts"]
+    # A snapshot from before the count of paid grants was kept hides what was paid.
+    paid_grants = m.get("paid_grants", disclosure.SMALL - 1 if m["paid"] else 0)
+    overdue = len(data["overdue"])
+    values = {**{k: c[k] for k in ("received", "approved", "declined")}, "overdue": overdue}
+    values |= {"awarded": m["awarded"], "paid": m["paid"], "remaining": m["remaining"]}
+    small = {k for k in COUNT_TOTALS if _small(values[k])}
+    if _small(c["approved"]):
+        small |= {"awarded", "remaining"}  # the budget is shown, so what remains would give the award away
+    if _small(paid_grants):
+        small.add("paid")
+    return _Totals(values, small)
+
+
+def _column(values: list[int], key: str, totals: _Totals, *, money_of: list[int] | None = None) -> list[str]:
+    """One column of a table whose cells add up to the fund-wide figure ``key``, as the page shows it.
+
+    Counts from 1 to 4 are hidden; for money, ``money_of`` is how many grants each cell adds up, and the money of 1
+    to 4 grants is hidden. More cells are hidden wherever the fund-wide figure would give a hidden one away.
+    """
+    if key in totals.withheld:
+        return [disclosure.NOT_SHOWN] * len(values)
+    keep_total = totals.shown(key)
+    if money_of is None:
+        table = disclosure.protect([[v] for v in values], column_totals=keep_total, threshold=0)
+    else:
+        table = disclosure.protect(
+            [[v] for v in values], column_totals=keep_total, threshold=0, floor=1,
+            hide=[(i, 0) for i, n in enumerate(money_of) if _small(n)],
+            small_bounds=disclosure.ANY_AMOUNT, protecting_bounds=disclosure.ANY_AMOUNT,
+        )  # fmt: skip
+    if keep_total and table.total is None:
+        raise _Withhold(key)
+    labels = [table.label((i, 0)) for i in range(len(values))]
+    if money_of is None:
+        return labels
+    return [label if v is None else pounds(v) for label, (v,) in zip(labels, table.cells, strict=True)]
+
+
+def _withheld(headers: list[str], what: str, least: int = disclosure.THRESHOLD) -> dict[str, Any]:
+    return {"headers": headers, "rows": [], "note": f"Not shown until at least {least} {what}."}
+
+
+def _area_table(rows: list[dict[str, Any]], first: str, totals: _Totals, *, total: bool) -> dict[str, Any]:
+    """Applications, grants and money by borough or theme, each column published through core.disclosure.
+
+    Each application has one theme, so the theme columns add up to the fund's figures and are protected against
+    them. An application may name several boroughs, so the borough columns add up to more; they are protected as if
+    a total were shown all the same. Money is hidden wherever the grant count is.
     """
     headers = [first, "Applications received", "Grants approved", "Amount awarded"]
-    if received < disclosure.THRESHOLD or not rows:
+    if totals.values["received"] < disclosure.THRESHOLD or not rows:
         return _withheld(headers, "applications have been received")
-    counts = disclosure.protect([[r["received"]] for r in rows], respondents=received)
-    grants = disclosure.protect([[r["approved"]] for r in rows], threshold=0)
-    money = disclosure.protect_money([[r["awarded"]] for r in rows], grants)
-    # Money hidden with its grant count is labelled as the count is; money hidden in its own right is "not shown".
-    amounts = [
-        pounds(v) if v is not None else grants.label((i, 0)) if (i, 0) in grants.hidden() else disclosure.NOT_SHOWN
-        for i, (v,) in enumerate(money.cells)
-    ]
-    table_rows = [
-        [r["name"], *cells] for r, *cells in zip(rows, _column(counts), _column(grants), amounts, strict=True)
-    ]
     if total:
-        sums = [sum(r[k] for r in rows) for k in ("received", "approved")]
-        table_rows.append(["Total", f"{sums[0]:,}", f"{sums[1]:,}", pounds(sum(r["awarded"] for r in rows))])
+        counts = _column([r["received"] for r in rows], "received", totals)
+        grants = _column([r["approved"] for r in rows], "approved", totals)
+        hidden_grants = [disclosure.SMALL - 1 if label in HIDDEN else disclosure.SMALL for label in grants]
+        money = _column([r["awarded"] for r in rows], "awarded", totals, money_of=hidden_grants)
+    else:
+        count_table = disclosure.protect([[r["received"]] for r in rows], respondents=totals.values["received"])
+        grant_table = disclosure.protect([[r["approved"]] for r in rows], threshold=0)
+        money_table = disclosure.protect_money([[r["awarded"]] for r in rows], grant_table)
+        counts, grants = _labels(count_table), _labels(grant_table)
+        money = [
+            pounds(v) if v is not None else grants[i] if (i, 0) in grant_table.hidden() else disclosure.NOT_SHOWN
+            for i, (v,) in enumerate(money_table.cells)
+        ]
+    # Money hidden with its grant count is labelled as the count is; money hidden in its own right is "not shown".
+    money = [grants[i] if label in HIDDEN and grants[i] in HIDDEN else label for i, label in enumerate(money)]
+    table_rows = [[r["name"], *cells] for r, *cells in zip(rows, counts, grants, money, strict=True)]
+    if total:
+        table_rows.append(["Total", *(totals.label(k) for k in ("received", "approved", "awarded"))])
     return {"headers": headers, "rows": table_rows}
 
 
-def _award_sizes(bands: list[dict[str, Any]]) -> dict[str, Any]:
+HIDDEN = (disclosure.FEWER_THAN_SMALL, disclosure.NOT_SHOWN)
+
+
+def _labels(table: disclosure.Table) -> list[str]:
+    return [table.label((i, 0)) for i in range(len(table.cells))]
+
+
+def _award_sizes(bands: list[dict[str, Any]], totals: _Totals) -> dict[str, Any]:
     headers = ["Award size", "Grants"]
-    approved = sum(b["grants"] for b in bands)
-    if approved < disclosure.THRESHOLD:
+    if totals.values["approved"] < disclosure.THRESHOLD:
         return _withheld(headers, "grants have been approved")
-    table = disclosure.protect([[b["grants"]] for b in bands])
-    rows = [[b["band"], label] for b, label in zip(bands, _column(table), strict=True)]
-    return {"headers": headers, "rows": rows, "total": ["Total", f"{approved:,}"]}
+    cells = _column([b["grants"] for b in bands], "approved", totals)
+    rows = [[b["band"], label] for b, label in zip(bands, cells, strict=True)]
+    return {"headers": headers, "rows": rows, "total": ["Total", totals.label("approved")]}
 
 
-def funder_tables(data: dict[str, Any], names: dict[int, str]) -> dict[str, dict[str, Any]]:
-    """Every table on the funder dashboard, as display strings, keyed by its CSV name."""
-    m, c, o = data["money"], data["counts"], data["outcomes"]
+def _rounds_table(rounds: list[dict[str, Any]], totals: _Totals) -> dict[str, Any]:
+    """Each round's applications and money, protected against the fund's figures; what remains of a round's budget
+    is hidden with what it awarded (the budget is shown, so one would give the other away)."""
+    received = _column([r["received"] for r in rounds], "received", totals)
+    # A snapshot from before grant counts were kept hides the money of every round that has any.
+    grants = [r.get("grants", disclosure.SMALL - 1 if r["awarded"] else 0) for r in rounds]
+    paid_grants = [r.get("paid_grants", disclosure.SMALL - 1 if r["paid"] else 0) for r in rounds]
+    awarded = _column([r["awarded"] for r in rounds], "awarded", totals, money_of=grants)
+    paid = _column([r["paid"] for r in rounds], "paid", totals, money_of=paid_grants)
+    remaining = [
+        label if label in HIDDEN else pounds(r["budget"] - r["awarded"])
+        for r, label in zip(rounds, awarded, strict=True)
+    ]
+    rows = [
+        [r["name"], *cells]
+        for r, *cells in zip(
+            rounds, received, [pounds(r["budget"]) for r in rounds], awarded, paid, remaining, strict=True
+        )
+    ]
+    return {
+        "headers": ["Round", "Applications received", "Budget", "Awarded", "Paid", "Remaining to award"],
+        "rows": rows,
+    }
+
+
+def _outcomes_table(o: dict[str, Any]) -> dict[str, Any]:
+    headers = ["Measure", "Figure"]
+    if _small(o["reports"]):  # what fewer than 5 groups reported, and the cost of it, could be told apart
+        return _withheld(headers, "end-of-grant reports have been received", disclosure.SMALL)
+    return {
+        "headers": headers,
+        "rows": [
+            ["End-of-grant reports received", f"{o['reports']:,}"],
+            ["People reached", f"{o['people_reached']:,}"],
+            ["Champions recruited", f"{o['champions_recruited']:,}"],
+            ["Cost per champion recruited", pounds(o["cost_per_champion"]) or "not yet known"],
+            ["Cost per person reached", pounds(o["cost_per_person"]) or "not yet known"],
+        ],
+    }
+
+
+def _overdue_table(overdue: list[dict[str, Any]], totals: _Totals, today: date) -> dict[str, Any]:
+    """How many end-of-grant reports are overdue, by how late: counts, so that no group is named or singled out."""
+    late = [r.get("days_late", (today - date.fromisoformat(r["due_on"])).days) for r in overdue]
+    counts = [sum(1 for d in late if d >= low and (high is None or d <= high)) for _, low, high in LATENESS]
+    cells = _column(counts, "overdue", totals)
+    return {
+        "headers": ["How late", "Reports"],
+        "rows": [[label, cell] for (label, _, _), cell in zip(LATENESS, cells, strict=True)],
+        "total": ["Total", totals.label("overdue")],
+    }
+
+
+def funder_tables(data: dict[str, Any], today: date | None = None) -> dict[str, dict[str, Any]]:
+    """Every table on the funder dashboard, as display strings, keyed by its CSV name (the headline figures are the
+    money table's). A fund-wide figure that a table cannot be published beside is hidden everywhere, and the tables
+    are built again."""
+    totals = _totals(data)
+    while True:
+        try:
+            return _tables(data, totals, today or today_uk())
+        except _Withhold as withhold:
+            totals.withheld.add(withhold.key)
+            if withhold.key == "awarded":
+                totals.withheld.add("remaining")
+
+
+def _tables(data: dict[str, Any], totals: _Totals, today: date) -> dict[str, dict[str, Any]]:
+    m = data["money"]
     return {
         "money": {
             "title": "Money",
             "headers": ["Measure", "Amount"],
             "rows": [
                 ["Budget", pounds(m["budget"])],
-                ["Awarded", pounds(m["awarded"])],
-                ["Paid", pounds(m["paid"])],
-                ["Remaining to award", pounds(m["remaining"])],
+                ["Awarded", totals.label("awarded")],
+                ["Paid", totals.label("paid")],
+                ["Remaining to award", totals.label("remaining")],
             ],
         },
-        "rounds": {
-            "title": "By round",
-            "headers": ["Round", "Applications received", "Budget", "Awarded", "Paid", "Remaining to award"],
-            "rows": [
-                [
-                    r["name"],
-                    f"{r['received']:,}",
-                    pounds(r["budget"]),
-                    pounds(r["awarded"]),
-                    pounds(r["paid"]),
-                    pounds(r["budget"] - r["awarded"]),
-                ]
-                for r in data.get("rounds", [])
-            ],
-        },
+        "rounds": {"title": "By round", **_rounds_table(data.get("rounds", []), totals)},
         "applications": {
             "title": "Applications",
             "headers": ["Measure", "Applications"],
-            "rows": [
-                ["Received", f"{c['received']:,}"],
-                ["Approved", f"{c['approved']:,}"],
-                ["Declined", f"{c['declined']:,}"],
-            ],
+            "rows": [[k.capitalize(), totals.label(k)] for k in ("received", "approved", "declined")],
         },
-        "award_sizes": {"title": "Spread of award sizes", **_award_sizes(data["award_bands"])},
-        "boroughs": {"title": "By borough", **_area_table(data["by_borough"], "Borough", c["received"], total=False)},
-        "themes": {"title": "By theme", **_area_table(data["by_theme"], "Theme", c["received"], total=True)},
-        "outcomes": {
-            "title": "Outcomes reported by grantees",
-            "headers": ["Measure", "Figure"],
-            "rows": [
-                ["End-of-grant reports received", f"{o['reports']:,}"],
-                ["People reached", f"{o['people_reached']:,}"],
-                ["Champions recruited", f"{o['champions_recruited']:,}"],
-                ["Cost per champion recruited", pounds(o["cost_per_champion"]) or "not yet known"],
-                ["Cost per person reached", pounds(o["cost_per_person"]) or "not yet known"],
-            ],
-        },
-        "overdue": {
-            "title": "End-of-grant reports overdue",
-            "headers": ["Group", "Report was due"],
-            "rows": [
-                [names.get(r["application_id"], "A group"), date.fromisoformat(r["due_on"]).strftime("%-d %B %Y")]
-                for r in data["overdue"]
-            ],
-        },
+        "award_sizes": {"title": "Spread of award sizes", **_award_sizes(data["award_bands"], totals)},
+        "boroughs": {"title": "By borough", **_area_table(data["by_borough"], "Borough", totals, total=False)},
+        "themes": {"title": "By theme", **_area_table(data["by_theme"], "Theme", totals, total=True)},
+        "outcomes": {"title": "Outcomes reported by grantees", **_outcomes_table(data["outcomes"])},
+        "overdue": {"title": "End-of-grant reports overdue", **_overdue_table(data["overdue"], totals, today)},
     }

@@ -91,7 +91,7 @@ def seed(db, make, clients) -> dict:
 
 def downloads(seeded: dict) -> dict[str, list[dict]]:
     """Every CSV route, with every variant of it (each table, each report), as url values."""
-    fund_tables = funder_tables(latest_snapshot(snapshot_kind(seeded["fund"])).data, {})
+    fund_tables = funder_tables(latest_snapshot(snapshot_kind(seeded["fund"])).data)
     job = seeded["import"]
     return {
         "accounts.audit_log_csv": [{}],

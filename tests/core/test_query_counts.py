@@ -262,7 +262,7 @@ def _id_args(world: World) -> dict[str, list[dict]]:
     f = world.focus
     application = f["application"]
     champion, org, workshop, round_ = f["champion"], f["organisation"], f["workshop"], f["round"]
-    fund_tables = funder_tables(compute_fund_snapshot(f["fund"].id).data, {})
+    fund_tables = funder_tables(compute_fund_snapshot(f["fund"].id).data)
     org_args = {"organisation_id": org.id}
     return {
         # What features offer in tests/<feature>/samples.py (the entries below, on the focus record, come first).

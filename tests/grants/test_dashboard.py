@@ -39,10 +39,20 @@ def _fund_with_grants(make, funder=None, bolton=5, wigan=2):
 def test_fund_figures_add_up(make, db):
     fund = _fund_with_grants(make)
     data = fund_figures(fund.id)
-    assert data["money"] == {"budget": 6_000_000, "awarded": 770_000, "paid": 650_000, "remaining": 5_230_000}
+    assert data["money"] == {
+        "budget": 6_000_000, "awarded": 770_000, "paid": 650_000, "remaining": 5_230_000, "paid_grants": 5
+    }  # fmt: skip
     assert data["counts"] == {"received": 8, "approved": 7, "declined": 1}
     assert data["rounds"] == [
-        {"name": "Round 1", "budget": 6_000_000, "awarded": 770_000, "paid": 650_000, "received": 8}
+        {
+            "name": "Round 1",
+            "budget": 6_000_000,
+            "awarded": 770_000,
+            "paid": 650_000,
+            "received": 8,
+            "grants": 7,
+            "paid_grants": 5,
+        }  # fmt: skip
     ]
     assert {b["band"]: b["grants"] for b in data["award_bands"]}["£1,000 to £1,499"] == 5
     assert {b["band"]: b["grants"] for b in data["award_bands"]}["£500 to £999"] == 2

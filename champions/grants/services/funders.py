@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from champions.core import audit
 from champions.core.models import DashboardSnapshot
 from champions.core.snapshots import latest_snapshot
-from champions.extensions import db
 from champions.grants.dashboard import funder_tables, snapshot_kind
-from champions.grants.models import Application, Fund
-from champions.organisations.models import Organisation
+from champions.grants.models import Fund
 
 
 def fund_tables(fund: Fund) -> tuple[DashboardSnapshot | None, dict[str, dict[str, Any]]]:
@@ -20,13 +16,7 @@ def fund_tables(fund: Fund) -> tuple[DashboardSnapshot | None, dict[str, dict[st
     snapshot = latest_snapshot(snapshot_kind(fund.id))
     if snapshot is None:
         return None, {}
-    ids = [r["application_id"] for r in snapshot.data.get("overdue", [])]
-    names = dict(
-        db.session.execute(
-            select(Application.id, Organisation.name).join(Organisation).where(Application.id.in_(ids))
-        ).all()
-    )
-    return snapshot, funder_tables(snapshot.data, names)
+    return snapshot, funder_tables(snapshot.data, snapshot.computed_at.date())
 
 
 def export_fund_table(fund: Fund, table: str) -> dict[str, Any] | None:
