@@ -42,6 +42,7 @@ def staff_home():
         snapshot=info,
         now=now_utc(),
         job=job,
+        job_text=job_text,
         figures_html=_figures_html(info) if info else None,
     )
 
@@ -60,7 +61,25 @@ def recompute():
 @bp.get("/staff/dashboard/jobs/<int:job_id>")
 def job_status(job_id: int):
     job = db.get_or_404(DashboardJob, job_id)
-    return jsonify(done=job.done_steps, total=job.total_steps, finished=job.finished_at is not None, error=job.error)
+    finished = job.finished_at is not None
+    return jsonify(
+        done=job.done_steps,
+        total=job.total_steps,
+        finished=finished,
+        error=job.error,
+        text=job.error or job_text(job),
+        result_url=url_for("dashboards.staff_home") if finished and not job.error else None,
+        result_text="Show the new figures",
+    )
+
+
+def job_text(job: DashboardJob) -> str:
+    """How far a recompute has got, in words (the page and js/progress.js show it)."""
+    if job.finished_at is not None:
+        return "Finished: the new figures are ready"
+    if not job.done_steps:
+        return "Waiting for the background worker to start"
+    return f"{job.done_steps} of {job.total_steps} parts done"
 
 
 def _rows(data: dict, table: str) -> list[dict]:

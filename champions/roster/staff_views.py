@@ -159,7 +159,25 @@ def staff_export(export_id: int):
 def staff_export_status(export_id: int):
     job = _export(export_id)
     finished = job.status in (JobStatus.DONE.value, JobStatus.FAILED.value)
-    return jsonify(status=job.status, done=job.processed_rows, total=job.total_rows, finished=finished)
+    done = job.status == JobStatus.DONE
+    return jsonify(
+        {
+            **_progress(job, finished),
+            "result_url": url_for("roster.staff_export_download", export_id=job.id) if done else None,
+            "result_text": "Download the CSV file",
+        }
+    )
+
+
+def _progress(job: ImportJob | ExportJob, finished: bool) -> dict:
+    """What a page's progress bar shows of an import or export (js/progress.js reads it)."""
+    text = f"{job.processed_rows:,} of {job.total_rows:,} rows"
+    if job.status == JobStatus.FAILED:
+        text = "Stopped before it finished"
+    elif finished:
+        text = f"Finished: {text}"
+    done, total = job.processed_rows, job.total_rows
+    return {"status": job.status, "done": done, "total": total, "finished": finished, "text": text}
 
 
 @bp.get("/staff/exports/<int:export_id>/download")
@@ -251,7 +269,8 @@ def staff_import_run(job_id: int):
 def staff_import_status(job_id: int):
     job = db.get_or_404(ImportJob, job_id)
     working = job.status in (JobStatus.CHECKING.value, JobStatus.RUNNING.value)
-    return jsonify(status=job.status, done=job.processed_rows, total=job.total_rows, finished=not working)
+    page = url_for("roster.staff_import", job_id=job.id)
+    return jsonify({**_progress(job, not working), "result_url": page, "result_text": "See the results"})
 
 
 @bp.get("/staff/imports/<int:job_id>/report.csv")

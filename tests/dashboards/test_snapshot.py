@@ -63,7 +63,7 @@ def test_a_recompute_in_progress_shows_how_far_it_has_got(client, auth, db):
     db.session.add(job)
     db.session.commit()
     page = client.get(f"/staff?job={job.id}").get_data(as_text=True)
-    assert "waiting for the background worker to start" in page
+    assert "Waiting for the background worker to start" in page
     job.done_steps, job.total_steps = 3, 10
     db.session.commit()
     page = client.get(f"/staff?job={job.id}").get_data(as_text=True)
@@ -73,4 +73,7 @@ def test_a_recompute_in_progress_shows_how_far_it_has_got(client, auth, db):
         "total": 10,
         "finished": False,
         "error": None,
+        "text": "3 of 10 parts done",
+        "result_url": None,
+        "result_text": "Show the new figures",
     }

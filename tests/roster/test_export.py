@@ -26,7 +26,10 @@ def test_staff_export_the_current_filter_and_the_export_is_audited(auth, client,
     page = client.get(job_url).get_data(as_text=True)
     assert "1 champion exported" in page
     status = client.get(job_url + "/status").get_json()
-    assert status == {"status": "done", "done": 1, "total": 1, "finished": True}
+    assert status == {
+        "status": "done", "done": 1, "total": 1, "finished": True, "text": "Finished: 1 of 1 rows",
+        "result_url": job_url + "/download", "result_text": "Download the CSV file",
+    }  # fmt: skip
     download = client.get(job_url + "/download")
     rows = list(csv.DictReader(io.StringIO(download.get_data(as_text=True))))
     assert [r["email"] for r in rows] == ["wendy@example.org"]

@@ -1,5 +1,5 @@
-// Draw each chart from the JSON in its data-chart attribute (the CSP allows no inline scripts),
-// and follow a recompute's progress. Every chart has a table beside it, so nothing depends on this.
+// Draw each chart from the JSON in its data-chart attribute (the CSP allows no inline scripts). Every chart has a
+// table beside it, so nothing depends on this. A recompute's progress is kept up to date by progress.js.
 const palette = ['#005eb8', '#007f3b', '#ffb81c', '#d5281b', '#330072', '#4c6272'];
 
 for (const canvas of document.querySelectorAll('canvas[data-chart]')) {
@@ -21,22 +21,4 @@ for (const canvas of document.querySelectorAll('canvas[data-chart]')) {
     options: { animation: false, responsive: true, maintainAspectRatio: false,
       plugins: { legend: { position: 'bottom' } } },
   });
-}
-
-const box = document.getElementById('recompute');
-if (box) {
-  const bar = document.getElementById('recompute-progress');
-  const label = document.getElementById('recompute-text');
-  const poll = async () => {
-    const status = await (await fetch(box.dataset.statusUrl, { headers: { Accept: 'application/json' } })).json();
-    bar.max = status.total;
-    bar.value = status.done;
-    label.textContent = status.done ? `${status.done} of ${status.total} parts done` : 'waiting for the background worker to start';
-    if (status.finished) {
-      window.location.replace(window.location.pathname);
-    } else {
-      setTimeout(poll, 1000);
-    }
-  };
-  setTimeout(poll, 1000);
 }
