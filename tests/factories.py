@@ -93,6 +93,8 @@ class Factory:
             closes_at=values.pop("closes_at", now + timedelta(days=10)),
             reviewers_per_application=values.pop("reviewers_per_application", 2),
             criteria=values.pop("criteria", [("Reach", 3), ("Value for money", 1)]),
+            second_approval_above_pence=values.pop("second_approval_above_pence", None),
+            anonymise_reviews=values.pop("anonymise_reviews", False),
         )
         round_ = create_round(fund or self.fund(), data)
         reviewers = values.pop("reviewers", [])
@@ -102,14 +104,16 @@ class Factory:
         assert isinstance(round_, Round) and all(isinstance(c, Criterion) for c in round_.criteria)
         return round_
 
-    def application_data(self, organisation_id: int, **values):
+    def application_data(self, group="Tea Group", **values):
+        """What an applicant sends; ``group`` is the group's name (or its GroupDetails)."""
         from datetime import date
 
         from champions.grants.services.applications import ApplicationData
+        from champions.grants.services.groups import GroupDetails
 
         amount = values.pop("amount_requested_pence", 130_000)
         data = dict(
-            organisation_id=organisation_id,
+            group=group if isinstance(group, GroupDetails) else GroupDetails(group, "constituted", None, "BL1 1AA"),
             contact_name="Jo Bloggs",
             contact_email="jo@example.org",
             contact_phone="",
@@ -140,8 +144,9 @@ class Factory:
         if not round_.reviewers and status not in ("draft", "eligible", "ineligible"):
             round_.reviewers = [self.user(role="reviewer")]
         org = create_organisation(f"Group {next(_counter)}", type="grassroots")
-        data = self.application_data(org.id, **values)
+        data = self.application_data(values.pop("group", org.name), **values)
         application = applications.save_draft(round_, applicant, data)
+        application.organisation = org  # as if staff had confirmed the group is this organisation
         if status != "draft":
             applications.submit(round_, data, applicant, application)
         if status in ("under_review", "approved", "declined", "paid_part", "paid_full", "reported", "closed"):
@@ -149,7 +154,8 @@ class Factory:
                 applications.override_eligibility(application, True, "test")
             reviews.assign_reviewers(application, [round_.reviewers[0].id])
         if status in ("approved", "paid_part", "paid_full", "reported", "closed"):
-            awards.approve(application.id, award_pence or application.amount_requested_pence, None, None)
+            amount = award_pence or application.amount_requested_pence
+            awards.approve(application.id, amount, None, None, few_reviews_reason="Approved before every review")
         if status == "declined":
             awards.decline(application, "Not this time", None)
         if status == "paid_part":
@@ -160,6 +166,7 @@ class Factory:
             spent = {line.id: line.amount_pence for line in application.budget_lines}
             reports.submit_report(application, reports.ReportData(spent, 200, 8, "Did it", "Good", "A story", True))
         if status == "closed":
+            reports.approve_report(application)
             awards.close(application)
         assert application.status == status, (application.status, status)
         self.db.session.commit()

@@ -16,7 +16,9 @@ from champions.core.permissions import Role
 from champions.extensions import db
 from champions.grants.dashboard import compute_fund_snapshot
 from champions.grants.models import Application, Fund, Status
-from champions.grants.services import applications, awards, lifecycle, reports, reviews, rounds
+from champions.grants.services import applications, awards, groups, lifecycle, reports, reviews, rounds
+from champions.grants.services.groups import GroupDetails
+from champions.organisations.models import Organisation
 from champions.organisations.services import create_organisation
 
 FIRST_ROUND_BUDGET = 6_000_000  # £60,000
@@ -39,6 +41,18 @@ PLACES = {
     "tameside": ["Hyde", "Ashton", "Denton"],
     "trafford": ["Partington", "Old Trafford", "Sale West"],
     "wigan": ["Leigh", "Hindley", "Ince"],
+}
+DEMO_DISTRICTS = {
+    "bolton": "BL4",
+    "bury": "BL9",
+    "manchester": "M12",
+    "oldham": "OL4",
+    "rochdale": "OL11",
+    "salford": "M30",
+    "stockport": "SK5",
+    "tameside": "SK14",
+    "trafford": "M31",
+    "wigan": "WN7",
 }
 PROJECTS = [
     ("Tea, talk and bowel screening", "Weekly tea mornings where a champion talks about bowel screening kits"),
@@ -77,13 +91,20 @@ def _group(rng: random.Random, used: set[str]) -> tuple[str, str]:
             return name, borough
 
 
+def _organisation(name: str, borough: str, **values) -> Organisation:
+    # Each group on the register has the postcode of a district in its borough: what it types matches.
+    postcode = f"{DEMO_DISTRICTS[borough]} {len(name) % 9 + 1}AB"
+    return create_organisation(name, type="grassroots", borough_codes=[borough], postcode=postcode, **values)
+
+
 def _data(
-    rng: random.Random, organisation_id: int, borough: str, amount: int, start: date
+    rng: random.Random, organisation: Organisation, borough: str, amount: int, start: date
 ) -> applications.ApplicationData:
     title, summary = rng.choice(PROJECTS)
     room = (amount * rng.choice([5, 6, 7]) // 10) // 100 * 100
+    organisation_id = organisation.id
     return applications.ApplicationData(
-        organisation_id=organisation_id,
+        group=GroupDetails(organisation.name, "constituted", None, organisation.postcode),
         contact_name=rng.choice(["Pat", "Sam", "Nasreen", "Tomasz", "Grace", "Ifeoma"])
         + " "
         + rng.choice(["Ali", "Hughes", "Kowalski", "Okafor", "Shah"]),
@@ -151,15 +172,16 @@ def _first_round(rng, fund, reviewers, applicant, used: set[str]) -> None:
     )
     for index, (kind, award, outcome) in enumerate(plan):
         name, borough = _group(rng, used)
-        org = create_organisation(name, type="grassroots", borough_codes=[borough], engagement_level="engaged")
+        org = _organisation(name, borough, engagement_level="engaged")
         amount = award if kind == "award" else rng.choice(range(100_000, 200_001, 10_000))
         start = today - timedelta(days=rng.randint(200, 400))
         owner = applicant if index == 0 and applicant else None
-        data = _data(rng, org.id, borough, amount, start)
+        data = _data(rng, org, borough, amount, start)
         if kind == "ineligible":
             data.amount_requested_pence = 200_000
             data.budget_lines = [("Venue hire", 150_000), ("Equipment", 50_000)]
         application = applications.save_draft(round_, owner, data)
+        groups.confirm_organisation(application, org, "proposed match")
         applications.submit(round_, data, owner, application)
         # Round 1 is history: its emails went long ago, so the workers must not send them now.
         application.submitted_email_sent_at = application.decision_email_sent_at = now
@@ -186,7 +208,7 @@ def _pay_and_report(rng, application, outcome, today, keep_open_for_applicant) -
         return
     if outcome == "paid_part":
         awards.add_payment(application.id, award // 2, first_pay, first_pay, f"SS1-{application.id}-A")
-        awards.add_payment(application.id, award - award // 2, application.end_on, None, None)
+        awards.add_payment(application.id, award - award // 2, application.end_on, None, None, waits_on_report=True)
         application.report_due_on = today + timedelta(days=rng.randint(5, 60))
         return
     awards.add_payment(application.id, award, first_pay, first_pay, f"SS1-{application.id}")
@@ -212,6 +234,7 @@ def _pay_and_report(rng, application, outcome, today, keep_open_for_applicant) -
         ),
     )
     if outcome == "closed":
+        reports.approve_report(application)
         awards.close(application, "Report accepted")
 
 
@@ -245,10 +268,13 @@ def _second_round(rng, fund, reviewers, applicant, used: set[str]) -> None:
             name, borough = _group(rng, used)
         if state == "ineligible":
             borough = "wigan"
-        org = create_organisation(name, type="grassroots", borough_codes=[borough])
-        data = _data(rng, org.id, borough, rng.choice(range(80_000, 200_001, 10_000)), now.date() + timedelta(days=60))
+        org = _organisation(name, borough)
+        data = _data(rng, org, borough, rng.choice(range(80_000, 200_001, 10_000)), now.date() + timedelta(days=60))
         owner = applicant if applicant and index in (0, 7) else None
         application = applications.save_draft(round_, owner, data)
+        if state not in ("submitted", "eligible"):
+            # The newest applications wait for staff to confirm the register's proposed match.
+            groups.confirm_organisation(application, org, "proposed match")
         if state == "draft":
             continue
         if state == "submitted":

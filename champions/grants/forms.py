@@ -17,12 +17,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import URL, AnyOf, DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from champions.accounts.forms import email_field, new_password_field
 from champions.core.clock import UK
 from champions.core.forms import BaseForm, DateInputField, FromChoices, Money, SubForm, db_id, parse_pounds, strip
 from champions.grants.models import THEME_LENGTH
+from champions.grants.services.groups import GROUP_TYPES, MAX_GROUP_LIMIT, number_problem
+from champions.organisations.forms import OptionalPostcode
 
 BUDGET_ROWS = 6
 GRANTS_CONSENT_WORDING = (
@@ -72,32 +74,56 @@ class ApplicantRegistrationForm(BaseForm):
 
 
 class BudgetLineForm(SubForm):
-    description = StringField("What the money is for", filters=[strip], validators=[Length(max=200)])
+    description = StringField(
+        "What the money is for",
+        filters=[strip],
+        validators=[Length(max=200, message="Describe this item in 200 characters or fewer")],
+    )
     amount = StringField("Amount in pounds", filters=[strip], validators=[Money()])
 
 
+GROUP_TYPE_CHOICES = [(value, label) for value, (label, _) in GROUP_TYPES.items()]
+
+
+def _length(max: int, what: str) -> Length:
+    return Length(max=max, message=f"{what} must be {max:,} characters or fewer")
+
+
 class ApplicationForm(BaseForm):
-    organisation_id = SelectField("Your group", validate_choice=False)
-    new_organisation = StringField(
-        "Or, if your group is not listed, its name",
+    group_name = StringField(
+        "Your group's name",
         filters=[strip],
-        validators=[Length(max=200, message="The group's name must be 200 characters or fewer")],
+        validators=[DataRequired("Enter your group's name"), _length(200, "Your group's name")],
     )
-    contact_name = StringField("Contact name", filters=[strip], validators=[Length(max=200)])
+    group_type = RadioField("What kind of group is it?", choices=GROUP_TYPE_CHOICES, validate_choice=False)
+    group_number = StringField("Charity or company number (optional)", filters=[strip])
+    group_postcode = StringField("Your group's postcode", filters=[strip], validators=[OptionalPostcode()])
+    group_website = StringField(
+        "Website (optional)",
+        filters=[strip],
+        validators=[
+            Optional(),
+            URL(message="Enter a website address starting with https://, like https://www.example.org"),
+            _length(255, "The website address"),
+        ],
+    )
+    contact_name = StringField("Contact name", filters=[strip], validators=[_length(200, "The contact's name")])
     contact_email = EmailField(
         "Contact email address",
         filters=[strip],
         validators=[Optional(), Email("Enter an email address in the correct format, like name@example.com")],
     )
-    contact_phone = StringField("Contact phone number (optional)", filters=[strip], validators=[Length(max=40)])
+    contact_phone = StringField(
+        "Contact phone number (optional)", filters=[strip], validators=[_length(40, "The phone number")]
+    )
     title = StringField(
         "Project title",
         filters=[strip],
-        validators=[DataRequired("Enter a project title"), Length(max=200, message="200 characters or fewer")],
+        validators=[DataRequired("Enter a project title"), _length(200, "The project title")],
     )
-    summary = TextAreaField("Summary of the project", filters=[strip], validators=[Length(max=2000)])
-    activities = TextAreaField("Activities", filters=[strip], validators=[Length(max=4000)])
-    beneficiaries = TextAreaField("Who will benefit", filters=[strip], validators=[Length(max=2000)])
+    summary = TextAreaField("Summary of the project", filters=[strip], validators=[_length(2000, "The summary")])
+    activities = TextAreaField("Activities", filters=[strip], validators=[_length(4000, "The activities")])
+    beneficiaries = TextAreaField("Who will benefit", filters=[strip], validators=[_length(2000, "Who will benefit")])
     theme = RadioField("Theme", validate_choice=False, validators=[Optional()])
     boroughs = SelectMultipleField(
         "Boroughs where the project will happen",
@@ -117,11 +143,13 @@ class ApplicationForm(BaseForm):
         if field.data and field.data not in {value for value, _ in field.choices or []}:
             raise ValidationError("Select one of the round's themes")
 
-    def validate_organisation_id(self, field) -> None:
-        if not field.data and not self.new_organisation.data:
-            raise ValidationError("Choose your group from the list, or enter its name if it is not listed")
-        if field.data and field.data not in {value for value, _ in field.choices if value}:
-            raise ValidationError("Choose your group from the list, or enter its name if it is not listed")
+    def validate_group_type(self, field) -> None:
+        if field.data and field.data not in GROUP_TYPES:
+            raise ValidationError("Select the kind of group you are from the list")
+
+    def validate_group_number(self, field) -> None:
+        if problem := number_problem(field.data):
+            raise ValidationError(problem)
 
     def validate_budget_lines(self, field) -> None:
         for entry in field.entries:
@@ -165,6 +193,23 @@ class ApproveForm(BaseForm):
         "Award, in pounds", filters=[strip], validators=[DataRequired("Enter the amount to award"), Money()]
     )
     conditions = TextAreaField("Conditions of the grant (optional)", filters=[strip], validators=[Length(max=2000)])
+    # Required by the service only when the application has fewer reviews than the round asks for.
+    few_reviews_reason = TextAreaField(
+        "Why approve it with fewer reviews than the round asks for",
+        filters=[strip],
+        validators=[Length(max=2000, message="Keep the reason to 2,000 characters or fewer")],
+    )
+
+
+class SendBackForm(BaseForm):
+    reason = TextAreaField(
+        "Why send it back",
+        filters=[strip],
+        validators=[
+            DataRequired("Give the reason for sending it back"),
+            Length(max=2000, message="Keep the reason to 2,000 characters or fewer"),
+        ],
+    )
 
 
 class DeclineForm(BaseForm):
@@ -180,11 +225,45 @@ class PaymentForm(BaseForm):
     due_on = DateField("Due date", format="%Y-%m-%d", validators=[InputRequired("Enter the date the payment is due")])
     paid_on = DateField("Date paid (leave empty if not paid yet)", format="%Y-%m-%d", validators=[Optional()])
     reference = StringField("Payment reference (optional)", filters=[strip], validators=[Length(max=100)])
+    waits_on_report = BooleanField("Wait for the end-of-grant report: pay this tranche only once it is approved")
 
 
 class MarkPaidForm(BaseForm):
     paid_on = DateField("Date paid", format="%Y-%m-%d", validators=[InputRequired("Enter the date it was paid")])
     reference = StringField("Payment reference (optional)", filters=[strip], validators=[Length(max=100)])
+
+
+def reason_field(label: str, missing: str) -> TextAreaField:
+    return TextAreaField(
+        label,
+        filters=[strip],
+        validators=[DataRequired(missing), Length(max=2000, message="Keep the reason to 2,000 characters or fewer")],
+    )
+
+
+class CorrectPaymentForm(BaseForm):
+    amount = StringField(
+        "Amount, in pounds", filters=[strip], validators=[DataRequired("Enter the amount of the payment"), Money()]
+    )
+    due_on = DateField("Due date", format="%Y-%m-%d", validators=[InputRequired("Enter the date the payment is due")])
+    reference = StringField(
+        "Payment reference (optional)",
+        filters=[strip],
+        validators=[Length(max=100, message="Keep the reference to 100 characters or fewer")],
+    )
+    reason = reason_field("Reason for the correction", "Give the reason for the correction")
+
+
+class VoidPaymentForm(BaseForm):
+    reason = reason_field("Reason for voiding this tranche", "Give the reason for voiding this tranche")
+
+
+class ReturnReportForm(BaseForm):
+    reason = reason_field("What the group needs to change", "Say what the group needs to change in its report")
+
+
+class WaiveReportForm(BaseForm):
+    reason = reason_field("Reason for waiving the report", "Give the reason for waiving the report")
 
 
 class ConflictForm(BaseForm):
@@ -304,6 +383,12 @@ class RoundForm(BaseForm):
             WholeNumber("Enter a whole number, like 2"),
         ],
     )
+    second_approval_above = StringField(
+        "Awards above this need a second approval, in pounds (optional)",
+        filters=[strip],
+        validators=[Money("Enter an amount in pounds, like 1500")],
+    )
+    anonymise_reviews = BooleanField("Reviewers see anonymised applications")
     criteria = TextAreaField(
         "Scoring criteria with weights, one a line",
         filters=[strip],
@@ -370,3 +455,38 @@ def spend_problems(formdata, lines) -> tuple[dict[int, int], dict[int, str]]:
         else:
             spent[line.id] = value
     return spent, problems
+
+
+class GroupMatchForm(BaseForm):
+    """Staff say which register organisation an applicant's group is."""
+
+    choice = RadioField(
+        "Which organisation on the register is this group?",
+        validate_choice=False,
+        validators=[DataRequired("Choose the proposed match, another organisation, or to add a new one")],
+    )
+    organisation_id = SelectField("Organisation on the register", validate_choice=False)
+
+    def validate_choice(self, field) -> None:
+        if field.data not in {value for value, _ in field.choices or []}:
+            raise ValidationError("Choose the proposed match, another organisation, or to add a new one")
+
+    def validate_organisation_id(self, field) -> None:
+        if self.choice.data == "other" and field.data not in {v for v, _ in field.choices or [] if v}:
+            raise ValidationError("Choose the organisation from the list")
+
+
+class GroupLimitForm(BaseForm):
+    allowed = StringField(
+        "Applications this group may send to this round",
+        filters=[strip],
+        validators=[
+            DataRequired("Enter how many applications this group may send to this round"),
+            WholeNumber("Enter a whole number, like 2"),
+        ],
+    )
+
+    def validate_allowed(self, field) -> None:
+        number = whole(field.data)
+        if number is not None and not 1 <= number <= MAX_GROUP_LIMIT:
+            raise ValidationError(f"Enter a number from 1 to {MAX_GROUP_LIMIT}")

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     case,
+    false,
     select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -33,6 +34,7 @@ class Status(StrEnum):
     ELIGIBLE = "eligible"
     INELIGIBLE = "ineligible"
     UNDER_REVIEW = "under_review"
+    AWAITING_APPROVAL = "awaiting_approval"
     APPROVED = "approved"
     DECLINED = "declined"
     PAID_PART = "paid_part"
@@ -51,6 +53,7 @@ STATUS_LABELS = {
     Status.ELIGIBLE: "Eligible",
     Status.INELIGIBLE: "Not eligible",
     Status.UNDER_REVIEW: "Under review",
+    Status.AWAITING_APPROVAL: "Awaiting second approval",
     Status.APPROVED: "Approved",
     Status.DECLINED: "Declined",
     Status.PAID_PART: "Paid in part",
@@ -59,6 +62,23 @@ STATUS_LABELS = {
     Status.CLOSED: "Closed",
 }
 STATUS_VALUES = ", ".join(f"'{s.value}'" for s in Status)
+
+
+class ReportStatus(StrEnum):
+    """Where a grant's end-of-grant report stands with staff (None on the grant: no report yet)."""
+
+    SUBMITTED = "submitted"  # sent by the group (again, after a return), waiting for staff
+    RETURNED = "returned"  # sent back to the group with a reason; they may send it again
+    APPROVED = "approved"
+    WAIVED = "waived"  # staff decided, with a reason, that no report is needed
+
+    @property
+    def label(self) -> str:
+        return {"submitted": "Waiting for staff", "returned": "Sent back to the group"}.get(self.value, self.title())
+
+
+REPORT_STATUS_VALUES = ", ".join(f"'{s.value}'" for s in ReportStatus)
+SETTLED_REPORT = frozenset({ReportStatus.APPROVED.value, ReportStatus.WAIVED.value})
 
 fund_funders = Table(
     "grant_fund_funders",
@@ -107,6 +127,7 @@ class Round(Model):
         CheckConstraint("budget_pence >= 0", name="budget_not_negative"),
         CheckConstraint("min_award_pence >= 0 AND min_award_pence <= max_award_pence", name="award_limits"),
         CheckConstraint("reviewers_per_application >= 1", name="reviewers_positive"),
+        CheckConstraint("second_approval_above_pence >= 0", name="second_approval_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -119,6 +140,10 @@ class Round(Model):
     opens_at: Mapped[datetime]
     closes_at: Mapped[datetime]
     reviewers_per_application: Mapped[int] = mapped_column(default=2)
+    # An award above this needs a second staff member's approval; None: one approval is enough.
+    second_approval_above_pence: Mapped[int | None]
+    # Reviewers see the project, not who is behind it: no group name, contact or register details.
+    anonymise_reviews: Mapped[bool] = mapped_column(default=False, server_default=false())
     closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
 
@@ -153,12 +178,26 @@ class Application(Model):
         CheckConstraint(f"status IN ({STATUS_VALUES})", name="status_known"),
         CheckConstraint("amount_requested_pence >= 0", name="amount_not_negative"),
         CheckConstraint("award_pence IS NULL OR award_pence <= amount_requested_pence", name="award_within_request"),
+        CheckConstraint("group_limit IS NULL OR group_limit >= 1", name="group_limit_positive"),
+        CheckConstraint(
+            f"report_status IS NULL OR report_status IN ({REPORT_STATUS_VALUES})", name="report_status_known"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("grant_rounds.id", ondelete="CASCADE"), index=True)
     applicant_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    # The group as the applicant described it. The register's organisation is set only when staff confirm
+    # which one the group is (services/groups.py); until then it is empty and the typed details stand.
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    group_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    group_normalised_name: Mapped[str] = mapped_column(String(200), default="", server_default="", index=True)
+    group_type: Mapped[str | None] = mapped_column(String(20))
+    group_number: Mapped[str | None] = mapped_column(String(20), index=True)
+    group_postcode: Mapped[str | None] = mapped_column(String(10))
+    group_website: Mapped[str | None] = mapped_column(String(255))
+    # How many applications staff allow this group in this round (None: the rule's one).
+    group_limit: Mapped[int | None]
     status: Mapped[str] = mapped_column(String(20), default=Status.DRAFT.value, index=True)
     contact_name: Mapped[str] = mapped_column(String(200), default="")
     contact_email: Mapped[str] = mapped_column(String(254), default="")
@@ -176,11 +215,21 @@ class Application(Model):
     eligibility_problems: Mapped[list[str]] = mapped_column(JSON, default=list)
     eligibility_override_reason: Mapped[str | None] = mapped_column(Text)
     award_pence: Mapped[int | None]
+    # Why it was approved with fewer reviews than the round asks for (None when it had enough).
+    few_reviews_reason: Mapped[str | None] = mapped_column(Text)
+    # An award above the round's threshold waits here until a second, different staff member confirms it.
+    proposed_award_pence: Mapped[int | None]
+    first_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    first_approved_at: Mapped[datetime | None]
     conditions: Mapped[str | None] = mapped_column(Text)
     decline_reason: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     report_due_on: Mapped[date | None] = mapped_column(index=True)
+    # Staff's word on the end-of-grant report (ReportStatus); the reason goes with a return or a waiver.
+    report_status: Mapped[str | None] = mapped_column(String(20))
+    report_reason: Mapped[str | None] = mapped_column(Text)
+    report_decided_at: Mapped[datetime | None]
     submitted_email_sent_at: Mapped[datetime | None]
     decision_email_sent_at: Mapped[datetime | None]
     reminder_before_sent_at: Mapped[datetime | None]
@@ -191,8 +240,9 @@ class Application(Model):
     updated_at: Mapped[datetime] = mapped_column(default=now_utc, onupdate=now_utc)
 
     round: Mapped[Round] = relationship()
-    organisation: Mapped[Organisation] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
     applicant: Mapped[User | None] = relationship(foreign_keys=[applicant_id])
+    first_approver: Mapped[User | None] = relationship(foreign_keys=[first_approved_by_id])
     boroughs: Mapped[list[Borough]] = relationship(secondary=application_boroughs, order_by=Borough.name)
     budget_lines: Mapped[list[BudgetLine]] = relationship(
         back_populates="application", order_by="BudgetLine.position", cascade="all, delete-orphan"
@@ -210,12 +260,24 @@ class Application(Model):
         return Status(self.status).label
 
     @property
+    def group_display(self) -> str:
+        """The group's name for staff, reviewers and funders: the register's once confirmed, else as typed.
+        Applicants are only ever shown ``group_name``, what they typed."""
+        return self.organisation.name if self.organisation is not None else self.group_name
+
+    @property
     def paid_pence(self) -> int:
-        return sum(p.amount_pence for p in self.payments if p.paid_on is not None)
+        return sum(p.amount_pence for p in self.payments if p.paid_on is not None and p.voided_at is None)
 
     @property
     def scheduled_pence(self) -> int:
-        return sum(p.amount_pence for p in self.payments)
+        """Paid or still to pay: every tranche that has not been voided."""
+        return sum(p.amount_pence for p in self.payments if p.voided_at is None)
+
+    @property
+    def report_settled(self) -> bool:
+        """The end-of-grant report is approved or waived: tranches waiting on it may be paid, the grant closed."""
+        return self.report_status in SETTLED_REPORT
 
 
 class BudgetLine(Model):
@@ -279,9 +341,27 @@ class Payment(Model):
     due_on: Mapped[date]
     paid_on: Mapped[date | None]
     reference: Mapped[str | None] = mapped_column(String(100))
+    # Planned so: not to be paid until the grant's end-of-grant report is approved or waived.
+    waits_on_report: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A tranche is never deleted: voided (with a reason) it stays on the grant and counts for nothing.
+    voided_at: Mapped[datetime | None]
+    void_reason: Mapped[str | None] = mapped_column(Text)
+    # Each correction or void, oldest first: {"at", "change", "reason", "before": {...}, "after": {...}}.
+    history: Mapped[list[dict]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
 
     application: Mapped[Application] = relationship(back_populates="payments")
+
+    @property
+    def changes(self) -> list[dict]:
+        """The history with its times read back as datetimes."""
+        return [{**h, "at": datetime.fromisoformat(h["at"])} for h in self.history or []]
+
+    @property
+    def state(self) -> str:
+        if self.voided_at is not None:
+            return "void"
+        return "paid" if self.paid_on is not None else "due"
 
 
 class GrantReport(Model):
@@ -333,5 +413,12 @@ def _merge_review_assignments(ref: merging.Reference, keep_id: int, remove_id: i
 
 
 MERGES.update(merging.on_conflict("users", "grant_review_assignments.reviewer_id", _merge_review_assignments))
-MERGES.update(merging.moves("users", "grant_applications.applicant_id", "grant_applications.decided_by_id"))
+MERGES.update(
+    merging.moves(
+        "users",
+        "grant_applications.applicant_id",
+        "grant_applications.decided_by_id",
+        "grant_applications.first_approved_by_id",
+    )
+)
 MERGES.update(merging.moves("organisations", "grant_applications.organisation_id"))

@@ -19,10 +19,14 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.SUBMITTED: frozenset({Status.ELIGIBLE, Status.INELIGIBLE}),
     Status.ELIGIBLE: frozenset({Status.UNDER_REVIEW, Status.INELIGIBLE}),
     Status.INELIGIBLE: frozenset({Status.ELIGIBLE, Status.CLOSED}),
-    Status.UNDER_REVIEW: frozenset({Status.APPROVED, Status.DECLINED}),
+    Status.UNDER_REVIEW: frozenset({Status.APPROVED, Status.AWAITING_APPROVAL, Status.DECLINED}),
+    # An award above the round's threshold: a second member of staff confirms it, or sends it back to review.
+    Status.AWAITING_APPROVAL: frozenset({Status.APPROVED, Status.UNDER_REVIEW}),
+    # Back to less paid only when staff void or correct a paid tranche (money returned, a wrong amount);
+    # closed without a report only when staff waived it.
     Status.APPROVED: frozenset({Status.PAID_PART, Status.PAID_FULL}),
-    Status.PAID_PART: frozenset({Status.PAID_FULL, Status.REPORTED}),
-    Status.PAID_FULL: frozenset({Status.REPORTED}),
+    Status.PAID_PART: frozenset({Status.PAID_FULL, Status.REPORTED, Status.APPROVED, Status.CLOSED}),
+    Status.PAID_FULL: frozenset({Status.REPORTED, Status.PAID_PART, Status.APPROVED, Status.CLOSED}),
     Status.REPORTED: frozenset({Status.CLOSED}),
     Status.DECLINED: frozenset({Status.CLOSED}),
     Status.CLOSED: frozenset(),
@@ -71,3 +75,16 @@ def awarded_total(round_id: int) -> int:
     return db.session.scalar(
         select(func.coalesce(func.sum(Application.award_pence), 0)).where(Application.round_id == round_id, AWARDED)
     )
+
+
+REASON_LENGTH = 2000
+
+
+def reason_given(text: str | None, missing: str, field: str = "reason") -> str:
+    """A reason staff typed for a change, trimmed; the rule's error when it is empty or too long."""
+    reason = (text or "").strip()
+    if not reason:
+        raise GrantError(missing, field)
+    if len(reason) > REASON_LENGTH or "\x00" in reason:
+        raise GrantError(f"Keep the reason to {REASON_LENGTH:,} characters or fewer, without control characters", field)
+    return reason

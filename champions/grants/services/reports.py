@@ -7,14 +7,17 @@ from datetime import date, timedelta
 
 from sqlalchemy import ColumnElement, false, or_, select
 
+from champions.core import audit
+from champions.core.db import now_utc
 from champions.core.features import values_from
 from champions.extensions import db
 from champions.grants import signals
-from champions.grants.models import Application, GrantReport, Status
-from champions.grants.services.lifecycle import REPORTABLE, GrantError, move
+from champions.grants.models import Application, GrantReport, ReportStatus, Status
+from champions.grants.services.lifecycle import REPORTABLE, GrantError, move, reason_given
 
 REMIND_BEFORE = timedelta(days=14)
 REMIND_AFTER = timedelta(days=7)
+WAIVABLE = frozenset({Status.APPROVED, Status.PAID_PART, Status.PAID_FULL, Status.REPORTED})
 
 
 @dataclass
@@ -28,26 +31,75 @@ class ReportData:
     story_public_consent: bool
 
 
+def can_report(application: Application) -> bool:
+    """The group may send its report: once paid (in part or in full), and again when staff sent it back."""
+    if application.report_status == ReportStatus.RETURNED:
+        return True
+    return Status(application.status) in REPORTABLE and application.report is None
+
+
 def submit_report(application: Application, data: ReportData) -> GrantReport:
-    if Status(application.status) not in REPORTABLE:
+    if not can_report(application):
         raise GrantError("An end-of-grant report can be sent once the grant has been paid")
     for line in application.budget_lines:
         if line.id not in data.spent:
             raise GrantError(f"Enter what you spent on '{line.description}'", f"spent_{line.id}")
     for line in application.budget_lines:
         line.spent_pence = data.spent[line.id]
-    report = GrantReport(
-        people_reached=data.people_reached,
-        champions_recruited=data.champions_recruited,
-        activities=data.activities.strip(),
-        outcomes=data.outcomes.strip(),
-        story=(data.story or "").strip(),
-        story_public_consent=data.story_public_consent,
-    )
+    again = application.report is not None
+    report = application.report or GrantReport()
+    report.people_reached = data.people_reached
+    report.champions_recruited = data.champions_recruited
+    report.activities = data.activities.strip()
+    report.outcomes = data.outcomes.strip()
+    report.story = (data.story or "").strip()
+    report.story_public_consent = data.story_public_consent
+    report.submitted_at = now_utc()
     application.report = report
+    application.report_status = ReportStatus.SUBMITTED.value
     db.session.flush()
-    move(application, Status.REPORTED)
+    if again:
+        audit.record("grant.report_resubmitted", application)
+    else:
+        move(application, Status.REPORTED)
     return report
+
+
+def _decide(application: Application, to: ReportStatus, reason: str | None) -> None:
+    application.report_status = to.value
+    application.report_reason = reason
+    application.report_decided_at = now_utc()
+    audit.record(f"grant.report_{to.value}", application, reason=reason)
+    db.session.flush()
+
+
+def _sent(application: Application) -> None:
+    if application.report_status != ReportStatus.SUBMITTED:
+        raise GrantError("There is no report from the group waiting for a decision")
+
+
+def approve_report(application: Application) -> None:
+    _sent(application)
+    _decide(application, ReportStatus.APPROVED, None)
+
+
+def return_report(application: Application, reason: str | None) -> None:
+    """Send the report back: the group sees the reason on their application and can send it again."""
+    reason = reason_given(reason, "Say what the group needs to change in its report")
+    _sent(application)
+    _decide(application, ReportStatus.RETURNED, reason)
+
+
+def waive_report(application: Application, reason: str | None) -> None:
+    """No report needed: tranches waiting on it may be paid and the grant closed."""
+    reason = reason_given(reason, "Give the reason for waiving the report")
+    if application.award_pence is None or Status(application.status) not in WAIVABLE:
+        raise GrantError("Only the report of an approved grant can be waived")
+    if application.report_status == ReportStatus.SUBMITTED:
+        raise GrantError("The group has sent its report: approve it or send it back")
+    if application.report_settled:
+        raise GrantError("The report has already been approved or waived")
+    _decide(application, ReportStatus.WAIVED, reason)
 
 
 def reminders_due(kind: str, today: date) -> list[int]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from champions.accounts.models import User
@@ -13,8 +14,8 @@ from champions.core import audit
 from champions.core.db import as_utc, now_utc
 from champions.core.models import Borough
 from champions.extensions import db
-from champions.grants.models import Application, Criterion, Fund, Round, Status
-from champions.grants.services.lifecycle import GrantError, pounds
+from champions.grants.models import SETTLED_REPORT, Application, Criterion, Fund, Round, Status
+from champions.grants.services.lifecycle import AWARDED, GrantError, awarded_total, pounds
 
 EXPORT_HEADER = ["Id", "Group", "Title", "Status", "Theme", "Boroughs", "Requested", "Awarded", "Paid", "Report due"]
 
@@ -45,6 +46,8 @@ class RoundData:
     closes_at: datetime
     reviewers_per_application: int
     criteria: list[tuple[str, int]]
+    second_approval_above_pence: int | None = None
+    anonymise_reviews: bool = False
 
 
 def round_problems(data: RoundData) -> dict[str, str]:
@@ -74,12 +77,20 @@ def create_round(fund: Fund, data: RoundData) -> Round:
         opens_at=data.opens_at,
         closes_at=data.closes_at,
         reviewers_per_application=data.reviewers_per_application,
+        second_approval_above_pence=data.second_approval_above_pence,
+        anonymise_reviews=data.anonymise_reviews,
     )
     db.session.add(round_)
     round_.boroughs = list(db.session.scalars(select(Borough).where(Borough.code.in_(data.borough_codes))))
     round_.criteria = [Criterion(name=n, weight=w, position=i) for i, (n, w) in enumerate(data.criteria)]
     db.session.flush()
-    audit.record("grant.round_created", round_, budget_pence=data.budget_pence)
+    audit.record(
+        "grant.round_created",
+        round_,
+        budget_pence=data.budget_pence,
+        second_approval_above_pence=data.second_approval_above_pence,
+        anonymise_reviews=data.anonymise_reviews,
+    )
     return round_
 
 
@@ -104,10 +115,159 @@ def open_rounds() -> list[Round]:
     return list(rounds)
 
 
+def outstanding_reports(round_id: int) -> list[Application]:
+    """The round's grants whose end-of-grant report is not yet approved or waived, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Application)
+            .where(Application.round_id == round_id, AWARDED)
+            .where(or_(Application.report_status.is_(None), Application.report_status.not_in(sorted(SETTLED_REPORT))))
+            .order_by(Application.id)
+            .options(selectinload(Application.organisation))
+        )
+    )
+
+
 def close_round(round_: Round) -> None:
+    """Close the round: only once every grant it awarded has its end-of-grant report approved or waived."""
+    if round_.closed_at is not None:
+        raise GrantError("This round is already closed")
+    if outstanding := outstanding_reports(round_.id):
+        count = len(outstanding)
+        raise GrantError(
+            f"{count} grant{'s' if count != 1 else ''} in this round still need{'s' if count == 1 else ''} "
+            "an end-of-grant report approved or waived before the round can close"
+        )
     round_.closed_at = now_utc()
     audit.record("grant.round_closed", round_)
     db.session.flush()
+
+
+# ---------------------------------------------------------------------------------------------- editing a round
+
+# What a round's form calls each of its rules, and the rules that decided who could apply and how they are scored:
+# once an application has been submitted these stay as they were.
+FORM_FIELDS = {
+    "name": "name",
+    "budget_pence": "budget",
+    "min_award_pence": "min_award",
+    "max_award_pence": "max_award",
+    "themes": "themes",
+    "borough_codes": "boroughs",
+    "opens_at": "opens_at",
+    "closes_at": "closes_at",
+    "reviewers_per_application": "reviewers_per_application",
+    "criteria": "criteria",
+    "second_approval_above_pence": "second_approval_above",
+    "anonymise_reviews": "anonymise_reviews",
+}
+LOCKED_ONCE_SUBMITTED = {
+    "min_award_pence": "minimum award",
+    "max_award_pence": "maximum award",
+    "themes": "themes",
+    "borough_codes": "eligible boroughs",
+    "opens_at": "opening time",
+    "criteria": "scoring criteria",
+    "anonymise_reviews": "choice of anonymised reviews",
+}
+
+
+def current_data(round_: Round) -> RoundData:
+    """The round's rules as the form would give them."""
+    return RoundData(
+        name=round_.name,
+        budget_pence=round_.budget_pence,
+        min_award_pence=round_.min_award_pence,
+        max_award_pence=round_.max_award_pence,
+        themes=list(round_.themes),
+        borough_codes=[b.code for b in round_.boroughs],
+        opens_at=as_utc(round_.opens_at),
+        closes_at=as_utc(round_.closes_at),
+        reviewers_per_application=round_.reviewers_per_application,
+        criteria=[(c.name, c.weight) for c in round_.criteria],
+        second_approval_above_pence=round_.second_approval_above_pence,
+        anonymise_reviews=bool(round_.anonymise_reviews),
+    )
+
+
+def _comparable(name: str, value: Any) -> Any:
+    if isinstance(value, datetime):
+        return as_utc(value).isoformat()
+    if name == "borough_codes":
+        return sorted(value)
+    if name == "criteria":
+        return [[n, w] for n, w in value]
+    return value
+
+
+def round_changes(round_: Round, data: RoundData) -> dict[str, tuple[Any, Any]]:
+    """Each rule ``data`` would change: its name, and its value before and after (as the audit log keeps it)."""
+    before = current_data(round_)
+    changes = {}
+    for name in FORM_FIELDS:
+        old, new = _comparable(name, getattr(before, name)), _comparable(name, getattr(data, name))
+        if old != new:
+            changes[name] = (old, new)
+    return changes
+
+
+def last_submission(round_id: int) -> datetime | None:
+    """When the round's latest application was submitted; None while none has been."""
+    latest = db.session.scalar(
+        select(func.max(Application.submitted_at)).where(
+            Application.round_id == round_id, Application.submitted_at.is_not(None)
+        )
+    )
+    return as_utc(latest) if latest is not None else None
+
+
+def edit_problems(round_: Round, data: RoundData) -> dict[str, str]:
+    """What stops ``data`` replacing the round's rules, by the form's field names (empty: the edit may go ahead)."""
+    if round_.closed_at is not None:
+        return {"name": "This round is closed, so it can no longer be changed"}
+    changes = round_changes(round_, data)
+    problems = {FORM_FIELDS.get(k, k): v for k, v in round_problems(data).items()}
+    if "max_award" in problems and "max_award_pence" not in changes:
+        problems["budget"] = f"The budget must not be less than the maximum award, {pounds(data.max_award_pence)}"
+        del problems["max_award"]
+    submitted = last_submission(round_.id)
+    if submitted is not None:
+        for name in changes.keys() & LOCKED_ONCE_SUBMITTED.keys():
+            problems[FORM_FIELDS[name]] = (
+                f"The {LOCKED_ONCE_SUBMITTED[name]} cannot change: applications have been submitted under it"
+            )
+        if "closes_at" in changes and as_utc(data.closes_at) <= max(now_utc(), submitted):
+            problems["closes_at"] = (
+                "Applications have been submitted, so the closing time must be later than now and than the "
+                "last submission. To stop taking applications, close the round instead"
+            )
+    if "budget_pence" in changes and data.budget_pence < (awarded := awarded_total(round_.id)):
+        problems["budget"] = f"The budget must not be less than the {pounds(awarded)} already awarded"
+    return problems
+
+
+def update_round(round_: Round, data: RoundData) -> list[str]:
+    """Change a round's rules as far as its applications allow (``edit_problems``); each field changed is audited.
+    The round's row is locked first, as approvals lock it, so the budget cannot fall below a concurrent award."""
+    db.session.execute(select(Round.id).where(Round.id == round_.id).with_for_update())
+    db.session.refresh(round_)
+    if problems := edit_problems(round_, data):
+        field, message = next(iter(problems.items()))
+        raise GrantError(message, field)
+    changes = round_changes(round_, data)
+    for name in changes:
+        if name == "borough_codes":
+            round_.boroughs = list(db.session.scalars(select(Borough).where(Borough.code.in_(data.borough_codes))))
+        elif name == "criteria":
+            round_.criteria = [Criterion(name=n, weight=w, position=i) for i, (n, w) in enumerate(data.criteria)]
+        elif name == "name":
+            round_.name = data.name.strip()
+        else:
+            setattr(round_, name, getattr(data, name))
+    db.session.flush()
+    for name, (old, new) in changes.items():
+        audit.record("grant.round_changed", round_, field=FORM_FIELDS[name], before=old, after=new)
+    return list(changes)
 
 
 def round_applications(round_id: int, status: str | None) -> Select[Application]:
@@ -132,7 +292,7 @@ def export_round(round_: Round, status: str | None) -> list[list]:
     rows = [
         [
             a.id,
-            a.organisation.name,
+            a.group_display,
             a.title,
             a.status_label,
             a.theme or "",

@@ -7,7 +7,7 @@ a reviewer only their own assignments, a funder only the funds they are linked t
 from __future__ import annotations
 
 from champions.grants import bp
-from champions.grants.models import Status
+from champions.grants.models import ReportStatus, Status
 from champions.grants.services.lifecycle import pounds
 from champions.grants.views import (  # noqa: F401  (importing them adds their routes)
     applicants,
@@ -15,6 +15,8 @@ from champions.grants.views import (  # noqa: F401  (importing them adds their r
     public,
     reviewers,
     staff_applications,
+    staff_groups,
+    staff_payments,
     staff_rounds,
 )
 
@@ -22,4 +24,4 @@ from champions.grants.views import (  # noqa: F401  (importing them adds their r
 @bp.record_once
 def _template_globals(state) -> None:
     # Globals, not a context processor, so that imported macros see them too.
-    state.app.jinja_env.globals.update(pounds=pounds, Status=Status)
+    state.app.jinja_env.globals.update(pounds=pounds, Status=Status, ReportStatus=ReportStatus)

@@ -14,15 +14,14 @@ from champions.grants.models import Application, Round, Status
 from champions.grants.services.applications import (
     ApplicationData,
     amount_problem,
-    find_or_add_organisation,
     save_draft,
     submission_problems,
     submit,
 )
-from champions.grants.services.lifecycle import REPORTABLE, GrantError
-from champions.grants.services.reports import ReportData, submit_report
+from champions.grants.services.groups import GroupDetails, earlier_details
+from champions.grants.services.lifecycle import GrantError
+from champions.grants.services.reports import ReportData, can_report, submit_report
 from champions.grants.services.rounds import is_open, open_rounds
-from champions.organisations.models import Organisation
 
 # Problems that belong to no one field are listed at the top of the form, linked to where they are fixed.
 GENERAL_PROBLEMS = {"round": "#title", "budget_lines": "#budget"}
@@ -40,7 +39,7 @@ def my_applications():
     mine = db.session.scalars(
         select(Application)
         .where(Application.applicant_id == current_user.id)
-        .options(selectinload(Application.organisation), selectinload(Application.round))
+        .options(selectinload(Application.round))
         .order_by(Application.id.desc())
     )
     return render_template("grants/my_applications.html", applications=list(mine), rounds=open_rounds())
@@ -48,14 +47,15 @@ def my_applications():
 
 def _application_form(round_: Round, application: Application | None = None) -> forms.ApplicationForm:
     form = forms.ApplicationForm()
-    if application is not None and request.method == "GET":
-        form = _filled_form(application)
-    orgs = db.session.execute(
-        select(Organisation.id, Organisation.name)
-        .where(Organisation.merged_into_id.is_(None))
-        .order_by(Organisation.name)
-    ).all()
-    form.organisation_id.choices = [("", "My group is not listed")] + [(str(i), n) for i, n in orgs]
+    if request.method == "GET":
+        if application is not None:
+            form = _filled_form(application)
+        elif earlier := earlier_details(current_user.id):
+            # Only what this applicant typed before, for a group staff have confirmed: never the register's words.
+            form = forms.ApplicationForm(
+                data={f"group_{name}": getattr(earlier, name) for name in ("name", "type", "number", "postcode")}
+                | {"group_website": earlier.website}
+            )
     form.theme.choices = [(t, t) for t in round_.themes]
     form.boroughs.choices = borough_choices()
     return form
@@ -63,7 +63,6 @@ def _application_form(round_: Round, application: Application | None = None) -> 
 
 def _filled_form(application: Application) -> forms.ApplicationForm:
     form = forms.ApplicationForm(obj=application)
-    form.organisation_id.data = str(application.organisation_id)
     form.boroughs.data = [b.code for b in application.boroughs]
     form.people_expected.data = "" if application.people_expected is None else str(application.people_expected)
     form.amount_requested.data = f"{application.amount_requested_pence / 100:.2f}".removesuffix(".00")
@@ -73,9 +72,15 @@ def _filled_form(application: Application) -> forms.ApplicationForm:
     return form
 
 
-def _data(form: forms.ApplicationForm, organisation_id: int) -> ApplicationData:
+def _data(form: forms.ApplicationForm) -> ApplicationData:
     return ApplicationData(
-        organisation_id=organisation_id,
+        group=GroupDetails(
+            name=form.group_name.data or "",
+            type=form.group_type.data or None,
+            number=form.group_number.data or None,
+            postcode=form.group_postcode.data or None,
+            website=form.group_website.data or None,
+        ),
         contact_name=form.contact_name.data or "",
         contact_email=form.contact_email.data or "",
         contact_phone=form.contact_phone.data or "",
@@ -105,22 +110,16 @@ def _show_problems(form: forms.ApplicationForm, problems: dict[str, str]) -> lis
 
 
 def _save_application(round_: Round, form: forms.ApplicationForm, application: Application | None):
-    """Validate everything before anything is written; on a problem nothing is saved (not even a new group)."""
+    """Validate everything before anything is written; on a problem nothing is saved."""
     if not form.validate_on_submit():
         return None, []
     submitting = request.form.get("action") == "submit"
-    data = _data(form, 0)
+    data = _data(form)
     problems = submission_problems(round_, data) if submitting else {}
     if not submitting and (problem := amount_problem(round_, data.amount_requested_pence)):
         problems["amount_requested"] = problem
     if problems:
         return None, _show_problems(form, problems)
-    if form.organisation_id.data:
-        data.organisation_id = int(form.organisation_id.data)
-    else:
-        data.organisation_id = find_or_add_organisation(
-            form.new_organisation.data, data.borough_codes, current_user.id
-        ).id
     try:
         if submitting:
             application = submit(round_, data, current_user, application)
@@ -128,7 +127,9 @@ def _save_application(round_: Round, form: forms.ApplicationForm, application: A
             application = save_draft(round_, current_user, data, application)
     except GrantError as error:
         db.session.rollback()
-        return None, [{"text": error.message, "href": "#title"}]
+        # The rule's sentence by the field it is about (one application per group: by the group's name).
+        field = error.field if error.field and error.field in form else "round"
+        return None, _show_problems(form, {field: error.message})
     db.session.commit()
     flash(
         "Your application has been submitted. We have emailed you a confirmation."
@@ -191,10 +192,10 @@ def _report_data(form: forms.ReportForm, spent: dict[int, int]) -> ReportData:
 @bp.route("/grants/my/<int:application_id>/report", methods=["GET", "POST"])
 def report(application_id: int):
     application = _own(application_id)
-    if Status(application.status) not in REPORTABLE:
+    if not can_report(application):
         flash("The end-of-grant report can be sent once your grant has been paid, and only once.", "info")
         return redirect(url_for("grants.my_application", application_id=application.id))
-    form = forms.ReportForm()
+    form, typed = _report_form(application)
     spend_errors: dict[int, str] = {}
     if request.method == "POST":
         spent, spend_errors = forms.spend_problems(request.form, application.budget_lines)
@@ -205,5 +206,29 @@ def report(application_id: int):
             return redirect(url_for("grants.my_application", application_id=application.id))
     status = 400 if (form.errors or spend_errors) else 200
     return render_template(
-        "grants/report.html", form=form, application=application, spend_errors=spend_errors, typed=request.form
+        "grants/report.html", form=form, application=application, spend_errors=spend_errors, typed=typed
     ), status
+
+
+def _report_form(application: Application):
+    """The report form; a report sent back to the group comes filled in with what they sent, to change."""
+    sent = application.report
+    if request.method == "POST" or sent is None:
+        return forms.ReportForm(), request.form
+    form = forms.ReportForm(
+        formdata=None,
+        data={
+            "people_reached": str(sent.people_reached),
+            "champions_recruited": str(sent.champions_recruited),
+            "activities": sent.activities,
+            "outcomes": sent.outcomes,
+            "story": sent.story,
+            "story_public_consent": sent.story_public_consent,
+        },
+    )
+    spent = {
+        f"spent_{line.id}": f"{line.spent_pence / 100:.2f}".removesuffix(".00")
+        for line in application.budget_lines
+        if line.spent_pence is not None
+    }
+    return form, spent

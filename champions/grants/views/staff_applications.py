@@ -7,15 +7,25 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from champions.core import audit
-from champions.core.forms import db_id
+from champions.core.forms import ConfirmForm, db_id
 from champions.core.models import AuditEvent
 from champions.extensions import db
 from champions.grants import bp, forms
-from champions.grants.models import Application, Payment
+from champions.grants.models import Application, Payment, Status
 from champions.grants.services.applications import override_eligibility
-from champions.grants.services.awards import add_payment, approve, close, decline, mark_paid
+from champions.grants.services.awards import (
+    add_payment,
+    approve,
+    close,
+    confirm_approval,
+    counted_reviews,
+    decline,
+    mark_paid,
+    send_back,
+)
 from champions.grants.services.lifecycle import GrantError, awarded_total
 from champions.grants.services.reviews import assign_reviewers, weighted_scores
+from champions.grants.views.group_panel import group_forms, group_panel
 
 
 def _action_forms(application: Application) -> dict:
@@ -24,6 +34,8 @@ def _action_forms(application: Application) -> dict:
         "reviewers": forms.AssignReviewersForm(prefix="rv"),
         "approve": forms.ApproveForm(prefix="ap"),
         "decline": forms.DeclineForm(prefix="de"),
+        "confirm": ConfirmForm(prefix="sa"),
+        "send_back": forms.SendBackForm(prefix="sb"),
         "payment": forms.PaymentForm(prefix="pa"),
         "paid": forms.MarkPaidForm(prefix="mp"),
     }
@@ -42,11 +54,13 @@ def _application_page(application: Application, action_forms: dict, general=(), 
     return render_template(
         "grants/application.html",
         application=application,
-        f=action_forms,
+        f=group_forms(application, action_forms) | action_forms,
+        group=group_panel(application),
         general=list(general),
         history=list(history),
         scores=weighted_scores(application.round_id).get(application.id),
         remaining=application.round.budget_pence - awarded_total(application.round_id),
+        counted_reviews=counted_reviews(application),
     ), status
 
 
@@ -74,14 +88,30 @@ def _perform(action: str, application: Application, f: dict) -> str | None:
         assign_reviewers(application, form.reviewers.data or [])
         return "Reviewers have been assigned."
     if action == "approve":
-        approve(application.id, forms.validated(forms.pence(form.award.data)), form.conditions.data, current_user.id)
+        award = forms.validated(forms.pence(form.award.data))
+        approve(application.id, award, form.conditions.data, current_user.id, form.few_reviews_reason.data)
+        if application.status == Status.AWAITING_APPROVAL:
+            return "The award needs a second approval: another member of staff must confirm it before the group hears."
         return "The grant has been approved. The group will be emailed."
+    if action == "confirm":
+        confirm_approval(application.id, current_user.id)
+        return "The award has been confirmed and the grant approved. The group will be emailed."
+    if action == "send_back":
+        send_back(application.id, form.reason.data, current_user.id)
+        return "The award has been sent back for review. Nothing was awarded."
     if action == "decline":
         decline(application, form.reason.data, current_user.id)
         return "The application has been declined. The group will be emailed."
     if action == "payment":
         amount = forms.validated(forms.pence(form.amount.data))
-        add_payment(application.id, amount, form.due_on.data, form.paid_on.data, form.reference.data)
+        add_payment(
+            application.id,
+            amount,
+            form.due_on.data,
+            form.paid_on.data,
+            form.reference.data,
+            waits_on_report=bool(form.waits_on_report.data),
+        )
         return "The payment has been recorded."
     payment = db.session.get(Payment, request.form.get("payment_id", type=db_id) or 0)
     if payment is None or payment.application_id != application.id:
