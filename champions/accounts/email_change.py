@@ -13,8 +13,19 @@ from sqlalchemy.exc import IntegrityError
 
 from champions.accounts import signals
 from champions.accounts.models import CANCELLED, CONFIRMED, PENDING, REPLACED, EmailChange, User
-from champions.accounts.services import VERIFY_EMAILS_BY_ACCOUNT, check_own_password, find_user, normalise_email
-from champions.accounts.tasks import email_change_link, email_changed_notice
+from champions.accounts.services import (
+    VERIFY_EMAILS_BY_ACCOUNT,
+    check_own_password,
+    find_user,
+    normalise_email,
+    send_new_verification_link,
+)
+from champions.accounts.tasks import (
+    email_change_link,
+    email_changed_by_staff,
+    email_changed_by_staff_old,
+    email_changed_notice,
+)
 from champions.accounts.tokens import EMAIL_CHANGE_MAX_AGE, TokenProblem, fingerprint, read_email_change_token
 from champions.core import audit
 from champions.core.db import as_utc, now_utc
@@ -136,13 +147,7 @@ def confirm_email_change(user: User, token: str) -> EmailChange:
     if taken is not None and taken.id != user.id:
         raise AddressTaken
     old_email = user.email
-    try:
-        with db.session.begin_nested():
-            user.email = change.new_email
-            db.session.flush()
-    except IntegrityError:  # another account has this address now (the unique constraint on users.email)
-        db.session.refresh(user)
-        raise AddressTaken from None
+    _replace_address(user, change.new_email)
     change.status, change.ended_at, change.old_email = CONFIRMED, now_utc(), old_email
     audit.record("email.changed", user, actor_id=user.id, change=change.id, fields=["email"])
     _mark_confirmed(user)
@@ -158,3 +163,59 @@ def _mark_confirmed(user: User) -> None:
         user.email_verified_at = now_utc()
         audit.record("email.verified", user, actor_id=user.id)
         signals.email_verified.send(user)
+
+
+def _replace_address(user: User, new_email: str) -> None:
+    """Sign in with ``new_email`` from now on; ``AddressTaken`` (nothing changed) when another account has it."""
+    try:
+        with db.session.begin_nested():
+            user.email = new_email
+            db.session.flush()
+    except IntegrityError:  # another account has this address now (the unique constraint on users.email)
+        db.session.refresh(user)
+        raise AddressTaken from None
+
+
+def address_taken(user: User, new_email: str) -> bool:
+    """Whether ``new_email`` belongs to an account other than ``user``'s."""
+    taken = find_user(normalise_email(new_email))
+    return taken is not None and taken.id != user.id
+
+
+def staff_change_email(user: User, new_email: str, *, by_user_id: int) -> EmailChange:
+    """Staff change the address a person signs in with, at their request: it applies at once, with no link to
+    follow. Any change the person had asked for themselves is replaced (its link stops working). The old address
+    is told (the new one masked) and the new one is told who changed it and how to reach the programme.
+
+    Nothing proves the new inbox, so the change never marks the account confirmed, as only following a link does;
+    it does not undo a confirmation either (the person proved who they are when they confirmed, and staff act on
+    their word). An account not yet confirmed is sent a fresh confirmation link at its new address (the old
+    address's link stops working, as it names that address). ``AddressTaken`` when another account has it."""
+    new_email = normalise_email(new_email)
+    if address_taken(user, new_email):
+        raise AddressTaken
+    _lock(user)
+    replaced = _end_pending(user, REPLACED)
+    old_email = user.email
+    _replace_address(user, new_email)
+    now = now_utc()
+    change = EmailChange(
+        user_id=user.id,
+        new_email=new_email,
+        status=CONFIRMED,
+        requested_at=now,
+        link_sent_at=now,
+        ended_at=now,
+        old_email=old_email,
+    )
+    db.session.add(change)
+    db.session.flush()
+    replacing = {"replaced": replaced} if replaced is not None else {}
+    audit.record("email.changed_by_staff", user, actor_id=by_user_id, change=change.id, fields=["email"], **replacing)
+    signals.email_changed.send(user)
+    email_changed_by_staff_old.queue(change.id)
+    email_changed_by_staff.queue(change.id)
+    if user.email_verified_at is None:
+        send_new_verification_link(user)
+    db.session.expire(user, ["pending_email_change"])
+    return change

@@ -107,3 +107,38 @@ def email_changed_notice(change_id: int) -> Outgoing | None:
         changed_at=change.ended_at,
     )
     return Outgoing(msg, update(EmailChange).where(EmailChange.id == change_id).values(old_email=None))
+
+
+@one_off_email("email_changed_by_staff_old")
+def email_changed_by_staff_old(change_id: int) -> Outgoing | None:
+    """Tell the old address that the programme team changed the address the account signs in with (the new one
+    masked). The old address is forgotten in the commit that marks this email sent."""
+    change = db.session.get(EmailChange, change_id)
+    if change is None or change.status != CONFIRMED or change.old_email is None:
+        return None
+    msg = template_message(
+        change.old_email,
+        "email_changed_by_staff_old",
+        account_id=change.user_id,
+        new_email=masked(change.new_email),
+        changed_at=change.ended_at,
+    )
+    return Outgoing(msg, update(EmailChange).where(EmailChange.id == change_id).values(old_email=None))
+
+
+@one_off_email("email_changed_by_staff")
+def email_changed_by_staff(change_id: int) -> Outgoing | None:
+    """Tell the new address that the programme team set it as the account's sign-in address, and how to reach
+    them if that is a mistake. Not sent once the account signs in with another address (or is closed)."""
+    change = db.session.get(EmailChange, change_id)
+    user = _reachable(change.user_id) if change is not None else None
+    if change is None or user is None or change.status != CONFIRMED or user.email != change.new_email:
+        return None
+    msg = template_message(
+        change.new_email,
+        "email_changed_by_staff",
+        account_id=change.user_id,
+        changed_at=change.ended_at,
+        sign_in_url=external_url("accounts.login"),
+    )
+    return Outgoing(msg)

@@ -29,10 +29,16 @@ def change_details(champion: Champion, details: Details, *, by_user_id: int) -> 
     """Save ``details``; the names of the fields that changed (none: nothing is written or audited). The audit
     event names the fields, not their values: it outlives an erasure."""
     ensure_live(champion)
-    changed = [name for name in FIELDS if getattr(champion, name) != getattr(details, name)]
-    for name in changed:
-        setattr(champion, name, getattr(details, name))
+    changed = apply_details(champion, details)
     if changed:
         db.session.flush()
         audit.record("champion.details_changed", champion, actor_id=by_user_id, fields=changed)
+    return changed
+
+
+def apply_details(champion: Champion, details: Details) -> list[str]:
+    """Set ``details`` on the record; the names of the fields that changed. The caller audits them."""
+    changed = [name for name in FIELDS if getattr(champion, name) != getattr(details, name)]
+    for name in changed:
+        setattr(champion, name, getattr(details, name))
     return changed

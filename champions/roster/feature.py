@@ -8,7 +8,14 @@ from champions.accounts.signals import email_changed
 from champions.core.features import Beat, Feature, NavItem
 from champions.core.permissions import ADMIN, CHAMPION, PUBLIC, STAFF
 from champions.core.personal_data import Holding, Lookup
-from champions.roster import bp, details_views, models, staff_views, views  # noqa: F401  (importing them adds their routes)
+from champions.roster import (  # noqa: F401  (importing them adds their routes)
+    bp,
+    correction_views,
+    details_views,
+    models,
+    staff_views,
+    views,
+)
 from champions.roster.duplicates import follow_email_change
 
 FEATURE = Feature(
@@ -23,6 +30,7 @@ FEATURE = Feature(
         "roster.resend_email": CHAMPION,
         "roster.staff_roster": STAFF,
         "roster.staff_champion": STAFF,
+        "roster.staff_edit_details": STAFF,
         "roster.staff_add_note": STAFF,
         "roster.staff_change_stage": STAFF,
         "roster.staff_set_leader": STAFF,

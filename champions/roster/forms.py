@@ -23,20 +23,20 @@ HEARD_VIA = [
 ]
 
 
-def name_field(label: str) -> StringField:
-    """First or last name, as sign-up and the champion's own details page ask for it."""
+def name_field(label: str, whose: str = "your") -> StringField:
+    """First or last name, as sign-up and the champion's own details page ask for it (and staff, of "their")."""
     return StringField(
         label,
         filters=[strip],
         validators=[
-            DataRequired(f"Enter your {label.lower()}"),
+            DataRequired(f"Enter {whose} {label.lower()}"),
             Length(max=100, message=f"{label} must be 100 characters or fewer"),
         ],
     )
 
 
-def postcode_field() -> StringField:
-    return StringField("Postcode", filters=[strip], validators=[DataRequired("Enter your postcode"), UKPostcode()])
+def postcode_field(whose: str = "your") -> StringField:
+    return StringField("Postcode", filters=[strip], validators=[DataRequired(f"Enter {whose} postcode"), UKPostcode()])
 
 
 def borough_field() -> SelectField:
@@ -44,7 +44,7 @@ def borough_field() -> SelectField:
     return SelectField("Borough", validate_choice=False)
 
 
-def check_borough(form: BaseForm, field: SelectField) -> None:
+def check_borough(form: BaseForm, field: SelectField, who: str = "you", whose: str = "your") -> None:
     """One of the boroughs; when none is chosen and the postcode's district is known, that borough is preselected
     and suggested."""
     if field.data not in {code for code, _ in field.choices if code}:
@@ -52,8 +52,10 @@ def check_borough(form: BaseForm, field: SelectField) -> None:
         if suggestion:
             field.data = suggestion  # preselected for them to confirm
             name = dict(field.choices)[suggestion]
-            raise ValidationError(f"Select the borough you live or work in. Your postcode suggests {name}")
-        raise ValidationError("Select the borough you live or work in")
+            raise ValidationError(
+                f"Select the borough {who} live or work in. {whose.capitalize()} postcode suggests {name}"
+            )
+        raise ValidationError(f"Select the borough {who} live or work in")
 
 
 class RegistrationForm(BaseForm):
@@ -107,7 +109,9 @@ class UKPhone:
 
 
 class DetailsForm(BaseForm):
-    """Name, postcode, borough and phone, as the champion corrects them."""
+    """Name, postcode, borough and phone, as the champion corrects them (and staff, with ``who``/``whose``)."""
+
+    who, whose = "you", "your"
 
     first_name = name_field("First name")
     last_name = name_field("Last name")
@@ -123,13 +127,13 @@ class DetailsForm(BaseForm):
     def validate_borough(self, field: SelectField) -> None:
         """As at sign-up; and a postcode whose district lies in another borough is questioned, with that borough
         preselected, rather than saved beside a borough it is not in."""
-        check_borough(self, field)
+        check_borough(self, field, self.who, self.whose)
         suggestion = suggest_borough(self.postcode.data or "") if not self.postcode.errors else None
         if suggestion and suggestion != field.data:
             choices = dict(field.choices)
             chosen, field.data = choices[field.data], suggestion
             raise ValidationError(
-                f"Your postcode {self.postcode.data} is in {choices[suggestion]}, not {chosen}. "
+                f"{self.whose.capitalize()} postcode {self.postcode.data} is in {choices[suggestion]}, not {chosen}. "
                 f"Select {choices[suggestion]}, or check your postcode"
             )
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField
-from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, ValidationError
 
-from champions.core.forms import BaseForm, strip
+from champions.core.forms import BaseForm, MultiCheckboxField, strip
+from champions.core.models import TOPICS
 from champions.profiles.models import Stage
+from champions.roster.forms import DetailsForm, name_field, postcode_field
 from champions.roster.importer.upload import FIELDS, LAWFUL_BASES
 
 
@@ -38,6 +40,27 @@ class StageForm(BaseForm):
     def validate_stage(self, field: SelectField) -> None:
         if field.data not in {s.value for s in Stage}:
             raise ValidationError("Select the new stage")
+
+
+class StaffDetailsForm(DetailsForm):
+    """A champion's details as staff correct them: what the champion can change themselves, and their topics and
+    sign-in address. ``version`` is the record as the page showed it (``staff_services.details_version``)."""
+
+    who, whose = "they", "their"
+    first_name = name_field("First name", whose="their")
+    last_name = name_field("Last name", whose="their")
+    postcode = postcode_field(whose="their")
+    topics = MultiCheckboxField("Topics they care about", choices=list(TOPICS))
+    email = EmailField(
+        "Email address they sign in with",
+        filters=[strip],
+        validators=[
+            DataRequired("Enter their email address"),
+            Email("Enter an email address in the correct format, like name@example.com", check_deliverability=False),
+            Length(max=254, message="Email address must be 254 characters or fewer"),  # last: its message shows
+        ],
+    )
+    version = HiddenField()
 
 
 class LeaderForm(BaseForm):

@@ -35,6 +35,14 @@ SORTS = {
     "last_activity": (Champion.last_activity_on, "Most recent activity first"),
 }
 DESCENDING = {"newest", "last_activity"}
+# Fields named in a correction's audit event, as the timeline says them.
+FIELD_NAMES = {
+    "first_name": "first name",
+    "last_name": "last name",
+    "borough_code": "borough",
+    "phone": "phone number",
+    "email": "sign-in email address",
+}
 NEVER = date(1900, 1, 1)  # champions with no activity sort last, and still have a key
 
 
@@ -292,7 +300,9 @@ def timeline(champion: Champion, limit: int = 200) -> list[Event]:
         select(AuditEvent).where(
             AuditEvent.target_type == "Champion",
             AuditEvent.target_id == str(champion.id),
-            AuditEvent.action.in_(("champion.merged", "champion.merged_away", "champion.leader_changed")),
+            AuditEvent.action.in_(
+                ("champion.merged", "champion.merged_away", "champion.leader_changed", "champion.details_corrected")
+            ),
         )
     ):
         events.append(Event(as_utc(e.at), "Record", _audit_title(e)))
@@ -305,6 +315,8 @@ def _audit_title(event: AuditEvent) -> str:
         return f"Champion #{d.get('removed')} merged into this record"
     if event.action == "champion.merged_away":
         return f"Merged into champion #{d.get('kept')}"
+    if event.action == "champion.details_corrected":
+        return "Details corrected: " + ", ".join(FIELD_NAMES.get(f, f) for f in d.get("fields") or [])
     return "Marked as a leader" if d.get("leader") else "No longer a leader"
 
 

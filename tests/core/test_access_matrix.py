@@ -55,6 +55,7 @@ def sample_args(db, make) -> dict[str, dict]:
         "grants.funder_dashboard": {"fund_id": fund.id},
         "grants.funder_csv": {"fund_id": fund.id, "table": "money"},
         "grants.funder_recompute": {"fund_id": fund.id},
+        "grants.funder_recompute_status": {"fund_id": fund.id},
         "static": {"filename": "css/app.css"},
         "core.assets": {"package": "nhsuk", "filename": "nhsuk-frontend.min.css"},
         "core.outbox_message": {"message_id": message.id},

@@ -74,3 +74,27 @@ def test_a_recompute_refreshes_the_dashboard_until_it_is_done(client, auth, db):
     assert REFRESH not in _page(client, f"/staff?job={job.id}")
     status = client.get(f"/staff/dashboard/jobs/{job.id}").get_json()
     assert status["finished"] and status["result_url"] == "/staff" and status["text"].startswith("Finished")
+
+
+def test_a_funds_recompute_refreshes_its_dashboard_until_newer_figures_are_in(client, auth, make, db):
+    from champions.grants.tasks import compute_funder_snapshot
+    from tests.conftest import run_task
+
+    fund = make.fund()
+    first = run_task(compute_funder_snapshot, fund.id)
+    auth.login_as("staff")
+    response = client.post(f"/grants/funder/funds/{fund.id}/recompute")
+    assert response.headers["Location"].endswith(f"/grants/funder/funds/{fund.id}?after={first}")
+    waiting = f"/grants/funder/funds/{fund.id}?after={run_task(compute_funder_snapshot, fund.id)}"
+    page = _page(client, waiting)
+    assert REFRESH in page and "Waiting for the figures to be computed" in page
+    status_url = f"/grants/funder/funds/{fund.id}/recompute/status?after={waiting.rsplit('=', 1)[1]}"
+    assert client.get(status_url).get_json()["finished"] is False
+
+    run_task(compute_funder_snapshot, fund.id)
+    assert REFRESH not in _page(client, waiting)
+    status = client.get(status_url).get_json()
+    assert status["finished"] and status["result_url"] == f"/grants/funder/funds/{fund.id}"
+    for after in ("abc", "-1", "99999999999", "1e3", "\x00"):
+        page = _page(client, f"/grants/funder/funds/{fund.id}?after={after}")
+        assert REFRESH not in page and "Recomputing" not in page

@@ -1,0 +1,102 @@
+"""Staff correct a champion's details: the page beside the champion's staff record."""
+
+from __future__ import annotations
+
+import json
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from champions.accounts.email_change import TAKEN, AddressTaken
+from champions.core.places import DISTRICT_BOROUGH, borough_choices
+from champions.core.templating import uk_phone
+from champions.extensions import db
+from champions.profiles.details import Details
+from champions.profiles.models import Champion
+from champions.profiles.services import MergedRecord
+from champions.roster import bp
+from champions.roster.corrections import (
+    STALE,
+    Correction,
+    ErasedRecord,
+    StaleDetails,
+    correct_details,
+    details_version,
+    ensure_editable,
+)
+from champions.roster.details_views import SAVED, _listed
+from champions.roster.staff_forms import StaffDetailsForm
+
+WORDS = SAVED | {"topics": "topics", "email": "sign-in email address"}
+
+
+def _form(champion: Champion) -> StaffDetailsForm:
+    data = {
+        "first_name": champion.first_name,
+        "last_name": champion.last_name,
+        "postcode": champion.postcode,
+        "borough": champion.borough_code,
+        "phone": uk_phone(champion.phone),
+        "topics": [t.code for t in champion.topics],
+        "email": champion.user.email,
+    }
+    if request.method == "GET":  # a POST carries the version its page showed, or none (a conflict)
+        data["version"] = details_version(champion)
+    form = StaffDetailsForm(formdata=request.form if request.method == "POST" else None, data=data)
+    form.borough.choices = borough_choices("Select a borough")
+    return form
+
+
+def _correction(form: StaffDetailsForm) -> Correction:
+    details = Details(
+        first_name=form.first_name.data,
+        last_name=form.last_name.data,
+        postcode=form.postcode.data,
+        borough_code=form.borough.data,
+        phone=form.phone.data or None,
+    )
+    return Correction(details=details, topic_codes=tuple(form.topics.data or ()), email=form.email.data)
+
+
+def _page(champion: Champion, form: StaffDetailsForm, *, refused: str | None = None, stale: bool = False):
+    page = render_template(
+        "roster/staff/details_edit.html",
+        champion=champion,
+        form=form,
+        refused=refused,
+        stale=stale,
+        districts=json.dumps(DISTRICT_BOROUGH),
+    )
+    return page, 400 if form.errors or refused else 200
+
+
+@bp.route("/staff/champions/<int:champion_id>/details", methods=["GET", "POST"])
+def staff_edit_details(champion_id: int):
+    champion = db.get_or_404(Champion, champion_id)
+    form = _form(champion)
+    try:
+        ensure_editable(champion)
+    except (MergedRecord, ErasedRecord) as closed:
+        return _page(champion, form, refused=str(closed))
+    if not form.validate_on_submit():
+        return _page(champion, form)
+    try:
+        changed = correct_details(champion, _correction(form), version=form.version.data, by_user_id=current_user.id)
+    except StaleDetails:
+        db.session.rollback()
+        form.version.data = details_version(champion)  # saving again now replaces the other change, knowingly
+        return _page(champion, form, refused=STALE, stale=True)
+    except AddressTaken:
+        db.session.rollback()
+        form.email.errors = [*form.email.errors, TAKEN]
+        return _page(champion, form)
+    except (MergedRecord, ErasedRecord) as closed:
+        db.session.rollback()
+        return _page(champion, form, refused=str(closed))
+    db.session.commit()
+    if not changed:
+        flash("Nothing needed changing: the details are as they were.", "info")
+    else:
+        told = " The champion has been emailed at their old and new addresses." if "email" in changed else ""
+        flash(f"Their {_listed([WORDS[name] for name in changed])} saved.{told}", "success")
+    return redirect(url_for("roster.staff_champion", champion_id=champion.id))

@@ -1,0 +1,102 @@
+"""Staff correct a champion's details at the person's request: what the champion can change themselves (name,
+postcode, borough, phone), and their topics and the address they sign in with. Services flush; the request commits.
+
+The page carries the version of the record it showed (``details_version``); if the record has changed since, the
+correction is refused rather than silently undoing the other change. One audit event names the fields that
+changed, never their values (it outlives an erasure).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from champions.accounts.email_change import AddressTaken, address_taken, staff_change_email
+from champions.accounts.services import normalise_email
+from champions.core import audit, merging
+from champions.core.errors import Refused
+from champions.core.models import Topic
+from champions.extensions import db
+from champions.profiles.details import Details, apply_details
+from champions.profiles.models import Champion
+from champions.profiles.services import ensure_live
+
+STALE = (
+    "Someone else changed this champion's details after you opened this page. Their change is shown below; what "
+    "you typed is kept. Check it and save again to replace their change."
+)
+
+
+class StaleDetails(Refused):
+    """The record changed after the page was opened."""
+
+    def __init__(self) -> None:
+        super().__init__(STALE)
+
+
+class ErasedRecord(Refused):
+    """The person's data was erased: there is nothing left to correct."""
+
+    def __init__(self) -> None:
+        super().__init__("This person's data was erased, so their record can no longer be changed.")
+
+
+@dataclass(frozen=True)
+class Correction:
+    """What staff may correct, already checked and normalised by the form."""
+
+    details: Details
+    topic_codes: tuple[str, ...]
+    email: str
+
+
+def ensure_editable(champion: Champion) -> None:
+    """Refuse a change to a merged-away (``MergedRecord``) or erased (``ErasedRecord``) record."""
+    ensure_live(champion)
+    if champion.user.erased_at is not None:
+        raise ErasedRecord
+
+
+def details_version(champion: Champion) -> str:
+    """A short fingerprint of everything the page edits, as the record holds it now."""
+    values = [
+        champion.first_name,
+        champion.last_name,
+        champion.postcode,
+        champion.borough_code,
+        champion.phone,
+        sorted(t.code for t in champion.topics),
+        champion.user.email,
+    ]
+    return hashlib.sha256(json.dumps(values).encode()).hexdigest()[:20]
+
+
+def correct_details(champion: Champion, correction: Correction, *, version: str | None, by_user_id: int) -> list[str]:
+    """Save ``correction``; the names of the fields that changed (none: nothing is written or audited).
+
+    Raises ``StaleDetails`` when the record no longer matches ``version``, ``AddressTaken`` when the new address
+    belongs to another account, ``MergedRecord`` or ``ErasedRecord``; then nothing has changed."""
+    merging.lock(Champion, [champion.id])
+    db.session.refresh(champion)
+    ensure_editable(champion)
+    if version != details_version(champion):
+        raise StaleDetails
+    new_email = normalise_email(correction.email)
+    email_changes = new_email != champion.user.email
+    if email_changes and address_taken(champion.user, new_email):
+        raise AddressTaken
+    changed = apply_details(champion, correction.details)
+    if sorted(correction.topic_codes) != sorted(t.code for t in champion.topics):
+        codes = set(correction.topic_codes)
+        champion.topics = list(db.session.scalars(select(Topic).where(Topic.code.in_(codes)))) if codes else []
+        changed.append("topics")
+    if email_changes:
+        staff_change_email(champion.user, new_email, by_user_id=by_user_id)
+        changed.append("email")
+    if changed:
+        db.session.flush()
+        audit.record("champion.details_corrected", champion, actor_id=by_user_id, fields=changed)
+    return changed
