@@ -118,6 +118,7 @@ FEATURE = Feature(
     not_personal={
         "workshops": "workshops (people attending are in workshop_signups and organisation contacts)",
         "workshop_contact_attendance": "ids only; the contact's details are in organisation_contacts",
+        "workshop_changes": "when and where a workshop was and became (who was told is in pending_emails, by id)",
     },
     signals=((detail_sections, services.organisation_section),),
 )

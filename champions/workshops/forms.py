@@ -113,3 +113,11 @@ class HeadcountForm(BaseForm):
             NumberRange(min=0, max=10000, message="The head-count must be 0 or more"),
         ],
     )
+
+
+class CancelWorkshopForm(BaseForm):
+    reason = TextAreaField(
+        "Why is it cancelled? (optional)",
+        filters=[strip],
+        validators=[Length(max=1000, message="The reason must be 1,000 characters or fewer")],
+    )

@@ -38,22 +38,30 @@ def utc_stamp(value: datetime) -> str:
 
 
 def _event(workshop: Workshop, host: str, url: str | None, stamp: datetime) -> list[str]:
+    """One VEVENT. Its UID never changes; SEQUENCE goes up when the time or place changes and when it is
+    cancelled, so a calendar app replaces the event it holds (and shows it cancelled) rather than adding one."""
+    cancelled = workshop.cancelled_at is not None
     lines = [
         "BEGIN:VEVENT",
         f"UID:workshop-{workshop.id}@{host}",
         f"DTSTAMP:{utc_stamp(stamp)}",
+        f"CREATED:{utc_stamp(workshop.created_at)}",
+        f"LAST-MODIFIED:{utc_stamp(workshop.updated_at)}",
+        f"SEQUENCE:{workshop.sequence}",
         f"DTSTART:{utc_stamp(workshop.starts_at)}",
         f"DTEND:{utc_stamp(workshop.ends_at)}",
-        f"SUMMARY:{escape_text(workshop.title)}",
+        f"SUMMARY:{escape_text(('Cancelled: ' if cancelled else '') + workshop.title)}",
         f"LOCATION:{escape_text(workshop.venue + ', ' + workshop.borough.name)}",
     ]
     description = f"{workshop.type_label}."
+    if cancelled:
+        description = "This workshop is cancelled." + (f" {workshop.cancel_reason}" if workshop.cancel_reason else "")
     if workshop.description:
         description += "\n\n" + workshop.description
     lines.append(f"DESCRIPTION:{escape_text(description)}")
     if url:
         lines.append(f"URL:{url}")
-    lines.append("STATUS:CANCELLED" if workshop.cancelled_at else "STATUS:CONFIRMED")
+    lines.append("STATUS:CANCELLED" if cancelled else "STATUS:CONFIRMED")
     lines.append("END:VEVENT")
     return lines
 

@@ -91,6 +91,10 @@ class Workshop(Model):
     capacity: Mapped[int] = mapped_column(default=20)
     description: Mapped[str | None] = mapped_column(Text)
     cancelled_at: Mapped[datetime | None]
+    # Why it was cancelled, as staff gave it: in the emails and the calendar event.
+    cancel_reason: Mapped[str | None] = mapped_column(String(1000))
+    # The calendar event's SEQUENCE (RFC 5545): one more at each change of when or where, and at cancelling.
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     # People who came but are not registered anywhere: a head-count only.
     unregistered_count: Mapped[int] = mapped_column(default=0)
     challenges: Mapped[str | None] = mapped_column(Text)
@@ -148,6 +152,26 @@ class WorkshopSignup(Model):
 
     workshop: Mapped[Workshop] = relationship(back_populates="signups")
     champion = relationship("Champion")
+
+
+class WorkshopChange(Model):
+    """A change of when or where a workshop is, after people signed up: what it was and what it became, for the
+    email each of them is sent (the email is built when it is sent, and must still say what changed)."""
+
+    __tablename__ = "workshop_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    sequence: Mapped[int]
+    old_starts_at: Mapped[datetime]
+    old_ends_at: Mapped[datetime]
+    old_place: Mapped[str] = mapped_column(String(400))
+    new_starts_at: Mapped[datetime]
+    new_ends_at: Mapped[datetime]
+    new_place: Mapped[str] = mapped_column(String(400))
+    changed_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+    workshop: Mapped[Workshop] = relationship()
 
 
 class WorkshopRecruit(Model):

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from champions.accounts.models import User
 from champions.core import audit, merging
 from champions.core.db import as_utc, now_utc
 from champions.core.features import Section
+from champions.core.models import Borough
 from champions.extensions import db
 from champions.organisations.models import Organisation, OrganisationContact
 from champions.organisations.services import champion_with_email
@@ -25,31 +26,119 @@ from champions.workshops.models import (
     OUTPUT_FIELDS,
     SignupStatus,
     Workshop,
+    WorkshopChange,
     WorkshopRecruit,
     WorkshopSignup,
     workshop_contacts,
 )
-from champions.workshops.tasks import place_email
+from champions.workshops.tasks import cancelled_email, moved_email, place_email
 
 
 class WorkshopProblem(ValueError):
-    """A rule about places or attendance that the request broke; the message is for the user."""
+    """A rule about places or attendance that the request broke; the message is for the user (by ``field``)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+# What the people signed up are told about when it changes (and what moves the calendar event's SEQUENCE).
+SCHEDULE = ("starts_at", "ends_at", "venue", "borough_code")
+# Who is told of a change or a cancellation: everyone with a place or on the waiting list.
+SIGNED_UP = (SignupStatus.BOOKED.value, SignupStatus.WAITING.value)
 
 
 def save_workshop(
     workshop: Workshop, *, facilitator_ids: list[int], starts_at: datetime, ends_at: datetime, **fields: object
 ) -> Workshop:
-    """Create (a new ``Workshop()``) or update a workshop."""
+    """Create (a new ``Workshop()``) or update a workshop. A change of when or where an upcoming workshop is
+    emails everyone signed up once (what it was, what it is now) and moves its calendar event's SEQUENCE on;
+    such a workshop cannot be moved into the past, nor given fewer places than are booked."""
     if ends_at <= starts_at:
-        raise WorkshopProblem("The end must be after the start")
+        raise WorkshopProblem("The end must be after the start", "ends_at")
     created = workshop.id is None
-    for name, value in {"starts_at": starts_at, "ends_at": ends_at, **fields}.items():
+    if not created:
+        lock_workshop(workshop.id)
+        _check_edit(workshop, starts_at, fields)
+    new = {"starts_at": starts_at, "ends_at": ends_at, **fields}
+    changed = not created and any(_differs(getattr(workshop, name), new[name]) for name in SCHEDULE if name in new)
+    old = (workshop.starts_at, workshop.ends_at, _place(workshop)) if changed else None
+    for name, value in new.items():
         setattr(workshop, name, value)
     workshop.facilitators = list(db.session.scalars(select(User).where(User.id.in_(facilitator_ids))))
     db.session.add(workshop)
     db.session.flush()
-    audit.record("workshop.created" if created else "workshop.updated", workshop)
+    told = _tell_of_change(workshop, old) if old else 0
+    moved = {"moved": True, "people_told": told} if old else {}
+    audit.record("workshop.created" if created else "workshop.updated", workshop, **moved)
     return workshop
+
+
+def _differs(old: object, new: object) -> bool:
+    if isinstance(old, datetime) and isinstance(new, datetime):
+        return as_utc(old) != as_utc(new)
+    return old != new
+
+
+def _place(workshop: Workshop) -> str:
+    borough = db.session.get(Borough, workshop.borough_code)  # by code: the relationship may not follow it yet
+    return f"{workshop.venue}, {borough.name if borough else workshop.borough_code}"
+
+
+def _check_edit(workshop: Workshop, starts_at: datetime, fields: dict[str, object]) -> None:
+    capacity = fields.get("capacity")
+    booked = booked_count(workshop.id)
+    if isinstance(capacity, int) and capacity < booked:
+        raise WorkshopProblem(
+            f"{booked} {'person has' if booked == 1 else 'people have'} a place, so the capacity cannot be less "
+            f"than {booked}. Cancel places first, or keep {booked} or more",
+            "capacity",
+        )
+    if is_upcoming(workshop) and _differs(workshop.starts_at, starts_at) and as_utc(starts_at) <= now_utc():
+        raise WorkshopProblem(
+            "The workshop has not happened yet, so it cannot be moved into the past. Choose a time from now on, "
+            "or cancel the workshop",
+            "starts_at",
+        )
+
+
+def _signed_up_ids(workshop: Workshop) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(WorkshopSignup.id)
+            .where(WorkshopSignup.workshop_id == workshop.id, WorkshopSignup.status.in_(SIGNED_UP))
+            .order_by(WorkshopSignup.id)
+        )
+    )
+
+
+def _tell_of_change(workshop: Workshop, old: tuple[datetime, datetime, str]) -> int:
+    """The calendar event changes (SEQUENCE); the people signed up to an upcoming workshop are emailed once each.
+    A workshop already held or cancelled has its record corrected, and nobody is emailed about it."""
+    workshop.sequence += 1
+    if workshop.cancelled_at is not None or as_utc(old[0]) <= now_utc():
+        return 0
+    change = WorkshopChange(
+        workshop_id=workshop.id,
+        sequence=workshop.sequence,
+        old_starts_at=old[0],
+        old_ends_at=old[1],
+        old_place=old[2],
+        new_starts_at=workshop.starts_at,
+        new_ends_at=workshop.ends_at,
+        new_place=_place(workshop),
+    )
+    db.session.add(change)
+    if _differs(old[0], workshop.starts_at):
+        # A reminder sent for the old day is not one for the new day: each is reminded the day before again.
+        db.session.execute(
+            update(WorkshopSignup).where(WorkshopSignup.workshop_id == workshop.id).values(reminder_sent_at=None)
+        )
+    db.session.flush()
+    signups = _signed_up_ids(workshop)
+    for signup_id in signups:
+        moved_email.queue(change.id, signup_id)
+    return len(signups)
 
 
 def save_outputs(workshop: Workshop, **outputs: str | None) -> None:
@@ -220,10 +309,22 @@ def record_recruit(workshop: Workshop, champion: Champion) -> None:
         db.session.flush()
 
 
-def cancel_workshop(workshop: Workshop) -> None:
+def cancel_workshop(workshop: Workshop, reason: str | None = None) -> int:
+    """Cancel a workshop: no more sign-ups or reminders, the calendar event shows it cancelled, and everyone
+    booked or waiting for it (if it had not yet happened) is emailed once. Returns how many were told."""
+    lock_workshop(workshop.id)
+    db.session.refresh(workshop, ["cancelled_at"])
+    if workshop.cancelled_at is not None:
+        return 0  # a second press, or two staff at once: told once
     workshop.cancelled_at = now_utc()
-    audit.record("workshop.cancelled", workshop)
+    workshop.cancel_reason = (reason or "").strip() or None
+    workshop.sequence += 1
+    signups = _signed_up_ids(workshop) if as_utc(workshop.starts_at) > now_utc() else []
+    for signup_id in signups:
+        cancelled_email.queue(signup_id)
+    audit.record("workshop.cancelled", workshop, people_told=len(signups))
     db.session.flush()
+    return len(signups)
 
 
 def upcoming_in_borough(borough_code: str | None, now: datetime | None = None) -> list[Workshop]:
@@ -233,6 +334,35 @@ def upcoming_in_borough(borough_code: str | None, now: datetime | None = None) -
     # The lists and the calendar feed show each workshop's borough.
     query = query.options(selectinload(Workshop.borough))
     return list(db.session.scalars(query.order_by(Workshop.starts_at).limit(200)))
+
+
+def in_calendar(borough_code: str | None, now: datetime | None = None) -> list[Workshop]:
+    """The calendar feed: upcoming workshops, the cancelled ones too (a calendar app must be told an event it
+    holds is cancelled, not find it gone)."""
+    query = select(Workshop).where(Workshop.starts_at > (now or now_utc()))
+    if borough_code:
+        query = query.where(Workshop.borough_code == borough_code)
+    query = query.options(selectinload(Workshop.borough))
+    return list(db.session.scalars(query.order_by(Workshop.starts_at).limit(200)))
+
+
+def compact(text: str | None) -> str:
+    """Text as the door search compares it: lower case, no spaces (``M1 1AA`` is ``m11aa``, as typed either way)."""
+    return "".join((text or "").split()).casefold()
+
+
+def search_key(signup: WorkshopSignup) -> str:
+    """What the door search looks in: the name, email and postcode, each compacted, separated by a space."""
+    champion = signup.champion
+    return " ".join(compact(v) for v in (champion.full_name, champion.user.email, champion.postcode))
+
+
+def find_signups(signups: list[WorkshopSignup], typed: str) -> list[WorkshopSignup]:
+    """The sign-ups whose name, email or postcode contains what was typed, ignoring case and spaces."""
+    wanted = compact(typed)
+    if not wanted:
+        return list(signups)
+    return [s for s in signups if any(wanted in part for part in search_key(s).split(" "))]
 
 
 def places_left(workshop: Workshop) -> int:

@@ -13,7 +13,7 @@ from champions.extensions import db
 from champions.profiles.models import Champion, Stage
 from champions.workshops import log
 from champions.workshops.figures import uk_day_start
-from champions.workshops.models import SignupStatus, Workshop, WorkshopSignup
+from champions.workshops.models import SignupStatus, Workshop, WorkshopChange, WorkshopSignup
 
 
 def reminders_due(today: date) -> list[int]:
@@ -105,3 +105,46 @@ def place_email(signup_id: int) -> Outgoing | None:
         ics_url=external_url("workshops.workshop_ics", workshop_id=signup.workshop_id),
     )
     return Outgoing(msg, update(WorkshopSignup).where(*due).values(promotion_email_sent_at=now_utc()))
+
+
+def _still_signed_up(signup: WorkshopSignup | None) -> bool:
+    """Booked or waiting, and not withdrawn: the people told of a change (the rule of the place email above)."""
+    return (
+        signup is not None
+        and signup.status in (SignupStatus.BOOKED.value, SignupStatus.WAITING.value)
+        and not signup.champion.withdrawn
+    )
+
+
+def _workshop_message(signup: WorkshopSignup, template: str, **context: object):
+    context.update(
+        champion=signup.champion,
+        workshop=signup.workshop,
+        signup=signup,
+        workshop_url=external_url("workshops.champion_workshop", workshop_id=signup.workshop_id),
+        ics_url=external_url("workshops.workshop_ics", workshop_id=signup.workshop_id),
+    )
+    return template_message(signup.champion.user.email, template, account_id=None, **context)
+
+
+@one_off_email("workshop_cancelled")
+def cancelled_email(signup_id: int) -> Outgoing | None:
+    """Tell someone booked or waiting that the workshop is cancelled (queued once each, when it is cancelled)."""
+    signup = db.session.get(WorkshopSignup, signup_id)
+    if not _still_signed_up(signup) or signup is None or signup.workshop.cancelled_at is None:
+        return None
+    return Outgoing(_workshop_message(signup, "workshop_cancelled"))
+
+
+@one_off_email("workshop_moved")
+def moved_email(change_id: int, signup_id: int) -> Outgoing | None:
+    """Tell someone booked or waiting that the workshop's time or place changed, from what to what (once a change)."""
+    change, signup = db.session.get(WorkshopChange, change_id), db.session.get(WorkshopSignup, signup_id)
+    if change is None or not _still_signed_up(signup) or signup is None or signup.workshop_id != change.workshop_id:
+        return None
+    if signup.workshop.cancelled_at is not None:
+        return None  # the cancellation email says all that matters now
+    moved = change.old_place != change.new_place
+    retimed = (change.old_starts_at, change.old_ends_at) != (change.new_starts_at, change.new_ends_at)
+    what = "time and place" if moved and retimed else "place" if moved else "time"
+    return Outgoing(_workshop_message(signup, "workshop_moved", change=change, what=what))

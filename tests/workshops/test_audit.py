@@ -59,7 +59,7 @@ def test_each_staff_change_to_a_workshop_is_audited_once_as_theirs(client, auth,
         ("workshop.outputs_saved", {}),
         ("workshop.check_in", {"champion_id": first.id, "present": True}),
         ("workshop.signup_cancelled", {"champion_id": second.id}),
-        ("workshop.cancelled", {}),
+        ("workshop.cancelled", {"people_told": 1}),  # the first champion, who has a place
     ]
 
 

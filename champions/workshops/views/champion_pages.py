@@ -20,6 +20,7 @@ from champions.workshops.models import SignupStatus, Workshop, WorkshopSignup
 from champions.workshops.services import (
     WorkshopProblem,
     cancel,
+    in_calendar,
     is_upcoming,
     places_left,
     places_left_in,
@@ -135,9 +136,9 @@ def workshop_ics(workshop_id: int):
 
 
 def _feed(user: User) -> Response:
-    """Upcoming workshops: a champion's borough, or all of them for staff."""
+    """Upcoming workshops, cancelled ones shown as such: a champion's borough, or all of them for staff."""
     borough = None if user.is_staff else user.champion.borough_code
-    workshops = upcoming_in_borough(borough)
+    workshops = in_calendar(borough)
     urls = {w.id: external_url("workshops.champion_workshop", workshop_id=w.id) for w in workshops}
     body = ics.calendar(workshops, host=_host(), name="Cancer champions workshops", urls=urls)
     return _ics_response(body, "workshops.ics")

@@ -19,6 +19,7 @@ from champions.organisations.models import Organisation, OrganisationContact
 from champions.profiles.models import Champion
 from champions.workshops import bp
 from champions.workshops.forms import (
+    CancelWorkshopForm,
     ChampionAttendanceForm,
     ContactAttendanceForm,
     HeadcountForm,
@@ -27,7 +28,14 @@ from champions.workshops.forms import (
     parse_local,
 )
 from champions.workshops.models import OUTPUT_FIELDS, WORKSHOP_TYPE_LABELS, Workshop, WorkshopSignup
-from champions.workshops.services import attendance_summary, cancel_workshop, save_workshop
+from champions.workshops.services import (
+    WorkshopProblem,
+    attendance_summary,
+    cancel_workshop,
+    find_signups,
+    save_workshop,
+    search_key,
+)
 
 
 def _filtered():
@@ -176,20 +184,37 @@ def workshop_edit(workshop_id: int):
     if request.method == "GET":
         form.process(data=_form_data(workshop))
     if form.validate_on_submit():
-        save_workshop(workshop, facilitator_ids=[int(i) for i in form.facilitators.data], **_fields(form))
-        db.session.commit()
-        flash("The workshop was saved.", "success")
-        return redirect(url_for("workshops.workshop_detail", workshop_id=workshop.id))
-    return render_template("workshops/form.html", form=form, workshop=workshop), 400 if form.errors else 200
+        try:
+            save_workshop(workshop, facilitator_ids=[int(i) for i in form.facilitators.data], **_fields(form))
+        except WorkshopProblem as problem:
+            db.session.rollback()
+            form[problem.field or "starts_at"].errors.append(str(problem))
+            workshop = db.get_or_404(Workshop, workshop_id)
+        else:
+            db.session.commit()
+            flash("The workshop was saved.", "success")
+            return redirect(url_for("workshops.workshop_detail", workshop_id=workshop.id))
+    return render_template(
+        "workshops/form.html", form=form, workshop=workshop, summary=attendance_summary(workshop)
+    ), 400 if form.errors else 200
 
 
 @bp.post("/staff/workshops/<int:workshop_id>/cancel")
 def workshop_cancel(workshop_id: int):
-    workshop = db.get_or_404(Workshop, workshop_id)
-    if workshop.cancelled_at is None:
-        cancel_workshop(workshop)
-        db.session.commit()
-        flash("The workshop was cancelled. It no longer takes sign-ups, sends reminders or counts as held.", "success")
+    workshop = db.first_or_404(select(Workshop).where(Workshop.id == workshop_id).options(*_DETAIL_LISTS))
+    if workshop.cancelled_at is not None:
+        flash("The workshop was already cancelled.", "info")
+        return redirect(url_for("workshops.workshop_detail", workshop_id=workshop.id))
+    form = CancelWorkshopForm()
+    if not form.validate_on_submit():
+        return detail_page(workshop, 400, cancel_form=form)
+    told = cancel_workshop(workshop, form.reason.data)
+    db.session.commit()
+    flash(
+        "The workshop was cancelled. It no longer takes sign-ups, sends reminders or counts as held; "
+        f"{told} {'person' if told == 1 else 'people'} signed up will be emailed, and calendars show it cancelled.",
+        "success",
+    )
     return redirect(url_for("workshops.workshop_detail", workshop_id=workshop.id))
 
 
@@ -211,9 +236,11 @@ def contact_choices(form: ContactAttendanceForm, workshop: Workshop) -> None:
 
 
 def detail_page(workshop: Workshop, status: int = 200, **forms):
-    """The page, with any of its forms that was just refused (``champion_form`` …) or a ``problem`` to show."""
+    """The page, with any of its forms that was just refused (``champion_form`` …) or a ``problem`` to show.
+    ``?q=`` finds people signed up by name, email or postcode (the check-in at the door, without JavaScript)."""
     contact_form = forms.get("contact_form") or ContactAttendanceForm(formdata=None)
     contact_choices(contact_form, workshop)
+    typed = search_text(request.args.get("q"))
     return render_template(
         "workshops/detail.html",
         workshop=workshop,
@@ -221,8 +248,12 @@ def detail_page(workshop: Workshop, status: int = 200, **forms):
         champion_form=forms.get("champion_form") or ChampionAttendanceForm(formdata=None),
         contact_form=contact_form,
         headcount_form=forms.get("headcount_form") or HeadcountForm(formdata=None, obj=workshop),
+        cancel_form=forms.get("cancel_form") or CancelWorkshopForm(formdata=None),
         outputs=OUTPUT_FIELDS,
         problem=forms.get("problem"),
+        typed=typed,
+        found=find_signups(workshop.signups, typed),
+        search_key=search_key,
     ), status
 
 
@@ -230,7 +261,7 @@ def detail_page(workshop: Workshop, status: int = 200, **forms):
 _DETAIL_LISTS = (
     *_WITH_ATTENDANCE,
     selectinload(Workshop.facilitators).selectinload(User.champion),
-    selectinload(Workshop.signups).selectinload(WorkshopSignup.champion),
+    selectinload(Workshop.signups).selectinload(WorkshopSignup.champion).selectinload(Champion.user),
     selectinload(Workshop.contacts).selectinload(OrganisationContact.organisation),
 )
 
