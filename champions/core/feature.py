@@ -81,6 +81,8 @@ ACTION_WORDS = {
     "organisation.contact_added": "You added a contact at an organisation",
     "organisation.contact_updated": "You changed a contact at an organisation",
     "organisation.created": "You added an organisation",
+    "grant.organisation_confirmed": "You said which organisation on the register a grant application is from",
+    "grant.group_limit_changed": "You changed how many applications a group may send to a grant round",
     "organisation.engagement_changed": "You changed how engaged an organisation is",
     "organisation.merged": "You merged two records of the same organisation",
     "organisation.updated": "You changed an organisation's details",

@@ -66,7 +66,7 @@ def _grant_context(rule: NudgeRule, context_id: int | None) -> dict[str, str]:
     return {
         "report_due": application.report_due_on.strftime("%-d %B %Y") if application.report_due_on else "",
         "report_url": external_url("grants.report", application_id=application.id),
-        "group_name": application.organisation.name,
+        "group_name": application.group_name,  # as the group gave it: the register is not theirs to see
         "first_name": (application.contact_name or "").split(" ")[0],
     }
 

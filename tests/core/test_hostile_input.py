@@ -47,7 +47,7 @@ def test_an_absurd_amount_requested_is_refused_with_a_message(client, make, db, 
     round_ = make.round()
     login(client, make.user(role="applicant"))
     response = client.post(
-        f"/grants/rounds/{round_.id}/apply", data=form_for(new_organisation="Knit", amount_requested=amount)
+        f"/grants/rounds/{round_.id}/apply", data=form_for(group_name="Knit", amount_requested=amount)
     )
     assert response.status_code == 400
     assert "up to £10,000,000" in text(response)
@@ -224,7 +224,7 @@ def test_a_draft_with_a_theme_not_in_the_round_is_refused_with_a_message(client,
     # database (a 500 on PostgreSQL, which refuses it for the 100-character column).
     round_ = make.round()
     login(client, make.user(role="applicant"))
-    data = form_for(new_organisation="Knit", theme=theme, action="save")
+    data = form_for(group_name="Knit", theme=theme, action="save")
     response = client.post(f"/grants/rounds/{round_.id}/apply", data=data)
     assert response.status_code == 400 and "Select one of the round's themes" in text(response)
     assert count(db, Application) == 0
@@ -258,7 +258,7 @@ def test_a_borough_not_in_the_list_is_refused_with_a_message(client, make, db):
     round_ = make.round()
     login(client, make.user(role="applicant"))
     response = client.post(
-        f"/grants/rounds/{round_.id}/apply", data=form_for(new_organisation="Knit", boroughs=["atlantis"])
+        f"/grants/rounds/{round_.id}/apply", data=form_for(group_name="Knit", boroughs=["atlantis"])
     )
     assert response.status_code == 400 and "Select the boroughs from the list" in text(response)
     assert count(db, Application) == 0
@@ -267,7 +267,7 @@ def test_a_borough_not_in_the_list_is_refused_with_a_message(client, make, db):
 def test_a_budget_line_error_is_shown_in_words_and_linked_to_its_field(client, make, db):
     round_ = make.round()
     login(client, make.user(role="applicant"))
-    data = form_for(new_organisation="Knit", **{"budget_lines-0-amount": "1e308"})
+    data = form_for(group_name="Knit", **{"budget_lines-0-amount": "1e308"})
     page = text(client.post(f"/grants/rounds/{round_.id}/apply", data=data))
     summary = page[page.index("There is a problem") :].split("</ul>")[0]
     assert "{'amount'" not in page and 'href="#budget_lines-0-amount"' in summary

@@ -13,7 +13,6 @@ from champions.core.models import AuditEvent, OutboxMessage
 from champions.grants.models import Application, Status
 from champions.grants.services import applications, awards, lifecycle, reports, reviews
 from champions.grants.services.lifecycle import TRANSITIONS, GrantError, pounds
-from champions.organisations.models import Organisation
 from champions.organisations.services import create_organisation
 
 
@@ -60,7 +59,7 @@ def test_submission_is_refused_after_the_closing_time(make, db):
     round_ = make.round(opens_at=now_utc() - timedelta(days=20), closes_at=now_utc() - timedelta(minutes=1))
     applicant = make.user(role="applicant")
     org = create_organisation("Late Group", type="grassroots")
-    data = make.application_data(org.id)
+    data = make.application_data(org.name)
     application = applications.save_draft(round_, applicant, data)
     db.session.commit()
     with pytest.raises(GrantError, match="closed on .*can no longer be submitted"):
@@ -72,18 +71,18 @@ def test_submission_is_refused_after_the_closing_time(make, db):
 def test_budget_lines_must_add_up_to_the_amount_requested(make):
     round_ = make.round()
     org = create_organisation("Sums Group", type="grassroots")
-    data = make.application_data(org.id, budget_lines=[("Room", 100_000), ("Tea", 20_000)])
+    data = make.application_data(org.name, budget_lines=[("Room", 100_000), ("Tea", 20_000)])
     problems = applications.submission_problems(round_, data)
     assert problems["budget_lines"] == (
         "The budget lines add up to £1,200, but the amount requested is £1,300. They must be the same"
     )
-    assert "budget_lines" not in applications.submission_problems(round_, make.application_data(org.id))
+    assert "budget_lines" not in applications.submission_problems(round_, make.application_data(org.name))
 
 
 def test_an_amount_above_the_round_maximum_is_refused_even_for_a_draft(make, db):
     round_ = make.round(max_award_pence=150_000)
     org = create_organisation("Big Asks", type="grassroots")
-    data = make.application_data(org.id, amount_requested_pence=150_001)
+    data = make.application_data(org.name, amount_requested_pence=150_001)
     with pytest.raises(GrantError, match=r"must be £1,500 or less"):
         applications.save_draft(round_, make.user(role="applicant"), data)
     db.session.rollback()
@@ -288,14 +287,6 @@ def test_no_due_soon_reminder_when_the_nudge_already_told_the_same_person(make, 
     assert run_task(send_report_reminders) == 1
     reminded = {m.to_address for m in db.session.scalars(select(OutboxMessage)) if "due soon" in m.subject}
     assert reminded == {"treasurer@example.org"}
-
-
-def test_an_applicant_can_add_their_group_to_the_register_once(make, db):
-    applicant = make.user(role="applicant")
-    first = applications.find_or_add_organisation("The Hulme Knitters Ltd", ["manchester"], applicant.id)
-    again = applications.find_or_add_organisation("hulme knitters", ["manchester"], applicant.id)
-    assert first.id == again.id
-    assert db.session.query(Organisation).count() == 1
 
 
 def test_the_periodic_grant_jobs_are_scheduled_and_registered(app):

@@ -19,10 +19,13 @@ def login(client, user):
     assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
 
 
-def form_for(org_id="", **values):
+def form_for(**values):
     data = {
-        "organisation_id": str(org_id),
-        "new_organisation": "",
+        "group_name": "Tea Group",
+        "group_type": "constituted",
+        "group_number": "",
+        "group_postcode": "BL1 1AA",
+        "group_website": "",
         "contact_name": "Jo Bloggs",
         "contact_email": "jo@example.org",
         "title": "Tea and talk",
@@ -73,11 +76,13 @@ def test_an_applicant_adds_their_group_and_submits(client, auth, make, db):
     round_ = make.round()
     auth.login_as("applicant")
     response = client.post(
-        f"/grants/rounds/{round_.id}/apply", data=form_for(new_organisation="Bolton Knit and Natter")
+        f"/grants/rounds/{round_.id}/apply", data=form_for(group_name="Bolton Knit and Natter")
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     application = db.session.scalar(select(Application))
-    assert application.status == "eligible" and application.organisation.name == "Bolton Knit and Natter"
+    assert application.status == "eligible" and application.group_name == "Bolton Knit and Natter"
+    # Nothing is added to the register by an applicant: staff confirm who the group is.
+    assert application.organisation is None and db.session.query(Organisation).count() == 0
     assert application.amount_requested_pence == 130_000
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Eligible" in page and "£1,300" in page
@@ -85,18 +90,18 @@ def test_an_applicant_adds_their_group_and_submits(client, auth, make, db):
 
 def test_bad_input_gets_a_message_and_saves_nothing(client, auth, make, db):
     round_ = make.round(max_award_pence=150_000)
-    org = make.application(round=round_).organisation  # one group on the register
+    make.application(round=round_)  # one group on the register
     auth.login_as("applicant")
     before = db.session.query(Application).count()
     cases = [
         (
-            form_for(org.id, **{"budget_lines-1-amount": "200"}),
+            form_for(**{"budget_lines-1-amount": "200"}),
             "The budget lines add up to £1,200, but the amount requested is £1,300",
         ),
-        (form_for(org.id, amount_requested="1600", **{"budget_lines-0-amount": "1300"}), "must be £1,500 or less"),
-        (form_for(org.id, amount_requested="lots"), "Enter an amount in pounds"),
-        (form_for(new_organisation=""), "Choose your group from the list"),
-        (form_for(org.id, action="draft", amount_requested="1600"), "must be £1,500 or less"),
+        (form_for(amount_requested="1600", **{"budget_lines-0-amount": "1300"}), "must be £1,500 or less"),
+        (form_for(amount_requested="lots"), "Enter an amount in pounds"),
+        (form_for(group_name=""), "Enter your group&#39;s name"),
+        (form_for(action="draft", amount_requested="1600"), "must be £1,500 or less"),
     ]
     for data, message in cases:
         response = client.post(f"/grants/rounds/{round_.id}/apply", data=data)
@@ -111,12 +116,12 @@ def test_bad_input_gets_a_message_and_saves_nothing(client, auth, make, db):
 def test_a_submission_after_closing_is_refused_but_a_draft_saves(client, auth, make, db):
     round_ = make.round(opens_at=now_utc() - timedelta(days=30), closes_at=now_utc() - timedelta(seconds=1))
     auth.login_as("applicant")
-    response = client.post(f"/grants/rounds/{round_.id}/apply", data=form_for(new_organisation="Late Ladies"))
+    response = client.post(f"/grants/rounds/{round_.id}/apply", data=form_for(group_name="Late Ladies"))
     assert response.status_code == 400
     assert "applications can no longer be submitted" in response.get_data(as_text=True)
     assert db.session.query(Application).count() == 0 and db.session.query(Organisation).count() == 0
     response = client.post(
-        f"/grants/rounds/{round_.id}/apply", data=form_for(new_organisation="Late Ladies", action="draft")
+        f"/grants/rounds/{round_.id}/apply", data=form_for(group_name="Late Ladies", action="draft")
     )
     assert response.status_code == 302
     assert db.session.scalar(select(Application.status)) == "draft"
@@ -127,7 +132,7 @@ def test_extra_posted_fields_do_not_change_status_or_owner(client, auth, make, d
     other = make.user(role="applicant")
     me = auth.login_as("applicant")
     data = form_for(
-        new_organisation="Sneaky Group",
+        group_name="Sneaky Group",
         action="draft",
         status="approved",
         applicant_id=str(other.id),
@@ -265,16 +270,15 @@ def test_staff_link_funders_and_only_funder_accounts_can_be_linked(client, auth,
 def test_a_draft_is_continued_and_then_submitted(client, auth, make, db):
     round_ = make.round()
     auth.login_as("applicant")
-    draft = form_for(new_organisation="Wigan Walkers", action="draft", summary="", amount_requested="")
+    draft = form_for(group_name="Wigan Walkers", action="draft", summary="", amount_requested="")
     location = client.post(f"/grants/rounds/{round_.id}/apply", data=draft).headers["Location"]
     application = db.session.scalar(select(Application))
     assert application.status == "draft" and location.endswith(f"/grants/my/{application.id}")
     page = client.get(f"/grants/my/{application.id}/edit").get_data(as_text=True)
     assert 'value="Tea and talk"' in page and "Wigan Walkers" in page
-    org_id = application.organisation_id
-    response = client.post(f"/grants/my/{application.id}/edit", data=form_for(org_id, summary=""))
+    response = client.post(f"/grants/my/{application.id}/edit", data=form_for(summary=""))
     assert response.status_code == 400 and "Enter a summary of the project" in response.get_data(as_text=True)
-    assert client.post(f"/grants/my/{application.id}/edit", data=form_for(org_id)).status_code == 302
+    assert client.post(f"/grants/my/{application.id}/edit", data=form_for()).status_code == 302
     db.session.expire_all()
     assert application.status == "eligible" and application.summary == "Weekly tea mornings"
     assert client.get(f"/grants/my/{application.id}/edit").status_code == 302  # submitted: no more changes
@@ -287,7 +291,7 @@ def test_a_closed_round_refuses_submissions(client, auth, make, db):
     assert client.post(f"/grants/staff/rounds/{round_.id}", data={"action": "close"}).status_code == 302
     client.post("/logout")
     client.post("/login", data={"email": application.applicant.email, "password": PASSWORD})
-    response = client.post(f"/grants/my/{application.id}/edit", data=form_for(application.organisation_id))
+    response = client.post(f"/grants/my/{application.id}/edit", data=form_for())
     assert response.status_code == 400 and "applications can no longer be submitted" in response.get_data(as_text=True)
     db.session.expire_all()
     assert application.status == "draft"

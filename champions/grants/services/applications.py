@@ -13,13 +13,14 @@ from champions.core.db import as_utc, now_utc
 from champions.core.models import Borough
 from champions.extensions import db
 from champions.grants.models import Application, BudgetLine, Round, Status
+from champions.grants.services.groups import GroupDetails, check_one_per_round, lock_round, set_details
 from champions.grants.services.lifecycle import GrantError, move, pounds
 from champions.grants.services.rounds import is_open
 from champions.grants.tasks import submitted_email
-from champions.organisations.models import Organisation, normalise_org_name
-from champions.organisations.services import create_organisation
 
 REQUIRED_TO_SUBMIT = {
+    "group_type": "Select the kind of group you are",
+    "group_postcode": "Enter your group's postcode",
     "contact_name": "Enter the name of the contact for this application",
     "contact_email": "Enter the contact's email address",
     "title": "Enter a project title",
@@ -32,25 +33,9 @@ REQUIRED_TO_SUBMIT = {
 }
 
 
-def find_or_add_organisation(name: str, borough_codes: list[str], by_user_id: int | None) -> Organisation:
-    """Use the register's organisation of that name if there is one, else add the group to the register."""
-    existing = db.session.scalar(
-        select(Organisation)
-        .where(Organisation.normalised_name == normalise_org_name(name), Organisation.merged_into_id.is_(None))
-        .limit(1)
-    )
-    if existing is not None:
-        return existing
-    organisation = create_organisation(
-        name, type="grassroots", borough_codes=borough_codes, notes="Added by a Small Sparks applicant"
-    )
-    audit.record("organisation.added_by_applicant", organisation, actor_id=by_user_id)
-    return organisation
-
-
 @dataclass
 class ApplicationData:
-    organisation_id: int
+    group: GroupDetails
     contact_name: str
     contact_email: str
     contact_phone: str
@@ -85,10 +70,11 @@ def save_draft(round_: Round, applicant: User | None, data: ApplicationData, app
         )
         db.session.add(application)
     for name in (
-        "organisation_id contact_name contact_email contact_phone title summary activities beneficiaries "
+        "contact_name contact_email contact_phone title summary activities beneficiaries "
         "theme people_expected amount_requested_pence start_on end_on"
     ).split():
         setattr(application, name, getattr(data, name))
+    set_details(application, data.group)
     application.boroughs = list(db.session.scalars(select(Borough).where(Borough.code.in_(data.borough_codes))))
     application.budget_lines = [
         BudgetLine(position=i, description=d, amount_pence=a) for i, (d, a) in enumerate(data.budget_lines)
@@ -98,10 +84,16 @@ def save_draft(round_: Round, applicant: User | None, data: ApplicationData, app
     return application
 
 
+def _given(data: ApplicationData, field: str):
+    return getattr(data.group, field.removeprefix("group_")) if field.startswith("group_") else getattr(data, field)
+
+
 def submission_problems(round_: Round, data: ApplicationData, at: datetime | None = None) -> dict[str, str]:
     """Everything that stops a submission, by form field. Empty means it may be submitted."""
     at = at or now_utc()
-    problems = {field: msg for field, msg in REQUIRED_TO_SUBMIT.items() if getattr(data, field) in (None, "")}
+    problems = {field: msg for field, msg in REQUIRED_TO_SUBMIT.items() if _given(data, field) in (None, "")}
+    if not data.group.name.strip():
+        problems["group_name"] = "Enter your group's name"
     if at >= as_utc(round_.closes_at) or round_.closed_at is not None:
         problems["round"] = (
             "This round closed on "
@@ -150,12 +142,17 @@ def eligibility_problems(application: Application, at: datetime) -> list[str]:
 def submit(
     round_: Round, data: ApplicationData, applicant: User | None, application: Application | None = None
 ) -> Application:
-    """Save (a new application, or a draft) and submit in one step, check eligibility, queue the email."""
+    """Save (a new application, or a draft) and submit in one step, check eligibility, queue the email.
+
+    One application per group per round: the round's row is locked first, so two submissions from one group at the
+    same moment are checked one after the other, and the second is refused."""
     at = now_utc()
     if problems := submission_problems(round_, data, at):
         field, message = next(iter(problems.items()))
         raise GrantError(message, field)
+    lock_round(round_)
     application = save_draft(round_, applicant, data, application)
+    check_one_per_round(application)
     application.submitted_at = at
     move(application, Status.SUBMITTED)
     check_eligibility(application, at)
