@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import render_template, request
@@ -12,6 +13,7 @@ from champions.accounts.audit_log import CSV_HEADER, export_rows
 from champions.accounts.models import User
 from champions.accounts.services import find_user
 from champions.accounts.signals import person_by_number, person_records
+from champions.core import saved_searches
 from champions.core.downloads import csv_response
 from champions.core.features import values_from
 from champions.core.forms import db_id, optional_id, parse_day, search_text
@@ -43,9 +45,27 @@ def _person(typed: str, errors: dict[str, str]) -> ColumnElement[bool]:
     return or_(*(and_(AuditEvent.target_type == kind, AuditEvent.target_id == key) for kind, key in targets))
 
 
+FILTER_KEYS = ("who", "person", "action", "target_type", "target_id", "start", "end")
+
+
+def _saved_search_problems(args: Mapping[str, str]) -> dict[str, str]:
+    """A date the log would refuse (a person it cannot find is said when the search is opened)."""
+    problems = {}
+    for key in ("start", "end"):
+        try:
+            parse_day(args.get(key))
+        except ValueError:
+            problems[key] = "Enter a real date, like 2025-01-31"
+    return problems
+
+
+saved_searches.register(
+    saved_searches.SearchList("audit", "Audit log", "accounts.audit_log", FILTER_KEYS, _saved_search_problems)
+)
+
+
 def _filtered(errors: dict[str, str]) -> tuple[Select, dict[str, str]]:
-    names = ("who", "person", "action", "target_type", "target_id", "start", "end")
-    args = {k: search_text(request.args.get(k)) for k in names}
+    args = {k: search_text(request.args.get(k)) for k in FILTER_KEYS}
     query = select(AuditEvent, User.email).outerjoin(User, User.id == AuditEvent.actor_id)
     if args["who"]:
         query = query.where(User.email.contains(args["who"].lower()))

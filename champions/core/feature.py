@@ -9,6 +9,8 @@ from champions.core import (
     audit,
     bp,
     models,
+    saved_search_views,  # noqa: F401  (importing it adds its routes)
+    saved_searches,
     throttle,
     views,  # noqa: F401  (importing them adds their routes)
 )
@@ -163,6 +165,11 @@ FEATURE = Feature(
         "core.privacy_version": PUBLIC,
         "core.outbox": STAFF,
         "core.outbox_message": STAFF,
+        "core.saved_search_list": STAFF,
+        "core.saved_search_save": STAFF,
+        "core.saved_search_open": STAFF,
+        "core.saved_search_rename": STAFF,
+        "core.saved_search_delete": STAFF,
     },
     navigation=(NavItem("Email outbox", "core.outbox", STAFF, 200),),
     beat=(
@@ -183,9 +190,19 @@ FEATURE = Feature(
         "champions.core.tasks",
         "champions.core.pending_email",
     ),
-    models=(models, throttle),
-    merges=models.MERGES,
+    models=(models, throttle, saved_searches),
+    merges=models.MERGES | saved_searches.MERGES,
     holdings=(
+        # Before the outbox and the audit log, which the export lists last.
+        Holding(
+            "saved_searches",
+            "user",
+            "user_id",
+            "delete",
+            title="Searches you saved",
+            describe="The filters of lists you saved under a name, to open them again.",
+            columns={"created_at": "Date", "list_name": "List", "name": "Name", "query": "Filters"},
+        ),
         Holding(
             "outbox_messages",
             "user",

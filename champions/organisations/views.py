@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
-from champions.core import audit
+from champions.core import audit, saved_searches
 from champions.core.downloads import csv_response
 from champions.core.features import values_from
 from champions.core.forms import db_id, search_text
@@ -44,10 +46,32 @@ from champions.organisations.services import (
     update_organisation,
 )
 from champions.profiles.models import Champion
+FILTER_KEYS = ("q", "type", "borough", "level")
+
+
+def _saved_search_problems(args: Mapping[str, str]) -> dict[str, str]:
+    """Filter values the list would not match anything by: a type, level or borough it does not offer."""
+    offered = {
+        "type": {t.value for t in ORGANISATION_TYPE_LABELS},
+        "level": {level.value for level in EngagementLevel},
+        "borough": {code for code, _ in borough_choices()},
+    }
+    return {
+        key: f"{key.capitalize()} must be one of the choices the list offers"
+        for key, values in offered.items()
+        if key in args and args[key] not in values
+    }
+
+
+saved_searches.register(
+    saved_searches.SearchList(
+        "organisations", "Organisations", "organisations.organisation_list", FILTER_KEYS, _saved_search_problems
+    )
+)
 
 
 def _filtered() -> tuple[Select[Organisation], dict[str, str]]:
-    filters = {k: search_text(request.args.get(k)) for k in ("q", "type", "borough", "level")}
+    filters = {k: search_text(request.args.get(k)) for k in FILTER_KEYS}
     query = active_organisations()
     if filters["q"]:
         query = query.where(Organisation.name.ilike(f"%{filters['q']}%"))

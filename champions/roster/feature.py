@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from champions.accounts.signals import email_changed
+from champions.core import saved_searches
 from champions.core.features import Beat, Feature, NavItem
 from champions.core.permissions import ADMIN, CHAMPION, PUBLIC, STAFF
 from champions.core.personal_data import Holding, Lookup
@@ -17,6 +18,11 @@ from champions.roster import (  # noqa: F401  (importing them adds their routes)
     views,
 )
 from champions.roster.duplicates import follow_email_change
+from champions.roster.staff_services import saved_search_keys, saved_search_problems
+
+saved_searches.register(
+    saved_searches.SearchList("roster", "Champions", "roster.staff_roster", saved_search_keys(), saved_search_problems)
+)
 
 FEATURE = Feature(
     name="roster",

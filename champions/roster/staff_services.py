@@ -5,12 +5,14 @@ Services flush; the request commits.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Select, SQLColumnExpression, and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import MultiDict
 
 from champions.accounts.models import User
 from champions.activities.models import Activity
@@ -98,6 +100,22 @@ def parse_filters(args) -> RosterFilters:
         sort=sort if sort in SORTS else "newest",
         errors=errors,
     )
+
+
+def saved_search_keys() -> tuple[str, ...]:
+    """The roster's filter keys, as a saved search may hold them (core/saved_searches.py)."""
+    return tuple(f.name for f in fields(RosterFilters) if f.name != "errors")
+
+
+def saved_search_problems(args: Mapping[str, str]) -> dict[str, str]:
+    """What the roster would refuse or ignore in ``args``: a date that is not one, a choice it does not offer."""
+    parsed = parse_filters(MultiDict(args))
+    problems = dict(parsed.errors)
+    kept = parsed.as_args()
+    for key in ("stage", "trained", "leader", "sort", "organisation"):
+        if key in args and str(kept.get(key, "")) != args[key].strip():
+            problems[key] = f"{key.capitalize()} must be one of the choices the list offers"
+    return problems
 
 
 def _start_of(day: date) -> datetime:

@@ -74,6 +74,8 @@ BUTTONS = {
     "roster.resend_email": "shown while a change of email address waits for its link",
     "accounts.confirm_email_change": "shown by the link emailed to a new address",
     "activities.activity_restore": "the Undo shown straight after the champion deletes an activity",
+    "core.saved_search_rename": "shown beside each of a person's own saved searches (tests/core/test_saved_searches)",
+    "core.saved_search_delete": "shown beside each of a person's own saved searches",
 }
 # POST routes that end the sample object other routes use: fuzzed after the others, so they find it live.
 ENDS = {"workshops.workshop_cancel", "workshops.cancel_signup", "activities.activity_delete"}
