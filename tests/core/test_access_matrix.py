@@ -36,6 +36,7 @@ def sample_args(db, make) -> dict[str, dict]:
     fund = application.round.fund
     assignment = application.assignments[0]
     crm = crm_samples(db)
+    reported = make.application(status="reported")
     return {
         **feature_route_args(db, make),  # what features offer in tests/<feature>/samples.py
         **workshops,
@@ -50,8 +51,14 @@ def sample_args(db, make) -> dict[str, dict]:
         "grants.round_detail": {"round_id": application.round_id},
         "grants.round_csv": {"round_id": application.round_id},
         "grants.panel": {"round_id": application.round_id},
+        "grants.panel_csv": {"round_id": application.round_id},
         "grants.application": {"application_id": application.id},
         "grants.act": {"application_id": application.id, "action": "approve"},
+        "grants.round_edit": {"round_id": application.round_id},
+        "grants.payment": {"payment_id": reported.payments[0].id},
+        "grants.payment_act": {"payment_id": reported.payments[0].id, "action": "correct"},
+        "grants.staff_report": {"application_id": reported.id},
+        "grants.report_act": {"application_id": reported.id, "action": "return"},
         "grants.funder_dashboard": {"fund_id": fund.id},
         "grants.funder_csv": {"fund_id": fund.id, "table": "money"},
         "grants.funder_recompute": {"fund_id": fund.id},
@@ -73,6 +80,7 @@ def sample_args(db, make) -> dict[str, dict]:
         "nudges.nudge_kind_preference": {"kind": "quiet", "choice": "off"},
         "dashboards.job_status": {"job_id": job.id},
         "dashboards.table_csv": {"table": "boroughs"},
+        "dashboards.section": {"section": "boroughs"},
     }
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -52,14 +53,21 @@ def approve(
         )
     application.few_reviews_reason = reason if have < need else None
     application.conditions = (conditions or "").strip() or None
-    reviews = {"reviews": have, "reviews_needed": need, "reason": application.few_reviews_reason}
+    reviews: dict[str, Any] = {"reviews": have, "reviews_needed": need}
     if needs_second_approval(round_, award_pence):
         application.proposed_award_pence = award_pence
         application.first_approved_by_id = by_user_id
         application.first_approved_at = now_utc()
-        move(application, Status.AWAITING_APPROVAL, award_pence=award_pence, **reviews)
+        move(application, Status.AWAITING_APPROVAL, application.few_reviews_reason, award_pence=award_pence, **reviews)
         return application
-    _award(application, award_pence, by_user_id, remaining_before_pence=remaining, **reviews)
+    _award(
+        application,
+        award_pence,
+        by_user_id,
+        application.few_reviews_reason,
+        remaining_before_pence=remaining,
+        **reviews,
+    )
     return application
 
 
@@ -116,7 +124,9 @@ def _in_locked_round(application_id: int) -> tuple[Application, Round]:
     return application, round_
 
 
-def _award(application: Application, award_pence: int, by_user_id: int | None, **details) -> None:
+def _award(
+    application: Application, award_pence: int, by_user_id: int | None, reason: str | None = None, **details: Any
+) -> None:
     """The award stands: it counts against the budget, the group is emailed, and it may be paid."""
     application.award_pence = award_pence
     application.proposed_award_pence = None
@@ -124,7 +134,7 @@ def _award(application: Application, award_pence: int, by_user_id: int | None, *
     application.decided_by_id = by_user_id
     if application.end_on:
         application.report_due_on = application.end_on + REPORT_DUE_AFTER_END
-    move(application, Status.APPROVED, award_pence=award_pence, **details)
+    move(application, Status.APPROVED, reason, award_pence=award_pence, **details)
     decision_email.queue(application.id)
 
 
@@ -228,7 +238,7 @@ def add_payment(
 
 def _check_amount(application: Application, amount_pence: int, replacing_pence: int) -> None:
     """A tranche of ``amount_pence`` (in place of one of ``replacing_pence``) fits in what is left of the award."""
-    if isinstance(amount_pence, bool) or not isinstance(amount_pence, int) or amount_pence <= 0:
+    if amount_pence <= 0:
         raise GrantError("Enter the amount of the payment, more than £0", "amount")
     left = (application.award_pence or 0) - application.scheduled_pence + replacing_pence
     if amount_pence > left:
@@ -314,7 +324,7 @@ def correct_payment(payment: Payment, correction: Correction) -> list[str]:
     }
     changed = [name for name in before if before[name] != after[name]]
     if not changed:
-        raise GrantError("Nothing was changed: the amount, due date and reference are as they were", "amount")
+        return []
     _check_amount(application, correction.amount_pence, payment.amount_pence)
     payment.amount_pence, payment.due_on = correction.amount_pence, correction.due_on
     payment.reference = after["reference"]  # type: ignore[assignment]

@@ -57,7 +57,7 @@ def parse_filters(args) -> DueFilters:
     return filters
 
 
-def due_query(f: DueFilters) -> Select[tuple[Payment]]:
+def due_query(f: DueFilters) -> Select[Payment]:
     query = (
         select(Payment)
         .join(Payment.application)
@@ -137,5 +137,5 @@ def export_due(f: DueFilters) -> list[list]:
                 p.reference or "",
             ]
         )
-    audit.record("grant.payments_due_exported", **f.as_args())
+    audit.record("grant.payments_due_exported", None, filters=f.as_args())
     return rows

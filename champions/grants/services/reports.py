@@ -65,11 +65,18 @@ def submit_report(application: Application, data: ReportData) -> GrantReport:
     return report
 
 
+DECISION_ACTIONS = {
+    ReportStatus.APPROVED: "grant.report_approved",
+    ReportStatus.RETURNED: "grant.report_returned",
+    ReportStatus.WAIVED: "grant.report_waived",
+}
+
+
 def _decide(application: Application, to: ReportStatus, reason: str | None) -> None:
     application.report_status = to.value
     application.report_reason = reason
     application.report_decided_at = now_utc()
-    audit.record(f"grant.report_{to.value}", application, reason=reason)
+    audit.record(DECISION_ACTIONS[to], application, reason=reason)
     db.session.flush()
 
 

@@ -49,7 +49,8 @@ def _change_payment(action: str, payment: Payment, form) -> str:
         void_payment(payment, form.reason.data)
         return "The tranche has been voided. It stays on the grant and counts for nothing."
     amount = forms.validated(forms.pence(form.amount.data))
-    correct_payment(payment, Correction(amount, form.due_on.data, form.reference.data, form.reason.data))
+    if not correct_payment(payment, Correction(amount, form.due_on.data, form.reference.data, form.reason.data)):
+        return "Nothing was changed: the amount, due date and reference are as they were."
     return "The tranche has been corrected. Its earlier values are kept in its history."
 
 
