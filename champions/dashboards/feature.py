@@ -10,6 +10,7 @@ from champions.dashboards import (
     views,  # noqa: F401  (importing them adds their routes)
 )
 from champions.dashboards.figures.growth import weekly_rows
+from champions.dashboards.sections import SECTIONS
 from config import every_seconds
 
 FEATURE = Feature(
@@ -17,6 +18,7 @@ FEATURE = Feature(
     blueprints=(bp,),
     access={
         "dashboards.staff_home": STAFF,
+        "dashboards.section": STAFF,
         "dashboards.recompute": STAFF,
         "dashboards.job_status": STAFF,
         "dashboards.table_csv": STAFF,
@@ -40,5 +42,5 @@ FEATURE = Feature(
         "dashboard_jobs": "job bookkeeping (and a staff id)",
         "programme_settings": "the target and its dates",
     },
-    template_globals={"weekly_rows": weekly_rows},
+    template_globals={"weekly_rows": weekly_rows, "dashboard_sections": SECTIONS},
 )

@@ -15,21 +15,22 @@ from champions.dashboards import bp
 from champions.dashboards.figures.growth import weekly_rows
 from champions.dashboards.forms import SettingsForm
 from champions.dashboards.models import DashboardJob
+from champions.dashboards.sections import BY_SLUG, SECTIONS
 from champions.dashboards.services import PROGRAMME
 from champions.dashboards.settings import FIELDS, change_settings, current_settings
 from champions.dashboards.tasks import compute_programme_snapshot
 from champions.extensions import db
 
 
-def _figures_html(info) -> Markup:
-    return _rendered(info.id, info.computed_at.isoformat())
+def _figures_html(info, template: str = "dashboards/_figures.html") -> Markup:
+    return _rendered(info.id, info.computed_at.isoformat(), template)
 
 
 # Snapshots never change once written, so each one's figures are rendered once per process.
 # Keyed by id and time: an id alone could come back after rows were deleted.
-@lru_cache(maxsize=4)
-def _rendered(snapshot_id: int, computed_at: str) -> Markup:
-    return Markup(render_template("dashboards/_figures.html", d=snapshot_data(snapshot_id)))
+@lru_cache(maxsize=4 * (len(SECTIONS) + 1))
+def _rendered(snapshot_id: int, computed_at: str, template: str) -> Markup:
+    return Markup(render_template(template, d=snapshot_data(snapshot_id)))
 
 
 @bp.get("/staff")
@@ -44,6 +45,21 @@ def staff_home():
         job=job,
         job_text=job_text,
         figures_html=_figures_html(info) if info else None,
+    )
+
+
+@bp.get("/staff/dashboard/<section>")
+def section(section: str):
+    shown = BY_SLUG.get(section)
+    if shown is None:
+        abort(404)
+    info = latest_snapshot_info(PROGRAMME)
+    return render_template(
+        "dashboards/section.html",
+        section=shown,
+        snapshot=info,
+        now=now_utc(),
+        figures_html=_figures_html(info, shown.template) if info else None,
     )
 
 

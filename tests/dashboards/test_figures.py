@@ -186,8 +186,9 @@ def test_a_target_date_in_the_past_and_no_data_are_explained(client, auth, db):
     auth.login_as("staff")
     assert "No figures have been computed yet" in client.get("/staff").get_data(as_text=True)
     run_task(compute_programme_snapshot)
-    page = client.get("/staff").get_data(as_text=True)
+    page = client.get("/staff/dashboard/growth").get_data(as_text=True)
     assert "No one has signed up yet, so there is nothing to project" in page
+    page = client.get("/staff/dashboard/nudges").get_data(as_text=True)
     assert "No nudge has been measured yet" in page and "nudged against held out" not in page
     settings = db.session.get(ProgrammeSettings, 1)
     settings.start_date = today_uk() - timedelta(days=1000)
@@ -195,7 +196,7 @@ def test_a_target_date_in_the_past_and_no_data_are_explained(client, auth, db):
     db.session.commit()
     auth.make.champion()
     run_task(compute_programme_snapshot)
-    assert "The target date has passed" in client.get("/staff").get_data(as_text=True)
+    assert "The target date has passed" in client.get("/staff/dashboard/growth").get_data(as_text=True)
 
 
 def test_every_table_downloads_as_csv(client, auth, known):
@@ -260,6 +261,5 @@ def test_a_borough_with_no_residents_figure_is_explained_not_divided_by(client, 
     row = next(r for r in latest_snapshot(PROGRAMME).data["boroughs"] if r["code"] == "bury")
     assert (row["champions"], row["per_10k"], row["people_per_10k"]) == (1, None, None)
     auth.login_as("staff")
-    assert "Bury has no residents figure, so no per-head figures are shown for it." in client.get("/staff").get_data(
-        as_text=True
-    )
+    page = client.get("/staff/dashboard/boroughs").get_data(as_text=True)
+    assert "Bury has no residents figure, so no per-head figures are shown for it." in page
