@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from champions.accounts.models import User
 from champions.core import audit
+from champions.core.db import now_utc
 from champions.core.errors import Refused
+from champions.core.forms import db_id, parse_day
 from champions.core.permissions import Role
 from champions.extensions import db
+from champions.followups.models import Preference, Task
 from champions.grants.models import Application
 from champions.organisations.models import Organisation
 from champions.profiles.models import Champion
@@ -88,3 +94,210 @@ def _lock(model: Any, ids: list[int]) -> list[Any]:
 def _count_words(n: int, kind: str) -> str:
     noun = {"champion": "champion", "organisation": "organisation", "application": "grant application"}[kind]
     return f"1 {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+# ------------------------------------------------------------------------------------------------- tasks
+
+
+@dataclass(frozen=True)
+class TaskData:
+    """What a person typed for a task, checked by the form."""
+
+    title: str
+    note: str | None
+    due_on: date
+    assignee_id: int
+
+
+def task_column(kind: str) -> Any:
+    model_for(kind)
+    return getattr(Task, f"{kind}_id")
+
+
+def record_of(kind: str, record_id: int) -> Any | None:
+    return db.session.get(model_for(kind), record_id)
+
+
+def record_name(kind: str, record: Any) -> str:
+    if kind == "champion":
+        return record.full_name
+    if kind == "organisation":
+        return record.name
+    return f"{record.title} (application {record.id})"
+
+
+def default_assignee_id(record: Any, actor: User) -> int:
+    """Who a new task goes to unless someone else is chosen: the record's owner, or else the person adding it."""
+    owner = db.session.get(User, record.owner_id) if record.owner_id else None
+    return owner.id if owner is not None and is_owner_choice(owner) else actor.id
+
+
+def _assignee(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if not is_owner_choice(user):
+        raise FollowUpRefused("A task can only be given to a member of staff who can sign in. Nothing was changed.")
+    assert user is not None
+    return user
+
+
+def add_task(kind: str, record: Any, data: TaskData, actor: User) -> Task:
+    model_for(kind)
+    if getattr(record, "merged_into_id", None) is not None:
+        raise FollowUpRefused("This record was merged into another: add the task there. Nothing was changed.")
+    _assignee(data.assignee_id)
+    task = Task(
+        title=data.title,
+        note=data.note or None,
+        due_on=data.due_on,
+        assignee_id=data.assignee_id,
+        created_by_id=actor.id,
+        **{f"{kind}_id": record.id},
+    )
+    db.session.add(task)
+    db.session.flush()
+    audit.record("task.added", record, actor_id=actor.id, task_id=task.id, due_on=task.due_on.isoformat())
+    return task
+
+
+def update_task(task: Task, record: Any, data: TaskData, actor: User) -> list[str]:
+    """Change a task's details; returns the names of the fields that changed (nothing is recorded if none)."""
+    if data.assignee_id != task.assignee_id:
+        _assignee(data.assignee_id)
+    new = {"title": data.title, "note": data.note or None, "due_on": data.due_on, "assignee_id": data.assignee_id}
+    changed = [name for name, value in new.items() if getattr(task, name) != value]
+    for name in changed:
+        setattr(task, name, new[name])
+    if changed:
+        db.session.flush()
+        audit.record("task.changed", record, actor_id=actor.id, task_id=task.id, fields=changed)
+    return changed
+
+
+def complete_task(task: Task, record: Any, actor: User) -> bool:
+    """Mark the task done (False if it already was: a second press changes nothing)."""
+    if task.done_at is not None:
+        return False
+    task.done_at, task.done_by_id = now_utc(), actor.id
+    db.session.flush()
+    audit.record("task.done", record, actor_id=actor.id, task_id=task.id)
+    return True
+
+
+def reopen_task(task: Task, record: Any, actor: User) -> bool:
+    if task.done_at is None:
+        return False
+    task.done_at, task.done_by_id = None, None
+    db.session.flush()
+    audit.record("task.reopened", record, actor_id=actor.id, task_id=task.id)
+    return True
+
+
+def record_tasks(kind: str, record_id: int, done_shown: int = 10) -> tuple[list[Task], list[Task]]:
+    """A record's open tasks, soonest due first, and its most recently done ones."""
+    base = select(Task).where(task_column(kind) == record_id).options(selectinload(Task.assignee))
+    open_ = db.session.scalars(base.where(Task.done_at.is_(None)).order_by(Task.due_on, Task.id))
+    done = db.session.scalars(base.where(Task.done_at.is_not(None)).order_by(Task.done_at.desc(), Task.id.desc()))
+    return list(open_), list(done.fetchmany(done_shown))
+
+
+# ------------------------------------------------------------------------------------------ my tasks
+
+
+STATUSES = {"open": "Open", "overdue": "Overdue", "done": "Done", "all": "All"}
+
+
+@dataclass(frozen=True)
+class TaskFilters:
+    assignee_id: int | None  # None: everyone's
+    status: str = "open"
+
+
+def task_query(filters: TaskFilters, today: date) -> Select[Any]:
+    query = select(Task)
+    if filters.assignee_id is not None:
+        query = query.where(Task.assignee_id == filters.assignee_id)
+    if filters.status == "open":
+        query = query.where(Task.done_at.is_(None))
+    elif filters.status == "overdue":
+        query = query.where(Task.done_at.is_(None), Task.due_on < today)
+    elif filters.status == "done":
+        query = query.where(Task.done_at.is_not(None))
+    return query
+
+
+@dataclass
+class TaskPage:
+    items: list[Task]
+    next_after: str | None  # "<due date>.<id>" of the last task shown, when there are more
+
+
+PAGE_SIZE = 50
+
+
+def task_page(filters: TaskFilters, after: str | None, today: date, size: int = PAGE_SIZE) -> TaskPage:
+    """One page of tasks, soonest due first (so the overdue come first), by key: (due date, id) after ``after``."""
+    query = task_query(filters, today)
+    if key := parse_after(after):
+        due, last_id = key
+        query = query.where(or_(Task.due_on > due, and_(Task.due_on == due, Task.id > last_id)))
+    query = query.options(*_shown()).order_by(Task.due_on, Task.id).limit(size + 1)
+    rows = list(db.session.scalars(query))
+    items = rows[:size]
+    more = len(rows) > size
+    return TaskPage(items, f"{items[-1].due_on.isoformat()}.{items[-1].id}" if more else None)
+
+
+def parse_after(after: str | None) -> tuple[date, int] | None:
+    """The key a page starts after; None when absent or not one (a forged key starts from the first page)."""
+    try:
+        due, last_id = (after or "").split(".")
+        return parse_day(due) or date.min, db_id(last_id)
+    except ValueError:
+        return None
+
+
+def my_open_tasks(user: User, today: date, limit: int = 10) -> tuple[list[Task], int, int]:
+    """``user``'s first ``limit`` open tasks, overdue first (soonest due first), how many they have open in all, and
+    how many of those are overdue."""
+    mine = task_query(TaskFilters(user.id, "open"), today)
+    tasks = db.session.scalars(mine.options(*_shown()).order_by(Task.due_on, Task.id).limit(limit))
+    counts = select(func.count(), func.count().filter(Task.due_on < today)).where(
+        Task.assignee_id == user.id, Task.done_at.is_(None)
+    )
+    total, overdue = db.session.execute(counts).one()
+    return list(tasks), total, overdue
+
+
+def _shown() -> tuple[Any, ...]:
+    return (
+        selectinload(Task.assignee),
+        selectinload(Task.champion),
+        selectinload(Task.organisation),
+        selectinload(Task.application),
+    )
+
+
+def all_tasks(filters: TaskFilters, today: date) -> Iterator[Task]:
+    """Every task the filters choose, for the CSV, a few hundred at a time."""
+    query = task_query(filters, today).options(*_shown()).order_by(Task.due_on, Task.id)
+    yield from db.session.scalars(query.execution_options(yield_per=500))
+
+
+# ------------------------------------------------------------------------------------------ preference
+
+
+def wants_digest(user_id: int) -> bool:
+    preference = db.session.get(Preference, user_id)
+    return preference is None or preference.daily_digest
+
+
+def set_digest(user: User, wanted: bool) -> bool:
+    """Turn the daily email of one's tasks on or off; returns whether anything changed."""
+    if wants_digest(user.id) == wanted:
+        return False
+    preference = db.session.get(Preference, user.id) or Preference(user_id=user.id)
+    preference.daily_digest = wanted
+    db.session.add(preference)
+    db.session.flush()
+    audit.record("followups.digest_changed", user, actor_id=user.id, daily_digest=wanted)
+    return True

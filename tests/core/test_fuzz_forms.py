@@ -74,6 +74,7 @@ BUTTONS = {
     "roster.resend_email": "shown while a change of email address waits for its link",
     "accounts.confirm_email_change": "shown by the link emailed to a new address",
     "activities.activity_restore": "the Undo shown straight after the champion deletes an activity",
+    "followups.task_reopen": "shown once a task is done",
     "core.saved_search_rename": "shown beside each of a person's own saved searches (tests/core/test_saved_searches)",
     "core.saved_search_delete": "shown beside each of a person's own saved searches",
 }
