@@ -22,7 +22,7 @@ def _payment_forms(payment: Payment) -> dict:
         "correct": forms.CorrectPaymentForm(prefix="co"),
         "void": forms.VoidPaymentForm(prefix="vo"),
     }
-    if request.method == "GET":
+    if (request.view_args or {}).get("action") != "correct":  # not what was typed: the tranche as it is
         f["correct"].amount.data = f"{payment.amount_pence / 100:.2f}".removesuffix(".00")
         f["correct"].due_on.data = payment.due_on
         f["correct"].reference.data = payment.reference or ""
