@@ -15,7 +15,7 @@ from champions.core.db import now_utc
 from champions.core.permissions import Role
 from champions.extensions import db
 from champions.grants.dashboard import compute_fund_snapshot
-from champions.grants.models import Application, Fund, Status
+from champions.grants.models import Application, Fund, Round, Status
 from champions.grants.services import applications, awards, groups, lifecycle, reports, reviews, rounds
 from champions.grants.services.groups import GroupDetails
 from champions.organisations.models import Organisation
@@ -260,7 +260,7 @@ def _second_round(rng, fund, reviewers, applicant, used: set[str]) -> None:
         ["draft"] * 3
         + ["submitted", "eligible", "eligible", "ineligible"]
         + ["under_review"] * 4
-        + ["scored", "approved", "declined"]
+        + ["scored", "approved", "declined", "awaiting_approval"]
     )
     for index, state in enumerate(states):
         name, borough = _group(rng, used)
@@ -291,8 +291,19 @@ def _second_round(rng, fund, reviewers, applicant, used: set[str]) -> None:
         _review(rng, application, reviewers, 4 if state != "declined" else 2)
         if state == "approved":
             awards.approve(application.id, application.amount_requested_pence, None, None)
+        elif state == "awaiting_approval":
+            _awaiting_second_approval(round_, application)
         elif state == "declined":
             awards.decline(application, "The panel funded projects with a stronger link to cancer prevention", None)
+
+
+def _awaiting_second_approval(round_: Round, application: Application) -> None:
+    """The round asks (from now on) for a second approval above £1,500: staff approved this one's £2,000 once."""
+    round_.second_approval_above_pence = 150_000
+    staff = db.session.scalar(select(User.id).where(User.email == "staff@champions.example"))
+    application.amount_requested_pence = 200_000
+    application.budget_lines[0].amount_pence += 200_000 - sum(line.amount_pence for line in application.budget_lines)
+    awards.approve(application.id, 200_000, "Send photos of the sessions, with consent", staff)
 
 
 def seed_grants(rng: random.Random) -> str:

@@ -22,7 +22,7 @@ def _approve_all_at_once(app, application_ids: list[int], award: int) -> list[st
         with app.app_context():
             barrier.wait()
             try:
-                awards.approve(application_id, award, None, None)
+                awards.approve(application_id, award, None, None, few_reviews_reason="Urgent")
                 _db.session.commit()
                 outcomes.append("approved")
             except GrantError as error:

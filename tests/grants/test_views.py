@@ -191,7 +191,11 @@ def test_staff_approval_beyond_the_budget_and_payment_beyond_the_award_are_refus
     db.session.expire_all()
     assert application.status == "under_review" and application.award_pence is None
     assert (
-        client.post(f"/grants/staff/applications/{application.id}/approve", data={"ap-award": "500"}).status_code == 302
+        client.post(
+            f"/grants/staff/applications/{application.id}/approve",
+            data={"ap-award": "500", "ap-few_reviews_reason": "The panel met without them"},
+        ).status_code
+        == 302
     )
     response = client.post(
         f"/grants/staff/applications/{application.id}/payment",

@@ -8,8 +8,8 @@ from sqlalchemy.orm import selectinload
 from champions.core import audit
 from champions.core.db import now_utc
 from champions.extensions import db
-from champions.grants.models import Application, Criterion, ReviewAssignment, Score, Status
-from champions.grants.services.lifecycle import GrantError, move
+from champions.grants.models import Application, Criterion, ReviewAssignment, Round, Score, Status
+from champions.grants.services.lifecycle import GrantError, move, pounds
 
 # A criterion is scored with a whole number from 1 to 5. A range holds only those integers, so anything else a
 # caller passes (6, "5", 4.5) is refused with the same message.
@@ -108,4 +108,86 @@ def ranked(round_id: int) -> list[tuple[Application, float | None, int]]:
         .options(selectinload(Application.organisation))
     )
     rows = [(a, *scores.get(a.id, (None, 0))) for a in apps]
-    return sorted(rows, key=lambda r: (r[1] is None, -(r[1] or 0), r[0].id))
+    return sorted(rows, key=lambda r: _rank_key(r[0].id, r[1]))
+
+
+def criterion_means(round_id: int) -> dict[tuple[int, int], float]:
+    """(application id, criterion id) -> the mean of the submitted scores, in one aggregate query."""
+    rows = db.session.execute(
+        select(ReviewAssignment.application_id, Score.criterion_id, func.avg(Score.score))
+        .join(Score, Score.assignment_id == ReviewAssignment.id)
+        .join(Application, Application.id == ReviewAssignment.application_id)
+        .where(Application.round_id == round_id, ReviewAssignment.submitted_at.is_not(None))
+        .group_by(ReviewAssignment.application_id, Score.criterion_id)
+    ).all()
+    return {(app_id, criterion_id): round(float(mean), 2) for app_id, criterion_id, mean in rows}
+
+
+def conflict_counts(round_id: int) -> dict[int, int]:
+    """Application id -> how many of its reviewers declared a conflict of interest."""
+    rows = db.session.execute(
+        select(ReviewAssignment.application_id, func.count())
+        .join(Application, Application.id == ReviewAssignment.application_id)
+        .where(Application.round_id == round_id, ReviewAssignment.conflict.is_(True))
+        .group_by(ReviewAssignment.application_id)
+    ).all()
+    return dict(rows)
+
+
+def panel_pack(round_: Round) -> tuple[list[str], list[list]]:
+    """The panel's papers as a spreadsheet: every submitted application, best weighted score first.
+
+    No contact details: the group's name only, and not even that when the round anonymises its reviews.
+    """
+    criteria = list(round_.criteria)
+    header = [
+        "Id",
+        "Title",
+        "Group",
+        "Amount requested",
+        "Theme",
+        "Boroughs",
+        *(f"Mean score: {c.name} (weight {c.weight})" for c in criteria),
+        "Weighted score",
+        "Reviews",
+        "Reviews asked for",
+        "Conflicts declared",
+        "Eligibility problems",
+        "Status",
+    ]
+    scores, means, conflicts = weighted_scores(round_.id), criterion_means(round_.id), conflict_counts(round_.id)
+    apps = db.session.scalars(
+        select(Application)
+        .where(Application.round_id == round_.id, Application.status != Status.DRAFT.value)
+        .options(selectinload(Application.organisation), selectinload(Application.boroughs))
+    )
+    ranked_apps = sorted(apps, key=lambda a: _rank_key(a.id, scores.get(a.id, (None, 0))[0]))
+    rows = [
+        [
+            a.id,
+            a.title,
+            f"Applicant A-{a.id}" if round_.anonymise_reviews else a.group_display,
+            pounds(a.amount_requested_pence),
+            a.theme or "",
+            "; ".join(b.name for b in a.boroughs),
+            *(_blank(means.get((a.id, c.id))) for c in criteria),
+            _blank(scores.get(a.id, (None, 0))[0]),
+            scores.get(a.id, (None, 0))[1],
+            round_.reviewers_per_application,
+            conflicts.get(a.id, 0),
+            "; ".join(a.eligibility_problems or []),
+            a.status_label,
+        ]
+        for a in ranked_apps
+    ]
+    audit.record("grant.round_exported", round_, export="panel pack", applications=len(rows))
+    return header, rows
+
+
+def _rank_key(application_id: int, score: float | None) -> tuple[bool, float, int]:
+    """Best weighted score first, unscored last, then oldest first: the panel page's order."""
+    return (score is None, -(score or 0), application_id)
+
+
+def _blank(value: float | None) -> float | str:
+    return "" if value is None else value
