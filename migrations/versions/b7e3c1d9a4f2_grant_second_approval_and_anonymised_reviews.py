@@ -2,7 +2,7 @@
 an approval with fewer reviews than the round asks for keeps its reason
 
 Revision ID: b7e3c1d9a4f2
-Revises: c5a8e2f14b93
+Revises: 7b9e3c1d5a40
 Create Date: 2026-12-04 18:40:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "b7e3c1d9a4f2"
-down_revision = "c5a8e2f14b93"
+down_revision = "7b9e3c1d5a40"
 branch_labels = None
 depends_on = None
 
