@@ -57,3 +57,12 @@ def viewed(action: str, target: Any, *, subject_user_ids: tuple[int | None, ...]
         if response.status_code < 400:
             db.session.commit()
         return response
+
+
+def assign(target: Any, values: dict[str, Any]) -> list[str]:
+    """Set ``values`` on ``target``; the names of those that changed, for an audit event that names the fields a
+    correction changed, never their old or new values (it outlives an erasure)."""
+    changed = [name for name, value in values.items() if getattr(target, name) != value]
+    for name in changed:
+        setattr(target, name, values[name])
+    return changed

@@ -69,6 +69,7 @@ ACTION_WORDS = {
     "grant.conflict_declared": "You said you have a conflict of interest with an application",
     "grant.draft_saved": "You saved a grant application",
     "grant.fund_created": "You set up a fund",
+    "grant.fund_changed": "You changed a fund's name or funder",
     "grant.fund_funders": "You chose who can see a fund's figures",
     "grant.funder_export": "You downloaded a fund's figures",
     "grant.payment_added": "You added a grant payment",

@@ -33,6 +33,7 @@ FEATURE = Feature(
         "grants.review": REVIEWER,
         "grants.staff_funds": STAFF,
         "grants.fund": STAFF,
+        "grants.fund_edit": STAFF,
         "grants.round_new": STAFF,
         "grants.round_detail": STAFF,
         "grants.round_edit": STAFF,

@@ -312,12 +312,20 @@ def score_form(criteria):
 
 class FundForm(BaseForm):
     name = StringField(
-        "Fund name", filters=[strip], validators=[DataRequired("Enter the fund's name"), Length(max=200)]
+        "Fund name",
+        filters=[strip],
+        validators=[
+            DataRequired("Enter the fund's name"),
+            Length(max=200, message="The fund's name must be 200 characters or fewer"),
+        ],
     )
     funder_organisation = StringField(
         "Funder organisation",
         filters=[strip],
-        validators=[DataRequired("Enter the funder organisation"), Length(max=200)],
+        validators=[
+            DataRequired("Enter the funder organisation"),
+            Length(max=200, message="The funder organisation must be 200 characters or fewer"),
+        ],
     )
 
 

@@ -236,6 +236,11 @@ def add_moment(*, topic_codes: list[str], **fields: object) -> Moment:
 
 
 def edit_moment(moment: Moment, *, topic_codes: list[str], **fields: object) -> Moment:
-    save_moment(moment, topic_codes=topic_codes, **fields)
-    audit.record("moment.updated", moment)
+    """Save the changes; the audit event names the fields that changed (none changed: nothing is recorded)."""
+    changed = audit.assign(moment, dict(fields))
+    if sorted(set(topic_codes)) != sorted(t.code for t in moment.topics):
+        changed.append("topics")
+    save_moment(moment, topic_codes=topic_codes)
+    if changed:
+        audit.record("moment.updated", moment, fields=changed)
     return moment

@@ -18,25 +18,31 @@ from champions.nudges.models import MessageStatus, NudgeMessage, NudgeRule
 NUDGE_CONSENT_VERSION = "nudges-2026-11"
 
 
+RULE_FIELDS = (
+    "name",
+    "condition",
+    "subject",
+    "body_text",
+    "body_html",
+    "period_days",
+    "holdout_percent",
+    "effect_days",
+    "enabled",
+)
+
+
 def save_rule(rule: NudgeRule | None, data: dict) -> NudgeRule:
+    """Add a rule, or change one: a change's audit event names the fields that changed (none: nothing recorded)."""
+    new = rule is None
     if rule is None:
         rule = NudgeRule(key=unique_key(NudgeRule.key, data["name"], fallback="rule"))
         db.session.add(rule)
-    for name in (
-        "name",
-        "condition",
-        "subject",
-        "body_text",
-        "body_html",
-        "period_days",
-        "holdout_percent",
-        "effect_days",
-        "enabled",
-    ):
-        setattr(rule, name, data[name])
-    rule.params = {"days": data["days"]}
+    changed = audit.assign(rule, {name: data[name] for name in RULE_FIELDS} | {"params": {"days": data["days"]}})
     db.session.flush()
-    audit.record("nudge_rule.saved", rule)
+    if new:
+        audit.record("nudge_rule.saved", rule)
+    elif changed:
+        audit.record("nudge_rule.saved", rule, fields=changed)
     return rule
 
 

@@ -85,15 +85,21 @@ def register_organisation(name: str, **fields: Any) -> Organisation:
 def update_organisation(
     organisation: Organisation, *, name: str, type: str, borough_codes: list[str], **fields: str | None
 ) -> Organisation:
-    """Edit the register entry; the engagement level changes only through change_engagement (it keeps history)."""
-    organisation.name = name.strip()
-    organisation.normalised_name = normalise_org_name(name)
-    organisation.type = type
-    organisation.charity_number = normalise_charity_number(fields.pop("charity_number", None))
-    for field in ("postcode", "website", "notes"):
-        setattr(organisation, field, fields.get(field) or None)
-    organisation.boroughs = list(db.session.scalars(select(Borough).where(Borough.code.in_(borough_codes))))
-    audit.record("organisation.updated", organisation)
+    """Edit the register entry; the engagement level changes only through change_engagement (it keeps history).
+    The audit event names the fields that changed (none changed: nothing is recorded)."""
+    values = {
+        "name": name.strip(),
+        "type": type,
+        "charity_number": normalise_charity_number(fields.pop("charity_number", None)),
+        **{field: fields.get(field) or None for field in ("postcode", "website", "notes")},
+    }
+    changed = audit.assign(organisation, values)
+    organisation.normalised_name = normalise_org_name(organisation.name)
+    if sorted(set(borough_codes)) != sorted(b.code for b in organisation.boroughs):
+        organisation.boroughs = list(db.session.scalars(select(Borough).where(Borough.code.in_(borough_codes))))
+        changed.append("boroughs")
+    if changed:
+        audit.record("organisation.updated", organisation, fields=changed)
     db.session.flush()
     return organisation
 
@@ -163,19 +169,24 @@ def update_contact(
     phone: str | None,
     consent_to_contact: bool,
 ) -> None:
-    """Edit a contact. Consent keeps the time it was first given; withdrawing clears it."""
-    contact.name = name.strip()
-    contact.role = role or None
-    contact.email = email.strip().lower() if email else None
-    contact.phone = phone or None
+    """Edit a contact. Consent keeps the time it was first given; withdrawing clears it. The audit event names the
+    fields that changed (none changed: nothing is recorded)."""
     if consent_to_contact and not contact.consent_to_contact:
         contact.consent_recorded_at = now_utc()
     elif not consent_to_contact:
         contact.consent_recorded_at = None
-    contact.consent_to_contact = consent_to_contact
+    values = {
+        "name": name.strip(),
+        "role": role or None,
+        "email": email.strip().lower() if email else None,
+        "phone": phone or None,
+        "consent_to_contact": consent_to_contact,
+    }
+    changed = audit.assign(contact, values)
     if contact.champion_id is None and (champion := champion_with_email(contact.email)) is not None:
         contact.champion_id = champion.id
-    audit.record("organisation.contact_updated", contact.organisation, contact_id=contact.id)
+    if changed:
+        audit.record("organisation.contact_updated", contact.organisation, contact_id=contact.id, fields=changed)
     db.session.flush()
 
 

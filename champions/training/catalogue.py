@@ -26,9 +26,10 @@ def add_resource(**fields: Any) -> TrainingResource:
 
 
 def edit_resource(resource: TrainingResource, **fields: Any) -> None:
-    for name, value in fields.items():
-        setattr(resource, name, value)
-    audit.record("training.resource_edited", resource, title=resource.title)
+    """Save the changes; the audit event names the fields that changed (none changed: nothing is recorded)."""
+    changed = audit.assign(resource, fields)
+    if changed:
+        audit.record("training.resource_edited", resource, title=resource.title, fields=changed)
     db.session.flush()
 
 

@@ -17,6 +17,7 @@ def route_args(db, make) -> dict[str, dict]:
         "core.saved_search_open": search,
         "core.saved_search_rename": search,
         "core.saved_search_delete": search,
+        "grants.fund_edit": {"fund_id": make.fund(name="Sample fund").id},
     }
 
 

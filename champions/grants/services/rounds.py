@@ -28,6 +28,16 @@ def create_fund(name: str, funder_organisation: str) -> Fund:
     return fund
 
 
+def update_fund(fund: Fund, name: str, funder_organisation: str) -> list[str]:
+    """Correct a fund's name or funder organisation; the audit event names the fields that changed (none: nothing
+    is recorded)."""
+    changed = audit.assign(fund, {"name": name.strip(), "funder_organisation": funder_organisation.strip()})
+    if changed:
+        audit.record("grant.fund_changed", fund, fields=changed)
+        db.session.flush()
+    return changed
+
+
 def set_fund_funders(fund: Fund, user_ids: list[int]) -> None:
     fund.funders = list(db.session.scalars(select(User).where(User.id.in_(user_ids), User.role == "funder")))
     audit.record("grant.fund_funders", fund, user_ids=sorted(u.id for u in fund.funders))

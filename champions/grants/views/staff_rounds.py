@@ -36,6 +36,7 @@ from champions.grants.services.rounds import (
     round_problems,
     set_fund_funders,
     set_round_reviewers,
+    update_fund,
     update_round,
 )
 
@@ -71,6 +72,18 @@ def fund(fund_id: int):
         flash("The funders who may see this fund have been saved.", "success")
         return redirect(url_for("grants.fund", fund_id=fund.id))
     return render_template("grants/fund.html", fund=fund, form=form), 400 if form.errors else 200
+
+
+@bp.route("/grants/staff/funds/<int:fund_id>/edit", methods=["GET", "POST"])
+def fund_edit(fund_id: int):
+    fund = db.get_or_404(Fund, fund_id)
+    form = forms.FundForm(obj=fund if request.method == "GET" else None)
+    if form.validate_on_submit():
+        changed = update_fund(fund, form.name.data, form.funder_organisation.data)
+        db.session.commit()
+        flash("The fund's details have been saved." if changed else "Nothing needed changing.", "success")
+        return redirect(url_for("grants.fund", fund_id=fund.id))
+    return render_template("grants/fund_edit.html", fund=fund, form=form), 400 if form.errors else 200
 
 
 def _round_data(form: forms.RoundForm) -> RoundData:
