@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -237,31 +237,21 @@ COUNT_TOTALS = ("received", "approved", "declined", "overdue")
 MONEY_TOTALS = ("awarded", "paid", "remaining")
 
 
-class _Withhold(Exception):
-    """A table cannot keep a fund-wide figure without giving a hidden cell away: that figure is hidden everywhere."""
-
-    def __init__(self, key: str) -> None:
-        self.key = key
-
-
 @dataclass
 class _Totals:
-    """The fund-wide figures and which of them the page hides: ``small`` counts from 1 to 4 (and the money of
-    fewer than 5 grants), ``withheld`` those hidden so that a table beneath them gives nothing away."""
+    """The fund-wide figures, and those the page hides as small: counts from 1 to 4, and the money of fewer than 5
+    grants."""
 
     values: dict[str, int]
     small: set[str]
-    withheld: set[str] = field(default_factory=set)
 
     def shown(self, key: str) -> bool:
-        return key not in self.small and key not in self.withheld
+        return key not in self.small
 
     def label(self, key: str) -> str:
-        value = self.values[key]
         if key in self.small:
             return disclosure.FEWER_THAN_SMALL
-        if key in self.withheld:
-            return disclosure.NOT_SHOWN
+        value = self.values[key]
         return pounds(value) if key in MONEY_TOTALS else f"{value:,}"
 
 
@@ -288,10 +278,10 @@ def _column(values: list[int], key: str, totals: _Totals, *, money_of: list[int]
     """One column of a table whose cells add up to the fund-wide figure ``key``, as the page shows it.
 
     Counts from 1 to 4 are hidden; for money, ``money_of`` is how many grants each cell adds up, and the money of 1
-    to 4 grants is hidden. More cells are hidden wherever the fund-wide figure would give a hidden one away.
+    to 4 grants is hidden. More cells are hidden wherever the fund-wide figure would give a hidden one away, and a
+    column that cannot be shown beside it at all (its cells 1 and 5: the 5 hidden too, both would follow from the 6)
+    is not shown whole; the fund-wide figure stays.
     """
-    if key in totals.withheld:
-        return [disclosure.NOT_SHOWN] * len(values)
     keep_total = totals.shown(key)
     if money_of is None:
         table = disclosure.protect([[v] for v in values], column_totals=keep_total, threshold=0)
@@ -302,7 +292,7 @@ def _column(values: list[int], key: str, totals: _Totals, *, money_of: list[int]
             small_bounds=disclosure.ANY_AMOUNT, protecting_bounds=disclosure.ANY_AMOUNT,
         )  # fmt: skip
     if keep_total and table.total is None:
-        raise _Withhold(key)
+        return [disclosure.NOT_SHOWN] * len(values)
     labels = [table.label((i, 0)) for i in range(len(values))]
     if money_of is None:
         return labels
@@ -416,16 +406,8 @@ def _overdue_table(overdue: list[dict[str, Any]], totals: _Totals, today: date) 
 
 def funder_tables(data: dict[str, Any], today: date | None = None) -> dict[str, dict[str, Any]]:
     """Every table on the funder dashboard, as display strings, keyed by its CSV name (the headline figures are the
-    money table's). A fund-wide figure that a table cannot be published beside is hidden everywhere, and the tables
-    are built again."""
-    totals = _totals(data)
-    while True:
-        try:
-            return _tables(data, totals, today or today_uk())
-        except _Withhold as withhold:
-            totals.withheld.add(withhold.key)
-            if withhold.key == "awarded":
-                totals.withheld.add("remaining")
+    money table's)."""
+    return _tables(data, _totals(data), today or today_uk())
 
 
 def _tables(data: dict[str, Any], totals: _Totals, today: date) -> dict[str, dict[str, Any]]:

@@ -76,10 +76,14 @@ def _attack(sheets, table: str, name: str, total: int | None) -> dict:
     """What the reader works out of one column that adds up to ``total`` (None when no total is shown)."""
     _, labels = _column(sheets, table, name)
     money = name in MONEY_COLUMNS
+    # A column held back whole says nothing of its cells (some may be none at all).
+    whole = all(label == NOT_SHOWN for label in labels)
     cells = tuple((_number(label),) for label in labels)
     small = frozenset((i, 0) for i, label in enumerate(labels) if label == FEWER_THAN_SMALL)
     bounds = {
-        (i, 0): disclosure.ANY_AMOUNT
+        (i, 0): (0, None)
+        if whole
+        else disclosure.ANY_AMOUNT
         if money
         else disclosure.SMALL_COUNT
         if label == FEWER_THAN_SMALL
@@ -205,7 +209,7 @@ def test_a_round_of_one_application_shows_neither_it_nor_its_money(client, auth,
     assert "£1,000" not in str(sheets["rounds"]) + str(sheets["money"])
 
 
-def test_a_figure_no_table_can_be_published_beside_is_hidden_everywhere(client, auth, make, db):
+def test_a_column_that_cannot_be_shown_beside_its_total_is_held_back_whole(client, auth, make, db):
     fund = make.fund()
     round_ = _round_of_grants(make, fund, "Round 1", 5)
     make.application(round=round_, status="approved", theme="Screening", amount_requested_pence=100_000)
@@ -216,8 +220,8 @@ def test_a_figure_no_table_can_be_published_beside_is_hidden_everywhere(client, 
     sheets = _check_fund(client, fund.id)
     themes = {row[0]: row[1:] for row in sheets["themes"][1:]}
     # Six grants: 5 and 1 by theme. Were the 1 hidden and the 5 with it, a reader who knows that a count "not shown"
-    # is at least 5 would have both from the six: so the six is not shown anywhere, nor what adds up to it.
+    # is at least 5 would have both from the six: so no theme's grants are shown, and the six is.
     assert themes["Screening"][1] == NOT_SHOWN == themes["Social isolation"][1]
-    assert themes["Total"][1] == NOT_SHOWN and _headline(sheets, "applications", "Approved") is None
+    assert themes["Total"][1] == "6" and _headline(sheets, "applications", "Approved") == 6
     # The money of the two themes may be anything above nothing, so their sum gives neither away.
     assert themes["Total"][2] == "£6,000" == sheets["money"][2][1]
