@@ -4,16 +4,21 @@ scores, each change audited by field; closing a round once every grant's report 
 from __future__ import annotations
 
 import html
+import threading
+import time
 from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
+from champions import create_app
 from champions.core.models import AuditEvent
+from champions.extensions import db as _db
 from champions.grants.models import Round
-from champions.grants.services import reports, rounds
+from champions.grants.services import awards, lifecycle, reports, rounds
 from champions.grants.services.lifecycle import GrantError
+from tests.conftest import only_on_postgres, only_on_sqlite
 
 NOW = datetime(2027, 2, 10, 10, 0)
 
@@ -162,3 +167,70 @@ def test_a_round_closes_only_once_every_grants_report_is_approved_or_waived(clie
     assert client.get(f"/grants/staff/rounds/{round_.id}/edit").status_code == 200
     response = client.post(f"/grants/staff/rounds/{round_.id}/edit", data=form(round_, name="Renamed"))
     assert response.status_code == 400 and round_.name == "Round 1"
+
+
+def _lower_and_approve_at_once(app, round_id: int, application_id: int) -> list[str]:
+    """Lower the budget to what was awarded while another member of staff's approval is made but not yet
+    committed: without the round's lock, the lower budget is checked against the awards before that one."""
+    approved = threading.Event()
+    outcomes: list[str] = []
+
+    def run(change, after=None) -> None:
+        with app.app_context():
+            try:
+                change()
+                if after:
+                    after()
+                _db.session.commit()
+                outcomes.append("done")
+            except GrantError as error:
+                _db.session.rollback()
+                outcomes.append(error.message)
+            finally:
+                _db.session.remove()
+
+    def lower() -> None:
+        approved.wait(timeout=30)
+        round_ = _db.session.get_one(Round, round_id)
+        rounds.update_round(round_, replace(rounds.current_data(round_), budget_pence=100_000))
+
+    def approve() -> None:
+        awards.approve(application_id, 100_000, None, None, few_reviews_reason="Urgent")
+
+    def hold() -> None:
+        approved.set()
+        time.sleep(0.5)  # the other thread is now checking the budget
+
+    threads = [threading.Thread(target=run, args=(lower,)), threading.Thread(target=run, args=(approve, hold))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return outcomes
+
+
+def _budget_holds(app, make, db, runner) -> None:
+    round_ = make.round(budget_pence=300_000, max_award_pence=100_000, min_award_pence=10_000)
+    make.application(round=round_, status="approved", amount_requested_pence=100_000)
+    waiting = make.application(round=round_, status="under_review", amount_requested_pence=100_000)
+    db.session.commit()
+    outcomes = _lower_and_approve_at_once(runner, round_.id, waiting.id)
+    db.session.expire_all()
+    assert sorted(outcomes) == ["The budget must not be less than the £2,000 already awarded", "done"], outcomes
+    assert lifecycle.awarded_total(round_.id) <= db.session.get_one(Round, round_.id).budget_pence
+
+
+def test_lowering_the_budget_during_an_approval_never_leaves_more_awarded_than_the_budget_on_postgresql(app, make, db):
+    only_on_postgres(app)
+    _budget_holds(app, make, db, app)
+
+
+def test_lowering_the_budget_during_an_approval_never_leaves_more_awarded_than_the_budget_on_sqlite(app, make, db):
+    only_on_sqlite(app)
+    serialised = create_app("testing", SQLITE_IMMEDIATE_TRANSACTIONS=True)
+    try:
+        _budget_holds(app, make, db, serialised)
+    finally:
+        with serialised.app_context():
+            _db.engine.dispose()
+        app.extensions["celery"].set_default()
