@@ -27,6 +27,7 @@ from champions.core.db import now_utc
 from champions.core.models import BOROUGHS, OutboxMessage, Topic
 from champions.core.permissions import PUBLIC, SIGNED_IN, Role, access_rules
 from champions.dashboards.models import DashboardJob
+from champions.dashboards.sections import SECTIONS
 from champions.dashboards.services import compute_programme_snapshot
 from champions.dashboards.views import CSV_TABLES
 from champions.grants.dashboard import compute_fund_snapshot, funder_tables
@@ -294,8 +295,10 @@ def _id_args(world: World) -> dict[str, list[dict]]:
         "grants.review": [{"assignment_id": application.assignments[0].id}],
         "grants.funder_dashboard": [{"fund_id": f["fund"].id}],
         "grants.funder_csv": [{"fund_id": f["fund"].id, "table": table} for table in sorted(fund_tables)],
+        "grants.funder_recompute_status": [{"fund_id": f["fund"].id}],
         "dashboards.table_csv": [{"table": table} for table in CSV_TABLES],
         "dashboards.job_status": [{"job_id": f["job"].id}],
+        "dashboards.section": [{"section": section.slug} for section in SECTIONS],
         "roster.staff_import": [{"job_id": f["import"].id}],
         "roster.staff_import_status": [{"job_id": f["import"].id}],
         "roster.staff_import_report": [{"job_id": f["import"].id}],
