@@ -15,8 +15,8 @@ from champions.core.downloads import SafeWriter
 from champions.extensions import db
 from champions.privacy.models import EqualityAnswers
 from champions.profiles.models import Champion
-from champions.roster.models import ExportJob, JobStatus
-from champions.roster.staff_services import RosterFilters, filtered, parse_filters
+from champions.roster.models import ExportJob, JobStatus, Tag
+from champions.roster.staff_services import RosterFilters, filtered, parse_filters, tags_of
 
 BATCH = 1000
 COLUMNS = [
@@ -30,6 +30,7 @@ COLUMNS = [
     "stage",
     "leader",
     "topics",
+    "tags",
     "recruited_by",
     "registered_at",
     "last_activity_on",
@@ -53,7 +54,7 @@ def start_export(filters: RosterFilters, *, include_special: bool, by_user) -> E
     return job
 
 
-def _row(champion: Champion, answers: EqualityAnswers | None, include_special: bool) -> list:
+def _row(champion: Champion, answers: EqualityAnswers | None, include_special: bool, tags: list[Tag]) -> list:
     row = [
         champion.id,
         champion.first_name,
@@ -65,6 +66,7 @@ def _row(champion: Champion, answers: EqualityAnswers | None, include_special: b
         champion.stage,
         "yes" if champion.is_leader else "no",
         "; ".join(t.code for t in champion.topics),
+        "; ".join(t.name for t in tags),
         champion.recruited_by.referral_code if champion.recruited_by else "",
         champion.created_at.isoformat(),
         champion.last_activity_on.isoformat() if champion.last_activity_on else "",
@@ -103,8 +105,9 @@ def build(job: ExportJob) -> Iterator[int]:
         if not batch:
             break
         answers = _answers(batch) if job.include_special else {}
-        for champion in batch:
-            writer.writerow(_row(champion, answers.get(champion.user_id), job.include_special))
+        tags = tags_of([c.id for c in batch])
+        for c in batch:
+            writer.writerow(_row(c, answers.get(c.user_id), job.include_special, tags.get(c.id, [])))
         last_id, done = batch[-1].id, done + len(batch)
         job.processed_rows = done
         db.session.flush()

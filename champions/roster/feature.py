@@ -11,6 +11,7 @@ from champions.core.permissions import ADMIN, CHAMPION, PUBLIC, STAFF
 from champions.core.personal_data import Holding, Lookup
 from champions.roster import (  # noqa: F401  (importing them adds their routes)
     bp,
+    bulk_views,
     correction_views,
     details_views,
     models,
@@ -52,6 +53,8 @@ FEATURE = Feature(
         "roster.staff_import_report": STAFF,
         "roster.staff_duplicates": STAFF,
         "roster.staff_merge": STAFF,
+        "roster.staff_bulk": STAFF,
+        "roster.staff_remove_tag": STAFF,
     },
     navigation=(
         NavItem("Home", "roster.champion_home", CHAMPION, 10),
@@ -66,6 +69,18 @@ FEATURE = Feature(
     merges=models.MERGES,
     signals=((email_changed, follow_email_change),),
     holdings=(
+        Holding(
+            "champion_tags",
+            "champion",
+            "champion_id",
+            "delete",
+            title="Tags the programme team gave you",
+            describe="Short labels the programme team put on your record to find people again, such as an event you "
+            "came to.",
+            columns={"added_at": "Date", "tag": "Tag"},
+            lookups=(Lookup("tag_id", "tags", {"tag": "name"}),),
+            order_by=("added_at", "tag_id"),
+        ),
         Holding(
             "champion_notes",
             "champion",
@@ -117,6 +132,7 @@ FEATURE = Feature(
     ),
     stored_files=("import_jobs", "export_jobs"),
     not_personal={
+        "tags": "the names of staff's tags, and which staff login made each: who has a tag is in champion_tags",
         "import_jobs": "uploaded files: their content is cleared when finished jobs age out, and on any erasure",
         "export_jobs": "staff downloads: their content is cleared when they age out, and on any erasure",
     },

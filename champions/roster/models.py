@@ -6,13 +6,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from champions.core import merging
 from champions.core.db import now_utc
 from champions.core.work import Leased
-from champions.extensions import Model
+from champions.extensions import Model, db
 
 
 class ChampionNote(Model):
@@ -25,6 +25,31 @@ class ChampionNote(Model):
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
 
     author = relationship("User")
+
+
+class Tag(Model):
+    """A label staff give champions ("Spoke at the mosque open day", "Wigan walking group"), to find them again.
+
+    Names are unique whatever their case: ``name_key`` is the name case-folded, so "Walkers" and "walkers" are one.
+    """
+
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    name_key: Mapped[str] = mapped_column(String(60), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+
+champion_tags = Table(
+    "champion_tags",
+    db.metadata,
+    Column("champion_id", ForeignKey("champions.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+    Column("added_by_id", ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("added_at", DateTime(timezone=True), nullable=False, default=now_utc),
+)
 
 
 class JobStatus(StrEnum):
@@ -105,5 +130,14 @@ MERGES: merging.Declarations = {}
 # Merging (core/merging.py): notes, imports and exports follow the merged record and the login that made them.
 MERGES.update(merging.moves("champions", "champion_notes.champion_id", "import_rows.champion_id"))
 MERGES.update(
-    merging.moves("users", "champion_notes.author_id", "import_jobs.created_by_id", "export_jobs.created_by_id")
+    merging.moves(
+        "users",
+        "champion_notes.author_id",
+        "import_jobs.created_by_id",
+        "export_jobs.created_by_id",
+        "tags.created_by_id",
+        "champion_tags.added_by_id",
+    )
 )
+# Merging champions: the kept record has every tag of both, once each.
+MERGES.update(merging.on_conflict("champions", "champion_tags.champion_id", merging.keep_one()))

@@ -5,7 +5,7 @@ Services flush; the request commits.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -25,7 +25,7 @@ from champions.nudges.models import NudgeMessage, NudgeRule
 from champions.privacy.models import EqualityAnswers
 from champions.profiles.models import LIVE, Champion, Stage, champion_topics
 from champions.profiles.services import change_stage, ensure_live
-from champions.roster.models import ChampionNote, ImportRow
+from champions.roster.models import ChampionNote, ImportRow, Tag, champion_tags
 from champions.training.models import PledgeAcceptance, TrainingCompletion, TrainingResource
 
 PAGE_SIZE = 50
@@ -62,6 +62,7 @@ class RosterFilters:
     active_before: date | None = None
     trained: str = ""  # "yes", "no" or ""
     leader: str = ""
+    tag: int | None = None
     sort: str = "newest"
     errors: dict[str, str] = field(default_factory=dict)
 
@@ -97,6 +98,7 @@ def parse_filters(args) -> RosterFilters:
         active_before=_date_arg(args, "active_before", "Last activity before", errors),
         trained=args.get("trained", "") if args.get("trained") in ("yes", "no") else "",
         leader=args.get("leader", "") if args.get("leader") in ("yes", "no") else "",
+        tag=optional_id(args.get("tag", "")),
         sort=sort if sort in SORTS else "newest",
         errors=errors,
     )
@@ -188,6 +190,8 @@ def filtered(f: RosterFilters) -> Select:
         query = query.where(done if f.trained == "yes" else ~done)
     if f.leader:
         query = query.where(Champion.is_leader.is_(f.leader == "yes"))
+    if f.tag:
+        query = query.where(exists().where(champion_tags.c.champion_id == Champion.id, champion_tags.c.tag_id == f.tag))
     return query
 
 
@@ -244,6 +248,26 @@ def roster_page(f: RosterFilters, after: str | None, size: int = PAGE_SIZE) -> R
     items = found[:size]
     more = len(found) > size
     return RosterPage(items, f"{_sort_value(f.sort, items[-1])}~{items[-1].id}" if more else None)
+
+
+def tags_of(champion_ids: Sequence[int]) -> dict[int, list[Tag]]:
+    """Each champion's tags by name, in one query (for a page of the roster, or one champion)."""
+    found: dict[int, list[Tag]] = {}
+    if not champion_ids:
+        return found
+    query = (
+        select(champion_tags.c.champion_id, Tag)
+        .join(Tag, Tag.id == champion_tags.c.tag_id)
+        .where(champion_tags.c.champion_id.in_(champion_ids))
+        .order_by(Tag.name_key)
+    )
+    for champion_id, tag in db.session.execute(query):
+        found.setdefault(champion_id, []).append(tag)
+    return found
+
+
+def all_tags() -> list[Tag]:
+    return list(db.session.scalars(select(Tag).order_by(Tag.name_key)))
 
 
 # ---------------------------------------------------------------------------------------------- one champion

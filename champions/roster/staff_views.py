@@ -16,7 +16,7 @@ from champions.core.places import borough_choices
 from champions.extensions import db
 from champions.organisations.services import organisation_names
 from champions.profiles.models import Champion, Stage
-from champions.roster import bp, duplicates, staff_services
+from champions.roster import bp, bulk, duplicates, staff_services
 from champions.roster.exporter import download, start_export, user_can_download
 from champions.roster.importer import run, upload
 from champions.roster.models import ExportJob, ImportJob, JobStatus
@@ -40,6 +40,8 @@ def _choices():
         "topics": list(db.session.execute(select(Topic.code, Topic.name).order_by(Topic.name))),
         "organisations": organisation_names(limit=500),
         "sorts": [(k, label) for k, (_, label) in staff_services.SORTS.items()],
+        "tag_choices": [(t.id, t.name) for t in staff_services.all_tags()],
+        "bulk_actions": bulk.ACTIONS,
     }
 
 
@@ -53,6 +55,7 @@ def staff_roster():
         filters=filters,
         args=filters.as_args(),
         page=page,
+        tags=staff_services.tags_of([c.id for c in page.items]),
         total=staff_services.count_matches(filters),
         export_form=ExportForm(),
         **_choices(),
@@ -71,6 +74,8 @@ def _champion_page(champion: Champion, status: int = 200, **forms):
         champion=champion,
         timeline=staff_services.timeline(champion),
         leader_form=LeaderForm(formdata=None),
+        tags=staff_services.tags_of([champion.id]).get(champion.id, []),
+        tag_form=ConfirmForm(formdata=None),
         merged_into=db.session.get(Champion, champion.merged_into_id) if champion.merged_into_id else None,
         **forms,
     ), status

@@ -75,6 +75,7 @@ BUTTONS = {
     "accounts.confirm_email_change": "shown by the link emailed to a new address",
     "activities.activity_restore": "the Undo shown straight after the champion deletes an activity",
     "followups.task_reopen": "shown once a task is done",
+    "roster.staff_remove_tag": "shown beside each tag of a champion who has tags",
     "core.saved_search_rename": "shown beside each of a person's own saved searches (tests/core/test_saved_searches)",
     "core.saved_search_delete": "shown beside each of a person's own saved searches",
 }
@@ -194,6 +195,7 @@ class FormParser(HTMLParser):
 NAMED = {
     "criteria": "Reach: 3",
     "charity_number": "1234567",
+    "group_number": "1234567",  # a grant applicant's charity or company number
     "website": "https://example.org",
     "url": "https://example.org",
     "phone": "07700 900123",

@@ -1,0 +1,60 @@
+"""The roster in headless Chromium: its first rows show at 1280×900 without scrolling (filters in a side column,
+also when a filter is in use), and a tag is added to every champion on the page in the three bulk steps."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.test_crm import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def first_row_top(page) -> float:
+    return page.eval_on_selector(".app-roster__table tbody tr", "row => row.getBoundingClientRect().top")
+
+
+def test_first_rows_show_without_scrolling_and_a_page_is_tagged_at_once(pages, make, db):
+    for i in range(12):
+        make.champion(first_name=f"Row{i:02}", last_name="Person", borough_code="wigan")
+    staff = make.user(role="staff")
+    db.session.commit()
+    page = pages.page
+    sign_in(pages, staff)
+
+    for path in ("/staff/champions", "/staff/champions?borough=wigan&stage=registered&sort=name"):
+        pages.goto(path)
+        assert page.evaluate("window.scrollY") == 0
+        top = first_row_top(page)
+        row_height = page.eval_on_selector(".app-roster__table tbody tr", "row => row.getBoundingClientRect().height")
+        assert top + 3 * row_height < 900, f"{path}: the first three rows end at {top + 3 * row_height:.0f} px"
+    pages.shot("roster-1280-filtered")
+
+    page.check("#pick-page")  # the page's script: select every champion on this page
+    assert page.locator("input[name=id]:checked").count() == 12
+    page.select_option("#bulk-action", "tag")
+    page.click("button:has-text('Continue with the ticked')")
+    page.wait_for_selector("h1:has-text('Add a tag')")
+    pages.check()
+    page.fill("#tag_name", "Wigan market stall")
+    page.click("button:has-text('Continue')")
+    page.wait_for_selector("#bulk-preview")
+    pages.check()
+    assert "will be added to 12 champions" in page.inner_text("#bulk-preview")
+    page.click("button:has-text('Confirm: change 12 champions')")
+    page.wait_for_selector("text=Tag “Wigan market stall” added to 12 champions.")
+    pages.check()
+    assert page.locator(".app-roster__table a:has-text('Wigan market stall')").count() == 12
+
+
+def test_the_roster_and_a_bulk_step_at_phone_width(phone, make, db):
+    champion = make.champion(first_name="Phone", last_name="Person")
+    staff = make.user(role="staff")
+    db.session.commit()
+    phone.page.set_viewport_size({"width": 360, "height": 740})
+    sign_in(phone, staff)
+    for path in ("/staff/champions", f"/staff/champions/bulk?action=stage&id={champion.id}"):
+        phone.goto(path)
+        width = phone.page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"{path} scrolls sideways at 360 px ({width} px wide)"
+    phone.shot("roster-bulk-phone")
