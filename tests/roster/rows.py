@@ -26,6 +26,10 @@ ALLOWED = {
     "organisations.type": "grassroots",
 }
 
+# Tables whose CHECK asks for exactly one of several nullable references: a row refers through the first unless it
+# is given one of them (a follow-up task is about a champion, an organisation or a grant application).
+ONE_OF = {"followup_tasks": ("champion_id", "organisation_id", "application_id")}
+
 
 class RowMaker:
     """Inserts rows from the metadata. ``fixed`` maps a referenced table name to the id every other reference
@@ -36,6 +40,8 @@ class RowMaker:
 
     def insert(self, table: Table, **given: Any) -> dict[str, Any]:
         values = dict(given)
+        if (choices := ONE_OF.get(table.name)) and not set(choices) & set(values):
+            values[choices[0]] = self._referenced(table.c[choices[0]])
         for column in table.columns:
             if column.name in values or not self._must_fill(column):
                 continue
