@@ -42,8 +42,8 @@ def confirm_group(application_id: int):
             if form.choice.data == "match"
             else db.session.get(Organisation, int(form.organisation_id.data))
         )
-        if chosen is None:  # the match went away between the page and the click
-            form.choice.errors = ["The proposed match is no longer on the register: choose another organisation"]
+        if chosen is None:  # it went from the register between the page and the click
+            form.choice.errors = ["That organisation is no longer on the register: choose another"]
             return _again(application, given)
         try:
             confirm_organisation(application, chosen, "proposed match" if form.choice.data == "match" else "chosen")
