@@ -8,7 +8,7 @@ from typing import Any
 from champions.core.features import Beat, Feature, NavItem
 from champions.core.permissions import STAFF
 from champions.core.personal_data import Choice, Holding
-from champions.followups import bp, models, services, views
+from champions.followups import bp, bulk_views, models, services, views  # noqa: F401  (bulk_views adds its route)
 from champions.organisations.signals import detail_sections
 from config import every_seconds
 
@@ -37,6 +37,7 @@ FEATURE = Feature(
         "followups.task_done": STAFF,
         "followups.task_reopen": STAFF,
         "followups.owner_edit": STAFF,
+        "followups.bulk_owner": STAFF,
         "followups.task_list": STAFF,
         "followups.task_export": STAFF,
         "followups.digest_settings": STAFF,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from champions.organisations.models import (
     Organisation,
     OrganisationContact,
     normalise_org_name,
+    organisation_boroughs,
 )
 from champions.profiles.models import LIVE, Champion
 from champions.profiles.services import ensure_live
@@ -211,6 +213,23 @@ def unaffiliate_champion(organisation: Organisation, champion: Champion) -> None
 def active_organisations() -> Select[Organisation]:
     """The register without the entries that were merged into another."""
     return select(Organisation).where(Organisation.merged_into_id.is_(None))
+
+
+def filtered_organisations(filters: Mapping[str, str]) -> Select[Organisation]:
+    """The register's list as filtered (``q``, ``type``, ``level``, ``borough``; empty ones left out)."""
+    query = active_organisations()
+    if filters.get("q"):
+        query = query.where(Organisation.name.ilike(f"%{filters['q']}%"))
+    if filters.get("type"):
+        query = query.where(Organisation.type == filters["type"])
+    if filters.get("level"):
+        query = query.where(Organisation.engagement_level == filters["level"])
+    if filters.get("borough"):
+        served = select(organisation_boroughs.c.organisation_id).where(
+            organisation_boroughs.c.borough_code == filters["borough"]
+        )
+        query = query.where(Organisation.id.in_(served))
+    return query
 
 
 def organisation_names(limit: int | None = None) -> list[tuple[int, str]]:

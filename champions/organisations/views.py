@@ -27,16 +27,15 @@ from champions.organisations.models import (
     EngagementLevel,
     Organisation,
     OrganisationContact,
-    organisation_boroughs,
 )
 from champions.organisations.services import (
     MergeRefused,
-    active_organisations,
     add_contact,
     affiliate_champion,
     champion_with_email,
     change_engagement,
     duplicate_pairs,
+    filtered_organisations,
     likely_duplicates_of,
     merge_organisations,
     plan_organisation_merge,
@@ -46,6 +45,7 @@ from champions.organisations.services import (
     update_organisation,
 )
 from champions.profiles.models import Champion
+
 FILTER_KEYS = ("q", "type", "borough", "level")
 
 
@@ -72,22 +72,7 @@ saved_searches.register(
 
 def _filtered() -> tuple[Select[Organisation], dict[str, str]]:
     filters = {k: search_text(request.args.get(k)) for k in FILTER_KEYS}
-    query = active_organisations()
-    if filters["q"]:
-        query = query.where(Organisation.name.ilike(f"%{filters['q']}%"))
-    if filters["type"]:
-        query = query.where(Organisation.type == filters["type"])
-    if filters["level"]:
-        query = query.where(Organisation.engagement_level == filters["level"])
-    if filters["borough"]:
-        query = query.where(
-            Organisation.id.in_(
-                select(organisation_boroughs.c.organisation_id).where(
-                    organisation_boroughs.c.borough_code == filters["borough"]
-                )
-            )
-        )
-    return query, filters
+    return filtered_organisations(filters), filters
 
 
 @bp.get("/staff/organisations")

@@ -58,3 +58,35 @@ def test_the_roster_and_a_bulk_step_at_phone_width(phone, make, db):
         width = phone.page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, f"{path} scrolls sideways at 360 px ({width} px wide)"
     phone.shot("roster-bulk-phone")
+
+
+def test_organisations_and_a_rounds_applications_get_an_owner_in_bulk(pages, make, db):
+    from tests.workshops.helpers import make_org
+
+    for name in ("Alpha Group", "Beta Group"):
+        make_org(db, name)
+    application = make.application(status="eligible")
+    staff = make.user(role="staff", email="owner-to-be@example.org")
+    db.session.commit()
+    page = pages.page
+    sign_in(pages, staff)
+
+    pages.goto("/staff/organisations")
+    page.check("#pick-page")
+    page.click("button:has-text('Assign an owner to the ticked')")
+    page.wait_for_selector("h1:has-text('Assign an owner')")
+    pages.check()
+    page.select_option("#owner", label="owner-to-be@example.org")
+    page.click("button:has-text('Continue')")
+    page.wait_for_selector("#owner-preview")
+    pages.check()
+    # the two groups, and the register entry of the application's group
+    assert "3 organisations will be owned by owner-to-be@example.org" in page.inner_text("#owner-preview")
+    page.click("button:has-text('Confirm: change 3 organisations')")
+    page.wait_for_selector("text=Owner changed for 3 organisations.")
+    pages.check()
+
+    pages.goto(f"/grants/staff/rounds/{application.round_id}")
+    page.click("button:has-text('Assign an owner to all that match')")
+    page.wait_for_selector("text=1 application selected")
+    pages.check()

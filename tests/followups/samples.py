@@ -15,7 +15,12 @@ def route_args(db, make) -> dict[str, dict]:
     db.session.commit()
     record = {"kind": "champion", "record_id": champion.id}
     one = {**record, "task_id": task.id}
+    from tests.workshops.helpers import make_org
+
+    organisation = make_org(db, "Sample Owners Group")
     return {
+        # With one organisation ticked, the page shows its owner form, which the fuzzer then posts.
+        "followups.bulk_owner": {"kind": "organisation", "id": organisation.id},
         "followups.task_new": record,
         "followups.owner_edit": record,
         "followups.task_edit": one,
