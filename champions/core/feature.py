@@ -33,6 +33,7 @@ ACTION_WORDS = {
     "champion.merged": "You merged two records of the same champion",
     "champion.merged_away": "You merged this record into another record of the same champion",
     "champion.note_added": "You added a note about a champion",
+    "champion.note_corrected": "You corrected a note about a champion",
     "champion.stage_changed": "You moved a champion to another stage",
     "champions.bulk_stage_changed": "You moved several champions to another stage at once",
     "champions.bulk_tagged": "You tagged several champions at once",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from champions.accounts.email_change import TAKEN, AddressTaken
@@ -21,11 +21,14 @@ from champions.roster.corrections import (
     ErasedRecord,
     StaleDetails,
     correct_details,
+    correct_note,
     details_version,
     ensure_editable,
+    note_version,
 )
 from champions.roster.details_views import SAVED, _listed
-from champions.roster.staff_forms import StaffDetailsForm
+from champions.roster.models import ChampionNote
+from champions.roster.staff_forms import NoteCorrectionForm, StaffDetailsForm
 
 WORDS = SAVED | {"topics": "topics", "email": "sign-in email address"}
 
@@ -100,3 +103,47 @@ def staff_edit_details(champion_id: int):
         told = " The champion has been emailed at their old and new addresses." if "email" in changed else ""
         flash(f"Their {_listed([WORDS[name] for name in changed])} saved.{told}", "success")
     return redirect(url_for("roster.staff_champion", champion_id=champion.id))
+
+
+def _note_page(
+    champion: Champion, note: ChampionNote, form: NoteCorrectionForm, refused: str | None = None, stale: bool = False
+):
+    page = render_template(
+        "roster/staff/note_edit.html",
+        champion=champion,
+        note=note,
+        form=form,
+        refused=refused,
+        stale=stale,
+    )
+    return page, 400 if form.errors or refused else 200
+
+
+@bp.route("/staff/champions/<int:champion_id>/notes/<int:note_id>", methods=["GET", "POST"])
+def staff_edit_note(champion_id: int, note_id: int):
+    champion = db.get_or_404(Champion, champion_id)
+    note = db.get_or_404(ChampionNote, note_id)
+    if note.champion_id != champion.id:
+        abort(404)
+    form = NoteCorrectionForm(
+        formdata=request.form if request.method == "POST" else None,
+        data={"body": note.body} | ({"version": note_version(note)} if request.method == "GET" else {}),
+    )
+    try:
+        ensure_editable(champion)
+    except (MergedRecord, ErasedRecord) as closed:
+        return _note_page(champion, note, form, str(closed))
+    if not form.validate_on_submit():
+        return _note_page(champion, note, form)
+    try:
+        changed = correct_note(note, form.body.data, version=form.version.data, by_user_id=current_user.id)
+    except StaleDetails as stale:
+        db.session.rollback()
+        form.version.data = note_version(note)  # saving again now replaces the other change, knowingly
+        return _note_page(champion, note, form, str(stale), stale=True)
+    except (MergedRecord, ErasedRecord) as closed:
+        db.session.rollback()
+        return _note_page(champion, note, form, str(closed))
+    db.session.commit()
+    flash("The note has been corrected." if changed else "Nothing needed changing: the note is as it was.", "success")
+    return redirect(url_for("roster.staff_champion", champion_id=champion.id) + "#timeline")

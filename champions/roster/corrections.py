@@ -23,18 +23,23 @@ from champions.extensions import db
 from champions.profiles.details import Details, apply_details
 from champions.profiles.models import Champion
 from champions.profiles.services import ensure_live
+from champions.roster.models import ChampionNote
 
 STALE = (
     "Someone else changed this champion's details after you opened this page. Their change is shown below; what "
     "you typed is kept. Check it and save again to replace their change."
+)
+STALE_NOTE = (
+    "Someone else changed this note after you opened this page. Their text is shown below; what you typed is kept. "
+    "Check it and save again to replace their text."
 )
 
 
 class StaleDetails(Refused):
     """The record changed after the page was opened."""
 
-    def __init__(self) -> None:
-        super().__init__(STALE)
+    def __init__(self, message: str = STALE) -> None:
+        super().__init__(message)
 
 
 class ErasedRecord(Refused):
@@ -100,3 +105,28 @@ def correct_details(champion: Champion, correction: Correction, *, version: str 
         db.session.flush()
         audit.record("champion.details_corrected", champion, actor_id=by_user_id, fields=changed)
     return changed
+
+
+def note_version(note: ChampionNote) -> str:
+    """A short fingerprint of a note's text as the page showed it."""
+    return hashlib.sha256(note.body.encode()).hexdigest()[:20]
+
+
+def correct_note(note: ChampionNote, body: str, *, version: str | None, by_user_id: int) -> bool:
+    """Replace a note's text; False when it was already that (nothing is written or audited). The audit event names
+    the note, not its text. ``StaleDetails`` when the note changed after the page was opened; ``MergedRecord`` or
+    ``ErasedRecord`` for a record that can no longer change."""
+    merging.lock(ChampionNote, [note.id])
+    db.session.refresh(note)
+    champion = db.session.get(Champion, note.champion_id)
+    assert champion is not None  # a note is deleted with its champion
+    ensure_editable(champion)
+    if version != note_version(note):
+        raise StaleDetails(STALE_NOTE)
+    body = body.strip()
+    if body == note.body:
+        return False
+    note.body = body
+    db.session.flush()
+    audit.record("champion.note_corrected", champion, actor_id=by_user_id, note_id=note.id, fields=["body"])
+    return True

@@ -38,6 +38,7 @@ FEATURE = Feature(
         "roster.staff_roster": STAFF,
         "roster.staff_champion": STAFF,
         "roster.staff_edit_details": STAFF,
+        "roster.staff_edit_note": STAFF,
         "roster.staff_add_note": STAFF,
         "roster.staff_change_stage": STAFF,
         "roster.staff_set_leader": STAFF,

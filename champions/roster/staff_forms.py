@@ -24,6 +24,20 @@ class NoteForm(BaseForm):
     )
 
 
+class NoteCorrectionForm(BaseForm):
+    """A note's text as staff correct it; ``version`` is the text as the page showed it (``note_version``)."""
+
+    body = TextAreaField(
+        "The note",
+        filters=[strip],
+        validators=[
+            DataRequired("Enter the note"),
+            Length(max=5000, message="Notes must be 5,000 characters or fewer"),
+        ],
+    )
+    version = HiddenField()
+
+
 class StageForm(BaseForm):
     stage = SelectField(
         "New stage", choices=[("", "Select a stage")] + [(s.value, s.label) for s in Stage], validate_choice=False

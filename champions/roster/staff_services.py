@@ -279,6 +279,7 @@ class Event:
     kind: str
     title: str
     detail: str = ""
+    note_id: int | None = None  # a note's, which staff may correct
 
 
 def _day(value: date) -> datetime:
@@ -303,7 +304,7 @@ def timeline(champion: Champion, limit: int = 200) -> list[Event]:
     notes = select(ChampionNote).where(ChampionNote.champion_id == champion.id)
     for n in db.session.scalars(notes.options(selectinload(ChampionNote.author))):
         author = n.author.email if n.author else "someone"
-        events.append(Event(as_utc(n.created_at), "Note", f"Note by {author}", n.body))
+        events.append(Event(as_utc(n.created_at), "Note", f"Note by {author}", n.body, note_id=n.id))
     for s in champion.history:
         title = f"Stage: {s.from_stage or 'new'} → {s.to_stage}"
         events.append(Event(as_utc(s.changed_at), "Stage", title, s.reason))
@@ -343,7 +344,13 @@ def timeline(champion: Champion, limit: int = 200) -> list[Event]:
             AuditEvent.target_type == "Champion",
             AuditEvent.target_id == str(champion.id),
             AuditEvent.action.in_(
-                ("champion.merged", "champion.merged_away", "champion.leader_changed", "champion.details_corrected")
+                (
+                    "champion.merged",
+                    "champion.merged_away",
+                    "champion.leader_changed",
+                    "champion.details_corrected",
+                    "champion.note_corrected",
+                )
             ),
         )
     ):
@@ -359,6 +366,8 @@ def _audit_title(event: AuditEvent) -> str:
         return f"Merged into champion #{d.get('kept')}"
     if event.action == "champion.details_corrected":
         return "Details corrected: " + ", ".join(FIELD_NAMES.get(f, f) for f in d.get("fields") or [])
+    if event.action == "champion.note_corrected":
+        return "A note was corrected"
     return "Marked as a leader" if d.get("leader") else "No longer a leader"
 
 

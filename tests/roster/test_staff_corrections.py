@@ -13,6 +13,7 @@ from champions.core.models import AuditEvent, OutboxMessage, PendingEmail
 from champions.privacy.services import erase
 from champions.profiles.models import Champion
 from champions.roster.corrections import details_version
+from champions.roster.models import ChampionNote
 
 FORM = {
     "first_name": "Marta",
@@ -244,3 +245,77 @@ def test_merged_and_erased_records_cannot_be_corrected(client, db, make, champio
 def test_an_unknown_champion_is_not_found(client, staff):
     assert client.get("/staff/champions/999999/details").status_code == 404
     assert client.post("/staff/champions/999999/details", data=FORM).status_code == 404
+
+
+# --- Notes ----------------------------------------------------------------------------------------------------
+
+
+def note_of(client, db, champion, body="Met at the Wigan market stall"):
+    assert client.post(f"/staff/champions/{champion.id}/notes", data={"body": body}).status_code == 302
+    return db.session.scalar(select(ChampionNote).where(ChampionNote.champion_id == champion.id))
+
+
+def note_version_shown(client, url) -> dict:
+    page = client.get(url).get_data(as_text=True)
+    return {"version": re.search(r'name="version"[^>]*value="([^"]+)"', page).group(1)}
+
+
+def test_staff_correct_a_note_and_the_audit_names_the_note_not_its_text(client, db, champion, staff):
+    note = note_of(client, db, champion)
+    page = client.get(f"/staff/champions/{champion.id}").get_data(as_text=True)
+    url = f"/staff/champions/{champion.id}/notes/{note.id}"
+    assert url in page
+    version = note_version_shown(client, url)
+    assert client.post(url, data={"body": "Met at the Wigan market stall", **version}).status_code == 302
+    assert client.post(url, data={"body": "  Met at the Bolton market stall ", **version}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ChampionNote, note.id).body == "Met at the Bolton market stall"
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "champion.note_corrected"))
+    assert event.details == {"note_id": note.id, "fields": ["body"]} and event.actor_id == staff.id
+    assert "A note was corrected" in client.get(f"/staff/champions/{champion.id}").get_data(as_text=True)
+
+
+def test_a_note_changed_since_the_page_opened_is_not_overwritten(client, db, champion, staff):
+    note = note_of(client, db, champion)
+    url = f"/staff/champions/{champion.id}/notes/{note.id}"
+    version = note_version_shown(client, url)
+    db.session.get(ChampionNote, note.id).body = "Changed elsewhere"
+    db.session.commit()
+    response = client.post(url, data={"body": "Typed here", **version})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Someone else changed this note" in page and "Changed elsewhere" in page and "Typed here" in page
+    db.session.expire_all()
+    assert db.session.get(ChampionNote, note.id).body == "Changed elsewhere"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [("", "Enter the note"), ("x" * 100_000, "5,000 characters or fewer"), ("a\x00b", "Remove the control")],
+)
+def test_a_bad_note_correction_says_why_and_changes_nothing(client, db, champion, staff, body, message):
+    note = note_of(client, db, champion)
+    url = f"/staff/champions/{champion.id}/notes/{note.id}"
+    response = client.post(url, data={"body": body, **note_version_shown(client, url)})
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(ChampionNote, note.id).body == "Met at the Wigan market stall"
+
+
+def test_a_note_is_found_only_under_its_own_champion(client, db, make, champion, staff):
+    note = note_of(client, db, champion)
+    other = make.champion(first_name="Other")
+    assert client.get(f"/staff/champions/{other.id}/notes/{note.id}").status_code == 404
+    assert client.post(f"/staff/champions/{other.id}/notes/{note.id}", data={"body": "x"}).status_code == 404
+    assert client.get(f"/staff/champions/{champion.id}/notes/999999").status_code == 404
+
+
+def test_a_note_of_a_merged_record_cannot_be_corrected(client, db, make, champion, staff):
+    note = note_of(client, db, champion)
+    db.session.get(Champion, champion.id).merged_into_id = make.champion(first_name="Kept").id
+    db.session.commit()
+    url = f"/staff/champions/{champion.id}/notes/{note.id}"
+    response = client.post(url, data={"body": "Changed", "version": "x"})
+    assert response.status_code == 400 and "can no longer be changed" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(ChampionNote, note.id).body == "Met at the Wigan market stall"
