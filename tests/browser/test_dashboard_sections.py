@@ -94,3 +94,31 @@ def test_a_running_export_shows_its_progress_and_its_file_without_a_reload(pages
     with page.expect_download() as download:
         page.click("text=Download the CSV file")
     assert download.value.suggested_filename == f"champions-export-{job_id}.csv"
+
+
+def test_a_funder_sees_small_numbers_hidden_and_recomputed_figures_arrive_by_themselves(pages, make, db):
+    from champions.grants.tasks import compute_funder_snapshot
+
+    funder = make.user(role="funder")
+    fund = make.fund(funders=[funder])
+    big, small = make.round(fund=fund, name="Spring"), make.round(fund=fund, name="Autumn")
+    for _ in range(12):
+        make.application(round=big, status="approved", amount_requested_pence=100_000)
+    make.application(round=small, status="approved", amount_requested_pence=100_000)
+    first = run_task(compute_funder_snapshot, fund.id)
+    pages.goto("/login")
+    pages.page.fill("#email", funder.email)
+    pages.page.fill("#password", PASSWORD)
+    pages.page.click("button:has-text('Sign in')")
+    pages.page.wait_for_load_state("load")
+    page = pages.page
+    pages.goto(f"/grants/funder/funds/{fund.id}?after={first}")  # as after asking for a recompute
+    assert page.inner_text("[data-progress-text]") == "Waiting for the figures to be computed"
+    autumn = page.inner_text("#table-rounds tr:has-text('Autumn')")
+    assert "fewer than 5" in autumn and "£1,000" not in autumn
+    pages.shot("funder-dashboard-recomputing")
+    run_task(compute_funder_snapshot, fund.id)
+    page.wait_for_url(f"**/grants/funder/funds/{fund.id}", timeout=10_000)  # the script shows the new figures
+    page.wait_for_load_state("load")
+    pages.check()
+    assert page.locator("[data-progress-text]").count() == 0
