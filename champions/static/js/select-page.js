@@ -7,11 +7,8 @@ if (header && boxes.length) {
   all.type = 'checkbox';
   all.id = 'pick-page';
   all.className = 'app-pick__box';
-  const label = document.createElement('label');
-  label.htmlFor = all.id;
-  label.className = 'nhsuk-u-visually-hidden';
-  label.textContent = 'Select every champion on this page';
-  header.replaceChildren(all, label);
+  all.setAttribute('aria-label', 'Select every row on this page');
+  header.replaceChildren(all);
   const sync = () => {
     const ticked = boxes.filter((box) => box.checked).length;
     all.checked = ticked === boxes.length;
