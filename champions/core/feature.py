@@ -111,6 +111,8 @@ ACTION_WORDS = {
     "task.done": "You marked a follow-up task done",
     "task.reopened": "You reopened a follow-up task",
     "followups.digest_changed": "You chose whether to get a daily email of your tasks",
+    "tasks.viewed": "You looked at a list of follow-up tasks",
+    "tasks.exported": "You downloaded a list of follow-up tasks",
     "retention.run": "You removed data past its keeping time",
     "settings.changed": "You changed the programme's target",
     "training.pledge_published": "You published a new version of the pledge",

@@ -10,6 +10,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from champions.accounts.models import User
+from champions.core import audit
 from champions.core.clock import today_uk
 from champions.core.downloads import csv_response
 from champions.core.features import Section
@@ -175,6 +176,8 @@ def _filters() -> tuple[TaskFilterForm, services.TaskFilters]:
 def task_list():
     form, filters = _filters()
     page = services.task_page(filters, request.args.get("after"), today_uk())
+    # A list naming the people tasks are about: who looked is recorded (the filters chosen, not what was typed).
+    audit.viewed("tasks.viewed", None, filters=sorted(form.applied()))
     args = {"assignee": form.assignee.data, "status": form.status.data} if not form.errors else {}
     return render_template(
         "followups/task_list.html", form=form, page=page, args=args, today=today_uk()
@@ -183,7 +186,8 @@ def task_list():
 
 @bp.get("/staff/tasks/export.csv")
 def task_export():
-    _, filters = _filters()
+    form, filters = _filters()
+    audit.viewed("tasks.exported", None, filters=sorted(form.applied()))
     header = ["Task", "Due", "Status", "Given to", "About", "Record", "Note", "Added", "Done"]
     today = today_uk()
     rows = (

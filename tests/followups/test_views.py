@@ -245,3 +245,18 @@ def test_a_staff_member_turns_their_daily_email_off_and_on(client, auth, db, mak
     assert client.post("/staff/tasks/email", data={"daily_digest": "yes"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Preference, me.id).daily_digest is True
+
+
+def test_looking_at_or_downloading_the_task_list_is_recorded_with_its_filters_not_a_refused_one(client, auth, db, make):
+    from champions.core.models import AuditEvent
+
+    me = auth.login_as("staff")
+    client.get("/staff/tasks?status=overdue")
+    client.get("/staff/tasks/export.csv?assignee=anyone")
+    client.get("/staff/tasks?status=nonsense")
+    db.session.expire_all()
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action.like("tasks.%")).order_by(AuditEvent.id))
+    assert [(e.action, e.actor_id, e.details["filters"]) for e in events] == [
+        ("tasks.viewed", me.id, ["assignee", "status"]),
+        ("tasks.exported", me.id, ["assignee", "status"]),
+    ]
