@@ -319,3 +319,13 @@ def test_a_note_of_a_merged_record_cannot_be_corrected(client, db, make, champio
     assert response.status_code == 400 and "can no longer be changed" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(ChampionNote, note.id).body == "Met at the Wigan market stall"
+
+
+def test_a_change_the_champion_had_asked_for_themselves_is_replaced(client, db, champion, staff):
+    asked = EmailChange(user_id=champion.user_id, new_email="their-own@example.org")
+    db.session.add(asked)
+    db.session.commit()
+    save(client, champion, opened(client, champion), email="by-staff@example.org")
+    db.session.expire_all()
+    assert db.session.get(EmailChange, asked.id).status == "replaced"  # its link no longer works
+    assert db.session.get(User, champion.user_id).email == "by-staff@example.org"
