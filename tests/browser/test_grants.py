@@ -123,6 +123,7 @@ def test_a_grant_from_application_to_the_funder_dashboard(pages, phone, make, db
     pages.shot("grants-approve-error")
     page.fill("#ap-award", "1300")
     page.fill("#ap-conditions", "Send us photos of a session, with consent")
+    page.fill("#ap-few_reviews_reason", "The second reviewer is away and the group starts in January")
     page.click("button:has-text('Approve grant')")
     page.wait_for_selector("text=The grant has been approved")
     page.fill("#pa-amount", "1300")
