@@ -54,6 +54,8 @@ def sample_args(db, make) -> dict[str, dict]:
         "grants.panel_csv": {"round_id": application.round_id},
         "grants.application": {"application_id": application.id},
         "grants.act": {"application_id": application.id, "action": "approve"},
+        "grants.confirm_group": {"application_id": application.id},  # its forms are on the application's page
+        "grants.group_limit": {"application_id": application.id},
         "grants.round_edit": {"round_id": application.round_id},
         "grants.payment": {"payment_id": reported.payments[0].id},
         "grants.payment_act": {"payment_id": reported.payments[0].id, "action": "correct"},
