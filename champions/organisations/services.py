@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -232,9 +232,17 @@ def filtered_organisations(filters: Mapping[str, str]) -> Select[Organisation]:
     return query
 
 
-def organisation_names(limit: int | None = None) -> list[tuple[int, str]]:
-    """(id, name) of the organisations on the register (not merged away), by name: for choosing one."""
+# Organisations working with the programme, the ones a member of the public may have heard of it from: the public
+# sign-up form lists only these, not the whole register (an organisation staff only know of is not named there).
+WORKING_WITH_US = (EngagementLevel.ENGAGED.value, EngagementLevel.PARTNER.value)
+
+
+def organisation_names(limit: int | None = None, *, levels: Sequence[str] | None = None) -> list[tuple[int, str]]:
+    """(id, name) of the organisations on the register (not merged away), by name: for choosing one; only those at
+    the engagement ``levels`` given, when given."""
     query = select(Organisation.id, Organisation.name).where(Organisation.merged_into_id.is_(None))
+    if levels is not None:
+        query = query.where(Organisation.engagement_level.in_(levels))
     return [(i, name) for i, name in db.session.execute(query.order_by(Organisation.name).limit(limit))]
 
 

@@ -13,7 +13,7 @@ from champions.core.notice import PRIVACY_NOTICE_VERSION
 from champions.core.places import DISTRICT_BOROUGH, borough_choices
 from champions.core.throttle import client_address
 from champions.network.services import recruits_by_degree, referral_url
-from champions.organisations.services import organisation_names
+from champions.organisations.services import WORKING_WITH_US, organisation_names
 from champions.roster import bp
 from champions.roster.forms import RegistrationForm
 from champions.roster.services import recruiter_for, register_champion
@@ -37,7 +37,7 @@ def champion_home():
 
 
 def _organisation_choices() -> list[tuple[str, str]]:
-    return [("", "Select an organisation")] + [(str(i), name) for i, name in organisation_names()]
+    return [("", "Select an organisation")] + [(str(i), name) for i, name in organisation_names(levels=WORKING_WITH_US)]
 
 
 def registration_form() -> RegistrationForm:

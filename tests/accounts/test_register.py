@@ -226,3 +226,18 @@ def test_a_follow_up_of_an_answer_not_chosen_is_ignored_and_the_chosen_one_still
         "/register", data={**GOOD, "email": "x@example.org", "heard_via": "referral", "referral_code": "NOPE"}
     )
     assert refused.status_code == 400 and "We cannot find that referral code" in refused.get_data(as_text=True)
+
+
+def test_the_sign_up_form_names_only_organisations_working_with_the_programme(client, db):
+    from champions.organisations.services import create_organisation
+
+    levels = ("aware", "engaged", "partner")
+    listed = {lvl: create_organisation(f"Group {lvl}", type="grassroots", engagement_level=lvl) for lvl in levels}
+    db.session.commit()
+    html = client.get("/register").get_data(as_text=True)
+    assert "Group engaged" in html and "Group partner" in html and "Group aware" not in html
+    # One staff only know of cannot be chosen by a forged post either.
+    forged = {**GOOD, "heard_via": "organisation", "organisation_id": str(listed["aware"].id)}
+    refused = client.post("/register", data=forged)
+    assert refused.status_code == 400 and "Select the organisation or group" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Champion)) == 0

@@ -152,7 +152,8 @@ class FormFields(HTMLParser):
 
 
 def test_a_group_name_cannot_plant_a_consent_in_the_sign_up_form(client, db):
-    db.session.add(Organisation(name=HOSTILE, normalised_name=normalise_org_name(HOSTILE)))
+    # A partner: the sign-up form lists the organisations working with the programme.
+    db.session.add(Organisation(name=HOSTILE, normalised_name=normalise_org_name(HOSTILE), engagement_level="partner"))
     db.session.commit()
     page = client.get("/register").get_data(as_text=True)
     parser = FormFields("/register")
