@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, Select, case, func, select
+from sqlalchemy import ColumnElement, Row, Select, case, func, or_, select
 
 from champions.core import disclosure
 from champions.core.clock import today_uk
 from champions.core.db import now_utc
 from champions.core.models import Borough, DashboardSnapshot
 from champions.extensions import db
-from champions.grants.models import Application, GrantReport, Payment, Round, Status, application_boroughs
+from champions.grants.models import Application, GrantReport, Payment, ReportStatus, Round, Status, application_boroughs
 from champions.grants.services.lifecycle import AWARDED, pounds
 
 # Award sizes in pence: (label, lower bound inclusive, upper bound exclusive)
@@ -147,6 +147,11 @@ def _rounds(fund_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def _report_stands() -> ColumnElement[bool]:
+    """A report counts towards outcomes unless staff sent it back: its figures are what the group must correct."""
+    return or_(Application.report_status.is_(None), Application.report_status != ReportStatus.RETURNED.value)
+
+
 def _outcomes(fund_id: int) -> dict[str, Any]:
     reports, people, recruited = db.session.execute(
         select(
@@ -156,7 +161,7 @@ def _outcomes(fund_id: int) -> dict[str, Any]:
         )
         .join(Application, Application.id == GrantReport.application_id)
         .join(Round)
-        .where(Round.fund_id == fund_id)
+        .where(Round.fund_id == fund_id, _report_stands())
     ).one()
     # Cost per outcome uses what was paid to the groups that reported, so the two sides match.
     paid_to_reporters = _total(
@@ -164,7 +169,7 @@ def _outcomes(fund_id: int) -> dict[str, Any]:
         .join(Application, Application.id == Payment.application_id)
         .join(GrantReport, GrantReport.application_id == Application.id)
         .join(Round)
-        .where(Round.fund_id == fund_id, Payment.paid_on.is_not(None), Payment.voided_at.is_(None))
+        .where(Round.fund_id == fund_id, Payment.paid_on.is_not(None), Payment.voided_at.is_(None), _report_stands())
     )
     return {
         "reports": reports,

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, cast, func, literal, null, select
+from sqlalchemy import Integer, Select, and_, cast, func, literal, null, or_, select
 
 from champions.accounts.models import User
 from champions.activities.models import Activity
 from champions.core.clock import uk_date
-from champions.grants.models import Application, GrantReport
+from champions.grants.models import Application, GrantReport, ReportStatus
 from champions.grants.services.lifecycle import REPORTABLE
 from champions.moments.models import moment_topics
 from champions.moments.services import upcoming_moments
@@ -237,13 +237,17 @@ def audience(condition: str, params: dict[str, Any], now: datetime) -> Select:
         return _pledge_updated(base, since)
     if condition == "grant_report_due":
         reported = select(GrantReport.id).where(GrantReport.application_id == Application.id).exists()
+        # Owed: a paid grant with no report yet, or one whose report staff sent back to be sent again.
+        owed = or_(
+            and_(Application.status.in_([s.value for s in REPORTABLE]), ~reported),
+            Application.report_status == ReportStatus.RETURNED.value,
+        )
         return (
             select(Application.applicant_id.label("user_id"), func.min(Application.id).label("context_id"))
             .where(
-                Application.status.in_([s.value for s in REPORTABLE]),
+                owed,
                 Application.report_due_on >= uk_date(now),
                 Application.report_due_on <= uk_date(now + timedelta(days=days)),
-                ~reported,
             )
             .group_by(Application.applicant_id)
         )

@@ -62,6 +62,19 @@ def test_fund_figures_add_up(make, db):
     assert (o["cost_per_champion"], o["cost_per_person"]) == (16_250, 650)
 
 
+def test_a_report_sent_back_to_its_group_counts_towards_no_outcome_until_sent_again(make, db):
+    from champions.grants.models import Application
+    from champions.grants.services.reports import return_report
+
+    fund = _fund_with_grants(make)
+    reported = db.session.scalars(db.select(Application).where(Application.status == "reported")).first()
+    return_report(reported, "The people reached look like a typing slip")
+    db.session.commit()
+    o = fund_figures(fund.id)["outcomes"]
+    assert (o["reports"], o["people_reached"], o["champions_recruited"]) == (4, 800, 32)
+    assert o["paid_to_reporters"] == 520_000  # the money to the four whose reports stand
+
+
 def test_overdue_reports_are_listed(make, db):
     fund = make.fund()
     round_ = make.round(fund=fund)

@@ -273,3 +273,15 @@ def test_a_grant_holder_is_reminded_of_a_report_falling_due(db, rules, make, mor
     email = db.session.scalar(select(OutboxMessage).where(OutboxMessage.subject.contains("report is due on")))
     assert email.to_address == due_soon.applicant.email
     assert f"/{due_soon.id}/report" in email.text_body
+
+
+def test_a_group_whose_report_was_sent_back_is_reminded_again_one_waiting_for_staff_is_not(db, rules, make, morning):
+    from champions.grants.services.reports import return_report
+
+    sent_back, waiting = make.application(status="reported"), make.application(status="reported")
+    for application in (sent_back, waiting):
+        application.report_due_on = morning.date() + timedelta(days=5)
+    return_report(sent_back, "Say how many people came to the stall")
+    db.session.commit()
+    assert evaluation.evaluate_rule(rules["grant-report-due"], morning) == 1
+    assert [(m.user_id, m.context_id) for m in messages(db)] == [(sent_back.applicant_id, sent_back.id)]
