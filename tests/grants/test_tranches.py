@@ -236,3 +236,37 @@ def test_the_applicant_sees_a_returned_report_and_sends_it_again(client, auth, m
     assert client.post(f"/grants/my/{application.id}/report", data=data).status_code == 302
     db.session.expire_all()
     assert (application.report_status, application.report.people_reached) == ("submitted", 210)
+
+
+def test_the_group_is_emailed_why_its_report_was_sent_back_once(make, db):
+    from champions.core.models import OutboxMessage, PendingEmail
+    from champions.core.pending_email import send_pending_email
+    from tests.conftest import run_task
+
+    application = make.application(status="paid_full", contact_email="group@example.org")
+    reports.submit_report(application, _report(application))
+    db.session.commit()
+    reports.return_report(application, "Add what the room hire cost")
+    db.session.commit()
+    [email] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.subject.contains("send it again")))
+    assert email.to_address == "group@example.org" and "Add what the room hire cost" in email.text_body
+    assert f"/grants/my/{application.id}/report" in email.text_body
+    [pending] = db.session.scalars(select(PendingEmail).where(PendingEmail.kind == "grant_report_returned"))
+    assert run_task(send_pending_email, pending.id) == "already done"  # a retry sends nothing more
+    assert db.session.query(OutboxMessage).filter(OutboxMessage.subject.contains("send it again")).count() == 1
+
+
+def test_a_report_sent_again_before_the_email_went_is_not_emailed_as_sent_back(make, db, monkeypatch):
+    from champions.core import pending_email
+    from champions.core.models import OutboxMessage
+
+    application = make.application(status="paid_full", contact_email="group@example.org")
+    reports.submit_report(application, _report(application))
+    db.session.commit()
+    monkeypatch.setattr(pending_email, "after_commit", lambda *a, **k: None)  # the worker is slow to take it
+    reports.return_report(application, "Add what the room hire cost")
+    db.session.commit()
+    reports.submit_report(application, _report(application))
+    db.session.commit()
+    assert reports.report_returned_email.build(application.id) is None
+    assert not db.session.scalars(select(OutboxMessage).where(OutboxMessage.subject.contains("send it again"))).all()

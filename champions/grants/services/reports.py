@@ -9,7 +9,9 @@ from sqlalchemy import ColumnElement, false, or_, select
 
 from champions.core import audit
 from champions.core.db import now_utc
+from champions.core.email import external_url, template_message
 from champions.core.features import values_from
+from champions.core.pending_email import Outgoing, one_off_email
 from champions.extensions import db
 from champions.grants import signals
 from champions.grants.models import Application, GrantReport, ReportStatus, Status
@@ -91,10 +93,25 @@ def approve_report(application: Application) -> None:
 
 
 def return_report(application: Application, reason: str | None) -> None:
-    """Send the report back: the group sees the reason on their application and can send it again."""
+    """Send the report back: the group sees the reason on their application, is emailed it, and can send it again."""
     reason = reason_given(reason, "Say what the group needs to change in its report")
     _sent(application)
     _decide(application, ReportStatus.RETURNED, reason)
+    report_returned_email.queue(application.id)
+
+
+@one_off_email("grant_report_returned")
+def report_returned_email(application_id: int) -> Outgoing | None:
+    """The reason a report was sent back, to the group's contact; nothing once the report has been sent again."""
+    application = db.session.get(Application, application_id)
+    if application is None or application.report_status != ReportStatus.RETURNED.value:
+        return None
+    to = application.contact_email or (application.applicant.email if application.applicant else None)
+    link = external_url("grants.report", application_id=application.id)
+    if not to:
+        return Outgoing(None)
+    reason = application.report_reason
+    return Outgoing(template_message(to, "grant_report_returned", application=application, reason=reason, link=link))
 
 
 def waive_report(application: Application, reason: str | None) -> None:
