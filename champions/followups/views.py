@@ -131,8 +131,11 @@ def _button_done(kind: str, record_id: int, task_id: int, change, message: str):
     if change(task, record, current_user):
         db.session.commit()
         flash(message, "success")
-    if request.form.get("back") == "mine":  # pressed on "My tasks" or the home page: go back there
+    back = request.form.get("back")  # pressed on "My tasks" or the staff home page: go back there
+    if back == "mine":
         return redirect(url_for("followups.task_list"))
+    if back == "home":
+        return redirect(url_for("dashboards.staff_home"))
     return redirect(record_url(kind, record_id))
 
 

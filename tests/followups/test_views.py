@@ -189,6 +189,11 @@ def test_done_and_reopen_from_the_record_and_from_my_tasks(client, auth, db, mak
     assert response.headers["Location"].endswith(f"/staff/champions/{champion.id}#follow-up")
     db.session.expire_all()
     assert added.done_at is None
+    # Pressed on the staff home page's list of my tasks: back to the home page.
+    home = client.get("/staff").get_data(as_text=True)
+    assert 'name="back" value="home"' in home
+    response = client.post(f"{base}/done", data={"back": "home"})
+    assert response.headers["Location"].endswith("/staff")
 
 
 def test_the_owner_form_refuses_someone_not_on_its_list(client, auth, db, make):
