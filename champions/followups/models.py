@@ -97,8 +97,7 @@ class Preference(Model):
 
 
 MERGES: merging.Declarations = {
-    # Owners and tasks follow their record, and the person they belong to, into the record kept.
-    **merging.moves("users", "champions.owner_id", "organisations.owner_id", "grant_applications.owner_id"),
+    # Tasks follow their record, and the person they belong to, into the record kept (owners: each record's feature).
     **merging.moves("users", "followup_tasks.assignee_id", "followup_tasks.created_by_id", "followup_tasks.done_by_id"),
     **merging.moves("champions", "followup_tasks.champion_id"),
     **merging.moves("organisations", "followup_tasks.organisation_id"),

@@ -419,6 +419,7 @@ MERGES.update(
         "grant_applications.applicant_id",
         "grant_applications.decided_by_id",
         "grant_applications.first_approved_by_id",
+        "grant_applications.owner_id",
     )
 )
 MERGES.update(merging.moves("organisations", "grant_applications.organisation_id"))

@@ -153,7 +153,7 @@ MERGES.update(merging.on_conflict("organisations", "organisation_affiliations.or
 MERGES.update(merging.on_conflict("organisations", "organisation_boroughs.organisation_id", merging.keep_one()))
 # Contacts, engagement history, and who recorded it, follow the merged record.
 MERGES.update(merging.moves("champions", "organisation_contacts.champion_id"))
-MERGES.update(merging.moves("users", "organisation_engagement_changes.changed_by_id"))
+MERGES.update(merging.moves("users", "organisation_engagement_changes.changed_by_id", "organisations.owner_id"))
 MERGES.update(
     merging.moves(
         "organisations",

@@ -145,6 +145,6 @@ MERGES.update(
 MERGES.update(
     merging.moves("champions", "champions.recruited_by_id", "champions.merged_into_id", "stage_changes.champion_id")
 )
-MERGES.update(merging.moves("users", "stage_changes.changed_by_id"))
+MERGES.update(merging.moves("users", "stage_changes.changed_by_id", "champions.owner_id"))  # an owner's own login
 # Champions who heard through an organisation heard through the one kept.
 MERGES.update(merging.moves("organisations", "champions.heard_via_organisation_id"))

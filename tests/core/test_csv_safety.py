@@ -27,6 +27,8 @@ from champions.dashboards.tasks import compute_programme_snapshot
 from champions.dashboards.views import CSV_TABLES
 from champions.grants.dashboard import funder_tables, snapshot_kind
 from champions.grants.tasks import compute_funder_snapshot
+from champions.followups import services as followups
+from champions.grants.services import awards
 from champions.organisations.models import Organisation
 from champions.roster import exporter
 from champions.roster.staff_services import RosterFilters
@@ -81,6 +83,10 @@ def seed(db, make, clients) -> dict:
     rows = f'email,first name,last name,postcode,borough\r\n"{HYPERLINK}",A,B,M1 1AE,Bury\r\n'
     rows += "-1@example.org,@SUM(A1),+1,M1 1AE,Bury\r\n"
     job = import_through_pages(clients[Role.STAFF], rows.encode())
+    staff = clients.users[Role.STAFF]
+    followups.add_task("champion", champion, followups.TaskData(HYPERLINK, "-2+3", date(2026, 2, 1), staff.id), staff)
+    awards.add_payment(application.id, 10_000, date(2026, 3, 1), None, None)  # due: on the payments-due list
+    db.session.commit()
     export = exporter.start_export(RosterFilters(), include_special=False, by_user=clients.users[Role.STAFF])
     run_task(run_export, export.id)
     run_task(compute_programme_snapshot)
@@ -106,6 +112,9 @@ def downloads(seeded: dict) -> dict[str, list[dict]]:
         "workshops.workshop_export": [{}],
         "workshops.engagement_export": [{}],
         "grants.round_csv": [{"round_id": seeded["round"]}],
+        "grants.panel_csv": [{"round_id": seeded["round"]}],
+        "grants.payments_due_csv": [{}],
+        "followups.task_export": [{}],
         "grants.funder_csv": [{"fund_id": seeded["fund"], "table": t} for t in fund_tables],
         "dashboards.table_csv": [{"table": t} for t in CSV_TABLES],
     }
