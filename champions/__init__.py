@@ -39,6 +39,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("nudges",),
     ("privacy",),
     ("roster", "dashboards"),
+    ("api",),
 )
 FEATURES = tuple(name for layer in LAYERS for name in layer)
 

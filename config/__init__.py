@@ -7,6 +7,7 @@ that needs nothing installed), ``production`` or ``testing``.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
@@ -49,6 +50,28 @@ def _persistent_dev_secret(instance: Path) -> str:
     return key_file.read_text().strip()
 
 
+def _threesixty_prefix() -> str:
+    """The publisher prefix 360Giving issued (without the leading ``360G-``): letters, digits and inner hyphens."""
+    value = os.environ.get("THREESIXTYGIVING_PREFIX", "champions")
+    if not re.fullmatch(r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*", value):
+        raise ConfigError(
+            "THREESIXTYGIVING_PREFIX must be letters and digits (hyphens between them), such as 'gmcancer', "
+            f"not {value!r}."
+        )
+    return value
+
+
+def _org_ids(name: str) -> dict[str, str]:
+    """``Funder name=ORG-ID;Another funder=ORG-ID``: a funder organisation's 360Giving org identifier, by its name."""
+    ids: dict[str, str] = {}
+    for pair in filter(None, (p.strip() for p in os.environ.get(name, "").split(";"))):
+        funder, sep, org_id = pair.rpartition("=")
+        if not (sep and funder.strip() and re.fullmatch(r"[A-Za-z0-9]+(-[A-Za-z0-9.]+)+", org_id.strip())):
+            raise ConfigError(f"{name} must be 'Funder name=GB-CHC-1234567' pairs separated by ';', not {pair!r}.")
+        ids[funder.strip()] = org_id.strip()
+    return ids
+
+
 def every_seconds(name: str, default: int) -> Callable[[], timedelta]:
     """An interval for the beat schedule set by the environment variable ``name`` (whole seconds), read when the
     app starts (champions/core/features.py, ``Beat``)."""
@@ -80,6 +103,7 @@ class BaseConfig:
     RESET_EMAILS_PER_ACCOUNT_RATE = os.environ.get("RESET_EMAILS_PER_ACCOUNT_RATE", "3 per hour")
     RESET_REQUESTS_PER_ADDRESS_RATE = os.environ.get("RESET_REQUESTS_PER_ADDRESS_RATE", "30 per hour")
     VERIFY_EMAILS_PER_ACCOUNT_RATE = os.environ.get("VERIFY_EMAILS_PER_ACCOUNT_RATE", "3 per hour")
+    API_REQUESTS_PER_TOKEN_RATE = os.environ.get("API_REQUESTS_PER_TOKEN_RATE", "600 per minute")
     # How many reverse proxies in front of the app set X-Forwarded-For/-Proto (the README's TLS proxy: 1).
     # 0 trusts no such header, as anyone can send one.
     TRUSTED_PROXIES = _whole_number("TRUSTED_PROXIES", 0)
@@ -112,6 +136,16 @@ class BaseConfig:
     CONTROLLER_CONTACT = os.environ.get("CONTROLLER_CONTACT", "privacy@champions.example")
     # The data protection officer, named in the privacy notice with the controller.
     DPO_CONTACT = os.environ.get("DPO_CONTACT", "dpo@champions.example")
+    # 360Giving files of a round's or a fund's awards (champions/grants/services/threesixty.py): each grant is
+    # 360G-<prefix>-<application id>; the publisher, and each fund's funder organisation by its name, have an org
+    # identifier (an unlisted funder gets 360G-<prefix>-funder-<its name>); the data's open licence.
+    THREESIXTYGIVING_PREFIX = _threesixty_prefix()
+    THREESIXTYGIVING_PUBLISHER_NAME = os.environ.get("THREESIXTYGIVING_PUBLISHER_NAME", "Champions programme")
+    THREESIXTYGIVING_PUBLISHER_ID = os.environ.get("THREESIXTYGIVING_PUBLISHER_ID", "")  # empty: 360G-<prefix>
+    THREESIXTYGIVING_FUNDER_IDS = _org_ids("THREESIXTYGIVING_FUNDER_IDS")
+    THREESIXTYGIVING_LICENSE = os.environ.get(
+        "THREESIXTYGIVING_LICENSE", "https://creativecommons.org/licenses/by/4.0/"
+    )
     NODE_MODULES = Path(os.environ.get("CHAMPIONS_NODE_MODULES", PROJECT_ROOT / "node_modules"))
     HSTS = False
     # SQLite only: take the write lock when a transaction begins, so concurrent writers queue.

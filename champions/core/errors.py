@@ -1,8 +1,10 @@
-"""Friendly error pages: no stack traces to users, JSON for JSON clients."""
+"""Friendly error pages: no stack traces to users; under /api/ (and for JSON clients) an RFC 9457 problem document."""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
@@ -29,9 +31,62 @@ class Refused(Exception):
     """A service refuses an action for a reason the user can act on; every route shows the message (409)."""
 
 
-def _render(code: int, detail: str | None = None):
+API_TITLES = {
+    400: "The request could not be read",
+    401: "A valid API token is needed",
+    403: "This token may not do that",
+    404: "Not found",
+    405: "That method is not allowed here",
+    409: "That conflicts with the record as it is",
+    413: "The request is too large",
+    415: "Send JSON (Content-Type: application/json)",
+    422: "Some values are not valid",
+    429: "Too many requests",
+    500: "Sorry, there is a problem with the service",
+}
+
+
+def problem(
+    status: int, detail: str | None = None, *, errors: list[dict[str, str]] | None = None, **extra: Any
+) -> Response:
+    """An RFC 9457 problem document: ``about:blank`` type with the status's title, a detail a person can act on,
+    and ``errors`` (``[{"field": ..., "detail": ...}]``), the field-level messages a form would show by each field."""
+    body: dict[str, Any] = {"type": "about:blank", "title": API_TITLES.get(status, "Error"), "status": status}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    body.update(extra)
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def field_errors(messages: Any, prefix: str = "") -> list[dict[str, str]]:
+    """webargs/marshmallow's nested ``{"json": {"email": ["..."]}}`` as a flat list of ``{field, detail}``."""
+    if isinstance(messages, dict):
+        found: list[dict[str, str]] = []
+        for key, value in messages.items():
+            name = str(key) if key not in ("json", "query", "querystring", "path", "headers") else ""
+            found += field_errors(value, f"{prefix}.{name}" if prefix and name else prefix or name)
+        return found
+    if isinstance(messages, list | tuple):
+        return [item for message in messages for item in field_errors(message, prefix)]
+    return [{"field": prefix or "body", "detail": str(messages)}]
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _render(code: int, detail: str | None = None, error: Exception | None = None):
     title, advice = MESSAGES.get(code, MESSAGES[500])
-    if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
+    if is_api_request():
+        data = getattr(error, "data", None) or {}
+        messages = data.get("errors") or data.get("messages")
+        return problem(code, detail or data.get("message"), errors=field_errors(messages) if messages else None)
+    if request.accept_mimetypes.best == "application/json":
         return jsonify(error=title, status=code), code
     return render_template("errors/error.html", code=code, title=title, advice=detail or advice), code
 
@@ -48,6 +103,13 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         return _render(409, str(error))
 
+    @app.errorhandler(405)
+    def _not_allowed(error: HTTPException):
+        response = _render(405, error=error)
+        if is_api_request() and (allowed := getattr(error, "valid_methods", None)):
+            response.headers["Allow"] = ", ".join(allowed)  # RFC 9110: a 405 says what is allowed
+        return response
+
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(error: RequestEntityTooLarge):
         limit = request.max_content_length  # the app's MAX_CONTENT_LENGTH unless a view set its own
@@ -58,7 +120,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
-        return _render(error.code or 500)
+        return _render(error.code or 500, error=error)
 
     @app.errorhandler(InternalServerError)
     def _server_error(error: InternalServerError):

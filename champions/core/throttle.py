@@ -34,6 +34,7 @@ from werkzeug.exceptions import TooManyRequests
 
 from champions.core.clock import now_utc
 from champions.core.db import rowcount
+from champions.core.errors import is_api_request, problem
 from champions.extensions import Model, db
 
 _UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
@@ -200,6 +201,10 @@ def _too_many(error: Throttled):
     count = error.count
     minutes = max(1, math.ceil((count.resets_at - now_utc()).total_seconds() / 60))
     headers = {"Retry-After": str(minutes * 60)}
+    if is_api_request():
+        response = problem(429, f"{count.throttle.title}. {count.throttle.explanation}", retry_after_minutes=minutes)
+        response.headers.update(headers)
+        return response
     if request.accept_mimetypes.best == "application/json":
         return jsonify(error=count.throttle.title, status=429, retry_after_minutes=minutes), 429, headers
     page = render_template("errors/too_many.html", throttle=count.throttle, resets_at=count.resets_at, minutes=minutes)

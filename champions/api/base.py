@@ -1,0 +1,323 @@
+"""What every resource of the API is built from: its blueprint, token authentication before the access table,
+cursor pagination with ``updated_since``, and ``Idempotency-Key`` on POST. See the package docstring for how to
+add a resource."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+from typing import Any
+
+import marshmallow as ma
+from flask import Flask, Response, current_app, g, request
+from flask.typing import ResponseReturnValue
+from flask_smorest import Api as SmorestApi
+from flask_smorest import Blueprint as SmorestBlueprint
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
+
+from champions.api.models import ApiToken, IdempotentRequest
+from champions.api.tokens import REQUESTS_BY_TOKEN, allows, endpoint_resource, find_token, note_use
+from champions.core.clock import now_utc
+from champions.core.db import as_utc
+from champions.core.errors import problem
+from champions.core.permissions import PUBLIC, rule_for
+from champions.core.throttle import refuse_if_over
+from champions.extensions import csrf, db, login_manager
+
+PREFIX = "/api/v1"
+MAX_BODY = 64 * 1024  # bytes: no resource takes more; larger bodies get a 413 problem
+MAX_PAGE = 100
+DEFAULT_PAGE = 50
+IDEMPOTENCY_KEPT_HOURS = 24
+
+
+class ApiError(HTTPException):
+    """A problem document raised from anywhere in an API view: ``ApiError(409, "…", errors=[...])``."""
+
+    def __init__(self, status: int, detail: str | None = None, *, errors: list[dict[str, str]] | None = None):
+        super().__init__(detail)
+        self.code = status
+        self.detail = detail
+        self.errors = errors
+
+    def get_response(self, environ: Any = None, scope: Any = None) -> Response:
+        return problem(self.code or 500, self.detail, errors=self.errors)
+
+
+class Api(SmorestApi):
+    """flask-smorest's Api, minus its own error handler: core/errors.py answers every /api/ error as an RFC 9457
+    problem document (its handler would also have answered the HTML pages' errors with JSON)."""
+
+    def _register_error_handlers(self) -> None:
+        pass
+
+
+def resource_blueprint(name: str, description: str) -> SmorestBlueprint:
+    """The blueprint of one resource: named ``api_<name>`` (the token scope is ``<name>``), under
+    ``/api/v1/<name>``; CSRF-exempt because the API takes no session cookie, only a token."""
+    blueprint = SmorestBlueprint(f"api_{name}", __name__, url_prefix=f"{PREFIX}/{name}", description=description)
+    csrf.exempt(blueprint)
+    return blueprint
+
+
+# --- Authentication: the token decides who ``current_user`` is, then the access table decides --------------
+
+
+def authenticate() -> ResponseReturnValue | None:
+    """before_request, ahead of the access table (core.permissions.enforce_access): under /api/, the session
+    cookie counts for nothing; the ``Authorization: Bearer`` token's holder is the user, within its scopes."""
+    if not request.path.startswith("/api/"):
+        return None
+    request.max_content_length = MAX_BODY
+    g._login_user = login_manager.anonymous_user()
+    if request.endpoint is None or rule_for(request.endpoint) == PUBLIC:
+        return None
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    token = find_token(secret.strip()) if scheme.lower() == "bearer" else None
+    if token is None:
+        response = problem(
+            401, "Send a valid API token: 'Authorization: Bearer chp_…'. Tokens are made on your account page."
+        )
+        response.headers["WWW-Authenticate"] = 'Bearer realm="champions"'
+        return response
+    refuse_if_over(REQUESTS_BY_TOKEN.hit(str(token.id)))
+    note_use(token)
+    db.session.commit()  # the count and the use stand whatever the request then does
+    token = db.session.get(ApiToken, token.id)
+    g.api_token = token
+    g._login_user = token and db.session.get(_user_model(), token.user_id)
+    if token is None or not allows(token, endpoint_resource(request.endpoint), request.method):
+        return problem(403, "This token's scopes do not cover this. Make a token with the scope it needs.")
+    if request.method in ("POST", "PUT", "PATCH") and not request.is_json:
+        return problem(415, "Send the body as JSON, with 'Content-Type: application/json'.")
+    return None
+
+
+def _user_model():
+    from champions.accounts.models import User
+
+    return User
+
+
+def current_token() -> ApiToken:
+    return g.api_token
+
+
+def init_api(app: Flask, blueprints: list[SmorestBlueprint]) -> Api:
+    app.config.setdefault("API_TITLE", "Champions API")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.1.0")
+    app.config.setdefault("OPENAPI_URL_PREFIX", PREFIX)
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    spec_kwargs = {
+        "info": {
+            "description": "Champions' JSON API. Every request needs a personal API token "
+            "(`Authorization: Bearer chp_…`), made on the account page; errors are RFC 9457 problem documents.",
+        },
+        "security": [{"token": []}],
+    }
+    api = Api(app, spec_kwargs=spec_kwargs)
+    api.spec.components.security_scheme("token", {"type": "http", "scheme": "bearer"})
+    api.spec.components.schema("Problem", schema=ProblemSchema)
+    for blueprint in blueprints:
+        api.register_blueprint(blueprint)
+    app.extensions["champions_api"] = api
+    return api
+
+
+# --- Schemas -----------------------------------------------------------------------------------------------
+
+
+class Schema(ma.Schema):
+    """The base of every request and response body: unknown fields are refused (a field that tries to set a
+    role, stage or owner is a 422, never silently dropped)."""
+
+    class Meta:
+        unknown = ma.RAISE
+        ordered = True
+
+
+class FieldErrorSchema(Schema):
+    field = ma.fields.String(required=True)
+    detail = ma.fields.String(required=True)
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem document."""
+
+    type = ma.fields.String(required=True)
+    title = ma.fields.String(required=True)
+    status = ma.fields.Integer(required=True)
+    detail = ma.fields.String()
+    errors = ma.fields.List(ma.fields.Nested(FieldErrorSchema))
+    retry_after_minutes = ma.fields.Integer()
+
+
+class ListArgs(Schema):
+    """The query of every list: ``cursor`` (from the previous page's ``next_cursor``), ``limit``, and
+    ``updated_since`` (ISO 8601 with a zone: only records changed at or after it)."""
+
+    cursor = ma.fields.String(load_default=None, metadata={"description": "next_cursor of the previous page"})
+    limit = ma.fields.Integer(load_default=DEFAULT_PAGE, validate=ma.validate.Range(1, MAX_PAGE))
+    updated_since = ma.fields.AwareDateTime(
+        load_default=None, metadata={"description": "ISO 8601 date and time with a zone, like 2026-01-31T09:00:00Z"}
+    )
+
+
+def page_schema(item: type[ma.Schema], name: str) -> type[ma.Schema]:
+    """A page of ``item``: ``{"items": [...], "next_cursor": "…" or null}``."""
+    return type(
+        name,
+        (Schema,),
+        {
+            "items": ma.fields.List(ma.fields.Nested(item), required=True),
+            "next_cursor": ma.fields.String(required=True, allow_none=True),
+        },
+    )
+
+
+# --- Cursor pagination -------------------------------------------------------------------------------------
+
+
+def _encode(moment: datetime, key: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps([as_utc(moment).isoformat(), key]).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[datetime, int]:
+    try:
+        moment, key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        parsed = datetime.fromisoformat(moment)
+        if not isinstance(key, int) or parsed.tzinfo is None:
+            raise ValueError(cursor)
+        return parsed, key
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, json.JSONDecodeError):
+        raise ApiError(
+            400, "That cursor is not one this API gave.", errors=[{"field": "cursor", "detail": "Not a valid cursor"}]
+        ) from None
+
+
+def keyset(query: Select, changed: Any, key: Any, args: dict[str, Any]) -> tuple[list[Any], str | None]:
+    """One page of ``query`` in the order of (``changed``, ``key``), oldest change first, after ``args["cursor"]``
+    and from ``args["updated_since"]``. A record changed while a partner pages comes again at the end, so a sync
+    that follows ``next_cursor`` to the end misses nothing."""
+    if args.get("updated_since") is not None:
+        query = query.where(changed >= args["updated_since"])
+    if args.get("cursor"):
+        moment, last = _decode(args["cursor"])
+        query = query.where(or_(changed > moment, and_(changed == moment, key > last)))
+    limit = args.get("limit") or DEFAULT_PAGE
+    rows = list(db.session.execute(query.order_by(changed, key).limit(limit + 1)).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = _encode(rows[-1][-2], rows[-1][-1]) if more and rows else None
+    return [row[0] for row in rows], next_cursor
+
+
+def with_keys(query: Select, changed: Any, key: Any) -> Select:
+    """``query`` with the ordering columns added last, for ``keyset``."""
+    return query.add_columns(changed, key)
+
+
+# --- Idempotency-Key ---------------------------------------------------------------------------------------
+
+
+def idempotent(view: Callable[..., tuple[Any, int, dict[str, str]]]) -> Callable[..., Any]:
+    """For a POST that makes a record: a repeat with the same ``Idempotency-Key`` (same token) answers as the first
+    did and makes nothing more; the same key with a different body is a 422. The view returns ``(record, 201,
+    {"Location": path})`` and commits nothing; this commits, with the key, so the record and its key stand or fall
+    together (a parallel repeat meets the unique key and gets a 409)."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not 1 <= len(key) <= 255:
+            raise ApiError(400, "An Idempotency-Key is 1 to 255 characters.")
+        digest = hashlib.sha256(request.get_data()).hexdigest()
+        token = current_token()
+        if key is not None:
+            earlier = db.session.scalar(
+                select(IdempotentRequest).where(IdempotentRequest.token_id == token.id, IdempotentRequest.key == key)
+            )
+            if earlier is not None:
+                if earlier.request_hash != digest or earlier.location.split("/")[3] != request.path.split("/")[3]:
+                    raise ApiError(422, "This Idempotency-Key was used before with a different request.")
+                return _replay(earlier)
+        result = view(*args, **kwargs)
+        if key is not None:
+            db.session.add(
+                IdempotentRequest(
+                    token_id=token.id, key=key, request_hash=digest, status=result[1], location=result[2]["Location"]
+                )
+            )
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            raise ApiError(409, "A request with this Idempotency-Key is being handled; try again.") from None
+        return result
+
+    return wrapper
+
+
+def _replay(earlier: IdempotentRequest) -> Response:
+    """The first answer again: its status and Location, and the record as it is now (its own GET view's answer)."""
+    endpoint, view_args = current_app.url_map.bind("localhost").match(earlier.location, method="GET")
+    again = current_app.make_response(current_app.view_functions[endpoint](**view_args))  # type: ignore[arg-type]
+    again.status_code = earlier.status
+    again.headers["Location"] = earlier.location
+    again.headers["Idempotent-Replayed"] = "true"
+    return again
+
+
+def forget_old_idempotency_keys() -> int:
+    """Delete keys older than a day (periodic); the caller commits."""
+    from datetime import timedelta
+
+    from sqlalchemy import delete
+
+    from champions.core.db import rowcount
+
+    cutoff = now_utc() - timedelta(hours=IDEMPOTENCY_KEPT_HOURS)
+    return rowcount(db.session.execute(delete(IdempotentRequest).where(IdempotentRequest.created_at < cutoff)))
+
+
+# --- The forms' validation, for JSON ------------------------------------------------------------------------
+
+
+def form_from_json(form_class: type, data: dict[str, Any], names: dict[str, str] | None = None, **kwargs: Any) -> Any:
+    """The page's form filled from a JSON body (already shaped by its schema), so the API checks exactly what the
+    page checks, with the same messages. ``names`` maps an API field to the form's (``borough_code`` → ``borough``)."""
+    from werkzeug.datastructures import MultiDict
+
+    names = names or {}
+    pairs: list[tuple[str, str]] = []
+    for field, value in data.items():
+        name = names.get(field, field)
+        if isinstance(value, bool):
+            if value:
+                pairs.append((name, "y"))
+        elif isinstance(value, list | tuple):
+            pairs += [(name, str(item)) for item in value]
+        elif value is not None:
+            pairs.append((name, value.isoformat() if hasattr(value, "isoformat") else str(value)))
+    return form_class(formdata=MultiDict(pairs), meta={"csrf": False}, **kwargs)
+
+
+def validated(form: Any, names: dict[str, str] | None = None) -> Any:
+    """``form`` once it validates; otherwise a 422 problem with each field's message, named as the API names it."""
+    if form.validate():
+        return form
+    back = {form_name: api_name for api_name, form_name in (names or {}).items()}
+    errors = [
+        {"field": back.get(name, name), "detail": str(message)}
+        for name, messages in form.errors.items()
+        for message in (messages if isinstance(messages, list) else [messages])
+    ]
+    raise ApiError(422, "Some values are not valid: see errors.", errors=errors)

@@ -1,0 +1,54 @@
+"""The JSON API (/api/v1), its OpenAPI document and reference page, and personal API tokens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask.blueprints import BlueprintSetupState
+
+from champions.api import bp, models, views  # noqa: F401  (importing views adds its routes)
+from champions.api.base import authenticate, init_api
+from champions.api.resources import BLUEPRINTS
+from champions.core.features import Beat, Feature, NavItem
+from champions.core.permissions import CHAMPION, FUNDER, PUBLIC, STAFF
+
+TOKEN_HOLDERS = STAFF | CHAMPION | FUNDER
+
+
+@bp.record_once
+def _serve_the_api(state: BlueprintSetupState) -> None:
+    """Once the feature's own blueprint is registered: the token check before every request (ahead of the access
+    table, which core registers later), then flask-smorest's Api with every resource's blueprint."""
+    state.app.before_request(authenticate)
+    init_api(state.app, BLUEPRINTS)  # type: ignore[arg-type]  # state.app is the Flask app registering it
+
+
+FEATURE = Feature(
+    name="api",
+    blueprints=(bp,),
+    access={
+        # Pages
+        "api.tokens": TOKEN_HOLDERS,
+        "api.revoke_token": TOKEN_HOLDERS,
+        "api.reference": PUBLIC,
+        "api-docs.openapi_json": PUBLIC,
+        # Resources: the same table as the pages decides (a token reaches no further than its holder's role)
+        "api_champions.list_champions": STAFF,
+        "api_champions.sign_up_champion": STAFF,
+        "api_champions.get_champion": STAFF,
+        "api_champions.correct_champion": STAFF,
+        "api_activities.list_activities": STAFF,
+        "api_activities.get_activity": STAFF | CHAMPION,
+        "api_activities.list_my_activities": CHAMPION,
+        "api_activities.log_my_activity": CHAMPION,
+        "api_deletions.list_deletions": STAFF,
+    },
+    navigation=(NavItem("API tokens", "api.tokens", STAFF, 900),),
+    beat=(Beat("forget-idempotency-keys", "champions.api.tasks.forget_idempotency_keys", timedelta(hours=1)),),
+    task_modules=("champions.api.tasks",),
+    models=(models,),
+    not_personal={
+        "api_tokens": "A token's name, hashed secret, scopes and times; whose it is is the user id alone",
+        "api_idempotent_requests": "A hash of a request and the path of what it made, kept a day: no personal data",
+    },
+)

@@ -1,0 +1,125 @@
+"""``/api/v1/activities``: staff read every champion's activities; ``/api/v1/activities/mine``: a champion lists
+and logs their own, through the page's form (``ActivityForm``) and ``activities.services.log_activity``."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+import marshmallow as ma
+from flask import url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from champions.activities.forms import ActivityForm
+from champions.activities.models import Activity, ActivityType
+from champions.activities.services import earliest_day, log_activity
+from champions.api.base import (
+    ApiError,
+    ListArgs,
+    Schema,
+    form_from_json,
+    idempotent,
+    keyset,
+    page_schema,
+    resource_blueprint,
+    validated,
+    with_keys,
+)
+from champions.core.errors import Refused
+from champions.extensions import db
+
+blp = resource_blueprint("activities", "Activities champions log: staff read all; a champion lists and logs their own.")
+
+
+class ActivitySchema(Schema):
+    id = ma.fields.Integer(required=True)
+    champion_id = ma.fields.Integer(required=True, allow_none=True)
+    type = ma.fields.String(required=True, metadata={"enum": [t.value for t in ActivityType]})
+    occurred_on = ma.fields.Date(required=True)
+    borough_code = ma.fields.String(required=True)
+    topic_code = ma.fields.String(required=True)
+    people_reached = ma.fields.Integer(required=True)
+    notes = ma.fields.String(required=True, allow_none=True)
+    created_at = ma.fields.AwareDateTime(required=True, default_timezone=UTC)
+    updated_at = ma.fields.AwareDateTime(required=True, default_timezone=UTC)
+
+
+class ActivityFilters(ListArgs):
+    champion_id = ma.fields.Integer(validate=ma.validate.Range(1, 2**31 - 1))
+
+
+class NewActivitySchema(Schema):
+    type = ma.fields.String(required=True, validate=ma.validate.OneOf([t.value for t in ActivityType]))
+    occurred_on = ma.fields.Date(required=True)
+    borough_code = ma.fields.String(required=True, validate=ma.validate.Length(max=100))
+    topic_code = ma.fields.String(required=True, validate=ma.validate.Length(max=100))
+    people_reached = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(0, 2**31 - 1))
+    notes = ma.fields.String(load_default=None, validate=ma.validate.Length(max=10000))
+
+
+ActivityPage = page_schema(ActivitySchema, "ActivityPage")
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(ActivityFilters, location="query")
+@blp.response(200, ActivityPage)
+def list_activities(args: dict[str, Any]):
+    """Every champion's activities (staff), oldest change first; filter by champion."""
+    query = select(Activity)
+    if args.get("champion_id"):
+        query = query.where(Activity.champion_id == args["champion_id"])
+    items, next_cursor = keyset(
+        with_keys(query, Activity.updated_at, Activity.id), Activity.updated_at, Activity.id, args
+    )
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@blp.route("/<int:activity_id>", methods=["GET"])
+@blp.response(200, ActivitySchema)
+@blp.alt_response(404, schema="Problem")
+def get_activity(activity_id: int):
+    """One activity: staff read any; a champion only their own."""
+    activity = db.session.get(Activity, activity_id)
+    if activity is None or (current_user.role == "champion" and activity.champion_id != _own().id):
+        raise ApiError(404, "No activity of yours has this id.")
+    return activity
+
+
+@blp.route("/mine", methods=["GET"])
+@blp.arguments(ListArgs, location="query")
+@blp.response(200, ActivityPage)
+def list_my_activities(args: dict[str, Any]):
+    """The champion's own activities, oldest change first."""
+    query = select(Activity).where(Activity.champion_id == _own().id)
+    items, next_cursor = keyset(
+        with_keys(query, Activity.updated_at, Activity.id), Activity.updated_at, Activity.id, args
+    )
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@blp.route("/mine", methods=["POST"])
+@blp.arguments(NewActivitySchema)
+@blp.response(201, ActivitySchema, headers={"Location": {"schema": {"type": "string"}}})
+@blp.alt_response(409, schema="Problem", description="The champion is not taking part (withdrawn)")
+@idempotent
+def log_my_activity(data: dict[str, Any]):
+    """Log an activity, as the 'Log an activity' page does (its checks and messages). Send an ``Idempotency-Key``
+    to retry safely."""
+    champion = _own()
+    form = form_from_json(ActivityForm, data)
+    form.earliest = earliest_day(champion)
+    validated(form)
+    try:
+        activity = log_activity(champion, form.data)
+    except Refused as refused:
+        db.session.rollback()
+        raise ApiError(409, str(refused)) from None
+    return activity, 201, {"Location": url_for("api_activities.get_activity", activity_id=activity.id)}
+
+
+def _own():
+    champion = current_user.champion
+    if champion is None or champion.merged_into_id is not None:
+        raise ApiError(403, "This token's holder has no champion record.")
+    return champion
