@@ -88,6 +88,7 @@ ACTION_WORDS = {
     "grant.round_closed": "You closed a grant round",
     "grant.round_created": "You opened a grant round",
     "grant.round_exported": "You downloaded a grant round's applications",
+    "grant.threesixty_exported": "You downloaded the grants a fund or round awarded, as 360Giving data",
     "grant.round_reviewers": "You chose a grant round's reviewers",
     "grant.status": "You moved a grant application on",
     "grant.organisation_confirmed": "You said which organisation on the register a grant application is from",

@@ -193,6 +193,7 @@ def _first_round(rng, fund, reviewers, applicant, used: set[str]) -> None:
             awards.decline(application, "The panel funded projects with a stronger link to cancer prevention", None)
             continue
         awards.approve(application.id, award, "Send photos of the sessions, with consent", None)
+        application.decided_at = now - timedelta(days=(today - start).days + 21)  # the panel met before it started
         _pay_and_report(rng, application, outcome, today, owner is not None)
     # Its applications closed long ago; the round itself stays open while grants still owe their reports.
     round_.opens_at, round_.closes_at = now - timedelta(days=560), now - timedelta(days=470)

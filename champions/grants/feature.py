@@ -55,6 +55,11 @@ FEATURE = Feature(
         "grants.funder_home": FUNDER | STAFF,
         "grants.funder_dashboard": FUNDER | STAFF,
         "grants.funder_csv": FUNDER | STAFF,
+        # 360Giving files: a funder only their own funds' (views/threesixty.py, 404 otherwise).
+        "grants.threesixty_fund_json": FUNDER | STAFF,
+        "grants.threesixty_fund_csv": FUNDER | STAFF,
+        "grants.threesixty_round_json": FUNDER | STAFF,
+        "grants.threesixty_round_csv": FUNDER | STAFF,
     },
     navigation=(
         NavItem("Grants", "grants.staff_funds", STAFF, 150),

@@ -114,6 +114,8 @@ def downloads(seeded: dict) -> dict[str, list[dict]]:
         "grants.round_csv": [{"round_id": seeded["round"]}],
         "grants.panel_csv": [{"round_id": seeded["round"]}],
         "grants.payments_due_csv": [{}],
+        "grants.threesixty_round_csv": [{"round_id": seeded["round"]}],
+        "grants.threesixty_fund_csv": [{"fund_id": seeded["fund"]}],
         "followups.task_export": [{}],
         "grants.funder_csv": [{"fund_id": seeded["fund"], "table": t} for t in fund_tables],
         "dashboards.table_csv": [{"table": t} for t in CSV_TABLES],

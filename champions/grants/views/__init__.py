@@ -18,6 +18,7 @@ from champions.grants.views import (  # noqa: F401  (importing them adds their r
     staff_groups,
     staff_payments,
     staff_rounds,
+    threesixty,
 )
 
 
