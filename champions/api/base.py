@@ -128,8 +128,46 @@ def init_api(app: Flask, blueprints: list[SmorestBlueprint]) -> Api:
     api.spec.components.schema("Problem", schema=ProblemSchema)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
+    _declare_problems(api)
     app.extensions["champions_api"] = api
     return api
+
+
+#: What any operation may answer besides its own: a problem document each (core/errors.py).
+COMMON_PROBLEMS = {
+    "400": "The request could not be read (bad JSON, a bad cursor or filter)",
+    "401": "No valid API token",
+    "403": "The token's scopes or its holder's role do not allow this",
+    "404": "Not found",
+    "405": "Method not allowed",
+    "413": "The body is too large",
+    "415": "The body is not JSON",
+    "422": "Some values are not valid: errors names each field",
+    "429": "Too many requests with this token: wait Retry-After seconds",
+    "500": "A fault of the service",
+}
+
+
+def _declare_problems(api: Api) -> None:
+    """Every operation answers its errors as ``application/problem+json`` (RFC 9457): declared once here for each,
+    replacing flask-smorest's JSON error responses, so clients and schemathesis know every status it can give."""
+    for operations in api.spec._paths.values():
+        for method, operation in operations.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            responses = operation.setdefault("responses", {})
+            responses.pop("default", None)
+            for status, description in COMMON_PROBLEMS.items():
+                responses[status] = {
+                    "description": description,
+                    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                }
+            for status in list(responses):
+                if status[0] in "45" and status not in COMMON_PROBLEMS:
+                    responses[status] = {
+                        "description": responses[status].get("description", "A problem"),
+                        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                    }
 
 
 # --- Schemas -----------------------------------------------------------------------------------------------
@@ -142,6 +180,14 @@ class Schema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
         ordered = True
+
+
+class UtcDateTime(ma.fields.DateTime):
+    """A time as ISO 8601 in UTC with its zone (``2026-01-31T09:00:00+00:00``): SQLite hands back naive times, and
+    a time without a zone is not an RFC 3339 ``date-time``. Every time a resource answers with uses this field."""
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        return None if value is None else as_utc(value).isoformat()
 
 
 class FieldErrorSchema(Schema):

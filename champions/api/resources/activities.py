@@ -3,7 +3,6 @@ and logs their own, through the page's form (``ActivityForm``) and ``activities.
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Any
 
 import marshmallow as ma
@@ -18,6 +17,7 @@ from champions.api.base import (
     ApiError,
     ListArgs,
     Schema,
+    UtcDateTime,
     form_from_json,
     idempotent,
     keyset,
@@ -41,8 +41,8 @@ class ActivitySchema(Schema):
     topic_code = ma.fields.String(required=True)
     people_reached = ma.fields.Integer(required=True)
     notes = ma.fields.String(required=True, allow_none=True)
-    created_at = ma.fields.AwareDateTime(required=True, default_timezone=UTC)
-    updated_at = ma.fields.AwareDateTime(required=True, default_timezone=UTC)
+    created_at = UtcDateTime(required=True)
+    updated_at = UtcDateTime(required=True)
 
 
 class ActivityFilters(ListArgs):

@@ -22,6 +22,7 @@ from champions.api.base import (
     ApiError,
     ListArgs,
     Schema,
+    UtcDateTime,
     current_token,
     form_from_json,
     idempotent,
@@ -60,8 +61,8 @@ class ChampionSchema(Schema):
     is_leader = ma.fields.Boolean(required=True)
     source = ma.fields.String(required=True)
     recruited_by_id = ma.fields.Integer(required=True, allow_none=True)
-    created_at = ma.fields.AwareDateTime(required=True, default_timezone=__import__("datetime").UTC)
-    updated_at = ma.fields.AwareDateTime(required=True, default_timezone=__import__("datetime").UTC)
+    created_at = UtcDateTime(required=True)
+    updated_at = UtcDateTime(required=True)
 
     def _topics(self, champion: Champion) -> list[str]:
         return [topic.code for topic in champion.topics]

@@ -6,13 +6,21 @@ resources it may read."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC
 from typing import Any
 
 import marshmallow as ma
 from sqlalchemy import select
 
-from champions.api.base import ListArgs, Schema, current_token, keyset, page_schema, resource_blueprint, with_keys
+from champions.api.base import (
+    ListArgs,
+    Schema,
+    UtcDateTime,
+    current_token,
+    keyset,
+    page_schema,
+    resource_blueprint,
+    with_keys,
+)
 from champions.core.models import AuditEvent
 from champions.extensions import db
 from champions.profiles.models import Champion
@@ -40,7 +48,7 @@ class DeletionSchema(Schema):
     id = ma.fields.Integer(required=True)
     kind = ma.fields.String(required=True, metadata={"enum": ["erased", "merged"]})
     merged_into_id = ma.fields.Integer(required=True, allow_none=True)
-    at = ma.fields.AwareDateTime(required=True, default_timezone=UTC)
+    at = UtcDateTime(required=True)
 
 
 @blp.route("", methods=["GET"])
@@ -56,7 +64,9 @@ def list_deletions(args: dict[str, Any]):
 
 
 def _deletions(events: list[AuditEvent], sources: dict[str, Source]) -> list[dict[str, Any]]:
-    erased_users = [int(e.target_id or 0) for e in events if e.action == "person.erased" and (e.target_id or "").isdigit()]
+    erased_users = [
+        int(e.target_id or 0) for e in events if e.action == "person.erased" and (e.target_id or "").isdigit()
+    ]
     rows = db.session.execute(select(Champion.user_id, Champion.id).where(Champion.user_id.in_(erased_users))).all()
     champion_of = {user_id: champion_id for user_id, champion_id in rows}
     items = []

@@ -1,0 +1,64 @@
+"""The OpenAPI document passes openapi-spec-validator, and schemathesis, run in-process against the app with a
+staff token and a champion token, finds no server error, no answer that breaks its own schema and no status code
+the document does not declare. Small and seeded (derandomized), so it is quick and the same on every run."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from openapi_spec_validator import validate
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from champions.core.clock import today_uk
+from champions.extensions import db as _db
+from tests.api.helpers import bearer, token_for
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+EXAMPLES = 8
+
+
+def test_the_document_is_valid_openapi_3_1(client):
+    document = client.get("/api/v1/openapi.json").json
+    assert document["openapi"].startswith("3.1")
+    validate(document)  # raises on any error
+
+
+@pytest.mark.parametrize("role", ["staff", "champion"])
+def test_schemathesis_finds_no_fault(app, db, make, role):
+    user = make.user(role=role)
+    other = make.champion()
+    make.activity(other, occurred_on=today_uk(), borough_code="bolton", people_reached=1)
+    if role == "champion":
+        make.activity(user.champion, occurred_on=today_uk(), borough_code="bolton", people_reached=1)
+    headers = bearer(token_for(db, user))
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    failures = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+
+        @settings(
+            max_examples=EXAMPLES,
+            derandomize=True,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(case=operation.as_strategy())
+        def run(case):
+            _db.session.commit()
+            try:
+                case.call_and_validate(headers=headers, checks=CHECKS)
+            finally:
+                _db.session.rollback()
+
+        try:
+            run()
+        except Exception as failure:  # noqa: BLE001  (gathered, so one run reports every operation's faults)
+            failures.append(f"{operation.label}: {failure}"[:3000])
+    assert failures == []
