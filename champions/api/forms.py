@@ -45,14 +45,6 @@ def token_form(offered: dict[str, set[str]]) -> TokenForm:
         if WRITE in offered[resource]:
             choices.append((WRITE, "Read and change"))
         title = RESOURCES[resource].title
-        setattr(
-            Form,
-            f"scope_{resource}",
-            RadioField(
-                title,
-                choices=choices,
-                default=NONE,
-                validators=[InputRequired(f"Choose what the token may do with {title.lower()}")],
-            ),
-        )
+        # Not sent (a form from before a resource was added): no access to it.
+        setattr(Form, f"scope_{resource}", RadioField(title, choices=choices, default=NONE))
     return Form()
