@@ -57,30 +57,37 @@ BOROUGH_ONS_CODES = {
 SCHEMA_VERSION = "1.4"  # the 360Giving Data Standard version whose schemas the files follow
 # Kinds of group (applications' group_type) whose number is a company number; a charity's is a charity number.
 COMPANY_TYPES = frozenset({"cic", "company"})
-# The standard's flat titles (the 360Giving spreadsheet template, as its flatten-tool names the JSON's fields).
-LOCATION_COLUMNS = ("Name", "Country Code", "Geographic Code", "Geographic Code Type")
-FLAT_HEADER = (
-    "Identifier",
-    "Title",
-    "Description",
-    "Currency",
-    "Amount Applied For",
-    "Amount Awarded",
-    "Amount Disbursed",
-    "Award Date",
-    "Planned Dates:Start Date",
-    "Planned Dates:End Date",
-    "Recipient Org:Identifier",
-    "Recipient Org:Name",
-    "Recipient Org:Charity Number",
-    "Recipient Org:Company Number",
-    "Funding Org:Identifier",
-    "Funding Org:Name",
-    "Grant Programme:Code",
-    "Grant Programme:Title",
-    "From An Open Call?",
+# The standard's flat spreadsheet: each column's title (as the 360Giving template and its flatten-tool name it) and
+# the path of the JSON field it holds. A grant's boroughs take a numbered set of columns each.
+FieldPath = tuple[str | int, ...]
+FLAT_COLUMNS: tuple[tuple[str, FieldPath], ...] = (
+    ("Identifier", ("id",)),
+    ("Title", ("title",)),
+    ("Description", ("description",)),
+    ("Currency", ("currency",)),
+    ("Amount Applied For", ("amountAppliedFor",)),
+    ("Amount Awarded", ("amountAwarded",)),
+    ("Amount Disbursed", ("amountDisbursed",)),
+    ("Award Date", ("awardDate",)),
+    ("Planned Dates:Start Date", ("plannedDates", 0, "startDate")),
+    ("Planned Dates:End Date", ("plannedDates", 0, "endDate")),
+    ("Recipient Org:Identifier", ("recipientOrganization", 0, "id")),
+    ("Recipient Org:Name", ("recipientOrganization", 0, "name")),
+    ("Recipient Org:Charity Number", ("recipientOrganization", 0, "charityNumber")),
+    ("Recipient Org:Company Number", ("recipientOrganization", 0, "companyNumber")),
+    ("Funding Org:Identifier", ("fundingOrganization", 0, "id")),
+    ("Funding Org:Name", ("fundingOrganization", 0, "name")),
+    ("Grant Programme:Code", ("grantProgramme", 0, "code")),
+    ("Grant Programme:Title", ("grantProgramme", 0, "title")),
+    ("From An Open Call?", ("fromOpenCall",)),
 )
-LAST_COLUMN = "Last Modified"
+LOCATION_COLUMNS = (
+    ("Name", "name"),
+    ("Country Code", "countryCode"),
+    ("Geographic Code", "geoCode"),
+    ("Geographic Code Type", "geoCodeType"),
+)
+LAST_COLUMNS: tuple[tuple[str, FieldPath], ...] = (("Last Modified", ("dateModified",)),)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -295,47 +302,23 @@ def exported(package: Package, target: Round | Fund, form: str) -> Package:
     return package
 
 
+def _at(data: Any, path: FieldPath) -> object:
+    """The field at ``path`` in a grant, or an empty cell where it has none."""
+    for step in path:
+        if isinstance(step, int):
+            data = data[step] if isinstance(data, list) and step < len(data) else None
+        else:
+            data = data.get(step) if isinstance(data, dict) else None
+    return "" if data is None else data
+
+
 def flat(package: Package) -> tuple[list[str], list[list[object]]]:
-    """The package as the standard's flat spreadsheet: one row a grant, a numbered set of columns a borough."""
+    """The package as the standard's flat spreadsheet: one row a grant, amounts left as numbers."""
     places = max((len(g.get("beneficiaryLocation", [])) for g in package.grants), default=0) or 1
-    header = [*FLAT_HEADER]
-    for n in range(places):
-        header += [f"Beneficiary Location:{n}:{column}" for column in LOCATION_COLUMNS]
-    header.append(LAST_COLUMN)
-    rows = []
-    for g in package.grants:
-        group, funder, programme = g["recipientOrganization"][0], g["fundingOrganization"][0], g["grantProgramme"][0]
-        planned = (g.get("plannedDates") or [{}])[0]
-        row: list[object] = [
-            g["id"],
-            g["title"],
-            g["description"],
-            g["currency"],
-            g["amountAppliedFor"],
-            g["amountAwarded"],
-            g.get("amountDisbursed", ""),
-            g["awardDate"],
-            planned.get("startDate", ""),
-            planned.get("endDate", ""),
-            group["id"],
-            group["name"],
-            group.get("charityNumber", ""),
-            group.get("companyNumber", ""),
-            funder["id"],
-            funder["name"],
-            programme["code"],
-            programme["title"],
-            g["fromOpenCall"],
-        ]
-        located = g.get("beneficiaryLocation", [])
-        for n in range(places):
-            place = located[n] if n < len(located) else {}
-            row += [
-                place.get("name", ""),
-                place.get("countryCode", ""),
-                place.get("geoCode", ""),
-                place.get("geoCodeType", ""),
-            ]
-        row.append(g["dateModified"])
-        rows.append(row)
-    return header, rows
+    located = tuple(
+        (f"Beneficiary Location:{n}:{title}", ("beneficiaryLocation", n, key))
+        for n in range(places)
+        for title, key in LOCATION_COLUMNS
+    )
+    columns = (*FLAT_COLUMNS, *located, *LAST_COLUMNS)
+    return [title for title, _ in columns], [[_at(g, path) for _, path in columns] for g in package.grants]
