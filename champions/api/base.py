@@ -51,6 +51,11 @@ class ApiError(HTTPException):
         return problem(self.code or 500, self.detail, errors=self.errors)
 
 
+def _problem_of(error: ApiError) -> Response:
+    db.session.rollback()  # a refused request changes nothing
+    return error.get_response()
+
+
 class Api(SmorestApi):
     """flask-smorest's Api, minus its own error handler: core/errors.py answers every /api/ error as an RFC 9457
     problem document (its handler would also have answered the HTML pages' errors with JSON)."""
@@ -59,10 +64,20 @@ class Api(SmorestApi):
         pass
 
 
+class ApiBlueprint(SmorestBlueprint):
+    """flask-smorest's Blueprint, where a bad query parameter (a filter, ``updated_since``, ``limit``) is a 400, as
+    a malformed request is; a body whose values fail its checks stays a 422."""
+
+    def arguments(self, schema: Any, *, location: str = "json", **kwargs: Any) -> Any:
+        if location == "query":
+            kwargs.setdefault("error_status_code", 400)
+        return super().arguments(schema, location=location, **kwargs)
+
+
 def resource_blueprint(name: str, description: str) -> SmorestBlueprint:
     """The blueprint of one resource: named ``api_<name>`` (the token scope is ``<name>``), under
     ``/api/v1/<name>``; CSRF-exempt because the API takes no session cookie, only a token."""
-    blueprint = SmorestBlueprint(f"api_{name}", __name__, url_prefix=f"{PREFIX}/{name}", description=description)
+    blueprint = ApiBlueprint(f"api_{name}", __name__, url_prefix=f"{PREFIX}/{name}", description=description)
     csrf.exempt(blueprint)
     return blueprint
 
@@ -116,6 +131,8 @@ def init_api(app: Flask, blueprints: list[SmorestBlueprint]) -> Api:
     app.config.setdefault("OPENAPI_VERSION", "3.1.0")
     app.config.setdefault("OPENAPI_URL_PREFIX", PREFIX)
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    # Ahead of core's handler of every HTTPException, which knows nothing of an ApiError's detail and field errors.
+    app.register_error_handler(ApiError, _problem_of)
     spec_kwargs = {
         "info": {
             "description": "Champions' JSON API. Every request needs a personal API token "

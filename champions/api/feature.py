@@ -47,6 +47,7 @@ FEATURE = Feature(
     beat=(Beat("forget-idempotency-keys", "champions.api.tasks.forget_idempotency_keys", timedelta(hours=1)),),
     task_modules=("champions.api.tasks",),
     models=(models,),
+    merges=models.MERGES,
     not_personal={
         "api_tokens": "A token's name, hashed secret, scopes and times; whose it is is the user id alone",
         "api_idempotent_requests": "A hash of a request and the path of what it made, kept a day: no personal data",

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from champions.core import merging
 from champions.core.clock import now_utc
 from champions.extensions import Model
 
@@ -45,3 +46,8 @@ class IdempotentRequest(Model):
     status: Mapped[int]
     location: Mapped[str] = mapped_column(String(255))  # the path of the record made, answered again on a repeat
     created_at: Mapped[datetime] = mapped_column(default=now_utc, index=True)
+
+
+MERGES: merging.Declarations = merging.stays(
+    "users", "api_tokens.user_id", "a token is its holder's: the merged-away login is closed, and its tokens with it"
+)

@@ -32,7 +32,9 @@ from tests.workshops.helpers import make_workshop
 STAYS = {
     # A change of address belongs to the login it was asked for; closing that login stops its link.
     # A staff member's saved searches are their own shortcuts, kept with the login that saved them.
+    # An API token is its holder's, like a session: it stays with the closed login and stops working with it.
     "users": {
+        "api_tokens.user_id",
         "audit_events.actor_id",
         "champions.user_id",
         "email_changes.user_id",

@@ -32,6 +32,7 @@ from champions.api.base import (
     validated,
     with_keys,
 )
+from champions.core import audit
 from champions.core.errors import Refused
 from champions.core.notice import PRIVACY_NOTICE_VERSION
 from champions.core.places import borough_choices
@@ -169,6 +170,7 @@ def sign_up_champion(data: dict[str, Any]):
     champion.source = "api"
     champion.source_detail = f"API token: {current_token().name}"[:200]
     db.session.flush()
+    audit.record("champion.signed_up_through_api", champion, actor_id=current_user.id, token=current_token().prefix)
     return champion, 201, {"Location": url_for("api_champions.get_champion", champion_id=champion.id)}
 
 
