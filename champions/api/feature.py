@@ -10,9 +10,9 @@ from champions.api import bp, models, views  # noqa: F401  (importing views adds
 from champions.api.base import authenticate, init_api
 from champions.api.resources import BLUEPRINTS
 from champions.core.features import Beat, Feature, NavItem
-from champions.core.permissions import CHAMPION, FUNDER, PUBLIC, STAFF
+from champions.core.permissions import APPLICANT, CHAMPION, FUNDER, PUBLIC, STAFF
 
-TOKEN_HOLDERS = STAFF | CHAMPION | FUNDER
+TOKEN_HOLDERS = STAFF | CHAMPION | FUNDER | APPLICANT
 
 
 @bp.record_once
@@ -41,6 +41,39 @@ FEATURE = Feature(
         "api_activities.get_activity": STAFF | CHAMPION,
         "api_activities.list_my_activities": CHAMPION,
         "api_activities.log_my_activity": CHAMPION,
+        # Workshops and sign-ups: as the workshop pages (staff the register; a champion their borough's, their places)
+        "api_workshops.list_workshops": STAFF | CHAMPION,
+        "api_workshops.get_workshop": STAFF | CHAMPION,
+        "api_workshops.add_workshop": STAFF,
+        "api_workshops.change_workshop": STAFF,
+        "api_workshops.list_workshop_signups": STAFF,
+        "api_signups.list_my_signups": CHAMPION,
+        "api_signups.sign_up_to_workshop": CHAMPION,
+        "api_signups.get_signup": STAFF | CHAMPION,
+        "api_signups.cancel_signup": CHAMPION,
+        # The organisations register and the moments calendar: staff pages only
+        "api_organisations.list_organisations": STAFF,
+        "api_organisations.get_organisation": STAFF,
+        "api_organisations.add_organisation": STAFF,
+        "api_organisations.change_organisation": STAFF,
+        "api_moments.list_moments": STAFF,
+        "api_moments.get_moment": STAFF,
+        "api_moments.add_moment_to_calendar": STAFF,
+        "api_moments.change_moment": STAFF,
+        # Training: a champion's catalogue and the staff catalogue
+        "api_training.list_training": STAFF | CHAMPION,
+        "api_training.get_training": STAFF | CHAMPION,
+        # Grants: staff; a funder their funds' rounds and awards (as the funder pages); an applicant their own
+        "api_grants.list_rounds": STAFF | FUNDER,
+        "api_grants.get_round": STAFF | FUNDER,
+        "api_grants.list_awards": STAFF | FUNDER,
+        "api_grants.get_award": STAFF | FUNDER,
+        "api_grants.list_applications": STAFF,
+        "api_grants.list_my_applications": APPLICANT,
+        "api_grants.get_application": STAFF | APPLICANT,
+        # Figures: the programme dashboard (staff), a fund's dashboard (staff and its funders)
+        "api_figures.programme_figures": STAFF,
+        "api_figures.fund_figures": STAFF | FUNDER,
         "api_deletions.list_deletions": STAFF,
     },
     navigation=(NavItem("API tokens", "api.tokens", STAFF, 900),),

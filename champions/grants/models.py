@@ -146,6 +146,8 @@ class Round(Model):
     anonymise_reviews: Mapped[bool] = mapped_column(default=False, server_default=false())
     closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    # When the row last changed: the API's ``updated_since`` and its cursor order by it.
+    updated_at: Mapped[datetime] = mapped_column(default=now_utc, onupdate=now_utc, index=True)
 
     fund: Mapped[Fund] = relationship(back_populates="rounds")
     boroughs: Mapped[list[Borough]] = relationship(secondary=round_boroughs, order_by=Borough.name)

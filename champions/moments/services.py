@@ -219,6 +219,12 @@ def calendar_rows(today: date) -> list[tuple[Moment, Occurrence | None]]:
     return sorted(rows, key=lambda r: (r[1] is None, r[1].starts_on if r[1] else date.max, r[0].name))
 
 
+def name_taken(name: str, moment_id: int | None) -> bool:
+    """Whether another moment has this name already (names are unique on the calendar)."""
+    query = select(Moment.id).where(Moment.name == name, Moment.id != (moment_id or 0))
+    return db.session.scalar(query) is not None
+
+
 def save_moment(moment: Moment, *, topic_codes: list[str], **fields: object) -> Moment:
     for name, value in fields.items():
         setattr(moment, name, value)

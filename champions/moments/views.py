@@ -11,10 +11,10 @@ from champions.extensions import db
 from champions.moments import bp
 from champions.moments.forms import MomentForm, parse_date
 from champions.moments.models import Moment
-from champions.moments.services import add_moment, calendar_rows, edit_moment
+from champions.moments.services import add_moment, calendar_rows, edit_moment, name_taken
 
 
-def _topic_choices(form: MomentForm) -> None:
+def topic_choices(form: MomentForm) -> None:
     form.topics.choices = [(t.code, t.name) for t in db.session.scalars(select(Topic).order_by(Topic.name))]
 
 
@@ -24,7 +24,8 @@ def moment_list():
     return render_template("moments/list.html", rows=calendar_rows(today), today=today)
 
 
-def _fields(form: MomentForm) -> dict[str, Any]:
+def moment_fields(form: MomentForm) -> dict[str, Any]:
+    """What ``add_moment`` and ``edit_moment`` take from a valid form."""
     start = parse_date(form.start_date.data)
     return dict(
         topic_codes=form.topics.data,
@@ -39,8 +40,7 @@ def _fields(form: MomentForm) -> dict[str, Any]:
 
 
 def _name_taken(form: MomentForm, moment_id: int | None) -> bool:
-    other = db.session.scalar(select(Moment).where(Moment.name == form.name.data, Moment.id != (moment_id or 0)))
-    if other is not None:
+    if name_taken(form.name.data, moment_id):
         form.name.errors.append("There is already a moment with that name")
         return True
     return False
@@ -49,9 +49,9 @@ def _name_taken(form: MomentForm, moment_id: int | None) -> bool:
 @bp.route("/staff/moments/new", methods=["GET", "POST"])
 def moment_new():
     form = MomentForm()
-    _topic_choices(form)
+    topic_choices(form)
     if form.validate_on_submit() and not _name_taken(form, None):
-        moment = add_moment(**_fields(form))
+        moment = add_moment(**moment_fields(form))
         db.session.commit()
         flash(f"{moment.name} was added to the calendar.", "success")
         return redirect(url_for("moments.moment_list"))
@@ -62,7 +62,7 @@ def moment_new():
 def moment_edit(moment_id: int):
     moment = db.get_or_404(Moment, moment_id)
     form = MomentForm()
-    _topic_choices(form)
+    topic_choices(form)
     if request.method == "GET":
         form.process(
             data={
@@ -77,7 +77,7 @@ def moment_edit(moment_id: int):
             }
         )
     if form.validate_on_submit() and not _name_taken(form, moment.id):
-        edit_moment(moment, **_fields(form))
+        edit_moment(moment, **moment_fields(form))
         db.session.commit()
         flash(f"{moment.name} was saved.", "success")
         return redirect(url_for("moments.moment_list"))

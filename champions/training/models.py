@@ -42,6 +42,8 @@ class TrainingResource(Model):
     position: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     retired_at: Mapped[datetime | None]
+    # When the row last changed: the API's ``updated_since`` and its cursor order by it.
+    updated_at: Mapped[datetime] = mapped_column(default=now_utc, onupdate=now_utc, index=True)
 
     topic = relationship("Topic")
 

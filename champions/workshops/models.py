@@ -142,6 +142,8 @@ class WorkshopSignup(Model):
     # The waiting list is served in the order people joined it.
     queued_at: Mapped[datetime] = mapped_column(default=now_utc)
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    # When the row last changed: the API's ``updated_since`` and its cursor order by it.
+    updated_at: Mapped[datetime] = mapped_column(default=now_utc, onupdate=now_utc, index=True)
     cancelled_at: Mapped[datetime | None]
     checked_in_at: Mapped[datetime | None]
     capacity_override: Mapped[bool] = mapped_column(default=False)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from champions.accounts.models import User
@@ -171,6 +171,16 @@ def signup_for(workshop_id: int, champion_id: int) -> WorkshopSignup | None:
             WorkshopSignup.workshop_id == workshop_id, WorkshopSignup.champion_id == champion_id
         )
     )
+
+
+def visible_to_champion(champion: Champion) -> ColumnElement[bool]:
+    """The workshops a champion may see: those in their borough, and any they signed up to elsewhere."""
+    theirs = select(WorkshopSignup.workshop_id).where(WorkshopSignup.champion_id == champion.id)
+    return or_(Workshop.borough_code == champion.borough_code, Workshop.id.in_(theirs))
+
+
+def champion_may_see(workshop: Workshop, champion: Champion) -> bool:
+    return workshop.borough_code == champion.borough_code or signup_for(workshop.id, champion.id) is not None
 
 
 def is_upcoming(workshop: Workshop, now: datetime | None = None) -> bool:

@@ -3,14 +3,43 @@ token can be scoped to (see champions/api/__init__.py for how to add one)."""
 
 from __future__ import annotations
 
-from champions.api.resources import activities, champions, deletions
+from champions.api.resources import (
+    activities,
+    champions,
+    deletions,
+    figures,
+    grants,
+    moments,
+    organisations,
+    signups,
+    training,
+    workshops,
+)
 from champions.api.tokens import RESOURCES, Resource
 
 RESOURCES.update(
     {
         "champions": Resource("champions", "Champions"),
         "activities": Resource("activities", "Activities"),
+        "workshops": Resource("workshops", "Workshops"),
+        "signups": Resource("signups", "Workshop sign-ups"),
+        "organisations": Resource("organisations", "Organisations"),
+        "moments": Resource("moments", "Social moments"),
+        "training": Resource("training", "Training resources"),
+        "grants": Resource("grants", "Grant rounds, applications and awards"),
+        "figures": Resource("figures", "Programme and fund figures"),
     }
 )
 
-BLUEPRINTS = [champions.blp, activities.blp, deletions.blp]
+BLUEPRINTS = [
+    champions.blp,
+    activities.blp,
+    workshops.blp,
+    signups.blp,
+    organisations.blp,
+    moments.blp,
+    training.blp,
+    grants.blp,
+    figures.blp,
+    deletions.blp,
+]

@@ -4,11 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Select, select
+
+from champions.accounts.models import User
 from champions.core import audit
 from champions.core.models import DashboardSnapshot
+from champions.core.permissions import Role
 from champions.core.snapshots import latest_snapshot
 from champions.grants.dashboard import funder_tables, snapshot_kind
 from champions.grants.models import Fund
+
+
+def funds_visible_to(user: User) -> Select[Fund]:
+    """The funds whose figures and grants ``user`` may see: a funder their own funds, staff every fund."""
+    query = select(Fund).order_by(Fund.name)
+    if user.role == Role.FUNDER:
+        query = query.where(Fund.funders.any(User.id == user.id))
+    return query
 
 
 def fund_tables(fund: Fund) -> tuple[DashboardSnapshot | None, dict[str, dict[str, Any]]]:

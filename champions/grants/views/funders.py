@@ -4,29 +4,23 @@ from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
-from champions.accounts.models import User
 from champions.core.celery import enqueue
 from champions.core.db import now_utc
 from champions.core.downloads import csv_response
 from champions.core.forms import MAX_INT
 from champions.core.models import DashboardSnapshot
-from champions.core.permissions import Role
 from champions.core.snapshots import latest_snapshot
 from champions.extensions import db
 from champions.grants import bp
 from champions.grants.dashboard import snapshot_kind
 from champions.grants.models import Fund
-from champions.grants.services.funders import export_fund_table, fund_tables
+from champions.grants.services.funders import export_fund_table, fund_tables, funds_visible_to
 from champions.grants.tasks import compute_funder_snapshot
 
 
 def _visible_funds():
-    query = select(Fund).order_by(Fund.name)
-    if current_user.role == Role.FUNDER:
-        query = query.where(Fund.funders.any(User.id == current_user.id))
-    return query
+    return funds_visible_to(current_user)
 
 
 def _visible_fund(fund_id: int) -> Fund:

@@ -20,6 +20,7 @@ from champions.workshops.models import SignupStatus, Workshop, WorkshopSignup
 from champions.workshops.services import (
     WorkshopProblem,
     cancel,
+    champion_may_see,
     in_calendar,
     is_upcoming,
     places_left,
@@ -62,7 +63,7 @@ def champion_workshops():
 
 def _visible_to_champion(workshop_id: int, champion: Champion) -> Workshop:
     workshop = db.get_or_404(Workshop, workshop_id)
-    if workshop.borough_code != champion.borough_code and signup_for(workshop.id, champion.id) is None:
+    if not champion_may_see(workshop, champion):
         abort(404)
     return workshop
 

@@ -115,7 +115,8 @@ def workshop_export():
     return csv_response("workshops.csv", _EXPORT_HEADER, [_export_row(w) for w in workshops])
 
 
-def _choices(form: WorkshopForm) -> None:
+def workshop_choices(form: WorkshopForm) -> None:
+    """The form's choices: boroughs, organisations on the register, and who may facilitate (staff, leaders)."""
     form.borough.choices = borough_choices("Select a borough")
     organisations = db.session.scalars(
         select(Organisation).where(Organisation.merged_into_id.is_(None)).order_by(Organisation.name)
@@ -133,7 +134,8 @@ def _choices(form: WorkshopForm) -> None:
     ]
 
 
-def _fields(form: WorkshopForm) -> dict:
+def workshop_fields(form: WorkshopForm) -> dict:
+    """What ``save_workshop`` takes from a valid form (less the facilitators)."""
     return {
         "type": form.type.data,
         "title": form.title.data,
@@ -147,7 +149,8 @@ def _fields(form: WorkshopForm) -> dict:
     }
 
 
-def _form_data(workshop: Workshop) -> dict:
+def workshop_form_data(workshop: Workshop) -> dict:
+    """The form's values for the workshop as it is."""
     return {
         "type": workshop.type,
         "title": workshop.title,
@@ -165,11 +168,12 @@ def _form_data(workshop: Workshop) -> dict:
 @bp.route("/staff/workshops/new", methods=["GET", "POST"])
 def workshop_new():
     form = WorkshopForm()
-    _choices(form)
+    workshop_choices(form)
     if request.method == "GET":
         form.capacity.data = 20
     if form.validate_on_submit():
-        workshop = save_workshop(Workshop(), facilitator_ids=[int(i) for i in form.facilitators.data], **_fields(form))
+        facilitator_ids = [int(i) for i in form.facilitators.data]
+        workshop = save_workshop(Workshop(), facilitator_ids=facilitator_ids, **workshop_fields(form))
         db.session.commit()
         flash(f"{workshop.title} was added.", "success")
         return redirect(url_for("workshops.workshop_detail", workshop_id=workshop.id))
@@ -180,12 +184,12 @@ def workshop_new():
 def workshop_edit(workshop_id: int):
     workshop = db.get_or_404(Workshop, workshop_id)
     form = WorkshopForm()
-    _choices(form)
+    workshop_choices(form)
     if request.method == "GET":
-        form.process(data=_form_data(workshop))
+        form.process(data=workshop_form_data(workshop))
     if form.validate_on_submit():
         try:
-            save_workshop(workshop, facilitator_ids=[int(i) for i in form.facilitators.data], **_fields(form))
+            save_workshop(workshop, facilitator_ids=[int(i) for i in form.facilitators.data], **workshop_fields(form))
         except WorkshopProblem as problem:
             db.session.rollback()
             form[problem.field or "starts_at"].errors.append(str(problem))
