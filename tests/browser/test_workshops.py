@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from champions.workshops.models import Workshop, WorkshopSignup
+from tests.browser.conftest import Pages, expected
 from tests.factories import PASSWORD
 from tests.workshops.helpers import make_contact, make_org, make_workshop
 
@@ -186,3 +187,89 @@ def test_staff_pages_for_organisations_moments_and_figures_pass_axe(pages, phone
     phone.goto(f"/staff/organisations/{org.id}")
     phone.shot("organisations-detail-phone")
     assert phone.page.evaluate("document.documentElement.scrollWidth") <= 320
+
+
+def _door(make, db):
+    from champions.workshops.services import sign_up
+
+    workshop = make_workshop(db, title="Screening stories in Wigan", capacity=2, borough="wigan")
+    for first, last, email, postcode in (
+        ("Priya", "Shah", "priya.shah@example.org", "WN1 1AA"),
+        ("Tom", "Brennan-Whitworth", "tom.brennan.whitworth@example.org", "WN2 2BB"),
+        ("Sam", "Okafor", "sam@example.org", "WN3 3CC"),
+    ):
+        sign_up(workshop.id, make.champion(first_name=first, last_name=last, email=email, postcode=postcode).id)
+    db.session.commit()
+    return workshop
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_check_in_at_the_door_on_a_360_px_phone(browser, live_server, make, db, javascript):
+    staff = make.user(role="staff")
+    workshop = _door(make, db)
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, java_script_enabled=javascript
+    )
+    errors: list[str] = []
+    phone = Pages(context.new_page(), live_server)
+    phone.page.on("console", lambda m: errors.append(m.text) if m.type == "error" and not expected(m) else None)
+    page = phone.page
+    page.set_default_timeout(15_000)
+    # axe runs scripts in the page, so it checks the page with JavaScript; without, the same markup is driven.
+    check = phone.check if javascript else lambda: None
+    page.goto(f"{live_server}/login")
+    check()
+    page.fill("#email", staff.email)
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url("**/staff")
+    page.goto(f"{live_server}/staff/workshops/{workshop.id}")
+    check()
+    assert page.locator("html").evaluate("html => html.scrollWidth") <= 360
+
+    page.fill("#q", "wn1 1aa" if javascript else "WN11AA")
+    if javascript:  # filtered as it is typed, the page not reloaded
+        page.wait_for_function("document.querySelectorAll('.app-check-in tbody tr:not([hidden])').length === 1")
+        assert "1 of 3 shown match" in page.inner_text("#check-in-count")
+    else:
+        page.click("button:has-text('Find')")
+        page.wait_for_url("**q=WN11AA*")
+        assert "1 of 3 signed up match" in page.inner_text("#check-in-count")
+    check()
+    phone.shot(f"workshops-check-in-phone-{'js' if javascript else 'no-js'}")
+    button = page.locator("tbody tr:not([hidden]) .app-check-in__button")
+    assert button.count() == 1
+    box = button.bounding_box()
+    assert box["height"] >= 44 and box["width"] >= 280, box  # a thumb-sized target, the width of the row
+    button.click()
+    page.wait_for_selector("text=Priya Shah is checked in")
+    check()
+    assert "Checked in" in page.inner_text("tbody tr:has-text('Priya Shah')")
+    assert page.locator("html").evaluate("html => html.scrollWidth") <= 360
+    context.close()
+    assert errors == []
+    db.session.rollback()
+    checked = db.session.scalars(select(WorkshopSignup).where(WorkshopSignup.checked_in_at.is_not(None))).all()
+    assert [s.champion.first_name for s in checked] == ["Priya"]
+    db.session.rollback()
+
+
+def test_staff_cancel_a_workshop_with_a_reason(pages, make, db):
+    staff = make.user(role="staff")
+    workshop = _door(make, db)
+    page = pages.page
+    sign_in(pages, staff, "/staff")
+    pages.goto(f"/staff/workshops/{workshop.id}")
+    page.fill("#reason", "x" * 1001)
+    page.click("button:has-text('Cancel this workshop')")
+    page.wait_for_selector(".nhsuk-error-summary")
+    pages.check()
+    assert "1,000 characters or fewer" in page.inner_text(".nhsuk-error-summary")
+    page.fill("#reason", "The library is closed for repairs.")
+    page.click("button:has-text('Cancel this workshop')")
+    page.wait_for_selector("text=3 people signed up will be emailed")
+    pages.check()
+    assert "The library is closed for repairs." in page.inner_text(".nhsuk-warning-callout")
+    pages.shot("workshops-cancelled")
+    pages.goto(f"/staff/workshops/{workshop.id}/edit")
+    pages.shot("workshops-edit-cancelled")
