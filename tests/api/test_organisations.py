@@ -97,6 +97,12 @@ def test_the_list_filters_pages_and_follows_changes_and_merges(client, db, make,
     assert [o["name"] for o in listed["items"] + rest["items"]] == ["Other", "Keep renamed"]  # oldest change first
     assert rest["next_cursor"] is None
     assert client.get(f"/api/v1/organisations/{gone.id}", headers=headers).status_code == 404  # merged away
+    deletions = client.get("/api/v1/deletions", headers=headers).json["items"]
+    assert [(d["resource"], d["id"], d["kind"], d["merged_into_id"]) for d in deletions] == [
+        ("organisations", gone.id, "merged", other.id)
+    ]
+    champions_only = bearer(token_for(db, make.user(role="staff"), {"champions": "read"}))
+    assert client.get("/api/v1/deletions", headers=champions_only).json["items"] == []  # not a resource it reads
     changed = client.get("/api/v1/organisations", headers=headers, query_string={"updated_since": since.isoformat()})
     assert [o["name"] for o in changed.json["items"]] == ["Keep renamed"]
     in_wigan = client.get("/api/v1/organisations?borough_code=wigan", headers=headers).json["items"]

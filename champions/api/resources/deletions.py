@@ -35,11 +35,15 @@ class Source:
     action: str
     resource: str
     kind: str
+    # Where the event names the record that left and the one it was merged into: "target", or a key of its details.
+    removed: str = "target"
+    kept: str | None = None
 
 
 SOURCES = (
     Source("person.erased", "champions", "erased"),  # target: the User; the champion is found by user_id
-    Source("champion.merged_away", "champions", "merged"),  # target: the merged-away Champion; details["kept"]
+    Source("champion.merged_away", "champions", "merged", kept="kept"),  # target: the merged-away Champion
+    Source("organisation.merged", "organisations", "merged", removed="merged_id", kept="target"),  # target: the kept
 )
 
 
@@ -75,7 +79,7 @@ def _deletions(events: list[AuditEvent], sources: dict[str, Source]) -> list[dic
         if event.action == "person.erased":
             record_id, into = champion_of.get(int(event.target_id or 0)), None
         else:
-            record_id, into = int(event.target_id or 0), (event.details or {}).get("kept")
+            record_id, into = _named(event, source.removed), _named(event, source.kept)
         if record_id:
             items.append(
                 {
@@ -87,3 +91,9 @@ def _deletions(events: list[AuditEvent], sources: dict[str, Source]) -> list[dic
                 }
             )
     return items
+
+
+def _named(event: AuditEvent, where: str | None) -> int | None:
+    """The id an event names ``where``: its target, or one of its details."""
+    value = event.target_id if where == "target" else (event.details or {}).get(where) if where else None
+    return int(value) if isinstance(value, int) or (isinstance(value, str) and value.isdigit()) else None

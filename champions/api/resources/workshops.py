@@ -168,7 +168,12 @@ def _form(data: dict[str, Any]) -> WorkshopForm:
     values = {**data}
     for name in ("starts_at", "ends_at"):
         if values.get(name) is not None:
-            values[name] = local_input(values[name])
+            try:
+                values[name] = local_input(values[name])
+            except OverflowError:  # a time at the very edge of the calendar, past it in UK time
+                detail = "Enter a real date and time, like 2027-03-14T18:30:00Z"
+                errors = [{"field": name, "detail": detail}]
+                raise ApiError(422, "Some values are not valid: see errors.", errors=errors) from None
     form = form_from_json(WorkshopForm, values, NAMES)
     workshop_choices(form)
     return validated(form, NAMES)
