@@ -20,7 +20,7 @@ from champions.extensions import db as _db
 from tests.api.helpers import bearer, token_for
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-EXAMPLES = 8
+EXAMPLES = 12
 
 
 def test_the_document_is_valid_openapi_3_1(client):
