@@ -29,13 +29,35 @@ def test_the_document_is_valid_openapi_3_1(client):
     validate(document)  # raises on any error
 
 
-@pytest.mark.parametrize("role", ["staff", "champion"])
+def _records_of_every_resource(db, make, user) -> None:
+    """A record of each resource for the lists to answer with (so their items are checked against the schema),
+    some of them the user's own."""
+    from champions.dashboards.services import compute_programme_snapshot
+    from champions.grants.dashboard import compute_fund_snapshot
+    from champions.workshops.services import sign_up
+    from tests.workshops.helpers import make_org, make_workshop
+
+    workshop = make_workshop(db, borough="bolton")
+    make_org(db, "Schema Group")
+    funders = [user] if user.role == "funder" else []
+    award = make.application(make.round(make.fund("Schema Fund", funders=funders)), status="approved")
+    make.application(applicant=user if user.role == "applicant" else None, status="eligible")
+    for champion in (make.champion(borough_code="bolton"), user.champion):
+        if champion is not None:
+            sign_up(workshop.id, champion.id)
+    compute_programme_snapshot()
+    compute_fund_snapshot(award.round.fund_id)
+    db.session.commit()
+
+
+@pytest.mark.parametrize("role", ["staff", "champion", "funder", "applicant"])
 def test_schemathesis_finds_no_fault(app, db, make, role):
     user = make.user(role=role)
     other = make.champion()
     make.activity(other, occurred_on=today_uk(), borough_code="bolton", people_reached=1)
     if role == "champion":
         make.activity(user.champion, occurred_on=today_uk(), borough_code="bolton", people_reached=1)
+    _records_of_every_resource(db, make, user)
     headers = bearer(token_for(db, user))
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     failures = []
