@@ -1,84 +1,102 @@
-"""iCalendar (RFC 5545) for workshops, written by hand: CRLF line ends, lines folded at 75 octets,
-text escaped, times in UTC with Z, a stable UID and a DTSTAMP on every event."""
+"""iCalendar (RFC 5545) for workshops, built with the ``icalendar`` library: each event has a stable UID, a
+DTSTAMP, CREATED, LAST-MODIFIED and the workshop's SEQUENCE, and its times are wall-clock times in the
+Europe/London zone (``TZID=Europe/London``), with the zone's VTIMEZONE in the calendar, so that a calendar app
+shows 6pm in July as 6pm British Summer Time wherever it is set."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import UTC, datetime
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import icalendar
 
 from champions.core.db import as_utc, now_utc
 from champions.workshops.models import Workshop
 
 PRODID = "-//Greater Manchester cancer champions//Champions workshops//EN"
+LONDON = ZoneInfo("Europe/London")
+# How often a subscribed calendar app is asked to fetch the feed again (RFC 7986 REFRESH-INTERVAL; Outlook reads
+# X-PUBLISHED-TTL).
+REFRESH = timedelta(hours=1)
+# Control characters are not allowed in iCalendar text (RFC 5545 3.1, 3.3.11); tabs and line breaks are.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def escape_text(value: str) -> str:
-    """TEXT values (RFC 5545 3.3.11): backslash, semicolon and comma escaped; newlines as \\n."""
-    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return value.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
+def clean_text(value: str) -> str:
+    """Text as an event may carry it: control characters (NUL and the like) removed, line breaks kept."""
+    return _CONTROL.sub("", value)
 
 
-def fold(line: str) -> str:
-    """Fold a content line so that no physical line exceeds 75 octets, never splitting a UTF-8 character."""
-    out: list[str] = []
-    current, size, limit = "", 0, 75
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            out.append(current)
-            current, size, limit = " ", 1, 75
-        current += char
-        size += width
-    out.append(current)
-    return "\r\n".join(out)
+def london(value: datetime) -> datetime:
+    """A stored time (UTC) as the wall-clock time in the UK, aware of the Europe/London zone."""
+    return as_utc(value).astimezone(LONDON)
 
 
-def utc_stamp(value: datetime) -> str:
-    return as_utc(value).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+def _shift(value: datetime, days: int) -> date:
+    try:
+        return (value + timedelta(days=days)).date()
+    except OverflowError:  # at the very edge of the calendar
+        return value.date()
 
 
-def _event(workshop: Workshop, host: str, url: str | None, stamp: datetime) -> list[str]:
-    """One VEVENT. Its UID never changes; SEQUENCE goes up when the time or place changes and when it is
-    cancelled, so a calendar app replaces the event it holds (and shows it cancelled) rather than adding one."""
+def _event(workshop: Workshop, host: str, url: str | None, stamp: datetime) -> icalendar.Event:
+    """One VEVENT. Its UID never changes; SEQUENCE goes up when the workshop is moved, when what the event shows
+    changes and when it is cancelled, so a calendar app replaces the event it holds (and removes or marks a
+    cancelled one) rather than adding a second."""
     cancelled = workshop.cancelled_at is not None
-    lines = [
-        "BEGIN:VEVENT",
-        f"UID:workshop-{workshop.id}@{host}",
-        f"DTSTAMP:{utc_stamp(stamp)}",
-        f"CREATED:{utc_stamp(workshop.created_at)}",
-        f"LAST-MODIFIED:{utc_stamp(workshop.updated_at)}",
-        f"SEQUENCE:{workshop.sequence}",
-        f"DTSTART:{utc_stamp(workshop.starts_at)}",
-        f"DTEND:{utc_stamp(workshop.ends_at)}",
-        f"SUMMARY:{escape_text(('Cancelled: ' if cancelled else '') + workshop.title)}",
-        f"LOCATION:{escape_text(workshop.venue + ', ' + workshop.borough.name)}",
-    ]
+    event = icalendar.Event()
+    event.add("uid", f"workshop-{workshop.id}@{host}")
+    event.add("dtstamp", as_utc(stamp))
+    event.add("created", as_utc(workshop.created_at))
+    event.add("last-modified", as_utc(workshop.updated_at))
+    event.add("sequence", workshop.sequence)
+    event.add("dtstart", london(workshop.starts_at))
+    event.add("dtend", london(workshop.ends_at))
+    event.add("summary", clean_text(("Cancelled: " if cancelled else "") + workshop.title))
+    event.add("location", clean_text(f"{workshop.venue}, {workshop.borough.name}"))
     description = f"{workshop.type_label}."
     if cancelled:
         description = "This workshop is cancelled." + (f" {workshop.cancel_reason}" if workshop.cancel_reason else "")
     if workshop.description:
         description += "\n\n" + workshop.description
-    lines.append(f"DESCRIPTION:{escape_text(description)}")
+    event.add("description", clean_text(description))
     if url:
-        lines.append(f"URL:{url}")
-    lines.append("STATUS:CANCELLED" if cancelled else "STATUS:CONFIRMED")
-    lines.append("END:VEVENT")
-    return lines
+        event.add("url", url)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    # A cancelled event no longer makes anyone busy.
+    event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
+    return event
 
 
 def calendar(
-    workshops: Iterable[Workshop], *, host: str, name: str, urls: dict[int, str] | None = None, stamp=None
-) -> str:
+    workshops: Iterable[Workshop],
+    *,
+    host: str,
+    name: str,
+    urls: Mapping[int, str] | None = None,
+    stamp: datetime | None = None,
+    feed: bool = False,
+) -> bytes:
+    """A VCALENDAR of the workshops (METHOD:PUBLISH), with the Europe/London VTIMEZONE its events use.
+    ``feed`` marks a calendar that apps subscribe to: it says how often to fetch it again."""
     stamp = stamp or now_utc()
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:{PRODID}",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{escape_text(name)}",
-    ]
+    cal = icalendar.Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", clean_text(name))
+    cal.add("x-wr-timezone", "Europe/London")
+    if feed:
+        cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+        cal.add("x-published-ttl", REFRESH)
+    starts: list[datetime] = []
     for workshop in workshops:
-        lines.extend(_event(workshop, host, (urls or {}).get(workshop.id), stamp))
-    lines.append("END:VCALENDAR")
-    return "".join(fold(line) + "\r\n" for line in lines)
+        cal.add_component(_event(workshop, host, (urls or {}).get(workshop.id), stamp))
+        starts += [as_utc(workshop.starts_at), as_utc(workshop.ends_at)]
+    if starts:
+        # The zone's rules over the years the events span (a year either side), not since 1970.
+        cal.add_missing_timezones(first_date=_shift(min(starts), -366), last_date=_shift(max(starts), 366))
+    return cal.to_ical()

@@ -93,7 +93,8 @@ class Workshop(Model):
     cancelled_at: Mapped[datetime | None]
     # Why it was cancelled, as staff gave it: in the emails and the calendar event.
     cancel_reason: Mapped[str | None] = mapped_column(String(1000))
-    # The calendar event's SEQUENCE (RFC 5545): one more at each change of when or where, and at cancelling.
+    # The calendar event's SEQUENCE (RFC 5545): one more at each change of what the event shows (when, where,
+    # title, type, description) and at cancelling.
     sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     # People who came but are not registered anywhere: a head-count only.
     unregistered_count: Mapped[int] = mapped_column(default=0)

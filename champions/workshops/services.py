@@ -7,9 +7,9 @@ the last place at the same moment cannot both get it.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from champions.accounts.models import User
@@ -42,8 +42,10 @@ class WorkshopProblem(ValueError):
         self.field = field
 
 
-# What the people signed up are told about when it changes (and what moves the calendar event's SEQUENCE).
+# What the people signed up are told about when it changes (by email).
 SCHEDULE = ("starts_at", "ends_at", "venue", "borough_code")
+# What the calendar event shows (ics.py): a change of any of these moves its SEQUENCE on, so calendar apps take it.
+IN_EVENT = (*SCHEDULE, "title", "description", "type")
 # Who is told of a change or a cancellation: everyone with a place or on the waiting list.
 SIGNED_UP = (SignupStatus.BOOKED.value, SignupStatus.WAITING.value)
 
@@ -62,9 +64,12 @@ def save_workshop(
         _check_edit(workshop, starts_at, fields)
     new = {"starts_at": starts_at, "ends_at": ends_at, **fields}
     changed = not created and any(_differs(getattr(workshop, name), new[name]) for name in SCHEDULE if name in new)
+    shown = not created and any(_differs(getattr(workshop, name), new[name]) for name in IN_EVENT if name in new)
     old = (workshop.starts_at, workshop.ends_at, _place(workshop)) if changed else None
     for name, value in new.items():
         setattr(workshop, name, value)
+    if shown:
+        workshop.sequence += 1
     workshop.facilitators = list(db.session.scalars(select(User).where(User.id.in_(facilitator_ids))))
     db.session.add(workshop)
     db.session.flush()
@@ -113,9 +118,8 @@ def _signed_up_ids(workshop: Workshop) -> list[int]:
 
 
 def _tell_of_change(workshop: Workshop, old: tuple[datetime, datetime, str]) -> int:
-    """The calendar event changes (SEQUENCE); the people signed up to an upcoming workshop are emailed once each.
-    A workshop already held or cancelled has its record corrected, and nobody is emailed about it."""
-    workshop.sequence += 1
+    """The people signed up to an upcoming workshop are emailed once each (the calendar event's SEQUENCE was
+    already moved on). A workshop already held or cancelled has its record corrected, and nobody is emailed."""
     if workshop.cancelled_at is not None or as_utc(old[0]) <= now_utc():
         return 0
     change = WorkshopChange(
@@ -346,14 +350,35 @@ def upcoming_in_borough(borough_code: str | None, now: datetime | None = None) -
     return list(db.session.scalars(query.order_by(Workshop.starts_at).limit(200)))
 
 
-def in_calendar(borough_code: str | None, now: datetime | None = None) -> list[Workshop]:
-    """The calendar feed: upcoming workshops, the cancelled ones too (a calendar app must be told an event it
-    holds is cancelled, not find it gone)."""
-    query = select(Workshop).where(Workshop.starts_at > (now or now_utc()))
-    if borough_code:
-        query = query.where(Workshop.borough_code == borough_code)
-    query = query.options(selectinload(Workshop.borough))
-    return list(db.session.scalars(query.order_by(Workshop.starts_at).limit(200)))
+# How far back a calendar feed reaches: workshops held in the last year stay in subscribed calendars.
+CALENDAR_HISTORY = timedelta(days=366)
+# A feed is bounded all the same (a calendar app fetches it every hour).
+CALENDAR_LIMIT = 2000
+
+
+def in_calendar(champion: Champion | None, now: datetime | None = None) -> list[Workshop]:
+    """A calendar feed, in one query. Staff (``champion`` None): every workshop from a year ago on. A champion:
+    every workshop they have a place on or are waiting for, in any borough, from a year ago on, and the upcoming
+    ones of their borough they may sign up for. Cancelled workshops stay in, marked cancelled: a calendar app must
+    be told that an event it holds is cancelled, not find it gone."""
+    now = now or now_utc()
+    since = now - CALENDAR_HISTORY
+    query = select(Workshop)
+    if champion is None:
+        query = query.where(Workshop.starts_at > since)
+    else:
+        theirs = select(WorkshopSignup.workshop_id).where(
+            WorkshopSignup.champion_id == champion.id, WorkshopSignup.status.in_(SIGNED_UP)
+        )
+        query = query.where(
+            or_(
+                and_(Workshop.borough_code == champion.borough_code, Workshop.starts_at > now),
+                and_(Workshop.id.in_(theirs), Workshop.starts_at > since),
+            )
+        )
+    # The events show each workshop's borough.
+    query = query.options(selectinload(Workshop.borough)).order_by(Workshop.starts_at.desc(), Workshop.id.desc())
+    return list(db.session.scalars(query.limit(CALENDAR_LIMIT)))
 
 
 def compact(text: str | None) -> str:

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import select
 
 from champions.core.models import OutboxMessage
-from champions.workshops import ics
 from champions.workshops.models import WorkshopSignup
 from champions.workshops.services import cancel, sign_up
 from champions.workshops.tasks import send_workshop_reminders
@@ -99,7 +98,9 @@ def test_an_ics_download_parses_and_follows_rfc_5545(client, auth, db):
     assert raw.endswith(b"\r\n") and b"\n" not in raw.replace(b"\r\n", b"")
     assert all(len(line) <= 75 for line in lines), [len(line) for line in lines]
     assert any(line.startswith(b" ") for line in lines)  # the long summary was folded
-    assert b"DTSTART:20260701T170000Z" in raw and b"DTEND:20260701T190000Z" in raw
+    # 17:00 UTC on 1 July is 6pm British Summer Time: the event carries London's wall-clock time and zone.
+    assert b"DTSTART;TZID=Europe/London:20260701T180000" in raw and b"DTEND;TZID=Europe/London:20260701T200000" in raw
+    assert b"BEGIN:VTIMEZONE\r\nTZID:Europe/London" in raw
     assert b"SUMMARY:Co-design: barriers\\, stakeholders\\; and next" in raw
 
     calendar = icalendar.Calendar.from_ical(raw)
@@ -123,12 +124,18 @@ def test_the_feed_lists_a_champions_upcoming_borough_workshops(client, auth, db)
     assert len({str(e["UID"]) for e in calendar.walk("VEVENT")}) == 2
 
 
-def test_folding_never_splits_a_multibyte_character():
-    folded = ics.fold("DESCRIPTION:" + "é" * 80)
-    parts = folded.split("\r\n")
-    assert all(len(p.encode("utf-8")) <= 75 for p in parts)
-    assert "".join(p[1:] if i else p for i, p in enumerate(parts)) == "DESCRIPTION:" + "é" * 80
-    assert ics.escape_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
+def test_folding_never_splits_a_multibyte_character(client, auth, db):
+    auth.login_as("staff")
+    title = "Ça va? " + "é" * 80 + " ☕" * 20
+    workshop = make_workshop(db, title=title[:200], description="a,b;c\\d\ne")
+    raw = client.get(f"/workshops/{workshop.id}.ics").get_data()
+    lines = raw.split(b"\r\n")
+    assert all(len(line) <= 75 for line in lines)
+    assert all(line.decode("utf-8") is not None for line in lines)  # no line ends inside a character
+    (event,) = icalendar.Calendar.from_ical(raw).walk("VEVENT")
+    assert str(event["SUMMARY"]) == title[:200]
+    assert b"a\\,b\\;c\\\\d\\ne" in raw.replace(b"\r\n ", b"")  # TEXT escaping (RFC 5545 3.3.11)
+    assert str(event["DESCRIPTION"]).endswith("a,b;c\\d\ne")
 
 
 def test_a_calendar_app_subscribes_with_a_private_link(client, auth, db, app):

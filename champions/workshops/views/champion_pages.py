@@ -118,7 +118,7 @@ def _host() -> str:
     return urlsplit(external_url("core.index")).hostname or "champions"
 
 
-def _ics_response(body: str, filename: str) -> Response:
+def _ics_response(body: bytes, filename: str) -> Response:
     return Response(
         body,
         mimetype="text/calendar",
@@ -126,22 +126,27 @@ def _ics_response(body: str, filename: str) -> Response:
     )
 
 
+def _page(workshop_id: int, user: User | None = None) -> str:
+    """The event's link: the staff page for staff, the champion's page for a champion."""
+    staff = (user or current_user).is_staff
+    return external_url(f"workshops.{'workshop_detail' if staff else 'champion_workshop'}", workshop_id=workshop_id)
+
+
 @bp.get("/workshops/<int:workshop_id>.ics")
 def workshop_ics(workshop_id: int):
     workshop = db.get_or_404(Workshop, workshop_id)
     if not current_user.is_staff:
         _visible_to_champion(workshop_id, _champion())
-    url = external_url("workshops.champion_workshop", workshop_id=workshop.id)
-    body = ics.calendar([workshop], host=_host(), name=workshop.title, urls={workshop.id: url})
+    body = ics.calendar([workshop], host=_host(), name=workshop.title, urls={workshop.id: _page(workshop.id)})
     return _ics_response(body, f"workshop-{workshop.id}.ics")
 
 
 def _feed(user: User) -> Response:
-    """Upcoming workshops, cancelled ones shown as such: a champion's borough, or all of them for staff."""
-    borough = None if user.is_staff else user.champion.borough_code
-    workshops = in_calendar(borough)
-    urls = {w.id: external_url("workshops.champion_workshop", workshop_id=w.id) for w in workshops}
-    body = ics.calendar(workshops, host=_host(), name="Cancer champions workshops", urls=urls)
+    """Staff: every workshop. A champion: theirs in any borough and their borough's upcoming ones. Cancelled
+    ones stay in, marked cancelled (services.in_calendar)."""
+    workshops = in_calendar(None if user.is_staff else user.champion)
+    urls = {w.id: _page(w.id, user) for w in workshops}
+    body = ics.calendar(workshops, host=_host(), name="Cancer champions workshops", urls=urls, feed=True)
     return _ics_response(body, "workshops.ics")
 
 
@@ -156,6 +161,10 @@ def _feed_signer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="workshop-calendar-feed")
 
 
+# A link's token is a few dozen characters; anything much longer is not one of ours.
+FEED_TOKEN_MAX = 200
+
+
 def feed_token(user: User) -> str:
     # The session version is inside the token: signing out everywhere (a password change) revokes it.
     return _feed_signer().dumps([user.id, user.session_version])
@@ -164,9 +173,13 @@ def feed_token(user: User) -> str:
 @bp.get("/workshops/feed/<token>.ics")
 def calendar_subscription(token: str):
     """The same feed for calendar apps, which cannot sign in: a private link in place of a session."""
+    if len(token) > FEED_TOKEN_MAX:
+        abort(404)  # longer than any link we make: not worth checking
     try:
         user_id, version = _feed_signer().loads(token)
     except (BadSignature, ValueError, TypeError):
+        abort(404)
+    if not isinstance(user_id, int) or not isinstance(version, int) or isinstance(user_id, bool):
         abort(404)
     user = db.session.get(User, user_id)
     if user is None or not user.active or user.session_version != version:
