@@ -25,8 +25,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def clean_text(value: str) -> str:
-    """Text as an event may carry it: control characters (NUL and the like) removed, line breaks kept."""
-    return _CONTROL.sub("", value)
+    """Text as an event may carry it: control characters (NUL and the like) removed, line breaks kept (as \\n)."""
+    return _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def london(value: datetime) -> datetime:

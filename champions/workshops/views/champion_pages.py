@@ -179,8 +179,8 @@ def calendar_subscription(token: str):
         user_id, version = _feed_signer().loads(token)
     except (BadSignature, ValueError, TypeError):
         abort(404)
-    if not isinstance(user_id, int) or not isinstance(version, int) or isinstance(user_id, bool):
-        abort(404)
+    if not all(type(n) is int and 0 <= n < 2**63 for n in (user_id, version)):
+        abort(404)  # signed by us, but not a link we made
     user = db.session.get(User, user_id)
     if user is None or not user.active or user.session_version != version:
         abort(404)
