@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound, RequestEntityTooLarge
+from werkzeug.routing import RequestRedirect
 
 from champions.core import log
 from champions.extensions import db
@@ -91,6 +92,19 @@ def _render(code: int, detail: str | None = None, error: Exception | None = None
     return render_template("errors/error.html", code=code, title=title, advice=detail or advice), code
 
 
+def _route_for(method: str) -> bool:
+    """Whether some route takes this request's path with ``method``. Werkzeug answers 405 when one route's path
+    matched before its id was refused (``/x/<int:id>`` with an id past ``MAX_INT``) and another route of the same
+    pattern takes only other methods, though no route takes that id at all."""
+    try:
+        current_app.url_map.bind_to_environ(request.environ).match(method=method)
+    except (NotFound, MethodNotAllowed):  # the same mismatch again: no route takes it with that method either
+        return False
+    except RequestRedirect:
+        return True
+    return True
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
@@ -105,6 +119,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(405)
     def _not_allowed(error: HTTPException):
+        methods = [m for m in getattr(error, "valid_methods", None) or [] if m not in ("HEAD", "OPTIONS")]
+        if methods and not any(_route_for(method) for method in methods):
+            return _render(404)  # an id too long for its column matched no route by any method: not found
         response = _render(405, error=error)
         if is_api_request() and (allowed := getattr(error, "valid_methods", None)):
             response.headers["Allow"] = ", ".join(allowed)  # RFC 9110: a 405 says what is allowed

@@ -170,3 +170,12 @@ def test_workshops_page_by_cursor_and_updated_since(client, db, make, clock):
     assert [w["title"] for w in changed.json["items"]] == ["W0 renamed"]
     bad = client.get("/api/v1/workshops?cursor=nonsense", headers=headers)
     assert bad.status_code == 400 and bad.mimetype == PROBLEM
+
+
+def test_an_impossible_id_is_not_found_by_any_method_and_a_wrong_method_is_a_405(client, db, make):
+    workshop = make_workshop(db)
+    headers = bearer(token_for(db, make.user(role="staff")))
+    for method in ("GET", "PATCH", "PUT"):
+        assert client.open("/api/v1/workshops/2147483648", method=method, headers=headers).status_code == 404
+    wrong = client.put(f"/api/v1/workshops/{workshop.id}", json={}, headers=headers)
+    assert wrong.status_code == 405 and set(wrong.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS", "PATCH"}
