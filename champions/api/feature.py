@@ -26,6 +26,7 @@ def _serve_the_api(state: BlueprintSetupState) -> None:
 FEATURE = Feature(
     name="api",
     blueprints=(bp,),
+    registers_itself=("api-docs", *(blueprint.name for blueprint in BLUEPRINTS)),  # through flask-smorest: init_api
     access={
         # Pages
         "api.tokens": TOKEN_HOLDERS,

@@ -62,6 +62,9 @@ class Feature:
 
     name: str
     blueprints: tuple[Blueprint, ...] = ()
+    # Names of the blueprints it registers itself rather than through ``blueprints`` (the API's, which its
+    # OpenAPI library registers to describe them): their routes are its own too.
+    registers_itself: tuple[str, ...] = ()
     access: Mapping[str, Rule] = field(default_factory=dict)  # endpoint -> who may use it
     navigation: tuple[NavItem, ...] = ()
     beat: tuple[Beat, ...] = ()

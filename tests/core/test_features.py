@@ -58,7 +58,8 @@ def foreign_routes(registry: Features) -> list[str]:
         f"{feature.name} declares {endpoint}"
         for feature in registry.all
         for endpoint in feature.access
-        if endpoint != "static" and endpoint.split(".")[0] not in {bp.name for bp in feature.blueprints}
+        if endpoint != "static"
+        and endpoint.split(".")[0] not in {bp.name for bp in feature.blueprints} | set(feature.registers_itself)
     ]
 
 
