@@ -34,11 +34,17 @@ def london(value: datetime) -> datetime:
     return as_utc(value).astimezone(LONDON)
 
 
-def _shift(value: datetime, days: int) -> date:
-    try:
-        return (value + timedelta(days=days)).date()
-    except OverflowError:  # at the very edge of the calendar
-        return value.date()
+# The years a VTIMEZONE describes are bounded: the app's dates lie between these (core.forms), and icalendar
+# cannot describe a zone up to the very edge of the calendar.
+ZONE_YEARS = (date(1900, 1, 1), date(2199, 12, 31))
+
+
+def _zone_span(times: list[datetime]) -> tuple[date, date]:
+    """The dates the VTIMEZONE covers: a year either side of the events, within ZONE_YEARS."""
+    earliest, latest = ZONE_YEARS
+    first = min(max(min(times).date(), earliest + timedelta(days=366)) - timedelta(days=366), latest)
+    last = max(min(max(times).date(), latest - timedelta(days=366)) + timedelta(days=366), earliest)
+    return first, max(last, first + timedelta(days=1))
 
 
 def _event(workshop: Workshop, host: str, url: str | None, stamp: datetime) -> icalendar.Event:
@@ -98,5 +104,6 @@ def calendar(
         starts += [as_utc(workshop.starts_at), as_utc(workshop.ends_at)]
     if starts:
         # The zone's rules over the years the events span (a year either side), not since 1970.
-        cal.add_missing_timezones(first_date=_shift(min(starts), -366), last_date=_shift(max(starts), 366))
+        first, last = _zone_span(starts)
+        cal.add_missing_timezones(first_date=first, last_date=last)
     return cal.to_ical()

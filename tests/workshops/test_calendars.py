@@ -367,3 +367,21 @@ def test_hostile_titles_and_descriptions_serialise_and_parse(client, auth, setti
             description.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
         )
         assert str(other.walk("VEVENT")[0]["SUMMARY"]) == stripped
+
+
+def test_workshops_at_the_edges_of_the_calendar_serialise_and_parse(client, auth, setting, db):
+    auth.login_as("staff")
+    near = make_workshop(db, title="Next week", starts=NOW + timedelta(days=7))
+    far = make_workshop(db, title="Far future", starts=SUMMER)
+    ancient = make_workshop(db, title="Long ago", starts=SUMMER)
+    # Stored as they are (an old import, or a row written before the forms' checks), not through the form.
+    far.starts_at, far.ends_at = datetime(9999, 12, 31, 20, tzinfo=UTC), datetime(9999, 12, 31, 21, tzinfo=UTC)
+    ancient.starts_at, ancient.ends_at = datetime(1, 1, 2, 10, tzinfo=UTC), datetime(1, 1, 2, 11, tzinfo=UTC)
+    db.session.commit()
+    for workshop in (near, far, ancient):
+        raw = client.get(f"/workshops/{workshop.id}.ics").get_data()
+        (event,) = events(raw).values()
+        assert event.summary.value == workshop.title
+    feed = events(client.get("/workshops/calendar.ics").get_data())
+    assert sorted(feed) == ["Far future", "Next week"]  # the one long ago is over a year past
+    assert b"DTSTART;TZID=Europe/London:99991231T200000" in client.get(f"/workshops/{far.id}.ics").get_data()
