@@ -109,3 +109,12 @@ def test_the_list_filters_pages_and_follows_changes_and_merges(client, db, make,
     assert [o["id"] for o in in_wigan] == [other.id]
     assert client.get("/api/v1/organisations?level=nonsense", headers=headers).status_code == 400
     assert client.get("/api/v1/organisations?updated_since=yesterday", headers=headers).status_code == 400
+
+
+def test_a_repeated_post_with_its_idempotency_key_adds_one_organisation(client, db, make):
+    headers = {**bearer(token_for(db, make.user(role="staff"))), "Idempotency-Key": "org-1"}
+    first = client.post("/api/v1/organisations", json=NEW, headers=headers)
+    again = client.post("/api/v1/organisations", json=NEW, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json["id"] == first.json["id"] and again.headers["Location"] == first.headers["Location"]
+    assert db.session.scalar(select(func.count(Organisation.id))) == 1

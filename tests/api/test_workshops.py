@@ -179,3 +179,13 @@ def test_an_impossible_id_is_not_found_by_any_method_and_a_wrong_method_is_a_405
         assert client.open("/api/v1/workshops/2147483648", method=method, headers=headers).status_code == 404
     wrong = client.put(f"/api/v1/workshops/{workshop.id}", json={}, headers=headers)
     assert wrong.status_code == 405 and set(wrong.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS", "PATCH"}
+
+
+def test_a_repeated_sign_up_with_its_idempotency_key_answers_as_the_first_did(client, db, make):
+    workshop = make_workshop(db, capacity=1)
+    headers = {**bearer(token_for(db, make.champion().user)), "Idempotency-Key": "retry-7"}
+    first = client.post("/api/v1/signups/mine", json={"workshop_id": workshop.id}, headers=headers)
+    again = client.post("/api/v1/signups/mine", json={"workshop_id": workshop.id}, headers=headers)
+    assert first.status_code == again.status_code == 201 and again.json["id"] == first.json["id"]
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert db.session.scalar(select(func.count(WorkshopSignup.id))) == 1

@@ -70,8 +70,10 @@ class OrganisationSchema(Schema):
 class NewOrganisationSchema(OrganisationSchema):
     likely_duplicate_ids = ma.fields.List(
         ma.fields.Integer(),
-        required=True,
-        metadata={"description": "organisations on the register that look like this one (same name or number)"},
+        metadata={
+            "description": "organisations on the register that look like this one (same name or number); in the "
+            "first answer only, not when a repeat with the same Idempotency-Key answers with the record as it is now"
+        },
     )
 
 
