@@ -97,7 +97,7 @@ def calendar(
     cal.add("x-wr-timezone", "Europe/London")
     if feed:
         cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-        cal.add("x-published-ttl", REFRESH)
+        cal.add("x-published-ttl", icalendar.vDuration(REFRESH))  # an X- property: typed here, not guessed
     starts: list[datetime] = []
     for workshop in workshops:
         cal.add_component(_event(workshop, host, (urls or {}).get(workshop.id), stamp))

@@ -120,7 +120,7 @@ def test_every_calendar_route_passes_vobjects_validation_and_carries_what_calend
         assert other.get_missing_tzids() == set()  # icalendar finds every zone the events use defined
         assert all(len(line) <= 75 for line in raw.split(b"\r\n"))
     feeds = routes(client, user, workshop.id)
-    assert b"REFRESH-INTERVAL;VALUE=DURATION:PT1H" in feeds["subscription"]
+    assert b"REFRESH-INTERVAL;VALUE=DURATION:PT1H\r\nX-PUBLISHED-TTL:PT1H\r\n" in feeds["subscription"]
     assert b"REFRESH-INTERVAL" not in feeds["one workshop"]
 
 

@@ -144,6 +144,7 @@ def test_a_calendar_app_subscribes_with_a_private_link(client, auth, db, app):
     make_workshop(db, title="Wigan one", borough="wigan")
     page = client.get("/workshops").get_data(as_text=True)
     link = re.search(r"http://[^<\s]+/workshops/feed/[^<\s]+\.ics", page).group(0)
+    assert "you have a place on or are waiting for, in any borough, and your borough's upcoming ones" in page
     path = link.split("://", 1)[1].split("/", 1)[1]
     anonymous = app.test_client()
     calendar = icalendar.Calendar.from_ical(anonymous.get("/" + path).get_data())
