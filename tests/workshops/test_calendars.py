@@ -21,6 +21,7 @@ from champions.core.models import OutboxMessage
 from champions.workshops.models import Workshop
 from champions.workshops.services import cancel, cancel_workshop, sign_up
 from champions.workshops.views.champion_pages import feed_token
+from tests.conftest import is_postgres
 from tests.factories import PASSWORD
 from tests.workshops.helpers import make_workshop
 
@@ -348,9 +349,11 @@ def test_a_link_with_our_signature_but_not_our_payload_revoked_or_for_a_closed_l
     ],
     ids=["unicode", "control-characters", "huge", "ical-syntax"],
 )
-def test_hostile_titles_and_descriptions_serialise_and_parse(client, auth, setting, db, title, description):
+def test_hostile_titles_and_descriptions_serialise_and_parse(client, auth, setting, db, app, title, description):
     auth.login_as("staff")
     workshop = make_workshop(db, title="placeholder", starts=SUMMER)
+    if is_postgres(app):  # PostgreSQL stores no NUL in text at all; SQLite does, and the calendar drops it
+        title, description = title.replace("\x00", ""), description.replace("\x00", "")
     # Stored as they are (as an import or an old row might hold them), not through the form's checks.
     workshop.title, workshop.description, workshop.venue = title, description, title
     db.session.commit()
