@@ -142,8 +142,8 @@ def workshop_ics(workshop_id: int):
 
 
 def _feed(user: User) -> Response:
-    """Staff: every workshop. A champion: theirs in any borough and their borough's upcoming ones. Cancelled
-    ones stay in, marked cancelled (services.in_calendar)."""
+    """Staff: every workshop from a year ago on. A champion: theirs in any borough and their borough's upcoming
+    ones. Cancelled ones stay in, marked cancelled (services.in_calendar)."""
     workshops = in_calendar(None if user.is_staff else user.champion)
     urls = {w.id: _page(w.id, user) for w in workshops}
     body = ics.calendar(workshops, host=_host(), name="Cancer champions workshops", urls=urls, feed=True)
