@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from champions.core.models import AuditEvent
@@ -25,7 +27,8 @@ def workshop_events(db, after: int = 0) -> list[tuple[str, int | None, str | Non
     return [(e.action, e.actor_id, e.target_id, e.details) for e in db.session.scalars(events.order_by(AuditEvent.id))]
 
 
-def test_each_staff_change_to_a_workshop_is_audited_once_as_theirs(client, auth, db, make):
+def test_each_staff_change_to_a_workshop_is_audited_once_as_theirs(client, auth, db, make, clock):
+    clock.set(datetime(2027, 1, 10, 9, 0))  # the workshop in WORKSHOP is upcoming: moving it into the past is refused
     first, second = make.champion(email="first@example.org"), make.champion(email="second@example.org")
     contact = make_contact(db, make_org(db))
     staff = auth.login_as("staff")
