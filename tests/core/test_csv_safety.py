@@ -25,10 +25,10 @@ from champions.core.permissions import PUBLIC, Role, access_rules
 from champions.core.snapshots import latest_snapshot
 from champions.dashboards.tasks import compute_programme_snapshot
 from champions.dashboards.views import CSV_TABLES
-from champions.grants.dashboard import funder_tables, snapshot_kind
-from champions.grants.tasks import compute_funder_snapshot
 from champions.followups import services as followups
+from champions.grants.dashboard import funder_tables, snapshot_kind
 from champions.grants.services import awards
+from champions.grants.tasks import compute_funder_snapshot
 from champions.organisations.models import Organisation
 from champions.roster import exporter
 from champions.roster.staff_services import RosterFilters

@@ -17,7 +17,6 @@ def route_args(db, make) -> dict[str, dict]:
     db.session.commit()
     return {
         "roster.staff_edit_note": {"champion_id": champion.id, "note_id": note.id},
-        "roster.staff_edit_details": {"champion_id": champion.id},
         "roster.staff_remove_tag": {"champion_id": champion.id, "tag_id": tag.id},
         "roster.staff_edit_details": {"champion_id": champion.id},  # correcting a champion's details
         # The bulk page with a selection shows its form (a stage change for one champion), so it is fuzzed too.

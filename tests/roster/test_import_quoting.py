@@ -9,7 +9,6 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from champions.accounts.models import User
 from champions.core.downloads import dict_csv_text, excel_csv_bytes, safe_cell
 from champions.profiles.models import Champion
 from champions.roster.importer.row_checks import Row, check_row
@@ -112,7 +111,8 @@ def test_an_export_imported_through_the_pages_keeps_every_name(auth, client, db,
     job = import_through_pages(client, VARIANTS[variant](_records()))
     db.session.refresh(job)
     assert job.dry_run_counts["rejected"] == 0 and job.counts["new"] == len(AWKWARD)
-    stored = {c.user.email: (c.first_name, c.last_name) for c in db.session.scalars(select(Champion).join(Champion.user)).all()}
+    champions = db.session.scalars(select(Champion).join(Champion.user)).all()
+    stored = {c.user.email: (c.first_name, c.last_name) for c in champions}
     assert stored == {
         f"person{i}@example.org": (" ".join(first.split()), " ".join(last.split()))
         for i, (first, last, _) in enumerate(AWKWARD)
