@@ -130,14 +130,13 @@ def test_use_is_noted_once_a_minute(client, db, make, clock):
     assert len(used()) == 2
 
 
-def test_a_token_is_rate_limited(app, client, db, make):
+def test_a_token_is_rate_limited(app, client, db, make, monkeypatch):
     staff = make.user(role="staff")
     secret = token_for(db, staff)
-    app.config.update(THROTTLE_ENABLED=True, API_REQUESTS_PER_TOKEN_RATE="2 per hour")
-    try:
-        answers = [client.get("/api/v1/champions", headers=bearer(secret)) for _ in range(3)]
-    finally:
-        app.config.update(API_REQUESTS_PER_TOKEN_RATE="600 per minute")
+    # Set for this test only: the app is shared by the whole session.
+    monkeypatch.setitem(app.config, "THROTTLE_ENABLED", True)
+    monkeypatch.setitem(app.config, "API_REQUESTS_PER_TOKEN_RATE", "2 per hour")
+    answers = [client.get("/api/v1/champions", headers=bearer(secret)) for _ in range(3)]
     assert [a.status_code for a in answers] == [200, 200, 429]
     assert answers[2].mimetype == PROBLEM and "Retry-After" in answers[2].headers
 

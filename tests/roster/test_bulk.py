@@ -58,7 +58,8 @@ def test_change_stage_of_all_that_match_a_filter_after_confirming_the_count(auth
     assert "Stage changed for 2 champions. 1 champion is already Active." in text(client.get(done.location))
     assert stages(db, [c.id for c in wigan]) == ["active"] * 3
     assert stages(db, [bolton.id]) == ["registered"]
-    history = db.session.scalars(select(StageChange).where(StageChange.champion_id == wigan[1].id)).all()
+    of_second = select(StageChange).where(StageChange.champion_id == wigan[1].id)
+    history = db.session.scalars(of_second.order_by(StageChange.id)).all()
     assert [(h.from_stage, h.to_stage, h.reason, h.changed_by_id) for h in history][-1] == (
         "registered",
         "active",
