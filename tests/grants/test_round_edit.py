@@ -234,3 +234,16 @@ def test_lowering_the_budget_during_an_approval_never_leaves_more_awarded_than_t
         with serialised.app_context():
             _db.engine.dispose()
         app.extensions["celery"].set_default()
+
+
+def test_a_round_whose_times_were_stored_with_seconds_can_still_be_renamed_after_submissions(client, auth, make, db):
+    round_ = make.round()
+    round_.opens_at = round_.opens_at.replace(second=43, microsecond=120)  # as a round made through the app
+    opened = round_.opens_at
+    make.application(round=round_, status="eligible")
+    auth.login_as("staff")
+    url = f"/grants/staff/rounds/{round_.id}/edit"
+    assert client.post(url, data=form(round_, name="Spring round")).status_code == 302
+    db.session.expire_all()
+    assert round_.name == "Spring round" and round_.opens_at.replace(tzinfo=None) == opened.replace(tzinfo=None)
+    assert [c[0] for c in changes(db, round_.id)] == ["name"]

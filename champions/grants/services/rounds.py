@@ -201,8 +201,8 @@ def current_data(round_: Round) -> RoundData:
 
 
 def _comparable(name: str, value: Any) -> Any:
-    if isinstance(value, datetime):
-        return as_utc(value).isoformat()
+    if isinstance(value, datetime):  # to the minute, as the form gives times: stored seconds are no change
+        return as_utc(value).replace(second=0, microsecond=0).isoformat()
     if name == "borough_codes":
         return sorted(value)
     if name == "criteria":
