@@ -14,7 +14,7 @@ from champions.cli import register_cli
 from champions.core import features, throttle
 from champions.core.celery import celery_init_app
 from champions.core.db import configure_postgresql, configure_sqlite
-from champions.core.errors import register_error_handlers
+from champions.core.errors import apply_upload_limit, register_error_handlers
 from champions.core.features import Feature
 from champions.core.forms import MAX_INT
 from champions.core.permissions import enforce_access
@@ -102,6 +102,7 @@ def register_extensions(app: Flask) -> None:
             configure_postgresql(db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
+    app.before_request(apply_upload_limit)  # before CSRF's check reads the body
     csrf.init_app(app)
     throttle.init_app(app)
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -11,6 +12,8 @@ from werkzeug.routing import RequestRedirect
 
 from champions.core import log
 from champions.extensions import db
+
+V = TypeVar("V", bound=Callable[..., Any])
 
 MESSAGES = {
     400: ("There is a problem with your request", "Go back, check what you entered and try again."),
@@ -77,6 +80,28 @@ def field_errors(messages: Any, prefix: str = "") -> list[dict[str, str]]:
     return [{"field": prefix or "body", "detail": str(messages)}]
 
 
+def upload_limit(limit: int) -> Callable[[V], V]:
+    """Hold a view's whole request to ``limit`` bytes rather than the app's MAX_CONTENT_LENGTH: a larger body is
+    refused before it is read, and the error page names this limit. Applied by ``apply_upload_limit``."""
+
+    def mark(view: V) -> V:
+        view.max_upload_bytes = limit  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def apply_upload_limit() -> None:
+    """before_request, registered ahead of CSRF protection (which reads the form, and so the body, first)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if limit := getattr(view, "max_upload_bytes", None):
+        request.max_content_length = limit
+
+
+def _size(limit: int) -> str:
+    return f"{limit / (1024 * 1024):.3g} MB" if limit >= 1024 * 1024 else f"{limit / 1024:.3g} KB"
+
+
 def is_api_request() -> bool:
     return request.path.startswith("/api/")
 
@@ -132,8 +157,9 @@ def register_error_handlers(app: Flask) -> None:
         limit = request.max_content_length  # the app's MAX_CONTENT_LENGTH unless a view set its own
         if not limit:
             return _render(413)
-        megabytes = f"{limit / (1024 * 1024):.3g}"
-        return _render(413, f"The file is too big: the limit is {megabytes} MB. Choose a smaller file and try again.")
+        if is_api_request():
+            return _render(413, f"The request body is too large: the limit is {_size(limit)}.")
+        return _render(413, f"The file is too big: the limit is {_size(limit)}. Choose a smaller file and try again.")
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from champions.core import audit
 from champions.core.celery import enqueue
 from champions.core.downloads import csv_download, csv_response
+from champions.core.errors import upload_limit
 from champions.core.forms import ConfirmForm, db_id
 from champions.core.models import Topic
 from champions.core.pagination import keyset_page
@@ -206,10 +207,8 @@ def _imports_page(form: UploadForm, problem: str | None = None, status: int = 20
 
 
 @bp.route("/staff/imports", methods=["GET", "POST"])
+@upload_limit(upload.MAX_BYTES)  # a file too big is refused before it is read, with the same 5 MB as this page
 def staff_imports():
-    # The whole request is held to the import's own limit (not the app's larger one), so a file too big is
-    # refused before it is read and the error page says the same 5 MB as this page.
-    request.max_content_length = upload.MAX_BYTES
     form = UploadForm()
     if request.method == "GET":
         return _imports_page(form)

@@ -89,6 +89,7 @@ def test_bad_json_wrong_types_wrong_media_and_huge_bodies_are_problems(client, d
     assert form.status_code == 415 and form.mimetype == PROBLEM
     huge = client.post("/api/v1/champions", json={**SIGN_UP, "heard_other": "x" * 200_000}, headers=headers)
     assert huge.status_code == 413 and huge.mimetype == PROBLEM
+    assert huge.json["detail"] == "The request body is too large: the limit is 64 KB."
     nul = client.post("/api/v1/champions", json={**SIGN_UP, "first_name": "A\x00B"}, headers=headers)
     assert nul.status_code == 422
     assert _count(db, Champion) == 0

@@ -132,4 +132,7 @@ def test_a_file_over_the_upload_limit_gets_the_error_page_with_the_limit(app, au
     assert response.status_code == 413
     assert "That file is too large" in page and "nhsuk-header" in page  # the app's own page, not a bare 413
     assert "The file is too big: the limit is 5 MB." in page
+    # Larger than the app's own limit too: refused before the form (and its CSRF token) is read, still with 5 MB.
+    response = upload(client, b"email\r\n" + b"x" * app.config["MAX_CONTENT_LENGTH"])
+    assert response.status_code == 413 and "The file is too big: the limit is 5 MB." in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(ImportJob)) == 0
