@@ -103,14 +103,16 @@ def process(job: ImportJob, dry_run: bool) -> Iterator[int]:
     for line, cells in rows(job.content):
         done += 1
         blank = not any(c.strip() for c in cells)
-        checked = None if blank else check_row(line, _values(cells, index))
+        values = {} if blank else _values(cells, index)
+        checked = None if blank else check_row(line, values)
         if done <= resume_after:
             if isinstance(checked, Row):
                 run.seen.setdefault(checked.key, checked.line)  # so later repeats in the file are still caught
         elif checked is None:
             run.counts["blank"] += 1
         else:
-            batch.append(checked if isinstance(checked, Row) else (line, checked))
+            # A rejected row keeps the address as typed, so the report says whose row it was.
+            batch.append(checked if isinstance(checked, Row) else (line, checked, values.get("email", "").strip()))
         if len(batch) >= BATCH:
             _process_batch(run, batch)
             batch = []
@@ -125,7 +127,7 @@ def _values(cells: list[str], index: dict[str, int]) -> dict[str, str]:
     return {name: cells[i] if i < len(cells) else "" for name, i in index.items()}
 
 
-def _process_batch(run: Run, batch: list[Row | tuple[int, list[str]]]) -> None:
+def _process_batch(run: Run, batch: list[Row | tuple[int, list[str], str]]) -> None:
     good = [r for r in batch if isinstance(r, Row)]
     found = _existing(good) if good else ({}, set(), {})
     results = [_result(run, item, found) for item in batch]
@@ -139,10 +141,11 @@ def _process_batch(run: Run, batch: list[Row | tuple[int, list[str]]]) -> None:
     bulk_insert(db.session, ImportRow.__table__, report)
 
 
-def _result(run: Run, item: Row | tuple[int, list[str]], found) -> Result:
+def _result(run: Run, item: Row | tuple[int, list[str], str], found) -> Result:
     if not isinstance(item, Row):
-        line, problems = item
-        return Result(line, "rejected", "; ".join(problems)[:500])
+        line, problems, typed_email = item
+        typed_email = "".join(ch for ch in typed_email if ch.isprintable())[:254]  # no NUL or control characters
+        return Result(line, "rejected", "; ".join(problems)[:500], email=typed_email or None)
     outcome, message, flagged, champion = _outcome(run, item, found)
     # A warning is about what is imported: a row skipped as a duplicate changes nothing to check.
     warning = "; ".join(item.warnings)[:500] if item.warnings and outcome in ("new", "updated") else None
