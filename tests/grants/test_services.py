@@ -201,6 +201,9 @@ def test_a_decline_needs_a_reason_and_sends_a_decision_email(make, db):
         )
     )
     assert "Outside the theme" in mail.text_body
+    # The subject is its own line: the greeting starts the body.
+    assert mail.subject == "The decision on your Small Sparks application"
+    assert mail.text_body.startswith("Hello ")
 
 
 def test_payments_never_exceed_the_award_and_set_paid_in_part_then_in_full(make, db):
