@@ -133,7 +133,8 @@ def cancelled_email(signup_id: int) -> Outgoing | None:
     signup = db.session.get(WorkshopSignup, signup_id)
     if not _still_signed_up(signup) or signup is None or signup.workshop.cancelled_at is None:
         return None
-    return Outgoing(_workshop_message(signup, "workshop_cancelled"))
+    others = external_url("workshops.champion_workshops")  # the list of workshops to book, not the cancelled one
+    return Outgoing(_workshop_message(signup, "workshop_cancelled", workshops_url=others))
 
 
 @one_off_email("workshop_moved")

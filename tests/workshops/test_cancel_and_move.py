@@ -84,6 +84,9 @@ def test_cancelling_emails_each_person_booked_or_waiting_once_with_the_reason(cl
     assert "Why: The hall has flooded." in booked.text_body and "Your place is cancelled" in booked.text_body
     assert "Your place on the waiting list is cancelled" in waiting.text_body
     assert "Friday 20 March 2026, 6:30PM" in booked.text_body.replace("pm", "PM")
+    # It points to the workshops that can still be booked, not back to the cancelled one.
+    assert booked.text_body.rstrip().endswith("/workshops") and "Other workshops near you: http" in booked.text_body
+    assert f"/workshops/{signed_up.id}" not in booked.text_body
 
     # One outbox row each for those still signed up (the withdrawn champion's is not needed); nothing twice.
     rows = pending(db, "workshop_cancelled")
