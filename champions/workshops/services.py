@@ -221,18 +221,26 @@ def sign_up(workshop_id: int, champion_id: int, *, override_capacity: bool = Fal
     return signup
 
 
-def cancel(workshop_id: int, champion_id: int) -> WorkshopSignup | None:
-    """Give up a place (or a place in the queue); the first person waiting moves up. Returns who moved up."""
+def cancel(workshop_id: int, champion_id: int, *, by_staff: bool = False) -> WorkshopSignup | None:
+    """Give up a place (or a place in the queue); the first person waiting moves up. Returns who moved up.
+
+    Once the workshop has started the place is part of the attendance record: the champion can no longer give it
+    up, and staff (correcting the record) may cancel it only when the champion is not checked in. A place given up
+    then goes to nobody: the first person waiting is not offered a workshop that has begun."""
     workshop = lock_workshop(workshop_id)
     signup = signup_for(workshop_id, champion_id)
     if workshop is None or signup is None or signup.status == SignupStatus.CANCELLED.value:
         return None
+    started = as_utc(workshop.starts_at) <= now_utc()
+    if not by_staff and (started or signup.checked_in_at is not None):
+        raise WorkshopProblem("This workshop has already started, so your place can no longer be cancelled")
+    if signup.checked_in_at is not None:
+        raise WorkshopProblem("This champion is checked in. Undo their check-in before cancelling their place")
     was_booked = signup.status == SignupStatus.BOOKED.value
     signup.status = SignupStatus.CANCELLED.value
     signup.cancelled_at = now_utc()
-    signup.checked_in_at = None
     db.session.flush()
-    if was_booked:
+    if was_booked and not started and workshop.cancelled_at is None:
         return promote_waiting(workshop)
     return None
 
@@ -286,7 +294,7 @@ def add_attendee(workshop: Workshop, champion: Champion, *, override_capacity: b
 
 def cancel_for_champion(signup: WorkshopSignup) -> WorkshopSignup | None:
     """Staff cancel a champion's place (see ``cancel``); returns who moved up from the waiting list."""
-    moved = cancel(signup.workshop_id, signup.champion_id)
+    moved = cancel(signup.workshop_id, signup.champion_id, by_staff=True)
     audit.record("workshop.signup_cancelled", signup.workshop, champion_id=signup.champion_id)
     return moved
 

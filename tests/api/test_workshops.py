@@ -189,3 +189,23 @@ def test_a_repeated_sign_up_with_its_idempotency_key_answers_as_the_first_did(cl
     assert first.status_code == again.status_code == 201 and again.json["id"] == first.json["id"]
     assert again.headers["Idempotent-Replayed"] == "true"
     assert db.session.scalar(select(func.count(WorkshopSignup.id))) == 1
+
+
+def test_a_champion_cannot_cancel_a_place_on_a_workshop_that_has_started(client, db, make, clock):
+    from champions.workshops.services import check_in, sign_up
+
+    clock.set(now_utc())
+    workshop = make_workshop(db, capacity=1)
+    champion = make.champion()
+    signup = sign_up(workshop.id, champion.id)
+    db.session.commit()
+    clock.advance(days=7, minutes=30)  # it has started, and they came
+    check_in(signup)
+    db.session.commit()
+    checked_in_at = signup.checked_in_at
+    refused = client.delete(f"/api/v1/signups/{signup.id}", headers=bearer(token_for(db, champion.user)))
+    assert refused.status_code == 409 and refused.mimetype == PROBLEM
+    assert "already started" in refused.json["detail"]
+    db.session.expire_all()
+    kept = db.session.get(WorkshopSignup, signup.id)
+    assert (kept.status, kept.checked_in_at) == ("booked", checked_in_at)

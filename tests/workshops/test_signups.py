@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from champions import create_app
 from champions.core.db import now_utc
 from champions.workshops.models import SignupStatus, WorkshopSignup
-from champions.workshops.services import cancel, sign_up
+from champions.workshops.services import cancel, check_in, sign_up
 from tests.factories import PASSWORD
 from tests.workshops.helpers import make_workshop
 
@@ -172,3 +172,46 @@ def test_a_rolled_back_cancellation_sends_nothing(db, make):
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
     db.session.expire_all()
     assert sorted(s.status for s in workshop.signups) == ["booked", "waiting"]
+
+
+def test_a_place_on_a_workshop_that_has_started_keeps_its_check_in(client, auth, db, make, clock):
+    from champions.core.models import PendingEmail
+
+    clock.set(now_utc())
+    workshop = make_workshop(db, capacity=1, title="Held already")
+    user = make.user(role="champion")
+    champion = user.champion
+    sign_up(workshop.id, champion.id)
+    sign_up(workshop.id, make.champion(first_name="Queued").id)  # waiting: the workshop is full
+    db.session.commit()
+    clock.advance(days=7, hours=1)  # the workshop has started; the champion came
+    ids = {"workshop_id": workshop.id}
+    attended = db.session.scalar(select(WorkshopSignup).filter_by(champion_id=champion.id, **ids))
+    check_in(attended)
+    db.session.commit()
+    checked_in_at = attended.checked_in_at
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+
+    page = client.get(f"/workshops/{workshop.id}").get_data(as_text=True)
+    assert "Cancel my place" not in page
+    refused = client.post(f"/workshops/{workshop.id}/cancel", follow_redirects=True).get_data(as_text=True)
+    assert "already started, so your place can no longer be cancelled" in refused
+    assert "Your place was cancelled" not in refused
+    db.session.expire_all()
+    assert statuses(db, workshop) == {champion.first_name: "booked", "Queued": "waiting"}
+    assert db.session.get(WorkshopSignup, attended.id).checked_in_at == checked_in_at
+
+    # Staff correcting the register cannot cancel a checked-in place either, until they undo the check-in.
+    client.post("/logout")
+    auth.login_as("staff")
+    cancel_url = f"/staff/workshops/{workshop.id}/signups/{attended.id}/cancel"
+    assert cancel_url not in client.get(f"/staff/workshops/{workshop.id}").get_data(as_text=True)
+    response = client.post(cancel_url)
+    assert response.status_code == 400 and "Undo their check-in" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(WorkshopSignup, attended.id).checked_in_at == checked_in_at
+    undo = client.post(f"/staff/workshops/{workshop.id}/signups/{attended.id}/check-in", data={"present": "no"})
+    assert undo.status_code == 302 and client.post(cancel_url).status_code == 302
+    # The freed place goes to nobody: a workshop that has begun is not offered to the person waiting.
+    assert statuses(db, workshop) == {champion.first_name: "cancelled", "Queued": "waiting"}
+    assert db.session.scalar(select(func.count()).select_from(PendingEmail)) == 0

@@ -134,10 +134,16 @@ def get_signup(signup_id: int):
 @blp.route("/<int:signup_id>", methods=["DELETE"])
 @blp.response(200, SignupSchema)
 @blp.alt_response(404, schema="Problem")
+@blp.alt_response(409, schema="Problem", description="The workshop has started: the place is part of its attendance")
 def cancel_signup(signup_id: int):
     """Cancel the place (or the place in the queue): the sign-up stays, ``cancelled``; the first person waiting
-    moves up and is emailed. Cancelling again changes nothing."""
+    moves up and is emailed. Cancelling again changes nothing. A place on a workshop that has started cannot be
+    cancelled (409)."""
     signup = _signup_or_404(signup_id)
-    cancel(signup.workshop_id, signup.champion_id)
+    try:
+        cancel(signup.workshop_id, signup.champion_id)
+    except WorkshopProblem as problem:
+        db.session.rollback()
+        raise ApiError(409, str(problem)) from None
     db.session.commit()
     return _signup_or_404(signup_id)

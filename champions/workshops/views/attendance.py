@@ -72,7 +72,11 @@ def check_in_signup(workshop_id: int, signup_id: int):
 @bp.post("/staff/workshops/<int:workshop_id>/signups/<int:signup_id>/cancel")
 def cancel_signup(workshop_id: int, signup_id: int):
     signup = _signup(workshop_id, signup_id)
-    moved = cancel_for_champion(signup)
+    try:
+        moved = cancel_for_champion(signup)
+    except WorkshopProblem as exc:
+        db.session.rollback()
+        return detail_page(db.get_or_404(Workshop, workshop_id), 400, problem=str(exc))
     db.session.commit()
     flash(
         f"{signup.champion.full_name}'s place was cancelled."

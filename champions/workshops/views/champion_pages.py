@@ -105,7 +105,12 @@ def champion_sign_up(workshop_id: int):
 def champion_cancel(workshop_id: int):
     champion = _champion()
     _visible_to_champion(workshop_id, champion)
-    cancel(workshop_id, champion.id)
+    try:
+        cancel(workshop_id, champion.id)
+    except WorkshopProblem as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("workshops.champion_workshop", workshop_id=workshop_id))
     db.session.commit()
     flash("Your place was cancelled.", "success")
     return redirect(url_for("workshops.champion_workshop", workshop_id=workshop_id))
