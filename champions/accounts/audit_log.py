@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import Select
 
 from champions.core import audit
@@ -23,7 +25,7 @@ def export_rows(query: Select, filters: dict[str, str]) -> list[list[object]]:
             event.target_type or "",
             event.target_id or "",
             event.ip or "",
-            event.details,
+            json.dumps(event.details, ensure_ascii=False, sort_keys=True) if event.details else "",
         ]
         for event, email in db.session.execute(query.order_by(AuditEvent.id.desc()).limit(CSV_LIMIT))
     ]
