@@ -67,6 +67,14 @@ def test_seed_demo_fills_an_empty_database_once(app, db):
             )
         ).all()
         assert all((status == "holdout") == bool(held) for status, held in statuses), rule.key
+    # The demo member of staff has follow-ups to show: tasks on champions they own, one of them overdue.
+    from champions.core.clock import today_uk
+    from champions.followups.models import Task
+
+    staff = db.session.scalar(select(User).where(User.email == "staff@champions.example"))
+    tasks = list(db.session.scalars(select(Task).where(Task.assignee_id == staff.id)))
+    assert len(tasks) == 4 and sum(t.due_on < today_uk() for t in tasks) == 1
+    assert all(t.champion.owner_id == staff.id for t in tasks)
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code != 0
     quiet = runner.invoke(args=["seed-demo", "--if-empty"])
