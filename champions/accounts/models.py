@@ -16,6 +16,9 @@ ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)
 # The states of a change of email address (EmailChange.status).
 PENDING, CONFIRMED, CANCELLED, REPLACED = "pending", "confirmed", "cancelled", "replaced"
 EMAIL_CHANGE_STATUS_VALUES = ", ".join(f"'{s}'" for s in (PENDING, CONFIRMED, CANCELLED, REPLACED))
+# An account made for someone else (a partner's sign-up through the API) has no password until its owner chooses
+# one from the emailed link: its hash is this marker and random text, which no password matches.
+NO_PASSWORD = "!"
 
 
 class User(UserMixin, Model):
@@ -64,6 +67,10 @@ class User(UserMixin, Model):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}:{self.session_key or ''}"
+
+    @property
+    def has_password(self) -> bool:
+        return not self.password_hash.startswith(NO_PASSWORD)
 
     @property
     def is_staff(self) -> bool:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from champions.accounts import signals, tokens
 from champions.accounts.consent import record_consent
-from champions.accounts.models import User
+from champions.accounts.models import NO_PASSWORD, User
 from champions.accounts.sessions import end_every_session, key_hash
 from champions.accounts.tasks import password_reset_email, sign_up_notice, verification_email
 from champions.accounts.tokens import TokenProblem, fingerprint, read_token
@@ -181,9 +181,11 @@ def referral_code(text: str | None) -> str | None:
     return code if _REFERRAL_CODE.fullmatch(code) else None
 
 
-def create_user(email: str, password: str, role: Role) -> User:
-    """Add a user, or raise EmailTaken, also when a concurrent request took the email first."""
-    user = User(email=normalise_email(email), password_hash=hash_password(password), role=role.value)
+def create_user(email: str, password: str | None, role: Role) -> User:
+    """Add a user, or raise EmailTaken, also when a concurrent request took the email first. Without a password
+    (``None``) nobody can sign in to the account until its owner sets one (``User.has_password``)."""
+    password_hash = hash_password(password) if password is not None else NO_PASSWORD + secrets.token_urlsafe(32)
+    user = User(email=normalise_email(email), password_hash=password_hash, role=role.value)
     try:
         with db.session.begin_nested():
             db.session.add(user)

@@ -38,6 +38,7 @@ def welcome_email(user_id: int) -> Outgoing | None:
         first_name=champion.first_name if champion else "",
         verify_url=_verify_url(user),
         referral_code=champion.referral_code if champion else None,
+        choose_password=not user.has_password,  # signed up by a partner: the link leads on to choosing one
     )
     return Outgoing(
         msg, update(User).where(User.id == user_id, User.welcome_sent_at.is_(None)).values(welcome_sent_at=now_utc())

@@ -30,7 +30,7 @@ from champions.accounts.services import (
     user_for_reset,
     verify_email,
 )
-from champions.accounts.tokens import TokenProblem
+from champions.accounts.tokens import TokenProblem, reset_token
 from champions.core.permissions import Role
 from champions.core.throttle import client_address, refuse_if_over
 from champions.extensions import db, login_manager
@@ -144,6 +144,11 @@ def verify(token: str):
     user = _confirm(token)
     if user is None:
         return render_template("accounts/link_problem.html", reason=g.link_problem, kind="verify"), 400
+    if not user.has_password and user.active:
+        # Made for them by a partner (the API): the next step is choosing a password, through a reset link of its
+        # own, which stops working once a password is set.
+        flash(f"{CONFIRMED} Now choose a password, to sign in with.", "success")
+        return redirect(url_for("accounts.reset", token=reset_token(user)))
     if current_user.is_authenticated and current_user.id == user.id:
         flash(CONFIRMED, "success")
         return redirect(url_for("accounts.home"))
@@ -221,14 +226,19 @@ def reset(token: str):
         user = user_for_reset(token)
     except TokenProblem as problem:
         return render_template("accounts/link_problem.html", reason=problem.reason, kind="reset"), 400
-    form = ResetPasswordForm()
+    form, first = ResetPasswordForm(), not user.has_password
     if form.validate_on_submit():
         set_password(user, form.password.data, "reset")
         db.session.commit()
         logout_user()
-        flash("Your password has been changed. Sign in with your new password.", "success")
+        flash(
+            "Your password is set. Sign in with it."
+            if first
+            else "Your password has been changed. Sign in with your new password.",
+            "success",
+        )
         return redirect(url_for("accounts.login"))
-    return render_template("accounts/reset.html", form=form), 200 if not form.errors else 400
+    return render_template("accounts/reset.html", form=form, first=first), 200 if not form.errors else 400
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -29,11 +29,15 @@ def recruiter_for(code: str | None) -> Champion | None:
     return champion if champion is not None and not champion.withdrawn else None
 
 
-def register_champion(data: dict, *, consent_version: str, referral_code: str | None = None) -> User:
-    """Create a champion account from validated sign-up data; the welcome email goes after commit."""
+def register_champion(
+    data: dict, *, consent_version: str, referral_code: str | None = None, source: str = "web"
+) -> User:
+    """Create a champion account from validated sign-up data; the welcome email goes after commit. Without a
+    ``password`` in ``data`` the account has none until its owner chooses one from the welcome email's link.
+    ``source`` is where the consents were given ("web": the sign-up form; "api": a partner's form)."""
     if find_user(data["email"]) is not None:
         raise EmailTaken(data["email"])
-    user = create_user(data["email"], data["password"], Role.CHAMPION)
+    user = create_user(data["email"], data.get("password"), Role.CHAMPION)
     recruiter = recruiter_for(referral_code)
     champion = create_champion(
         user.id,
@@ -48,8 +52,8 @@ def register_champion(data: dict, *, consent_version: str, referral_code: str | 
         champion.heard_via_organisation_id = int(data["organisation_id"])
     elif data.get("heard_via") == "other":
         champion.heard_via_other = data.get("heard_other") or None
-    record_consent(user.id, "privacy_notice", True, consent_version)
-    record_consent(user.id, "email_contact", bool(data.get("email_consent")), EMAIL_CONSENT_VERSION)
+    record_consent(user.id, "privacy_notice", True, consent_version, source=source)
+    record_consent(user.id, "email_contact", bool(data.get("email_consent")), EMAIL_CONSENT_VERSION, source=source)
     audit.record("champion.registered", champion, actor_id=user.id)
     welcome_email.queue(user.id)
     return user

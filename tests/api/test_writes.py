@@ -11,6 +11,7 @@ from champions.accounts.models import ConsentRecord, User
 from champions.activities.models import Activity
 from champions.api.models import IdempotentRequest
 from champions.core.clock import now_utc, today_uk
+from champions.core.models import OutboxMessage
 from champions.profiles.models import Champion
 from tests.api.helpers import bearer, token_for
 
@@ -47,7 +48,36 @@ def test_a_partner_sign_up_is_the_public_forms(client, db, make):
         for c in db.session.scalars(select(ConsentRecord).where(ConsentRecord.user_id == champion.user_id))
     }
     assert consents == {"privacy_notice": True, "email_contact": True}
+    sources = db.session.scalars(select(ConsentRecord.source).where(ConsentRecord.user_id == champion.user_id))
+    assert set(sources) == {"api"}  # given on the partner's form, not ours
     assert champion.user.welcome_sent_at is not None  # the welcome email with its verification link went
+
+
+def test_a_partner_sign_up_chooses_a_password_from_the_welcome_email_then_signs_in(client, db, make):
+    from tests.accounts.test_links import link_in, signed_in_as
+
+    assert client.post("/api/v1/champions", json=SIGN_UP, headers=_staff(db, make)).status_code == 201
+    new_password = "a partner made my account"
+    made = db.session.scalar(select(User).where(User.email == SIGN_UP["email"]))
+    assert not made.has_password  # nobody can sign in to it until the person has chosen one
+    body = db.session.scalar(select(OutboxMessage.text_body).where(OutboxMessage.to_address == SIGN_UP["email"]))
+    assert "choose your password" in body
+
+    opened = client.get(link_in(db, SIGN_UP["email"], "/verify"))
+    assert opened.status_code == 302 and "/reset/" in opened.headers["Location"]
+    page = client.get(opened.headers["Location"])
+    assert "Choose your password" in page.get_data(as_text=True)
+    assert client.post(opened.headers["Location"], data={"password": new_password}).status_code == 302
+    db.session.expire_all()
+    user = db.session.scalar(select(User).where(User.email == SIGN_UP["email"]))
+    assert user.email_verified_at is not None and user.has_password
+
+    # The link has done its work: opened again it confirms and no longer offers to set the password.
+    again = client.get(link_in(db, SIGN_UP["email"], "/verify"))
+    assert "/reset/" not in again.headers.get("Location", "")
+    assert client.get(opened.headers["Location"]).status_code == 400  # the set-password link is spent
+    assert client.post("/login", data={"email": SIGN_UP["email"], "password": new_password}).status_code == 302
+    assert signed_in_as(client) == SIGN_UP["email"]
 
 
 def test_a_sign_up_gets_the_forms_messages(client, db, make):

@@ -8,7 +8,6 @@ details form and ``roster.corrections.correct_details``, audited as on the page.
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 import marshmallow as ma
@@ -152,10 +151,11 @@ def sign_up_champion(data: dict[str, Any]):
         (str(i), name) for i, name in organisation_names(levels=WORKING_WITH_US)
     ]
     validated(form, NAMES)
-    fields = {**form.data, "password": secrets.token_urlsafe(32)}
     referral = form.referral_code.data if form.heard_via.data == "referral" else None
-    try:
-        user = register_champion(fields, consent_version=PRIVACY_NOTICE_VERSION, referral_code=referral)
+    try:  # no password: the welcome email's link confirms the address, then asks the person to choose one
+        user = register_champion(
+            form.data, consent_version=PRIVACY_NOTICE_VERSION, referral_code=referral, source="api"
+        )
     except EmailTaken:
         existing = find_user(form.email.data)
         if existing is not None and existing.active and existing.erased_at is None:
