@@ -69,6 +69,7 @@ def test_staff_correct_a_round_a_tranche_and_a_report(pages, phone, make, db):
         f"/grants/staff/payments/{waiting.id}",
         f"/grants/staff/applications/{application.id}/report",
         f"/grants/staff/rounds/{application.round_id}/edit",
+        f"/grants/staff/applications/{application.id}",
     ):
         phone.goto(path)
         width = phone.page.evaluate("document.documentElement.scrollWidth")
