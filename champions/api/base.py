@@ -4,12 +4,10 @@ add a resource."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
-import json
+import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any
 
@@ -27,6 +25,7 @@ from champions.api.tokens import REQUESTS_BY_TOKEN, allows, endpoint_resource, f
 from champions.core.clock import now_utc
 from champions.core.db import as_utc
 from champions.core.errors import problem
+from champions.core.models import BOROUGHS, TOPICS
 from champions.core.permissions import PUBLIC, rule_for
 from champions.core.throttle import refuse_if_over
 from champions.extensions import csrf, db, login_manager
@@ -35,6 +34,12 @@ PREFIX = "/api/v1"
 MAX_BODY = 64 * 1024  # bytes: no resource takes more; larger bodies get a 413 problem
 MAX_PAGE = 100
 DEFAULT_PAGE = 50
+# A list's position: microseconds since 1970 (UTC) of the last record's change, and its id. Bounded so that any
+# cursor matching it reads as a date before the year 2286 and an id within a 64-bit integer.
+CURSOR_PATTERN = r"^([0-9]{1,16})\.([0-9]{1,18})$"
+_CURSOR = re.compile(CURSOR_PATTERN.strip("^$"))
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 IDEMPOTENCY_KEPT_HOURS = 24
 
 
@@ -223,11 +228,33 @@ class ProblemSchema(Schema):
     retry_after_minutes = ma.fields.Integer()
 
 
+class WholeNumber(ma.fields.Integer):
+    """An integer in a body. JSON Schema counts 1925.0 as the integer 1925, so the API takes it as that too (the
+    document and the server agree); a fraction, a string of digits or true/false is refused."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(strict=True, **kwargs)
+
+    def _validated(self, value: Any) -> int:
+        if isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return super()._validated(value)
+
+
+# Field metadata: the codes a body's borough or topic must be one of (the forms accept only these), for the document.
+BOROUGH_ENUM = {"enum": [code for code, _, _ in BOROUGHS]}
+TOPIC_ENUM = {"enum": [code for code, _ in TOPICS]}
+
+
 class ListArgs(Schema):
     """The query of every list: ``cursor`` (from the previous page's ``next_cursor``), ``limit``, and
     ``updated_since`` (ISO 8601 with a zone: only records changed at or after it)."""
 
-    cursor = ma.fields.String(load_default=None, metadata={"description": "next_cursor of the previous page"})
+    cursor = ma.fields.String(
+        load_default=None, metadata={"description": "next_cursor of the previous page", "pattern": CURSOR_PATTERN}
+    )
     limit = ma.fields.Integer(load_default=DEFAULT_PAGE, validate=ma.validate.Range(1, MAX_PAGE))
     updated_since = ma.fields.AwareDateTime(
         load_default=None, metadata={"description": "ISO 8601 date and time with a zone, like 2026-01-31T09:00:00Z"}
@@ -250,20 +277,18 @@ def page_schema(item: type[ma.Schema], name: str) -> type[ma.Schema]:
 
 
 def _encode(moment: datetime, key: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps([as_utc(moment).isoformat(), key]).encode()).decode().rstrip("=")
+    return f"{(as_utc(moment) - _EPOCH) // _MICROSECOND}.{key}"
 
 
 def _decode(cursor: str) -> tuple[datetime, int]:
-    try:
-        moment, key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        parsed = datetime.fromisoformat(moment)
-        if not isinstance(key, int) or parsed.tzinfo is None:
-            raise ValueError(cursor)
-        return parsed, key
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, json.JSONDecodeError):
+    """Every cursor the document's ``CURSOR_PATTERN`` allows is one this reads (a position, not necessarily one a
+    page ended at): the pattern bounds both numbers, so none overflows a date or a database integer."""
+    found = _CURSOR.fullmatch(cursor)
+    if found is None:
         raise ApiError(
             400, "That cursor is not one this API gave.", errors=[{"field": "cursor", "detail": "Not a valid cursor"}]
-        ) from None
+        )
+    return _EPOCH + int(found[1]) * _MICROSECOND, int(found[2])
 
 
 def keyset(query: Select, changed: Any, key: Any, args: dict[str, Any]) -> tuple[list[Any], str | None]:

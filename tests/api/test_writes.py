@@ -3,6 +3,7 @@ change nothing, problem documents, and cursor pagination with updated_since."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -189,3 +190,30 @@ def test_cursor_pages_follow_changes_and_updated_since(client, db, make, clock):
         assert refused.json["errors"][0]["field"] == "updated_since"
     forged = client.get("/api/v1/champions", query_string={"cursor": "bm90IGEgY3Vyc29y"}, headers=headers)
     assert forged.status_code == 400 and forged.json["errors"][0]["field"] == "cursor"
+
+
+def test_the_document_is_as_strict_as_the_server(client, db, make):
+    """What the document allows the server takes, and what the server refuses the document does not allow."""
+    document = client.get("/api/v1/openapi.json").json
+    params = {p["name"]: p for p in document["paths"]["/api/v1/workshops"]["get"]["parameters"]}
+    pattern = params["cursor"]["schema"]["pattern"]
+    body = document["components"]["schemas"]["NewActivity"]["properties"]
+    assert "wigan" in body["borough_code"]["enum"] and "smoking" in body["topic_code"]["enum"]
+
+    staff = bearer(token_for(db, make.user(role="staff")))
+    for cursor in ("0.0", "9" * 16 + "." + "9" * 18, "1767225600000000.12"):  # any the pattern allows is a position
+        assert re.fullmatch(pattern.strip("^$"), cursor)
+        assert client.get(f"/api/v1/workshops?cursor={cursor}", headers=staff).status_code == 200, cursor
+    for cursor in ("nonsense", "1.", "9" * 17 + ".1", "1.1\n"):
+        assert not re.fullmatch(pattern.strip("^$"), cursor)
+        assert client.get("/api/v1/workshops", query_string={"cursor": cursor}, headers=staff).status_code == 400
+
+    # JSON Schema's integer includes 3.0: so does the server's; a fraction or a boolean is refused.
+    champion = make.champion()
+    headers = bearer(token_for(db, champion.user))
+    logged = {"type": "conversation", "occurred_on": today_uk().isoformat(), "borough_code": "bolton"}
+    logged |= {"topic_code": "smoking"}
+    for reached, status in ((3.0, 201), (3.5, 422), (True, 422), ("3", 422)):
+        answer = client.post("/api/v1/activities/mine", json={**logged, "people_reached": reached}, headers=headers)
+        assert answer.status_code == status, (reached, answer.json)
+    assert db.session.scalars(select(Activity.people_reached).where(Activity.champion_id == champion.id)).all() == [3]

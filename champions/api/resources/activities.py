@@ -14,10 +14,13 @@ from champions.activities.forms import ActivityForm
 from champions.activities.models import Activity, ActivityType
 from champions.activities.services import earliest_day, log_activity
 from champions.api.base import (
+    BOROUGH_ENUM,
+    TOPIC_ENUM,
     ApiError,
     ListArgs,
     Schema,
     UtcDateTime,
+    WholeNumber,
     form_from_json,
     idempotent,
     keyset,
@@ -52,9 +55,9 @@ class ActivityFilters(ListArgs):
 class NewActivitySchema(Schema):
     type = ma.fields.String(required=True, validate=ma.validate.OneOf([t.value for t in ActivityType]))
     occurred_on = ma.fields.Date(required=True)
-    borough_code = ma.fields.String(required=True, validate=ma.validate.Length(max=100))
-    topic_code = ma.fields.String(required=True, validate=ma.validate.Length(max=100))
-    people_reached = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(0, 2**31 - 1))
+    borough_code = ma.fields.String(required=True, validate=ma.validate.Length(max=100), metadata=BOROUGH_ENUM)
+    topic_code = ma.fields.String(required=True, validate=ma.validate.Length(max=100), metadata=TOPIC_ENUM)
+    people_reached = WholeNumber(required=True, validate=ma.validate.Range(0, 2**31 - 1))
     notes = ma.fields.String(load_default=None, validate=ma.validate.Length(max=10000))
 
 

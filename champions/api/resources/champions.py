@@ -18,10 +18,13 @@ from sqlalchemy import select
 from champions.accounts.models import User
 from champions.accounts.services import EmailTaken, find_user, notify_owner_of_sign_up
 from champions.api.base import (
+    BOROUGH_ENUM,
+    TOPIC_ENUM,
     ApiError,
     ListArgs,
     Schema,
     UtcDateTime,
+    WholeNumber,
     current_token,
     form_from_json,
     idempotent,
@@ -80,11 +83,13 @@ class SignUpSchema(Schema):
     last_name = ma.fields.String(required=True, validate=ma.validate.Length(max=1000))
     email = ma.fields.String(required=True, validate=ma.validate.Length(max=1000))
     postcode = ma.fields.String(required=True, validate=ma.validate.Length(max=1000))
-    borough_code = ma.fields.String(required=True, validate=ma.validate.Length(max=1000))
-    topic_codes = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=100)), load_default=list)
+    borough_code = ma.fields.String(required=True, validate=ma.validate.Length(max=1000), metadata=BOROUGH_ENUM)
+    topic_codes = ma.fields.List(
+        ma.fields.String(validate=ma.validate.Length(max=100), metadata=TOPIC_ENUM), load_default=list
+    )
     heard_via = ma.fields.String(load_default=None, validate=ma.validate.OneOf(["referral", "organisation", "other"]))
     referral_code = ma.fields.String(load_default=None, validate=ma.validate.Length(max=1000))
-    organisation_id = ma.fields.Integer(load_default=None, strict=True)
+    organisation_id = WholeNumber(load_default=None)
     heard_other = ma.fields.String(load_default=None, validate=ma.validate.Length(max=1000))
     privacy_consent = ma.fields.Boolean(
         required=True, metadata={"description": "true: the person read and agreed to the privacy notice"}
@@ -100,8 +105,8 @@ class CorrectionSchema(Schema):
     email = ma.fields.String(validate=ma.validate.Length(max=1000))
     phone = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=1000))
     postcode = ma.fields.String(validate=ma.validate.Length(max=1000))
-    borough_code = ma.fields.String(validate=ma.validate.Length(max=1000))
-    topic_codes = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=100)))
+    borough_code = ma.fields.String(validate=ma.validate.Length(max=1000), metadata=BOROUGH_ENUM)
+    topic_codes = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=100), metadata=TOPIC_ENUM))
 
 
 def live_champions():

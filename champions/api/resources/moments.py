@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from champions.api.base import (
+    TOPIC_ENUM,
     ApiError,
     ListArgs,
     Schema,
@@ -73,7 +74,8 @@ class MomentChanges(Schema):
     start_date = ma.fields.Date()
     end_date = ma.fields.Date(allow_none=True)
     topic_codes = ma.fields.List(
-        ma.fields.String(validate=ma.validate.Length(max=100)), validate=ma.validate.Length(max=100)
+        ma.fields.String(validate=ma.validate.Length(max=100), metadata=TOPIC_ENUM),
+        validate=ma.validate.Length(max=100),
     )
     suggested_actions = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=20000))
 
@@ -84,7 +86,9 @@ class MomentBody(MomentChanges):
     level = ma.fields.String(required=True, validate=ma.validate.Length(max=100))
     start_date = ma.fields.Date(required=True)
     topic_codes = ma.fields.List(
-        ma.fields.String(validate=ma.validate.Length(max=100)), required=True, validate=ma.validate.Length(max=100)
+        ma.fields.String(validate=ma.validate.Length(max=100), metadata=TOPIC_ENUM),
+        required=True,
+        validate=ma.validate.Length(max=100),
     )
 
 

@@ -17,6 +17,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from champions.api.base import (
+    BOROUGH_ENUM,
     ApiError,
     ListArgs,
     Schema,
@@ -93,7 +94,8 @@ class OrganisationChanges(Schema):
     postcode = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=1000))
     website = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=1000))
     borough_codes = ma.fields.List(
-        ma.fields.String(validate=ma.validate.Length(max=100)), validate=ma.validate.Length(max=100)
+        ma.fields.String(validate=ma.validate.Length(max=100), metadata=BOROUGH_ENUM),
+        validate=ma.validate.Length(max=100),
     )
     notes = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=20000))
 
@@ -102,7 +104,9 @@ class OrganisationBody(OrganisationChanges):
     name = ma.fields.String(required=True, validate=ma.validate.Length(max=1000))
     type = ma.fields.String(required=True, validate=ma.validate.Length(max=100))
     borough_codes = ma.fields.List(
-        ma.fields.String(validate=ma.validate.Length(max=100)), required=True, validate=ma.validate.Length(max=100)
+        ma.fields.String(validate=ma.validate.Length(max=100), metadata=BOROUGH_ENUM),
+        required=True,
+        validate=ma.validate.Length(max=100),
     )
     engagement_level = ma.fields.String(load_default=EngagementLevel.AWARE.value, validate=ma.validate.Length(max=100))
 

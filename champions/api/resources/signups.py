@@ -20,6 +20,7 @@ from champions.api.base import (
     ListArgs,
     Schema,
     UtcDateTime,
+    WholeNumber,
     idempotent,
     keyset,
     page_schema,
@@ -52,7 +53,7 @@ class SignupSchema(Schema):
 
 
 class SignUpBody(Schema):
-    workshop_id = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(1, MAX_INT))
+    workshop_id = WholeNumber(required=True, validate=ma.validate.Range(1, MAX_INT))
 
 
 def signup_items(signups: list[WorkshopSignup]) -> list[WorkshopSignup]:

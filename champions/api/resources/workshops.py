@@ -16,10 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from champions.api.base import (
+    BOROUGH_ENUM,
     ApiError,
     ListArgs,
     Schema,
     UtcDateTime,
+    WholeNumber,
     form_from_json,
     idempotent,
     keyset,
@@ -86,13 +88,11 @@ class WorkshopBody(Schema):
     description = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=20000))
     starts_at = ma.fields.AwareDateTime(required=True)
     ends_at = ma.fields.AwareDateTime(required=True)
-    borough_code = ma.fields.String(required=True, validate=ma.validate.Length(max=100))
+    borough_code = ma.fields.String(required=True, validate=ma.validate.Length(max=100), metadata=BOROUGH_ENUM)
     venue = ma.fields.String(required=True, validate=ma.validate.Length(max=1000))
-    host_organisation_id = ma.fields.Integer(load_default=None, allow_none=True, strict=True)
-    facilitator_ids = ma.fields.List(
-        ma.fields.Integer(strict=True), load_default=list, validate=ma.validate.Length(max=100)
-    )
-    capacity = ma.fields.Integer(required=True, strict=True)
+    host_organisation_id = WholeNumber(load_default=None, allow_none=True)
+    facilitator_ids = ma.fields.List(WholeNumber(), load_default=list, validate=ma.validate.Length(max=100))
+    capacity = WholeNumber(required=True)
 
 
 class WorkshopChanges(Schema):
@@ -103,11 +103,11 @@ class WorkshopChanges(Schema):
     description = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=20000))
     starts_at = ma.fields.AwareDateTime()
     ends_at = ma.fields.AwareDateTime()
-    borough_code = ma.fields.String(validate=ma.validate.Length(max=100))
+    borough_code = ma.fields.String(validate=ma.validate.Length(max=100), metadata=BOROUGH_ENUM)
     venue = ma.fields.String(validate=ma.validate.Length(max=1000))
-    host_organisation_id = ma.fields.Integer(allow_none=True, strict=True)
-    facilitator_ids = ma.fields.List(ma.fields.Integer(strict=True), validate=ma.validate.Length(max=100))
-    capacity = ma.fields.Integer(strict=True)
+    host_organisation_id = WholeNumber(allow_none=True)
+    facilitator_ids = ma.fields.List(WholeNumber(), validate=ma.validate.Length(max=100))
+    capacity = WholeNumber()
 
 
 WorkshopPage = page_schema(WorkshopSchema, "WorkshopPage")
