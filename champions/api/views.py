@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from champions.api import bp
 from champions.api.forms import token_form
@@ -52,6 +54,15 @@ def revoke_token(token_id: int):
     db.session.commit()
     flash(f"The token '{token.name}' has been revoked: it no longer works.", "success")
     return redirect(url_for("api.tokens"))
+
+
+_CODE_SPAN = re.compile(r"(``?)([^`]+?)\1")
+
+
+@bp.app_template_filter("code_spans")
+def code_spans(text: str | None) -> Markup:
+    """The document's descriptions mark names as ``code`` (or `code`): shown as code on the page, not as backticks."""
+    return Markup(_CODE_SPAN.sub(r"<code>\2</code>", str(escape(text or ""))))
 
 
 @bp.get("/api/v1/docs")

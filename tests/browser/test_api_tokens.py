@@ -49,7 +49,16 @@ def test_staff_make_use_and_revoke_a_token(pages, phone, make, db):
     assert again.status == 401 and again.headers["content-type"] == "application/problem+json"
 
 
-def test_the_reference_page_lists_the_operations(pages):
+def test_the_reference_page_lists_the_operations(pages, phone):
     pages.goto("/api/v1/docs")
     assert pages.page.locator("h3", has_text="POST /api/v1/champions").count() == 1
     pages.shot("api-reference")
+    # The introduction's names are shown as code, not between backticks.
+    intro = pages.page.locator("h1 + p")
+    assert intro.locator("code", has_text="Authorization: Bearer").count() == 1 and "`" not in intro.inner_text()
+
+    # The longest paths wrap on a 320 px phone instead of widening the page.
+    phone.goto("/api/v1/docs")
+    width = phone.page.evaluate("document.documentElement.scrollWidth")
+    phone.shot("api-reference-phone")
+    assert width <= 320, f"the reference page scrolls sideways at 320 px ({width} px)"
