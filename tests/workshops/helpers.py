@@ -61,6 +61,8 @@ def workshop_sample_args(db) -> dict[str, dict]:
     from champions.workshops.services import sign_up
 
     signup = sign_up(workshop.id, champion.id)
+    # A place of its own to cancel: the other may be checked in first, and a checked-in place cannot be cancelled.
+    to_cancel = sign_up(workshop.id, make.champion(first_name="Cancelled").id)
     contact = make_contact(db, organisation, "Matrix Contact")
     workshop.contacts.append(contact)
     moment = Moment(name="Matrix moment", start_date=date(2026, 1, 1), end_date=date(2026, 1, 2))
@@ -84,7 +86,7 @@ def workshop_sample_args(db) -> dict[str, dict]:
         "workshops.workshop_edit": ws,
         "workshops.attendance_champion": ws,
         "workshops.check_in_signup": {**ws, "signup_id": signup.id},
-        "workshops.cancel_signup": {**ws, "signup_id": signup.id},
+        "workshops.cancel_signup": {**ws, "signup_id": to_cancel.id},
         "workshops.attendance_contact": ws,
         "workshops.headcount": ws,
         "workshops.workshop_outputs": ws,
