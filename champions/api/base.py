@@ -25,6 +25,7 @@ from champions.api.tokens import REQUESTS_BY_TOKEN, allows, endpoint_resource, f
 from champions.core.clock import now_utc
 from champions.core.db import as_utc
 from champions.core.errors import problem
+from champions.core.forms import CONTROL
 from champions.core.models import BOROUGHS, TOPICS
 from champions.core.permissions import PUBLIC, rule_for
 from champions.core.throttle import refuse_if_over
@@ -117,6 +118,15 @@ def authenticate() -> ResponseReturnValue | None:
         return problem(403, "This token's scopes do not cover this. Make a token with the scope it needs.")
     if request.method in ("POST", "PUT", "PATCH") and not request.is_json:
         return problem(415, "Send the body as JSON, with 'Content-Type: application/json'.")
+    # Control characters (NUL above all, which PostgreSQL cannot hold) in any query parameter: refused as the
+    # forms refuse them, before any filter reaches the database.
+    if bad := sorted({n for n, v in request.args.items(multi=True) if CONTROL.search(n) or CONTROL.search(v)}):
+        detail = "Remove the control characters (such as NUL) from this parameter"
+        return problem(
+            400,
+            "Remove the control characters (such as NUL) from the query.",
+            errors=[{"field": name, "detail": detail} for name in bad],
+        )
     return None
 
 

@@ -77,3 +77,17 @@ def test_staff_read_every_activity_and_a_champion_only_their_own(client, db, mak
     assert [a["id"] for a in own] == [mine.id]
     assert client.get(f"/api/v1/activities/{theirs.id}", headers=champion_headers).status_code == 404
     assert client.get(f"/api/v1/activities/{mine.id}", headers=champion_headers).status_code == 200
+
+
+def test_a_control_character_in_any_query_parameter_is_a_400_problem_on_every_database(app, client, db, make):
+    """PostgreSQL cannot hold a NUL: a filter carrying one is refused before it reaches the database."""
+    headers = bearer(token_for(db, make.user(role="staff")))
+    for url in (
+        "/api/v1/organisations?name=a%00b",
+        "/api/v1/champions?borough=%00",
+        "/api/v1/moments?q=%1b",
+        "/api/v1/activities?x%00=1",
+    ):
+        answer = client.get(url, headers=headers)
+        assert answer.status_code == 400 and answer.mimetype == "application/problem+json", url
+        assert "control characters" in answer.json["detail"] and answer.json["errors"], url

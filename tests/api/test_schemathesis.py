@@ -18,6 +18,7 @@ from schemathesis.specs.openapi.checks import (
 from champions.core.clock import today_uk
 from champions.extensions import db as _db
 from tests.api.helpers import bearer, token_for
+from tests.conftest import only_on_sqlite
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES = 12
@@ -52,6 +53,10 @@ def _records_of_every_resource(db, make, user) -> None:
 
 @pytest.mark.parametrize("role", ["staff", "champion", "funder", "applicant"])
 def test_schemathesis_finds_no_fault(app, db, make, role):
+    # The API's code is the same on both databases; on PostgreSQL each generated request costs several times as
+    # much, so this runs in the SQLite pass. What PostgreSQL alone refuses (a NUL in text) is refused by the API
+    # before the database, tested on both (test_reads.py).
+    only_on_sqlite(app)
     user = make.user(role=role)
     other = make.champion()
     make.activity(other, occurred_on=today_uk(), borough_code="bolton", people_reached=1)
