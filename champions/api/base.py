@@ -25,7 +25,7 @@ from champions.api.tokens import REQUESTS_BY_TOKEN, allows, endpoint_resource, f
 from champions.core.clock import now_utc
 from champions.core.db import as_utc
 from champions.core.errors import problem
-from champions.core.forms import CONTROL
+from champions.core.forms import CONTROL, MAX_INT
 from champions.core.models import BOROUGHS, TOPICS
 from champions.core.permissions import PUBLIC, rule_for
 from champions.core.throttle import refuse_if_over
@@ -292,13 +292,15 @@ def _encode(moment: datetime, key: int) -> str:
 
 def _decode(cursor: str) -> tuple[datetime, int]:
     """Every cursor the document's ``CURSOR_PATTERN`` allows is one this reads (a position, not necessarily one a
-    page ended at): the pattern bounds both numbers, so none overflows a date or a database integer."""
+    page ended at): the pattern bounds the time, so it never overflows a date, and the id is held to the largest a
+    database integer holds (PostgreSQL's is 32 bits)."""
     found = _CURSOR.fullmatch(cursor)
     if found is None:
         raise ApiError(
             400, "That cursor is not one this API gave.", errors=[{"field": "cursor", "detail": "Not a valid cursor"}]
         )
-    return _EPOCH + int(found[1]) * _MICROSECOND, int(found[2])
+    # An id past the largest a database integer holds is the same position as that largest one: nothing follows it.
+    return _EPOCH + int(found[1]) * _MICROSECOND, min(int(found[2]), MAX_INT)
 
 
 def keyset(query: Select, changed: Any, key: Any, args: dict[str, Any]) -> tuple[list[Any], str | None]:
