@@ -34,7 +34,7 @@ def stages(db, ids) -> list[str]:
 
 
 def bulk_events(db, action: str) -> list[AuditEvent]:
-    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
 
 
 def test_change_stage_of_all_that_match_a_filter_after_confirming_the_count(auth, client, make, db):
