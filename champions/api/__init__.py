@@ -16,7 +16,7 @@ How to add a resource (say ``workshops``)
        bodies and ``location="query"`` for filters, ``@blp.response(status, Schema)``, ``@blp.alt_response(404,
        schema="Problem")`` for each other answer it gives. Schemas derive from ``base.Schema`` (unknown fields
        refused). Lists take ``base.ListArgs`` (cursor, limit, updated_since) and answer
-       ``page_schema(ItemSchema, "WorkshopPage")`` through ``base.keyset`` (needs an ``updated_at`` column).
+       ``page_schema(ItemSchema, "WorkshopPage")`` through ``base.page`` (needs an ``updated_at`` column).
        Validate bodies with the page's own WTForms form (``form_from_json`` + ``validated``) and call the page's
        service. A POST that makes a record is ``@idempotent`` (inside ``@blp.response``), returns ``(record, 201,
        {"Location": url_for(its GET)})`` and does not commit; other writes commit once. Raise ``ApiError(status,

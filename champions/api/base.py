@@ -9,11 +9,12 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import marshmallow as ma
 from flask import Flask, Response, current_app, g, request
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint as SmorestBlueprint
 from sqlalchemy import Select, and_, or_, select
@@ -30,6 +31,9 @@ from champions.core.models import BOROUGHS, TOPICS
 from champions.core.permissions import PUBLIC, rule_for
 from champions.core.throttle import refuse_if_over
 from champions.extensions import csrf, db, login_manager
+
+if TYPE_CHECKING:
+    from champions.profiles.models import Champion
 
 PREFIX = "/api/v1"
 MAX_BODY = 64 * 1024  # bytes: no resource takes more; larger bodies get a 413 problem
@@ -303,26 +307,37 @@ def _decode(cursor: str) -> tuple[datetime, int]:
     return _EPOCH + int(found[1]) * _MICROSECOND, min(int(found[2]), MAX_INT)
 
 
-def keyset(query: Select, changed: Any, key: Any, args: dict[str, Any]) -> tuple[list[Any], str | None]:
-    """One page of ``query`` in the order of (``changed``, ``key``), oldest change first, after ``args["cursor"]``
-    and from ``args["updated_since"]``. A record changed while a partner pages comes again at the end, so a sync
-    that follows ``next_cursor`` to the end misses nothing."""
+def page(
+    query: Select,
+    args: dict[str, Any],
+    changed: Any,
+    key: Any,
+    present: Callable[[list[Any]], list[Any]] | None = None,
+) -> dict[str, Any]:
+    """One page of ``query`` as a list answers it (``{"items": [...], "next_cursor": ...}``), in the order of
+    (``changed``, ``key``), oldest change first, after ``args["cursor"]`` and from ``args["updated_since"]``;
+    ``present`` readies the page's records for the item schema. A record changed while a partner pages comes again
+    at the end, so a sync that follows ``next_cursor`` to the end misses nothing."""
     if args.get("updated_since") is not None:
         query = query.where(changed >= args["updated_since"])
     if args.get("cursor"):
         moment, last = _decode(args["cursor"])
         query = query.where(or_(changed > moment, and_(changed == moment, key > last)))
     limit = args.get("limit") or DEFAULT_PAGE
-    rows = list(db.session.execute(query.order_by(changed, key).limit(limit + 1)).all())
+    rows = list(db.session.execute(query.add_columns(changed, key).order_by(changed, key).limit(limit + 1)).all())
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = _encode(rows[-1][-2], rows[-1][-1]) if more and rows else None
-    return [row[0] for row in rows], next_cursor
+    items = [row[0] for row in rows]
+    return {"items": present(items) if present else items, "next_cursor": next_cursor}
 
 
-def with_keys(query: Select, changed: Any, key: Any) -> Select:
-    """``query`` with the ordering columns added last, for ``keyset``."""
-    return query.add_columns(changed, key)
+def own_champion() -> Champion:
+    """The token holder's own champion record, or a 403 problem (no record, or merged into another)."""
+    champion = current_user.champion
+    if champion is None or champion.merged_into_id is not None:
+        raise ApiError(403, "This token's holder has no champion record.")
+    return champion
 
 
 # --- Idempotency-Key ---------------------------------------------------------------------------------------

@@ -23,11 +23,11 @@ from champions.api.base import (
     WholeNumber,
     form_from_json,
     idempotent,
-    keyset,
+    own_champion,
+    page,
     page_schema,
     resource_blueprint,
     validated,
-    with_keys,
 )
 from champions.core.errors import Refused
 from champions.extensions import db
@@ -72,10 +72,7 @@ def list_activities(args: dict[str, Any]):
     query = select(Activity)
     if args.get("champion_id"):
         query = query.where(Activity.champion_id == args["champion_id"])
-    items, next_cursor = keyset(
-        with_keys(query, Activity.updated_at, Activity.id), Activity.updated_at, Activity.id, args
-    )
-    return {"items": items, "next_cursor": next_cursor}
+    return page(query, args, Activity.updated_at, Activity.id)
 
 
 @blp.route("/<int:activity_id>", methods=["GET"])
@@ -84,7 +81,7 @@ def list_activities(args: dict[str, Any]):
 def get_activity(activity_id: int):
     """One activity: staff read any; a champion only their own."""
     activity = db.session.get(Activity, activity_id)
-    if activity is None or (current_user.role == "champion" and activity.champion_id != _own().id):
+    if activity is None or (current_user.role == "champion" and activity.champion_id != own_champion().id):
         raise ApiError(404, "No activity of yours has this id.")
     return activity
 
@@ -94,11 +91,8 @@ def get_activity(activity_id: int):
 @blp.response(200, ActivityPage)
 def list_my_activities(args: dict[str, Any]):
     """The champion's own activities, oldest change first."""
-    query = select(Activity).where(Activity.champion_id == _own().id)
-    items, next_cursor = keyset(
-        with_keys(query, Activity.updated_at, Activity.id), Activity.updated_at, Activity.id, args
-    )
-    return {"items": items, "next_cursor": next_cursor}
+    query = select(Activity).where(Activity.champion_id == own_champion().id)
+    return page(query, args, Activity.updated_at, Activity.id)
 
 
 @blp.route("/mine", methods=["POST"])
@@ -109,7 +103,7 @@ def list_my_activities(args: dict[str, Any]):
 def log_my_activity(data: dict[str, Any]):
     """Log an activity, as the 'Log an activity' page does (its checks and messages). Send an ``Idempotency-Key``
     to retry safely."""
-    champion = _own()
+    champion = own_champion()
     form = form_from_json(ActivityForm, data)
     form.earliest = earliest_day(champion)
     validated(form)
@@ -119,10 +113,3 @@ def log_my_activity(data: dict[str, Any]):
         db.session.rollback()
         raise ApiError(409, str(refused)) from None
     return activity, 201, {"Location": url_for("api_activities.get_activity", activity_id=activity.id)}
-
-
-def _own():
-    champion = current_user.champion
-    if champion is None or champion.merged_into_id is not None:
-        raise ApiError(403, "This token's holder has no champion record.")
-    return champion

@@ -28,11 +28,10 @@ from champions.api.base import (
     current_token,
     form_from_json,
     idempotent,
-    keyset,
+    page,
     page_schema,
     resource_blueprint,
     validated,
-    with_keys,
 )
 from champions.core import audit
 from champions.core.errors import Refused
@@ -135,10 +134,7 @@ def list_champions(args: dict[str, Any]):
         query = query.where(Champion.stage == args["stage"])
     if args.get("borough_code"):
         query = query.where(Champion.borough_code == args["borough_code"])
-    items, next_cursor = keyset(
-        with_keys(query, Champion.updated_at, Champion.id), Champion.updated_at, Champion.id, args
-    )
-    return {"items": items, "next_cursor": next_cursor}
+    return page(query, args, Champion.updated_at, Champion.id)
 
 
 @blp.route("", methods=["POST"])

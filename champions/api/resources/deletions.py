@@ -16,10 +16,9 @@ from champions.api.base import (
     Schema,
     UtcDateTime,
     current_token,
-    keyset,
+    page,
     page_schema,
     resource_blueprint,
-    with_keys,
 )
 from champions.core.models import AuditEvent
 from champions.extensions import db
@@ -63,8 +62,8 @@ def list_deletions(args: dict[str, Any]):
     readable = set(current_token().scopes)
     sources = [source for source in SOURCES if source.resource in readable]
     query = select(AuditEvent).where(AuditEvent.action.in_([s.action for s in sources]))
-    events, next_cursor = keyset(with_keys(query, AuditEvent.at, AuditEvent.id), AuditEvent.at, AuditEvent.id, args)
-    return {"items": _deletions(events, {s.action: s for s in sources}), "next_cursor": next_cursor}
+    by_action = {s.action: s for s in sources}
+    return page(query, args, AuditEvent.at, AuditEvent.id, lambda events: _deletions(events, by_action))
 
 
 def _deletions(events: list[AuditEvent], sources: dict[str, Source]) -> list[dict[str, Any]]:

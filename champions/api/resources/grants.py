@@ -21,10 +21,9 @@ from champions.api.base import (
     ListArgs,
     Schema,
     UtcDateTime,
-    keyset,
+    page,
     page_schema,
     resource_blueprint,
-    with_keys,
 )
 from champions.core import audit
 from champions.core.forms import MAX_INT
@@ -172,8 +171,7 @@ def list_rounds(args: dict[str, Any]):
         query = query.where(Round.fund_id.in_(_fund_ids()))
     if args.get("fund_id"):
         query = query.where(Round.fund_id == args["fund_id"])
-    items, next_cursor = keyset(with_keys(query, Round.updated_at, Round.id), Round.updated_at, Round.id, args)
-    return {"items": items, "next_cursor": next_cursor}
+    return page(query, args, Round.updated_at, Round.id)
 
 
 @blp.route("/rounds/<int:round_id>", methods=["GET"])
@@ -200,9 +198,7 @@ def list_awards(args: dict[str, Any]):
         query = query.where(Round.fund_id == args["fund_id"])
     if args.get("round_id"):
         query = query.where(Application.round_id == args["round_id"])
-    changed, key = Application.updated_at, Application.id
-    items, next_cursor = keyset(with_keys(query, changed, key), changed, key, args)
-    return {"items": items, "next_cursor": next_cursor}
+    return page(query, args, Application.updated_at, Application.id)
 
 
 @blp.route("/awards/<int:application_id>", methods=["GET"])
@@ -226,9 +222,7 @@ def list_applications(args: dict[str, Any]):
         query = query.where(Application.round_id == args["round_id"])
     if args.get("status"):
         query = query.where(Application.status == args["status"])
-    changed, key = Application.updated_at, Application.id
-    items, next_cursor = keyset(with_keys(query, changed, key), changed, key, args)
-    return {"items": items, "next_cursor": next_cursor}
+    return page(query, args, Application.updated_at, Application.id)
 
 
 @blp.route("/applications/mine", methods=["GET"])
@@ -238,9 +232,7 @@ def list_my_applications(args: dict[str, Any]):
     """The applicant's own applications, in full, oldest change first."""
     query = select(Application).where(Application.applicant_id == current_user.id)
     query = query.options(selectinload(Application.boroughs))
-    changed, key = Application.updated_at, Application.id
-    items, next_cursor = keyset(with_keys(query, changed, key), changed, key, args)
-    return {"items": items, "next_cursor": next_cursor}
+    return page(query, args, Application.updated_at, Application.id)
 
 
 @blp.route("/applications/<int:application_id>", methods=["GET"])

@@ -22,11 +22,10 @@ from champions.api.base import (
     UtcDateTime,
     form_from_json,
     idempotent,
-    keyset,
+    page,
     page_schema,
     resource_blueprint,
     validated,
-    with_keys,
 )
 from champions.core.clock import today_uk
 from champions.extensions import db
@@ -105,8 +104,7 @@ def _moment_or_404(moment_id: int) -> Moment:
 def list_moments(args: dict[str, Any]):
     """The calendar's moments, oldest change first."""
     query = select(Moment).options(selectinload(Moment.topics))
-    items, next_cursor = keyset(with_keys(query, Moment.updated_at, Moment.id), Moment.updated_at, Moment.id, args)
-    return {"items": items, "next_cursor": next_cursor}
+    return page(query, args, Moment.updated_at, Moment.id)
 
 
 @blp.route("/<int:moment_id>", methods=["GET"])

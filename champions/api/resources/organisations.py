@@ -24,11 +24,10 @@ from champions.api.base import (
     UtcDateTime,
     form_from_json,
     idempotent,
-    keyset,
+    page,
     page_schema,
     resource_blueprint,
     validated,
-    with_keys,
 )
 from champions.core.places import borough_choices
 from champions.extensions import db
@@ -127,9 +126,7 @@ def list_organisations(args: dict[str, Any]):
         "borough": args.get("borough_code") or ""
     }
     query = filtered_organisations(filters).options(selectinload(Organisation.boroughs))
-    changed, key = Organisation.updated_at, Organisation.id
-    items, next_cursor = keyset(with_keys(query, changed, key), changed, key, args)
-    return {"items": items, "next_cursor": next_cursor}
+    return page(query, args, Organisation.updated_at, Organisation.id)
 
 
 @blp.route("/<int:organisation_id>", methods=["GET"])

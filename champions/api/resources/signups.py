@@ -22,14 +22,13 @@ from champions.api.base import (
     UtcDateTime,
     WholeNumber,
     idempotent,
-    keyset,
+    own_champion,
+    page,
     page_schema,
     resource_blueprint,
-    with_keys,
 )
 from champions.core.forms import MAX_INT
 from champions.extensions import db
-from champions.profiles.models import Champion
 from champions.workshops.models import SignupStatus, Workshop, WorkshopSignup
 from champions.workshops.services import WorkshopProblem, cancel, champion_may_see, sign_up, waiting_position
 
@@ -64,16 +63,9 @@ def signup_items(signups: list[WorkshopSignup]) -> list[WorkshopSignup]:
     return signups
 
 
-def _own() -> Champion:
-    champion = current_user.champion
-    if champion is None or champion.merged_into_id is not None:
-        raise ApiError(403, "This token's holder has no champion record.")
-    return champion
-
-
 def _signup_or_404(signup_id: int) -> WorkshopSignup:
     signup = db.session.get(WorkshopSignup, signup_id)
-    if signup is None or (not current_user.is_staff and signup.champion_id != _own().id):
+    if signup is None or (not current_user.is_staff and signup.champion_id != own_champion().id):
         raise ApiError(404, "No sign-up of yours has this id.")
     return signup_items([signup])[0]
 
@@ -83,10 +75,8 @@ def _signup_or_404(signup_id: int) -> WorkshopSignup:
 @blp.response(200, page_schema(SignupSchema, "SignupPage"))
 def list_my_signups(args: dict[str, Any]):
     """The champion's own sign-ups (cancelled ones too), oldest change first."""
-    query = select(WorkshopSignup).where(WorkshopSignup.champion_id == _own().id)
-    changed, key = WorkshopSignup.updated_at, WorkshopSignup.id
-    items, next_cursor = keyset(with_keys(query, changed, key), changed, key, args)
-    return {"items": signup_items(items), "next_cursor": next_cursor}
+    query = select(WorkshopSignup).where(WorkshopSignup.champion_id == own_champion().id)
+    return page(query, args, WorkshopSignup.updated_at, WorkshopSignup.id, signup_items)
 
 
 @blp.route("/mine", methods=["POST"])
@@ -99,7 +89,7 @@ def list_my_signups(args: dict[str, Any]):
 def sign_up_to_workshop(data: dict[str, Any]):
     """Sign up to a workshop: a place, or a place on the waiting list when it is full (``status``). Send an
     ``Idempotency-Key`` to retry safely."""
-    champion = _own()
+    champion = own_champion()
     workshop = db.session.get(Workshop, data["workshop_id"])
     if workshop is None or not champion_may_see(workshop, champion):
         missing = "No workshop you can see has this id"

@@ -14,10 +14,9 @@ from champions.api.base import (
     ListArgs,
     Schema,
     UtcDateTime,
-    keyset,
+    page,
     page_schema,
     resource_blueprint,
-    with_keys,
 )
 from champions.extensions import db
 from champions.training.models import ResourceFormat, TrainingResource
@@ -54,9 +53,7 @@ def _visible():
 def list_training(args: dict[str, Any]):
     """The catalogue, oldest change first (a resource retired since ``updated_since`` comes with ``retired_at``
     for staff; for champions it no longer appears)."""
-    changed, key = TrainingResource.updated_at, TrainingResource.id
-    items, next_cursor = keyset(with_keys(_visible(), changed, key), changed, key, args)
-    return {"items": items, "next_cursor": next_cursor}
+    return page(_visible(), args, TrainingResource.updated_at, TrainingResource.id)
 
 
 @blp.route("/<int:resource_id>", methods=["GET"])

@@ -24,11 +24,10 @@ from champions.api.base import (
     WholeNumber,
     form_from_json,
     idempotent,
-    keyset,
+    page,
     page_schema,
     resource_blueprint,
     validated,
-    with_keys,
 )
 from champions.api.resources.signups import SignupSchema, signup_items
 from champions.core.db import as_utc
@@ -149,10 +148,7 @@ def list_workshops(args: dict[str, Any]):
         query = query.where(Workshop.type == args["type"])
     if args.get("borough_code"):
         query = query.where(Workshop.borough_code == args["borough_code"])
-    items, next_cursor = keyset(
-        with_keys(query, Workshop.updated_at, Workshop.id), Workshop.updated_at, Workshop.id, args
-    )
-    return {"items": _with_places(items), "next_cursor": next_cursor}
+    return page(query, args, Workshop.updated_at, Workshop.id, _with_places)
 
 
 @blp.route("/<int:workshop_id>", methods=["GET"])
@@ -237,6 +233,4 @@ def list_workshop_signups(args: dict[str, Any], workshop_id: int):
     if db.session.get(Workshop, workshop_id) is None:
         raise ApiError(404, "No workshop has this id.")
     query = select(WorkshopSignup).where(WorkshopSignup.workshop_id == workshop_id)
-    changed, key = WorkshopSignup.updated_at, WorkshopSignup.id
-    items, next_cursor = keyset(with_keys(query, changed, key), changed, key, args)
-    return {"items": signup_items(items), "next_cursor": next_cursor}
+    return page(query, args, WorkshopSignup.updated_at, WorkshopSignup.id, signup_items)
