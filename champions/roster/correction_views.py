@@ -9,15 +9,12 @@ from flask_login import current_user
 
 from champions.accounts.email_change import TAKEN, AddressTaken
 from champions.core.places import DISTRICT_BOROUGH, borough_choices
-from champions.core.templating import uk_phone
 from champions.extensions import db
-from champions.profiles.details import Details
 from champions.profiles.models import Champion
 from champions.profiles.services import MergedRecord
 from champions.roster import bp
 from champions.roster.corrections import (
     STALE,
-    Correction,
     ErasedRecord,
     StaleDetails,
     correct_details,
@@ -34,12 +31,7 @@ WORDS = SAVED | {"topics": "topics", "email": "sign-in email address"}
 
 
 def _form(champion: Champion) -> StaffDetailsForm:
-    data = {
-        "first_name": champion.first_name,
-        "last_name": champion.last_name,
-        "postcode": champion.postcode,
-        "borough": champion.borough_code,
-        "phone": uk_phone(champion.phone),
+    data = StaffDetailsForm.data_of(champion) | {
         "topics": [t.code for t in champion.topics],
         "email": champion.user.email,
     }
@@ -48,17 +40,6 @@ def _form(champion: Champion) -> StaffDetailsForm:
     form = StaffDetailsForm(formdata=request.form if request.method == "POST" else None, data=data)
     form.borough.choices = borough_choices("Select a borough")
     return form
-
-
-def _correction(form: StaffDetailsForm) -> Correction:
-    details = Details(
-        first_name=form.first_name.data,
-        last_name=form.last_name.data,
-        postcode=form.postcode.data,
-        borough_code=form.borough.data,
-        phone=form.phone.data or None,
-    )
-    return Correction(details=details, topic_codes=tuple(form.topics.data or ()), email=form.email.data)
 
 
 def _page(champion: Champion, form: StaffDetailsForm, *, refused: str | None = None, stale: bool = False):
@@ -84,7 +65,7 @@ def staff_edit_details(champion_id: int):
     if not form.validate_on_submit():
         return _page(champion, form)
     try:
-        changed = correct_details(champion, _correction(form), version=form.version.data, by_user_id=current_user.id)
+        changed = correct_details(champion, form.correction(), version=form.version.data, by_user_id=current_user.id)
     except StaleDetails:
         db.session.rollback()
         form.version.data = details_version(champion)  # saving again now replaces the other change, knowingly

@@ -18,9 +18,8 @@ from champions.accounts.email_change import (
 )
 from champions.core.forms import ConfirmForm
 from champions.core.places import DISTRICT_BOROUGH, borough_choices
-from champions.core.templating import uk_phone
 from champions.extensions import db
-from champions.profiles.details import Details, change_details
+from champions.profiles.details import change_details
 from champions.roster import bp
 from champions.roster.forms import DetailsForm, EmailChangeForm
 
@@ -35,15 +34,7 @@ SAVED = {
 
 def _details_form() -> DetailsForm:
     champion = current_user.champion
-    form = DetailsForm(
-        data={
-            "first_name": champion.first_name,
-            "last_name": champion.last_name,
-            "postcode": champion.postcode,
-            "borough": champion.borough_code,
-            "phone": uk_phone(champion.phone),
-        }
-    )
+    form = DetailsForm(data=DetailsForm.data_of(champion))
     form.borough.choices = borough_choices("Select a borough")
     return form
 
@@ -52,14 +43,7 @@ def _details_form() -> DetailsForm:
 def edit_details():
     form = _details_form()
     if form.validate_on_submit():
-        details = Details(
-            first_name=form.first_name.data,
-            last_name=form.last_name.data,
-            postcode=form.postcode.data,
-            borough_code=form.borough.data,
-            phone=form.phone.data or None,
-        )
-        changed = change_details(current_user.champion, details, by_user_id=current_user.id)
+        changed = change_details(current_user.champion, form.details(), by_user_id=current_user.id)
         db.session.commit()
         if changed:
             flash(f"Your {_listed([SAVED[name] for name in changed])} saved.", "success")

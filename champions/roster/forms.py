@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
@@ -13,6 +14,9 @@ from champions.accounts.services import normalise_email
 from champions.core.forms import BaseForm, MultiCheckboxField, UKPostcode, strip
 from champions.core.models import TOPICS
 from champions.core.places import suggest_borough
+from champions.core.templating import uk_phone
+from champions.profiles.details import Details
+from champions.profiles.models import Champion
 from champions.roster.duplicates import phone_key
 from champions.roster.services import find_champion_by_referral
 
@@ -136,6 +140,27 @@ class DetailsForm(BaseForm):
                 f"{self.whose.capitalize()} postcode {self.postcode.data} is in {choices[suggestion]}, not {chosen}. "
                 f"Select {choices[suggestion]}, or check your postcode"
             )
+
+    @staticmethod
+    def data_of(champion: Champion) -> dict[str, Any]:
+        """The record's details as the form shows them."""
+        return {
+            "first_name": champion.first_name,
+            "last_name": champion.last_name,
+            "postcode": champion.postcode,
+            "borough": champion.borough_code,
+            "phone": uk_phone(champion.phone),
+        }
+
+    def details(self) -> Details:
+        """The details as entered (once validated), for ``profiles.details``."""
+        return Details(
+            first_name=self.first_name.data,
+            last_name=self.last_name.data,
+            postcode=self.postcode.data,
+            borough_code=self.borough.data,
+            phone=self.phone.data or None,
+        )
 
 
 class EmailChangeForm(BaseForm):

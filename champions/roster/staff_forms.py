@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Email, Length, ValidationError
 from champions.core.forms import BaseForm, MultiCheckboxField, strip
 from champions.core.models import TOPICS
 from champions.profiles.models import Stage
+from champions.roster.corrections import Correction
 from champions.roster.forms import DetailsForm, name_field, postcode_field
 from champions.roster.importer.upload import FIELDS, LAWFUL_BASES
 
@@ -75,6 +76,10 @@ class StaffDetailsForm(DetailsForm):
         ],
     )
     version = HiddenField()
+
+    def correction(self) -> Correction:
+        """The correction as entered (once validated), for ``roster.corrections.correct_details``."""
+        return Correction(details=self.details(), topic_codes=tuple(self.topics.data or ()), email=self.email.data)
 
 
 class LeaderForm(BaseForm):

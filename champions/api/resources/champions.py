@@ -15,6 +15,7 @@ from flask import url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from champions.accounts.email_change import AddressTaken
 from champions.accounts.models import User
 from champions.accounts.services import EmailTaken, find_user, notify_owner_of_sign_up
 from champions.api.base import (
@@ -40,7 +41,7 @@ from champions.core.places import borough_choices
 from champions.extensions import db
 from champions.organisations.services import WORKING_WITH_US, organisation_names
 from champions.profiles.models import Champion, Stage
-from champions.roster.corrections import Correction, correct_details, details_version
+from champions.roster.corrections import correct_details, details_version
 from champions.roster.forms import RegistrationForm
 from champions.roster.services import register_champion
 from champions.roster.staff_forms import StaffDetailsForm
@@ -203,19 +204,8 @@ def correct_champion(data: dict[str, Any], champion_id: int):
     form = form_from_json(StaffDetailsForm, {**now, **data}, NAMES)
     form.borough.choices = borough_choices("Select a borough")
     validated(form, NAMES)
-    from champions.accounts.email_change import AddressTaken
-    from champions.profiles.details import Details
-
-    details = Details(
-        first_name=form.first_name.data,
-        last_name=form.last_name.data,
-        postcode=form.postcode.data,
-        borough_code=form.borough.data,
-        phone=form.phone.data or None,
-    )
-    correction = Correction(details=details, topic_codes=tuple(form.topics.data or ()), email=form.email.data)
     try:
-        correct_details(champion, correction, version=details_version(champion), by_user_id=current_user.id)
+        correct_details(champion, form.correction(), version=details_version(champion), by_user_id=current_user.id)
     except AddressTaken:
         db.session.rollback()
         raise ApiError(
