@@ -97,29 +97,25 @@ def email_change_link(change_id: int) -> Outgoing | None:
 def email_changed_notice(change_id: int) -> Outgoing | None:
     """Tell the old address that the account now signs in with another one. The old address is forgotten in the
     commit that marks this email sent."""
-    change = db.session.get(EmailChange, change_id)
-    if change is None or change.status != CONFIRMED or change.old_email is None:
-        return None
-    msg = template_message(
-        change.old_email,
-        "email_changed",
-        account_id=change.user_id,
-        new_email=masked(change.new_email),
-        changed_at=change.ended_at,
-    )
-    return Outgoing(msg, update(EmailChange).where(EmailChange.id == change_id).values(old_email=None))
+    return _tell_old_address(change_id, "email_changed")
 
 
 @one_off_email("email_changed_by_staff_old")
 def email_changed_by_staff_old(change_id: int) -> Outgoing | None:
     """Tell the old address that the programme team changed the address the account signs in with (the new one
     masked). The old address is forgotten in the commit that marks this email sent."""
+    return _tell_old_address(change_id, "email_changed_by_staff_old")
+
+
+def _tell_old_address(change_id: int, template: str) -> Outgoing | None:
+    """The email ``template`` to a confirmed change's old address (the new one masked), which is forgotten in the
+    commit that marks the email sent; nothing once it has been forgotten."""
     change = db.session.get(EmailChange, change_id)
     if change is None or change.status != CONFIRMED or change.old_email is None:
         return None
     msg = template_message(
         change.old_email,
-        "email_changed_by_staff_old",
+        template,
         account_id=change.user_id,
         new_email=masked(change.new_email),
         changed_at=change.ended_at,
