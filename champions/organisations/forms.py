@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
 
@@ -56,9 +58,24 @@ class OrganisationForm(BaseForm):
         if set(field.data) - {code for code, _ in field.choices}:
             raise ValidationError("Select boroughs from the list")
 
+    def fields(self) -> dict[str, Any]:
+        """What was entered (once validated), as ``register_organisation`` and ``update_organisation`` take it."""
+        return {
+            "name": self.name.data,
+            "type": self.type.data,
+            "borough_codes": self.boroughs.data,
+            "charity_number": self.charity_number.data,
+            "postcode": self.postcode.data or None,
+            "website": self.website.data or None,
+            "notes": self.notes.data or None,
+        }
+
 
 class NewOrganisationForm(OrganisationForm):
     engagement_level = SelectField("Engagement level", choices=LEVEL_CHOICES, validate_choice=False)
+
+    def fields(self) -> dict[str, Any]:
+        return super().fields() | {"engagement_level": self.engagement_level.data}
 
     def validate_engagement_level(self, field) -> None:
         if field.data not in dict(LEVEL_CHOICES):

@@ -135,17 +135,7 @@ def organisation_new():
     form = NewOrganisationForm()
     _form_choices(form)
     if form.validate_on_submit():
-        organisation = register_organisation(
-            form.name.data,
-            type=form.type.data,
-            borough_codes=form.boroughs.data,
-            charity_number=form.charity_number.data,
-            postcode=form.postcode.data or None,
-            website=form.website.data or None,
-            engagement_level=form.engagement_level.data,
-            notes=form.notes.data or None,
-            by_user_id=current_user.id,
-        )
+        organisation = register_organisation(**form.fields(), by_user_id=current_user.id)
         duplicates = likely_duplicates_of(organisation)
         db.session.commit()
         flash(f"{organisation.name} was added to the register.", "success")
@@ -200,16 +190,7 @@ def organisation_edit(organisation_id: int):
     if request.method == "GET":
         form.boroughs.data = [b.code for b in organisation.boroughs]
     if form.validate_on_submit():
-        update_organisation(
-            organisation,
-            name=form.name.data,
-            type=form.type.data,
-            borough_codes=form.boroughs.data,
-            charity_number=form.charity_number.data,
-            postcode=form.postcode.data,
-            website=form.website.data,
-            notes=form.notes.data,
-        )
+        update_organisation(organisation, **form.fields())
         db.session.commit()
         flash("The organisation's details were saved.", "success")
         return redirect(url_for("organisations.organisation_detail", organisation_id=organisation.id))

@@ -151,17 +151,7 @@ def add_organisation(data: dict[str, Any]):
     """Add an organisation to the register, as the staff page does (its checks and messages; audited). Send an
     ``Idempotency-Key`` to retry safely."""
     form = _form(NewOrganisationForm, data)
-    organisation = register_organisation(
-        form.name.data,
-        type=form.type.data,
-        borough_codes=form.boroughs.data,
-        charity_number=form.charity_number.data,
-        postcode=form.postcode.data or None,
-        website=form.website.data or None,
-        engagement_level=form.engagement_level.data,
-        notes=form.notes.data or None,
-        by_user_id=current_user.id,
-    )
+    organisation = register_organisation(**form.fields(), by_user_id=current_user.id)
     # For the schema to read; not a column.
     organisation.likely_duplicate_ids = [o.id for o in likely_duplicates_of(organisation)]  # type: ignore[attr-defined]
     location = url_for("api_organisations.get_organisation", organisation_id=organisation.id)
@@ -185,15 +175,6 @@ def change_organisation(data: dict[str, Any], organisation_id: int):
         "notes": organisation.notes,
     }
     form = _form(OrganisationForm, {**current, **data})
-    update_organisation(
-        organisation,
-        name=form.name.data,
-        type=form.type.data,
-        borough_codes=form.boroughs.data,
-        charity_number=form.charity_number.data,
-        postcode=form.postcode.data,
-        website=form.website.data,
-        notes=form.notes.data,
-    )
+    update_organisation(organisation, **form.fields())
     db.session.commit()
     return _organisation_or_404(organisation_id)
