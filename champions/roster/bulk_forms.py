@@ -6,8 +6,8 @@ from wtforms import HiddenField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from champions.core.forms import BaseForm, db_id, strip
-from champions.profiles.models import Stage
 from champions.roster.bulk import TAG_MAX, WHEN_FULL
+from champions.roster.staff_forms import check_stage, reason_field, stage_field
 
 
 class BulkForm(BaseForm):
@@ -19,21 +19,9 @@ class BulkForm(BaseForm):
 
 
 class BulkStageForm(BulkForm):
-    new_stage = SelectField(
-        "New stage", choices=[("", "Select a stage")] + [(s.value, s.label) for s in Stage], validate_choice=False
-    )
-    reason = StringField(
-        "Reason for the change",
-        filters=[strip],
-        validators=[
-            DataRequired("Enter the reason for the change"),
-            Length(max=500, message="Keep the reason under 500 characters"),
-        ],
-    )
-
-    def validate_new_stage(self, field: SelectField) -> None:
-        if field.data not in {s.value for s in Stage}:
-            raise ValidationError("Select the new stage")
+    new_stage = stage_field()
+    reason = reason_field()
+    validate_new_stage = check_stage
 
 
 class BulkTagForm(BulkForm):

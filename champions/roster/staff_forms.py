@@ -39,11 +39,21 @@ class NoteCorrectionForm(BaseForm):
     version = HiddenField()
 
 
-class StageForm(BaseForm):
-    stage = SelectField(
+def stage_field() -> SelectField:
+    """The stage a champion (or many) moves to, checked with ``check_stage``."""
+    return SelectField(
         "New stage", choices=[("", "Select a stage")] + [(s.value, s.label) for s in Stage], validate_choice=False
     )
-    reason = StringField(
+
+
+def check_stage(form: BaseForm, field: SelectField) -> None:
+    if field.data not in {s.value for s in Stage}:
+        raise ValidationError("Select the new stage")
+
+
+def reason_field() -> StringField:
+    """Why the stage changes, kept with the change."""
+    return StringField(
         "Reason for the change",
         filters=[strip],
         validators=[
@@ -52,9 +62,11 @@ class StageForm(BaseForm):
         ],
     )
 
-    def validate_stage(self, field: SelectField) -> None:
-        if field.data not in {s.value for s in Stage}:
-            raise ValidationError("Select the new stage")
+
+class StageForm(BaseForm):
+    stage = stage_field()
+    reason = reason_field()
+    validate_stage = check_stage
 
 
 class StaffDetailsForm(DetailsForm):
