@@ -275,6 +275,12 @@ class ListArgs(Schema):
     )
 
 
+def patched(record: Any, shown: type[ma.Schema], changes: type[ma.Schema], data: dict[str, Any]) -> dict[str, Any]:
+    """A PATCH body made whole: the record's fields that ``changes`` takes, as ``shown`` (its answer's schema)
+    gives them, with the body's over them, so only the fields sent change."""
+    return shown(only=tuple(changes().fields)).dump(record) | data
+
+
 def page_schema(item: type[ma.Schema], name: str) -> type[ma.Schema]:
     """A page of ``item``: ``{"items": [...], "next_cursor": "…" or null}``."""
     return type(

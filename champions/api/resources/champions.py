@@ -31,6 +31,7 @@ from champions.api.base import (
     idempotent,
     page,
     page_schema,
+    patched,
     resource_blueprint,
     validated,
 )
@@ -192,16 +193,7 @@ def get_champion(champion_id: int):
 def correct_champion(data: dict[str, Any], champion_id: int):
     """Correct a champion's details, as staff do on the champion's page (audited: which fields changed)."""
     champion = _champion_or_404(champion_id)
-    now = {
-        "first_name": champion.first_name,
-        "last_name": champion.last_name,
-        "email": champion.user.email,
-        "phone": champion.phone,
-        "postcode": champion.postcode,
-        "borough_code": champion.borough_code,
-        "topic_codes": [t.code for t in champion.topics],
-    }
-    form = form_from_json(StaffDetailsForm, {**now, **data}, NAMES)
+    form = form_from_json(StaffDetailsForm, patched(champion, ChampionSchema, CorrectionSchema, data), NAMES)
     form.borough.choices = borough_choices("Select a borough")
     validated(form, NAMES)
     try:

@@ -24,6 +24,7 @@ from champions.api.base import (
     idempotent,
     page,
     page_schema,
+    patched,
     resource_blueprint,
     validated,
 )
@@ -143,16 +144,6 @@ def add_moment_to_calendar(data: dict[str, Any]):
 def change_moment(data: dict[str, Any], moment_id: int):
     """Change a moment, as the staff page does (audited: which fields changed)."""
     moment = _moment_or_404(moment_id)
-    current = {
-        "name": moment.name,
-        "description": moment.description,
-        "recurrence": moment.recurrence,
-        "level": moment.level,
-        "start_date": moment.start_date,
-        "end_date": moment.end_date,
-        "topic_codes": [t.code for t in moment.topics],
-        "suggested_actions": moment.suggested_actions,
-    }
-    edit_moment(moment, **moment_fields(_form({**current, **data}, moment.id)))
+    edit_moment(moment, **moment_fields(_form(patched(moment, MomentSchema, MomentChanges, data), moment.id)))
     db.session.commit()
     return _moment_or_404(moment_id)

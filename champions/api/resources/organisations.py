@@ -26,6 +26,7 @@ from champions.api.base import (
     idempotent,
     page,
     page_schema,
+    patched,
     resource_blueprint,
     validated,
 )
@@ -165,16 +166,7 @@ def add_organisation(data: dict[str, Any]):
 def change_organisation(data: dict[str, Any], organisation_id: int):
     """Change an organisation's details, as the staff page does (audited: which fields changed)."""
     organisation = _organisation_or_404(organisation_id)
-    current = {
-        "name": organisation.name,
-        "type": organisation.type,
-        "charity_number": organisation.charity_number,
-        "postcode": organisation.postcode,
-        "website": organisation.website,
-        "borough_codes": [b.code for b in organisation.boroughs],
-        "notes": organisation.notes,
-    }
-    form = _form(OrganisationForm, {**current, **data})
+    form = _form(OrganisationForm, patched(organisation, OrganisationSchema, OrganisationChanges, data))
     update_organisation(organisation, **form.fields())
     db.session.commit()
     return _organisation_or_404(organisation_id)
