@@ -8,15 +8,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import icalendar
 
+from champions.core.clock import UK
 from champions.core.db import as_utc, now_utc
+from champions.core.forms import EARLIEST, LATEST
 from champions.workshops.models import Workshop
 
 PRODID = "-//Greater Manchester cancer champions//Champions workshops//EN"
-LONDON = ZoneInfo("Europe/London")
 # How often a subscribed calendar app is asked to fetch the feed again (RFC 7986 REFRESH-INTERVAL; Outlook reads
 # X-PUBLISHED-TTL).
 REFRESH = timedelta(hours=1)
@@ -31,19 +31,14 @@ def clean_text(value: str) -> str:
 
 def london(value: datetime) -> datetime:
     """A stored time (UTC) as the wall-clock time in the UK, aware of the Europe/London zone."""
-    return as_utc(value).astimezone(LONDON)
-
-
-# The years a VTIMEZONE describes are bounded: the app's dates lie between these (core.forms), and icalendar
-# cannot describe a zone up to the very edge of the calendar.
-ZONE_YEARS = (date(1900, 1, 1), date(2199, 12, 31))
+    return as_utc(value).astimezone(UK)
 
 
 def _zone_span(times: list[datetime]) -> tuple[date, date]:
-    """The dates the VTIMEZONE covers: a year either side of the events, within ZONE_YEARS."""
-    earliest, latest = ZONE_YEARS
-    first = min(max(min(times).date(), earliest + timedelta(days=366)) - timedelta(days=366), latest)
-    last = max(min(max(times).date(), latest - timedelta(days=366)) + timedelta(days=366), earliest)
+    """The dates the VTIMEZONE covers: a year either side of the events, within the dates the app takes
+    (core.forms: icalendar cannot describe a zone up to the very edge of the calendar)."""
+    first = min(max(min(times).date(), EARLIEST + timedelta(days=366)) - timedelta(days=366), LATEST)
+    last = max(min(max(times).date(), LATEST - timedelta(days=366)) + timedelta(days=366), EARLIEST)
     return first, max(last, first + timedelta(days=1))
 
 

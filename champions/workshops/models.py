@@ -41,6 +41,9 @@ class SignupStatus(StrEnum):
 
 TYPE_VALUES = ", ".join(f"'{t.value}'" for t in WorkshopType)
 SIGNUP_VALUES = ", ".join(f"'{s.value}'" for s in SignupStatus)
+# Signed up: a place or a place on the waiting list (who is told of a change or a cancellation, and whose calendar
+# keeps the workshop).
+SIGNED_UP = (SignupStatus.BOOKED.value, SignupStatus.WAITING.value)
 
 workshop_facilitators = Table(
     "workshop_facilitators",

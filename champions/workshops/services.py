@@ -24,6 +24,7 @@ from champions.profiles.models import Champion
 from champions.workshops.models import (
     KEEP_BEST_SIGNUP,
     OUTPUT_FIELDS,
+    SIGNED_UP,
     SignupStatus,
     Workshop,
     WorkshopChange,
@@ -46,8 +47,6 @@ class WorkshopProblem(ValueError):
 SCHEDULE = ("starts_at", "ends_at", "venue", "borough_code")
 # What the calendar event shows (ics.py): a change of any of these moves its SEQUENCE on, so calendar apps take it.
 IN_EVENT = (*SCHEDULE, "title", "description", "type")
-# Who is told of a change or a cancellation: everyone with a place or on the waiting list.
-SIGNED_UP = (SignupStatus.BOOKED.value, SignupStatus.WAITING.value)
 
 
 def save_workshop(
@@ -394,10 +393,14 @@ def compact(text: str | None) -> str:
     return "".join((text or "").split()).casefold()
 
 
+def _search_parts(signup: WorkshopSignup) -> list[str]:
+    champion = signup.champion
+    return [compact(v) for v in (champion.full_name, champion.user.email, champion.postcode)]
+
+
 def search_key(signup: WorkshopSignup) -> str:
     """What the door search looks in: the name, email and postcode, each compacted, separated by a space."""
-    champion = signup.champion
-    return " ".join(compact(v) for v in (champion.full_name, champion.user.email, champion.postcode))
+    return " ".join(_search_parts(signup))
 
 
 def find_signups(signups: list[WorkshopSignup], typed: str) -> list[WorkshopSignup]:
@@ -405,7 +408,7 @@ def find_signups(signups: list[WorkshopSignup], typed: str) -> list[WorkshopSign
     wanted = compact(typed)
     if not wanted:
         return list(signups)
-    return [s for s in signups if any(wanted in part for part in search_key(s).split(" "))]
+    return [s for s in signups if any(wanted in part for part in _search_parts(s))]
 
 
 def places_left(workshop: Workshop) -> int:

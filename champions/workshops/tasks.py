@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import TypeGuard
 
 from sqlalchemy import select, update
 
@@ -13,7 +14,7 @@ from champions.extensions import db
 from champions.profiles.models import Champion, Stage
 from champions.workshops import log
 from champions.workshops.figures import uk_day_start
-from champions.workshops.models import SignupStatus, Workshop, WorkshopChange, WorkshopSignup
+from champions.workshops.models import SIGNED_UP, SignupStatus, Workshop, WorkshopChange, WorkshopSignup
 
 
 def reminders_due(today: date) -> list[int]:
@@ -72,15 +73,7 @@ def send_one_reminder(signup_id: int, now: datetime) -> int:
     if signup is None:
         db.session.rollback()
         return 0
-    workshop, champion = signup.workshop, signup.champion
-    msg = template_message(
-        champion.user.email,
-        "workshop_reminder",
-        champion=champion,
-        workshop=workshop,
-        workshop_url=external_url("workshops.champion_workshop", workshop_id=workshop.id),
-        ics_url=external_url("workshops.workshop_ics", workshop_id=workshop.id),
-    )
+    msg = _workshop_message(signup, "workshop_reminder")
     return int(send_once(msg, update(WorkshopSignup).where(*due).values(reminder_sent_at=now)))
 
 
@@ -96,27 +89,17 @@ def place_email(signup_id: int) -> Outgoing | None:
     signup = db.session.scalar(select(WorkshopSignup).where(*due))
     if signup is None or signup.workshop.cancelled_at is not None or signup.champion.withdrawn:
         return None  # a withdrawn champion keeps the place they were given, but is not contacted about it
-    msg = template_message(
-        signup.champion.user.email,
-        "workshop_place",
-        champion=signup.champion,
-        workshop=signup.workshop,
-        workshop_url=external_url("workshops.champion_workshop", workshop_id=signup.workshop_id),
-        ics_url=external_url("workshops.workshop_ics", workshop_id=signup.workshop_id),
-    )
+    msg = _workshop_message(signup, "workshop_place")
     return Outgoing(msg, update(WorkshopSignup).where(*due).values(promotion_email_sent_at=now_utc()))
 
 
-def _still_signed_up(signup: WorkshopSignup | None) -> bool:
+def _still_signed_up(signup: WorkshopSignup | None) -> TypeGuard[WorkshopSignup]:
     """Booked or waiting, and not withdrawn: the people told of a change (the rule of the place email above)."""
-    return (
-        signup is not None
-        and signup.status in (SignupStatus.BOOKED.value, SignupStatus.WAITING.value)
-        and not signup.champion.withdrawn
-    )
+    return signup is not None and signup.status in SIGNED_UP and not signup.champion.withdrawn
 
 
 def _workshop_message(signup: WorkshopSignup, template: str, **context: object):
+    """A workshop email to the champion signed up, with the links to the workshop's page and its calendar event."""
     context.update(
         champion=signup.champion,
         workshop=signup.workshop,
@@ -131,7 +114,7 @@ def _workshop_message(signup: WorkshopSignup, template: str, **context: object):
 def cancelled_email(signup_id: int) -> Outgoing | None:
     """Tell someone booked or waiting that the workshop is cancelled (queued once each, when it is cancelled)."""
     signup = db.session.get(WorkshopSignup, signup_id)
-    if not _still_signed_up(signup) or signup is None or signup.workshop.cancelled_at is None:
+    if not _still_signed_up(signup) or signup.workshop.cancelled_at is None:
         return None
     others = external_url("workshops.champion_workshops")  # the list of workshops to book, not the cancelled one
     return Outgoing(_workshop_message(signup, "workshop_cancelled", workshops_url=others))
@@ -141,7 +124,7 @@ def cancelled_email(signup_id: int) -> Outgoing | None:
 def moved_email(change_id: int, signup_id: int) -> Outgoing | None:
     """Tell someone booked or waiting that the workshop's time or place changed, from what to what (once a change)."""
     change, signup = db.session.get(WorkshopChange, change_id), db.session.get(WorkshopSignup, signup_id)
-    if change is None or not _still_signed_up(signup) or signup is None or signup.workshop_id != change.workshop_id:
+    if change is None or not _still_signed_up(signup) or signup.workshop_id != change.workshop_id:
         return None
     if signup.workshop.cancelled_at is not None:
         return None  # the cancellation email says all that matters now
