@@ -17,14 +17,14 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint as SmorestBlueprint
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from champions.api.models import ApiToken, IdempotentRequest
 from champions.api.tokens import REQUESTS_BY_TOKEN, allows, endpoint_resource, find_token, note_use
 from champions.core.clock import now_utc
-from champions.core.db import as_utc
+from champions.core.db import as_utc, rowcount
 from champions.core.errors import problem
 from champions.core.forms import CONTROL, MAX_INT
 from champions.core.models import BOROUGHS, TOPICS
@@ -399,12 +399,6 @@ def _replay(earlier: IdempotentRequest) -> Response:
 
 def forget_old_idempotency_keys() -> int:
     """Delete keys older than a day (periodic); the caller commits."""
-    from datetime import timedelta
-
-    from sqlalchemy import delete
-
-    from champions.core.db import rowcount
-
     cutoff = now_utc() - timedelta(hours=IDEMPOTENCY_KEPT_HOURS)
     return rowcount(db.session.execute(delete(IdempotentRequest).where(IdempotentRequest.created_at < cutoff)))
 

@@ -30,6 +30,7 @@ from champions.api.base import (
     validated,
 )
 from champions.core.errors import Refused
+from champions.core.forms import MAX_INT
 from champions.extensions import db
 
 blp = resource_blueprint("activities", "Activities champions log: staff read all; a champion lists and logs their own.")
@@ -49,7 +50,7 @@ class ActivitySchema(Schema):
 
 
 class ActivityFilters(ListArgs):
-    champion_id = ma.fields.Integer(validate=ma.validate.Range(1, 2**31 - 1))
+    champion_id = ma.fields.Integer(validate=ma.validate.Range(1, MAX_INT))
 
 
 class NewActivitySchema(Schema):
@@ -57,7 +58,7 @@ class NewActivitySchema(Schema):
     occurred_on = ma.fields.Date(required=True)
     borough_code = ma.fields.String(required=True, validate=ma.validate.Length(max=100), metadata=BOROUGH_ENUM)
     topic_code = ma.fields.String(required=True, validate=ma.validate.Length(max=100), metadata=TOPIC_ENUM)
-    people_reached = WholeNumber(required=True, validate=ma.validate.Range(0, 2**31 - 1))
+    people_reached = WholeNumber(required=True, validate=ma.validate.Range(0, MAX_INT))
     notes = ma.fields.String(load_default=None, validate=ma.validate.Length(max=10000))
 
 
