@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import ForeignKey, String, UniqueConstraint, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -137,7 +137,8 @@ def save_search(user_id: int, role: str, list_name: str, name: str, query: str) 
     found = search_list(list_name, role)
     stored = checked_query(found, query)
     name = _check_name(user_id, found.name, name)
-    if len(mine(user_id, found.name)) >= PER_LIST_MAX:
+    kept = select(func.count()).where(SavedSearch.user_id == user_id, SavedSearch.list_name == found.name)
+    if (db.session.scalar(kept) or 0) >= PER_LIST_MAX:
         raise SearchProblem(f"You can keep up to {PER_LIST_MAX} saved searches for a list. Delete one first")
     saved = SavedSearch(user_id=user_id, list_name=found.name, name=name, query=stored)
     _flush_unique(lambda: db.session.add(saved))

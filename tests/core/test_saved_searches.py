@@ -133,3 +133,17 @@ def test_a_saved_search_is_checked_again_when_opened(client, db, staff):
     response = client.get(f"/staff/saved-searches/{saved.id}")
     assert response.status_code == 400
     assert re.search(r"‘Old’ no longer works: .*no filter called retired_filter", response.get_data(as_text=True))
+
+
+def test_a_list_keeps_up_to_its_limit_of_saved_searches_per_person(client, db, make, staff, monkeypatch):
+    monkeypatch.setattr("champions.core.saved_searches.PER_LIST_MAX", 2)
+    assert save(client, "One", "stage=active").status_code == 302
+    assert save(client, "Two", "stage=registered").status_code == 302
+    assert save(client, "Charities", "type=charity", list_name="organisations").status_code == 302  # another list
+    refused = save(client, "Three", "stage=withdrawn")
+    assert refused.status_code == 400
+    assert "You can keep up to 2 saved searches for a list" in refused.get_data(as_text=True)
+    other = make.user(role="staff")
+    sign_in(client, other)
+    assert save(client, "Theirs", "stage=withdrawn").status_code == 302  # the limit is each person's own
+    assert count(db) == 4
