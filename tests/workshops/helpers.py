@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import select
+
 from champions.core.db import now_utc
+from champions.core.models import OutboxMessage
 from champions.moments.models import Moment
 from champions.organisations.services import add_contact, create_organisation
 from champions.workshops.models import Workshop
@@ -42,6 +45,13 @@ def make_contact(db, organisation, name="Pat Jones", **fields):
     contact = add_contact(organisation, name=name, **fields)
     db.session.commit()
     return contact
+
+
+def sent(db, kind: str | None = None) -> list[OutboxMessage]:
+    """The emails in the outbox, oldest first (only those whose subject holds ``kind``, when given)."""
+    db.session.expire_all()
+    messages = list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+    return [m for m in messages if kind is None or kind in m.subject]
 
 
 def at(year, month, day, hour=10) -> datetime:

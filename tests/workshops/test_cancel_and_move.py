@@ -16,7 +16,7 @@ from champions.workshops.models import Workshop, WorkshopSignup
 from champions.workshops.services import cancel, sign_up
 from champions.workshops.views.champion_pages import feed_token
 from tests.conftest import run_task
-from tests.workshops.helpers import make_workshop
+from tests.workshops.helpers import make_workshop, sent
 
 NOW = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
 STARTS = datetime(2026, 3, 20, 18, 30, tzinfo=UTC)  # a Friday evening, GMT: UK time is UTC
@@ -51,12 +51,6 @@ def signed_up(db, make, clock):
     db.session.query(OutboxMessage).delete()  # nothing above emails anyone, but start from an empty outbox
     db.session.commit()
     return workshop
-
-
-def sent(db, kind: str | None = None) -> list[OutboxMessage]:
-    db.session.expire_all()
-    messages = list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
-    return [m for m in messages if kind is None or kind in m.subject]
 
 
 def pending(db, kind: str) -> list[PendingEmail]:

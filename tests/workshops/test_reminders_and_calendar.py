@@ -7,22 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 import icalendar
 import pytest
-from sqlalchemy import select
 
-from champions.core.models import OutboxMessage
 from champions.workshops.models import WorkshopSignup
 from champions.workshops.services import cancel, sign_up
 from champions.workshops.tasks import send_workshop_reminders
 from tests.conftest import run_task
-from tests.workshops.helpers import make_workshop
+from tests.workshops.helpers import make_workshop, sent
 
 # 10:00 on Tuesday 10 March 2026 in London (GMT); the workshop below is on Wednesday 11 March.
 NOW = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
-
-
-def outbox(db):
-    db.session.expire_all()
-    return list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
 
 
 def test_a_reminder_goes_once_to_each_attendee_the_day_before(db, make, clock):
@@ -42,7 +35,7 @@ def test_a_reminder_goes_once_to_each_attendee_the_day_before(db, make, clock):
     db.session.commit()
 
     assert run_task(send_workshop_reminders, NOW.isoformat()) == 1
-    messages = outbox(db)
+    messages = sent(db)
     assert [m.to_address for m in messages] == ["going@example.org"]
     assert messages[0].subject == "Reminder: Screening saves lives is tomorrow"
     assert "6:30pm" in messages[0].text_body and "Town Hall" in messages[0].text_body
@@ -50,7 +43,7 @@ def test_a_reminder_goes_once_to_each_attendee_the_day_before(db, make, clock):
     # Beat firing again (or twice at once) sends nothing more.
     assert run_task(send_workshop_reminders, NOW.isoformat()) == 0
     assert run_task(send_workshop_reminders, (NOW + timedelta(hours=5)).isoformat()) == 0
-    assert len(outbox(db)) == 1
+    assert len(sent(db)) == 1
 
 
 def test_no_reminder_for_a_cancelled_workshop_or_the_waiting_list(db, make):
@@ -60,7 +53,7 @@ def test_no_reminder_for_a_cancelled_workshop_or_the_waiting_list(db, make):
     db.session.add(WorkshopSignup(workshop_id=workshop.id, champion_id=queued.id, status="waiting"))
     db.session.commit()
     assert run_task(send_workshop_reminders, NOW.isoformat()) == 1
-    assert [m.to_address for m in outbox(db)] == ["booked@example.org"]
+    assert [m.to_address for m in sent(db)] == ["booked@example.org"]
 
     other = make_workshop(db, starts=datetime(2026, 3, 12, 9, 0, tzinfo=UTC))
     sign_up(other.id, queued.id, by_staff=True)
@@ -189,7 +182,7 @@ def test_a_failed_reminder_fails_the_run_for_a_retry_and_others_still_go(db, mak
     monkeypatch.setattr(core_email, "deliver", flaky)
     with pytest.raises(ConnectionError):  # the email retry policy runs the task again
         run_task(send_workshop_reminders, NOW.isoformat())
-    assert [m.to_address for m in outbox(db)] == ["b@example.org"]
+    assert [m.to_address for m in sent(db)] == ["b@example.org"]
     monkeypatch.setattr(core_email, "deliver", real)
     assert run_task(send_workshop_reminders, NOW.isoformat()) == 1
-    assert sorted(m.to_address for m in outbox(db)) == ["a@example.org", "b@example.org"]
+    assert sorted(m.to_address for m in sent(db)) == ["a@example.org", "b@example.org"]
