@@ -111,7 +111,18 @@ def _too_many(kind: str) -> BulkOwnerRefused:
 
 
 def owner_choices() -> list[tuple[str, str]]:
+    """Who may own records (staff and administrators who can sign in), and taking the owner off."""
     return [(str(user.id), user.email) for user in services.owner_choices()] + [(NO_OWNER, "No owner")]
+
+
+def chosen_owner(owner_value: str) -> User | None:
+    """The owner an ``owner_choices`` value names: a member of staff who can sign in, or None for no owner."""
+    if owner_value == NO_OWNER:
+        return None
+    owner = db.session.get(User, optional_id(owner_value) or 0)
+    if not services.is_owner_choice(owner):
+        raise BulkOwnerRefused("Choose a member of staff from the list, or no owner.")
+    return owner
 
 
 @dataclass
@@ -129,11 +140,7 @@ class Plan:
 
 
 def plan(selection: Selection, owner_value: str) -> Plan:
-    owner = None
-    if owner_value != NO_OWNER:
-        owner = db.session.get(User, optional_id(owner_value) or 0)
-        if not services.is_owner_choice(owner):
-            raise BulkOwnerRefused("Choose a member of staff from the list, or no owner.")
+    owner = chosen_owner(owner_value)
     model, ids = _model(selection.kind), selection.ids
     if selection.kind == "organisation":
         merged = list(

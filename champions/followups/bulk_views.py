@@ -6,21 +6,10 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from wtforms import HiddenField, SelectField
-from wtforms.validators import ValidationError
 
-from champions.core.forms import BaseForm
 from champions.extensions import db
 from champions.followups import bp, bulk
-
-
-class BulkOwnerForm(BaseForm):
-    owner = SelectField("Owner", validate_choice=False)
-    checked = HiddenField()  # the fingerprint of the plan the person confirmed; empty on the first step
-
-    def validate_owner(self, field: SelectField) -> None:
-        if str(field.data or "") not in {value for value, _ in field.choices or []}:
-            raise ValidationError("Choose a member of staff from the list, or no owner")
+from champions.followups.forms import BulkOwnerForm
 
 
 def _back(kind: str, selection: bulk.Selection | None) -> str:
@@ -54,7 +43,6 @@ def bulk_owner(kind: str):
     except bulk.BulkOwnerRefused as problem:
         return _page(kind, 400, problem=str(problem))
     form = BulkOwnerForm(formdata=None) if request.method == "GET" else BulkOwnerForm()
-    form.owner.choices = [("", "Select a member of staff"), *bulk.owner_choices()]
     if request.method == "GET" or not form.validate_on_submit():
         return _page(kind, 200 if request.method == "GET" else 400, selection, form=form)
     try:

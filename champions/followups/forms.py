@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from champions.core.clock import today_uk
 from champions.core.forms import BaseForm, DateInputField, FilterForm, strip
+from champions.followups.bulk import owner_choices as owner_choices_with_none
 from champions.followups.models import NOTE_MAX, TITLE_MAX
 from champions.followups.services import STATUSES, owner_choices
 
@@ -72,6 +73,22 @@ class OwnerForm(BaseForm):
     @property
     def owner_id(self) -> int | None:
         return int(self.owner.data) if self.owner.data else None
+
+
+class BulkOwnerForm(BaseForm):
+    """One owner (or none) for many records at once; ``checked`` is the fingerprint of the plan the person confirmed
+    (empty on the first step)."""
+
+    owner = SelectField("Owner", validate_choice=False)
+    checked = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owner.choices = [("", "Select a member of staff"), *owner_choices_with_none()]
+
+    def validate_owner(self, field: SelectField) -> None:
+        if str(field.data or "") not in {value for value, _ in field.choices or []}:
+            raise ValidationError("Choose a member of staff from the list, or no owner")
 
 
 class DigestForm(BaseForm):

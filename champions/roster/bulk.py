@@ -26,6 +26,7 @@ from champions.core.forms import CONTROL, optional_id
 from champions.core.templating import uk_time
 from champions.extensions import db
 from champions.followups import services as followups
+from champions.followups.bulk import chosen_owner
 from champions.profiles.models import LIVE, Champion, Stage, StageChange
 from champions.profiles.services import ensure_live
 from champions.roster.models import Tag, champion_tags
@@ -343,20 +344,12 @@ def remove_tag(champion: Champion, tag: Tag, by_user_id: int) -> bool:
 
 # -- owners
 
-NO_OWNER = "none"
-
-
-def owner_choices() -> list[tuple[str, str]]:
-    """Who may own champions (staff and administrators who can sign in), and taking the owner off."""
-    return [(str(user.id), user.email) for user in followups.owner_choices()] + [(NO_OWNER, "No owner")]
-
 
 def plan_owner(selection: Selection, owner_value: str) -> Plan:
-    owner = None
-    if owner_value != NO_OWNER:
-        owner = db.session.get(User, optional_id(owner_value) or 0)
-        if not followups.is_owner_choice(owner):
-            raise BulkRefused("Choose a member of staff from the list, or no owner.")
+    try:
+        owner = chosen_owner(owner_value)
+    except followups.FollowUpRefused as refused:
+        raise BulkRefused(str(refused)) from refused
     new_id = owner.id if owner is not None else None
     ids = selection.ids
     refuse_any(ids, (MERGED, ERASED), "be given an owner")

@@ -6,6 +6,7 @@ from wtforms import HiddenField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from champions.core.forms import BaseForm, db_id, strip
+from champions.followups.forms import BulkOwnerForm as OwnerForm
 from champions.roster.bulk import TAG_MAX, WHEN_FULL
 from champions.roster.staff_forms import check_stage, reason_field, stage_field
 
@@ -35,12 +36,8 @@ class BulkTagForm(BulkForm):
     )
 
 
-class BulkOwnerForm(BulkForm):
-    owner = SelectField("Owner", validate_choice=False)
-
-    def validate_owner(self, field: SelectField) -> None:
-        if str(field.data or "") not in {value for value, _ in field.choices or []}:
-            raise ValidationError("Choose a member of staff from the list, or no owner")
+class BulkOwnerForm(OwnerForm, BulkForm):
+    """The owner select of the organisations' and applications' lists, on the roster."""
 
 
 class BulkWorkshopForm(BulkForm):

@@ -30,8 +30,6 @@ def _form(action: str) -> BulkForm | None:
     form = FORMS[action](formdata=None) if request.method == "GET" else FORMS[action]()
     if isinstance(form, BulkWorkshopForm):
         form.workshop.choices = bulk.workshop_choices()
-    if isinstance(form, BulkOwnerForm):
-        form.owner.choices = [("", "Select a member of staff"), *bulk.owner_choices()]
     return form
 
 
