@@ -23,11 +23,10 @@ from champions.roster.corrections import (
     ensure_editable,
     note_version,
 )
-from champions.roster.details_views import SAVED, _listed
+from champions.roster.details_views import _listed
 from champions.roster.models import ChampionNote
 from champions.roster.staff_forms import NoteCorrectionForm, StaffDetailsForm
-
-WORDS = SAVED | {"topics": "topics", "email": "sign-in email address"}
+from champions.roster.staff_services import FIELD_NAMES
 
 
 def _form(champion: Champion) -> StaffDetailsForm:
@@ -82,7 +81,7 @@ def staff_edit_details(champion_id: int):
         flash("Nothing needed changing: the details are as they were.", "info")
     else:
         told = " The champion has been emailed at their old and new addresses." if "email" in changed else ""
-        flash(f"Their {_listed([WORDS[name] for name in changed])} saved.{told}", "success")
+        flash(f"Their {_listed([FIELD_NAMES[name] for name in changed])} saved.{told}", "success")
     return redirect(url_for("roster.staff_champion", champion_id=champion.id))
 
 

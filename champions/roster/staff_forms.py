@@ -14,28 +14,25 @@ from champions.roster.forms import DetailsForm, name_field, postcode_field
 from champions.roster.importer.upload import FIELDS, LAWFUL_BASES
 
 
-class NoteForm(BaseForm):
-    body = TextAreaField(
-        "Add a note",
+def note_field(label: str) -> TextAreaField:
+    return TextAreaField(
+        label,
         filters=[strip],
         validators=[
             DataRequired("Enter the note"),
             Length(max=5000, message="Notes must be 5,000 characters or fewer"),
         ],
     )
+
+
+class NoteForm(BaseForm):
+    body = note_field("Add a note")
 
 
 class NoteCorrectionForm(BaseForm):
     """A note's text as staff correct it; ``version`` is the text as the page showed it (``note_version``)."""
 
-    body = TextAreaField(
-        "The note",
-        filters=[strip],
-        validators=[
-            DataRequired("Enter the note"),
-            Length(max=5000, message="Notes must be 5,000 characters or fewer"),
-        ],
-    )
+    body = note_field("The note")
     version = HiddenField()
 
 

@@ -37,12 +37,14 @@ SORTS = {
     "last_activity": (Champion.last_activity_on, "Most recent activity first"),
 }
 DESCENDING = {"newest", "last_activity"}
-# Fields named in a correction's audit event, as the timeline says them.
+# Fields named in a correction's audit event, as the timeline (and the page that saved it) says them.
 FIELD_NAMES = {
     "first_name": "first name",
     "last_name": "last name",
+    "postcode": "postcode",
     "borough_code": "borough",
     "phone": "phone number",
+    "topics": "topics",
     "email": "sign-in email address",
 }
 NEVER = date(1900, 1, 1)  # champions with no activity sort last, and still have a key
