@@ -23,13 +23,13 @@ from champions.followups import services
 from champions.grants.models import Application, Round
 from champions.grants.services.rounds import round_applications
 from champions.organisations.models import Organisation
-from champions.organisations.services import filtered_organisations
+from champions.organisations.services import FILTER_KEYS, filtered_organisations
 
 MAX_BATCH = 5_000
 NAMED = 10
 NO_OWNER = "none"
 # What each list's filter reads from the request (the organisations list's own; the round page's status).
-FILTERS = {"organisation": ("q", "type", "borough", "level"), "application": ("status",)}
+FILTERS = {"organisation": FILTER_KEYS, "application": ("status",)}
 NOUNS = {"organisation": ("organisation", "organisations"), "application": ("application", "applications")}
 
 

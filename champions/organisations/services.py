@@ -215,6 +215,10 @@ def active_organisations() -> Select[Organisation]:
     return select(Organisation).where(Organisation.merged_into_id.is_(None))
 
 
+# The register list's filters, as its page, a saved search and a choice of many organisations read them.
+FILTER_KEYS = ("q", "type", "borough", "level")
+
+
 def filtered_organisations(filters: Mapping[str, str]) -> Select[Organisation]:
     """The register's list as filtered (``q``, ``type``, ``level``, ``borough``; empty ones left out)."""
     query = active_organisations()

@@ -29,6 +29,7 @@ from champions.organisations.models import (
     OrganisationContact,
 )
 from champions.organisations.services import (
+    FILTER_KEYS,
     MergeRefused,
     add_contact,
     affiliate_champion,
@@ -45,8 +46,6 @@ from champions.organisations.services import (
     update_organisation,
 )
 from champions.profiles.models import Champion
-
-FILTER_KEYS = ("q", "type", "borough", "level")
 
 
 def _saved_search_problems(args: Mapping[str, str]) -> dict[str, str]:
