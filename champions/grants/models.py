@@ -268,6 +268,16 @@ class Application(Model):
         return self.organisation.name if self.organisation is not None else self.group_name
 
     @property
+    def email_to(self) -> str | None:
+        """Where the group's emails go: the application's contact, else the applicant's own address."""
+        return self.contact_email or (self.applicant.email if self.applicant else None)
+
+    @property
+    def anonymous_name(self) -> str:
+        """How a round with anonymised reviews names the applicant to its reviewers and in its panel pack."""
+        return f"Applicant A-{self.id}"
+
+    @property
     def paid_pence(self) -> int:
         return sum(p.amount_pence for p in self.payments if p.paid_on is not None and p.voided_at is None)
 

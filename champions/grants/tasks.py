@@ -23,10 +23,6 @@ from champions.grants.services.lifecycle import pounds
 from champions.grants.services.reports import reminders_due
 
 
-def _recipient(application: Application) -> str | None:
-    return application.contact_email or (application.applicant.email if application.applicant else None)
-
-
 def _email(application_id: int, column, template: str) -> Outgoing | None:
     """The email, and the mark of its sent-at column (set only where it was not); None if already sent or gone."""
     due = (Application.id == application_id, column.is_(None))
@@ -34,7 +30,7 @@ def _email(application_id: int, column, template: str) -> Outgoing | None:
     if application is None:
         log.info("grant %s: %s already sent or gone", application_id, template)
         return None
-    to = _recipient(application)
+    to = application.email_to
     msg = None
     if to:
         # A report reminder leads straight to the report form; the others to the application.

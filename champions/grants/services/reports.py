@@ -106,10 +106,10 @@ def report_returned_email(application_id: int) -> Outgoing | None:
     application = db.session.get(Application, application_id)
     if application is None or application.report_status != ReportStatus.RETURNED.value:
         return None
-    to = application.contact_email or (application.applicant.email if application.applicant else None)
-    link = external_url("grants.report", application_id=application.id)
+    to = application.email_to
     if not to:
         return Outgoing(None)
+    link = external_url("grants.report", application_id=application.id)
     reason = application.report_reason
     return Outgoing(template_message(to, "grant_report_returned", application=application, reason=reason, link=link))
 

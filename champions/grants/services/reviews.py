@@ -166,7 +166,7 @@ def panel_pack(round_: Round) -> tuple[list[str], list[list]]:
         [
             a.id,
             a.title,
-            f"Applicant A-{a.id}" if round_.anonymise_reviews else a.group_display,
+            a.anonymous_name if round_.anonymise_reviews else a.group_display,
             pounds(a.amount_requested_pence),
             a.theme or "",
             "; ".join(b.name for b in a.boroughs),

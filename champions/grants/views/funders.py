@@ -24,10 +24,8 @@ def _visible_funds():
 
 
 def _visible_fund(fund_id: int) -> Fund:
-    fund = db.session.scalar(_visible_funds().where(Fund.id == fund_id))
-    if fund is None:
-        abort(404)  # the same answer for a fund that does not exist and one that is not theirs
-    return fund
+    # The same answer for a fund that does not exist and one that is not theirs.
+    return db.first_or_404(_visible_funds().where(Fund.id == fund_id))
 
 
 @bp.get("/grants/funder")

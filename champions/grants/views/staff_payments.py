@@ -153,7 +153,7 @@ def payments_due():
         rounds=rounds,
         funds=funds,
         is_overdue=due.is_overdue,
-        ReportStatus=ReportStatus,
+        report_label=due.report_label,
     ), 400 if filters.error else 200
 
 

@@ -17,14 +17,19 @@ from champions.extensions import db
 from champions.grants import bp
 from champions.grants.models import Fund, Round
 from champions.grants.services import threesixty
-from champions.grants.views.funders import _visible_fund
+from champions.grants.services.funders import funds_visible_to
 
 NOTHING_YET = "There are no awarded grants to publish yet: a 360Giving file lists at least one grant."
 
 
+def _visible_fund(fund_id: int) -> Fund:
+    """The fund, if the user may see it (a funder their own funds only); 404 otherwise."""
+    return db.first_or_404(funds_visible_to(current_user).where(Fund.id == fund_id))
+
+
 def _visible_round(round_id: int) -> Round:
     round_ = db.get_or_404(Round, round_id)
-    _visible_fund(round_.fund_id)  # a funder's own funds only
+    _visible_fund(round_.fund_id)
     return round_
 
 
