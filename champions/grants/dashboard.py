@@ -22,7 +22,7 @@ from champions.core.db import now_utc
 from champions.core.models import Borough, DashboardSnapshot
 from champions.extensions import db
 from champions.grants.models import Application, GrantReport, Payment, ReportStatus, Round, Status, application_boroughs
-from champions.grants.services.lifecycle import AWARDED, pounds
+from champions.grants.services.lifecycle import AWARDED, PAID_TRANCHE, pounds
 
 # Award sizes in pence: (label, lower bound inclusive, upper bound exclusive)
 AWARD_BANDS = [
@@ -49,18 +49,12 @@ def _money(fund_id: int) -> dict[str, int]:
     awarded = _total(
         select(func.coalesce(func.sum(Application.award_pence), 0)).join(Round).where(Round.fund_id == fund_id, AWARDED)
     )
-    paid = _total(
-        select(func.coalesce(func.sum(Payment.amount_pence), 0))
+    paid, paid_grants = db.session.execute(
+        select(func.coalesce(func.sum(Payment.amount_pence), 0), func.count(func.distinct(Payment.application_id)))
         .join(Application)
         .join(Round)
-        .where(Round.fund_id == fund_id, Payment.paid_on.is_not(None), Payment.voided_at.is_(None))
-    )
-    paid_grants = _total(
-        select(func.count(func.distinct(Payment.application_id)))
-        .join(Application)
-        .join(Round)
-        .where(Round.fund_id == fund_id, Payment.paid_on.is_not(None), Payment.voided_at.is_(None))
-    )
+        .where(Round.fund_id == fund_id, PAID_TRANCHE)
+    ).one()
     return {
         "budget": budget,
         "awarded": awarded,
@@ -129,7 +123,7 @@ def _rounds(fund_id: int) -> list[dict[str, Any]]:
             select(Application.round_id, func.sum(Payment.amount_pence), func.count(func.distinct(Application.id)))
             .join(Payment, Payment.application_id == Application.id)
             .join(Round)
-            .where(Round.fund_id == fund_id, Payment.paid_on.is_not(None), Payment.voided_at.is_(None))
+            .where(Round.fund_id == fund_id, PAID_TRANCHE)
             .group_by(Application.round_id)
         ).all()
     }
@@ -169,7 +163,7 @@ def _outcomes(fund_id: int) -> dict[str, Any]:
         .join(Application, Application.id == Payment.application_id)
         .join(GrantReport, GrantReport.application_id == Application.id)
         .join(Round)
-        .where(Round.fund_id == fund_id, Payment.paid_on.is_not(None), Payment.voided_at.is_(None), _report_stands())
+        .where(Round.fund_id == fund_id, PAID_TRANCHE, _report_stands())
     )
     return {
         "reports": reports,

@@ -188,6 +188,14 @@ class AssignReviewersForm(BaseForm):
     )
 
 
+def reason_field(label: str, missing: str) -> TextAreaField:
+    return TextAreaField(
+        label,
+        filters=[strip],
+        validators=[DataRequired(missing), Length(max=2000, message="Keep the reason to 2,000 characters or fewer")],
+    )
+
+
 class ApproveForm(BaseForm):
     award = StringField(
         "Award, in pounds", filters=[strip], validators=[DataRequired("Enter the amount to award"), Money()]
@@ -202,14 +210,7 @@ class ApproveForm(BaseForm):
 
 
 class SendBackForm(BaseForm):
-    reason = TextAreaField(
-        "Why send it back",
-        filters=[strip],
-        validators=[
-            DataRequired("Give the reason for sending it back"),
-            Length(max=2000, message="Keep the reason to 2,000 characters or fewer"),
-        ],
-    )
+    reason = reason_field("Why send it back", "Give the reason for sending it back")
 
 
 class DeclineForm(BaseForm):
@@ -231,14 +232,6 @@ class PaymentForm(BaseForm):
 class MarkPaidForm(BaseForm):
     paid_on = DateField("Date paid", format="%Y-%m-%d", validators=[InputRequired("Enter the date it was paid")])
     reference = StringField("Payment reference (optional)", filters=[strip], validators=[Length(max=100)])
-
-
-def reason_field(label: str, missing: str) -> TextAreaField:
-    return TextAreaField(
-        label,
-        filters=[strip],
-        validators=[DataRequired(missing), Length(max=2000, message="Keep the reason to 2,000 characters or fewer")],
-    )
 
 
 class CorrectPaymentForm(BaseForm):

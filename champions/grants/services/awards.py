@@ -105,12 +105,11 @@ def send_back(application_id: int, reason: str, by_user_id: int | None) -> Appli
     application, _ = _in_locked_round(application_id)
     if application.status != Status.AWAITING_APPROVAL:
         raise GrantError(f"An application that is {application.status_label.lower()} is not awaiting a second approval")
-    if not (reason or "").strip():
-        raise GrantError("Give the reason for sending it back", "reason")
+    reason = reason_given(reason, "Give the reason for sending it back")
     proposed = application.proposed_award_pence
     application.proposed_award_pence = application.first_approved_by_id = application.first_approved_at = None
     application.few_reviews_reason = application.conditions = None
-    move(application, Status.UNDER_REVIEW, reason=reason.strip(), sent_back=True, award_pence=proposed)
+    move(application, Status.UNDER_REVIEW, reason=reason, sent_back=True, award_pence=proposed)
     return application
 
 

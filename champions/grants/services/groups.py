@@ -115,11 +115,15 @@ def proposed_match(application: Application) -> tuple[Organisation | None, str]:
     return None, ""
 
 
-def same_group(application: Application):
+Match = tuple[Organisation | None, str]
+
+
+def same_group(application: Application, proposed: Match | None = None):
     """The round's other submitted applications from the same group: the same confirmed organisation (or the one
-    the details match), the same charity or company number, or the same name and postcode. Drafts do not count."""
+    the details match: ``proposed``, when the caller has already looked it up), the same charity or company number,
+    or the same name and postcode. Drafts do not count."""
     keys = []
-    organisation_id = application.organisation_id or getattr(proposed_match(application)[0], "id", None)
+    organisation_id = application.organisation_id or getattr((proposed or proposed_match(application))[0], "id", None)
     if organisation_id is not None:
         keys.append(Application.organisation_id == organisation_id)
     if application.group_number:

@@ -11,7 +11,7 @@ from sqlalchemy import and_, func, select
 
 from champions.core import audit
 from champions.extensions import db
-from champions.grants.models import Application, Status
+from champions.grants.models import Application, Payment, Status
 
 # Every change of status an application may make. Anything else is refused.
 TRANSITIONS: dict[Status, frozenset[Status]] = {
@@ -37,6 +37,8 @@ AWARD_STATUSES = frozenset({Status.APPROVED, Status.PAID_PART, Status.PAID_FULL,
 # statuses and an amount. The one definition every count and sum of awards uses.
 AWARDED = and_(Application.status.in_(sorted(s.value for s in AWARD_STATUSES)), Application.award_pence.is_not(None))
 REPORTABLE = frozenset({Status.PAID_PART, Status.PAID_FULL})
+# A tranche counts as paid when it was paid and has not been voided since (Application.paid_pence, in SQL).
+PAID_TRANCHE = and_(Payment.paid_on.is_not(None), Payment.voided_at.is_(None))
 
 
 class GrantError(Exception):

@@ -39,6 +39,7 @@ from champions.extensions import db
 from champions.grants.models import Application, Fund, Round
 from champions.grants.services.groups import CHARITY_NUMBER_RE
 from champions.grants.services.lifecycle import AWARDED
+from champions.organisations.services import normalise_charity_number
 
 # The ONS (GSS) codes of Greater Manchester's ten metropolitan districts, the local authority districts (LAD) that
 # are its boroughs, by the app's borough code (ONS Register of Geographic Codes, E08 metropolitan districts).
@@ -165,7 +166,7 @@ def recipient(application: Application) -> dict[str, Any]:
     typed = application.group_number
     charity = company = None
     if organisation is not None and organisation.charity_number:
-        charity = re.sub(r"\s+", "", organisation.charity_number).upper()
+        charity = normalise_charity_number(organisation.charity_number)
     elif typed and application.group_type == "charity" and (CHARITY_NUMBER_RE.match(typed) or typed.startswith("NIC")):
         charity = typed
     if typed and application.group_type in COMPANY_TYPES:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from champions.extensions import db
 from champions.grants import forms
 from champions.grants.models import Application
-from champions.grants.services.groups import GROUP_TYPES, proposed_match, same_group
+from champions.grants.services.groups import GROUP_TYPES, Match, proposed_match, same_group
 from champions.organisations.models import Organisation
 
 
@@ -23,11 +23,13 @@ def _register_choices() -> list[tuple[str, str]]:
     return [("", "Choose an organisation"), *((str(i), name) for i, name in organisations)]
 
 
-def group_forms(application: Application, given: dict[str, Any] | None = None) -> dict[str, Any]:
+def group_forms(
+    application: Application, given: dict[str, Any] | None = None, proposed: Match | None = None
+) -> dict[str, Any]:
     """The group's two staff forms, with their choices: those ``given`` are the ones a request sent (read from it);
-    the others are shown as they stand."""
+    the others are shown as they stand. ``proposed``: the register's match, when the caller has looked it up."""
     given = given or {}
-    match, _ = proposed_match(application)
+    match, _ = proposed or proposed_match(application)
     match_form = given.get("group") or forms.GroupMatchForm(prefix="gm", formdata=None)
     match_form.choice.choices = [
         *([("match", f"The proposed match, {match.name}")] if match is not None else []),
@@ -41,11 +43,12 @@ def group_forms(application: Application, given: dict[str, Any] | None = None) -
     return {"group": match_form, "group_limit": limit_form}
 
 
-def group_panel(application: Application) -> dict[str, Any]:
-    match, why = proposed_match(application)
+def group_panel(application: Application, proposed: Match | None = None) -> dict[str, Any]:
+    proposed = proposed or proposed_match(application)
+    match, why = proposed
     return {
         "type": GROUP_TYPES.get(application.group_type or "", ("",))[0],
         "match": match,
         "why": why,
-        "others": list(db.session.scalars(same_group(application).order_by(Application.id))),
+        "others": list(db.session.scalars(same_group(application, proposed).order_by(Application.id))),
     }

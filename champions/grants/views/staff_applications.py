@@ -23,6 +23,7 @@ from champions.grants.services.awards import (
     mark_paid,
     send_back,
 )
+from champions.grants.services.groups import proposed_match
 from champions.grants.services.lifecycle import GrantError, awarded_total
 from champions.grants.services.reviews import assign_reviewers, weighted_scores
 from champions.grants.views.group_panel import group_forms, group_panel
@@ -51,11 +52,12 @@ def _application_page(application: Application, action_forms: dict, general=(), 
         .where(AuditEvent.target_type == "Application", AuditEvent.target_id == str(application.id))
         .order_by(AuditEvent.id)
     )
+    proposed = proposed_match(application)  # looked up once for the group's panel and its form
     return render_template(
         "grants/application.html",
         application=application,
-        f=group_forms(application, action_forms) | action_forms,
-        group=group_panel(application),
+        f=group_forms(application, action_forms, proposed) | action_forms,
+        group=group_panel(application, proposed),
         general=list(general),
         history=list(history),
         scores=weighted_scores(application.round_id).get(application.id),

@@ -30,7 +30,8 @@ def _again(application: Application, given: dict, status: int = 400):
 def confirm_group(application_id: int):
     application = db.get_or_404(Application, application_id)
     form = forms.GroupMatchForm(prefix="gm")
-    given = group_forms(application, {"group": form})
+    proposed = proposed_match(application)
+    given = group_forms(application, {"group": form}, proposed)
     if not form.validate_on_submit():
         return _again(application, given)
     if form.choice.data == "new":
@@ -38,7 +39,7 @@ def confirm_group(application_id: int):
         message = f"{organisation.name} has been added to the register, and this application is from it."
     else:
         chosen = (
-            proposed_match(application)[0]
+            proposed[0]
             if form.choice.data == "match"
             else db.session.get(Organisation, int(form.organisation_id.data))
         )
