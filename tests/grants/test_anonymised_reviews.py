@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 
 from champions.grants.services import reviews
-from tests.factories import PASSWORD
+from tests.grants.helpers import login
 
 NOW = datetime(2027, 2, 10, 10, 30)
 # Everything that says who applied: the group as typed and on the register, its contact and its register details.
@@ -28,10 +28,6 @@ REGISTER_NAME = "Hollins Knitters (register)"
 def _frozen(clock):
     clock.set(NOW)
 
-
-def login(client, user):
-    client.post("/logout")
-    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
 
 
 def identified_application(make, db, anonymise: bool):

@@ -16,7 +16,7 @@ from champions.grants.models import Application, Payment, Round
 from champions.grants.services import awards, lifecycle, reviews
 from champions.grants.services.lifecycle import GrantError
 from tests.conftest import is_postgres
-from tests.factories import PASSWORD
+from tests.grants.helpers import login
 
 NOW = datetime(2027, 2, 10, 10, 30)
 
@@ -25,10 +25,6 @@ NOW = datetime(2027, 2, 10, 10, 30)
 def _frozen(clock):
     clock.set(NOW)
 
-
-def login(client, user):
-    client.post("/logout")
-    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
 
 
 def review(application, reviewer_id: int, conflict: bool = False) -> None:

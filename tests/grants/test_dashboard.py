@@ -15,11 +15,7 @@ from champions.core.disclosure import FEWER_THAN_SMALL, NOT_SHOWN
 from champions.grants.dashboard import fund_figures
 from champions.grants.tasks import compute_funder_snapshot, compute_funder_snapshots
 from tests.conftest import run_task
-from tests.factories import PASSWORD
-
-
-def login(client, user):
-    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+from tests.grants.helpers import login
 
 
 def _fund_with_grants(make, funder=None, bolton=5, wigan=2):

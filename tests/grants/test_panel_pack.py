@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from champions.core.models import AuditEvent
 from champions.grants.services import reviews
-from tests.factories import PASSWORD
+from tests.grants.helpers import login
 
 NOW = datetime(2027, 2, 10, 10, 30)
 
@@ -20,9 +20,6 @@ NOW = datetime(2027, 2, 10, 10, 30)
 def _frozen(clock):
     clock.set(NOW)
 
-
-def login(client, user):
-    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
 
 
 def score(application, reviewer_id: int, by_criterion: dict[str, int] | None, conflict: bool = False) -> None:

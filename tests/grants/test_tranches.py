@@ -14,7 +14,7 @@ from champions.grants.models import Application, Payment
 from champions.grants.services import awards, reports
 from champions.grants.services.awards import Correction
 from champions.grants.services.lifecycle import GrantError
-from tests.factories import PASSWORD
+from tests.grants.helpers import login
 
 NOW = datetime(2027, 2, 10, 10, 0)
 
@@ -23,9 +23,6 @@ NOW = datetime(2027, 2, 10, 10, 0)
 def _frozen(clock):
     clock.set(NOW)
 
-
-def login(client, user):
-    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
 
 
 def events(db, action: str) -> list[dict]:

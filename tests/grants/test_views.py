@@ -13,10 +13,7 @@ from champions.grants.models import Application, Payment
 from champions.organisations.models import Organisation
 from tests.accounts.test_links import follow_sign_up_link, link_in
 from tests.factories import PASSWORD
-
-
-def login(client, user):
-    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+from tests.grants.helpers import login
 
 
 def form_for(**values):
