@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeGuard
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from champions.accounts.models import User
@@ -32,13 +32,18 @@ class FollowUpRefused(Refused):
     """The change cannot be made; the message says why, and nothing was changed."""
 
 
+def may_own() -> ColumnElement[bool]:
+    """Who may own a record, be given a task and get the daily email of them: staff and administrators who can sign
+    in (``is_owner_choice`` of one person)."""
+    return and_(User.role.in_(STAFF_ROLES), User.active.is_(True), User.erased_at.is_(None))
+
+
 def owner_choices() -> list[User]:
-    """Who may own a record or be given a task: staff and administrators who can sign in, by email address."""
-    query = select(User).where(User.role.in_(STAFF_ROLES), User.active.is_(True), User.erased_at.is_(None))
-    return list(db.session.scalars(query.order_by(User.email)))
+    """Who may own a record or be given a task, by email address."""
+    return list(db.session.scalars(select(User).where(may_own()).order_by(User.email)))
 
 
-def is_owner_choice(user: User | None) -> bool:
+def is_owner_choice(user: User | None) -> TypeGuard[User]:
     return user is not None and user.role in STAFF_ROLES and user.active and user.erased_at is None
 
 

@@ -21,7 +21,7 @@ from champions.core.pending_email import Outgoing, one_off_email
 from champions.extensions import db
 from champions.followups import log
 from champions.followups.models import Digest, Preference, Task
-from champions.followups.services import STAFF_ROLES, wants_digest
+from champions.followups.services import is_owner_choice, may_own, wants_digest
 
 DIGEST_FROM_HOUR = 7  # UK time: the email comes in the morning, not at midnight
 
@@ -34,14 +34,7 @@ def digests_due(today: date) -> list[int]:
     """The staff who have open tasks due by ``today``, want the email, and have not had one for ``today``."""
     opted_out = exists().where(Preference.user_id == User.id, Preference.daily_digest.is_(False))
     had = exists().where(Digest.user_id == User.id, Digest.day == today)
-    query = select(User.id).where(
-        exists().where(*_due(User.id, today)),
-        User.role.in_(STAFF_ROLES),
-        User.active.is_(True),
-        User.erased_at.is_(None),
-        ~opted_out,
-        ~had,
-    )
+    query = select(User.id).where(exists().where(*_due(User.id, today)), may_own(), ~opted_out, ~had)
     return list(db.session.scalars(query.order_by(User.id)))
 
 
@@ -82,7 +75,7 @@ def task_digest_email(digest_id: int) -> Outgoing | None:
     if digest is None or digest.sent_at is not None:
         return None
     user = db.session.get(User, digest.user_id)
-    if user is None or not user.active or user.role not in STAFF_ROLES or not wants_digest(user.id):
+    if not is_owner_choice(user) or not wants_digest(digest.user_id):
         return None
     tasks = list(db.session.scalars(select(Task).where(*_due(user.id, digest.day)).order_by(Task.due_on, Task.id)))
     if not tasks:
