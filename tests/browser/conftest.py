@@ -13,6 +13,7 @@ from werkzeug.serving import make_server
 from champions import create_app
 from config import PROJECT_ROOT, load_config
 from tests.conftest import need
+from tests.factories import PASSWORD
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -121,6 +122,21 @@ def phone(browser, live_server):
 
 def shots_dir() -> Path:
     return SHOTS
+
+
+def sign_in(pages: Pages, user, lands_on: str | None = None) -> None:
+    """Sign in as ``user`` on the login page (any session the tab had is dropped first); with ``lands_on``, wait
+    for the page the sign-in leads to (``"/staff"``, ``"/me"``), else for the next page to load."""
+    page = pages.page
+    page.context.clear_cookies()
+    pages.goto("/login")
+    page.fill("#email", user.email)
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Sign in')")
+    if lands_on:
+        page.wait_for_url(f"**{lands_on}")
+    else:
+        page.wait_for_load_state()
 
 
 def follow_emailed_link(pages: Pages, db, to: str, path: str = "/verify") -> None:

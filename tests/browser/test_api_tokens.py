@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_grants import sign_in
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 

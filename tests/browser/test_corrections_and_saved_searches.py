@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_crm import sign_in
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -16,7 +16,7 @@ def test_staff_correct_a_champion_and_save_a_search(pages, make, db):
     )
     staff = make.user(role="staff")
     fund = make.fund(name="Small Sparks")
-    sign_in(pages, staff)
+    sign_in(pages, staff, "/staff")
     page = pages.page
 
     pages.goto(f"/staff/champions/{champion.id}")
@@ -60,7 +60,7 @@ def test_the_new_pages_at_phone_width(phone, make, db):
     staff = make.user(role="staff")
     fund = make.fund(name="Small Sparks")
     phone.page.set_viewport_size({"width": 360, "height": 740})
-    sign_in(phone, staff)
+    sign_in(phone, staff, "/staff")
     for path in (
         f"/staff/champions/{champion.id}/details",
         "/staff/saved-searches",

@@ -14,17 +14,9 @@ from champions.core.db import after_commit
 from champions.extensions import db as _db
 from champions.roster import staff_tasks
 from champions.roster.importer import run
-from tests.factories import PASSWORD
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(pages, user):
-    pages.goto("/login")
-    pages.page.fill("#email", user.email)
-    pages.page.fill("#password", PASSWORD)
-    pages.page.click("button:has-text('Sign in')")
-    pages.page.wait_for_url("**/staff")
 
 
 @pytest.fixture
@@ -101,7 +93,7 @@ def test_staff_filter_open_a_champion_and_import_a_file_watching_progress(pages,
     staff = make.user(role="staff")
     db.session.commit()
     page = pages.page
-    sign_in(pages, staff)
+    sign_in(pages, staff, "/staff")
 
     page.click("a.nhsuk-header__navigation-link:has-text('Champions')")
     page.wait_for_url("**/staff/champions")
@@ -166,11 +158,7 @@ def test_staff_pages_work_at_phone_width(phone, make, db):
     champion = make.champion()
     staff = make.user(role="staff")
     db.session.commit()
-    phone.goto("/login")
-    phone.page.fill("#email", staff.email)
-    phone.page.fill("#password", PASSWORD)
-    phone.page.click("button:has-text('Sign in')")
-    phone.page.wait_for_url("**/staff")
+    sign_in(phone, staff, "/staff")
     for path, name in [
         ("/staff/champions", "crm-roster-phone"),
         (f"/staff/champions/{champion.id}", "crm-champion-phone"),

@@ -12,18 +12,10 @@ from champions.dashboards.tasks import compute_programme_snapshot
 from champions.roster import exporter
 from champions.roster.models import ExportJob, JobStatus
 from champions.roster.staff_services import RosterFilters
+from tests.browser.conftest import sign_in
 from tests.conftest import run_task
-from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(pages, user):
-    pages.goto("/login")
-    pages.page.fill("#email", user.email)
-    pages.page.fill("#password", PASSWORD)
-    pages.page.click("button:has-text('Sign in')")
-    pages.page.wait_for_url("**/staff")
 
 
 def test_each_section_of_the_dashboard_is_one_click_away_and_short(pages, phone, make, db):
@@ -32,7 +24,7 @@ def test_each_section_of_the_dashboard_is_one_click_away_and_short(pages, phone,
     staff = make.user(role="staff")
     db.session.commit()
     run_task(compute_programme_snapshot)
-    sign_in(pages, staff)
+    sign_in(pages, staff, "/staff")
     page = pages.page
     pages.check()
     # The overview's headline and the list of sections are in the first screen at 1280 x 900.
@@ -59,7 +51,7 @@ def test_a_running_export_shows_its_progress_and_its_file_without_a_reload(pages
     job = exporter.start_export(RosterFilters(), include_special=False, by_user=staff)
     job.status, job.total_rows = JobStatus.RUNNING.value, 10
     db.session.commit()
-    sign_in(pages, staff)
+    sign_in(pages, staff, "/staff")
     page = pages.page
     navigations: list[str] = []
     page.on("framenavigated", lambda frame: navigations.append(frame.url) if frame == page.main_frame else None)
@@ -106,11 +98,7 @@ def test_a_funder_sees_small_numbers_hidden_and_recomputed_figures_arrive_by_the
         make.application(round=big, status="approved", amount_requested_pence=100_000)
     make.application(round=small, status="approved", amount_requested_pence=100_000)
     first = run_task(compute_funder_snapshot, fund.id)
-    pages.goto("/login")
-    pages.page.fill("#email", funder.email)
-    pages.page.fill("#password", PASSWORD)
-    pages.page.click("button:has-text('Sign in')")
-    pages.page.wait_for_load_state("load")
+    sign_in(pages, funder)
     page = pages.page
     pages.goto(f"/grants/funder/funds/{fund.id}?after={first}")  # as after asking for a recompute
     assert page.inner_text("[data-progress-text]") == "Waiting for the figures to be computed"

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.browser.test_crm import sign_in
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +19,7 @@ def test_a_task_from_the_champions_page_to_done(pages, make, db, clock):
     champion = make.champion(first_name="Amira", last_name="Khan")
     staff = make.user(role="staff")
     page = pages.page
-    sign_in(pages, staff)
+    sign_in(pages, staff, "/staff")
     pages.goto(f"/staff/champions/{champion.id}")
     page.click("#follow-up ~ p a:has-text('Add a task')")
     page.wait_for_selector("h1:has-text('Add a task about Amira Khan')")
@@ -56,7 +56,7 @@ def test_the_follow_up_pages_at_phone_width(phone, make, db, clock):
     staff = make.user(role="staff")
     added = task(db, champion, staff, title="A rather long task title that has to wrap on a narrow phone screen")
     phone.page.set_viewport_size({"width": 360, "height": 740})
-    sign_in(phone, staff)
+    sign_in(phone, staff, "/staff")
     for path in (
         f"/staff/champions/{champion.id}",
         "/staff/tasks",

@@ -5,19 +5,9 @@ from __future__ import annotations
 import pytest
 
 from champions.grants.services import awards
-from tests.factories import PASSWORD
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(pages, user):
-    page = pages.page
-    page.context.clear_cookies()
-    page.goto(pages.base_url + "/login")
-    page.fill("#email", user.email)
-    page.fill("#password", PASSWORD)
-    page.click("button:has-text('Sign in')")
-    page.wait_for_load_state()
 
 
 def fits(phone, path: str) -> None:

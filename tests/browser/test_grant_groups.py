@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from champions.grants.models import Application
 from champions.organisations.services import create_organisation
-from tests.browser.test_grants import sign_in
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -9,19 +9,9 @@ from datetime import date
 import pytest
 
 from champions.grants.services import awards
-from tests.factories import PASSWORD
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(pages, user):
-    page = pages.page
-    page.context.clear_cookies()
-    pages.goto("/login")
-    page.fill("#email", user.email)
-    page.fill("#password", PASSWORD)
-    page.click("button:has-text('Sign in')")
-    page.wait_for_load_state()
 
 
 def test_staff_correct_a_round_a_tranche_and_a_report(pages, phone, make, db):

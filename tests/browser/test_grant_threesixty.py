@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from tests.browser.test_grants import sign_in
+from tests.browser.conftest import sign_in
 from tests.grants.test_threesixty import errors
 
 pytestmark = pytest.mark.browser

@@ -7,21 +7,10 @@ from sqlalchemy import select
 
 from champions.grants.models import Application
 from champions.grants.tasks import compute_funder_snapshot
-from tests.browser.conftest import follow_emailed_link
+from tests.browser.conftest import follow_emailed_link, sign_in
 from tests.conftest import run_task
-from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(pages, user):
-    page = pages.page
-    page.context.clear_cookies()
-    pages.goto("/login")
-    page.fill("#email", user.email)
-    page.fill("#password", PASSWORD)
-    page.click("button:has-text('Sign in')")
-    page.wait_for_load_state()
 
 
 def test_a_grant_from_application_to_the_funder_dashboard(pages, phone, make, db):
@@ -243,11 +232,6 @@ def test_grant_pages_fit_a_320_px_phone(phone, make, db):
             ],
         ),
     ):
-        page.context.clear_cookies()
-        phone.goto("/login")
-        page.fill("#email", user.email)
-        page.fill("#password", PASSWORD)
-        page.click("button:has-text('Sign in')")
-        page.wait_for_load_state()
+        sign_in(phone, user)
         for path, name in paths:
             fits(path, name or "grants-phone-other")

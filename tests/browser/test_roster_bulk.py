@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_crm import sign_in
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +20,7 @@ def test_first_rows_show_without_scrolling_and_a_page_is_tagged_at_once(pages, m
     staff = make.user(role="staff")
     db.session.commit()
     page = pages.page
-    sign_in(pages, staff)
+    sign_in(pages, staff, "/staff")
 
     for path in ("/staff/champions", "/staff/champions?borough=wigan&stage=registered&sort=name"):
         pages.goto(path)
@@ -52,7 +52,7 @@ def test_the_roster_and_a_bulk_step_at_phone_width(phone, make, db):
     staff = make.user(role="staff")
     db.session.commit()
     phone.page.set_viewport_size({"width": 360, "height": 740})
-    sign_in(phone, staff)
+    sign_in(phone, staff, "/staff")
     for path in ("/staff/champions", f"/staff/champions/bulk?action=stage&id={champion.id}"):
         phone.goto(path)
         width = phone.page.evaluate("document.documentElement.scrollWidth")
@@ -69,7 +69,7 @@ def test_organisations_and_a_rounds_applications_get_an_owner_in_bulk(pages, mak
     staff = make.user(role="staff", email="owner-to-be@example.org")
     db.session.commit()
     page = pages.page
-    sign_in(pages, staff)
+    sign_in(pages, staff, "/staff")
 
     pages.goto("/staff/organisations")
     page.check("#pick-page")

@@ -6,20 +6,11 @@ import pytest
 from sqlalchemy import select
 
 from champions.workshops.models import Workshop, WorkshopSignup
-from tests.browser.conftest import Pages, expected
+from tests.browser.conftest import Pages, expected, sign_in
 from tests.factories import PASSWORD
 from tests.workshops.helpers import make_contact, make_org, make_workshop
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(pages, user, lands_on):
-    page = pages.page
-    pages.goto("/login")
-    page.fill("#email", user.email)
-    page.fill("#password", PASSWORD)
-    page.click("button:has-text('Sign in')")
-    page.wait_for_url(f"**{lands_on}")
 
 
 def test_staff_record_a_workshop_with_attendance_and_outputs(pages, phone, make, db):
