@@ -7,6 +7,7 @@ the last place at the same moment cannot both get it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
@@ -441,18 +442,25 @@ def attendance_summary(workshop: Workshop) -> dict[str, int]:
     }
 
 
-def waiting_position(signup: WorkshopSignup) -> int | None:
-    if signup.status != SignupStatus.WAITING.value:
-        return None
-    ahead = db.session.scalar(
-        select(func.count()).where(
-            WorkshopSignup.workshop_id == signup.workshop_id,
-            WorkshopSignup.status == SignupStatus.WAITING.value,
-            (WorkshopSignup.queued_at < signup.queued_at)
-            | ((WorkshopSignup.queued_at == signup.queued_at) & (WorkshopSignup.id < signup.id)),
-        )
+def waiting_positions(signups: Sequence[WorkshopSignup]) -> dict[int, int]:
+    """Each waiting sign-up's place in its workshop's queue (1 is next), by sign-up id, in one query for all."""
+    workshops = {s.workshop_id for s in signups if s.status == SignupStatus.WAITING.value}
+    if not workshops:
+        return {}
+    place = func.row_number().over(
+        partition_by=WorkshopSignup.workshop_id, order_by=(WorkshopSignup.queued_at, WorkshopSignup.id)
     )
-    return (ahead or 0) + 1
+    queue = (
+        select(WorkshopSignup.id, place.label("place"))
+        .where(WorkshopSignup.workshop_id.in_(workshops), WorkshopSignup.status == SignupStatus.WAITING.value)
+        .subquery()
+    )
+    wanted = [s.id for s in signups if s.status == SignupStatus.WAITING.value]
+    return dict(db.session.execute(select(queue.c.id, queue.c.place).where(queue.c.id.in_(wanted))).all())
+
+
+def waiting_position(signup: WorkshopSignup) -> int | None:
+    return waiting_positions([signup]).get(signup.id)
 
 
 def champion_by_email(email: str) -> Champion | None:

@@ -215,3 +215,19 @@ def test_a_place_on_a_workshop_that_has_started_keeps_its_check_in(client, auth,
     # The freed place goes to nobody: a workshop that has begun is not offered to the person waiting.
     assert statuses(db, workshop) == {champion.first_name: "cancelled", "Queued": "waiting"}
     assert db.session.scalar(select(func.count()).select_from(PendingEmail)) == 0
+
+
+def test_each_waiting_place_is_numbered_within_its_own_workshops_queue(db, make):
+    from champions.workshops.services import waiting_position, waiting_positions
+
+    first, second = make_workshop(db, capacity=1), make_workshop(db, capacity=1)
+    places = {}
+    for workshop in (first, second):
+        for i in range(3 if workshop is first else 2):
+            places[(workshop.id, i)] = sign_up(workshop.id, make.champion().id)
+    db.session.commit()
+    signups = list(places.values())
+    found = waiting_positions(signups)
+    assert [found.get(places[(first.id, i)].id) for i in range(3)] == [None, 1, 2]  # the first has the place
+    assert [found.get(places[(second.id, i)].id) for i in range(2)] == [None, 1]
+    assert waiting_position(places[(first.id, 2)]) == 2 and waiting_position(places[(first.id, 0)]) is None

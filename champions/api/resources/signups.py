@@ -30,7 +30,7 @@ from champions.api.base import (
 from champions.core.forms import MAX_INT
 from champions.extensions import db
 from champions.workshops.models import SignupStatus, Workshop, WorkshopSignup
-from champions.workshops.services import WorkshopProblem, cancel, champion_may_see, sign_up, waiting_position
+from champions.workshops.services import WorkshopProblem, cancel, champion_may_see, sign_up, waiting_positions
 
 blp = resource_blueprint("signups", "Places at workshops: a champion's own (sign up, cancel); staff read any.")
 
@@ -56,10 +56,11 @@ class SignUpBody(Schema):
 
 
 def signup_items(signups: list[WorkshopSignup]) -> list[WorkshopSignup]:
-    """The sign-ups with their place in the queue, for the schema (only those waiting cost a query)."""
+    """The sign-ups with their place in the queue, for the schema (one query for the page's waiting ones)."""
+    places = waiting_positions(signups)
     for signup in signups:
         # For the schema to read; not a column.
-        signup.waiting_position = waiting_position(signup)  # type: ignore[attr-defined]
+        signup.waiting_position = places.get(signup.id)  # type: ignore[attr-defined]
     return signups
 
 
