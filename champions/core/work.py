@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from celery import Task
-from flask import current_app
+from flask import Response, current_app, jsonify
 from sqlalchemy import String, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -220,3 +220,20 @@ def _take_back(model: type[Leased], row: Any, now: datetime, died: bool) -> bool
 def sweep_all(now: datetime | None = None) -> int:
     now = now or now_utc()
     return sum(fn(now) for fn in SWEEPS)
+
+
+def progress_answer(
+    done: int,
+    total: int,
+    finished: bool,
+    text: str,
+    *,
+    result_url: str | None = None,
+    result_text: str | None = None,
+    **extra: object,
+) -> Response:
+    """What a long job's status route answers, the one shape js/progress.js reads: how far it has got (``done`` of
+    ``total``), whether it has ``finished``, that in words, and where its result is once there is one."""
+    return jsonify(
+        done=done, total=total, finished=finished, text=text, result_url=result_url, result_text=result_text, **extra
+    )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -11,6 +11,7 @@ from champions.core.db import now_utc
 from champions.core.downloads import csv_download, dict_csv_text
 from champions.core.forms import db_id
 from champions.core.snapshots import latest_snapshot, latest_snapshot_info, snapshot_data
+from champions.core.work import progress_answer
 from champions.dashboards import bp
 from champions.dashboards.figures.growth import weekly_rows
 from champions.dashboards.forms import SettingsForm
@@ -78,14 +79,14 @@ def recompute():
 def job_status(job_id: int):
     job = db.get_or_404(DashboardJob, job_id)
     finished = job.finished_at is not None
-    return jsonify(
-        done=job.done_steps,
-        total=job.total_steps,
-        finished=finished,
-        error=job.error,
-        text=job.error or job_text(job),
+    return progress_answer(
+        job.done_steps,
+        job.total_steps,
+        finished,
+        job.error or job_text(job),
         result_url=url_for("dashboards.staff_home") if finished and not job.error else None,
         result_text="Show the new figures",
+        error=job.error,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -14,6 +14,7 @@ from champions.core.forms import ConfirmForm, db_id
 from champions.core.models import Topic
 from champions.core.pagination import keyset_page
 from champions.core.places import borough_choices
+from champions.core.work import progress_answer
 from champions.extensions import db
 from champions.organisations.services import organisation_names
 from champions.profiles.models import Champion, Stage
@@ -166,24 +167,26 @@ def staff_export_status(export_id: int):
     job = _export(export_id)
     finished = job.status in (JobStatus.DONE.value, JobStatus.FAILED.value)
     done = job.status == JobStatus.DONE
-    return jsonify(
-        {
-            **_progress(job, finished),
-            "result_url": url_for("roster.staff_export_download", export_id=job.id) if done else None,
-            "result_text": "Download the CSV file",
-        }
-    )
+    download = url_for("roster.staff_export_download", export_id=job.id) if done else None
+    return _progress(job, finished, result_url=download, result_text="Download the CSV file")
 
 
-def _progress(job: ImportJob | ExportJob, finished: bool) -> dict:
-    """What a page's progress bar shows of an import or export (js/progress.js reads it)."""
+def _progress(job: ImportJob | ExportJob, finished: bool, *, result_url: str | None, result_text: str) -> Response:
+    """The status route's answer for an import or export (js/progress.js reads it)."""
     text = f"{job.processed_rows:,} of {job.total_rows:,} rows"
     if job.status == JobStatus.FAILED:
         text = "Stopped before it finished"
     elif finished:
         text = f"Finished: {text}"
-    done, total = job.processed_rows, job.total_rows
-    return {"status": job.status, "done": done, "total": total, "finished": finished, "text": text}
+    return progress_answer(
+        job.processed_rows,
+        job.total_rows,
+        finished,
+        text,
+        result_url=result_url,
+        result_text=result_text,
+        status=job.status,
+    )
 
 
 @bp.get("/staff/exports/<int:export_id>/download")
@@ -274,7 +277,7 @@ def staff_import_status(job_id: int):
     job = db.get_or_404(ImportJob, job_id)
     working = job.status in (JobStatus.CHECKING.value, JobStatus.RUNNING.value)
     page = url_for("roster.staff_import", job_id=job.id)
-    return jsonify({**_progress(job, not working), "result_url": page, "result_text": "See the results"})
+    return _progress(job, not working, result_url=page, result_text="See the results")
 
 
 @bp.get("/staff/imports/<int:job_id>/report.csv")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from champions.core.celery import enqueue
@@ -11,6 +11,7 @@ from champions.core.downloads import csv_response
 from champions.core.forms import MAX_INT
 from champions.core.models import DashboardSnapshot
 from champions.core.snapshots import latest_snapshot
+from champions.core.work import progress_answer
 from champions.extensions import db
 from champions.grants import bp
 from champions.grants.dashboard import snapshot_kind
@@ -69,11 +70,11 @@ def funder_recompute_status(fund_id: int):
     fund = _visible_fund(fund_id)
     waiting = _recomputing(latest_snapshot(snapshot_kind(fund.id)))
     finished = waiting is None
-    return jsonify(
-        done=int(finished),
-        total=1,
-        finished=finished,
-        text="Finished: the new figures are ready" if finished else "Waiting for the figures to be computed",
+    return progress_answer(
+        int(finished),
+        1,
+        finished,
+        "Finished: the new figures are ready" if finished else "Waiting for the figures to be computed",
         result_url=url_for("grants.funder_dashboard", fund_id=fund.id),
         result_text="Show the new figures",
     )
