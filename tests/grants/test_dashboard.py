@@ -217,3 +217,13 @@ def test_one_funds_failure_leaves_the_others_refreshed_and_is_logged(make, db, m
     assert latest_snapshot(snapshot_kind(broken)) is None
     [record] = [r for r in caplog.records if r.levelname == "ERROR"]
     assert f"fund {broken} failed" in record.getMessage() and record.exc_info[0] is TypeError
+
+
+def test_the_funder_page_says_its_published_grants_name_each_group_unlike_its_figures(client, make, db):
+    funder = make.user(role="funder")
+    fund = _fund_with_grants(make, funder)
+    run_task(compute_funder_snapshot, fund.id)
+    login(client, funder)
+    page = client.get(f"/grants/funder/funds/{fund.id}").get_data(as_text=True)
+    assert "these files name each group and its grant, so any figure hidden above can be worked out" in page
+    assert "no group can be identified" not in page  # the figures alone never claimed what the files undo
