@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select
 
 from champions.activities import signals
 from champions.activities.models import UNDO_MINUTES, Activity, DeletedActivity
-from champions.core import audit
+from champions.core import audit, tombstones
 from champions.core.clock import uk_date
 from champions.core.db import as_utc, now_utc, rowcount
 from champions.extensions import db
@@ -69,6 +69,7 @@ def delete_activity(champion: Champion, activity: Activity) -> DeletedActivity:
     kept = DeletedActivity(activity_id=activity.id, champion_id=champion.id, row=row)
     db.session.add(kept)
     db.session.delete(activity)
+    tombstones.bury("activities", [activity.id], "deleted")
     db.session.flush()
     _refresh_last_activity(champion)
     audit.record("activity.deleted", activity)
@@ -93,8 +94,11 @@ def restore_activity(champion: Champion, kept: DeletedActivity) -> Activity:
     row = dict(kept.row)
     if db.session.get(Activity, row["id"]) is not None:
         row.pop("id")
+    else:
+        tombstones.unbury("activities", row["id"])
     activity = Activity(**{key: _from_json(key, value) for key, value in row.items()})
     activity.champion_id = champion.id  # the champion it was merged into, if it was
+    activity.updated_at = now_utc()  # back now: a copy that followed the deletion takes it again
     db.session.add(activity)
     db.session.delete(kept)
     db.session.flush()

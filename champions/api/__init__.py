@@ -23,7 +23,8 @@ How to add a resource (say ``workshops``)
        detail, errors=[...])`` for a problem.
     2. ``resources/__init__.py``: add the module's ``blp`` to ``BLUEPRINTS`` and a ``Resource`` to ``RESOURCES``.
     3. ``feature.py``: an access rule for every endpoint (``api_workshops.list_workshops``: STAFF, …).
-    4. Deletions of its records, if any: a ``Source`` in ``resources/deletions.py``.
+    4. Its ``Resource`` names its table: whatever removes a record writes a tombstone (core/tombstones.py), which
+       ``/api/v1/deletions`` reports as the resource's.
     5. Tests in tests/api/; tests/api/test_schemathesis.py then walks the new operations too.
 """
 

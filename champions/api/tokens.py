@@ -47,6 +47,9 @@ class Resource:
 
     name: str
     title: str
+    # The table whose records the resource's items are: its tombstones are the resource's deletions (none: no
+    # deletions to report).
+    table: str | None = None
 
 
 #: Every resource a token can be scoped to; resources/__init__.py adds each one's.

@@ -263,5 +263,6 @@ FEATURE = Feature(
         "pending_emails": "which one-off email is due, by record ids only (the address, text and any link are "
         "read from the records when it is sent); deleted a week after it is done",
         "throttle_counters": "counts under keyed hashes of email and client addresses, kept for one window",
+        "tombstones": "which records were erased, merged or deleted: table, id, kind and time, nothing of the person",
     },
 )

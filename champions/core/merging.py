@@ -37,6 +37,7 @@ from sqlalchemy import (
     update,
 )
 
+from champions.core import tombstones
 from champions.core.db import rowcount
 from champions.core.errors import Refused
 from champions.extensions import db
@@ -301,5 +302,7 @@ def _before(mine: Sequence[Any], theirs: Sequence[Any]) -> Any:
 
 
 def _delete(table: Table, *where: Any) -> int:
+    """Drop a duplicate the merge has made, leaving its tombstone (its id no longer names a record)."""
+    tombstones.bury_where(table, and_(*where), "merged")
     result = db.session.execute(delete(table).where(*where).execution_options(synchronize_session=False))
     return rowcount(result) or 0

@@ -139,3 +139,19 @@ class DashboardSnapshot(Model):
     computed_at: Mapped[datetime] = mapped_column(default=now_utc)
     duration_ms: Mapped[int]
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Tombstone(Model):
+    """A record that is gone, or no longer stands on its own (erased, merged into another, deleted), so that a
+    copy kept elsewhere (a partner syncing through the API) can follow. Ids and kind only: no personal data.
+    Written by core/tombstones.py."""
+
+    __tablename__ = "tombstones"
+    __table_args__ = (Index("ix_tombstones_at_id", "at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(64), index=True)
+    record_id: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(16))  # "erased", "merged" or "deleted"
+    merged_into_id: Mapped[int | None]
+    at: Mapped[datetime] = mapped_column(default=now_utc)

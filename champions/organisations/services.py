@@ -11,7 +11,7 @@ from sqlalchemy import Select, Table, and_, or_, select
 from sqlalchemy.orm import aliased
 
 from champions.accounts.models import User
-from champions.core import audit, merging
+from champions.core import audit, merging, tombstones
 from champions.core.db import now_utc
 from champions.core.merging import MergeRefused as MergeRefused  # raised here; views and tests catch it from here
 from champions.core.models import Borough
@@ -335,6 +335,7 @@ def merge_organisations(
             keep.notes = f"{keep.notes}\n\n{remove.notes}" if keep.notes else remove.notes
         details = {"merged_id": remove.id, "merged_name": remove.name, "moved": plan.moves, "rows": moved}
         audit.record("organisation.merged", keep, actor_id=by_user_id, **details)
+        tombstones.bury("organisations", [remove.id], "merged", merged_into_id=keep.id)
         db.session.flush()
     db.session.expire_all()
     return plan

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, Table, and_, delete, func, select, update
 
 from champions.accounts.consent import EQUALITY_CONSENT_VERSION, has_consent, record_consent, set_consent
 from champions.accounts.models import User
-from champions.core import audit, features
+from champions.core import audit, features, tombstones
 from champions.core.db import now_utc, rowcount
 from champions.core.disclosure import OneWay, one_way
 from champions.core.errors import Refused
@@ -126,10 +126,12 @@ def erase(user, *, reason: str = "Erased at their request", by_user_id: int | No
             continue
         table, where = _rows_for(holding, user, champion)
         if holding.erase == "delete":
+            tombstones.bury_where(table, where, "erased")
             db.session.execute(delete(table).where(where))
         else:
             db.session.execute(update(table).where(where).values(**holding.anonymise))
     if champion is not None:
+        tombstones.bury("champions", [champion.id], "erased")
         for name, value in ERASED_PROFILE.items():
             setattr(champion, name, value)
         champion.last_activity_on = None
@@ -170,6 +172,26 @@ def rejoin(champion: Champion) -> Stage:
 # --- Retention ---------------------------------------------------------------------------------
 
 
+def _held_rows(user_ids: list[int]) -> dict[Table, list[int]]:
+    """The ids of every row held about these people, by table (those with a single integer key)."""
+    champion_ids = db.session.scalars(select(Champion.id).where(Champion.user_id.in_(user_ids))).all()
+    held: dict[Table, list[int]] = {}
+    for holding in features.registry().holdings:
+        table = db.metadata.tables[holding.table]
+        key, owners = tombstones.single_key(table), user_ids if holding.owner == "user" else champion_ids
+        if key is not None and holding.owner != "email" and holding.table != "users" and owners:
+            held[table] = list(db.session.scalars(select(key).where(table.c[holding.column].in_(owners))))
+    return held
+
+
+def _bury_gone(held: dict[Table, list[int]]) -> None:
+    """A tombstone for each row of ``held`` that deleting its person took with them (not one kept or unlinked)."""
+    for table, ids in held.items():
+        key = tombstones.single_key(table)
+        left = set(db.session.scalars(select(key).where(key.in_(ids)))) if ids and key is not None else set()
+        tombstones.bury(table.name, [i for i in ids if i not in left], "erased")
+
+
 def apply_retention(unverified_days: int, withdrawn_days: int, files_days: int = FILES_KEPT_DAYS) -> dict[str, int]:
     """Delete sign-ups never verified, anonymise champions withdrawn long ago. Returns the counts."""
 
@@ -191,8 +213,11 @@ def apply_retention(unverified_days: int, withdrawn_days: int, files_days: int =
     )
     stale_rows = db.session.execute(stale).all()
     if stale_rows:
+        user_ids = [i for i, _ in stale_rows]
         db.session.execute(delete(OutboxMessage).where(OutboxMessage.to_address.in_([e for _, e in stale_rows])))
-        db.session.execute(delete(User).where(User.id.in_([i for i, _ in stale_rows])))
+        held = _held_rows(user_ids)
+        db.session.execute(delete(User).where(User.id.in_(user_ids)))
+        _bury_gone(held)
     withdrawn_at = (
         select(StageChange.champion_id, func.max(StageChange.changed_at).label("at"))
         .where(StageChange.to_stage == Stage.WITHDRAWN.value)

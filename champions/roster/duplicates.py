@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from champions.accounts.models import User
 from champions.accounts.sessions import end_every_session
-from champions.core import audit, merging
+from champions.core import audit, merging, tombstones
 from champions.core.db import now_utc
 from champions.core.merging import MergeRefused
 from champions.extensions import db
@@ -182,6 +182,7 @@ def merge(keep: Champion, remove: Champion, by_user_id: int | None, *, fingerpri
         details = {"kept": keep.id, "removed": remove.id, "moved": plan.moves, "rows": moved}
         audit.record("champion.merged", keep, actor_id=by_user_id, **details)
         audit.record("champion.merged_away", remove, actor_id=by_user_id, **details)
+        tombstones.bury("champions", [remove.id], "merged", merged_into_id=keep.id)
         db.session.flush()
     return plan
 

@@ -19,13 +19,13 @@ from champions.api.tokens import RESOURCES, Resource
 
 RESOURCES.update(
     {
-        "champions": Resource("champions", "Champions"),
-        "activities": Resource("activities", "Activities"),
-        "workshops": Resource("workshops", "Workshops"),
-        "signups": Resource("signups", "Workshop sign-ups"),
-        "organisations": Resource("organisations", "Organisations"),
-        "moments": Resource("moments", "Social moments"),
-        "training": Resource("training", "Training resources"),
+        "champions": Resource("champions", "Champions", table="champions"),
+        "activities": Resource("activities", "Activities", table="activities"),
+        "workshops": Resource("workshops", "Workshops", table="workshops"),
+        "signups": Resource("signups", "Workshop sign-ups", table="workshop_signups"),
+        "organisations": Resource("organisations", "Organisations", table="organisations"),
+        "moments": Resource("moments", "Social moments", table="moments"),
+        "training": Resource("training", "Training resources", table="training_resources"),
         "grants": Resource("grants", "Grant rounds, applications and awards"),
         "figures": Resource("figures", "Programme and fund figures"),
     }

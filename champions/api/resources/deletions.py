@@ -1,11 +1,11 @@
-"""``/api/v1/deletions``: records that left the API since a time (erased, or merged into another), as ids and
-kind only, so that a partner's copy can follow. Read from the audit log's events of erasure and merging (written by
-privacy's erasure and roster's merge), each source declared in ``SOURCES``; a token sees the deletions of the
-resources it may read."""
+"""``/api/v1/deletions``: records that left the API since a time (erased, merged into another, or deleted), as ids
+and kind only, so that a partner's copy can follow. Read from the tombstones every removal writes
+(core/tombstones.py: a merge, an erasure, retention, a champion deleting an activity), each resource's by its
+table (``Resource.table``); a token sees the deletions of the resources it may read. A record put back (an undone
+deletion, under its old id) loses its tombstone and comes again in its own list, changed now."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import marshmallow as ma
@@ -20,36 +20,27 @@ from champions.api.base import (
     page_schema,
     resource_blueprint,
 )
-from champions.core.models import AuditEvent
-from champions.extensions import db
-from champions.profiles.models import Champion
+from champions.api.tokens import RESOURCES
+from champions.core.models import Tombstone
+from champions.core.tombstones import KINDS
 
-blp = resource_blueprint("deletions", "Records erased or merged away since a time: ids and kind, no personal data.")
-
-
-@dataclass(frozen=True)
-class Source:
-    """An audit action that removes a record of ``resource`` from the API, as ``kind``."""
-
-    action: str
-    resource: str
-    kind: str
-    # Where the event names the record that left and the one it was merged into: "target", or a key of its details.
-    removed: str = "target"
-    kept: str | None = None
-
-
-SOURCES = (
-    Source("person.erased", "champions", "erased"),  # target: the User; the champion is found by user_id
-    Source("champion.merged_away", "champions", "merged", kept="kept"),  # target: the merged-away Champion
-    Source("organisation.merged", "organisations", "merged", removed="merged_id", kept="target"),  # target: the kept
+blp = resource_blueprint(
+    "deletions", "Records erased, merged away or deleted since a time: resource, id and kind, no personal data."
 )
 
 
 class DeletionSchema(Schema):
-    resource = ma.fields.String(required=True)
+    resource = ma.fields.String(required=True, metadata={"description": "the resource's name, as in its path"})
     id = ma.fields.Integer(required=True)
-    kind = ma.fields.String(required=True, metadata={"enum": ["erased", "merged"]})
+    kind = ma.fields.String(
+        required=True,
+        metadata={
+            "enum": list(KINDS),
+            "description": "erased: a person's record removed at their request or by retention; merged: merged into "
+            "another record (merged_into_id, for champions and organisations) or a duplicate a merge dropped; "
+            "deleted: removed by its owner (a champion's activity)",
+        },
+    )
     merged_into_id = ma.fields.Integer(required=True, allow_none=True)
     at = UtcDateTime(required=True)
 
@@ -58,41 +49,21 @@ class DeletionSchema(Schema):
 @blp.arguments(ListArgs, location="query")
 @blp.response(200, page_schema(DeletionSchema, "DeletionPage"))
 def list_deletions(args: dict[str, Any]):
-    """Erasures and merges, oldest first; ``updated_since`` gives those from that time."""
+    """Erasures, merges and deletions, oldest first; ``updated_since`` gives those from that time."""
     readable = set(current_token().scopes)
-    sources = [source for source in SOURCES if source.resource in readable]
-    query = select(AuditEvent).where(AuditEvent.action.in_([s.action for s in sources]))
-    by_action = {s.action: s for s in sources}
-    return page(query, args, AuditEvent.at, AuditEvent.id, lambda events: _deletions(events, by_action))
+    resource_of = {r.table: r.name for r in RESOURCES.values() if r.table and r.name in readable}
+    query = select(Tombstone).where(Tombstone.table_name.in_(resource_of))
+    return page(query, args, Tombstone.at, Tombstone.id, lambda rows: _deletions(rows, resource_of))
 
 
-def _deletions(events: list[AuditEvent], sources: dict[str, Source]) -> list[dict[str, Any]]:
-    erased_users = [
-        int(e.target_id or 0) for e in events if e.action == "person.erased" and (e.target_id or "").isdigit()
+def _deletions(rows: list[Tombstone], resource_of: dict[str, str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "resource": resource_of[row.table_name],
+            "id": row.record_id,
+            "kind": row.kind,
+            "merged_into_id": row.merged_into_id,
+            "at": row.at,
+        }
+        for row in rows
     ]
-    rows = db.session.execute(select(Champion.user_id, Champion.id).where(Champion.user_id.in_(erased_users))).all()
-    champion_of = {user_id: champion_id for user_id, champion_id in rows}
-    items = []
-    for event in events:
-        source = sources[event.action]
-        if event.action == "person.erased":
-            record_id, into = champion_of.get(int(event.target_id or 0)), None
-        else:
-            record_id, into = _named(event, source.removed), _named(event, source.kept)
-        if record_id:
-            items.append(
-                {
-                    "resource": source.resource,
-                    "id": record_id,
-                    "kind": source.kind,
-                    "merged_into_id": into,
-                    "at": event.at,
-                }
-            )
-    return items
-
-
-def _named(event: AuditEvent, where: str | None) -> int | None:
-    """The id an event names ``where``: its target, or one of its details."""
-    value = event.target_id if where == "target" else (event.details or {}).get(where) if where else None
-    return int(value) if isinstance(value, int) or (isinstance(value, str) and value.isdigit()) else None
