@@ -40,9 +40,9 @@ MAX_BODY = 64 * 1024  # bytes: no resource takes more; larger bodies get a 413 p
 MAX_PAGE = 100
 DEFAULT_PAGE = 50
 # A list's position: microseconds since 1970 (UTC) of the last record's change, and its id. Bounded so that any
-# cursor matching it reads as a date before the year 2286 and an id within a 64-bit integer.
-CURSOR_PATTERN = r"^([0-9]{1,16})\.([0-9]{1,18})$"
-_CURSOR = re.compile(CURSOR_PATTERN.strip("^$"))
+# cursor matching it reads as a date before the year 2286 and an id within a 64-bit integer. Empty: the first page.
+_CURSOR = re.compile(r"([0-9]{1,16})\.([0-9]{1,18})")
+CURSOR_PATTERN = f"^(?:{_CURSOR.pattern})?$"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 IDEMPOTENCY_KEPT_HOURS = 24
@@ -258,6 +258,10 @@ class WholeNumber(ma.fields.Integer):
 
 
 # Field metadata: the codes a body's borough or topic must be one of (the forms accept only these), for the document.
+# What a body's field must be for the page's form to take it, in the document only: the form checks it, so that a
+# client gets the form's own message by the field.
+FILLED = {"minLength": 1}
+AT_LEAST_ONE = {"minItems": 1}
 BOROUGH_ENUM = {"enum": [code for code, _, _ in BOROUGHS]}
 TOPIC_ENUM = {"enum": [code for code, _ in TOPICS]}
 

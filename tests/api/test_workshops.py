@@ -170,6 +170,8 @@ def test_workshops_page_by_cursor_and_updated_since(client, db, make, clock):
     assert [w["title"] for w in changed.json["items"]] == ["W0 renamed"]
     bad = client.get("/api/v1/workshops?cursor=nonsense", headers=headers)
     assert bad.status_code == 400 and bad.mimetype == PROBLEM
+    # An empty cursor, as the document allows, is the first page.
+    assert client.get("/api/v1/workshops?limit=2&cursor=", headers=headers).json == first
 
 
 def test_an_impossible_id_is_not_found_by_any_method_and_a_wrong_method_is_a_405(client, db, make):

@@ -20,6 +20,7 @@ from champions.accounts.models import User
 from champions.accounts.services import EmailTaken, find_user, notify_owner_of_sign_up
 from champions.api.base import (
     BOROUGH_ENUM,
+    FILLED,
     TOPIC_ENUM,
     ApiError,
     ListArgs,
@@ -80,10 +81,10 @@ class ChampionFilters(ListArgs):
 class SignUpSchema(Schema):
     """A partner's sign-up of someone who asked to join: the public sign-up form's questions, less the password."""
 
-    first_name = ma.fields.String(required=True, validate=ma.validate.Length(max=1000))
-    last_name = ma.fields.String(required=True, validate=ma.validate.Length(max=1000))
-    email = ma.fields.String(required=True, validate=ma.validate.Length(max=1000))
-    postcode = ma.fields.String(required=True, validate=ma.validate.Length(max=1000))
+    first_name = ma.fields.String(required=True, validate=ma.validate.Length(max=1000), metadata=FILLED)
+    last_name = ma.fields.String(required=True, validate=ma.validate.Length(max=1000), metadata=FILLED)
+    email = ma.fields.String(required=True, validate=ma.validate.Length(max=1000), metadata=FILLED)
+    postcode = ma.fields.String(required=True, validate=ma.validate.Length(max=1000), metadata=FILLED)
     borough_code = ma.fields.String(required=True, validate=ma.validate.Length(max=1000), metadata=BOROUGH_ENUM)
     topic_codes = ma.fields.List(
         ma.fields.String(validate=ma.validate.Length(max=100), metadata=TOPIC_ENUM), load_default=list
@@ -93,7 +94,8 @@ class SignUpSchema(Schema):
     organisation_id = WholeNumber(load_default=None)
     heard_other = ma.fields.String(load_default=None, validate=ma.validate.Length(max=1000))
     privacy_consent = ma.fields.Boolean(
-        required=True, metadata={"description": "true: the person read and agreed to the privacy notice"}
+        required=True,
+        metadata={"description": "the person read and agreed to the privacy notice (the form asks)", "enum": [True]},
     )
     email_consent = ma.fields.Boolean(load_default=False)
 

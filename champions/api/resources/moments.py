@@ -15,6 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from champions.api.base import (
+    AT_LEAST_ONE,
+    FILLED,
     TOPIC_ENUM,
     ApiError,
     ListArgs,
@@ -64,31 +66,37 @@ class MomentSchema(Schema):
         return occurrence.starts_on.isoformat() if occurrence else None
 
 
+RECURRENCES = {"enum": [r.value for r in Recurrence]}
+LEVELS = {"enum": [level.value for level in Level]}
+
+
 class MomentChanges(Schema):
     """Only the fields sent change; the others stay as they are. Dates are ISO 8601 (2027-04-01)."""
 
-    name = ma.fields.String(validate=ma.validate.Length(max=1000))
+    name = ma.fields.String(validate=ma.validate.Length(max=1000), metadata=FILLED)
     description = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=20000))
-    recurrence = ma.fields.String(validate=ma.validate.Length(max=100))
-    level = ma.fields.String(validate=ma.validate.Length(max=100))
+    recurrence = ma.fields.String(validate=ma.validate.Length(max=100), metadata=RECURRENCES)
+    level = ma.fields.String(validate=ma.validate.Length(max=100), metadata=LEVELS)
     start_date = ma.fields.Date()
     end_date = ma.fields.Date(allow_none=True)
     topic_codes = ma.fields.List(
         ma.fields.String(validate=ma.validate.Length(max=100), metadata=TOPIC_ENUM),
         validate=ma.validate.Length(max=100),
+        metadata=AT_LEAST_ONE,
     )
     suggested_actions = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=20000))
 
 
 class MomentBody(MomentChanges):
-    name = ma.fields.String(required=True, validate=ma.validate.Length(max=1000))
-    recurrence = ma.fields.String(required=True, validate=ma.validate.Length(max=100))
-    level = ma.fields.String(required=True, validate=ma.validate.Length(max=100))
+    name = ma.fields.String(required=True, validate=ma.validate.Length(max=1000), metadata=FILLED)
+    recurrence = ma.fields.String(required=True, validate=ma.validate.Length(max=100), metadata=RECURRENCES)
+    level = ma.fields.String(required=True, validate=ma.validate.Length(max=100), metadata=LEVELS)
     start_date = ma.fields.Date(required=True)
     topic_codes = ma.fields.List(
         ma.fields.String(validate=ma.validate.Length(max=100), metadata=TOPIC_ENUM),
         required=True,
         validate=ma.validate.Length(max=100),
+        metadata=AT_LEAST_ONE,
     )
 
 

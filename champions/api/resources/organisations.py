@@ -17,7 +17,9 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from champions.api.base import (
+    AT_LEAST_ONE,
     BOROUGH_ENUM,
+    FILLED,
     ApiError,
     ListArgs,
     Schema,
@@ -88,27 +90,31 @@ class OrganisationFilters(ListArgs):
 class OrganisationChanges(Schema):
     """Only the fields sent change; the others stay as they are."""
 
-    name = ma.fields.String(validate=ma.validate.Length(max=1000))
-    type = ma.fields.String(validate=ma.validate.Length(max=100))
+    name = ma.fields.String(validate=ma.validate.Length(max=1000), metadata=FILLED)
+    type = ma.fields.String(validate=ma.validate.Length(max=100), metadata={"enum": TYPES})
     charity_number = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=1000))
     postcode = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=1000))
     website = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=1000))
     borough_codes = ma.fields.List(
         ma.fields.String(validate=ma.validate.Length(max=100), metadata=BOROUGH_ENUM),
         validate=ma.validate.Length(max=100),
+        metadata=AT_LEAST_ONE,
     )
     notes = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=20000))
 
 
 class OrganisationBody(OrganisationChanges):
-    name = ma.fields.String(required=True, validate=ma.validate.Length(max=1000))
-    type = ma.fields.String(required=True, validate=ma.validate.Length(max=100))
+    name = ma.fields.String(required=True, validate=ma.validate.Length(max=1000), metadata=FILLED)
+    type = ma.fields.String(required=True, validate=ma.validate.Length(max=100), metadata={"enum": TYPES})
     borough_codes = ma.fields.List(
         ma.fields.String(validate=ma.validate.Length(max=100), metadata=BOROUGH_ENUM),
         required=True,
         validate=ma.validate.Length(max=100),
+        metadata=AT_LEAST_ONE,
     )
-    engagement_level = ma.fields.String(load_default=EngagementLevel.AWARE.value, validate=ma.validate.Length(max=100))
+    engagement_level = ma.fields.String(
+        load_default=EngagementLevel.AWARE.value, validate=ma.validate.Length(max=100), metadata={"enum": LEVELS}
+    )
 
 
 def _organisation_or_404(organisation_id: int) -> Organisation:

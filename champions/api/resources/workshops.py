@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from champions.api.base import (
     BOROUGH_ENUM,
+    FILLED,
     ApiError,
     ListArgs,
     Schema,
@@ -47,6 +48,7 @@ blp = resource_blueprint("workshops", "Workshops: staff list, add and change the
 # API field -> the staff form's field
 NAMES = {"borough_code": "borough", "host_organisation_id": "host_organisation", "facilitator_ids": "facilitators"}
 TYPES = [t.value for t in WorkshopType]
+CAPACITY = {"minimum": 1, "maximum": 5000}  # the form's limits
 
 
 class WorkshopSchema(Schema):
@@ -82,31 +84,31 @@ class WorkshopFilters(ListArgs):
 class WorkshopBody(Schema):
     """A workshop as the staff form takes it; times are ISO 8601 with a zone (kept to the minute)."""
 
-    type = ma.fields.String(required=True, validate=ma.validate.Length(max=100))
-    title = ma.fields.String(required=True, validate=ma.validate.Length(max=1000))
+    type = ma.fields.String(required=True, validate=ma.validate.Length(max=100), metadata={"enum": TYPES})
+    title = ma.fields.String(required=True, validate=ma.validate.Length(max=1000), metadata=FILLED)
     description = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=20000))
     starts_at = ma.fields.AwareDateTime(required=True)
     ends_at = ma.fields.AwareDateTime(required=True)
     borough_code = ma.fields.String(required=True, validate=ma.validate.Length(max=100), metadata=BOROUGH_ENUM)
-    venue = ma.fields.String(required=True, validate=ma.validate.Length(max=1000))
+    venue = ma.fields.String(required=True, validate=ma.validate.Length(max=1000), metadata=FILLED)
     host_organisation_id = WholeNumber(load_default=None, allow_none=True)
     facilitator_ids = ma.fields.List(WholeNumber(), load_default=list, validate=ma.validate.Length(max=100))
-    capacity = WholeNumber(required=True)
+    capacity = WholeNumber(required=True, metadata=CAPACITY)
 
 
 class WorkshopChanges(Schema):
     """Only the fields sent change; the others stay as they are."""
 
-    type = ma.fields.String(validate=ma.validate.Length(max=100))
-    title = ma.fields.String(validate=ma.validate.Length(max=1000))
+    type = ma.fields.String(validate=ma.validate.Length(max=100), metadata={"enum": TYPES})
+    title = ma.fields.String(validate=ma.validate.Length(max=1000), metadata=FILLED)
     description = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=20000))
     starts_at = ma.fields.AwareDateTime()
     ends_at = ma.fields.AwareDateTime()
     borough_code = ma.fields.String(validate=ma.validate.Length(max=100), metadata=BOROUGH_ENUM)
-    venue = ma.fields.String(validate=ma.validate.Length(max=1000))
+    venue = ma.fields.String(validate=ma.validate.Length(max=1000), metadata=FILLED)
     host_organisation_id = WholeNumber(allow_none=True)
     facilitator_ids = ma.fields.List(WholeNumber(), validate=ma.validate.Length(max=100))
-    capacity = WholeNumber()
+    capacity = WholeNumber(metadata=CAPACITY)
 
 
 WorkshopPage = page_schema(WorkshopSchema, "WorkshopPage")
