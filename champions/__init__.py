@@ -35,7 +35,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("organisations",),
     ("workshops", "moments"),
     ("grants",),
-    ("followups",),
+    ("followups", "spread"),
     ("nudges",),
     ("privacy",),
     ("roster", "dashboards"),

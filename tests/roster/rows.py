@@ -24,6 +24,7 @@ ALLOWED = {
     "grant_applications.status": "draft",
     "workshops.type": "co_design",
     "organisations.type": "grassroots",
+    "champion_roles.betweenness": 1.5,
 }
 
 # Tables whose CHECK asks for exactly one of several nullable references: a row refers through the first unless it

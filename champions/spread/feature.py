@@ -1,0 +1,36 @@
+"""How the movement spreads: the network analysis job, its staff page, and each champion's place in the network."""
+
+from __future__ import annotations
+
+from champions.core.features import Beat, Feature
+from champions.core.personal_data import Holding
+from champions.spread import (
+    bp,
+    models,
+    tasks,  # noqa: F401  (its sweep registers with core.work)
+)
+from config import every_seconds
+
+FEATURE = Feature(
+    name="spread",
+    blueprints=(bp,),
+    access={},
+    beat=(
+        Beat("spread-network", "champions.spread.tasks.compute_spread", every_seconds("SPREAD_EVERY_SECONDS", 86_400)),
+    ),
+    task_modules=("champions.spread.tasks",),
+    models=(models,),
+    merges=models.MERGES,
+    holdings=(
+        Holding(
+            "champion_roles",
+            "champion",
+            "champion_id",
+            "delete",
+            title="Your place in the network",
+            describe="How many people you are tied to through recruiting, workshops and organisations, and the "
+            "roles these ties give you (such as a hub), as last worked out.",
+        ),
+    ),
+    not_personal={"spread_runs": "job bookkeeping and figures for the whole programme (and a staff id)"},
+)

@@ -1,0 +1,162 @@
+"""The network analysis on a network small enough to work out by hand: ties from recruitment, a workshop and an
+organisation, each champion's measures, the roles, R by cohort with its interval, chains, flows and homophily."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import igraph
+import pytest
+from sqlalchemy import func, insert, select
+
+from champions.core.db import now_utc
+from champions.organisations.models import organisation_affiliations
+from champions.privacy.services import erase
+from champions.spread import graph, services
+from champions.spread.figures import interval
+from champions.spread.models import ChampionRole, SpreadRun
+from champions.workshops.models import WorkshopSignup
+from tests.workshops.helpers import make_org, make_workshop
+
+
+def _run(db) -> SpreadRun:
+    run = SpreadRun()
+    db.session.add(run)
+    db.session.flush()
+    services.compute(run)
+    db.session.commit()
+    return run
+
+
+def _joined(db, champion, when: datetime) -> None:
+    champion.created_at = when
+    db.session.commit()
+
+
+def test_ties_come_from_recruitment_workshops_and_organisations_and_leavers_leave(db, make, clock):
+    clock.set(datetime(2026, 6, 1, 12, 0))
+    a = make.champion(borough_code="bolton")
+    b = make.champion(borough_code="bolton", recruited_by_id=a.id)
+    c = make.champion(borough_code="wigan")
+    d = make.champion(borough_code="bury")
+    gone = make.champion(borough_code="bury", recruited_by_id=a.id)
+    workshop = make_workshop(db, borough="bolton", starts=now_utc() - timedelta(days=3))
+    for champion, present in ((b, True), (c, True), (d, False), (gone, True)):
+        db.session.add(
+            WorkshopSignup(
+                workshop_id=workshop.id, champion_id=champion.id, checked_in_at=now_utc() if present else None
+            )
+        )
+    organisation = make_org(db)
+    db.session.execute(
+        insert(organisation_affiliations), [{"organisation_id": organisation.id, "champion_id": x.id} for x in (c, d)]
+    )
+    erase(gone.user)
+    db.session.commit()
+    network = graph.load()
+    assert set(network.ids) == {a.id, b.id, c.id, d.id}
+    at = {champion_id: i for i, champion_id in enumerate(network.ids)}
+    pairs = {tuple(sorted((network.ids[x], network.ids[y]))): w for (x, y), w in network.strength.items()}
+    assert pairs == {(a.id, b.id): 1, (b.id, c.id): 1, (c.id, d.id): 1}  # d was not checked in; gone was erased
+    assert network.kinds == {"recruitment": 1, "workshop": 1, "organisation": 1}
+    run = _run(db)
+    role = {r.champion_id: r for r in db.session.scalars(select(ChampionRole))}
+    assert [role[x.id].ties for x in (a, b, c, d)] == [1, 2, 2, 1]
+    # A path a-b-c-d: b and c each lie on the shortest paths of two pairs of others.
+    assert [role[x.id].betweenness for x in (a, b, c, d)] == [0, 2, 2, 0]
+    assert [role[x.id].reach_2 for x in (a, b, c, d)] == [2, 3, 3, 2]
+    assert [role[x.id].reach_3 for x in (a, b, c, d)] == [3, 3, 3, 3]
+    assert role[b.id].boroughs_crossed == 1  # c is in Wigan
+    assert role[b.id].organisations_crossed == 1 and role[c.id].organisations_crossed == 0  # d's is c's own
+    assert run.champions == 4 and run.ties == 3 and run.method == "exact" and run.finished_at is not None
+    assert at  # every one of them is a node
+
+
+def test_r_counts_recruits_within_90_days_by_cohort_with_its_interval(db, make, clock):
+    clock.set(datetime(2026, 9, 30, 12, 0))
+    march = [make.champion(borough_code="bolton") for _ in range(4)]
+    for champion in march:
+        _joined(db, champion, datetime(2026, 3, 10, 12, 0))
+    early = make.champion(borough_code="bolton", recruited_by_id=march[0].id)
+    _joined(db, early, datetime(2026, 4, 1, 12, 0))  # 22 days after: counts
+    late = make.champion(borough_code="wigan", recruited_by_id=march[1].id)
+    _joined(db, late, datetime(2026, 7, 1, 12, 0))  # 113 days after: does not
+    young = make.champion(borough_code="bolton", recruited_by_id=march[2].id)  # today: late, and a cohort not complete
+    run = _run(db)
+    r = run.figures["r"]
+    rows = {row["cohort"]: row for row in r["by_cohort"]}
+    assert rows["2026-03"]["champions"] == 4 and rows["2026-03"]["recruits"] == 1  # only the one within 90 days
+    assert rows["2026-03"]["r"] == 0.25 and rows["2026-03"]["complete"] is True
+    assert rows["2026-09"]["champions"] == 1 and rows["2026-09"]["complete"] is False
+    # Complete cohorts: March (4 people, 1 recruit), April (1, 0) and July (1, 0); September's is too young.
+    assert (r["champions"], r["recruits"], r["r"]) == (6, 1, 0.17)
+    assert (r["low"], r["high"]) == interval(1, 6)
+    assert "not self-sustaining" in r["sentence"]
+    assert young.id not in [champion.id for champion in march]
+    flows = run.figures["flows"]
+    bolton = next(row for row in flows["rows"] if row["from"] == "Bolton")
+    assert bolton["total"] == 3 and flows["across"] == 1  # a Bolton champion recruited the Wigan one
+    assert run.figures["chains"]["by_depth"] == [{"depth": 0, "champions": 4}, {"depth": 1, "champions": 3}]
+
+
+def test_the_interval_matches_the_exact_poisson_interval_closely():
+    # Exact 95% Poisson limits for 10 events: 4.795 and 18.39 (Garwood); Byar's approximation is within 1%.
+    low, high = interval(10, 1)
+    assert low == pytest.approx(4.80, abs=0.05) and high == pytest.approx(18.39, abs=0.1)
+    assert interval(0, 10) == (0.0, 0.37)
+    assert interval(3, 0) == (None, None)
+
+
+def test_sampled_betweenness_with_every_starting_point_equals_the_exact_one(monkeypatch):
+    g = igraph.Graph.Erdos_Renyi(n=60, m=150)
+    exact = g.betweenness(directed=False)
+    monkeypatch.setattr(graph, "EXACT_UP_TO", 10)
+    monkeypatch.setattr(graph, "SAMPLE_SOURCES", 60)
+    monkeypatch.setattr(graph.random, "Random", lambda seed: _Whole())
+    values, method, sources, error = graph._betweenness(g)
+    assert method == "sampled" and sources == 60
+    # Each half alone is an estimate; their mean over both halves (all 60 sources) is the exact value.
+    assert values == pytest.approx([x for x in exact], rel=1e-9)
+    assert error is not None and error >= 0
+
+
+class _Whole:
+    def sample(self, population, k):
+        return list(population)[:k]
+
+
+def test_roles_follow_the_thresholds_the_run_states(db, make):
+    hub = make.champion(borough_code="bolton")
+    spokes = [
+        make.champion(borough_code=b, recruited_by_id=hub.id)
+        for b in ("bury", "wigan", "oldham", "salford", "bury", "bolton")
+    ]
+    far = make.champion(borough_code="bolton", recruited_by_id=spokes[0].id)
+    run = _run(db)
+    role = {r.champion_id: r for r in db.session.scalars(select(ChampionRole))}
+    assert (
+        run.thresholds["hub_ties"] == 6 and role[hub.id].hub
+    )  # the top 5% (one person), at least 5 and not role[spokes[0].id].hub
+    assert role[hub.id].gatekeeper and role[hub.id].spanner
+    assert role[far.id].pulsetaker is False or role[far.id].ties <= 3
+    assert run.figures["roles"]["hub"] == 1
+
+
+def test_the_scheduled_task_measures_the_network_once_and_a_requested_run_shows_its_progress(db, make):
+    from champions.spread.tasks import compute_spread
+    from tests.conftest import run_task
+
+    recruiter = make.champion()
+    make.champion(recruited_by_id=recruiter.id)
+    scheduled = run_task(compute_spread)
+    asked = SpreadRun(requested_by_id=make.user(role="staff").id)
+    db.session.add(asked)
+    db.session.commit()
+    assert run_task(compute_spread, asked.id) == asked.id
+    assert run_task(compute_spread, asked.id) is None  # finished: not measured again
+    db.session.expire_all()
+    runs = db.session.scalars(select(SpreadRun).order_by(SpreadRun.id)).all()
+    assert [r.id for r in runs] == [scheduled, asked.id]
+    assert (asked.done_steps, asked.total_steps) == (4, 4) and asked.champions == 2 and asked.ties == 1
+    assert services.latest().id == asked.id
+    assert db.session.scalar(select(func.count()).select_from(ChampionRole)) == 2
