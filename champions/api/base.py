@@ -19,6 +19,7 @@ from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint as SmorestBlueprint
 from sqlalchemy import Select, and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError
+from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
 from champions.api.models import ApiToken, IdempotentRequest
@@ -74,9 +75,26 @@ class Api(SmorestApi):
         pass
 
 
+class _Parser(FlaskParser):
+    """webargs' parser, where a body nested too deeply for Python's JSON reader (about a thousand levels, a couple
+    of kilobytes) is a 400 problem like any other body that cannot be read, not a crash."""
+
+    def _raw_load_json(self, req: Any) -> Any:
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            raise ApiError(
+                400,
+                "The JSON body is nested too deeply to read.",
+                errors=[{"field": "body", "detail": "Nest the values less deeply"}],
+            ) from None
+
+
 class ApiBlueprint(SmorestBlueprint):
     """flask-smorest's Blueprint, where a bad query parameter (a filter, ``updated_since``, ``limit``) is a 400, as
     a malformed request is; a body whose values fail its checks stays a 422."""
+
+    ARGUMENTS_PARSER = _Parser()
 
     def arguments(self, schema: Any, *, location: str = "json", **kwargs: Any) -> Any:
         if location == "query":
@@ -240,6 +258,16 @@ class ProblemSchema(Schema):
     detail = ma.fields.String()
     errors = ma.fields.List(ma.fields.Nested(FieldErrorSchema))
     retry_after_minutes = ma.fields.Integer()
+
+
+class Flag(ma.fields.Boolean):
+    """true or false in a body, and nothing else: marshmallow's Boolean would also take "yes", "on", 1 or "1",
+    which the document does not allow (a consent must be given as the JSON value true)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool):  # not 1 or 0, which equal True and False in Python
+            return value
+        raise self.make_error("invalid", input=value)
 
 
 class WholeNumber(ma.fields.Integer):

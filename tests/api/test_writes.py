@@ -63,6 +63,7 @@ def test_a_partner_sign_up_chooses_a_password_from_the_welcome_email_then_signs_
     assert not made.has_password  # nobody can sign in to it until the person has chosen one
     body = db.session.scalar(select(OutboxMessage.text_body).where(OutboxMessage.to_address == SIGN_UP["email"]))
     assert "choose your password" in body
+    assert "(it works for 3 days):\nhttp" in body  # the link on a line of its own, not run into the sentence
 
     opened = client.get(link_in(db, SIGN_UP["email"], "/verify"))
     assert opened.status_code == 302 and "/reset/" in opened.headers["Location"]
@@ -123,6 +124,12 @@ def test_bad_json_wrong_types_wrong_media_and_huge_bodies_are_problems(client, d
     assert huge.json["detail"] == "The request body is too large: the limit is 64 KB."
     nul = client.post("/api/v1/champions", json={**SIGN_UP, "first_name": "A\x00B"}, headers=headers)
     assert nul.status_code == 422
+    deep = '{"first_name": ' + "[" * 5000 + "]" * 5000 + "}"  # past what Python's JSON reader can nest
+    nested = client.post("/api/v1/champions", data=deep, content_type="application/json", headers=headers)
+    assert nested.status_code == 400 and nested.mimetype == PROBLEM and "nested too deeply" in nested.json["detail"]
+    for loose in ("yes", "on", "1", 1, "true"):  # consent is the JSON value true, nothing that looks like it
+        refused = client.post("/api/v1/champions", json={**SIGN_UP, "privacy_consent": loose}, headers=headers)
+        assert refused.status_code == 422 and refused.json["errors"][0]["field"] == "privacy_consent", loose
     assert _count(db, Champion) == 0
     assert client.delete("/api/v1/champions", headers=headers).mimetype == PROBLEM  # 405, as a problem
 

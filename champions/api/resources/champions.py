@@ -23,6 +23,7 @@ from champions.api.base import (
     FILLED,
     TOPIC_ENUM,
     ApiError,
+    Flag,
     ListArgs,
     Schema,
     UtcDateTime,
@@ -93,11 +94,11 @@ class SignUpSchema(Schema):
     referral_code = ma.fields.String(load_default=None, validate=ma.validate.Length(max=1000))
     organisation_id = WholeNumber(load_default=None)
     heard_other = ma.fields.String(load_default=None, validate=ma.validate.Length(max=1000))
-    privacy_consent = ma.fields.Boolean(
+    privacy_consent = Flag(
         required=True,
         metadata={"description": "the person read and agreed to the privacy notice (the form asks)", "enum": [True]},
     )
-    email_consent = ma.fields.Boolean(load_default=False)
+    email_consent = Flag(load_default=False)
 
 
 class CorrectionSchema(Schema):
