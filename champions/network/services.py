@@ -11,6 +11,7 @@ import qrcode.image.svg
 from sqlalchemy import func, select
 
 from champions.accounts.models import User
+from champions.activities.models import Activity
 from champions.core.email import external_url
 from champions.extensions import db
 from champions.profiles.models import Champion
@@ -64,3 +65,19 @@ def qr_svg(url: str) -> bytes:
 def referral_url(code: str) -> str:
     """The link a champion shares: it opens the sign-up form with their code filled in."""
     return external_url("network.join", code=code)
+
+
+def people_reached_by_degree(champion_id: int, degrees: int = DEGREES) -> list[int]:
+    """The people reached (the head-counts of activities) by this champion's own activities, then by their recruits
+    at each degree: one query for their own and one per degree, whatever the size of the network."""
+
+    def reached(champions) -> int:
+        total = select(func.coalesce(func.sum(Activity.people_reached), 0)).where(Activity.champion_id.in_(champions))
+        return int(db.session.scalar(total) or 0)
+
+    counts = [reached(select(Champion.id).where(Champion.id == champion_id))]
+    frontier = select(Champion.id).where(Champion.recruited_by_id == champion_id)
+    for _ in range(degrees):
+        counts.append(reached(frontier))
+        frontier = select(Champion.id).where(Champion.recruited_by_id.in_(frontier))
+    return counts

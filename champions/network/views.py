@@ -21,6 +21,7 @@ def my_network():
         "network/network.html",
         champion=champion,
         by_degree=by_degree,
+        reached=services.people_reached_by_degree(champion.id),
         recruits=services.direct_recruits(champion.id),
         milestones=services.milestones(by_degree[0]),
         link=referral_url(champion.referral_code),

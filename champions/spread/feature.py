@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-from champions.core.features import Beat, Feature
+from champions.core.features import Beat, Feature, NavItem
+from champions.core.permissions import STAFF
 from champions.core.personal_data import Holding
 from champions.spread import (
     bp,
     models,
     tasks,  # noqa: F401  (its sweep registers with core.work)
+    views,  # noqa: F401  (importing them adds their routes)
 )
 from config import every_seconds
 
 FEATURE = Feature(
     name="spread",
     blueprints=(bp,),
-    access={},
+    access={
+        "spread.spread_home": STAFF,
+        "spread.measure_now": STAFF,
+        "spread.run_status": STAFF,
+        "spread.table_csv": STAFF,
+        "spread.champion_network": STAFF,
+    },
+    navigation=(NavItem("How it spreads", "spread.spread_home", STAFF, 112),),
     beat=(
         Beat("spread-network", "champions.spread.tasks.compute_spread", every_seconds("SPREAD_EVERY_SECONDS", 86_400)),
     ),

@@ -32,6 +32,8 @@ from champions.grants.tasks import compute_funder_snapshot
 from champions.organisations.models import Organisation
 from champions.roster import exporter
 from champions.roster.staff_services import RosterFilters
+from champions.spread.tasks import compute_spread
+from champions.spread.views import CSV_TABLES as SPREAD_TABLES
 from champions.roster.staff_tasks import run_export
 from tests.conftest import run_task
 from tests.core.test_access_matrix import routes, sample_args
@@ -90,6 +92,7 @@ def seed(db, make, clients) -> dict:
     export = exporter.start_export(RosterFilters(), include_special=False, by_user=clients.users[Role.STAFF])
     run_task(run_export, export.id)
     run_task(compute_programme_snapshot)
+    run_task(compute_spread)
     fund_id = application.round.fund_id
     run_task(compute_funder_snapshot, fund_id)
     return {"champion": champion, "import": job.id, "export": export.id, "fund": fund_id, "round": application.round_id}
@@ -119,6 +122,7 @@ def downloads(seeded: dict) -> dict[str, list[dict]]:
         "followups.task_export": [{}],
         "grants.funder_csv": [{"fund_id": seeded["fund"], "table": t} for t in fund_tables],
         "dashboards.table_csv": [{"table": t} for t in CSV_TABLES],
+        "spread.table_csv": [{"table": t} for t in SPREAD_TABLES],
     }
 
 

@@ -93,3 +93,23 @@ def test_an_erased_recruit_is_shown_as_a_champion_who_has_left(client, db, make)
     html = client.get("/me/network").get_data(as_text=True)
     assert "Amina K," in html and "A champion who has left, joined" in html
     assert "Erased" not in html and "Bea" not in html
+
+
+def test_three_degrees_of_influence_add_up_the_people_reached_at_each_degree(client, db, make):
+    from champions.network.services import people_reached_by_degree
+
+    me = make.champion(first_name="Root")
+    a = make.champion(recruited_by_id=me.id)
+    b = make.champion(recruited_by_id=me.id)
+    a1 = make.champion(recruited_by_id=a.id)
+    a2 = make.champion(recruited_by_id=a1.id)
+    a3 = make.champion(recruited_by_id=a2.id)  # four steps away: not counted
+    stranger = make.champion()
+    for champion, reached in ((me, 4), (me, 6), (a, 7), (b, 1), (a1, 20), (a2, 300), (a3, 5000), (stranger, 9)):
+        make.activity(champion, people_reached=reached)
+    # By hand: mine 4 + 6; my recruits a 7 + b 1; theirs a1 20; and theirs a2 300.
+    assert people_reached_by_degree(me.id) == [10, 8, 20, 300]
+    client.post("/login", data={"email": me.user.email, "password": PASSWORD})
+    html = client.get("/me/network").get_data(as_text=True)
+    assert "Three degrees of influence" in html
+    assert ">338<" in html.replace("<strong>", "").replace("</strong>", "")  # 10 + 8 + 20 + 300 in all

@@ -24,3 +24,16 @@ def personal_rows(db, user, champion) -> None:
             gatekeeper=True,
         )
     )
+
+
+def route_args(db, make) -> dict[str, dict]:
+    from champions.spread.models import SpreadRun
+
+    run = SpreadRun()
+    db.session.add(run)
+    db.session.commit()
+    return {
+        "spread.run_status": {"run_id": run.id},
+        "spread.table_csv": {"table": "cohorts"},
+        "spread.champion_network": {"champion_id": make.champion().id},
+    }
