@@ -160,3 +160,71 @@ def test_the_scheduled_task_measures_the_network_once_and_a_requested_run_shows_
     assert (asked.done_steps, asked.total_steps) == (4, 4) and asked.champions == 2 and asked.ties == 1
     assert services.latest().id == asked.id
     assert db.session.scalar(select(func.count()).select_from(ChampionRole)) == 2
+
+
+def _roles(db) -> dict[int, ChampionRole]:
+    return {r.champion_id: r for r in db.session.scalars(select(ChampionRole))}
+
+
+def test_a_star_a_bridge_between_two_clusters_and_ties_across_boroughs_worked_out_by_hand(db, make):
+    # Two triangles of recruits ({a, b, c} and {e, f, g}) joined through one bridge person d, who recruited c and e:
+    #   a - b, a - c, b - c (a recruited b and c; b and c met at a workshop), d - c, d - e, e - f, e - g, f - g.
+    a = make.champion(borough_code="bolton")
+    b = make.champion(borough_code="bolton", recruited_by_id=a.id)
+    d = make.champion(borough_code="bury")
+    c = make.champion(borough_code="bolton", recruited_by_id=a.id)
+    e = make.champion(borough_code="wigan", recruited_by_id=d.id)
+    f = make.champion(borough_code="wigan", recruited_by_id=e.id)
+    g = make.champion(borough_code="wigan", recruited_by_id=e.id)
+    c.recruited_by_id = d.id  # c was recruited by d; a and c met at a workshop instead
+    db.session.commit()
+    past = now_utc() - timedelta(days=2)
+    for pair in ((a, c), (b, c), (f, g)):
+        workshop = make_workshop(db, starts=past)
+        db.session.add_all(WorkshopSignup(workshop_id=workshop.id, champion_id=x.id, checked_in_at=past) for x in pair)
+    db.session.commit()
+    run = _run(db)
+    role = _roles(db)
+    # Shortest paths between the two sides (3 × 3 pairs) all pass through d; c and e each carry their side's two
+    # others to the four people beyond them (2 × 4 = 8); everyone else lies on no path between others.
+    assert {x: role[p.id].betweenness for x, p in zip("abcdefg", (a, b, c, d, e, f, g), strict=True)} == {
+        "a": 0,
+        "b": 0,
+        "c": 8,
+        "d": 9,
+        "e": 8,
+        "f": 0,
+        "g": 0,
+    }
+    assert role[d.id].gatekeeper and not role[c.id].gatekeeper and run.thresholds["gate_betweenness"] == 9
+    assert [role[p.id].ties for p in (a, b, c, d, e, f, g)] == [2, 2, 3, 2, 3, 2, 2]
+    assert role[a.id].reach_2 == 3 and role[a.id].reach_3 == 4  # b, c; then d; then e
+    # d (Bury) is tied to Bolton and Wigan; c (Bolton) to Bury; f (Wigan) to no other borough.
+    assert [role[p.id].boroughs_crossed for p in (d, c, f)] == [2, 1, 0]
+    flows = {row["from"]: row["total"] for row in run.figures["flows"]["rows"]}
+    assert flows["Bury"] == 2 and flows["Bolton"] == 1 and flows["Wigan"] == 2
+    assert run.figures["flows"]["across"] == 2  # d's two recruits are in Bolton and Wigan
+    # Recruitment inside one borough: a-b, e-f, e-g of the five ties (60%). Chance, pairing the same recruiters
+    # (Bolton, Bury, Bury, Wigan, Wigan) with the same recruits (Bolton, Bolton, Wigan, Wigan, Wigan) at random:
+    # (1 × 2/5 + 2 × 0 + 2 × 3/5) / 5 = 32%, which 200 seeded shuffles estimate closely.
+    borough = run.figures["homophily"]["borough"]
+    assert borough["observed"] == 60.0 and borough["chance"] == pytest.approx(32, abs=4)
+
+
+def test_a_star_is_a_hub_with_every_path_through_it(db, make):
+    centre = make.champion(borough_code="bolton")
+    spokes = [make.champion(borough_code="bolton", recruited_by_id=centre.id) for _ in range(6)]
+    run = _run(db)
+    role = _roles(db)
+    assert role[centre.id].ties == 6 and role[centre.id].betweenness == 15  # every pair of the six spokes
+    assert role[centre.id].hub and not any(role[s.id].hub for s in spokes)
+    assert all(role[s.id].reach_2 == 6 and role[s.id].ties == 1 for s in spokes)
+    assert run.figures["chains"] == {
+        "longest": 1,
+        "by_depth": [{"depth": 0, "champions": 1}, {"depth": 1, "champions": 6}],
+    }
+    # Three degrees of influence: the centre's own head-counts and each recruit's.
+    make.activity(centre, people_reached=5)
+    make.activity(spokes[0], people_reached=7)
+    _run(db)
+    assert _roles(db)[centre.id].people_reached_3 == 12 and _roles(db)[spokes[0].id].people_reached_3 == 7
