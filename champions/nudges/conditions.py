@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, cast, func, literal, null, or_, select
+from sqlalchemy import Integer, Select, and_, cast, false, func, literal, null, or_, select
+from sqlalchemy.orm import aliased
 
 from champions.accounts.models import User
 from champions.activities.models import Activity
@@ -20,6 +21,9 @@ from champions.moments.models import moment_topics
 from champions.moments.services import upcoming_moments
 from champions.profiles.models import Champion, Stage, StageChange
 from champions.profiles.models import champion_topics as champion_topics_table
+from champions.spread import queries as spread
+from champions.spread.figures import R_DAYS
+from champions.spread.models import ROLES
 from champions.training.models import (
     PLEDGE_NEWEST_FIRST,
     Pledge,
@@ -37,6 +41,7 @@ KINDS: dict[str, str] = {
     "moments": "Awareness days on your topics",
     "pledge": "When the champion pledge changes",
     "grant-report": "Grant report reminders",
+    "spread": "Asking you to bring others in",
 }
 
 
@@ -62,7 +67,7 @@ class Condition:
     default_days: int
     target: str  # the action whose uptake measures the nudge's effect
     kind: str  # a key of KINDS
-    params: tuple[str, ...] = ("days",)
+    params: tuple[str, ...] = ("days",)  # what a rule of it sets: "days" (N) and "role" (a key of spread's ROLES)
 
     @property
     def public_label(self) -> str:
@@ -147,8 +152,44 @@ CONDITIONS: dict[str, Condition] = {
             "pledge",
             "pledge",
         ),
+        Condition(
+            "role_no_recruit",
+            "Champions in a network role who have recruited no one in the last N days",
+            60,
+            "recruit",
+            "spread",
+            params=("role", "days"),
+        ),
+        Condition(
+            "role_r_below_one",
+            "Champions in a network role whose borough's R is below 1 (newest network run)",
+            0,
+            "recruit",
+            "spread",
+            params=("role",),
+        ),
     )
 }
+
+
+def describe(condition: str, params: dict[str, Any]) -> str:
+    """Who a rule is for, in plain words, with its own numbers ("Hubs who have recruited no one in the last 60
+    days")."""
+    found = CONDITIONS.get(condition)
+    if found is None:
+        return "A kind of rule no longer offered: it reaches no one"
+    days = params.get("days", found.default_days)
+    role = str(params.get("role", ""))
+    if "role" in found.params and role not in ROLES:
+        return "No network role is chosen, so it reaches no one"
+    if condition == "role_no_recruit":
+        return f"{spread.role_plural(role)} who have recruited no one in the last {days} days"
+    if condition == "role_r_below_one":
+        return (
+            f"{spread.role_plural(role)} in boroughs where R is below 1: where each champion brought in fewer than "
+            f"one more within {R_DAYS} days of joining, in the newest network run"
+        )
+    return found.label.replace("N days", f"{days} days").replace("N champions", f"{days} champions")
 
 
 def _stage_reached_at(stage: Stage):
@@ -165,6 +206,8 @@ def audience(condition: str, params: dict[str, Any], now: datetime) -> Select:
     days = int(params.get("days", CONDITIONS[condition].default_days))
     since = now - timedelta(days=days)
     base = select(Champion.user_id.label("user_id"))
+    if condition in ("role_no_recruit", "role_r_below_one"):
+        return _role_audience(condition, base, str(params.get("role", "")), since)
     if condition == "not_verified":
         return (
             base.add_columns(cast(null(), Integer).label("context_id"))
@@ -262,6 +305,19 @@ def audience(condition: str, params: dict[str, Any], now: datetime) -> Select:
             .group_by(Champion.user_id)
         )
     raise ValueError(f"Unknown condition {condition!r}")
+
+
+def _role_audience(condition: str, base: Select, role: str, since: datetime) -> Select:
+    """Champions holding ``role`` in the newest network run who have recruited no one since ``since``, or whose
+    borough's R in that run is below 1 (one query for the run's figures, then one for the champions). An unknown
+    role, or no finished run, reaches no one."""
+    query = base.add_columns(cast(null(), Integer).label("context_id")).where(spread.has_role(role, Champion.id))
+    if condition == "role_no_recruit":
+        recruit = aliased(Champion)
+        recent = select(recruit.id).where(recruit.recruited_by_id == Champion.id, recruit.created_at >= since)
+        return query.where(~recent.exists())
+    codes = spread.boroughs_below_one().codes
+    return query.where(Champion.borough_code.in_(codes) if codes else false())
 
 
 def _pledge_updated(base: Select, since: datetime) -> Select:

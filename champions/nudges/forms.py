@@ -7,6 +7,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from champions.core.forms import BaseForm, FilterForm, strip
 from champions.nudges import sandbox
 from champions.nudges.conditions import CONDITIONS
+from champions.spread.models import ROLES
+from champions.spread.queries import role_choices
 
 SAMPLE_CONTEXT = {
     "first_name": "Sam",
@@ -53,13 +55,12 @@ class RuleForm(BaseForm):
     condition = SelectField(
         "Who it is for", choices=[(k, c.label) for k, c in CONDITIONS.items()], validators=[DataRequired()]
     )
-    days = IntegerField(
-        "N (days, or recruits for the milestone rule)",
-        validators=[
-            InputRequired("Enter N, a number from 1 to 365"),
-            NumberRange(1, 365, "Enter a number from 1 to 365"),
-        ],
+    role = SelectField(
+        "Network role (for rules about a network role)",
+        choices=[("", "Not about a network role")] + role_choices(),
+        validate_choice=False,  # checked by validate_role, with words that say what to do
     )
+    days = IntegerField("N (days, or recruits for the milestone rule)")  # checked by validate_days
     subject = StringField(
         "Email subject", filters=[strip], validators=[DataRequired("Enter a subject"), Length(max=200), TemplateText()]
     )
@@ -82,6 +83,28 @@ class RuleForm(BaseForm):
     def validate_condition(self, field: SelectField) -> None:
         if field.data not in CONDITIONS:
             raise ValidationError("Choose who the rule is for from the list")
+
+    def _uses(self, param: str) -> bool:
+        condition = CONDITIONS.get(self.condition.data or "")
+        return condition is not None and param in condition.params
+
+    def validate_role(self, field: SelectField) -> None:
+        if field.data not in (None, "", *ROLES):
+            raise ValidationError("Choose a network role from the list")
+        if not field.data and self._uses("role"):
+            raise ValidationError("Choose the network role this rule is for")
+
+    def validate_days(self, field: IntegerField) -> None:
+        """N is needed where the condition uses it, and checked wherever it is given."""
+        if field.data is None:
+            if field.raw_data and str(field.raw_data[0]).strip():
+                raise ValidationError("Enter a number from 1 to 365")
+            if self._uses("days"):
+                raise ValidationError("Enter N, a number from 1 to 365")
+            field.errors.clear()  # left empty where it is not used: not an error
+            return
+        if not 1 <= field.data <= 365:
+            raise ValidationError("Enter a number from 1 to 365")
 
 
 class MessageFilterForm(FilterForm):

@@ -31,13 +31,21 @@ RULE_FIELDS = (
 )
 
 
+def rule_params(data: dict) -> dict:
+    """A rule's params as its condition uses them: N ("days") and the network role ("role"), each only where the
+    condition uses it and it is given."""
+    condition = CONDITIONS.get(data.get("condition") or "")
+    used = condition.params if condition is not None else ("days",)
+    return {name: data[name] for name in used if data.get(name) not in (None, "")}
+
+
 def save_rule(rule: NudgeRule | None, data: dict) -> NudgeRule:
     """Add a rule, or change one: a change's audit event names the fields that changed (none: nothing recorded)."""
     new = rule is None
     if rule is None:
         rule = NudgeRule(key=unique_key(NudgeRule.key, data["name"], fallback="rule"))
         db.session.add(rule)
-    changed = audit.assign(rule, {name: data[name] for name in RULE_FIELDS} | {"params": {"days": data["days"]}})
+    changed = audit.assign(rule, {name: data[name] for name in RULE_FIELDS} | {"params": rule_params(data)})
     db.session.flush()
     if new:
         audit.record("nudge_rule.saved", rule)

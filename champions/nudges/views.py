@@ -10,12 +10,13 @@ from champions.core.forms import db_id
 from champions.core.pagination import keyset_page
 from champions.extensions import csrf, db
 from champions.nudges import bp, evaluation, rendering, services
-from champions.nudges.conditions import CONDITIONS, KINDS, audience
+from champions.nudges.conditions import CONDITIONS, KINDS, audience, describe
 from champions.nudges.effect import rule_effect, rule_effects
 from champions.nudges.forms import MessageFilterForm, RuleForm
 from champions.nudges.models import MessageStatus, NudgeMessage, NudgeRule
 from champions.nudges.tokens import read_unsubscribe
 from champions.profiles.models import Champion
+from champions.spread.queries import boroughs_below_one
 
 
 def _counts_by_rule() -> dict[tuple[int, str], int]:
@@ -36,7 +37,7 @@ def rules():
         audience=evaluation.audience_sizes(all_rules),
         effects=rule_effects(all_rules),
         counts=_counts_by_rule(),
-        conditions=CONDITIONS,
+        described={r.id: describe(r.condition, r.params) for r in all_rules},
     )
 
 
@@ -63,7 +64,7 @@ def rule_edit(rule_id: int | None = None):
     rule = db.get_or_404(NudgeRule, rule_id) if rule_id else None
     form = RuleForm(
         obj=rule,
-        data={"days": rule.params.get("days")}
+        data={"days": rule.params.get("days"), "role": rule.params.get("role", "")}
         if rule
         else {
             "enabled": True,
@@ -86,6 +87,8 @@ def rule_edit(rule_id: int | None = None):
         preview=preview,
         effect=rule_effect(rule) if rule else None,
         audience_size=evaluation.audience_size(rule) if rule else None,
+        described=describe(rule.condition, rule.params) if rule else None,
+        borough_r=boroughs_below_one() if rule and rule.condition == "role_r_below_one" else None,
     ), 200 if not form.errors else 400
 
 

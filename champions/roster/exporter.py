@@ -17,6 +17,8 @@ from champions.privacy.models import EqualityAnswers
 from champions.profiles.models import Champion
 from champions.roster.models import ExportJob, JobStatus, Tag
 from champions.roster.staff_services import RosterFilters, filtered, parse_filters, tags_of
+from champions.spread.models import ChampionRole
+from champions.spread.queries import measures_of, roles_held
 
 BATCH = 1000
 COLUMNS = [
@@ -36,6 +38,11 @@ COLUMNS = [
     "last_activity_on",
     "source",
     "lawful_basis",
+    # From the newest network run (empty where there has been none, or the champion was not in it).
+    "ties",
+    "reach_3_steps",
+    "people_reached_3_degrees",
+    "network_roles",
 ]
 # Special-category data: only when an admin ticks the option on purpose, and that choice is audited.
 SPECIAL_COLUMNS = ["age_band", "sex", "gender_identity", "ethnicity", "disability"]
@@ -54,7 +61,19 @@ def start_export(filters: RosterFilters, *, include_special: bool, by_user) -> E
     return job
 
 
-def _row(champion: Champion, answers: EqualityAnswers | None, include_special: bool, tags: list[Tag]) -> list:
+def _network(measures: ChampionRole | None) -> list:
+    if measures is None:
+        return ["", "", "", ""]
+    return [measures.ties, measures.reach_3, measures.people_reached_3, "; ".join(roles_held(measures))]
+
+
+def _row(
+    champion: Champion,
+    answers: EqualityAnswers | None,
+    include_special: bool,
+    tags: list[Tag],
+    measures: ChampionRole | None = None,
+) -> list:
     row = [
         champion.id,
         champion.first_name,
@@ -72,6 +91,7 @@ def _row(champion: Champion, answers: EqualityAnswers | None, include_special: b
         champion.last_activity_on.isoformat() if champion.last_activity_on else "",
         champion.source,
         champion.lawful_basis,
+        *_network(measures),
     ]
     if include_special:
         row += [getattr(answers, name, "") or "" for name in SPECIAL_COLUMNS]
@@ -106,8 +126,9 @@ def build(job: ExportJob) -> Iterator[int]:
             break
         answers = _answers(batch) if job.include_special else {}
         tags = tags_of([c.id for c in batch])
+        network = measures_of([c.id for c in batch])
         for c in batch:
-            writer.writerow(_row(c, answers.get(c.user_id), job.include_special, tags.get(c.id, [])))
+            writer.writerow(_row(c, answers.get(c.user_id), job.include_special, tags.get(c.id, []), network.get(c.id)))
         last_id, done = batch[-1].id, done + len(batch)
         job.processed_rows = done
         db.session.flush()

@@ -26,6 +26,8 @@ from champions.privacy.models import EqualityAnswers
 from champions.profiles.models import LIVE, Champion, Stage, champion_topics
 from champions.profiles.services import change_stage, ensure_live
 from champions.roster.models import ChampionNote, ImportRow, Tag, champion_tags
+from champions.spread.models import ROLES
+from champions.spread.queries import has_role
 from champions.training.models import PledgeAcceptance, TrainingCompletion, TrainingResource
 
 PAGE_SIZE = 50
@@ -65,6 +67,7 @@ class RosterFilters:
     trained: str = ""  # "yes", "no" or ""
     leader: str = ""
     tag: int | None = None
+    role: str = ""  # a network role in the newest run (champions.spread's ROLES)
     sort: str = "newest"
     errors: dict[str, str] = field(default_factory=dict)
 
@@ -101,6 +104,7 @@ def parse_filters(args) -> RosterFilters:
         trained=args.get("trained", "") if args.get("trained") in ("yes", "no") else "",
         leader=args.get("leader", "") if args.get("leader") in ("yes", "no") else "",
         tag=optional_id(args.get("tag", "")),
+        role=args.get("role", "") if args.get("role") in ROLES else "",
         sort=sort if sort in SORTS else "newest",
         errors=errors,
     )
@@ -111,14 +115,17 @@ def saved_search_keys() -> tuple[str, ...]:
     return tuple(f.name for f in fields(RosterFilters) if f.name != "errors")
 
 
+FILTER_NAMES = {"role": "Network role"}  # a filter's name where its key alone does not say it
+
+
 def saved_search_problems(args: Mapping[str, str]) -> dict[str, str]:
     """What the roster would refuse or ignore in ``args``: a date that is not one, a choice it does not offer."""
     parsed = parse_filters(MultiDict(args))
     problems = dict(parsed.errors)
     kept = parsed.as_args()
-    for key in ("stage", "trained", "leader", "sort", "organisation"):
+    for key in ("stage", "trained", "leader", "role", "sort", "organisation"):
         if key in args and str(kept.get(key, "")) != args[key].strip():
-            problems[key] = f"{key.capitalize()} must be one of the choices the list offers"
+            problems[key] = f"{FILTER_NAMES.get(key, key.capitalize())} must be one of the choices the list offers"
     return problems
 
 
@@ -194,6 +201,8 @@ def filtered(f: RosterFilters) -> Select:
         query = query.where(Champion.is_leader.is_(f.leader == "yes"))
     if f.tag:
         query = query.where(exists().where(champion_tags.c.champion_id == Champion.id, champion_tags.c.tag_id == f.tag))
+    if f.role:
+        query = query.where(has_role(f.role, Champion.id))
     return query
 
 

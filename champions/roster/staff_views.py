@@ -31,6 +31,7 @@ from champions.roster.staff_forms import (
     mapping_form,
 )
 from champions.roster.staff_tasks import check_import, run_export, run_import
+from champions.spread.queries import role_choices
 
 # ------------------------------------------------------------------------------------------------- roster
 
@@ -43,6 +44,7 @@ def _choices():
         "organisations": organisation_names(limit=500),
         "sorts": [(k, label) for k, (_, label) in staff_services.SORTS.items()],
         "tag_choices": [(t.id, t.name) for t in staff_services.all_tags()],
+        "role_choices": role_choices(),
         "bulk_actions": bulk.ACTIONS,
     }
 
