@@ -32,9 +32,9 @@ from champions.grants.tasks import compute_funder_snapshot
 from champions.organisations.models import Organisation
 from champions.roster import exporter
 from champions.roster.staff_services import RosterFilters
+from champions.roster.staff_tasks import run_export
 from champions.spread.tasks import compute_spread
 from champions.spread.views import CSV_TABLES as SPREAD_TABLES
-from champions.roster.staff_tasks import run_export
 from tests.conftest import run_task
 from tests.core.test_access_matrix import routes, sample_args
 from tests.factories import PASSWORD
