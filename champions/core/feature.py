@@ -60,6 +60,8 @@ ACTION_WORDS = {
     "equality.viewed": "You looked at a person's equality monitoring answers",
     "special_category.viewed": "You looked at a champion's sensitive answers",
     "champion.viewed": "You looked at a champion's record",
+    "champion.network_viewed": "You looked at a champion's network",
+    "spread.champions_exported": "You downloaded every champion's place in the network",
     "roster.viewed": "You looked at the list of champions",
     "grant.application_viewed": "You looked at a grant application",
     "organisation.contacts_viewed": "You looked at the people an organisation has engaged",

@@ -10,6 +10,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import ColumnElement, select
 
+from champions.core import audit
 from champions.core.celery import enqueue
 from champions.core.db import now_utc
 from champions.core.downloads import csv_download, dict_csv_text
@@ -93,6 +94,8 @@ def table_csv(table: str):
     if table not in CSV_TABLES or run is None or run.finished_at is None:
         abort(404)
     rows = _champion_rows() if table == "champions" else tables(run.figures)[table]
+    if table == "champions":  # every champion's name with their place in the network
+        audit.viewed("spread.champions_exported", None, champions=len(rows))
     stamp = run.finished_at.strftime("%Y-%m-%d-%H%M")
     return csv_download(dict_csv_text(rows), f"champions-spread-{table}-{stamp}.csv")
 
@@ -102,6 +105,7 @@ def champion_network(champion_id: int):
     champion = db.get_or_404(Champion, champion_id)
     run = services.latest()
     picture = drawing.ego(graph.load(), champion.id)
+    audit.viewed("champion.network_viewed", champion, subject_user_ids=(champion.user_id,))
     return render_template(
         "spread/champion.html",
         champion=champion,

@@ -170,3 +170,22 @@ def test_only_staff_see_the_spread_pages(app, db, make, star, role):
     response = client.post("/staff/spread/runs")
     assert response.status_code in ((302,) if role is None else (400, 403))
     assert db.session.scalar(select(SpreadRun.id).order_by(SpreadRun.id.desc())) == run_id
+
+
+def test_looking_at_a_champions_network_and_downloading_everyones_is_audited(client, db, make, auth):
+    from champions.core.models import AuditEvent
+
+    recruiter = make.champion()
+    make.champion(recruited_by_id=recruiter.id)
+    staff = auth.login_as("staff")
+    run = SpreadRun()
+    db.session.add(run)
+    db.session.flush()
+    services.compute(run)
+    db.session.commit()
+    assert client.get(f"/staff/spread/champions/{recruiter.id}").status_code == 200
+    assert client.get("/staff/spread/champions.csv").status_code == 200
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.actor_id == staff.id)).all()
+    actions = {(e.action, e.target_id) for e in events}
+    assert ("champion.network_viewed", str(recruiter.id)) in actions
+    assert any(e.action == "spread.champions_exported" and e.details["champions"] == 2 for e in events)
