@@ -169,10 +169,15 @@ def _copy_rows(connection: Connection, table: Table, rows: list[dict[str, Any]],
     given = set(rows[0]) | ({"id"} if return_ids else set())
     columns = _copy_columns(table, given)
     ids = _draw_ids(connection, table, len(rows)) if return_ids else []
-    encoders = {c.name: _encoder(c, connection.dialect) for c in columns}
-    with _copy_into(connection, table, list(encoders)) as copy:
+    processors = [(c.name, _bind_processor(c, connection.dialect)) for c in columns]
+    names = [name for name, _ in processors]
+    plain = all(process is None for _, process in processors)  # nothing to encode: values go as they are
+    with _copy_into(connection, table, names) as copy:
         for values in _complete_rows(rows, ids, [c for c in columns if c.name not in given]):
-            copy.write_row([encode(values[name]) for name, encode in encoders.items()])
+            if plain:
+                copy.write_row([values[name] for name in names])
+            else:
+                copy.write_row([_encoded(values[name], process) for name, process in processors])
     return ids
 
 
@@ -182,6 +187,9 @@ def _complete_rows(
     """Each row with its drawn id, if any, and the defaults of the columns it leaves out, computed row by row."""
     # _copy_columns has refused a column whose default Python cannot compute, so none is skipped here.
     defaults = {c.name: make for c in defaulted if (make := _python_default(c)) is not None}
+    if not defaults and not ids:
+        yield from rows
+        return
     for index, row in enumerate(rows):
         values = {**{name: make(None) for name, make in defaults.items()}, **row}
         if ids:
@@ -206,12 +214,14 @@ def _draw_ids(connection: Connection, table: Table, count: int) -> list[int]:
     return list(connection.scalars(draw, {"table": table_name, "n": count}))
 
 
-def _encoder(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any]:
-    """What the column's type does to a value on its way in (JSON is serialised), which COPY would skip."""
-    process = column.type.dialect_impl(dialect).bind_processor(dialect)
-    if process is None:
-        return lambda value: value
-    return lambda value: None if value is None else process(value)
+def _bind_processor(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+    """What the column's type does to a value on its way in (JSON is serialised), which COPY would skip; None when
+    the value goes in as it is."""
+    return column.type.dialect_impl(dialect).bind_processor(dialect)
+
+
+def _encoded(value: Any, process: Callable[[Any], Any] | None) -> Any:
+    return value if process is None or value is None else process(value)
 
 
 @contextmanager

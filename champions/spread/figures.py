@@ -5,7 +5,7 @@
   shown as not complete and left out of the overall R and the boroughs' R.
 - Chains: how many champions stand at each depth of a recruitment chain, and where growth came from.
 - Homophily: the share of recruitment ties inside one borough and sharing a topic, against what chance would give
-  (the same recruiters and recruits paired at random, many times, seeded).
+  (the same recruiters and recruits paired at random, worked out exactly).
 - Flows: who recruited whom across borough lines.
 - Three degrees of influence: the people reached (activities' head-counts) by a champion's own activities and by
   their recruits at degrees 1, 2 and 3.
@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import math
-import random
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -32,7 +31,6 @@ from champions.workshops.models import WorkshopRecruit
 
 R_DAYS = 90
 DEGREES = 3
-SHUFFLES = 200
 BOROUGH_NAMES = {code: name for code, name, _ in BOROUGHS}
 
 
@@ -191,29 +189,28 @@ def growth_sources(network: Network) -> list[dict[str, Any]]:
 
 
 def homophily(network: Network) -> dict[str, Any]:
-    """Recruitment ties inside one borough and sharing a topic, against chance (recruits shuffled among the same
-    recruiters, ``SHUFFLES`` times, seeded)."""
+    """Recruitment ties inside one borough and sharing a topic, against chance: what the same recruiters and the
+    same recruits would give if they were paired at random (the expectation over every pairing, worked out exactly
+    from how many recruiters and recruits each borough, or each combination of topics, has)."""
     topics: dict[int, set[str]] = defaultdict(set)
-    for champion_id, code in db.session.execute(select(champion_topics.c.champion_id, champion_topics.c.topic_code)):
+    for champion_id, code in db.session.execute(
+        select(champion_topics.c.champion_id, champion_topics.c.topic_code)
+    ).all():
         topics[champion_id].add(code)
     pairs = [(r, i) for i, r in enumerate(network.recruited_by) if r is not None]
     if not pairs:
         return {"ties": 0, "borough": None, "topic": None}
-
-    def shares(matched: list[tuple[int, int]]) -> tuple[float, float]:
-        borough = sum(network.borough[a] == network.borough[b] for a, b in matched) / len(matched)
-        topic = sum(bool(topics[network.ids[a]] & topics[network.ids[b]]) for a, b in matched) / len(matched)
-        return borough, topic
-
-    observed = shares(pairs)
-    rng = random.Random(7)
-    recruiters, recruits = [a for a, _ in pairs], [b for _, b in pairs]
-    chance = [0.0, 0.0]
-    for _ in range(SHUFFLES):
-        rng.shuffle(recruits)
-        b, t = shares(list(zip(recruiters, recruits, strict=True)))
-        chance[0] += b / SHUFFLES
-        chance[1] += t / SHUFFLES
+    ties = len(pairs)
+    interests = [frozenset(topics.get(champion_id, ())) for champion_id in network.ids]
+    same_borough = sum(network.borough[a] == network.borough[b] for a, b in pairs) / ties
+    shared_topic = sum(bool(interests[a] & interests[b]) for a, b in pairs) / ties
+    # At random, a recruiter from borough x meets a recruit from borough x with the recruits' share of x.
+    recruiter_boroughs = Counter(network.borough[a] for a, _ in pairs)
+    recruit_boroughs = Counter(network.borough[b] for _, b in pairs)
+    borough_chance = sum(n * recruit_boroughs[x] for x, n in recruiter_boroughs.items()) / ties**2
+    recruiter_topics = Counter(interests[a] for a, _ in pairs)
+    recruit_topics = Counter(interests[b] for _, b in pairs)
+    topic_chance = sum(n * m for x, n in recruiter_topics.items() for y, m in recruit_topics.items() if x & y) / ties**2
 
     def row(seen: float, expected: float) -> dict[str, Any]:
         return {
@@ -222,7 +219,7 @@ def homophily(network: Network) -> dict[str, Any]:
             "ratio": round(seen / expected, 2) if expected else None,
         }
 
-    return {"ties": len(pairs), "borough": row(observed[0], chance[0]), "topic": row(observed[1], chance[1])}
+    return {"ties": ties, "borough": row(same_borough, borough_chance), "topic": row(shared_topic, topic_chance)}
 
 
 def flows(network: Network) -> dict[str, Any]:
@@ -254,19 +251,15 @@ def people_reached(network: Network) -> list[int]:
             )
         ).all()
     )
-    mine = [int(own.get(champion_id, 0)) for champion_id in network.ids]
-    children: dict[int, list[int]] = defaultdict(list)
-    for i, recruiter in enumerate(network.recruited_by):
-        if recruiter is not None:
-            children[recruiter].append(i)
-    totals = []
-    for i in range(network.size):
-        total, frontier, seen = mine[i], [i], {i}
-        for _ in range(DEGREES):
-            frontier = [c for f in frontier for c in children.get(f, ()) if c not in seen]
-            seen.update(frontier)
-            total += sum(mine[c] for c in frontier)
-        totals.append(total)
+    level = [int(own.get(champion_id, 0)) for champion_id in network.ids]  # degree 0: their own
+    totals = list(level)
+    links = [(i, recruiter) for i, recruiter in enumerate(network.recruited_by) if recruiter is not None]
+    for _ in range(DEGREES):  # what each champion's recruits reached one degree further down, passed up
+        below = [0] * network.size
+        for recruit, recruiter in links:
+            below[recruiter] += level[recruit]
+        level = below
+        totals = [t + b for t, b in zip(totals, below, strict=True)]
     return totals
 
 

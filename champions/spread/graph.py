@@ -29,7 +29,7 @@ from champions.workshops.models import WorkshopSignup
 # SAMPLE_SOURCES starting points, and its error is stated (benchmarks/graph_libraries.py: exact takes about a minute
 # at 20,000 people, the programme's target, on two cores).
 EXACT_UP_TO = 25_000
-SAMPLE_SOURCES = 2_000
+SAMPLE_SOURCES = 800
 SEED = 20_000  # sampling is seeded, so the same network gives the same figures
 
 
@@ -84,12 +84,13 @@ def load() -> Network:
         .where(mine.c.checked_in_at.is_not(None), theirs.c.checked_in_at.is_not(None))
         .group_by(mine.c.champion_id, theirs.c.champion_id)
     )
-    for a, b, shared in db.session.execute(shared_workshops):
+    # Fetched whole (fetchall), not row by row: a few hundred thousand pairs at national scale.
+    for a, b, shared in db.session.execute(shared_workshops).all():
         tie(index.get(a), index.get(b), "workshop", shared)
     affiliations = organisation_affiliations
     for organisation_id, champion_id in db.session.execute(
         select(affiliations.c.organisation_id, affiliations.c.champion_id)
-    ):
+    ).all():
         if (node := index.get(champion_id)) is not None:
             network.organisations[node].add(organisation_id)
     members: dict[int, list[int]] = defaultdict(list)

@@ -7,17 +7,16 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 
 from champions.core.clock import today_uk
-from champions.core.db import now_utc
+from champions.core.db import bulk_insert, now_utc
 from champions.core.models import BOROUGHS
 from champions.extensions import db
 from champions.spread import figures, graph, roles
 from champions.spread.models import ROLES, ChampionRole, SpreadRun
 
 STEPS = 4  # loaded; reach measured; brokerage measured; figures worked out (then stored in one commit)
-BATCH = 5_000
 
 
 def compute(run: SpreadRun, progress: Callable[[int, int], None] = lambda done, total: None) -> SpreadRun:
@@ -64,8 +63,7 @@ def compute(run: SpreadRun, progress: Callable[[int, int], None] = lambda done, 
         }
         for i, champion_id in enumerate(network.ids)
     ]
-    for start in range(0, len(rows), BATCH):
-        db.session.execute(insert(ChampionRole), rows[start : start + BATCH])
+    bulk_insert(db.session, ChampionRole.__table__, rows)  # COPY on PostgreSQL
     run.figures = computed
     run.done_steps = run.total_steps = STEPS
     run.thresholds = limits
@@ -79,10 +77,10 @@ def compute(run: SpreadRun, progress: Callable[[int, int], None] = lambda done, 
 def _overview(network: graph.Network) -> dict[str, Any]:
     """The whole network by borough: champions in each, and ties inside each and between each pair."""
     people = Counter(network.borough)
-    links: Counter[tuple[str, str]] = Counter()
-    for a, b in network.strength:
-        x, y = sorted((network.borough[a], network.borough[b]))
-        links[(x, y)] += 1
+    borough = network.borough
+    links = Counter(
+        (borough[a], borough[b]) if borough[a] <= borough[b] else (borough[b], borough[a]) for a, b in network.strength
+    )
     codes = [code for code, _, _ in BOROUGHS]
     return {
         "boroughs": [{"code": c, "name": n, "champions": people[c], "inside": links[(c, c)]} for c, n, _ in BOROUGHS],

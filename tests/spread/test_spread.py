@@ -206,9 +206,9 @@ def test_a_star_a_bridge_between_two_clusters_and_ties_across_boroughs_worked_ou
     assert run.figures["flows"]["across"] == 2  # d's two recruits are in Bolton and Wigan
     # Recruitment inside one borough: a-b, e-f, e-g of the five ties (60%). Chance, pairing the same recruiters
     # (Bolton, Bury, Bury, Wigan, Wigan) with the same recruits (Bolton, Bolton, Wigan, Wigan, Wigan) at random:
-    # (1 × 2/5 + 2 × 0 + 2 × 3/5) / 5 = 32%, which 200 seeded shuffles estimate closely.
+    # (1 × 2/5 + 2 × 0 + 2 × 3/5) / 5 = 32%.
     borough = run.figures["homophily"]["borough"]
-    assert borough["observed"] == 60.0 and borough["chance"] == pytest.approx(32, abs=4)
+    assert borough["observed"] == 60.0 and borough["chance"] == 32.0 and borough["ratio"] == 1.88
 
 
 def test_a_star_is_a_hub_with_every_path_through_it(db, make):
@@ -228,3 +228,14 @@ def test_a_star_is_a_hub_with_every_path_through_it(db, make):
     make.activity(spokes[0], people_reached=7)
     _run(db)
     assert _roles(db)[centre.id].people_reached_3 == 12 and _roles(db)[spokes[0].id].people_reached_3 == 7
+
+
+def test_people_reached_counts_own_activities_and_recruits_to_three_degrees_not_four(db, make):
+    chain = [make.champion()]
+    for _ in range(4):
+        chain.append(make.champion(recruited_by_id=chain[-1].id))
+    for champion, people in zip(chain, (1, 2, 4, 8, 16), strict=True):
+        make.activity(champion, people_reached=people)
+    _run(db)
+    role = _roles(db)
+    assert [role[c.id].people_reached_3 for c in chain] == [1 + 2 + 4 + 8, 2 + 4 + 8 + 16, 4 + 8 + 16, 8 + 16, 16]
