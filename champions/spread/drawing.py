@@ -164,6 +164,8 @@ def _describe(people: list[Person]) -> None:
     for person in people:
         person.name = names.get(person.champion_id, "")
         measured = roles.get(person.champion_id)
+        if measured is not None:  # the run's count of all their ties (a drawing read around one champion may not
+            person.ties = measured.ties  # hold the ties of the people furthest out)
         person.roles = [r for r in ROLES if measured is not None and getattr(measured, r)]
 
 

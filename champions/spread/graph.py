@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import igraph
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 
 from champions.accounts.models import User
 from champions.extensions import db
@@ -102,6 +102,92 @@ def load() -> Network:
             for b in people[x + 1 :]:
                 tie(a, b, "organisation")
     return network
+
+
+CHUNK = 5_000  # ids in one IN list
+
+
+def around(champion_id: int, degrees: int = 3) -> Network:
+    """The part of the network within ``degrees`` steps of one champion, read a step at a time, so that a page can
+    draw it without loading the whole network: every tie of the people fewer than ``degrees`` steps away (so each
+    person's distance is exact), and the people at ``degrees`` steps with the ties that reach them."""
+    rows = {row.id: row for row in db.session.execute(in_analysis().where(Champion.id == champion_id)).all()}
+    found: dict[tuple[int, int], int] = {}
+    kinds: Counter[str] = Counter()
+    frontier = set(rows)
+    for _ in range(degrees):
+        ties = _ties_of(frontier)
+        new = {x for pair in ties for x in pair} - set(rows)
+        for chunk in _chunks(new):
+            rows.update((row.id, row) for row in db.session.execute(in_analysis().where(Champion.id.in_(chunk))).all())
+        for pair, (kind, weight) in ties.items():
+            if pair not in found and pair[0] in rows and pair[1] in rows:  # not one found a step nearer
+                found[pair] = found.get(pair, 0) + weight
+                kinds[kind] += weight
+        frontier = new & set(rows)
+    ordered = sorted(rows.values(), key=lambda row: row.id)
+    index = {row.id: i for i, row in enumerate(ordered)}
+    network = Network(
+        ids=[row.id for row in ordered],
+        borough=[row.borough_code for row in ordered],
+        recruited_by=[index.get(row.recruited_by_id) if row.recruited_by_id else None for row in ordered],
+        joined=[row.created_at for row in ordered],
+        organisations=[set() for _ in ordered],
+        kinds=kinds,
+    )
+    network.strength = {(index[a], index[b]): weight for (a, b), weight in found.items()}
+    return network
+
+
+def _chunks(ids: set[int]) -> list[list[int]]:
+    ordered = sorted(ids)
+    return [ordered[i : i + CHUNK] for i in range(0, len(ordered), CHUNK)]
+
+
+def _ties_of(people: set[int]) -> dict[tuple[int, int], tuple[str, int]]:
+    """Every tie of these people, by champion ids (smaller first): (kind, strength), by recruitment, shared
+    workshops and shared organisations (a pair tied in more than one way counts each)."""
+    ties: dict[tuple[int, int], tuple[str, int]] = {}
+
+    def add(a: int, b: int, kind: str, weight: int) -> None:
+        if a != b:
+            pair = (a, b) if a < b else (b, a)
+            old = ties.get(pair)
+            ties[pair] = (old[0] if old else kind, (old[1] if old else 0) + weight)
+
+    mine, theirs = WorkshopSignup.__table__.alias("mine"), WorkshopSignup.__table__.alias("theirs")
+    ours, others = organisation_affiliations.alias("ours"), organisation_affiliations.alias("others")
+    for chunk in _chunks(people):
+        recruitment = select(Champion.id, Champion.recruited_by_id).where(
+            Champion.recruited_by_id.is_not(None), or_(Champion.id.in_(chunk), Champion.recruited_by_id.in_(chunk))
+        )
+        for a, b in db.session.execute(recruitment).all():
+            if b is not None:
+                add(a, b, "recruitment", 1)
+        workshops = (
+            select(mine.c.champion_id, theirs.c.champion_id, func.count())
+            .join(theirs, and_(theirs.c.workshop_id == mine.c.workshop_id, theirs.c.champion_id != mine.c.champion_id))
+            .where(
+                mine.c.champion_id.in_(chunk), mine.c.checked_in_at.is_not(None), theirs.c.checked_in_at.is_not(None)
+            )
+            .group_by(mine.c.champion_id, theirs.c.champion_id)
+        )
+        organisations = (
+            select(ours.c.champion_id, others.c.champion_id, func.count())
+            .join(
+                others,
+                and_(others.c.organisation_id == ours.c.organisation_id, others.c.champion_id != ours.c.champion_id),
+            )
+            .where(ours.c.champion_id.in_(chunk))
+            .group_by(ours.c.champion_id, others.c.champion_id)
+        )
+        # A pair inside the chunk is found from both ends: count it from its smaller id's side only.
+        inside = set(chunk)
+        for kind, query in (("workshop", workshops), ("organisation", organisations)):
+            for a, b, shared in db.session.execute(query).all():
+                if not (b in inside and b < a):
+                    add(a, b, kind, shared)
+    return ties
 
 
 @dataclass

@@ -104,7 +104,7 @@ def table_csv(table: str):
 def champion_network(champion_id: int):
     champion = db.get_or_404(Champion, champion_id)
     run = services.latest()
-    picture = drawing.ego(graph.load(), champion.id)
+    picture = drawing.ego(graph.around(champion.id), champion.id)
     audit.viewed("champion.network_viewed", champion, subject_user_ids=(champion.user_id,))
     return render_template(
         "spread/champion.html",

@@ -239,3 +239,37 @@ def test_people_reached_counts_own_activities_and_recruits_to_three_degrees_not_
     _run(db)
     role = _roles(db)
     assert [role[c.id].people_reached_3 for c in chain] == [1 + 2 + 4 + 8, 2 + 4 + 8 + 16, 4 + 8 + 16, 8 + 16, 16]
+
+
+def test_the_network_read_around_one_champion_gives_the_same_rings_as_the_whole(db, make):
+    from champions.spread.drawing import ego
+
+    hub = make.champion(borough_code="bolton")
+    spokes = [make.champion(borough_code="bury", recruited_by_id=hub.id) for _ in range(3)]
+    far = make.champion(borough_code="wigan", recruited_by_id=spokes[0].id)
+    further = make.champion(borough_code="wigan", recruited_by_id=far.id)
+    beyond = make.champion(borough_code="wigan", recruited_by_id=further.id)  # four steps from the hub
+    past = now_utc() - timedelta(days=1)
+    workshop = make_workshop(db, starts=past)
+    db.session.add_all(
+        WorkshopSignup(workshop_id=workshop.id, champion_id=x.id, checked_in_at=past) for x in (spokes[1], spokes[2])
+    )
+    organisation = make_org(db)
+    db.session.execute(
+        insert(organisation_affiliations),
+        [{"organisation_id": organisation.id, "champion_id": x.id} for x in (spokes[2], far)],
+    )
+    db.session.commit()
+    _run(db)
+    whole, part = ego(graph.load(), hub.id), ego(graph.around(hub.id), hub.id)
+    assert [(p.champion_id, p.degree, p.ties) for p in part.people] == [
+        (p.champion_id, p.degree, p.ties) for p in whole.people
+    ]
+    assert beyond.id not in {p.champion_id for p in part.people}
+    assert {p.champion_id: p.degree for p in part.people}[further.id] == 3
+    around = graph.around(hub.id)
+    at = {champion_id: i for i, champion_id in enumerate(around.ids)}
+    # Every tie of the people within two steps, counted once, with its strength.
+    assert around.strength[tuple(sorted((at[spokes[1].id], at[spokes[2].id])))] == 1
+    assert around.strength[tuple(sorted((at[spokes[2].id], at[far.id])))] == 1
+    assert len(around.strength) == 7  # hub-3 spokes, spoke-far, far-further, spoke1-spoke2, spoke2-far
