@@ -11,7 +11,9 @@ Nothing is skipped silently: every GET route is walked, or listed in ``NOT_WALKE
 
 from __future__ import annotations
 
+import gc
 import itertools
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -342,11 +344,16 @@ def visits(app, world: World) -> list[Visit]:
 
 
 class Counter:
+    """Statements the visit runs: those of this thread only (the test client runs the page in it), not a query some
+    other thread of the process (a worker or server an earlier test left running down) happens to run meanwhile."""
+
     def __init__(self):
         self.count = 0
+        self.thread = threading.get_ident()
 
     def __call__(self, *args) -> None:
-        self.count += 1
+        if threading.get_ident() == self.thread:
+            self.count += 1
 
 
 @contextmanager
@@ -366,6 +373,10 @@ def measure(app, db, clients: dict, plan: list[Visit]) -> dict[Visit, tuple[int,
         client = clients[visit.role]
         with app.test_request_context():
             url = url_for(visit.endpoint, **dict(visit.args))
+        # Each visit starts as a real request does, knowing no record yet: what the shared session still holds from
+        # earlier visits (or has lost to the garbage collector) must not change how many queries a page runs.
+        db.session.expire_all()
+        gc.collect()
         with counting(db.engine) as counter:
             response = client.get(url)
         results[visit] = (counter.count, response.status_code)
