@@ -65,6 +65,18 @@ SEEDED: dict[str, list[dict]] = {}
 IN_CI = os.environ.get("CI") == "true"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Each test runs in one pass where running it twice would tell nothing new: ``once`` tests in the SQLite pass,
+    ``postgres_pass`` tests in the PostgreSQL pass when bin/test runs one (it says so in ``TEST_POSTGRES_PASS``)."""
+    on_postgres = bool(os.environ.get("TEST_DATABASE_URL"))
+    postgres_pass_too = bool(os.environ.get("TEST_POSTGRES_PASS"))
+    for item in items:
+        if on_postgres and item.get_closest_marker("once"):
+            item.add_marker(pytest.mark.skip(reason="gives the same answer on any database: runs in the SQLite pass"))
+        if not on_postgres and postgres_pass_too and item.get_closest_marker("postgres_pass"):
+            item.add_marker(pytest.mark.skip(reason="runs in the PostgreSQL pass of this run"))
+
+
 def need(condition: bool, reason: str) -> None:
     """Skip a test whose service is missing here; in CI a missing service is a failure."""
     if condition:

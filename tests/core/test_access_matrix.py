@@ -16,6 +16,8 @@ from tests.factories import PASSWORD
 from tests.feature_samples import route_args as feature_route_args
 from tests.workshops.helpers import workshop_sample_args
 
+pytestmark = pytest.mark.once
+
 ROLES: list[Role | None] = [None, *Role]
 
 

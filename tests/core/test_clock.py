@@ -6,7 +6,11 @@ import ast
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from champions.core import clock as app_clock
+
+pytestmark = pytest.mark.once
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [*ROOT.joinpath("champions").rglob("*.py"), *ROOT.joinpath("migrations").rglob("*.py")]

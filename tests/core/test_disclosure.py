@@ -17,6 +17,8 @@ from champions.core.disclosure import (
     recover,
 )
 
+pytestmark = pytest.mark.once
+
 
 def _brute_force(table: Table, cap: int) -> dict:
     """Every whole-number filling of the hidden cells that agrees with what is shown; the cells it pins to one value.

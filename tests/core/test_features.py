@@ -27,6 +27,8 @@ from tests.core.test_access_matrix import sample_args
 from tests.factories import PASSWORD
 from tests.feature_samples import feature_samples
 
+pytestmark = pytest.mark.once
+
 PEOPLE = ("users", "champions", "organisations")  # the records a merge combines
 
 

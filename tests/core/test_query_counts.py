@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import pytest
 from flask import url_for
 from sqlalchemy import event, select
 
@@ -50,6 +51,8 @@ from champions.workshops.views.champion_pages import feed_token
 from tests.factories import PASSWORD, Factory
 from tests.feature_samples import route_args as feature_route_args
 from tests.workshops.helpers import make_contact, make_org, make_workshop
+
+pytestmark = pytest.mark.once
 
 FEW, MANY = 3, 30
 BOROUGH_CODES = [code for code, _, _ in BOROUGHS]

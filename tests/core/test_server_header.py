@@ -9,8 +9,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from config import PROJECT_ROOT
 from tests.fake_smtp import free_port
+
+pytestmark = pytest.mark.once
 
 CONFIG = "config/gunicorn.conf.py"
 

@@ -8,7 +8,11 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from config import PROJECT_ROOT
+
+pytestmark = pytest.mark.once
 
 # Tasks are declared with @shared_task, or @email_task (champions/core/email.py) for those that send email.
 SHARED_TASK = re.compile(r"^@(?:shared_task|email_task)\b.*\n(?:@.*\n)*def (\w+)", re.MULTILINE)
