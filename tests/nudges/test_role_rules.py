@@ -15,18 +15,9 @@ from champions.nudges import evaluation
 from champions.nudges.conditions import CONDITIONS, audience, describe
 from champions.nudges.effect import rule_effect
 from champions.nudges.models import MessageStatus, NudgeMessage, NudgeRule
-from champions.spread import services
-from champions.spread.models import ChampionRole, SpreadRun
+from champions.spread.models import ChampionRole
 from tests.nudges.conftest import rule_form
-
-
-def _run(db) -> SpreadRun:
-    run = SpreadRun()
-    db.session.add(run)
-    db.session.flush()
-    services.compute(run)
-    db.session.commit()
-    return run
+from tests.spread.helpers import measure_network
 
 
 def _joined(champion, when) -> None:
@@ -78,7 +69,7 @@ def test_hubs_who_have_recruited_no_one_in_n_days(db, make, morning):
     loner = make.champion()
     _joined(loner, morning - timedelta(days=300))
     db.session.commit()
-    _run(db)
+    measure_network(db)
     hubs = set(db.session.scalars(select(ChampionRole.champion_id).where(ChampionRole.hub)))
     assert hubs == {quiet.id, busy.id}
 
@@ -121,7 +112,7 @@ def test_boundary_spanners_in_boroughs_where_r_is_below_one(db, make, morning):
             _joined(recruit, morning - timedelta(days=400 - after))
     _joined(stay, morning - timedelta(days=400))
     db.session.commit()
-    run = _run(db)
+    run = measure_network(db)
     spanners = set(db.session.scalars(select(ChampionRole.champion_id).where(ChampionRole.spanner)))
     assert spanners == {late.id, early.id}
     r = {row["borough"]: row["r"] for row in run.figures["r"]["by_borough"]}
@@ -144,7 +135,7 @@ def test_the_holdout_is_recorded_and_the_effect_table_measures_the_rule(db, make
     consent_refused = _star(make, morning)
     set_consent(consent_refused.user_id, "email_contact", False)
     db.session.commit()
-    _run(db)
+    measure_network(db)
     rule = rule_for(db, "role_no_recruit", {"role": "hub", "days": 60}, holdout=30)
     asked_at = morning - timedelta(days=20)
     assert evaluation.evaluate_rule(rule, asked_at) == 20  # not the one who said no to email
@@ -200,7 +191,7 @@ def test_staff_make_a_role_rule_and_see_who_it_is_for(client, auth, db, make, ru
     star = _star(make, morning, borough="wigan")
     _joined(star, morning - timedelta(days=300))
     db.session.commit()
-    _run(db)
+    measure_network(db)
     page = client.get(f"/staff/nudges/{spanners.id}").get_data(as_text=True)
     assert "R is below 1 in " in page and "Wigan" in page
 
@@ -245,7 +236,7 @@ def test_the_example_rule_asks_hubs_and_is_switched_off_until_staff_turn_it_on(d
     assert evaluation.evaluate_all(morning).get("ask-hubs") is None  # off: not evaluated
     hub = _star(make, morning)
     db.session.commit()
-    _run(db)
+    measure_network(db)
     assert evaluation.evaluate_rule(rule, morning) == 1
     message = db.session.scalar(select(NudgeMessage).where(NudgeMessage.rule_id == rule.id))
     subject, text, _ = render(rule, context_for(db.session.get(User, hub.user_id), rule, message.context_id))

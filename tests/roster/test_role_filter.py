@@ -21,17 +21,7 @@ from champions.roster.staff_services import (
     saved_search_keys,
     saved_search_problems,
 )
-from champions.spread import services
-from champions.spread.models import SpreadRun
-
-
-def _run(db) -> SpreadRun:
-    run = SpreadRun()
-    db.session.add(run)
-    db.session.flush()
-    services.compute(run)
-    db.session.commit()
-    return run
+from tests.spread.helpers import measure_network
 
 
 def _network(db, make):
@@ -61,7 +51,7 @@ def _export(client, query: str) -> list[dict[str, str]]:
 
 def test_the_role_filter_finds_exactly_the_hubs(auth, client, db, make):
     (hana, hugo), loner = _network(db, make)
-    _run(db)
+    measure_network(db)
     assert _ids({"role": "hub"}) == {hana.id, hugo.id}
     assert count_matches(parse_filters(MultiDict({"role": "hub", "q": "hana"}))) == 1
     assert loner.id not in _ids({"role": "spanner"}) | _ids({"role": "gatekeeper"})
@@ -74,7 +64,7 @@ def test_the_role_filter_finds_exactly_the_hubs(auth, client, db, make):
 
 def test_a_role_the_list_does_not_offer_is_ignored_never_a_500(auth, client, db, make):
     _network(db, make)
-    _run(db)
+    measure_network(db)
     auth.login_as("staff")
     for hostile in ("wizard", "hub\x00", "hub\x00hub", "h" * 20_000, "HUB", " hub", "%00", "0"):
         response = client.get("/staff/champions", query_string={"role": hostile})
@@ -86,7 +76,7 @@ def test_a_role_the_list_does_not_offer_is_ignored_never_a_500(auth, client, db,
 
 def test_saved_searches_and_bulk_actions_take_the_role_filter(db, make, app):
     (hana, hugo), _ = _network(db, make)
-    _run(db)
+    measure_network(db)
     assert "role" in saved_search_keys()
     assert saved_search_problems({"role": "hub"}) == {}
     assert saved_search_problems({"role": "wizard"}) == {
@@ -108,7 +98,7 @@ def test_the_export_carries_ties_reach_and_roles_and_empty_cells_without_a_run(a
         assert column in before[0]
         assert {row[column] for row in before} == {""}  # no run yet: empty, and the export still works
 
-    _run(db)
+    measure_network(db)
     rows = {int(row["id"]): row for row in _export(client, "")}
     assert rows[hana.id]["ties"] == "5" and rows[hana.id]["reach_3_steps"] == "5"
     assert "Hub" in rows[hana.id]["network_roles"].split("; ")

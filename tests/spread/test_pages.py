@@ -15,15 +15,7 @@ from champions.spread import services
 from champions.spread.models import SpreadRun
 from champions.spread.views import CSV_TABLES
 from tests.factories import PASSWORD
-
-
-def _run(db) -> SpreadRun:
-    run = SpreadRun()
-    db.session.add(run)
-    db.session.flush()
-    services.compute(run)
-    db.session.commit()
-    return run
+from tests.spread.helpers import measure_network
 
 
 @pytest.fixture
@@ -44,7 +36,7 @@ def test_staff_see_the_figures_of_the_newest_run(auth, client, db, star):
     auth.login_as("staff")
     empty = client.get("/staff/spread").get_data(as_text=True)
     assert "has not been measured yet" in empty and "Measure the network now" in empty
-    run = _run(db)
+    run = measure_network(db)
     html = client.get("/staff/spread").get_data(as_text=True)
     figures = run.figures
     assert figures["r"]["sentence"].replace("'", "&#39;") in html
@@ -69,7 +61,7 @@ def test_staff_see_the_figures_of_the_newest_run(auth, client, db, star):
 def test_each_table_downloads_as_csv_with_its_header(auth, client, db, star):
     auth.login_as("staff")
     assert client.get("/staff/spread/cohorts.csv").status_code == 404  # no run yet
-    run = _run(db)
+    run = measure_network(db)
     headers = {
         "cohorts": ["cohort", "champions", "recruits", "r", "low", "high", "complete"],
         "boroughs": ["borough", "champions", "recruits", "r", "low", "high"],
@@ -120,7 +112,7 @@ def test_measuring_now_makes_a_run_and_its_progress_answers(auth, client, db, st
 
 def test_a_champions_network_is_drawn_with_a_node_and_a_row_for_each_person(auth, client, db, star):
     auth.login_as("staff")
-    _run(db)
+    measure_network(db)
     hub, far, loner = star["hub"], star["far"], star["loner"]
     html = client.get(f"/staff/spread/champions/{hub.id}").get_data(as_text=True)
     begins = html.index('<svg class="app-network"')
@@ -150,7 +142,7 @@ def test_a_drawing_stops_at_its_cap_and_says_how_many_are_left_out(db, make):
 
 @pytest.mark.parametrize("role", [None, "champion", "funder", "applicant", "reviewer"])
 def test_only_staff_see_the_spread_pages(app, db, make, star, role):
-    _run(db)
+    measure_network(db)
     client = app.test_client()
     if role:
         user = make.user(role=role)

@@ -16,16 +16,8 @@ from champions.spread import graph, services
 from champions.spread.figures import interval
 from champions.spread.models import ChampionRole, SpreadRun
 from champions.workshops.models import WorkshopSignup
+from tests.spread.helpers import measure_network
 from tests.workshops.helpers import make_org, make_workshop
-
-
-def _run(db) -> SpreadRun:
-    run = SpreadRun()
-    db.session.add(run)
-    db.session.flush()
-    services.compute(run)
-    db.session.commit()
-    return run
 
 
 def _joined(db, champion, when: datetime) -> None:
@@ -59,7 +51,7 @@ def test_ties_come_from_recruitment_workshops_and_organisations_and_leavers_leav
     pairs = {tuple(sorted((network.ids[x], network.ids[y]))): w for (x, y), w in network.strength.items()}
     assert pairs == {(a.id, b.id): 1, (b.id, c.id): 1, (c.id, d.id): 1}  # d was not checked in; gone was erased
     assert network.kinds == {"recruitment": 1, "workshop": 1, "organisation": 1}
-    run = _run(db)
+    run = measure_network(db)
     role = {r.champion_id: r for r in db.session.scalars(select(ChampionRole))}
     assert [role[x.id].ties for x in (a, b, c, d)] == [1, 2, 2, 1]
     # A path a-b-c-d: b and c each lie on the shortest paths of two pairs of others.
@@ -82,7 +74,7 @@ def test_r_counts_recruits_within_90_days_by_cohort_with_its_interval(db, make, 
     late = make.champion(borough_code="wigan", recruited_by_id=march[1].id)
     _joined(db, late, datetime(2026, 7, 1, 12, 0))  # 113 days after: does not
     young = make.champion(borough_code="bolton", recruited_by_id=march[2].id)  # today: late, and a cohort not complete
-    run = _run(db)
+    run = measure_network(db)
     r = run.figures["r"]
     rows = {row["cohort"]: row for row in r["by_cohort"]}
     assert rows["2026-03"]["champions"] == 4 and rows["2026-03"]["recruits"] == 1  # only the one within 90 days
@@ -132,7 +124,7 @@ def test_roles_follow_the_thresholds_the_run_states(db, make):
         for b in ("bury", "wigan", "oldham", "salford", "bury", "bolton")
     ]
     far = make.champion(borough_code="bolton", recruited_by_id=spokes[0].id)
-    run = _run(db)
+    run = measure_network(db)
     role = {r.champion_id: r for r in db.session.scalars(select(ChampionRole))}
     assert (
         run.thresholds["hub_ties"] == 6 and role[hub.id].hub
@@ -183,7 +175,7 @@ def test_a_star_a_bridge_between_two_clusters_and_ties_across_boroughs_worked_ou
         workshop = make_workshop(db, starts=past)
         db.session.add_all(WorkshopSignup(workshop_id=workshop.id, champion_id=x.id, checked_in_at=past) for x in pair)
     db.session.commit()
-    run = _run(db)
+    run = measure_network(db)
     role = _roles(db)
     # Shortest paths between the two sides (3 × 3 pairs) all pass through d; c and e each carry their side's two
     # others to the four people beyond them (2 × 4 = 8); everyone else lies on no path between others.
@@ -214,7 +206,7 @@ def test_a_star_a_bridge_between_two_clusters_and_ties_across_boroughs_worked_ou
 def test_a_star_is_a_hub_with_every_path_through_it(db, make):
     centre = make.champion(borough_code="bolton")
     spokes = [make.champion(borough_code="bolton", recruited_by_id=centre.id) for _ in range(6)]
-    run = _run(db)
+    run = measure_network(db)
     role = _roles(db)
     assert role[centre.id].ties == 6 and role[centre.id].betweenness == 15  # every pair of the six spokes
     assert role[centre.id].hub and not any(role[s.id].hub for s in spokes)
@@ -226,7 +218,7 @@ def test_a_star_is_a_hub_with_every_path_through_it(db, make):
     # Three degrees of influence: the centre's own head-counts and each recruit's.
     make.activity(centre, people_reached=5)
     make.activity(spokes[0], people_reached=7)
-    _run(db)
+    measure_network(db)
     assert _roles(db)[centre.id].people_reached_3 == 12 and _roles(db)[spokes[0].id].people_reached_3 == 7
 
 
@@ -236,7 +228,7 @@ def test_people_reached_counts_own_activities_and_recruits_to_three_degrees_not_
         chain.append(make.champion(recruited_by_id=chain[-1].id))
     for champion, people in zip(chain, (1, 2, 4, 8, 16), strict=True):
         make.activity(champion, people_reached=people)
-    _run(db)
+    measure_network(db)
     role = _roles(db)
     assert [role[c.id].people_reached_3 for c in chain] == [1 + 2 + 4 + 8, 2 + 4 + 8 + 16, 4 + 8 + 16, 8 + 16, 16]
 
@@ -260,7 +252,7 @@ def test_the_network_read_around_one_champion_gives_the_same_rings_as_the_whole(
         [{"organisation_id": organisation.id, "champion_id": x.id} for x in (spokes[2], far)],
     )
     db.session.commit()
-    _run(db)
+    measure_network(db)
     whole, part = ego(graph.load(), hub.id), ego(graph.around(hub.id), hub.id)
     assert [(p.champion_id, p.degree, p.ties) for p in part.people] == [
         (p.champion_id, p.degree, p.ties) for p in whole.people
