@@ -27,6 +27,8 @@ BOROUGHS: tuple[tuple[str, str, int], ...] = (
     ("wigan", "Wigan", 329_300),
 )
 
+BOROUGH_NAMES = {code: name for code, name, _ in BOROUGHS}
+
 TOPICS: tuple[tuple[str, str], ...] = (
     ("smoking", "Smoking"),
     ("alcohol", "Alcohol"),

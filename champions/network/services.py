@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from datetime import datetime
 from typing import NamedTuple
 
 import qrcode
 import qrcode.image.svg
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from champions.accounts.models import User
 from champions.activities.models import Activity
@@ -20,14 +21,20 @@ DEGREES = 3
 MILESTONES = (1, 5, 10, 25, 50, 100)
 
 
-def recruits_by_degree(champion_id: int, degrees: int = DEGREES) -> list[int]:
-    """How many people joined through this champion at each degree: friends, their friends, and theirs."""
-    counts = []
+def _recruits_at_each_degree(champion_id: int, degrees: int) -> Iterator[Select]:
+    """The ids of the people who joined through this champion, one degree at a time, each as a subquery."""
     frontier = select(Champion.id).where(Champion.recruited_by_id == champion_id)
     for _ in range(degrees):
-        counts.append(db.session.scalar(select(func.count()).select_from(frontier.subquery())) or 0)
+        yield frontier
         frontier = select(Champion.id).where(Champion.recruited_by_id.in_(frontier))
-    return counts
+
+
+def recruits_by_degree(champion_id: int, degrees: int = DEGREES) -> list[int]:
+    """How many people joined through this champion at each degree: friends, their friends, and theirs."""
+    return [
+        db.session.scalar(select(func.count()).select_from(frontier.subquery())) or 0
+        for frontier in _recruits_at_each_degree(champion_id, degrees)
+    ]
 
 
 LEFT = "A champion who has left"
@@ -75,9 +82,5 @@ def people_reached_by_degree(champion_id: int, degrees: int = DEGREES) -> list[i
         total = select(func.coalesce(func.sum(Activity.people_reached), 0)).where(Activity.champion_id.in_(champions))
         return int(db.session.scalar(total) or 0)
 
-    counts = [reached(select(Champion.id).where(Champion.id == champion_id))]
-    frontier = select(Champion.id).where(Champion.recruited_by_id == champion_id)
-    for _ in range(degrees):
-        counts.append(reached(frontier))
-        frontier = select(Champion.id).where(Champion.recruited_by_id.in_(frontier))
-    return counts
+    own = reached(select(Champion.id).where(Champion.id == champion_id))
+    return [own, *(reached(frontier) for frontier in _recruits_at_each_degree(champion_id, degrees))]

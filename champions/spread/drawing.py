@@ -16,17 +16,17 @@ from typing import Any
 
 from sqlalchemy import select
 
-from champions.core.models import BOROUGHS
+from champions.core.models import BOROUGH_NAMES, BOROUGHS
 from champions.extensions import db
 from champions.profiles.models import Champion
 from champions.spread.graph import Network
-from champions.spread.models import ROLES, ChampionRole
+from champions.spread.models import ROLES
+from champions.spread.queries import measures_of
 from champions.spread.roles import ROLE_NAMES
 
 CAP = 100
 DEGREES = 3
 RING = 115  # the radius of each ring, in the drawing's units
-BOROUGH_NAMES = {code: name for code, name, _ in BOROUGHS}
 
 # A role is shown by shape and letter as well as colour; the first role a person holds (in ROLES order) is drawn.
 ROLE_LOOK: dict[str, dict[str, str]] = {
@@ -157,10 +157,7 @@ def _describe(people: list[Person]) -> None:
             select(Champion.id, Champion.first_name, Champion.last_name).where(Champion.id.in_(ids))
         )
     }
-    roles = {
-        role.champion_id: role
-        for role in db.session.scalars(select(ChampionRole).where(ChampionRole.champion_id.in_(ids)))
-    }
+    roles = measures_of(ids)
     for person in people:
         person.name = names.get(person.champion_id, "")
         measured = roles.get(person.champion_id)

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from champions.activities.models import Activity
 from champions.core.clock import uk_date
 from champions.core.db import as_utc
-from champions.core.models import BOROUGHS
+from champions.core.models import BOROUGH_NAMES, BOROUGHS
 from champions.extensions import db
 from champions.profiles.models import Champion, champion_topics
 from champions.spread.graph import Network
@@ -31,7 +31,6 @@ from champions.workshops.models import WorkshopRecruit
 
 R_DAYS = 90
 DEGREES = 3
-BOROUGH_NAMES = {code: name for code, name, _ in BOROUGHS}
 
 
 def interval(events: int, people: int, z: float = 1.96) -> tuple[float | None, float | None]:
@@ -239,6 +238,25 @@ def flows(network: Network) -> dict[str, Any]:
         "rows": rows,
         "across": across,
         "share_across": round(100 * across / total, 1) if total else None,
+    }
+
+
+def overview(network: Network) -> dict[str, Any]:
+    """The whole network by borough: champions in each, and ties inside each and between each pair."""
+    people = Counter(network.borough)
+    borough = network.borough
+    links = Counter(
+        (borough[a], borough[b]) if borough[a] <= borough[b] else (borough[b], borough[a]) for a, b in network.strength
+    )
+    codes = [code for code, _, _ in BOROUGHS]
+    return {
+        "boroughs": [{"code": c, "name": n, "champions": people[c], "inside": links[(c, c)]} for c, n, _ in BOROUGHS],
+        "between": [
+            {"from": a, "to": b, "ties": links[(a, b)]}
+            for i, a in enumerate(codes)
+            for b in codes[i + 1 :]
+            if links[(a, b)]
+        ],
     }
 
 

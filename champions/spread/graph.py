@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import igraph
 from sqlalchemy import and_, func, or_, select
@@ -57,8 +58,8 @@ def in_analysis():
     )
 
 
-def load() -> Network:
-    rows = db.session.execute(in_analysis().order_by(Champion.id)).all()
+def _network_of(rows: Sequence[Any]) -> tuple[Network, dict[int, int]]:
+    """The network's people from rows of ``in_analysis`` (in id order), with no ties yet, and each id's node."""
     index = {row.id: i for i, row in enumerate(rows)}
     network = Network(
         ids=[row.id for row in rows],
@@ -67,6 +68,11 @@ def load() -> Network:
         joined=[row.created_at for row in rows],
         organisations=[set() for _ in rows],
     )
+    return network, index
+
+
+def load() -> Network:
+    network, index = _network_of(db.session.execute(in_analysis().order_by(Champion.id)).all())
 
     def tie(a: int | None, b: int | None, kind: str, weight: int = 1) -> None:
         if a is None or b is None or a == b:
@@ -125,16 +131,8 @@ def around(champion_id: int, degrees: int = 3) -> Network:
                 found[pair] = found.get(pair, 0) + weight
                 kinds[kind] += weight
         frontier = new & set(rows)
-    ordered = sorted(rows.values(), key=lambda row: row.id)
-    index = {row.id: i for i, row in enumerate(ordered)}
-    network = Network(
-        ids=[row.id for row in ordered],
-        borough=[row.borough_code for row in ordered],
-        recruited_by=[index.get(row.recruited_by_id) if row.recruited_by_id else None for row in ordered],
-        joined=[row.created_at for row in ordered],
-        organisations=[set() for _ in ordered],
-        kinds=kinds,
-    )
+    network, index = _network_of(sorted(rows.values(), key=lambda row: row.id))
+    network.kinds = kinds
     network.strength = {(index[a], index[b]): weight for (a, b), weight in found.items()}
     return network
 

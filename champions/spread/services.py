@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy import delete, select
 
 from champions.core.clock import today_uk
 from champions.core.db import bulk_insert, now_utc
-from champions.core.models import BOROUGHS
 from champions.extensions import db
 from champions.spread import figures, graph, roles
 from champions.spread.models import ROLES, ChampionRole, SpreadRun
@@ -38,7 +35,7 @@ def compute(run: SpreadRun, progress: Callable[[int, int], None] = lambda done, 
         "flows": figures.flows(network),
         "roles": {key: sum(f[key] for f in flags) for key in ROLES},
         "ties_by_kind": dict(network.kinds),
-        "overview": _overview(network),
+        "overview": figures.overview(network),
         "connected": sum(1 for t in measures.ties if t),
         "error": measures.error,
         "sources_sampled": measures.sources,
@@ -72,25 +69,6 @@ def compute(run: SpreadRun, progress: Callable[[int, int], None] = lambda done, 
     run.duration_ms = round(1000 * (time.perf_counter() - started))
     db.session.flush()
     return run
-
-
-def _overview(network: graph.Network) -> dict[str, Any]:
-    """The whole network by borough: champions in each, and ties inside each and between each pair."""
-    people = Counter(network.borough)
-    borough = network.borough
-    links = Counter(
-        (borough[a], borough[b]) if borough[a] <= borough[b] else (borough[b], borough[a]) for a, b in network.strength
-    )
-    codes = [code for code, _, _ in BOROUGHS]
-    return {
-        "boroughs": [{"code": c, "name": n, "champions": people[c], "inside": links[(c, c)]} for c, n, _ in BOROUGHS],
-        "between": [
-            {"from": a, "to": b, "ties": links[(a, b)]}
-            for i, a in enumerate(codes)
-            for b in codes[i + 1 :]
-            if links[(a, b)]
-        ],
-    }
 
 
 def latest() -> SpreadRun | None:

@@ -8,13 +8,14 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Select, select
 
 from champions.core import audit
 from champions.core.celery import enqueue
 from champions.core.db import now_utc
 from champions.core.downloads import csv_download, dict_csv_text
 from champions.core.forms import db_id
+from champions.core.models import BOROUGH_NAMES
 from champions.core.work import progress_answer
 from champions.extensions import db
 from champions.profiles.models import Champion
@@ -114,7 +115,7 @@ def champion_network(champion_id: int):
         role_look=drawing.ROLE_LOOK,
         role_names=roles.ROLE_NAMES,
         borough_colours=drawing.BOROUGH_COLOURS,
-        borough_names=drawing.BOROUGH_NAMES,
+        borough_names=BOROUGH_NAMES,
         ring=drawing.RING,
     )
 
@@ -128,7 +129,7 @@ def tables(figures: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     flows = figures.get("flows") or {}
     homophily = figures.get("homophily") or {}
     overview = figures.get("overview") or {}
-    names = drawing.BOROUGH_NAMES
+    names = BOROUGH_NAMES
     return {
         "cohorts": [
             {
@@ -168,18 +169,21 @@ def tables(figures: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     }
 
 
+def _measured() -> Select:
+    """Each measured champion's id, name and borough with their measures from the newest run."""
+    return select(Champion.id, Champion.first_name, Champion.last_name, Champion.borough_code, ChampionRole).join(
+        ChampionRole, ChampionRole.champion_id == Champion.id
+    )
+
+
 def _champion_rows() -> list[dict[str, Any]]:
     """Every measured champion's measures and roles (one query)."""
-    query = (
-        select(Champion.id, Champion.first_name, Champion.last_name, Champion.borough_code, ChampionRole)
-        .join(ChampionRole, ChampionRole.champion_id == Champion.id)
-        .order_by(Champion.id)
-    )
+    query = _measured().order_by(Champion.id)
     return [
         {
             "champion_id": row.id,
             "name": f"{row.first_name} {row.last_name}".strip(),
-            "borough": drawing.BOROUGH_NAMES.get(row.borough_code, row.borough_code),
+            "borough": BOROUGH_NAMES.get(row.borough_code, row.borough_code),
             "ties": row.ChampionRole.ties,
             "strength": row.ChampionRole.strength,
             "betweenness": round(row.ChampionRole.betweenness, 1),
@@ -199,17 +203,13 @@ def _top_holders() -> dict[str, list[dict[str, Any]]]:
     found = {}
     for role in ROLES:
         query = (
-            select(Champion.id, Champion.first_name, Champion.last_name, Champion.borough_code, ChampionRole)
-            .join(ChampionRole, ChampionRole.champion_id == Champion.id)
-            .where(getattr(ChampionRole, role).is_(True))
-            .order_by(*RANKED_BY[role], Champion.id)
-            .limit(TOP)
+            _measured().where(getattr(ChampionRole, role).is_(True)).order_by(*RANKED_BY[role], Champion.id).limit(TOP)
         )
         found[role] = [
             {
                 "id": row.id,
                 "name": f"{row.first_name} {row.last_name}".strip(),
-                "borough": drawing.BOROUGH_NAMES.get(row.borough_code, row.borough_code),
+                "borough": BOROUGH_NAMES.get(row.borough_code, row.borough_code),
                 "ties": row.ChampionRole.ties,
                 "betweenness": round(row.ChampionRole.betweenness, 1),
                 "reach_3": row.ChampionRole.reach_3,
@@ -222,11 +222,7 @@ def _top_holders() -> dict[str, list[dict[str, Any]]]:
 
 def _explained(thresholds: dict[str, Any]) -> list[tuple[str, str, str]]:
     """Each role's meaning with this run's thresholds; a threshold no one reached reads as such."""
-    shown = {key: ("–" if value is None else value) for key, value in thresholds.items()}
-    try:
-        return roles.explained(shown)
-    except KeyError:  # a run stored before a threshold was added: the meaning without this run's figures
-        return [(role.key, role.name, role.plain.split(" (")[0] + ".") for role in roles.ROLE_LIST]
+    return roles.explained({key: ("–" if value is None else value) for key, value in thresholds.items()})
 
 
 def _method(run: SpreadRun) -> str:

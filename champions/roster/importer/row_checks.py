@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from champions.core.clock import today_uk
-from champions.core.models import BOROUGHS, TOPICS
+from champions.core.models import BOROUGH_NAMES, BOROUGHS, TOPICS
 from champions.core.places import POSTCODE_RE, normalise_postcode, suggest_borough
 from champions.roster.duplicates import email_key, phone_key, postcode_key
 
@@ -32,7 +32,6 @@ class Row:
     warnings: list[str] = field(default_factory=list)  # imported, but listed in the report for staff to check
 
 
-BOROUGH_NAMES = {code: name for code, name, _ in BOROUGHS}
 BOROUGH_LOOKUP = {**{code: code for code, _, _ in BOROUGHS}, **{name.lower(): code for code, name, _ in BOROUGHS}}
 TOPIC_LOOKUP = {**{code: code for code, _ in TOPICS}, **{name.lower(): code for code, name in TOPICS}}
 
