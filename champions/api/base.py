@@ -200,6 +200,12 @@ COMMON_PROBLEMS = {
     "429": "Too many requests with this token: wait Retry-After seconds",
     "500": "A fault of the service",
 }
+#: What the web server in front (gunicorn, config/gunicorn.conf.py) answers itself, before the app sees the request,
+#: as a short HTML page: declared too, so that no status a client can meet is missing from the document.
+SERVER_ANSWERS = {
+    "400": "A request line or header the web server cannot read (answered by the server, as HTML)",
+    "414": "The path and query are longer than the web server takes, 4,094 bytes (answered by the server, as HTML)",
+}
 
 
 def _declare_problems(api: Api) -> None:
@@ -216,8 +222,11 @@ def _declare_problems(api: Api) -> None:
                     "description": description,
                     "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
                 }
+            for status, description in SERVER_ANSWERS.items():
+                answer = responses.setdefault(status, {"description": description, "content": {}})
+                answer["content"]["text/html"] = {"schema": {"type": "string"}}
             for status in list(responses):
-                if status[0] in "45" and status not in COMMON_PROBLEMS:
+                if status[0] in "45" and status not in COMMON_PROBLEMS | SERVER_ANSWERS:
                     responses[status] = {
                         "description": responses[status].get("description", "A problem"),
                         "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},

@@ -28,6 +28,13 @@ def test_the_document_is_valid_openapi_3_1(client):
     document = client.get("/api/v1/openapi.json").json
     assert document["openapi"].startswith("3.1")
     validate(document)  # raises on any error
+    # What the web server answers itself, before the app, is declared too: a path and query longer than it takes.
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            assert "text/html" in operation["responses"]["414"]["content"], (method, path)
+            assert set(operation["responses"]["400"]["content"]) == {"application/problem+json", "text/html"}
 
 
 def _records_of_every_resource(db, make, user) -> None:
