@@ -55,6 +55,27 @@ FEATURE = Feature(
             order_by=("occurred_on", "id"),
         ),
         Holding(
+            "activity_outcomes",
+            "champion",
+            "champion_id",
+            "anonymise",
+            {"champion_id": None},
+            title="What came of your activities",
+            describe="For activities you logged: how many people you signposted to each service, how many said "
+            "they would act, and how many you know did.",
+            columns={
+                "activity_id": "Activity number",
+                "outcome": "Signposted to",
+                "signposted": "People signposted",
+                "said_would_act": "Said they would act",
+                "did_act": "Did act",
+                "created_at": "Recorded",
+                "updated_at": "Last changed",
+            },
+            lookups=(Lookup("outcome_code", "outcome_kinds", {"outcome": "name"}, key="code"),),
+            order_by=("activity_id", "id"),
+        ),
+        Holding(
             "deleted_activities",
             "champion",
             "champion_id",
@@ -64,4 +85,5 @@ FEATURE = Feature(
             columns={"row": "The activity", "deleted_at": "Deleted"},
         ),
     ),
+    not_personal={"outcome_kinds": "reference data: what people can be signposted to"},
 )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from champions.core import merging
@@ -64,6 +64,73 @@ class Activity(Model):
     champion = relationship("Champion")
 
 
+# The kinds of activity whose outcomes a champion records: where someone can be signposted.
+OUTCOME_TYPES = (
+    ActivityType.CONVERSATION,
+    ActivityType.STALL_OR_EVENT,
+    ActivityType.GROUP_TALK,
+    ActivityType.SIGNPOSTING,
+)
+
+# The outcomes the programme starts with (code, name, topic): staff add more (``OutcomeKind``). An outcome with no
+# topic ("Something else") counts under the topic of the activity it came from.
+OUTCOME_KINDS: tuple[tuple[str, str, str | None], ...] = (
+    ("bowel_screening", "Bowel cancer screening", "screening"),
+    ("breast_screening", "Breast screening", "screening"),
+    ("cervical_screening", "Cervical screening", "screening"),
+    ("lung_health_check", "Lung health check", "early_diagnosis"),
+    ("nhs_health_check", "NHS Health Check", "diet"),
+    ("stop_smoking", "Stop-smoking service", "smoking"),
+    ("gp_symptom", "The GP about a symptom", "early_diagnosis"),
+    ("hpv_vaccination", "HPV vaccination", "hpv"),
+    ("other", "Something else", None),
+)
+
+
+class OutcomeKind(Model):
+    """What people can be signposted to: reference data, in the order shown; retired kinds are kept for the
+    outcomes already recorded against them but no longer offered."""
+
+    __tablename__ = "outcome_kinds"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    topic_code: Mapped[str | None] = mapped_column(ForeignKey("topics.code"))
+    position: Mapped[int] = mapped_column(default=0)
+    retired_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+    topic = relationship("Topic")
+
+
+class ActivityOutcome(Model):
+    """What came of one activity for one kind of outcome: how many people were signposted to it, how many of them
+    said they would act, and (later, if the champion knows) how many did. ``champion_id`` is the activity's, kept
+    here so that export, erasure and merge find the rows as they find the activity; after erasure it is NULL and
+    the counts stay, anonymous."""
+
+    __tablename__ = "activity_outcomes"
+    __table_args__ = (
+        UniqueConstraint("activity_id", "outcome_code", name="uq_activity_outcomes_activity_outcome"),
+        CheckConstraint(f"signposted BETWEEN 1 AND {MAX_PEOPLE_REACHED}", name="signposted_range"),
+        CheckConstraint("said_would_act BETWEEN 0 AND signposted", name="said_within_signposted"),
+        CheckConstraint("did_act IS NULL OR did_act BETWEEN 0 AND said_would_act", name="did_within_said"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
+    champion_id: Mapped[int | None] = mapped_column(ForeignKey("champions.id", ondelete="SET NULL"), index=True)
+    outcome_code: Mapped[str] = mapped_column(ForeignKey("outcome_kinds.code"), index=True)
+    signposted: Mapped[int]
+    said_would_act: Mapped[int] = mapped_column(default=0)
+    did_act: Mapped[int | None]  # None: not known (yet)
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(default=now_utc, onupdate=now_utc)
+
+    activity = relationship("Activity")
+    kind: Mapped[OutcomeKind] = relationship()
+
+
 # An activity's type as stored (its value), in words.
 TYPE_LABELS = {t.value: label for t, label in ACTIVITY_TYPE_LABELS.items()}
 
@@ -87,4 +154,8 @@ UNDO_MINUTES = 15
 # How a merge of two champions, users or organisations treats this feature's tables (core/merging.py).
 MERGES: merging.Declarations = {}
 # Merging champions (core/merging.py): activities follow the merged record.
-MERGES.update(merging.moves("champions", "activities.champion_id", "deleted_activities.champion_id"))
+MERGES.update(
+    merging.moves(
+        "champions", "activities.champion_id", "deleted_activities.champion_id", "activity_outcomes.champion_id"
+    )
+)
