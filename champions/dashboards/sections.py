@@ -26,6 +26,7 @@ SECTIONS = (
     Section("retention", "Retention by cohort", "Who is still active 1, 3 and 6 months after joining"),
     Section("boroughs", "Reach by borough", "Champions, activities, workshops and grants in each borough"),
     Section("engagement", "Workshops and topics", "Workshops, organisations and people engaged, and each topic"),
+    Section("outcomes", "What came of it", "People signposted to services, who said they would act, and who did"),
     Section("network", "The recruitment network", "Who recruited whom, and the top recruiters"),
     Section("nudges", "Nudge effect", "Whether each nudge changed what people did, against a held-out group"),
 )

@@ -9,7 +9,7 @@ from typing import Any
 from champions.core.clock import today_uk
 from champions.core.db import now_utc
 from champions.core.models import DashboardSnapshot
-from champions.dashboards.figures import growth, network, nudges, onboarding, reach
+from champions.dashboards.figures import growth, network, nudges, onboarding, outcomes, reach
 from champions.extensions import db
 
 PROGRAMME = "programme"
@@ -30,6 +30,7 @@ def programme_figures(progress: Progress | None = None) -> dict[str, Any]:
         ("topics", reach.by_topic),
         ("activity", reach.activity_totals),
         ("network", network.network),
+        ("outcomes", outcomes.outcomes),
         ("nudges", nudges.nudge_effects),
     ]
     for done, (name, compute) in enumerate(steps, start=1):

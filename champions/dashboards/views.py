@@ -108,6 +108,14 @@ def _rows(data: dict, table: str) -> list[dict]:
         return data["funnel"]["steps"]
     if table == "recruiters":
         return data["network"]["top_recruiters"]
+    if table in OUTCOME_TABLES:
+        # A snapshot from before outcomes were computed has none: its tables are empty.
+        outcomes = data.get("outcomes", {})
+        return (
+            outcomes.get("path", {}).get("steps", [])
+            if table == "outcome_path"
+            else outcomes.get(OUTCOME_TABLES[table], [])
+        )
     return {
         "cohorts": data["cohorts"],
         "boroughs": data["boroughs"],
@@ -116,7 +124,25 @@ def _rows(data: dict, table: str) -> list[dict]:
     }[table]
 
 
-CSV_TABLES = ("trajectory", "projection", "funnel", "cohorts", "boroughs", "topics", "recruiters", "nudges")
+OUTCOME_TABLES = {
+    "outcome_kinds": "by_kind",
+    "outcome_topics": "by_topic",
+    "outcome_types": "by_type",
+    "outcome_boroughs": "by_borough",
+    "outcome_months": "by_month",
+    "outcome_path": "path",
+}
+CSV_TABLES = (
+    "trajectory",
+    "projection",
+    "funnel",
+    "cohorts",
+    "boroughs",
+    "topics",
+    "recruiters",
+    "nudges",
+    *OUTCOME_TABLES,
+)
 
 
 @bp.get("/staff/dashboard/<table>.csv")

@@ -1,4 +1,5 @@
-"""Did a nudge work? The share who did the target action within N days, nudged against held out."""
+"""Did a nudge work? The share who did the target action within N days, nudged against held out; and what came of
+it: the share who signposted anyone to a service in those days, and the people signposted per person."""
 
 from __future__ import annotations
 
@@ -8,12 +9,58 @@ from datetime import timedelta
 
 from sqlalchemy import Select, case, func, literal, select, union_all
 
+from champions.activities.models import Activity, ActivityOutcome
 from champions.core.db import now_utc
 from champions.extensions import db
 from champions.nudges.conditions import CONDITIONS, target_done
 from champions.nudges.models import MessageStatus, NudgeMessage, NudgeRule
+from champions.profiles.models import Champion
 
 Z_95 = 1.959964
+
+
+@dataclass
+class Means:
+    """People signposted per person, nudged against held out: from each group's count, sum and sum of squares."""
+
+    nudged: int
+    nudged_sum: int
+    nudged_squares: int
+    held_out: int
+    held_out_sum: int
+    held_out_squares: int
+
+    @property
+    def nudged_mean(self) -> float | None:
+        return self.nudged_sum / self.nudged if self.nudged else None
+
+    @property
+    def held_out_mean(self) -> float | None:
+        return self.held_out_sum / self.held_out if self.held_out else None
+
+    @property
+    def difference(self) -> float | None:
+        if self.nudged_mean is None or self.held_out_mean is None:
+            return None
+        return self.nudged_mean - self.held_out_mean
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        """A 95% confidence interval for the difference of two means (normal approximation, each group's own
+        variance, as the Wald interval for the shares)."""
+        difference = self.difference
+        if difference is None or self.nudged < 2 or self.held_out < 2:
+            return None
+        margin = Z_95 * math.sqrt(
+            _variance(self.nudged, self.nudged_sum, self.nudged_squares) / self.nudged
+            + _variance(self.held_out, self.held_out_sum, self.held_out_squares) / self.held_out
+        )
+        return difference - margin, difference + margin
+
+
+def _variance(n: int, total: int, squares: int) -> float:
+    """The sample variance from a count, a sum and a sum of squares (never below 0 through rounding)."""
+    return max(0.0, (squares - total * total / n) / (n - 1))
 
 
 @dataclass
@@ -22,6 +69,15 @@ class Effect:
     nudged_acted: int
     held_out: int
     held_out_acted: int
+    # What came of it within the window: people who signposted anyone, and people signposted (sum, squares).
+    nudged_signposting: int = 0
+    held_out_signposting: int = 0
+    signposted: Means | None = None
+
+    @property
+    def signposting(self) -> Effect:
+        """The share who signposted anyone, as an effect of its own (the same rates, difference and interval)."""
+        return Effect(self.nudged, self.nudged_signposting, self.held_out, self.held_out_signposting)
 
     @property
     def nudged_rate(self) -> float | None:
@@ -56,35 +112,69 @@ def rule_effects(rules: list[NudgeRule]) -> dict[int, Effect]:
     if not rules:
         return {}
     parts = [_effect_counts(rule) for rule in rules]
-    counts: dict[int, dict[str, tuple[int, int]]] = {rule.id: {} for rule in rules}
-    for rule_id, status, n, done in db.session.execute(parts[0] if len(parts) == 1 else union_all(*parts)):
-        counts[rule_id][status] = (n, int(done or 0))
+    counts: dict[int, dict[str, tuple[int, ...]]] = {rule.id: {} for rule in rules}
+    for rule_id, status, *figures in db.session.execute(parts[0] if len(parts) == 1 else union_all(*parts)):
+        counts[rule_id][status] = tuple(int(v or 0) for v in figures)
     return {rule_id: _effect(found) for rule_id, found in counts.items()}
 
 
-def _effect(counts: dict[str, tuple[int, int]]) -> Effect:
-    sent = counts.get(MessageStatus.SENT.value, (0, 0))
-    held = counts.get(MessageStatus.HOLDOUT.value, (0, 0))
-    return Effect(nudged=sent[0], nudged_acted=sent[1], held_out=held[0], held_out_acted=held[1])
+def _effect(counts: dict[str, tuple[int, ...]]) -> Effect:
+    n, acted, signposting, people, squares = counts.get(MessageStatus.SENT.value, (0, 0, 0, 0, 0))
+    n2, acted2, signposting2, people2, squares2 = counts.get(MessageStatus.HOLDOUT.value, (0, 0, 0, 0, 0))
+    return Effect(
+        nudged=n,
+        nudged_acted=acted,
+        held_out=n2,
+        held_out_acted=acted2,
+        nudged_signposting=signposting,
+        held_out_signposting=signposting2,
+        signposted=Means(n, people, squares, n2, people2, squares2),
+    )
 
 
-def _effect_counts(rule: NudgeRule) -> Select[int, str, int, int]:
-    """The messages whose measuring window has closed, by status, and how many of them acted."""
+def _effect_counts(rule: NudgeRule) -> Select[int, str, int, int, int, int, int]:
+    """The messages whose measuring window has closed, by status: how many, how many of them acted, how many
+    signposted anyone within the window, and the people they signposted (the sum and the sum of squares)."""
     window = timedelta(days=rule.effect_days)
-    acted = target_done(
-        CONDITIONS[rule.condition].target,
-        NudgeMessage.user_id,
-        NudgeMessage.created_at,
+    until = (
         NudgeMessage.created_at + window
         if db.engine.dialect.name == "postgresql"
-        else func.datetime(NudgeMessage.created_at, f"+{rule.effect_days} days"),
+        else func.datetime(NudgeMessage.created_at, f"+{rule.effect_days} days")
     )
-    return (
-        select(literal(rule.id), NudgeMessage.status, func.count(), func.sum(case((acted, 1), else_=0)))
+    acted = target_done(CONDITIONS[rule.condition].target, NudgeMessage.user_id, NudgeMessage.created_at, until)
+    each = (
+        select(
+            NudgeMessage.status.label("status"),
+            case((acted, 1), else_=0).label("acted"),
+            _signposted(NudgeMessage.user_id, NudgeMessage.created_at, until).label("people"),
+        )
         .where(
             NudgeMessage.rule_id == rule.id,
             NudgeMessage.status.in_([MessageStatus.SENT.value, MessageStatus.HOLDOUT.value]),
             NudgeMessage.created_at <= now_utc() - window,
         )
-        .group_by(NudgeMessage.status)
+        .subquery()
+    )
+    return select(
+        literal(rule.id),
+        each.c.status,
+        func.count(),
+        func.sum(each.c.acted),
+        func.sum(case((each.c.people > 0, 1), else_=0)),
+        func.sum(each.c.people),
+        func.sum(each.c.people * each.c.people),
+    ).group_by(each.c.status)
+
+
+def _signposted(user_id_col, since_col, until_col):
+    """The people this user signposted to any service through the activities they logged between the two times."""
+    # As in conditions.target_done: the champion look-up sits inside a subquery, where automatic correlation does
+    # not reach, so it names the table it must not correlate.
+    champion = select(Champion.id).where(Champion.user_id == user_id_col).correlate_except(Champion).scalar_subquery()
+    return func.coalesce(
+        select(func.sum(ActivityOutcome.signposted))
+        .join(Activity, Activity.id == ActivityOutcome.activity_id)
+        .where(Activity.champion_id == champion, Activity.created_at >= since_col, Activity.created_at < until_col)
+        .scalar_subquery(),
+        0,
     )

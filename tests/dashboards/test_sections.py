@@ -18,6 +18,7 @@ TABLES = {
     "engagement": {"topics"},
     "network": {"recruiters"},
     "nudges": set(),  # a table only once a nudge has been measured
+    "outcomes": set(),  # tables only once an outcome has been recorded
 }
 
 

@@ -1,0 +1,170 @@
+"""What came of champions' activities: the people they signposted, by kind of outcome, topic, type of activity,
+borough (per 10,000 residents) and month, and the path from the people reached to those who did act.
+
+Every figure is a handful of grouped sums over activity_outcomes joined to its activity. "Did act" is known only
+where a champion found out, so each figure keeps beside it how many people that answer covers: a did-act rate is
+read against those who said they would act in the rows that have an answer, never against everyone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy.orm import InstrumentedAttribute
+
+from champions.activities.models import OUTCOME_TYPES, TYPE_LABELS, Activity, ActivityOutcome, OutcomeKind
+from champions.core.models import Borough, Topic
+from champions.extensions import db
+
+OUTCOME_TYPE_VALUES = [t.value for t in OUTCOME_TYPES]
+
+
+def _sums() -> list[ColumnElement[Any]]:
+    """signposted, said they would act, did act, and the people said-would-act in rows whose did-act is known."""
+    known = ActivityOutcome.did_act.is_not(None)
+    return [
+        func.coalesce(func.sum(ActivityOutcome.signposted), 0),
+        func.coalesce(func.sum(ActivityOutcome.said_would_act), 0),
+        func.coalesce(func.sum(ActivityOutcome.did_act), 0),
+        func.coalesce(func.sum(case((known, ActivityOutcome.said_would_act), else_=0)), 0),
+    ]
+
+
+def _grouped(key: ColumnElement[Any] | InstrumentedAttribute[Any]) -> dict[Any, tuple[int, int, int, int]]:
+    """The four sums for each value of ``key``, in one grouped query over the outcomes and their activities."""
+    query = (
+        select(key, *_sums())
+        .select_from(ActivityOutcome)
+        .join(Activity, Activity.id == ActivityOutcome.activity_id)
+        .group_by(key)
+    )
+    return {k: (int(s), int(w), int(d), int(a)) for k, s, w, d, a in db.session.execute(query).all()}
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def _figures(sums: tuple[int, int, int, int]) -> dict[str, Any]:
+    signposted, said, did, said_answered = sums
+    return {
+        "signposted": signposted,
+        "said_would_act": said,
+        "said_pct": _pct(said, signposted),
+        "did_act": did,
+        "said_with_answer": said_answered,
+        "did_pct": _pct(did, said_answered),
+    }
+
+
+def by_kind() -> list[dict[str, Any]]:
+    """Each kind of outcome, retired ones too while they have outcomes recorded against them."""
+    found = _grouped(ActivityOutcome.outcome_code)
+    kinds = db.session.scalars(select(OutcomeKind).order_by(OutcomeKind.position, OutcomeKind.name))
+    return [
+        {"code": k.code, "name": k.name, **_figures(found.get(k.code, (0, 0, 0, 0)))}
+        for k in kinds
+        if k.retired_at is None or k.code in found
+    ]
+
+
+def by_topic() -> list[dict[str, Any]]:
+    """By topic: the kind's own topic (bowel screening counts under screening whatever the talk was about), else the
+    topic of the activity it came from."""
+    topic = func.coalesce(
+        select(OutcomeKind.topic_code).where(OutcomeKind.code == ActivityOutcome.outcome_code).scalar_subquery(),
+        Activity.topic_code,
+    )
+    found = _grouped(topic)
+    topics = db.session.scalars(select(Topic).order_by(Topic.name))
+    return [{"code": t.code, "name": t.name, **_figures(found.get(t.code, (0, 0, 0, 0)))} for t in topics]
+
+
+def by_type() -> list[dict[str, Any]]:
+    """Each type of activity whose outcomes are recorded: how many there were, the people they reached, how many
+    recorded an outcome, and what came of them."""
+    reached = {
+        kind: (n, int(people))
+        for kind, n, people in db.session.execute(
+            select(Activity.type, func.count(), func.coalesce(func.sum(Activity.people_reached), 0))
+            .where(Activity.type.in_(OUTCOME_TYPE_VALUES))
+            .group_by(Activity.type)
+        ).all()
+    }
+    with_outcomes = dict(
+        db.session.execute(
+            select(Activity.type, func.count(func.distinct(ActivityOutcome.activity_id)))
+            .join(ActivityOutcome, ActivityOutcome.activity_id == Activity.id)
+            .group_by(Activity.type)
+        ).all()
+    )
+    found = _grouped(Activity.type)
+    return [
+        {
+            "type": kind,
+            "name": TYPE_LABELS[kind],
+            "activities": reached.get(kind, (0, 0))[0],
+            "people_reached": reached.get(kind, (0, 0))[1],
+            "with_outcomes": with_outcomes.get(kind, 0),
+            **_figures(found.get(kind, (0, 0, 0, 0))),
+        }
+        for kind in OUTCOME_TYPE_VALUES
+    ]
+
+
+def by_borough() -> list[dict[str, Any]]:
+    """By the borough of the activity, with the people signposted per 10,000 residents."""
+    found = _grouped(Activity.borough_code)
+    rows = []
+    for borough in db.session.scalars(select(Borough).order_by(Borough.name)):
+        figures = _figures(found.get(borough.code, (0, 0, 0, 0)))
+        population = borough.population
+        per_10k = round(10_000 * figures["signposted"] / population, 2) if population else None
+        rows.append({"code": borough.code, "name": borough.name, "population": population, **figures})
+        rows[-1]["signposted_per_10k"] = per_10k
+    return rows
+
+
+def _month(column: InstrumentedAttribute[Any]) -> ColumnElement[str]:
+    if db.engine.dialect.name == "postgresql":
+        return func.to_char(column, "YYYY-MM")
+    return func.strftime("%Y-%m", column)
+
+
+def by_month() -> list[dict[str, Any]]:
+    """By the month the activity took place, earliest first."""
+    found = _grouped(_month(Activity.occurred_on))
+    return [{"month": month, **_figures(found[month])} for month in sorted(found)]
+
+
+def path() -> dict[str, Any]:
+    """From the people reached by conversations, stalls, talks and signposting to those who did act."""
+    activities, people = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(Activity.people_reached), 0)).where(
+            Activity.type.in_(OUTCOME_TYPE_VALUES)
+        )
+    ).one()
+    signposted, said, did, said_answered = db.session.execute(select(*_sums()).select_from(ActivityOutcome)).one()
+    steps = [
+        ("Reached by conversations, stalls, talks and signposting", int(people), None),
+        ("Signposted to a service", int(signposted), int(people)),
+        ("Said they would act", int(said), int(signposted)),
+        ("Of those, a champion knows whether they acted", int(said_answered), int(said)),
+        ("Did act (where known)", int(did), int(said_answered)),
+    ]
+    return {
+        "activities": activities,
+        "steps": [{"step": label, "people": n, "pct_of_previous": _pct(n, before or 0)} for label, n, before in steps],
+    }
+
+
+def outcomes() -> dict[str, Any]:
+    return {
+        "by_kind": by_kind(),
+        "by_topic": by_topic(),
+        "by_type": by_type(),
+        "by_borough": by_borough(),
+        "by_month": by_month(),
+        "path": path(),
+    }
