@@ -32,7 +32,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("profiles",),
     ("activities",),
     ("training", "network"),
-    ("organisations",),
+    ("organisations", "evaluation"),
     ("workshops", "moments"),
     ("grants",),
     ("followups", "spread"),

@@ -15,6 +15,9 @@ from sqlalchemy.orm import aliased
 from champions.accounts.models import User
 from champions.activities.models import Activity
 from champions.core.clock import uk_date
+from champions.evaluation.models import Point
+from champions.evaluation.models import Response as CheckResponse
+from champions.evaluation.services import core_finished
 from champions.grants.models import Application, GrantReport, ReportStatus
 from champions.grants.services.lifecycle import REPORTABLE
 from champions.moments.models import moment_topics
@@ -42,6 +45,7 @@ KINDS: dict[str, str] = {
     "pledge": "When the champion pledge changes",
     "grant-report": "Grant report reminders",
     "spread": "Asking you to bring others in",
+    "training-check": "Checking what you remember from training",
 }
 
 
@@ -161,6 +165,13 @@ CONDITIONS: dict[str, Condition] = {
             params=("role", "days"),
         ),
         Condition(
+            "training_check_later",
+            "Finished the core training N days ago (up to twice that) and not answered the later check",
+            56,
+            "training_check",
+            "training-check",
+        ),
+        Condition(
             "role_r_below_one",
             "Champions in a network role whose borough's R is below 1 (newest network run)",
             0,
@@ -278,6 +289,8 @@ def audience(condition: str, params: dict[str, Any], now: datetime) -> Select:
         )
     if condition == "pledge_updated":
         return _pledge_updated(base, since)
+    if condition == "training_check_later":
+        return _training_check_later(base, since, now - timedelta(days=2 * days))
     if condition == "grant_report_due":
         reported = select(GrantReport.id).where(GrantReport.application_id == Application.id).exists()
         # Owed: a paid grant with no report yet, or one whose report staff sent back to be sent again.
@@ -336,6 +349,25 @@ def _pledge_updated(base: Select, since: datetime) -> Select:
     )
 
 
+def _training_check_later(base: Select, since: datetime, until: datetime) -> Select:
+    """Champions who finished the core training at least N days ago, and no more than 2N (long after, the answers
+    would no longer say what was kept eight weeks on), who have not answered the later check, and not withdrawn."""
+    finished = core_finished()
+    answered = select(CheckResponse.id).where(
+        CheckResponse.champion_id == Champion.id, CheckResponse.point == Point.LATER.value
+    )
+    return (
+        base.add_columns(cast(null(), Integer).label("context_id"))
+        .join(finished, finished.c.champion_id == Champion.id)
+        .where(
+            finished.c.at <= since,
+            finished.c.at > until,
+            ~answered.exists(),
+            Champion.stage != Stage.WITHDRAWN.value,
+        )
+    )
+
+
 def target_done(target: str, user_id_col, since_col, until_col):
     """An EXISTS clause: did this user do the target action between the two times?"""
     # The person's champion id. This sits two levels inside the caller's query (within an EXISTS), where
@@ -375,6 +407,17 @@ def target_done(target: str, user_id_col, since_col, until_col):
                 PledgeAcceptance.champion_id == champion,
                 PledgeAcceptance.accepted_at >= since_col,
                 PledgeAcceptance.accepted_at < until_col,
+            )
+            .exists()
+        )
+    if target == "training_check":
+        return (
+            select(CheckResponse.id)
+            .where(
+                CheckResponse.champion_id == champion,
+                CheckResponse.point == Point.LATER.value,
+                CheckResponse.answered_at >= since_col,
+                CheckResponse.answered_at < until_col,
             )
             .exists()
         )

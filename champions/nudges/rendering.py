@@ -83,6 +83,7 @@ def context_for(message_user: User, rule: NudgeRule, context_id: int | None) -> 
         "log_url": external_url("activities.activity_new"),
         "pledge_url": external_url("training.pledge"),
         "network_url": external_url("network.my_network"),
+        "check_url": external_url("evaluation.check", point="later"),
         "verify_url": _verify_url(message_user),
         "days": rule.params.get("days", CONDITIONS[rule.condition].default_days),
         "context_id": context_id,

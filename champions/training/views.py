@@ -3,8 +3,9 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from champions.core.features import values_from
 from champions.extensions import db
-from champions.training import bp, services
+from champions.training import bp, services, signals
 from champions.training.forms import CompleteForm, PledgeForm
 from champions.training.models import TrainingResource
 from champions.training.onboarding import progress
@@ -15,7 +16,10 @@ def catalogue():
     champion = current_user.champion
     resources = services.live_resources()
     done = services.completions(champion)
-    return render_template("training/catalogue.html", resources=resources, done=done, progress=progress(champion))
+    sections = values_from(signals.catalogue_sections, champion)
+    return render_template(
+        "training/catalogue.html", resources=resources, done=done, progress=progress(champion), sections=sections
+    )
 
 
 @bp.route("/me/training/<int:resource_id>", methods=["GET", "POST"])
