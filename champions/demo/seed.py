@@ -21,6 +21,7 @@ from champions.core.permissions import Role
 from champions.dashboards.models import ProgrammeSettings
 from champions.dashboards.services import compute_programme_snapshot
 from champions.demo.crm import seed_crm
+from champions.demo.evaluation import seed_evaluation
 from champions.demo.followups import seed_followups
 from champions.demo.grants import seed_grants
 from champions.demo.nudges import seed_nudge_history
@@ -224,6 +225,7 @@ def seed(count: int = 400, rng_seed: int = 2017) -> str:
     seed_nudge_history(champions, now)
     seed_grants(rng)
     seed_followups(rng, champions, logins["staff"])
+    seed_evaluation(champions, now)
     compute_programme_snapshot()
     activities = sum(isinstance(row, Activity) for row in extra)
     return (

@@ -1,7 +1,8 @@
 """The figures staff see: at each point, how many answered and their mean knowledge (% right) and confidence (1-5)
 with 95% intervals, and the share who kept what they learnt, overall, by cohort (month joined) and by borough.
 
-- Means: the t interval, mean ± t(0.975, n − 1) × s / √n, with s the sample standard deviation.
+- Means: the t interval, mean ± t(0.975, n − 1) × s / √n, with s the sample standard deviation, cut off where no
+  score can go (0 and 100%, 1 and 5).
 - Kept what they learnt: among champions who answered both the after and the later check, those whose later
   knowledge score is at least their after score; its interval is Wilson's score interval.
 - A group of fewer than ``SMALL`` shows its count only: means and shares of so few people mislead and may tell
@@ -49,8 +50,9 @@ class Estimate:
     high: float | None
 
 
-def mean_interval(n: int, total: float, squares: float) -> Estimate | None:
-    """The mean of ``n`` values given their sum and sum of squares, with its 95% t interval (none for one value)."""
+def mean_interval(n: int, total: float, squares: float, bounds: tuple[float, float]) -> Estimate | None:
+    """The mean of ``n`` values given their sum and sum of squares, with its 95% t interval (none for one value),
+    kept within the ``bounds`` no value can pass (0 to 100%, 1 to 5)."""
     if n <= 0:
         return None
     mean = total / n
@@ -58,7 +60,7 @@ def mean_interval(n: int, total: float, squares: float) -> Estimate | None:
         return Estimate(mean, None, None)
     variance = max(squares - n * mean * mean, 0.0) / (n - 1)
     margin = t_975(n - 1) * math.sqrt(variance / n)
-    return Estimate(mean, mean - margin, mean + margin)
+    return Estimate(mean, max(bounds[0], mean - margin), min(bounds[1], mean + margin))
 
 
 def wilson(k: int, n: int, z: float = Z_95) -> Estimate | None:
@@ -130,8 +132,8 @@ def scores(grouping: str = "all") -> list[dict[str, Any]]:
                 "group": _label(grouping, group_key),
                 "point": Point(point),
                 "n": n,
-                "knowledge": _shown(n, mean_interval(nk, float(sk or 0), float(qk or 0))),
-                "confidence": _shown(n, mean_interval(nc, float(sc or 0), float(qc or 0))),
+                "knowledge": _shown(n, mean_interval(nk, float(sk or 0), float(qk or 0), (0.0, 100.0))),
+                "confidence": _shown(n, mean_interval(nc, float(sc or 0), float(qc or 0), (1.0, 5.0))),
             }
         )
     return rows

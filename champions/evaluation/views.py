@@ -3,7 +3,7 @@ versions; the figures, with their data tables and CSV files)."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from champions.core.downloads import csv_response
@@ -102,7 +102,12 @@ def staff_versions():
 @bp.route("/staff/evaluation/questions/edit", methods=["GET", "POST"])
 def staff_questions():
     current = services.current_version()
-    form = QuestionsForm(data=QuestionsForm.data_from(services.drafts_of(current)))
+    # The page shows the current questions; a post is read as it is, never filled in from them.
+    form = (
+        QuestionsForm()
+        if request.method == "POST"
+        else QuestionsForm(data=QuestionsForm.data_from(services.drafts_of(current)))
+    )
     if form.validate_on_submit():
         version = services.save_questions(form.drafts())
         db.session.commit()
