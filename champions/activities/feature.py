@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from champions.activities import (
+from champions.activities import (  # noqa: F401  (importing the views adds their routes)
     bp,
     models,
-    views,  # noqa: F401  (importing them adds their routes)
+    staff_views,
+    views,
 )
 from champions.core.features import Beat, Feature, NavItem
-from champions.core.permissions import CHAMPION
+from champions.core.permissions import CHAMPION, STAFF
 from champions.core.personal_data import Holding, Lookup
 
 FEATURE = Feature(
@@ -22,8 +23,15 @@ FEATURE = Feature(
         "activities.activity_edit": CHAMPION,
         "activities.activity_delete": CHAMPION,
         "activities.activity_restore": CHAMPION,
+        "activities.staff_outcome_kinds": STAFF,
+        "activities.staff_outcome_kind_new": STAFF,
+        "activities.staff_outcome_kind_edit": STAFF,
+        "activities.staff_outcome_kind_retire": STAFF,
     },
-    navigation=(NavItem("My activities", "activities.activity_list", CHAMPION, 30),),
+    navigation=(
+        NavItem("My activities", "activities.activity_list", CHAMPION, 30),
+        NavItem("Outcomes", "activities.staff_outcome_kinds", STAFF, 185),
+    ),
     beat=(Beat("purge-deleted-activities", "champions.activities.tasks.purge_deleted_activities", timedelta(hours=1)),),
     task_modules=("champions.activities.tasks",),
     models=(models,),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
 
-from champions.activities import signals
+from champions.activities import outcomes, signals
 from champions.activities.models import UNDO_MINUTES, Activity, DeletedActivity
 from champions.core import audit, tombstones
 from champions.core.clock import uk_date
@@ -30,12 +31,18 @@ def _refresh_last_activity(champion: Champion) -> None:
     )
 
 
-def log_activity(champion: Champion, data: dict[str, Any]) -> Activity:
+def log_activity(champion: Champion, data: dict[str, Any], chosen: Sequence[outcomes.OutcomeInput] = ()) -> Activity:
+    """Log what the champion did and what came of it (``chosen``); outcomes that break the rules are refused
+    (``outcomes.OutcomeProblems``) before anything is written."""
     ensure_taking_part(champion, "log an activity")
+    if chosen:
+        outcomes.refuse_wrong(data["type"], data["people_reached"], chosen, outcomes.offered_kinds())
     activity = Activity(champion_id=champion.id, **{k: data[k] for k in FIELDS})
     activity.notes = activity.notes or None
     db.session.add(activity)
     db.session.flush()
+    if chosen:
+        outcomes.save_outcomes(activity, chosen)
     _refresh_last_activity(champion)
     if champion.stage == Stage.LAPSED.value:
         change_stage(champion, Stage.ACTIVE, "Logged an activity after a lapse")
@@ -43,12 +50,23 @@ def log_activity(champion: Champion, data: dict[str, Any]) -> Activity:
     return activity
 
 
-def update_activity(champion: Champion, activity: Activity, data: dict[str, Any]) -> None:
+def update_activity(
+    champion: Champion,
+    activity: Activity,
+    data: dict[str, Any],
+    chosen: Sequence[outcomes.OutcomeInput] | None = None,
+) -> None:
+    """Change the activity; with ``chosen``, its outcomes become those (the ones left out are removed), and
+    without, they stay as they are."""
     ensure_taking_part(champion, "change an activity")
+    if chosen is not None:
+        outcomes.refuse_wrong(data["type"], data["people_reached"], chosen, outcomes.offered_kinds(activity))
     for key in FIELDS:
         setattr(activity, key, data[key])
     activity.notes = activity.notes or None
     db.session.flush()
+    if chosen is not None:
+        outcomes.save_outcomes(activity, chosen)
     _refresh_last_activity(champion)
 
 
@@ -63,9 +81,11 @@ _KEPT = ("id", "champion_id", *FIELDS, "created_at", "updated_at")
 
 
 def delete_activity(champion: Champion, activity: Activity) -> DeletedActivity:
-    """Delete the activity, keeping it for ``UNDO_MINUTES`` so that it can be put back exactly."""
+    """Delete the activity and what came of it, keeping both for ``UNDO_MINUTES`` so that they can be put back
+    exactly."""
     ensure_taking_part(champion, "delete an activity")
     row = {key: _as_json(getattr(activity, key)) for key in _KEPT}
+    row["outcomes"] = outcomes.kept_outcomes(activity)
     kept = DeletedActivity(activity_id=activity.id, champion_id=champion.id, row=row)
     db.session.add(kept)
     db.session.delete(activity)
@@ -92,6 +112,7 @@ def restore_activity(champion: Champion, kept: DeletedActivity) -> Activity:
     """Put a deleted activity back as it was, under its old id unless another activity has taken it since."""
     ensure_taking_part(champion, "put back an activity")
     row = dict(kept.row)
+    kept_outcomes = row.pop("outcomes", [])
     if db.session.get(Activity, row["id"]) is not None:
         row.pop("id")
     else:
@@ -102,6 +123,7 @@ def restore_activity(champion: Champion, kept: DeletedActivity) -> Activity:
     db.session.add(activity)
     db.session.delete(kept)
     db.session.flush()
+    outcomes.restore_outcomes(activity, kept_outcomes)
     _refresh_last_activity(champion)
     audit.record("activity.restored", activity)
     return activity

@@ -4,8 +4,8 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_login import current_user
 from sqlalchemy import select
 
-from champions.activities import bp, services
-from champions.activities.forms import ActivityForm
+from champions.activities import bp, outcomes, services
+from champions.activities.forms import ActivityForm, OutcomesPart
 from champions.activities.models import TYPE_LABELS, UNDO_MINUTES, Activity
 from champions.core.forms import ConfirmForm, db_id
 from champions.core.models import TOPICS
@@ -34,11 +34,38 @@ def activity_list():
         page=page,
         withdrawn=champion.withdrawn,
         totals=services.totals(champion),
+        outcome_totals=outcomes.outcome_totals(champion.id),
+        outcomes_of=outcomes.outcomes_by_activity([a.id for a in page.items]),
         type_labels=TYPE_LABELS,
         topic_labels=dict(TOPICS),
         deleted=deleted,
         undo_minutes=UNDO_MINUTES,
     )
+
+
+def _outcomes_read(form: ActivityForm, part: OutcomesPart) -> bool:
+    """Read the posted outcomes and check them against the activity's type and people reached (when those could
+    be read); True when the form and its outcomes are all valid."""
+    valid = form.validate_on_submit()
+    if request.method != "POST":
+        return False
+    part.read(request.form)
+    activity_type = form.type.data if not form.type.errors else None
+    reached = form.people_reached.data if not form.people_reached.errors else None
+    part.problems = outcomes.check_outcomes(activity_type, reached, part.chosen, part.names) | part.problems
+    return valid and not part.problems
+
+
+def _form_page(form: ActivityForm, part: OutcomesPart, activity: Activity | None = None):
+    refused = bool(form.errors or part.problems)
+    page = render_template(
+        "activities/form.html",
+        form=form,
+        part=part,
+        editing=activity is not None,
+        activity=activity,
+    )
+    return page, 400 if refused else 200
 
 
 @bp.route("/me/activities/new", methods=["GET", "POST"])
@@ -47,15 +74,16 @@ def activity_new():
     ensure_taking_part(champion, "log an activity")  # before the form, so nobody fills it in for nothing
     form = ActivityForm()
     form.earliest = services.earliest_day(champion)
+    part = OutcomesPart(outcomes.offered_kinds(), with_did=False)
     if request.method == "GET":
         form.borough_code.data = champion.borough_code
         form.people_reached.data = 1
-    if form.validate_on_submit():
-        services.log_activity(champion, form.data)
+    if _outcomes_read(form, part):
+        services.log_activity(champion, form.data, part.chosen)
         db.session.commit()
         flash("Your activity has been logged. Thank you.", "success")
         return redirect(url_for("activities.activity_list"))
-    return render_template("activities/form.html", form=form, editing=False), 200 if not form.errors else 400
+    return _form_page(form, part)
 
 
 @bp.route("/me/activities/<int:activity_id>/edit", methods=["GET", "POST"])
@@ -64,14 +92,15 @@ def activity_edit(activity_id: int):
     ensure_taking_part(current_user.champion, "change an activity")
     form = ActivityForm(obj=activity)
     form.earliest = services.earliest_day(current_user.champion)
-    if form.validate_on_submit():
-        services.update_activity(current_user.champion, activity, form.data)
+    part = OutcomesPart(outcomes.offered_kinds(activity), with_did=True)
+    if request.method == "GET":
+        part.show(outcomes.recorded(activity))
+    if _outcomes_read(form, part):
+        services.update_activity(current_user.champion, activity, form.data, part.chosen)
         db.session.commit()
         flash("Your activity has been updated.", "success")
         return redirect(url_for("activities.activity_list"))
-    return render_template("activities/form.html", form=form, editing=True, activity=activity), (
-        200 if not form.errors else 400
-    )
+    return _form_page(form, part, activity)
 
 
 @bp.route("/me/activities/<int:activity_id>/delete", methods=["GET", "POST"])

@@ -14,7 +14,12 @@ def route_args(db, make) -> dict[str, dict]:
     kept = DeletedActivity(activity_id=999_999, champion_id=champion.id, row={"id": 999_999})
     db.session.add(kept)
     db.session.commit()
-    return {"activities.activity_restore": {"deleted_id": kept.id}}
+    kind = {"code": "other"}  # retiring it (as the form walk does) leaves the other kinds to choose from
+    return {
+        "activities.activity_restore": {"deleted_id": kept.id},
+        "activities.staff_outcome_kind_edit": kind,
+        "activities.staff_outcome_kind_retire": kind,
+    }
 
 
 def personal_rows(db, user, champion) -> None:

@@ -226,6 +226,8 @@ def valid_ish(name: str, kind: str, attrs: dict | None = None) -> str:
         day = attrs.get("max") or attrs.get("min") or ("2027-02-20" if LATER.search(name) else "2027-02-13")
         return f"{day[:10]}T10:00" if kind == "datetime-local" or name.endswith("_at") else day[:10]
     numeric = kind == "number" or attrs.get("inputmode") in ("numeric", "decimal")
+    if numeric and attrs.get("min"):
+        return attrs["min"]  # the smallest the page asks for: a count within another on the form (people signposted)
     if numeric or name.endswith(("_pence", "_id", "count", "minutes", "capacity")):
         return "2"
     if kind == "url":

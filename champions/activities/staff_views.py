@@ -1,0 +1,77 @@
+"""Staff pages for the kinds of outcome champions record (reference data): list, add, change, retire."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from sqlalchemy import select
+
+from champions.activities import bp, outcome_kinds
+from champions.activities.forms import OutcomeKindForm
+from champions.activities.models import OutcomeKind
+from champions.core.forms import ConfirmForm
+from champions.core.models import Topic
+from champions.extensions import db
+
+ACTIVITY_TOPIC = "The activity's own topic"
+
+
+def _form(kind: OutcomeKind | None = None) -> OutcomeKindForm:
+    form = OutcomeKindForm(obj=kind)
+    topics = db.session.execute(select(Topic.code, Topic.name).order_by(Topic.name))
+    form.topic_code.choices = [("", ACTIVITY_TOPIC)] + [(code, name) for code, name in topics]
+    if kind is not None and form.topic_code.data is None:
+        form.topic_code.data = ""
+    return form
+
+
+def _name_free(form: OutcomeKindForm, kind: OutcomeKind | None = None) -> bool:
+    if outcome_kinds.name_taken(form.name.data, but=kind):
+        form.name.errors = [f"There is already an outcome called “{form.name.data}”: choose another name"]
+        return False
+    return True
+
+
+@bp.get("/staff/outcomes")
+def staff_outcome_kinds():
+    return render_template(
+        "activities/staff/outcome_kinds.html",
+        kinds=outcome_kinds.all_kinds(),
+        form=ConfirmForm(formdata=None),
+        activity_topic=ACTIVITY_TOPIC,
+    )
+
+
+@bp.route("/staff/outcomes/new", methods=["GET", "POST"])
+def staff_outcome_kind_new():
+    form = _form()
+    if form.validate_on_submit() and _name_free(form):
+        kind = outcome_kinds.add_kind(form.name.data, form.topic_code.data or None, form.position.data)
+        db.session.commit()
+        flash(f"“{kind.name}” added: champions can choose it from now on.", "success")
+        return redirect(url_for("activities.staff_outcome_kinds"))
+    return render_template("activities/staff/outcome_kind.html", form=form, kind=None), 400 if form.errors else 200
+
+
+@bp.route("/staff/outcomes/<code>", methods=["GET", "POST"])
+def staff_outcome_kind_edit(code: str):
+    kind = db.get_or_404(OutcomeKind, code)
+    form = _form(kind)
+    if form.validate_on_submit() and _name_free(form, kind):
+        position = form.position.data if form.position.data is not None else kind.position
+        outcome_kinds.change_kind(kind, form.name.data, form.topic_code.data or None, position)
+        db.session.commit()
+        flash(f"“{kind.name}” saved.", "success")
+        return redirect(url_for("activities.staff_outcome_kinds"))
+    return render_template("activities/staff/outcome_kind.html", form=form, kind=kind), 400 if form.errors else 200
+
+
+@bp.post("/staff/outcomes/<code>/retire")
+def staff_outcome_kind_retire(code: str):
+    kind = db.get_or_404(OutcomeKind, code)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    outcome_kinds.retire_or_restore(kind)
+    db.session.commit()
+    done = "retired: champions are no longer offered it" if kind.retired_at else "is offered to champions again"
+    flash(f"“{kind.name}” {done}.", "success")
+    return redirect(url_for("activities.staff_outcome_kinds"))
