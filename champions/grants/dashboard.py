@@ -16,12 +16,22 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, case, func, or_, select
 
+from champions.activities.models import OutcomeKind
 from champions.core import disclosure
 from champions.core.clock import today_uk
 from champions.core.db import now_utc
 from champions.core.models import Borough, DashboardSnapshot
 from champions.extensions import db
-from champions.grants.models import Application, GrantReport, Payment, ReportStatus, Round, Status, application_boroughs
+from champions.grants.models import (
+    Application,
+    GrantReport,
+    GrantReportOutcome,
+    Payment,
+    ReportStatus,
+    Round,
+    Status,
+    application_boroughs,
+)
 from champions.grants.services.lifecycle import AWARDED, PAID_TRANCHE, pounds
 
 # Award sizes in pence: (label, lower bound inclusive, upper bound exclusive)
@@ -165,6 +175,8 @@ def _outcomes(fund_id: int) -> dict[str, Any]:
         .join(Round)
         .where(Round.fund_id == fund_id, PAID_TRANCHE, _report_stands())
     )
+    by_kind = _reported_outcomes(fund_id)
+    signposted = sum(row["signposted"] for row in by_kind)
     return {
         "reports": reports,
         "people_reached": people,
@@ -172,7 +184,36 @@ def _outcomes(fund_id: int) -> dict[str, Any]:
         "paid_to_reporters": paid_to_reporters,
         "cost_per_champion": round(paid_to_reporters / recruited) if recruited else None,
         "cost_per_person": round(paid_to_reporters / people) if people else None,
+        "signposted": signposted,
+        "cost_per_signposted": round(paid_to_reporters / signposted) if signposted else None,
+        "by_kind": by_kind,
     }
+
+
+def _reported_outcomes(fund_id: int) -> list[dict[str, Any]]:
+    """The people the reporting groups signposted to each kind of outcome, in the codes champions use; "did act" adds
+    up only what groups knew."""
+    rows = db.session.execute(
+        select(
+            OutcomeKind.code,
+            OutcomeKind.name,
+            func.sum(GrantReportOutcome.signposted),
+            func.sum(GrantReportOutcome.said_would_act),
+            func.sum(func.coalesce(GrantReportOutcome.did_act, 0)),
+        )
+        .select_from(GrantReportOutcome)
+        .join(OutcomeKind, OutcomeKind.code == GrantReportOutcome.outcome_code)
+        .join(GrantReport, GrantReport.id == GrantReportOutcome.report_id)
+        .join(Application, Application.id == GrantReport.application_id)
+        .join(Round)
+        .where(Round.fund_id == fund_id, _report_stands())
+        .group_by(OutcomeKind.code, OutcomeKind.name, OutcomeKind.position)
+        .order_by(OutcomeKind.position, OutcomeKind.name)
+    ).all()
+    return [
+        {"code": code, "name": name, "signposted": int(s), "said_would_act": int(w), "did_act": int(d)}
+        for code, name, s, w, d in rows
+    ]
 
 
 def _overdue(fund_id: int, today: date) -> list[dict[str, Any]]:
@@ -375,20 +416,48 @@ def _rounds_table(rounds: list[dict[str, Any]], totals: _Totals) -> dict[str, An
     }
 
 
-def _outcomes_table(o: dict[str, Any]) -> dict[str, Any]:
+OUTCOME_MEASURES = ("signposted", "said_would_act", "did_act")
+
+
+def _outcome_kinds_table(o: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """The people signposted to each kind of outcome, who said they would act and who did, published through
+    core.disclosure as one table whose column totals are shown; and the total signposted as the page may show it
+    (None where it must not be shown: it would give a hidden cell away, or is itself small)."""
+    headers = ["Signposted to", "People signposted", "Said they would act", "Did act (where known)"]
+    rows = o.get("by_kind", [])
+    if _small(o["reports"]):
+        return _withheld(headers, "end-of-grant reports have been received", disclosure.SMALL), None
+    if not rows:
+        return {"headers": headers, "rows": [], "note": "No group has reported who it signposted yet."}, "0"
+    table = disclosure.protect([[r[k] for k in OUTCOME_MEASURES] for r in rows], column_totals=True, threshold=0)
+    cells = [[r["name"], *(table.label((i, j)) for j in range(len(OUTCOME_MEASURES)))] for i, r in enumerate(rows)]
+    totals = table.column_totals or ()
+    shown = [disclosure.NOT_SHOWN if v is None else f"{v:,}" for v in totals]
+    return {"headers": headers, "rows": cells, "total": ["Total", *shown]}, shown[0] if totals[0] is not None else None
+
+
+def _outcomes_table(o: dict[str, Any], signposted: str | None) -> dict[str, Any]:
     headers = ["Measure", "Figure"]
     if _small(o["reports"]):  # what fewer than 5 groups reported, and the cost of it, could be told apart
         return _withheld(headers, "end-of-grant reports have been received", disclosure.SMALL)
+    # The cost per person signposted is what was paid over the people signposted: shown only beside that number.
+    per_signposted = (pounds(o["cost_per_signposted"]) or "not yet known") if signposted else disclosure.NOT_SHOWN
     return {
         "headers": headers,
         "rows": [
             ["End-of-grant reports received", f"{o['reports']:,}"],
             ["People reached", f"{o['people_reached']:,}"],
             ["Champions recruited", f"{o['champions_recruited']:,}"],
+            ["People signposted to a service", signposted or _hidden_label(o.get("signposted", 0))],
             ["Cost per champion recruited", pounds(o["cost_per_champion"]) or "not yet known"],
             ["Cost per person reached", pounds(o["cost_per_person"]) or "not yet known"],
+            ["Cost per person signposted", per_signposted],
         ],
     }
+
+
+def _hidden_label(n: int) -> str:
+    return disclosure.FEWER_THAN_SMALL if _small(n) else disclosure.NOT_SHOWN
 
 
 def _overdue_table(overdue: list[dict[str, Any]], totals: _Totals, today: date) -> dict[str, Any]:
@@ -411,6 +480,7 @@ def funder_tables(data: dict[str, Any], today: date | None = None) -> dict[str, 
 
 def _tables(data: dict[str, Any], totals: _Totals, today: date) -> dict[str, dict[str, Any]]:
     m = data["money"]
+    kinds, signposted = _outcome_kinds_table(data["outcomes"])
     return {
         "money": {
             "title": "Money",
@@ -431,6 +501,7 @@ def _tables(data: dict[str, Any], totals: _Totals, today: date) -> dict[str, dic
         "award_sizes": {"title": "Spread of award sizes", **_award_sizes(data["award_bands"], totals)},
         "boroughs": {"title": "By borough", **_area_table(data["by_borough"], "Borough", totals, total=False)},
         "themes": {"title": "By theme", **_area_table(data["by_theme"], "Theme", totals, total=True)},
-        "outcomes": {"title": "Outcomes reported by grantees", **_outcomes_table(data["outcomes"])},
+        "outcomes": {"title": "Outcomes reported by grantees", **_outcomes_table(data["outcomes"], signposted)},
+        "outcome_kinds": {"title": "Who grantees signposted, and where to", **kinds},
         "overdue": {"title": "End-of-grant reports overdue", **_overdue_table(data["overdue"], totals, today)},
     }

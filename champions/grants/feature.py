@@ -172,6 +172,7 @@ FEATURE = Feature(
         "grant_budget_lines": "a group's budget",
         "grant_payments": "payments to a group",
         "grant_reports": "a group's end-of-grant report (people appear only as counts, the story by consent)",
+        "grant_report_outcomes": "counts of the people a group signposted, in its end-of-grant report",
         "grant_scores": "the panel's scores, reached through grant_review_assignments",
     },
 )

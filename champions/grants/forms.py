@@ -458,6 +458,64 @@ def spend_problems(formdata, lines) -> tuple[dict[int, int], dict[int, str]]:
     return spent, problems
 
 
+# What a group reports for one kind of outcome: (people signposted, said they would act, did act or None).
+OutcomeCounts = tuple[int, int, int | None]
+OUTCOME_BOXES = ("signposted", "said", "did")
+
+
+def _count(raw: str) -> int | None:
+    """A whole number someone typed (commas allowed), or None; never an overflow from thousands of digits."""
+    text = raw.replace(",", "")
+    return int(text) if text.isdecimal() and text.isascii() and len(text) <= 8 else None
+
+
+def outcome_problems(formdata, kinds, people_reached: int | None) -> tuple[dict[str, OutcomeCounts], dict[str, str]]:
+    """Read the ticked kinds of outcome and each one's 'signposted_<code>', 'said_<code>' and 'did_<code>'; return
+    the counts by code and any problems, by the id of the box they belong beside."""
+    ticked = set(formdata.getlist("outcome"))
+    found: dict[str, OutcomeCounts] = {}
+    problems: dict[str, str] = {}
+    for kind in kinds:
+        raw = {box: (formdata.get(f"{box}_{kind.code}") or "").strip() for box in OUTCOME_BOXES}
+        if kind.code not in ticked:
+            if any(raw.values()):
+                problems[f"outcome-{kind.code}"] = (
+                    f"Tick ‘{kind.name}’ to report the numbers you gave it, or clear them"
+                )
+            continue
+        counts = _outcome_counts(kind, raw, people_reached, problems)
+        if counts is not None:
+            found[kind.code] = counts
+    return found, problems
+
+
+def _outcome_counts(kind, raw: dict[str, str], people_reached: int | None, problems: dict[str, str]):
+    code, name = kind.code, kind.name
+    numbers = {box: _count(text) for box, text in raw.items()}
+    before = len(problems)
+    for box, message in (
+        ("signposted", f"Enter how many people you signposted to ‘{name}’"),
+        ("said", f"Enter how many of them said they would act (0 if none): ‘{name}’"),
+    ):
+        if not raw[box]:
+            problems[f"{box}-{code}"] = message
+    for box in OUTCOME_BOXES:
+        if raw[box] and numbers[box] is None:
+            problems[f"{box}-{code}"] = "Enter a whole number that is 0 or more, like 12"
+    signposted, said, did = numbers["signposted"], numbers["said"], numbers["did"]
+    if signposted == 0:
+        problems[f"signposted-{code}"] = f"Enter at least 1, or untick ‘{name}’"
+    elif signposted is not None and people_reached is not None and signposted > people_reached:
+        problems[f"signposted-{code}"] = f"This cannot be more than the {people_reached:,} people you reached"
+    if said is not None and signposted is not None and said > signposted:
+        problems[f"said-{code}"] = f"This cannot be more than the {signposted:,} people you signposted"
+    if did is not None and said is not None and did > said:
+        problems[f"did-{code}"] = f"This cannot be more than the {said:,} people who said they would act"
+    if len(problems) > before or signposted is None or said is None:
+        return None
+    return signposted, said, did
+
+
 class GroupMatchForm(BaseForm):
     """Staff say which register organisation an applicant's group is."""
 

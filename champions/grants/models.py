@@ -390,6 +390,36 @@ class GrantReport(Model):
     submitted_at: Mapped[datetime] = mapped_column(default=now_utc)
 
     application: Mapped[Application] = relationship(back_populates="report")
+    # What came of the grant in the codes champions use for their activities (activities.OutcomeKind).
+    outcome_counts: Mapped[list[GrantReportOutcome]] = relationship(
+        back_populates="report", cascade="all, delete-orphan", order_by="GrantReportOutcome.id"
+    )
+
+
+# The most people a report may say were signposted to one service (the form's largest whole number).
+MAX_REPORTED = 10_000_000
+
+
+class GrantReportOutcome(Model):
+    """For one end-of-grant report and one kind of outcome: how many people the group signposted to it, how many of
+    them said they would act, and how many did (None: not known). Counts only, like the report's other figures."""
+
+    __tablename__ = "grant_report_outcomes"
+    __table_args__ = (
+        UniqueConstraint("report_id", "outcome_code", name="uq_grant_report_outcomes_report_outcome"),
+        CheckConstraint(f"signposted BETWEEN 1 AND {MAX_REPORTED}", name="signposted_range"),
+        CheckConstraint("said_would_act BETWEEN 0 AND signposted", name="said_within_signposted"),
+        CheckConstraint("did_act IS NULL OR did_act BETWEEN 0 AND said_would_act", name="did_within_said"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("grant_reports.id", ondelete="CASCADE"), index=True)
+    outcome_code: Mapped[str] = mapped_column(ForeignKey("outcome_kinds.code"), index=True)
+    signposted: Mapped[int]
+    said_would_act: Mapped[int] = mapped_column(default=0)
+    did_act: Mapped[int | None]
+
+    report: Mapped[GrantReport] = relationship(back_populates="outcome_counts")
 
 
 # How a merge of two champions, users or organisations treats this feature's tables (core/merging.py).

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import ColumnElement, false, or_, select
 
+from champions.activities.models import OutcomeKind
 from champions.core import audit
 from champions.core.db import now_utc
 from champions.core.email import external_url, template_message
@@ -14,7 +15,7 @@ from champions.core.features import values_from
 from champions.core.pending_email import Outgoing, one_off_email
 from champions.extensions import db
 from champions.grants import signals
-from champions.grants.models import Application, GrantReport, ReportStatus, Status
+from champions.grants.models import Application, GrantReport, GrantReportOutcome, ReportStatus, Status
 from champions.grants.services.lifecycle import REPORTABLE, GrantError, move, reason_given
 
 REMIND_BEFORE = timedelta(days=14)
@@ -31,6 +32,8 @@ class ReportData:
     outcomes: str
     story: str
     story_public_consent: bool
+    # By kind of outcome (activities.OutcomeKind code): (signposted, said they would act, did act or None).
+    outcome_counts: dict[str, tuple[int, int, int | None]] = field(default_factory=dict)
 
 
 def can_report(application: Application) -> bool:
@@ -46,6 +49,7 @@ def submit_report(application: Application, data: ReportData) -> GrantReport:
     for line in application.budget_lines:
         if line.id not in data.spent:
             raise GrantError(f"Enter what you spent on '{line.description}'", f"spent_{line.id}")
+    _check_outcomes(data)
     for line in application.budget_lines:
         line.spent_pence = data.spent[line.id]
     again = application.report is not None
@@ -57,6 +61,7 @@ def submit_report(application: Application, data: ReportData) -> GrantReport:
     report.story = (data.story or "").strip()
     report.story_public_consent = data.story_public_consent
     report.submitted_at = now_utc()
+    _set_outcomes(report, data.outcome_counts)
     application.report = report
     application.report_status = ReportStatus.SUBMITTED.value
     db.session.flush()
@@ -65,6 +70,38 @@ def submit_report(application: Application, data: ReportData) -> GrantReport:
     else:
         move(application, Status.REPORTED)
     return report
+
+
+def report_outcome_kinds(application: Application) -> list[OutcomeKind]:
+    """The kinds of outcome a report offers: those in use, and any retired since the group reported against it."""
+    reported = [row.outcome_code for row in application.report.outcome_counts] if application.report else []
+    return list(
+        db.session.scalars(
+            select(OutcomeKind)
+            .where(or_(OutcomeKind.retired_at.is_(None), OutcomeKind.code.in_(reported)))
+            .order_by(OutcomeKind.position, OutcomeKind.name)
+        )
+    )
+
+
+def _check_outcomes(data: ReportData) -> None:
+    """The form says all this by the field first; here so that no other caller can store impossible counts."""
+    for code, (signposted, said, did) in data.outcome_counts.items():
+        if not 1 <= signposted <= data.people_reached:
+            raise GrantError("People signposted must be from 1 to the people reached", f"signposted-{code}")
+        if not 0 <= said <= signposted:
+            raise GrantError("Those who said they would act cannot be more than those signposted", f"said-{code}")
+        if did is not None and not 0 <= did <= said:
+            raise GrantError("Those who did act cannot be more than those who said they would", f"did-{code}")
+
+
+def _set_outcomes(report: GrantReport, counts: dict[str, tuple[int, int, int | None]]) -> None:
+    """The report's outcomes become ``counts``: rows kept for the same kind are changed in place (a kind removed and
+    added back in one flush would meet the unique key before the delete)."""
+    kept = {row.outcome_code: row for row in report.outcome_counts}
+    report.outcome_counts = [kept.get(code) or GrantReportOutcome(outcome_code=code) for code in counts]
+    for row in report.outcome_counts:
+        row.signposted, row.said_would_act, row.did_act = counts[row.outcome_code]
 
 
 DECISION_ACTIONS = {

@@ -20,7 +20,7 @@ from champions.grants.services.applications import (
 )
 from champions.grants.services.groups import GroupDetails, earlier_details
 from champions.grants.services.lifecycle import GrantError
-from champions.grants.services.reports import ReportData, can_report, submit_report
+from champions.grants.services.reports import ReportData, can_report, report_outcome_kinds, submit_report
 from champions.grants.services.rounds import is_open, open_rounds
 
 # Problems that belong to no one field are listed at the top of the form, linked to where they are fixed.
@@ -177,7 +177,7 @@ def my_application(application_id: int):
     return render_template("grants/my_application.html", application=application)
 
 
-def _report_data(form: forms.ReportForm, spent: dict[int, int]) -> ReportData:
+def _report_data(form: forms.ReportForm, spent: dict[int, int], counts: dict[str, forms.OutcomeCounts]) -> ReportData:
     return ReportData(
         spent=spent,
         people_reached=forms.validated(forms.whole(form.people_reached.data)),
@@ -186,6 +186,7 @@ def _report_data(form: forms.ReportForm, spent: dict[int, int]) -> ReportData:
         outcomes=form.outcomes.data,
         story=form.story.data or "",
         story_public_consent=form.story_public_consent.data,
+        outcome_counts=counts,
     )
 
 
@@ -195,26 +196,41 @@ def report(application_id: int):
     if not can_report(application):
         flash("The end-of-grant report can be sent once your grant has been paid, and only once.", "info")
         return redirect(url_for("grants.my_application", application_id=application.id))
-    form, typed = _report_form(application)
+    form, typed, ticked = _report_form(application)
+    kinds = report_outcome_kinds(application)
     spend_errors: dict[int, str] = {}
+    outcome_errors: dict[str, str] = {}
     if request.method == "POST":
         spent, spend_errors = forms.spend_problems(request.form, application.budget_lines)
-        if form.validate_on_submit() and not spend_errors:
-            submit_report(application, _report_data(form, spent))
+        valid = form.validate_on_submit()
+        reached = None if form.people_reached.errors else forms.whole(form.people_reached.data)
+        counts, outcome_errors = forms.outcome_problems(request.form, kinds, reached)
+        if valid and not spend_errors and not outcome_errors:
+            submit_report(application, _report_data(form, spent, counts))
             db.session.commit()
             flash("Thank you. Your end-of-grant report has been sent.", "success")
             return redirect(url_for("grants.my_application", application_id=application.id))
-    status = 400 if (form.errors or spend_errors) else 200
+    status = 400 if (form.errors or spend_errors or outcome_errors) else 200
     return render_template(
-        "grants/report.html", form=form, application=application, spend_errors=spend_errors, typed=typed
+        "grants/report.html",
+        form=form,
+        application=application,
+        spend_errors=spend_errors,
+        typed=typed,
+        kinds=kinds,
+        ticked=ticked,
+        outcome_errors=outcome_errors,
     ), status
 
 
 def _report_form(application: Application):
-    """The report form; a report sent back to the group comes filled in with what they sent, to change."""
+    """The report form, what was typed and the kinds of outcome ticked; a report sent back to the group comes filled
+    in with what they sent, to change."""
     sent = application.report
-    if request.method == "POST" or sent is None:
-        return forms.ReportForm(), request.form
+    if request.method == "POST":
+        return forms.ReportForm(), request.form, set(request.form.getlist("outcome"))
+    if sent is None:
+        return forms.ReportForm(), {}, set()
     form = forms.ReportForm(
         formdata=None,
         data={
@@ -226,9 +242,14 @@ def _report_form(application: Application):
             "story_public_consent": sent.story_public_consent,
         },
     )
+    typed = {
+        f"{box}_{row.outcome_code}": "" if value is None else str(value)
+        for row in sent.outcome_counts
+        for box, value in zip(forms.OUTCOME_BOXES, (row.signposted, row.said_would_act, row.did_act), strict=True)
+    }
     spent = {
         f"spent_{line.id}": f"{line.spent_pence / 100:.2f}".removesuffix(".00")
         for line in application.budget_lines
         if line.spent_pence is not None
     }
-    return form, spent
+    return form, typed | spent, {row.outcome_code for row in sent.outcome_counts}
