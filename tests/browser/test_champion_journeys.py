@@ -110,10 +110,16 @@ def test_journeys_one_to_three_on_a_phone(phone, make, db):
     page.select_option("#topic_code", "screening")
     page.fill("#people_reached", "3")
     page.fill("#notes", "Chatted with my aunties about bowel screening kits")
+    # What came of it: a tick reveals the numbers; blank "People signposted" is everyone reached.
+    assert not page.is_visible("#said-bowel_screening")
+    page.check("#outcome")
+    page.fill("#said-bowel_screening", "2")
+    visit(phone, shot="phone-6-outcomes")
     page.click("button:has-text('Log activity')")
     page.wait_for_url("**/me/activities")
     visit(phone, shot="phone-6-activities")
     assert "You have logged 1 activity and reached 3 people" in page.inner_text("main")
+    assert "3 signposted to Bowel cancer screening, 2 said they would act" in page.inner_text("main")
     page.goto(phone.base_url + "/me")
     visit(phone, shot="phone-7-home-active")
     assert "Active" in page.inner_text("main") and "You have completed every step" in page.inner_text("main")
@@ -167,9 +173,15 @@ def test_sign_up_and_logging_work_without_javascript(browser, live_server, db):
     fill_date(page, "occurred_on", today_uk())
     page.select_option("#topic_code", "smoking")
     page.fill("#people_reached", "40")
+    # Without JavaScript every outcome's numbers show, ticked or not.
+    assert page.is_visible("#signposted-stop_smoking") and page.is_visible("#said-hpv_vaccination")
+    page.check("input[name=outcome][value=stop_smoking]")
+    page.fill("#signposted-stop_smoking", "12")
     page.click("button:has-text('Log activity')")
     page.wait_for_url("**/me/activities")
     assert "reached 40 people" in page.inner_text("main")
+    assert "12 signposted to Stop-smoking service, 0 said they would act" in page.inner_text("main")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
     context.close()
 
 

@@ -165,6 +165,8 @@ def test_staff_pages_work_at_phone_width(phone, make, db):
         ("/staff/imports", "crm-imports-phone"),
         ("/staff/duplicates", "crm-duplicates-phone"),
         ("/staff/training", "crm-training-phone"),
+        ("/staff/outcomes", "crm-outcomes-phone"),
+        ("/staff/outcomes/new", "crm-outcome-new-phone"),
     ]:
         phone.goto(path)
         width = phone.page.evaluate("document.documentElement.scrollWidth")
