@@ -13,6 +13,7 @@ from champions.accounts.models import User
 from champions.accounts.services import hash_password
 from champions.core.db import now_utc
 from champions.core.permissions import Role
+from champions.demo.outcomes import seed_report_outcomes
 from champions.extensions import db
 from champions.grants.dashboard import compute_fund_snapshot
 from champions.grants.models import Application, Fund, Round, Status
@@ -321,5 +322,6 @@ def seed_grants(rng: random.Random) -> str:
     _first_round(rng, fund, reviewers, applicant, used)
     _second_round(rng, fund, reviewers, applicant, used)
     db.session.flush()
+    seed_report_outcomes()  # who the reporting groups signposted, from random numbers of its own
     compute_fund_snapshot(fund.id)
     return f"Small Sparks: {lifecycle.awarded_total(fund.rounds[0].id) // 100:,} pounds awarded in round 1"

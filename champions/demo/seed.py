@@ -25,6 +25,7 @@ from champions.demo.evaluation import seed_evaluation
 from champions.demo.followups import seed_followups
 from champions.demo.grants import seed_grants
 from champions.demo.nudges import seed_nudge_history
+from champions.demo.outcomes import seed_outcomes
 from champions.demo.workshops import seed_workshops
 from champions.extensions import db
 from champions.profiles.models import Champion, Stage, StageChange
@@ -225,6 +226,7 @@ def seed(count: int = 400, rng_seed: int = 2017) -> str:
     seed_nudge_history(champions, now)
     seed_grants(rng)
     seed_followups(rng, champions, logins["staff"])
+    seed_outcomes()
     seed_evaluation(champions, now)
     compute_programme_snapshot()
     activities = sum(isinstance(row, Activity) for row in extra)

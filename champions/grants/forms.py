@@ -501,16 +501,20 @@ def _outcome_counts(kind, raw: dict[str, str], people_reached: int | None, probl
             problems[f"{box}-{code}"] = message
     for box in OUTCOME_BOXES:
         if raw[box] and numbers[box] is None:
-            problems[f"{box}-{code}"] = "Enter a whole number that is 0 or more, like 12"
+            problems[f"{box}-{code}"] = f"Enter a whole number, 0 or more, for ‘{name}’"
     signposted, said, did = numbers["signposted"], numbers["said"], numbers["did"]
     if signposted == 0:
         problems[f"signposted-{code}"] = f"Enter at least 1, or untick ‘{name}’"
     elif signposted is not None and people_reached is not None and signposted > people_reached:
-        problems[f"signposted-{code}"] = f"This cannot be more than the {people_reached:,} people you reached"
+        problems[f"signposted-{code}"] = (
+            f"People signposted to ‘{name}’ cannot be more than the {people_reached:,} people you reached"
+        )
     if said is not None and signposted is not None and said > signposted:
-        problems[f"said-{code}"] = f"This cannot be more than the {signposted:,} people you signposted"
+        problems[f"said-{code}"] = (
+            f"Those who said they would act cannot be more than the {signposted:,} signposted to ‘{name}’"
+        )
     if did is not None and said is not None and did > said:
-        problems[f"did-{code}"] = f"This cannot be more than the {said:,} people who said they would act"
+        problems[f"did-{code}"] = f"Those who went to ‘{name}’ cannot be more than the {said:,} who said they would"
     if len(problems) > before or signposted is None or said is None:
         return None
     return signposted, said, did

@@ -24,7 +24,17 @@ from champions.grants.models import Fund
 from champions.grants.tasks import compute_funder_snapshot
 from tests.conftest import run_task
 
-TABLES = ("money", "rounds", "applications", "award_sizes", "boroughs", "themes", "outcomes", "overdue")
+TABLES = (
+    "money",
+    "rounds",
+    "applications",
+    "award_sizes",
+    "boroughs",
+    "themes",
+    "outcomes",
+    "outcome_kinds",
+    "overdue",
+)
 HIDDEN = (FEWER_THAN_SMALL, NOT_SHOWN)
 # (table, column) -> the headline figure, as (table, row label), that the column adds up to
 ADDS_UP_TO = {
@@ -37,6 +47,7 @@ ADDS_UP_TO = {
     ("themes", "Amount awarded"): ("money", "Awarded"),
     ("award_sizes", "Grants"): ("applications", "Approved"),
     ("overdue", "Reports"): ("overdue", "Total"),
+    ("outcome_kinds", "People signposted"): ("outcomes", "People signposted to a service"),
 }
 MONEY_COLUMNS = {"Awarded", "Paid", "Remaining to award", "Amount awarded", "Budget"}
 
@@ -121,7 +132,7 @@ def assert_no_small_number_is_shown(sheets: dict[str, list[list[str]]], data: di
     def fine(count: int) -> bool:
         return count == 0 or count >= disclosure.SMALL
 
-    for table in ("rounds", "applications", "award_sizes", "boroughs", "themes", "overdue"):
+    for table in ("rounds", "applications", "award_sizes", "boroughs", "themes", "overdue", "outcome_kinds"):
         header, *rows = sheets[table]
         for row in rows:
             for name, cell in zip(header[1:], row[1:], strict=False):

@@ -57,16 +57,16 @@ def test_a_group_reports_who_it_signposted_and_can_change_it_when_sent_back(clie
 
 
 BAD = [
-    ("signposted", "1\x002", "Enter a whole number that is 0 or more, like 12"),
-    ("signposted", "9" * 100_000, "Enter a whole number that is 0 or more, like 12"),
-    ("signposted", "-3", "Enter a whole number that is 0 or more, like 12"),
-    ("said", "-1", "Enter a whole number that is 0 or more, like 12"),
-    ("did", "٣", "Enter a whole number that is 0 or more, like 12"),
-    ("signposted", "41", "This cannot be more than the 40 people you reached"),
+    ("signposted", "1\x002", "Enter a whole number, 0 or more, for ‘Bowel cancer screening’"),
+    ("signposted", "9" * 100_000, "Enter a whole number, 0 or more, for ‘Bowel cancer screening’"),
+    ("signposted", "-3", "Enter a whole number, 0 or more, for ‘Bowel cancer screening’"),
+    ("said", "-1", "Enter a whole number, 0 or more, for ‘Bowel cancer screening’"),
+    ("did", "٣", "Enter a whole number, 0 or more, for ‘Bowel cancer screening’"),
+    ("signposted", "41", "People signposted to ‘Bowel cancer screening’ cannot be more than the 40 people you reached"),
     ("signposted", "0", "Enter at least 1, or untick ‘Bowel cancer screening’"),
     ("signposted", "", "Enter how many people you signposted to ‘Bowel cancer screening’"),
-    ("said", "11", "This cannot be more than the 10 people you signposted"),
-    ("did", "7", "This cannot be more than the 6 people who said they would act"),
+    ("said", "11", "Those who said they would act cannot be more than the 10 signposted to ‘Bowel cancer screening’"),
+    ("did", "7", "Those who went to ‘Bowel cancer screening’ cannot be more than the 6 who said they would"),
 ]
 
 

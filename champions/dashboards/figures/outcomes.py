@@ -146,16 +146,19 @@ def path() -> dict[str, Any]:
         )
     ).one()
     signposted, said, did, said_answered = db.session.execute(select(*_sums()).select_from(ActivityOutcome)).one()
-    steps = [
-        ("Reached by conversations, stalls, talks and signposting", int(people), None),
-        ("Signposted to a service", int(signposted), int(people)),
-        ("Said they would act", int(said), int(signposted)),
-        ("Of those, a champion knows whether they acted", int(said_answered), int(said)),
-        ("Did act (where known)", int(did), int(said_answered)),
+    steps = [  # (the step, a short name for the chart's axis, people, people at the step before)
+        ("Reached by conversations, stalls, talks and signposting", "Reached", int(people), None),
+        ("Signposted to a service", "Signposted", int(signposted), int(people)),
+        ("Said they would act", "Said they would", int(said), int(signposted)),
+        ("Of those, a champion knows whether they acted", "Known", int(said_answered), int(said)),
+        ("Did act (where known)", "Did act", int(did), int(said_answered)),
     ]
     return {
         "activities": activities,
-        "steps": [{"step": label, "people": n, "pct_of_previous": _pct(n, before or 0)} for label, n, before in steps],
+        "steps": [
+            {"step": label, "short": short, "people": n, "pct_of_previous": _pct(n, before or 0)}
+            for label, short, n, before in steps
+        ],
     }
 
 
