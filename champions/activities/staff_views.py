@@ -8,11 +8,19 @@ from sqlalchemy import select
 from champions.activities import bp, outcome_kinds
 from champions.activities.forms import OutcomeKindForm
 from champions.activities.models import OutcomeKind
-from champions.core.forms import ConfirmForm
+from champions.activities.outcome_kinds import CODE_LENGTH
+from champions.core.forms import CONTROL, ConfirmForm
 from champions.core.models import Topic
 from champions.extensions import db
 
 ACTIVITY_TOPIC = "The activity's own topic"
+
+
+def _kind_or_404(code: str) -> OutcomeKind:
+    # A code no kind could have (PostgreSQL refuses a NUL in a query) is simply not found.
+    if len(code) > CODE_LENGTH or CONTROL.search(code):
+        abort(404)
+    return db.get_or_404(OutcomeKind, code)
 
 
 def _form(kind: OutcomeKind | None = None) -> OutcomeKindForm:
@@ -54,7 +62,7 @@ def staff_outcome_kind_new():
 
 @bp.route("/staff/outcomes/<code>", methods=["GET", "POST"])
 def staff_outcome_kind_edit(code: str):
-    kind = db.get_or_404(OutcomeKind, code)
+    kind = _kind_or_404(code)
     form = _form(kind)
     if form.validate_on_submit() and _name_free(form, kind):
         position = form.position.data if form.position.data is not None else kind.position
@@ -67,7 +75,7 @@ def staff_outcome_kind_edit(code: str):
 
 @bp.post("/staff/outcomes/<code>/retire")
 def staff_outcome_kind_retire(code: str):
-    kind = db.get_or_404(OutcomeKind, code)
+    kind = _kind_or_404(code)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     outcome_kinds.retire_or_restore(kind)

@@ -142,5 +142,8 @@ def test_only_staff_manage_the_list(client, db, auth, make):
 
 def test_an_unknown_kind_is_not_found(client, auth):
     auth.login_as("staff")
+    for code in ("a%00b", "x" * 5000, "%E2%80%AE"):
+        assert client.get(f"/staff/outcomes/{code}").status_code == 404
+        assert client.post(f"/staff/outcomes/{code}", data=NEW).status_code in (400, 404)
     assert client.get("/staff/outcomes/no_such_kind").status_code == 404
     assert client.post("/staff/outcomes/no_such_kind/retire").status_code == 404

@@ -32,7 +32,7 @@ def talk_with_outcomes(db, champion) -> Activity:
 
 def outcome_rows(db) -> list[tuple]:
     query = select(ActivityOutcome.champion_id, ActivityOutcome.outcome_code, ActivityOutcome.signposted)
-    return sorted(db.session.execute(query).all(), key=lambda row: row[1])
+    return sorted(db.session.execute(query).all(), key=lambda row: (row[1], row[0] is not None, row[0] or 0))
 
 
 def test_the_export_holds_each_outcome_in_words(db, make):
