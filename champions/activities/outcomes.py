@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import ColumnElement, delete, func, or_, select
 
 from champions.activities.models import (
     MAX_PEOPLE_REACHED,
@@ -44,11 +44,12 @@ class OutcomeInput:
 def offered_kinds(activity: Activity | None = None) -> list[OutcomeKind]:
     """The kinds a champion may choose, in order: those not retired, and any already recorded on ``activity``
     (a retired kind stays on the activities that have it)."""
-    query = select(OutcomeKind).where(OutcomeKind.retired_at.is_(None))
+    offered: ColumnElement[bool] = OutcomeKind.retired_at.is_(None)
     if activity is not None:
-        recorded = select(ActivityOutcome.outcome_code).where(ActivityOutcome.activity_id == activity.id)
-        query = select(OutcomeKind).where(or_(OutcomeKind.retired_at.is_(None), OutcomeKind.code.in_(recorded)))
-    return list(db.session.scalars(query.order_by(OutcomeKind.position, OutcomeKind.name)))
+        kept = select(ActivityOutcome.outcome_code).where(ActivityOutcome.activity_id == activity.id)
+        offered = or_(offered, OutcomeKind.code.in_(kept))
+    query = select(OutcomeKind).where(offered).order_by(OutcomeKind.position, OutcomeKind.name)
+    return list(db.session.scalars(query))
 
 
 def recorded(activity: Activity) -> dict[str, ActivityOutcome]:

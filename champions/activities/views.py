@@ -43,7 +43,7 @@ def activity_list():
     )
 
 
-def _outcomes_read(form: ActivityForm, part: OutcomesPart) -> bool:
+def _valid_with_outcomes(form: ActivityForm, part: OutcomesPart) -> bool:
     """Read the posted outcomes and check them against the activity's type and people reached (when those could
     be read); True when the form and its outcomes are all valid."""
     valid = form.validate_on_submit()
@@ -78,7 +78,7 @@ def activity_new():
     if request.method == "GET":
         form.borough_code.data = champion.borough_code
         form.people_reached.data = 1
-    if _outcomes_read(form, part):
+    if _valid_with_outcomes(form, part):
         services.log_activity(champion, form.data, part.chosen)
         db.session.commit()
         flash("Your activity has been logged. Thank you.", "success")
@@ -95,7 +95,7 @@ def activity_edit(activity_id: int):
     part = OutcomesPart(outcomes.offered_kinds(activity), with_did=True)
     if request.method == "GET":
         part.show(outcomes.recorded(activity))
-    if _outcomes_read(form, part):
+    if _valid_with_outcomes(form, part):
         services.update_activity(current_user.champion, activity, form.data, part.chosen)
         db.session.commit()
         flash("Your activity has been updated.", "success")

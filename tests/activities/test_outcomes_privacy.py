@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
 from champions.activities.models import Activity, ActivityOutcome, DeletedActivity
 from champions.activities.outcomes import OutcomeInput
 from champions.activities.services import delete_activity, log_activity, restore_activity
+from champions.core.db import now_utc
 from champions.privacy.export import export_data
-from champions.privacy.services import erase
+from champions.privacy.services import apply_retention, erase
+from champions.profiles.models import StageChange
 from champions.roster import duplicates
 
 TALK = {
@@ -78,3 +80,24 @@ def test_a_merge_moves_the_outcomes_and_a_deletion_undone_afterwards_comes_back_
     db.session.commit()
     rows = outcome_rows(db)
     assert len(rows) == 4 and {row[0] for row in rows} == {keep.id}
+
+
+def test_retention_anonymises_the_outcomes_of_a_champion_withdrawn_long_ago(db, make, clock):
+    clock.set(datetime(2026, 3, 20, 12, 0))
+    gone, staying = make.champion(), make.champion()
+    talk_with_outcomes(db, gone)
+    talk_with_outcomes(db, staying)
+    gone.stage = "withdrawn"
+    db.session.add(
+        StageChange(
+            champion_id=gone.id,
+            from_stage="active",
+            to_stage="withdrawn",
+            reason="left",
+            changed_at=now_utc() - timedelta(days=400),
+        )
+    )
+    db.session.commit()
+    assert apply_retention(unverified_days=30, withdrawn_days=365)["withdrawn_anonymised"] == 1
+    db.session.commit()
+    assert [row[0] for row in outcome_rows(db)] == [None, staying.id, None, staying.id]
