@@ -476,13 +476,11 @@ def outcome_problems(formdata, kinds, people_reached: int | None) -> tuple[dict[
     found: dict[str, OutcomeCounts] = {}
     problems: dict[str, str] = {}
     for kind in kinds:
-        raw = {box: (formdata.get(f"{box}_{kind.code}") or "").strip() for box in OUTCOME_BOXES}
+        # As on a champion's activity form, a service left unticked is ignored, numbers and all: the numbers of one
+        # ticked then unticked are still posted when script hides them.
         if kind.code not in ticked:
-            if any(raw.values()):
-                problems[f"outcome-{kind.code}"] = (
-                    f"Tick ‘{kind.name}’ to report the numbers you gave it, or clear them"
-                )
             continue
+        raw = {box: (formdata.get(f"{box}_{kind.code}") or "").strip() for box in OUTCOME_BOXES}
         counts = _outcome_counts(kind, raw, people_reached, problems)
         if counts is not None:
             found[kind.code] = counts

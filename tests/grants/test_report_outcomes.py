@@ -88,16 +88,16 @@ def test_bad_counts_get_a_message_by_the_field_and_change_nothing(client, make, 
     assert db.session.scalar(select(func.count()).select_from(GrantReportOutcome)) == 0
 
 
-def test_numbers_for_a_service_not_ticked_are_refused_rather_than_lost(client, make, db):
+def test_numbers_for_a_service_not_ticked_are_not_counted(client, make, db):
+    """As on a champion's activity form: a service ticked then unticked still posts its numbers when script hides
+    them, and unticking is what the group meant."""
     application = make.application(status="paid_full")
     login(client, application.applicant)
-    data = _report_form(application) | {"signposted_hpv_vaccination": "4"}
-    response = client.post(f"/grants/my/{application.id}/report", data=data)
-    page = html.unescape(response.get_data(as_text=True))
-    assert response.status_code == 400 and "Tick ‘HPV vaccination’ to report the numbers you gave it" in page
-    assert 'href="#outcome-hpv_vaccination"' in page
+    data = _report_form(application, outcome=["gp_symptom"]) | {"signposted_gp_symptom": "3", "said_gp_symptom": "1"}
+    data |= {"signposted_hpv_vaccination": "4", "said_hpv_vaccination": "99"}
+    assert client.post(f"/grants/my/{application.id}/report", data=data).status_code == 302
     db.session.expire_all()
-    assert application.report is None
+    assert [(r.outcome_code, r.signposted) for r in application.report.outcome_counts] == [("gp_symptom", 3)]
 
 
 def test_an_unknown_kind_of_outcome_is_ignored(client, make, db):
