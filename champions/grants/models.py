@@ -420,6 +420,8 @@ class GrantReportOutcome(Model):
     did_act: Mapped[int | None]
 
     report: Mapped[GrantReport] = relationship(back_populates="outcome_counts")
+    # Loaded with the row: a report's outcomes are shown by name, and one query each would grow with them.
+    kind = relationship("OutcomeKind", lazy="joined")
 
 
 # How a merge of two champions, users or organisations treats this feature's tables (core/merging.py).

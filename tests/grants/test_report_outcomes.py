@@ -42,6 +42,9 @@ def test_a_group_reports_who_it_signposted_and_can_change_it_when_sent_back(clie
     db.session.expire_all()
     saved = {r.outcome_code: (r.signposted, r.said_would_act, r.did_act) for r in application.report.outcome_counts}
     assert saved == {"bowel_screening": (12, 8, 3), "stop_smoking": (5, 0, None)}
+    shown = client.get(f"/grants/my/{application.id}").get_data(as_text=True)
+    assert "Bowel cancer screening: 12 signposted, 8 said they would act, 3 did" in shown
+    assert "Stop-smoking service: 5 signposted, 0 said they would act</li>" in shown  # did: not known
     return_report(application, "Please check the numbers")
     db.session.commit()
     page = client.get(f"/grants/my/{application.id}/report").get_data(as_text=True)
