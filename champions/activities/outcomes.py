@@ -101,6 +101,43 @@ def refuse_wrong(
         raise OutcomeProblems(problems)
 
 
+def refuse_breaking_recorded(activity: Activity, activity_type: str, people_reached: int) -> None:
+    """Raise ``OutcomeProblems``, by the activity's own fields ("type", "people_reached"), when changing the activity
+    to this type or number reached would leave the outcomes already recorded on it breaking the rules."""
+    query = (
+        select(ActivityOutcome.signposted, OutcomeKind.name)
+        .join(OutcomeKind, OutcomeKind.code == ActivityOutcome.outcome_code)
+        .where(ActivityOutcome.activity_id == activity.id)
+        .order_by(ActivityOutcome.signposted.desc(), OutcomeKind.position, OutcomeKind.name)
+    )
+    rows = db.session.execute(query).all()
+    if not rows:
+        return
+    problems: dict[str, str] = {}
+    if activity_type not in OUTCOME_TYPE_VALUES:
+        label = TYPE_LABELS.get(activity_type, "this kind of activity").lower()
+        problems["type"] = (
+            f"This activity cannot become {label} while it has people signposted to {rows[0].name} recorded: "
+            "keep it a conversation, a stall or event, a talk to a group or signposting, or remove what came of it "
+            "first"
+        )
+    most, name = rows[0]
+    if people_reached < most:
+        problems["people_reached"] = (
+            f"People reached cannot be fewer than the {_people(most)} signposted to {name}: change what came of it "
+            "first"
+        )
+    if problems:
+        raise OutcomeProblems(problems)
+
+
+def lock_activity(activity: Activity) -> None:
+    """Hold the activity's row (SELECT ... FOR UPDATE on PostgreSQL; on SQLite the immediate transaction already
+    holds the database's write lock) until the request commits, so that two saves of its outcomes at the same
+    moment queue: the second reads what the first saved and changes it, instead of adding the same outcome twice."""
+    db.session.execute(select(Activity.id).where(Activity.id == activity.id).with_for_update())
+
+
 def _check_counts(item: OutcomeInput, name: str, reached: int | None) -> dict[str, str]:
     """The messages for one outcome's numbers; a box that could not be read is compared with nothing."""
     problems: dict[str, str] = {}
@@ -147,7 +184,8 @@ def _did_problem(did: int | None, said: int | None, name: str) -> str | None:
 
 def save_outcomes(activity: Activity, chosen: Iterable[OutcomeInput]) -> None:
     """Make the activity's outcomes those ``chosen`` (already checked): a row kept keeps its creation time, an
-    unticked one goes."""
+    unticked one goes. The activity's row is locked first (``lock_activity``)."""
+    lock_activity(activity)
     have = recorded(activity)
     wanted = {item.code: item for item in chosen}
     for code in set(have) - set(wanted):

@@ -57,10 +57,15 @@ def update_activity(
     chosen: Sequence[outcomes.OutcomeInput] | None = None,
 ) -> None:
     """Change the activity; with ``chosen``, its outcomes become those (the ones left out are removed), and
-    without, they stay as they are."""
+    without, they stay as they are. Either way the outcomes it will have must fit its new type and number reached
+    (``outcomes.OutcomeProblems``: without ``chosen``, by the field "type" or "people_reached"), checked with the
+    activity's row locked, so that outcomes saved at the same moment are seen."""
     ensure_taking_part(champion, "change an activity")
+    outcomes.lock_activity(activity)
     if chosen is not None:
         outcomes.refuse_wrong(data["type"], data["people_reached"], chosen, outcomes.offered_kinds(activity))
+    else:
+        outcomes.refuse_breaking_recorded(activity, data["type"], data["people_reached"])
     for key in FIELDS:
         setattr(activity, key, data[key])
     activity.notes = activity.notes or None

@@ -42,6 +42,7 @@ FEATURE = Feature(
         "api_activities.get_activity": STAFF | CHAMPION,
         "api_activities.list_my_activities": CHAMPION,
         "api_activities.log_my_activity": CHAMPION,
+        "api_activities.change_my_activity": CHAMPION,
         # Workshops and sign-ups: as the workshop pages (staff the register; a champion their borough's, their places)
         "api_workshops.list_workshops": STAFF | CHAMPION,
         "api_workshops.get_workshop": STAFF | CHAMPION,

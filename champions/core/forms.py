@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -79,18 +80,23 @@ class OneMessage:
         return valid
 
 
-def error_items(form) -> list[dict[str, str]]:
+def error_items(form, extra: Sequence[dict[str, str]] = (), before: str | None = None) -> list[dict[str, str]]:
     """Every message of ``form`` for the error summary, each linked to its field, nested forms included
-    (a budget line's amount links to that line's amount, not to the list as a whole)."""
+    (a budget line's amount links to that line's amount, not to the list as a whole). ``extra`` (messages of a
+    part of the page that is not a field of the form) come just before the field named ``before``, where that part
+    is on the page, or last."""
     items: list[dict[str, str]] = []
     for field in form:
+        if field.name == before:
+            items += [{"text": item["text"], "href": item["href"]} for item in extra]
+            extra = ()
         if field.type == "CSRFTokenField":
             continue
         if field.type in ("FieldList", "FormField"):
             items += error_items(field)
         else:
             items += [{"text": error, "href": f"#{field.id}"} for error in field.errors]
-    return items
+    return items + [{"text": item["text"], "href": item["href"]} for item in extra]
 
 
 class FromChoices:

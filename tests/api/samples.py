@@ -42,5 +42,6 @@ def route_args(db, make) -> dict[str, dict]:
         "api_champions.get_champion": {"champion_id": champion.id},
         "api_champions.correct_champion": {"champion_id": champion.id},
         "api_activities.get_activity": {"activity_id": activity.id},
+        "api_activities.change_my_activity": {"activity_id": activity.id},
         "api.revoke_token": {"token_id": 1},
     }

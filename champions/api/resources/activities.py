@@ -1,5 +1,6 @@
-"""``/api/v1/activities``: staff read every champion's activities; ``/api/v1/activities/mine``: a champion lists
-and logs their own, through the page's form (``ActivityForm``) and ``activities.services.log_activity``."""
+"""``/api/v1/activities``: staff read every champion's activities; ``/api/v1/activities/mine``: a champion lists,
+logs and changes their own, through the page's form (``ActivityForm``) and ``activities.services`` (``log_activity``,
+``update_activity``)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from sqlalchemy import select
 
 from champions.activities.forms import ActivityForm
 from champions.activities.models import Activity, ActivityType
-from champions.activities.services import earliest_day, log_activity
+from champions.activities.outcomes import OutcomeProblems
+from champions.activities.services import earliest_day, log_activity, own_activity, update_activity
 from champions.api.base import (
     BOROUGH_ENUM,
     TOPIC_ENUM,
@@ -26,6 +28,7 @@ from champions.api.base import (
     own_champion,
     page,
     page_schema,
+    patched,
     resource_blueprint,
     validated,
 )
@@ -33,7 +36,9 @@ from champions.core.errors import Refused
 from champions.core.forms import MAX_INT
 from champions.extensions import db
 
-blp = resource_blueprint("activities", "Activities champions log: staff read all; a champion lists and logs their own.")
+blp = resource_blueprint(
+    "activities", "Activities champions log: staff read all; a champion lists, logs and changes their own."
+)
 
 
 class ActivitySchema(Schema):
@@ -60,6 +65,17 @@ class NewActivitySchema(Schema):
     topic_code = ma.fields.String(required=True, validate=ma.validate.Length(max=100), metadata=TOPIC_ENUM)
     people_reached = WholeNumber(required=True, validate=ma.validate.Range(0, MAX_INT))
     notes = ma.fields.String(load_default=None, validate=ma.validate.Length(max=10000))
+
+
+class ActivityChanges(Schema):
+    """Only the fields sent change; the others stay as they are."""
+
+    type = ma.fields.String(validate=ma.validate.OneOf([t.value for t in ActivityType]))
+    occurred_on = ma.fields.Date()
+    borough_code = ma.fields.String(validate=ma.validate.Length(max=100), metadata=BOROUGH_ENUM)
+    topic_code = ma.fields.String(validate=ma.validate.Length(max=100), metadata=TOPIC_ENUM)
+    people_reached = WholeNumber(validate=ma.validate.Range(0, MAX_INT))
+    notes = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=10000))
 
 
 ActivityPage = page_schema(ActivitySchema, "ActivityPage")
@@ -114,3 +130,32 @@ def log_my_activity(data: dict[str, Any]):
         db.session.rollback()
         raise ApiError(409, str(refused)) from None
     return activity, 201, {"Location": url_for("api_activities.get_activity", activity_id=activity.id)}
+
+
+@blp.route("/mine/<int:activity_id>", methods=["PATCH"])
+@blp.arguments(ActivityChanges)
+@blp.response(200, ActivitySchema)
+@blp.alt_response(404, schema="Problem")
+@blp.alt_response(409, schema="Problem", description="The champion is not taking part (withdrawn)")
+def change_my_activity(data: dict[str, Any], activity_id: int):
+    """Change one of the champion's activities, as its edit page does (its checks and messages). What came of it
+    stays as recorded, so while it has outcomes a type that cannot have them, or fewer people reached than were
+    signposted, is refused (422, by the field)."""
+    champion = own_champion()
+    activity = own_activity(champion, activity_id)
+    if activity is None:
+        raise ApiError(404, "No activity of yours has this id.")
+    form = form_from_json(ActivityForm, patched(activity, ActivitySchema, ActivityChanges, data))
+    form.earliest = earliest_day(champion)
+    validated(form)
+    try:
+        update_activity(champion, activity, form.data)
+    except OutcomeProblems as refused:
+        db.session.rollback()
+        errors = [{"field": field, "detail": detail} for field, detail in refused.problems.items()]
+        raise ApiError(422, "Some values are not valid: see errors.", errors=errors) from None
+    except Refused as refused:
+        db.session.rollback()
+        raise ApiError(409, str(refused)) from None
+    db.session.commit()
+    return activity
