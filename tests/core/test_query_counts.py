@@ -11,7 +11,6 @@ Nothing is skipped silently: every GET route is walked, or listed in ``NOT_WALKE
 
 from __future__ import annotations
 
-import gc
 import itertools
 import threading
 from collections.abc import Iterator
@@ -372,17 +371,20 @@ def counting(engine) -> Iterator[Counter]:
 def measure(app, db, clients: dict, plan: list[Visit]) -> dict[Visit, tuple[int, int]]:
     """The statements each visit runs, and its status code."""
     results = {}
+    held = list(db.session.identity_map.values())  # the test's own records: handed back to the session after the walk
     for visit in plan:
         client = clients[visit.role]
         with app.test_request_context():
             url = url_for(visit.endpoint, **dict(visit.args))
         # Each visit starts as a real request does, knowing no record yet: what the shared session still holds from
         # earlier visits (or has lost to the garbage collector) must not change how many queries a page runs.
-        db.session.expire_all()
-        gc.collect()
+        db.session.expunge_all()
         with counting(db.engine) as counter:
             response = client.get(url)
         results[visit] = (counter.count, response.status_code)
+    db.session.expunge_all()
+    db.session.add_all(held)
+    db.session.expire_all()
     return results
 
 
