@@ -442,18 +442,28 @@ def _outcomes_table(o: dict[str, Any], signposted: str | None) -> dict[str, Any]
         return _withheld(headers, "end-of-grant reports have been received", disclosure.SMALL)
     # The cost per person signposted is what was paid over the people signposted: shown only beside that number.
     per_signposted = (pounds(o["cost_per_signposted"]) or "not yet known") if signposted else disclosure.NOT_SHOWN
+    recruited, per_champion = _count_and_cost(o["champions_recruited"], o["cost_per_champion"])
+    reached, per_person = _count_and_cost(o["people_reached"], o["cost_per_person"])
     return {
         "headers": headers,
         "rows": [
             ["End-of-grant reports received", f"{o['reports']:,}"],
-            ["People reached", f"{o['people_reached']:,}"],
-            ["Champions recruited", f"{o['champions_recruited']:,}"],
+            ["People reached", reached],
+            ["Champions recruited", recruited],
             ["People signposted to a service", signposted or _hidden_label(o.get("signposted", 0))],
-            ["Cost per champion recruited", pounds(o["cost_per_champion"]) or "not yet known"],
-            ["Cost per person reached", pounds(o["cost_per_person"]) or "not yet known"],
+            ["Cost per champion recruited", per_champion],
+            ["Cost per person reached", per_person],
             ["Cost per person signposted", per_signposted],
         ],
     }
+
+
+def _count_and_cost(n: int, cost: int | None) -> tuple[str, str]:
+    """A count of people and the cost of each: from 1 to 4 the count is "fewer than 5" and the cost is not shown,
+    since what was paid divided by the cost would give the count back."""
+    if _small(n):
+        return disclosure.FEWER_THAN_SMALL, disclosure.NOT_SHOWN
+    return f"{n:,}", pounds(cost) or "not yet known"
 
 
 def _hidden_label(n: int) -> str:

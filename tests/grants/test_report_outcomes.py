@@ -222,3 +222,18 @@ def test_a_report_deleted_takes_its_outcomes_with_it(make, db):
     db.session.delete(db.session.get(GrantReport, applications[0].report.id))
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(GrantReportOutcome)) == len(REPORTED) - 1
+
+
+def test_fewer_than_five_champions_recruited_hide_the_count_and_its_cost(client, auth, make, db):
+    fund, applications = _fund_with_reports(make, db)
+    for application in applications:  # 48 champions recruited between them: now 3
+        application.report.champions_recruited = 0
+    applications[0].report.champions_recruited = 3
+    db.session.commit()
+    run_task(compute_funder_snapshot, fund.id)
+    auth.login_as("staff")
+    headline = {row[0]: row[1] for row in _sheet(client, fund, "outcomes")[1:]}
+    # £7,800 paid ÷ £2,600 a champion would give the 3 back.
+    assert headline["Champions recruited"] == FEWER_THAN_SMALL
+    assert headline["Cost per champion recruited"] == NOT_SHOWN
+    assert headline["Cost per person signposted"] == "£113.04"
