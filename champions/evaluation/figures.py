@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, literal, select
 from sqlalchemy.orm import aliased
 
-from champions.core.models import BOROUGH_NAMES
+from champions.core.models import Borough
 from champions.evaluation.models import Point, Response
 from champions.extensions import db
 from champions.profiles.models import Champion
@@ -84,16 +84,12 @@ def _group(grouping: str) -> Any:
     if grouping == "cohort":
         return _month(Champion.created_at)
     if grouping == "borough":
-        return Champion.borough_code
+        return Borough.name
     return None
 
 
 def _label(grouping: str, key: Any) -> str:
-    if grouping == "borough":
-        return BOROUGH_NAMES.get(key, key)
-    if grouping == "cohort":
-        return str(key)
-    return "All champions"
+    return "All champions" if grouping == "all" else str(key)
 
 
 def _shown(n: int, estimate: Estimate | None) -> Estimate | None:
@@ -119,6 +115,7 @@ def scores(grouping: str = "all") -> list[dict[str, Any]]:
             func.sum(confidence * confidence),
         )
         .join(Champion, Champion.id == Response.champion_id)
+        .join(Borough, Borough.code == Champion.borough_code)
         .group_by(*([group] if group is not None else []), Response.point)
     )
     found = {(row[0], row[1]): row[2:] for row in db.session.execute(query)}
@@ -150,6 +147,7 @@ def kept(grouping: str = "all") -> list[dict[str, Any]]:
         .select_from(after)
         .join(later, (later.champion_id == after.champion_id) & (later.point == Point.LATER.value))
         .join(Champion, Champion.id == after.champion_id)
+        .join(Borough, Borough.code == Champion.borough_code)
         .where(after.point == Point.AFTER.value, after.knowledge_score.is_not(None), later.knowledge_score.is_not(None))
     )
     if group is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wtforms import IntegerField, RadioField, StringField, TextAreaField
+from wtforms import IntegerField, RadioField, StringField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from champions.core.forms import BaseForm, strip
@@ -56,16 +56,6 @@ class CheckForm(BaseForm):
         return [field for name, field in self._fields.items() if name.startswith("q")]
 
 
-def _options(form, field) -> None:
-    lines = [line.strip() for line in (field.data or "").splitlines() if line.strip()]
-    if not lines:
-        return
-    if not 2 <= len(lines) <= MAX_OPTIONS:
-        raise ValidationError(f"Give between 2 and {MAX_OPTIONS} options, one on each line")
-    if any(len(line) > OPTION_MAX for line in lines):
-        raise ValidationError(f"Keep each option to {OPTION_MAX} characters or fewer")
-
-
 class QuestionsForm(BaseForm):
     """Up to five knowledge questions and five confidence statements; a blank slot is left out."""
 
@@ -81,32 +71,37 @@ class QuestionsForm(BaseForm):
             valid = False
         return valid
 
+    def _filled(self, n: int) -> list[tuple[int, str]]:
+        """Question ``n``'s options as (box number, text), the empty boxes left out."""
+        boxes = (self[f"k{n}_option{m}"] for m in range(1, MAX_OPTIONS + 1))
+        return [(m, box.data) for m, box in enumerate(boxes, start=1) if box.data]
+
     def _slot_valid(self, n: int) -> bool:
-        """A knowledge question needs its text, its options and the number of the right one, all together."""
-        text, options, correct = self[f"k{n}_text"], self[f"k{n}_options"], self[f"k{n}_correct"]
-        if text.errors or options.errors or correct.errors:
+        """A knowledge question needs its text, at least two options and the number of the right one, together."""
+        text, correct = self[f"k{n}_text"], self[f"k{n}_correct"]
+        boxes = [self[f"k{n}_option{m}"] for m in range(1, MAX_OPTIONS + 1)]
+        if text.errors or correct.errors or any(box.errors for box in boxes):
             return False
-        lines = [line for line in (options.data or "").splitlines() if line.strip()]
+        filled = self._filled(n)
         if not text.data:
-            if lines:
+            if filled:
                 text.errors = ["Write the question, or clear its options"]
-            return not lines
-        if not lines:
-            options.errors = [f"Give between 2 and {MAX_OPTIONS} options, one on each line"]
+            return not filled
+        if len(filled) < 2:
+            boxes[len(filled)].errors = ["Give at least 2 options"] if filled else ["Give the options, at least 2"]
         elif correct.data is None:
             correct.errors = ["Give the number of the right option"]
-        elif not 1 <= correct.data <= len(lines):
-            correct.errors = [
-                f"The right option must be one of the {len(lines)} given: a number from 1 to {len(lines)}"
-            ]
-        return not (options.errors or correct.errors)
+        elif correct.data not in {m for m, _ in filled}:
+            correct.errors = [f"Option {correct.data} is empty: give the number of an option you wrote"]
+        return not (any(box.errors for box in boxes) or correct.errors)
 
     def drafts(self, kind: Kind | None = None) -> list[Draft]:
         found = []
         for n in range(1, KNOWLEDGE_SLOTS + 1):
             if text := self[f"k{n}_text"].data:
-                options = tuple(line.strip() for line in self[f"k{n}_options"].data.splitlines() if line.strip())
-                found.append(Draft(Kind.KNOWLEDGE, text, options, self[f"k{n}_correct"].data - 1))
+                filled = self._filled(n)
+                right = [m for m, _ in filled].index(self[f"k{n}_correct"].data)
+                found.append(Draft(Kind.KNOWLEDGE, text, tuple(option for _, option in filled), right))
         for n in range(1, CONFIDENCE_SLOTS + 1):
             if text := self[f"c{n}_text"].data:
                 found.append(Draft(Kind.CONFIDENCE, text))
@@ -118,7 +113,8 @@ class QuestionsForm(BaseForm):
         knowledge = [d for d in drafts if d.kind is Kind.KNOWLEDGE]
         confidence = [d for d in drafts if d.kind is Kind.CONFIDENCE]
         for n, d in enumerate(knowledge[:KNOWLEDGE_SLOTS], start=1):
-            data |= {f"k{n}_text": d.text, f"k{n}_options": "\n".join(d.options), f"k{n}_correct": (d.correct or 0) + 1}
+            data |= {f"k{n}_text": d.text, f"k{n}_correct": (d.correct or 0) + 1}
+            data |= {f"k{n}_option{m}": option for m, option in enumerate(d.options, start=1)}
         for n, d in enumerate(confidence[:CONFIDENCE_SLOTS], start=1):
             data[f"c{n}_text"] = d.text
         return data
@@ -131,15 +127,10 @@ def _text_field(label: str) -> StringField:
 
 for _n in range(1, KNOWLEDGE_SLOTS + 1):
     setattr(QuestionsForm, f"k{_n}_text", _text_field(f"Knowledge question {_n}"))
-    setattr(
-        QuestionsForm,
-        f"k{_n}_options",
-        TextAreaField(
-            f"Options for question {_n}, one on each line",
-            filters=[strip],
-            validators=[Length(max=2_000, message="Keep the options to 2,000 characters or fewer"), _options],
-        ),
-    )
+    for _m in range(1, MAX_OPTIONS + 1):
+        too_long = Length(max=OPTION_MAX, message=f"Keep each option to {OPTION_MAX} characters or fewer")
+        option = StringField(f"Option {_m}", filters=[strip], validators=[Optional(), too_long])
+        setattr(QuestionsForm, f"k{_n}_option{_m}", option)
     setattr(
         QuestionsForm,
         f"k{_n}_correct",

@@ -9,7 +9,7 @@ from flask_login import current_user
 from champions.core.downloads import csv_response
 from champions.core.templating import uk_time
 from champions.evaluation import bp, figures, services
-from champions.evaluation.forms import CONFIDENCE_SLOTS, KNOWLEDGE_SLOTS, CheckForm, QuestionsForm
+from champions.evaluation.forms import CONFIDENCE_SLOTS, KNOWLEDGE_SLOTS, MAX_OPTIONS, CheckForm, QuestionsForm
 from champions.evaluation.models import Point, Response
 from champions.extensions import db
 
@@ -23,7 +23,7 @@ def _point(name: str) -> Point:
         abort(404)
 
 
-@bp.route("/me/training/check/<point>", methods=["GET", "POST"])
+@bp.route("/me/training-check/<point>", methods=["GET", "POST"])
 def check(point: str):
     which = _point(point)
     champion = current_user.champion
@@ -35,7 +35,8 @@ def check(point: str):
     status = 200
     if form.is_submitted():
         status = 400
-        if refusal is None and form.validate():
+        # The answers are checked whatever the refusal, so each mistake gets its own message too.
+        if form.validate() and refusal is None:
             try:
                 services.answer(champion, version, which, form.answers(version))
             except services.NotNow as why:
@@ -49,7 +50,7 @@ def check(point: str):
     return render_template("evaluation/check.html", point=which, version=version, form=form, refusal=refusal), status
 
 
-@bp.get("/me/training/check")
+@bp.get("/me/training-check")
 def my_results():
     champion = current_user.champion
     mine = services.responses(champion)
@@ -62,7 +63,7 @@ def my_results():
     )
 
 
-@bp.get("/me/training/check/answers/<int:response_id>")
+@bp.get("/me/training-check/answers/<int:response_id>")
 def my_answers(response_id: int):
     response = db.session.get(Response, response_id)
     if response is None or response.champion_id != current_user.champion.id:
@@ -123,5 +124,6 @@ def staff_questions():
         current=current,
         answered=answered,
         knowledge_slots=range(1, KNOWLEDGE_SLOTS + 1),
+        option_boxes=range(1, MAX_OPTIONS + 1),
         confidence_slots=range(1, CONFIDENCE_SLOTS + 1),
     ), 400 if form.errors else 200

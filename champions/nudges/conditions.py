@@ -89,11 +89,17 @@ class Condition:
             return not person.verified
         if self.key in ONBOARDING_UNTIL:
             return person.stage in ONBOARDING_UNTIL[self.key]
+        if self.key in TRAINED_ONLY:
+            return person.stage in PAST_TRAINING
         return True
 
 
 # Conditions whose reminders go to grant applicants (as part of their grant agreement), not to champions.
 APPLICANT_CONDITIONS = {"grant_report_due"}
+
+# Conditions for champions past the core training, and the stages they can be at then (nobody goes back).
+TRAINED_ONLY = {"training_check_later"}
+PAST_TRAINING = {Stage.TRAINED.value, Stage.ACTIVE.value, Stage.LAPSED.value}
 
 # The stages at which an onboarding reminder can still reach someone (they only move forward from these).
 ONBOARDING_UNTIL = {

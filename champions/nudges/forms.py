@@ -17,7 +17,7 @@ SAMPLE_CONTEXT = {
     "log_url": "https://example.org/me/activities/new",
     "network_url": "https://example.org/me/network",
     "pledge_url": "https://example.org/me/pledge",
-    "check_url": "https://example.org/me/training/check/later",
+    "check_url": "https://example.org/me/training-check/later",
     "verify_url": "https://example.org/verify/x",
     "report_due": "31 March 2027",
     "report_url": "https://example.org/grants/applications/1/report",

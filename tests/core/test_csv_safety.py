@@ -25,6 +25,7 @@ from champions.core.permissions import PUBLIC, Role, access_rules
 from champions.core.snapshots import latest_snapshot
 from champions.dashboards.tasks import compute_programme_snapshot
 from champions.dashboards.views import CSV_TABLES
+from champions.evaluation.figures import GROUPINGS
 from champions.followups import services as followups
 from champions.grants.dashboard import funder_tables, snapshot_kind
 from champions.grants.services import awards
@@ -37,6 +38,7 @@ from champions.spread.tasks import compute_spread
 from champions.spread.views import CSV_TABLES as SPREAD_TABLES
 from tests.conftest import run_task
 from tests.core.test_access_matrix import routes, sample_args
+from tests.evaluation.samples import a_response
 from tests.factories import PASSWORD
 from tests.roster.test_import import import_through_pages
 from tests.workshops.helpers import make_org, make_workshop
@@ -72,6 +74,7 @@ def seed(db, make, clients) -> dict:
     champion = make.champion(first_name=HYPERLINK, last_name="-2+3", borough_code="bolton")
     recruit = make.champion(first_name="@SUM(A1)", borough_code="bolton")
     recruit.recruited_by_id = champion.id
+    a_response(db, champion)  # their training check answers: the figures name their borough
     make.activity(champion, occurred_on=date(2026, 1, 5), borough_code="bolton", notes=HYPERLINK)
     organisation = make_org(db, "@SUM(A1)")
     make_workshop(db, title="\tTab", venue="\rCR", host=organisation)
@@ -123,6 +126,7 @@ def downloads(seeded: dict) -> dict[str, list[dict]]:
         "grants.funder_csv": [{"fund_id": seeded["fund"], "table": t} for t in fund_tables],
         "dashboards.table_csv": [{"table": t} for t in CSV_TABLES],
         "spread.table_csv": [{"table": t} for t in SPREAD_TABLES],
+        "evaluation.staff_figures_csv": [{"grouping": g, "kind": k} for g in GROUPINGS for k in ("scores", "kept")],
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from champions.evaluation.models import Response
 
 
-def _response(db, champion, point: str = "before") -> Response:
+def a_response(db, champion, point: str = "before") -> Response:
     response = Response(
         champion_id=champion.id,
         version_id=1,
@@ -23,7 +23,7 @@ def _response(db, champion, point: str = "before") -> Response:
 
 def route_args(db, make) -> dict[str, dict]:
     someone = make.champion()
-    response = _response(db, someone)
+    response = a_response(db, someone)
     db.session.commit()
     return {
         "evaluation.check": {"point": "before"},
@@ -34,4 +34,4 @@ def route_args(db, make) -> dict[str, dict]:
 
 def personal_rows(db, user, champion) -> None:
     """Their answers to the check before the core training."""
-    _response(db, champion)
+    a_response(db, champion)
