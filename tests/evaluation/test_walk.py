@@ -81,6 +81,8 @@ def test_a_new_champion_answers_before_after_and_eight_weeks_later(client, auth,
     assert "Before the training" in results and "you got 2 of 4 questions right" in results
     assert "you got 4 of 4 questions right" in results and "you got 3 of 4 questions right" in results
     assert "your confidence was 5.0 out of 5" in results
+    assert "Straight after the training you got more questions right than before it." in results
+    assert "Eight weeks on, you got fewer right than straight after the training" in results
     points = dict(db.session.execute(select(Response.point, Response.knowledge_score)).all())
     assert points == {"before": 0.5, "after": 1.0, "later": 0.75}
 
