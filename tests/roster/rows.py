@@ -25,6 +25,7 @@ ALLOWED = {
     "workshops.type": "co_design",
     "organisations.type": "grassroots",
     "champion_roles.betweenness": 1.5,
+    "evaluation_responses.point": "before",
 }
 
 # Tables whose CHECK asks for exactly one of several nullable references: a row refers through the first unless it
