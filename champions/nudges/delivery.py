@@ -1,5 +1,5 @@
 """Delivering due nudges in batches over one mail connection: outside quiet hours, within the weekly cap, and
-only to people we may still email; each outcome committed as it happens."""
+only to people we may still email; each message marked sent in its own commit as soon as it is sent."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ from champions.nudges import log
 from champions.nudges.evaluation import may_email
 from champions.nudges.models import MessageStatus, NudgeMessage
 from champions.nudges.rendering import clear_moment_cache, context_for, render
+
+NO_CONSENT = "No consent to email (withdrawn, unsubscribed or erased) by the time of sending"
 
 
 def in_quiet_hours(now: datetime) -> bool:
@@ -77,7 +79,7 @@ def _prepare(due: list[NudgeMessage], allowed: set[tuple[int, int]]) -> list[Pre
         item = Prepared(message.id, message.user_id)
         if (message.rule_id, message.user_id) not in allowed:
             item.skipped = True
-            item.error = "No consent to email (withdrawn, unsubscribed or erased) by the time of sending"
+            item.error = NO_CONSENT
         else:
             context = context_for(message.user, message.rule, message.context_id)
             try:
@@ -138,38 +140,62 @@ def deliver_due(batch: int | None = None, now: datetime | None = None, stop_afte
     clear_moment_cache()
     prepared = _prepare(due, _allowed(due))
     counts = _sent_this_week([m.user_id for m in due], now)
-    db.session.commit()  # end the read transaction before the (slow) sending starts
-    cap = current_app.config["NUDGE_WEEKLY_CAP"]
+    # Its commit also ends the read transaction before the (slow) sending starts.
+    to_send = _settle_unsendable(prepared, counts, current_app.config["NUDGE_WEEKLY_CAP"], now, result)
     started = time.monotonic()
     with mail_sender() as send:
-        for item in prepared:
+        for message_id, email in to_send:
             if stop_after is not None and time.monotonic() - started > stop_after:
                 break  # stay well inside the lease, so two deliveries never overlap
-            _deliver_one(item, send, counts, cap, now, result)
+            send(email)
+            _mark(
+                message_id,
+                status=MessageStatus.SENT.value,
+                sent_at=now_utc(),
+                error=None,
+                attempts=NudgeMessage.attempts + 1,
+            )
+            result.sent += 1
     return result
 
 
-def _deliver_one(item: Prepared, send, counts: dict[int, int], cap: int, now: datetime, result: Delivery) -> None:
-    if item.skipped:
-        _mark(item.message_id, status=MessageStatus.SKIPPED.value, error=item.error)
-        result.skipped += 1
-    elif item.email is None:
-        _mark(item.message_id, status=MessageStatus.FAILED.value, error=item.error)
-        result.failed += 1
-    elif counts.get(item.user_id, 0) >= cap:
-        _mark(item.message_id, due_at=now + timedelta(days=1))  # the weekly cap: try again tomorrow
-        result.deferred += 1
-    else:
-        send(item.email)
-        _mark(
-            item.message_id,
-            status=MessageStatus.SENT.value,
-            sent_at=now_utc(),
-            error=None,
-            attempts=NudgeMessage.attempts + 1,
+def _settle_unsendable(
+    prepared: list[Prepared], counts: dict[int, int], cap: int, now: datetime, result: Delivery
+) -> list[tuple[int, EmailMessage]]:
+    """Mark, in one commit before anything is sent, the messages this batch will not send: skipped (no consent any
+    more), failed (their template does not render) and deferred (the person has had ``cap`` nudges this week: due
+    again tomorrow). Nothing is sent for them, so a worker killed meanwhile has nothing to repeat, and a batch of
+    them costs one commit rather than one each. Returns the messages to send, in order."""
+    to_send: list[tuple[int, EmailMessage]] = []
+    settled: dict[str, list[int]] = {"skipped": [], "deferred": []}
+    for item in prepared:
+        if item.skipped:
+            settled["skipped"].append(item.message_id)
+        elif item.email is None:
+            db.session.execute(
+                update(NudgeMessage)
+                .where(NudgeMessage.id == item.message_id)
+                .values(status=MessageStatus.FAILED.value, error=item.error)
+            )
+            result.failed += 1
+        elif counts.get(item.user_id, 0) >= cap:
+            settled["deferred"].append(item.message_id)
+        else:
+            counts[item.user_id] = counts.get(item.user_id, 0) + 1
+            to_send.append((item.message_id, item.email))
+    if settled["skipped"]:
+        db.session.execute(
+            update(NudgeMessage)
+            .where(NudgeMessage.id.in_(settled["skipped"]))
+            .values(status=MessageStatus.SKIPPED.value, error=NO_CONSENT)
         )
-        counts[item.user_id] = counts.get(item.user_id, 0) + 1
-        result.sent += 1
+    if settled["deferred"]:
+        tomorrow = now + timedelta(days=1)  # the weekly cap: try again tomorrow
+        db.session.execute(update(NudgeMessage).where(NudgeMessage.id.in_(settled["deferred"])).values(due_at=tomorrow))
+    db.session.commit()
+    result.skipped += len(settled["skipped"])
+    result.deferred += len(settled["deferred"])
+    return to_send
 
 
 def record_attempt_failure(error: Exception) -> None:
