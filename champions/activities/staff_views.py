@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from champions.activities import bp, outcome_kinds
@@ -76,8 +76,16 @@ def staff_outcome_kind_edit(code: str):
 @bp.post("/staff/outcomes/<code>/retire")
 def staff_outcome_kind_retire(code: str):
     kind = _kind_or_404(code)
-    if not ConfirmForm().validate_on_submit():
+    # The button says which way it goes ("1" retire, "0" bring back), so pressing it twice, or on a page left open,
+    # never undoes what was just done; a post without it (from an older page) turns the kind over as before.
+    choice = request.form.get("retire")
+    if not ConfirmForm().validate_on_submit() or choice not in (None, "1", "0"):
         abort(400)
+    retire = kind.retired_at is None if choice is None else choice == "1"
+    if retire == (kind.retired_at is not None):
+        state = "retired" if retire else "offered to champions"
+        flash(f"“{kind.name}” is already {state}: nothing changed.", "info")
+        return redirect(url_for("activities.staff_outcome_kinds"))
     outcome_kinds.retire_or_restore(kind)
     db.session.commit()
     done = "retired: champions are no longer offered it" if kind.retired_at else "is offered to champions again"

@@ -92,6 +92,25 @@ def test_retiring_stops_offering_a_kind_and_bringing_it_back_offers_it_again(cli
     assert [e[0] for e in events(db)] == ["outcome_kind.retired", "outcome_kind.restored"]
 
 
+def test_pressing_retire_twice_leaves_the_kind_retired(client, db, auth):
+    """The second press of a "Retire" button (a double click, or the same page left open in another tab) must not
+    bring the kind back: each button says which way it goes."""
+    auth.login_as("staff")
+    page = client.get("/staff/outcomes").get_data(as_text=True)
+    assert 'name="retire" value="1"' in page
+    for _ in range(2):
+        assert client.post("/staff/outcomes/lung_health_check/retire", data={"retire": "1"}).status_code == 302
+    assert db.session.get(OutcomeKind, "lung_health_check").retired_at is not None
+    assert "is already retired" in client.get("/staff/outcomes").get_data(as_text=True)
+    for _ in range(2):
+        assert client.post("/staff/outcomes/lung_health_check/retire", data={"retire": "0"}).status_code == 302
+    assert db.session.get(OutcomeKind, "lung_health_check").retired_at is None
+    assert [e[0] for e in events(db)] == ["outcome_kind.retired", "outcome_kind.restored"]
+    for hostile in ("\x00", "2", "x" * 100_000):
+        assert client.post("/staff/outcomes/lung_health_check/retire", data={"retire": hostile}).status_code == 400
+    assert db.session.get(OutcomeKind, "lung_health_check").retired_at is None
+
+
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [
