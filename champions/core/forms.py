@@ -18,7 +18,7 @@ from flask import has_request_context, request
 from flask_wtf import FlaskForm
 from flask_wtf.form import SUBMIT_METHODS, _Auto
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
-from wtforms import Field, FileField, Form, SelectMultipleField
+from wtforms import DecimalField, Field, FileField, FloatField, Form, IntegerField, SelectMultipleField
 from wtforms.meta import DefaultMeta
 from wtforms.utils import unset_value
 from wtforms.validators import ValidationError
@@ -42,6 +42,11 @@ def sane_value(form, field) -> None:
     already refused it, their message says enough)."""
     if field.errors:
         return
+    # Python reads other scripts' digits as numbers too ("٣" is 3): a number is typed with the digits 0 to 9.
+    if isinstance(field, IntegerField | DecimalField | FloatField) and not all(
+        str(raw).isascii() for raw in field.raw_data or []
+    ):
+        raise ValidationError("Type the number with the digits 0 to 9")
     values = field.data if isinstance(field.data, list | tuple) else [field.data]
     for value in values:
         if isinstance(value, str) and CONTROL.search(value):

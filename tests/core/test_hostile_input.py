@@ -257,9 +257,7 @@ def test_a_borough_not_in_the_list_is_refused_with_a_message(client, make, db):
     # An unknown code was dropped silently, so an application with no borough at all was accepted as eligible.
     round_ = make.round()
     login(client, make.user(role="applicant"))
-    response = client.post(
-        f"/grants/rounds/{round_.id}/apply", data=form_for(group_name="Knit", boroughs=["atlantis"])
-    )
+    response = client.post(f"/grants/rounds/{round_.id}/apply", data=form_for(group_name="Knit", boroughs=["atlantis"]))
     assert response.status_code == 400 and "Select the boroughs from the list" in text(response)
     assert count(db, Application) == 0
 
@@ -295,3 +293,15 @@ def test_a_whole_number_field_without_a_message_of_its_own_still_speaks_plainly(
     with app.test_request_context("/", method="POST", data={"people": "lots"}):
         form = Count()
         assert not form.validate() and form.people.errors == ["Enter a whole number, like 12"]
+
+
+@pytest.mark.parametrize("digits", ["\u0663", "\u0969", "\uff13"])  # 3 in Arabic-Indic, Devanagari, full width
+def test_a_number_typed_in_another_scripts_digits_is_refused_with_a_message(client, auth, db, digits):
+    """Python reads "٣" as 3; a whole-number field takes the digits 0 to 9 only, as the date boxes do."""
+    auth.login_as("champion")
+    data = {"type": "conversation", "occurred_on": "2026-01-15", "borough_code": "bolton"}
+    data |= {"topic_code": "smoking", "people_reached": digits}
+    response = client.post("/me/activities/new", data=data)
+    assert response.status_code == 400
+    assert "Type the number with the digits 0 to 9" in text(response)
+    assert count(db, Activity) == 0

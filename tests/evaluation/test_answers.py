@@ -182,6 +182,7 @@ def test_an_unanswered_version_is_changed_in_place_and_an_answered_one_makes_a_n
         ({"k1_correct": "-1"}, "k1_correct", "Enter a number from 1 to 5"),
         ({"k1_correct": "100000000000000000000000"}, "k1_correct", "Enter a number from 1 to 5"),
         ({"k1_correct": "\u202eevil"}, "k1_correct", "Enter a number from 1 to 5"),
+        ({"k1_correct": "\u0661"}, "k1_correct", "Type the number with the digits 0 to 9"),  # Arabic-Indic 1
     ],
 )
 def test_bad_questions_are_refused_by_the_field(client, auth, db, changes, field, message):
