@@ -87,6 +87,10 @@ class QuestionsForm(BaseForm):
             if filled:
                 text.errors = ["Write the question, or clear its options"]
             return not filled
+        seen: dict[str, int] = {}
+        for m, option in filled:
+            if (same := seen.setdefault(option.casefold(), m)) != m:
+                boxes[m - 1].errors = [f"Option {m} is the same as option {same}: make each option different"]
         if len(filled) < 2:
             boxes[len(filled)].errors = ["Give at least 2 options"] if filled else ["Give the options, at least 2"]
         elif correct.data is None:

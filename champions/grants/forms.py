@@ -475,6 +475,10 @@ def outcome_problems(formdata, kinds, people_reached: int | None) -> tuple[dict[
     ticked = set(formdata.getlist("outcome"))
     found: dict[str, OutcomeCounts] = {}
     problems: dict[str, str] = {}
+    if kinds and ticked - {kind.code for kind in kinds}:  # retired while the form was open, or never on it
+        problems[unknown_outcome_box(kinds)] = (
+            "A service you ticked is no longer on the list: check the services ticked and send the report again"
+        )
     for kind in kinds:
         # As on a champion's activity form, a service left unticked is ignored, numbers and all: the numbers of one
         # ticked then unticked are still posted when script hides them.
@@ -485,6 +489,11 @@ def outcome_problems(formdata, kinds, people_reached: int | None) -> tuple[dict[
         if counts is not None:
             found[kind.code] = counts
     return found, problems
+
+
+def unknown_outcome_box(kinds) -> str:
+    """Where a message about the services as a whole goes: the first service's box, which the summary links to."""
+    return f"outcome-{kinds[0].code}"
 
 
 def _outcome_counts(kind, raw: dict[str, str], people_reached: int | None, problems: dict[str, str]):

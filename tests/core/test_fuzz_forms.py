@@ -212,11 +212,16 @@ LATER = re.compile(r"end|close|target")
 DATE_PART = re.compile(r"-(day|month|year)$")
 
 
+OPTION = re.compile(r"k\d+_option\d+$")  # an option of a training-check question
+
+
 def valid_ish(name: str, kind: str, attrs: dict | None = None) -> str:
     """A plausible value for an empty field, so other fields' hostile values reach the service."""
     attrs = attrs or {}
     if named := NAMED.get(name):
         return named
+    if OPTION.match(name):
+        return f"Fuzz {name}"  # the options of one question must differ from each other
     if kind == "email" or "email" in name:
         return "fuzz@example.org"
     if part := DATE_PART.search(name):  # a box of a date input (Day, Month, Year): today, or a week on for an end

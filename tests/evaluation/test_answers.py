@@ -172,6 +172,7 @@ def test_an_unanswered_version_is_changed_in_place_and_an_answered_one_makes_a_n
         ({"k1_correct": "3"}, "k1_correct", "Option 3 is empty"),
         ({"k1_correct": ""}, "k1_correct", "Give the number of the right option"),
         ({"k1_option2": ""}, "k1_option2", "Give at least 2 options"),
+        ({"k1_option2": "bowel SCREENING"}, "k1_option2", "Option 2 is the same as option 1"),
         ({"k1_option1": "", "k1_option2": ""}, "k1_option1", "Give the options, at least 2"),
         ({"k1_text": "", "k1_option1": "", "k1_option2": "", "k1_correct": ""}, "k1_text", "Write at least one"),
         ({"k2_option1": "a", "k2_option2": "b", "k2_correct": "1"}, "k2_text", "Write the question, or clear its"),

@@ -103,13 +103,18 @@ def test_numbers_for_a_service_not_ticked_are_not_counted(client, make, db):
     assert [(r.outcome_code, r.signposted) for r in application.report.outcome_counts] == [("gp_symptom", 3)]
 
 
-def test_an_unknown_kind_of_outcome_is_ignored(client, make, db):
+def test_a_kind_of_outcome_no_longer_offered_is_refused_so_nothing_is_lost(client, make, db):
+    """A kind retired while the form was open (or one never on it): the report is not sent without it, since a
+    report can be sent only once."""
     application = make.application(status="paid_full")
     login(client, application.applicant)
     data = _report_form(application, outcome=["nonsense"]) | {"signposted_nonsense": "5", "said_nonsense": "5"}
-    assert client.post(f"/grants/my/{application.id}/report", data=data).status_code == 302
+    response = client.post(f"/grants/my/{application.id}/report", data=data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "A service you ticked is no longer on the list" in page and 'href="#outcome-bowel_screening"' in page
     db.session.expire_all()
-    assert application.report.outcome_counts == []
+    assert application.report is None
 
 
 # ---- the funder dashboard --------------------------------------------------------------------------------------
