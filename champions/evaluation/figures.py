@@ -20,13 +20,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, literal, select
 from sqlalchemy.orm import aliased
 
+from champions.core import stats
 from champions.core.models import Borough
+from champions.core.stats import Z_95
 from champions.evaluation.models import Point, Response
 from champions.extensions import db
 from champions.profiles.models import Champion
 
 SMALL = 5
-Z_95 = 1.959964
 GROUPINGS = {"all": "All champions", "cohort": "By cohort (month joined)", "borough": "By borough"}
 # t(0.975, df) for 1 to 30 degrees of freedom; above 30 the Cornish-Fisher expansion is good to 3 decimals.
 T_975 = (
@@ -67,10 +68,7 @@ def wilson(k: int, n: int, z: float = Z_95) -> Estimate | None:
     """The share k / n with Wilson's 95% score interval."""
     if n <= 0:
         return None
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    margin = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return Estimate(p, max(0.0, centre - margin), min(1.0, centre + margin))
+    return Estimate(k / n, *stats.wilson(k, n, z))
 
 
 def _month(column: Any) -> ColumnElement[str]:

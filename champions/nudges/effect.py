@@ -10,13 +10,13 @@ from datetime import timedelta
 from sqlalchemy import Select, case, func, literal, select, union_all
 
 from champions.activities.models import Activity, ActivityOutcome
+from champions.core import stats
 from champions.core.db import now_utc
+from champions.core.stats import Z_95
 from champions.extensions import db
 from champions.nudges.conditions import CONDITIONS, target_done
 from champions.nudges.models import MessageStatus, NudgeMessage, NudgeRule
 from champions.profiles.models import Champion
-
-Z_95 = 1.959964
 
 
 @dataclass
@@ -47,7 +47,7 @@ class Means:
     @property
     def interval(self) -> tuple[float, float] | None:
         """A 95% confidence interval for the difference of two means (normal approximation, each group's own
-        variance, as the Wald interval for the shares)."""
+        variance)."""
         difference = self.difference
         if difference is None or self.nudged < 2 or self.held_out < 2:
             return None
@@ -95,12 +95,11 @@ class Effect:
 
     @property
     def interval(self) -> tuple[float, float] | None:
-        """A 95% confidence interval for the difference of two proportions (Wald)."""
-        p1, p2 = self.nudged_rate, self.held_out_rate
-        if p1 is None or p2 is None:
+        """A 95% confidence interval for the difference of the two shares (Newcombe's, from the two Wilson
+        intervals: it stays honest where a share is 0 or 100%, where the Wald interval shrinks to nothing)."""
+        if not self.nudged or not self.held_out:
             return None
-        margin = Z_95 * math.sqrt(p1 * (1 - p1) / self.nudged + p2 * (1 - p2) / self.held_out)
-        return p1 - p2 - margin, p1 - p2 + margin
+        return stats.newcombe(self.nudged_acted, self.nudged, self.held_out_acted, self.held_out)
 
 
 def rule_effect(rule: NudgeRule) -> Effect:

@@ -11,7 +11,7 @@ from champions.accounts.consent import has_consent
 from champions.accounts.models import ConsentRecord
 from champions.core.db import now_utc
 from champions.nudges import delivery, evaluation
-from champions.nudges.effect import rule_effect
+from champions.nudges.effect import Effect, rule_effect
 from champions.nudges.models import NudgeMessage
 from champions.nudges.tokens import unsubscribe_token
 from champions.profiles.models import StageChange
@@ -118,8 +118,18 @@ def test_effect_is_measured_against_the_holdout_with_a_confidence_interval(db, r
     assert (effect.nudged, effect.nudged_acted, effect.held_out, effect.held_out_acted) == (100, 60, 50, 15)
     assert effect.difference == pytest.approx(0.30)
     low, high = effect.interval
-    # 1.96 * sqrt(.6*.4/100 + .3*.7/50) = 1.96 * 0.08124 = 0.1592
-    assert low == pytest.approx(0.30 - 0.1592, abs=1e-3) and high == pytest.approx(0.30 + 0.1592, abs=1e-3)
+    # Newcombe's interval from the two Wilson intervals, worked by hand: 60/100 gives 0.5020 to 0.6906 and 15/50
+    # gives 0.1910 to 0.4375, so 0.30 - sqrt(0.0980² + 0.1375²) = 0.1311 and 0.30 + sqrt(0.0906² + 0.1090²) = 0.4417.
+    assert low == pytest.approx(0.1311, abs=1e-3) and high == pytest.approx(0.4417, abs=1e-3)
+
+
+def test_the_effect_interval_does_not_vanish_when_nobody_held_out_acted():
+    """The Wald interval of 5/20 against 0/14 ignores that 0 of 14 is uncertain too; Newcombe's does not: the held-out
+    group's Wilson interval 0 to 0.2153 widens the lower end below zero (worked by hand: -0.0058 to 0.4687)."""
+    low, high = Effect(nudged=20, nudged_acted=5, held_out=14, held_out_acted=0).interval
+    assert low == pytest.approx(-0.0058, abs=1e-3) and high == pytest.approx(0.4687, abs=1e-3)
+    nobody = Effect(nudged=30, nudged_acted=0, held_out=10, held_out_acted=0).interval
+    assert nobody[0] < 0 < nobody[1]  # 0% against 0%: not "0 to 0"
 
 
 def test_a_late_action_outside_the_window_does_not_count(db, rules, make):
