@@ -208,3 +208,17 @@ def test_options_left_empty_between_others_keep_the_right_one(client, auth, db):
     assert client.post("/staff/evaluation/questions/edit", data=form).status_code == 302
     question = services.current_version().questions[0]
     assert (question.options, question.correct) == (["Eye test", "Bowel screening"], 1)
+
+
+def test_results_say_when_the_questions_changed_between_checks(client, auth, db):
+    auth.login_as("champion")
+    assert client.post("/me/training-check/before", data=answers(right=2)).status_code == 302
+    note = "The questions were changed between your checks"
+    assert note not in client.get("/me/training-check").get_data(as_text=True)
+    services.save_questions(services.drafts_of(services.current_version())[1:])  # a new version, one question fewer
+    db.session.commit()
+    finish_core(client, db)
+    version = services.current_version()
+    given = {f"q{q.id}": "1" if q.kind == Kind.KNOWLEDGE.value else "3" for q in version.questions}
+    assert client.post("/me/training-check/after", data=given).status_code == 302
+    assert note in client.get("/me/training-check").get_data(as_text=True)
