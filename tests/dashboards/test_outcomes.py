@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 import statistics
 from datetime import date, timedelta
 
@@ -220,3 +221,13 @@ def test_the_outcome_figures_cost_the_same_queries_however_many_rows(db, make):
     grow(20)
     assert _statements(db, compute) == few
     assert figures(outcomes.by_kind(), "code")["stop_smoking"]["signposted"] == 44
+
+
+def test_a_column_of_rates_reads_alike_in_the_table(client, auth, known):
+    """Every rate per 10,000 with two decimal places, so 0.60 sits beside 0.64 (not 0.6 beside 0.64)."""
+    run_task(compute_programme_snapshot)
+    auth.login_as("staff")
+    page = client.get("/staff/dashboard/outcomes").get_data(as_text=True)
+    rates = re.findall(r"Signposted per 10,000 residents </span>([^<]*)</td>", page)
+    assert rates and all(re.fullmatch(r"\d+\.\d\d", rate) for rate in rates), rates
+    assert "0.64" in rates and "0.00" in rates
