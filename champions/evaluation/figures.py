@@ -94,6 +94,18 @@ def _shown(n: int, estimate: Estimate | None) -> Estimate | None:
     return estimate if n >= SMALL else None
 
 
+def _protect(rows: list[dict[str, Any]], figures: tuple[str, ...]) -> None:
+    """Rows of one table whose total is shown elsewhere (the "All champions" row): while the groups whose figures are
+    hidden hold between them fewer than ``SMALL`` people, subtracting the shown groups from the total would give
+    their figures away, so the smallest shown group's figures are hidden too (marked ``protecting``)."""
+    hidden = [row for row in rows if row["n"] < SMALL]
+    shown = sorted((row for row in rows if row["n"] >= SMALL), key=lambda row: (row["n"], row["group"]))
+    while hidden and sum(row["n"] for row in hidden) < SMALL and shown:
+        row = shown.pop(0)
+        row.update({name: None for name in figures}, protecting=True)
+        hidden.append(row)
+
+
 def scores(grouping: str = "all") -> list[dict[str, Any]]:
     """One row per group and point: n, and (for groups of at least ``SMALL``) the mean knowledge as a percentage
     and the mean confidence, each with its 95% t interval."""
@@ -129,8 +141,12 @@ def scores(grouping: str = "all") -> list[dict[str, Any]]:
                 "n": n,
                 "knowledge": _shown(n, mean_interval(nk, float(sk or 0), float(qk or 0), (0.0, 100.0))),
                 "confidence": _shown(n, mean_interval(nc, float(sc or 0), float(qc or 0), (1.0, 5.0))),
+                "protecting": False,
             }
         )
+    if grouping != "all":
+        for point in Point:
+            _protect([row for row in rows if row["point"] is point], ("knowledge", "confidence"))
     return rows
 
 
@@ -161,8 +177,11 @@ def kept(grouping: str = "all") -> list[dict[str, Any]]:
                 "n": n,
                 "kept": k if n >= SMALL else None,
                 "share": _shown(n, wilson(k, n)),
+                "protecting": False,
             }
         )
+    if grouping != "all":
+        _protect(rows, ("kept", "share"))
     return rows
 
 
