@@ -436,11 +436,15 @@ def _outcome_kinds_table(o: dict[str, Any]) -> tuple[dict[str, Any], str | None]
     return {"headers": headers, "rows": cells, "total": ["Total", *shown]}, shown[0] if totals[0] is not None else None
 
 
+# What the reports' counts add up to across services: someone pointed to two services is in both.
+SIGNPOSTINGS = "Signpostings to a service (someone pointed to two counts twice)"
+
+
 def _outcomes_table(o: dict[str, Any], signposted: str | None) -> dict[str, Any]:
     headers = ["Measure", "Figure"]
     if _small(o["reports"]):  # what fewer than 5 groups reported, and the cost of it, could be told apart
         return _withheld(headers, "end-of-grant reports have been received", disclosure.SMALL)
-    # The cost per person signposted is what was paid over the people signposted: shown only beside that number.
+    # The cost per signposting is what was paid over the signpostings: shown only beside that number.
     per_signposted = (pounds(o["cost_per_signposted"]) or "not yet known") if signposted else disclosure.NOT_SHOWN
     recruited, per_champion = _count_and_cost(o["champions_recruited"], o["cost_per_champion"])
     reached, per_person = _count_and_cost(o["people_reached"], o["cost_per_person"])
@@ -450,10 +454,10 @@ def _outcomes_table(o: dict[str, Any], signposted: str | None) -> dict[str, Any]
             ["End-of-grant reports received", f"{o['reports']:,}"],
             ["People reached", reached],
             ["Champions recruited", recruited],
-            ["People signposted to a service", signposted or _hidden_label(o.get("signposted", 0))],
+            [SIGNPOSTINGS, signposted or _hidden_label(o.get("signposted", 0))],
             ["Cost per champion recruited", per_champion],
             ["Cost per person reached", per_person],
-            ["Cost per person signposted", per_signposted],
+            ["Cost per signposting", per_signposted],
         ],
     }
 

@@ -21,7 +21,7 @@ from champions.profiles.models import Champion
 
 @dataclass
 class Means:
-    """People signposted per person, nudged against held out: from each group's count, sum and sum of squares."""
+    """Signpostings per person, nudged against held out: from each group's count, sum and sum of squares."""
 
     nudged: int
     nudged_sum: int

@@ -19,7 +19,7 @@ from champions.core import disclosure
 from champions.core.disclosure import FEWER_THAN_SMALL, NOT_SHOWN
 from champions.core.snapshots import latest_snapshot
 from champions.demo.grants import seed_grants
-from champions.grants.dashboard import snapshot_kind
+from champions.grants.dashboard import SIGNPOSTINGS, snapshot_kind
 from champions.grants.models import Fund
 from champions.grants.tasks import compute_funder_snapshot
 from tests.conftest import run_task
@@ -47,7 +47,7 @@ ADDS_UP_TO = {
     ("themes", "Amount awarded"): ("money", "Awarded"),
     ("award_sizes", "Grants"): ("applications", "Approved"),
     ("overdue", "Reports"): ("overdue", "Total"),
-    ("outcome_kinds", "People signposted"): ("outcomes", "People signposted to a service"),
+    ("outcome_kinds", "People signposted"): ("outcomes", SIGNPOSTINGS),
 }
 MONEY_COLUMNS = {"Awarded", "Paid", "Remaining to award", "Amount awarded", "Budget"}
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from champions.core import disclosure
 from champions.core.disclosure import FEWER_THAN_SMALL, NOT_SHOWN
-from champions.grants.dashboard import fund_figures
+from champions.grants.dashboard import SIGNPOSTINGS, fund_figures
 from champions.grants.models import GrantReport, GrantReportOutcome
 from champions.grants.services.reports import return_report
 from champions.grants.tasks import compute_funder_snapshot
@@ -176,7 +176,7 @@ def test_a_kind_of_three_people_is_hidden_with_enough_others_that_no_subtraction
     assert body["Stop-smoking service"][0] == FEWER_THAN_SMALL
     assert body["Total"][0] == "69"
     headline = {row[0]: row[1] for row in _sheet(client, fund, "outcomes")[1:]}
-    assert headline["People signposted to a service"] == "69" and headline["Cost per person signposted"] == "£113.04"
+    assert headline[SIGNPOSTINGS] == "69" and headline["Cost per signposting"] == "£113.04"
     assert headline["Cost per champion recruited"] == "£162.50"
     # The reader: each column adds up to its total; a cell "fewer than 5" is 1 to 4, one "not shown" 5 or more.
     kinds = [name for name in body if name != "Total"]
@@ -216,8 +216,8 @@ def test_a_small_total_signposted_hides_its_cost_too(client, auth, make, db):
     auth.login_as("staff")
     headline = {row[0]: row[1] for row in _sheet(client, fund, "outcomes")[1:]}
     # £7,800 / 2 would give the 2 away.
-    assert headline["People signposted to a service"] == FEWER_THAN_SMALL
-    assert headline["Cost per person signposted"] == NOT_SHOWN
+    assert headline[SIGNPOSTINGS] == FEWER_THAN_SMALL
+    assert headline["Cost per signposting"] == NOT_SHOWN
     rows = {row[0]: row[1:] for row in _sheet(client, fund, "outcome_kinds")[1:]}
     assert rows["The GP about a symptom"][0] == FEWER_THAN_SMALL and rows["Total"][0] == NOT_SHOWN
 
@@ -241,4 +241,4 @@ def test_fewer_than_five_champions_recruited_hide_the_count_and_its_cost(client,
     # £7,800 paid ÷ £2,600 a champion would give the 3 back.
     assert headline["Champions recruited"] == FEWER_THAN_SMALL
     assert headline["Cost per champion recruited"] == NOT_SHOWN
-    assert headline["Cost per person signposted"] == "£113.04"
+    assert headline["Cost per signposting"] == "£113.04"

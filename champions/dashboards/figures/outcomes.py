@@ -148,7 +148,7 @@ def path() -> dict[str, Any]:
     signposted, said, did, said_answered = db.session.execute(select(*_sums()).select_from(ActivityOutcome)).one()
     steps = [  # (the step, a short name for the chart's axis, people, people at the step before)
         ("Reached by conversations, stalls, talks and signposting", "Reached", int(people), None),
-        ("Signposted to a service", "Signposted", int(signposted), int(people)),
+        ("Signposted to a service (once for each service)", "Signposted", int(signposted), int(people)),
         ("Said they would act", "Said they would", int(said), int(signposted)),
         ("Of those, a champion knows whether they acted", "Known", int(said_answered), int(said)),
         ("Did act (where known)", "Did act", int(did), int(said_answered)),
