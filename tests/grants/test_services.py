@@ -234,6 +234,19 @@ def test_the_report_records_spend_per_budget_line_and_moves_to_reported(make, db
         reports.submit_report(application, reports.ReportData(spent, 1, 1, "", "", "", False))
 
 
+def test_a_report_with_a_kind_of_outcome_not_offered_is_refused_by_the_service(make, db):
+    from champions.activities.models import OutcomeKind
+
+    application = make.application(status="paid_full")
+    spent = {line.id: line.amount_pence for line in application.budget_lines}
+    db.session.get(OutcomeKind, "hpv_vaccination").retired_at = now_utc()
+    for code in ("nonsense", "hpv_vaccination"):
+        data = reports.ReportData(spent, 150, 6, "Teas", "Less lonely", "", False, {code: (5, 2, None)})
+        with pytest.raises(GrantError, match="no longer on the list"):
+            reports.submit_report(application, data)
+    assert application.report is None and application.status == "paid_full"
+
+
 def test_report_reminders_go_before_and_after_the_due_date_once_each(make, db):
     from champions.grants.tasks import send_report_reminders
     from tests.conftest import run_task

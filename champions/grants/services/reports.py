@@ -49,7 +49,7 @@ def submit_report(application: Application, data: ReportData) -> GrantReport:
     for line in application.budget_lines:
         if line.id not in data.spent:
             raise GrantError(f"Enter what you spent on '{line.description}'", f"spent_{line.id}")
-    _check_outcomes(data)
+    _check_outcomes(data, {kind.code for kind in report_outcome_kinds(application)})
     for line in application.budget_lines:
         line.spent_pence = data.spent[line.id]
     again = application.report is not None
@@ -84,9 +84,12 @@ def report_outcome_kinds(application: Application) -> list[OutcomeKind]:
     )
 
 
-def _check_outcomes(data: ReportData) -> None:
-    """The form says all this by the field first; here so that no other caller can store impossible counts."""
+def _check_outcomes(data: ReportData, offered: set[str]) -> None:
+    """The form says all this by the field first; here so that no other caller can store impossible counts, or a
+    kind of outcome the report does not offer (retired, or never one)."""
     for code, (signposted, said, did) in data.outcome_counts.items():
+        if code not in offered:
+            raise GrantError("A service you ticked is no longer on the list", "outcome")
         if not 1 <= signposted <= data.people_reached:
             raise GrantError("People signposted must be from 1 to the people reached", f"signposted-{code}")
         if not 0 <= said <= signposted:
