@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -56,6 +59,18 @@ def _valid_with_outcomes(form: ActivityForm, part: OutcomesPart) -> bool:
     return valid and not part.problems
 
 
+def _saved(part: OutcomesPart, save: Callable[..., Any], *args: Any) -> bool:
+    """Run the service; when it refuses the outcomes (a kind retired, or the activity changed by another request,
+    since the form was checked), nothing is kept and its messages go by the fields, as the form's own would."""
+    try:
+        save(*args)
+    except outcomes.OutcomeProblems as refused:
+        db.session.rollback()
+        part.problems = refused.problems
+        return False
+    return True
+
+
 def _form_page(form: ActivityForm, part: OutcomesPart, activity: Activity | None = None):
     refused = bool(form.errors or part.problems)
     page = render_template(
@@ -78,8 +93,7 @@ def activity_new():
     if request.method == "GET":
         form.borough_code.data = champion.borough_code
         form.people_reached.data = 1
-    if _valid_with_outcomes(form, part):
-        services.log_activity(champion, form.data, part.chosen)
+    if _valid_with_outcomes(form, part) and _saved(part, services.log_activity, champion, form.data, part.chosen):
         db.session.commit()
         flash("Your activity has been logged. Thank you.", "success")
         return redirect(url_for("activities.activity_list"))
@@ -95,8 +109,9 @@ def activity_edit(activity_id: int):
     part = OutcomesPart(outcomes.offered_kinds(activity), with_did=True)
     if request.method == "GET":
         part.show(outcomes.recorded(activity))
-    if _valid_with_outcomes(form, part):
-        services.update_activity(current_user.champion, activity, form.data, part.chosen)
+    if _valid_with_outcomes(form, part) and _saved(
+        part, services.update_activity, current_user.champion, activity, form.data, part.chosen
+    ):
         db.session.commit()
         flash("Your activity has been updated.", "success")
         return redirect(url_for("activities.activity_list"))

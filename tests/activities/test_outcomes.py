@@ -270,6 +270,22 @@ def test_a_retired_kind_is_not_offered_and_is_refused_when_posted_by_hand(client
     assert count(db, Activity) == 0
 
 
+def test_a_kind_retired_between_the_check_and_the_save_is_refused_by_the_field(client, db, champion, monkeypatch):
+    """Another request retires the kind after the page's check passed: the service refuses, the page says why by
+    the field (400), and nothing is kept."""
+    real_check = outcomes.check_outcomes
+
+    def check_then_retire(*args, **kwargs):
+        problems = real_check(*args, **kwargs)
+        db.session.get(OutcomeKind, "hpv_vaccination").retired_at = now_utc()
+        return problems
+
+    monkeypatch.setattr(outcomes, "check_outcomes", check_then_retire)
+    response = client.post("/me/activities/new", data={**STALL, "outcome": "hpv_vaccination"})
+    assert response.status_code == 400 and "Choose what people were signposted to from the list" in response.text
+    assert count(db, Activity) == 0
+
+
 # ---- Later: who acted; changing, deleting and undoing -------------------------------------------------------------
 
 
