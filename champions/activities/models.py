@@ -72,24 +72,10 @@ OUTCOME_TYPES = (
     ActivityType.SIGNPOSTING,
 )
 
-# The outcomes the programme starts with (code, name, topic): staff add more (``OutcomeKind``). An outcome with no
-# topic ("Something else") counts under the topic of the activity it came from.
-OUTCOME_KINDS: tuple[tuple[str, str, str | None], ...] = (
-    ("bowel_screening", "Bowel cancer screening", "screening"),
-    ("breast_screening", "Breast screening", "screening"),
-    ("cervical_screening", "Cervical screening", "screening"),
-    ("lung_health_check", "Lung health check", "early_diagnosis"),
-    ("nhs_health_check", "NHS Health Check", "diet"),
-    ("stop_smoking", "Stop-smoking service", "smoking"),
-    ("gp_symptom", "The GP about a symptom", "early_diagnosis"),
-    ("hpv_vaccination", "HPV vaccination", "hpv"),
-    ("other", "Something else", None),
-)
-
-
 class OutcomeKind(Model):
-    """What people can be signposted to: reference data, in the order shown; retired kinds are kept for the
-    outcomes already recorded against them but no longer offered."""
+    """What people can be signposted to: reference data (the first kinds come with their migration; staff add more),
+    in the order shown; retired kinds are kept for the outcomes already recorded against them but no longer offered.
+    A kind with no topic ("Something else") counts under the topic of the activity it came from."""
 
     __tablename__ = "outcome_kinds"
 
