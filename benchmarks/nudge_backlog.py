@@ -3,9 +3,10 @@ messages sent by a bare smtplib loop on one connection.
 
     python -m benchmarks.nudge_backlog [--messages 100000]
 
-The backlog: one due message to each of the first 90% of the generated people, and two more (other rules) to
-the first 5%, so that the weekly cap (2) defers the third of theirs. About 30% of the people have not agreed to
-email and 3% have withdrawn: theirs are skipped. The task runs batch after batch, in this process, at a moment
+The backlog is shaped like the engine's: it makes messages only for people who may be emailed then (agreed to
+email, not withdrawn). One due message to each of them, and two more (other rules) to one in twenty, so that the
+weekly cap (2) defers the third of theirs. Then 2% of them withdraw their consent to email before the backlog is
+sent: theirs must be skipped. The task runs batch after batch, in this process, at a moment
 outside quiet hours (the clock moved with time-machine), until nothing is due. Then it checks, from what the SMTP
 server received: every message sent once (duplicates: 0), none to anyone who may not be emailed, the cap held,
 and nothing sent during quiet hours. Goal: N5 = task rate ÷ bare rate >= 0.5.
@@ -47,19 +48,30 @@ class Receiver:
         return "250 Message accepted"
 
 
+WITHDRAWN_SHARE = 50  # one in 50 of the people messaged withdraws consent before the backlog is sent
+
+
 def _backlog(conn, people: int, messages: int, now: datetime) -> int:
-    """Pending, due messages: one each to the first people, then two more each to the first few."""
+    """Pending, due messages to people who may be emailed: one each, then two more each to one in twenty; then one
+    in fifty of them withdraws consent to email (a later consent record), as people do while a backlog waits."""
     with conn.cursor() as cur:
         cur.execute("SELECT key, id FROM nudge_rules WHERE key = ANY(%s)", (list(RULES),))
         rule_ids = dict(cur.fetchall())
-        extra = messages // 20  # people with three messages this week
+        cur.execute(
+            """SELECT c.user_id FROM champions c WHERE c.stage <> 'withdrawn'
+               AND (SELECT r.granted FROM consent_records r WHERE r.user_id = c.user_id AND r.purpose = 'email_contact'
+                    ORDER BY r.recorded_at DESC, r.id DESC LIMIT 1)
+               ORDER BY c.user_id"""
+        )
+        reachable = [user_id for (user_id,) in cur.fetchall()]
+        extra = messages // 22  # people with three messages this week
         single = messages - 2 * extra
-        if single > people:
-            raise SystemExit(f"--messages {messages:,} needs more than {people:,} people")
+        if single > len(reachable):
+            raise SystemExit(f"--messages {messages:,} needs more than {len(reachable):,} people who may be emailed")
 
         def rows():
             for rule, count in ((RULES[0], single), (RULES[1], extra), (RULES[2], extra)):
-                for user_id in range(1, count + 1):
+                for user_id in reachable[:count]:
                     yield (rule_ids[rule], user_id, 1, "pending", now, now - timedelta(minutes=5), 0)
 
         made = _copy(
@@ -67,6 +79,15 @@ def _backlog(conn, people: int, messages: int, now: datetime) -> int:
             "nudge_messages",
             ["rule_id", "user_id", "period", "status", "created_at", "due_at", "attempts"],
             rows(),
+        )
+        _copy(
+            cur,
+            "consent_records",
+            ["user_id", "purpose", "granted", "wording_version", "recorded_at", "source"],
+            (
+                (user_id, "email_contact", False, "email-2026-11", now, "web")
+                for user_id in reachable[:single:WITHDRAWN_SHARE]
+            ),
         )
     conn.commit()
     return made
@@ -131,10 +152,11 @@ def _bare_rate(app, port: int, count: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--profile", action="store_true", help="print where the task's time goes (cProfile)")
     args = parser.parse_args()
     import time_machine
 
-    people = args.messages
+    people = args.messages * 3 // 2  # about 70% of generated people may be emailed
     app = bench_app()
     with raw_connection(app) as conn:
         generate(conn, people, activities=0, nudge_history=False)
@@ -154,7 +176,17 @@ def main() -> None:
         with time_machine.travel(NIGHT, tick=True):
             quiet_sent, _, _ = _drain(app)
         with time_machine.travel(DAYTIME, tick=True):
-            sent, seconds, batches = _drain(app)
+            if args.profile:
+                import cProfile
+                import pstats
+
+                profiler = cProfile.Profile()
+                sent, seconds, batches = profiler.runcall(_drain, app)
+                stats = pstats.Stats(profiler).sort_stats("cumulative")
+                stats.print_stats(45)
+                stats.print_callees("context_for|_prepare|mark")
+            else:
+                sent, seconds, batches = _drain(app)
             received = Counter(receiver.nudges)  # before the bare loop sends some of the same again
             bare = _bare_rate(app, port, min(BARE_SAMPLE, sent))
     finally:

@@ -105,6 +105,8 @@ def configure_sqlite(engine: Engine, immediate: bool = True) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
+        if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return  # each statement is its own transaction: an open one would never be committed
         conn.exec_driver_sql(begin)
 
 

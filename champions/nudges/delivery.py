@@ -4,14 +4,15 @@ only to people we may still email; each message marked sent in its own commit as
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from typing import Any
 
 from flask import current_app
 from jinja2 import TemplateError
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import selectinload
 
 from champions.accounts.models import User
@@ -98,18 +99,51 @@ def _prepare(due: list[NudgeMessage], allowed: set[tuple[int, int]]) -> list[Pre
     return prepared
 
 
-def _mark(message_id: int, **values: Any) -> None:
-    """Record one message's outcome in its own commit.
+#: Marking one message sent: built once, run with the message's id and the time it went.
+_SENT = (
+    update(NudgeMessage)
+    .where(NudgeMessage.id == bindparam("message_id"))
+    .values(
+        status=MessageStatus.SENT.value, sent_at=bindparam("sent_at"), error=None, attempts=NudgeMessage.attempts + 1
+    )
+)
 
-    On PostgreSQL the commit does not wait for the disk (``synchronous_commit = off`` for this transaction only):
-    it is committed, and seen by every other worker, as soon as it returns, and a worker killed a moment later
+
+@contextmanager
+def _marker() -> Iterator[Callable[[int], None]]:
+    """Yield the function that marks a message sent, in a commit of its own, as soon as the mail server accepts it.
+
+    Over SMTP the mark is one statement on a connection of its own in autocommit mode: the UPDATE is its own
+    transaction, so a mark costs one round trip to the database. On PostgreSQL that connection's commits do not
+    wait for the disk (``synchronous_commit = off``, reset before the connection goes back to the pool): a mark
+    is committed, and seen by every other worker, as soon as it returns, and a worker killed a moment later
     cannot undo it; only the database server itself crashing within its WAL writer's delay (a fraction of a
     second) could forget the last few marks, and those messages would be sent again. Waiting for the disk would
-    cost each message more than sending it does."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SET LOCAL synchronous_commit = off"))
-    db.session.execute(update(NudgeMessage).where(NudgeMessage.id == message_id).values(**values))
-    db.session.commit()
+    cost each message more than sending it does.
+
+    In the outbox backend a "sent" message is a row added to the session, so it commits with its mark there."""
+    if current_app.config["MAIL_BACKEND"] != "smtp":
+
+        def mark_in_session(message_id: int) -> None:
+            db.session.execute(_SENT, {"message_id": message_id, "sent_at": now_utc()})
+            db.session.commit()
+
+        yield mark_in_session
+        return
+    with db.engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        postgresql = connection.dialect.name == "postgresql"
+        if postgresql:
+            connection.exec_driver_sql("SET synchronous_commit = off")
+
+        def mark(message_id: int) -> None:
+            connection.execute(_SENT, {"message_id": message_id, "sent_at": now_utc()})
+
+        try:
+            yield mark
+        finally:
+            if postgresql:
+                connection.exec_driver_sql("RESET synchronous_commit")
 
 
 def deliver_due(batch: int | None = None, now: datetime | None = None, stop_after: float | None = None) -> Delivery:
@@ -143,18 +177,12 @@ def deliver_due(batch: int | None = None, now: datetime | None = None, stop_afte
     # Its commit also ends the read transaction before the (slow) sending starts.
     to_send = _settle_unsendable(prepared, counts, current_app.config["NUDGE_WEEKLY_CAP"], now, result)
     started = time.monotonic()
-    with mail_sender() as send:
+    with mail_sender() as send, _marker() as mark:
         for message_id, email in to_send:
             if stop_after is not None and time.monotonic() - started > stop_after:
                 break  # stay well inside the lease, so two deliveries never overlap
             send(email)
-            _mark(
-                message_id,
-                status=MessageStatus.SENT.value,
-                sent_at=now_utc(),
-                error=None,
-                attempts=NudgeMessage.attempts + 1,
-            )
+            mark(message_id)
             result.sent += 1
     return result
 

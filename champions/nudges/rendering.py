@@ -6,6 +6,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from flask import g
+
 from champions.accounts.models import User
 from champions.accounts.tokens import verification_token
 from champions.core.clock import today_uk
@@ -71,6 +73,21 @@ def _grant_context(rule: NudgeRule, context_id: int | None) -> dict[str, str]:
     }
 
 
+def _shared_links() -> dict[str, str]:
+    """The links every nudge offers, the same for everyone: made once per app context (a task run, a request)."""
+    links = g.get("nudge_shared_links")
+    if links is None:
+        links = g.nudge_shared_links = {
+            "home_url": external_url("accounts.home"),
+            "training_url": external_url("training.catalogue"),
+            "log_url": external_url("activities.activity_new"),
+            "pledge_url": external_url("training.pledge"),
+            "network_url": external_url("network.my_network"),
+            "check_url": external_url("evaluation.check", point="later"),
+        }
+    return links
+
+
 def context_for(message_user: User, rule: NudgeRule, context_id: int | None) -> dict[str, Any]:
     champion = message_user.champion
     grant = _grant_context(rule, context_id)
@@ -78,12 +95,7 @@ def context_for(message_user: User, rule: NudgeRule, context_id: int | None) -> 
         **grant,
         **_moment_context(rule, context_id, today_uk()),
         "first_name": champion.first_name if champion else grant.get("first_name", ""),
-        "home_url": external_url("accounts.home"),
-        "training_url": external_url("training.catalogue"),
-        "log_url": external_url("activities.activity_new"),
-        "pledge_url": external_url("training.pledge"),
-        "network_url": external_url("network.my_network"),
-        "check_url": external_url("evaluation.check", point="later"),
+        **_shared_links(),
         "verify_url": _verify_url(message_user),
         "days": rule.params.get("days", CONDITIONS[rule.condition].default_days),
         "context_id": context_id,

@@ -267,3 +267,46 @@ def test_a_refused_recipient_is_retried_only_when_the_refusal_is_temporary(
     assert len(flaky_smtp.attempts) == attempts
     db.session.rollback()
     assert db.session.get(PendingEmail, pending_id).outcome == outcome  # refused for good: not swept again
+
+
+@pytest.mark.once
+@pytest.mark.parametrize(
+    "to, subject",
+    [
+        ("person@example.org", "Your next step as a champion"),
+        ("Zoë Ng <zoe@example.org>", "Café — your next step"),  # not ASCII: encoded as standard
+        ('"Smith, Jo" <jo@example.org>', 'A "quoted" word'),
+        ("long@example.org", "A long subject " * 80),  # longer than a line: folded as standard
+    ],
+)
+def test_a_message_is_written_out_exactly_as_the_standard_policy_writes_it(app, to, subject):
+    """The quicker policy keeps plain values as text instead of parsing them when set; what goes to the mail
+    server is byte for byte what the standard policy gives (the random MIME boundary set aside)."""
+    from email import policy
+    from email.message import EmailMessage
+
+    def build(chosen):
+        msg = EmailMessage(policy=chosen)
+        msg["From"] = "Champions <hello@champions.example>"
+        msg["To"] = to
+        msg["Subject"] = subject
+        msg["List-Unsubscribe"] = "<https://champions.example/unsubscribe/" + "a" * 200 + ">"
+        msg.set_content("Hello — café\n")
+        msg.add_alternative("<p>Hello — café</p>", subtype="html")
+        return msg
+
+    quick, standard = build(core_email.POLICY), build(policy.default.clone(max_line_length=998))
+    written = quick.as_bytes()  # which draws the random boundary
+    standard.set_boundary(quick.get_boundary())
+    assert written == standard.as_bytes()
+    assert str(quick["To"].addresses[0].username) in to  # read back, a header is parsed as standard
+
+
+@pytest.mark.once
+@pytest.mark.parametrize("value", ["Hello\r\nBcc: someone@example.org", "Hello\nBcc: someone@example.org"])
+def test_a_header_with_a_line_break_is_still_refused(value):
+    from email.message import EmailMessage
+
+    msg = EmailMessage(policy=core_email.POLICY)
+    with pytest.raises(ValueError):
+        msg["Subject"] = value
