@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from champions.core import merging
@@ -23,7 +23,11 @@ NO_PASSWORD = "!"
 
 class User(UserMixin, Model):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(f"role IN ({ROLE_VALUES})", name="role_known"),)
+    __table_args__ = (
+        CheckConstraint(f"role IN ({ROLE_VALUES})", name="role_known"),
+        # The roster's search for part of an email: a trigram index on PostgreSQL, which LIKE '%part%' can use.
+        Index("ix_users_email_search", "email", postgresql_using="gin", postgresql_ops={"email": "gin_trgm_ops"}),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored trimmed and lower-cased, so the unique constraint holds regardless of case.

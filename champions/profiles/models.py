@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from champions.core import merging
@@ -59,6 +59,21 @@ class Champion(Model):
         Index("ix_champions_last_name_id", "last_name", "id"),
         # Import and duplicate checks look champions up by postcode (stored normalised, like "M1 1AE").
         Index("ix_champions_postcode", "postcode"),
+        # The roster's search for part of a name or postcode (roster.staff_services._search), on the very
+        # expressions it compares. On PostgreSQL they are trigram indexes, which a LIKE '%part%' can use.
+        *(
+            Index(
+                f"ix_champions_{name}_search",
+                expression.label(name),
+                postgresql_using="gin",
+                postgresql_ops={name: "gin_trgm_ops"},
+            )
+            for name, expression in (
+                ("first_name", func.lower(text("first_name"))),
+                ("last_name", func.lower(text("last_name"))),
+                ("postcode", func.replace(func.upper(text("postcode")), " ", "")),
+            )
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

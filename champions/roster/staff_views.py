@@ -60,7 +60,8 @@ def staff_roster():
         args=filters.as_args(),
         page=page,
         tags=staff_services.tags_of([c.id for c in page.items]),
-        total=staff_services.count_matches(filters),
+        total=staff_services.count_matches(filters, up_to=staff_services.COUNT_UP_TO),
+        count_up_to=staff_services.COUNT_UP_TO,
         export_form=ExportForm(),
         **_choices(),
     ), 400 if filters.errors else 200

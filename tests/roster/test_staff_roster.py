@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import delete, select
+from werkzeug.datastructures import MultiDict
 
 from champions.core.models import AuditEvent
 from champions.extensions import db as _db
@@ -177,3 +179,42 @@ def test_the_timeline_shows_nudges_sent_and_held_out(auth, client, make, db):
     page = client.get(f"/staff/champions/{champion.id}").get_data(as_text=True)
     assert f"Nudge “{rules[0].name}”: sent" in page
     assert f"Nudge “{rules[1].name}”: held out to measure its effect" in page
+
+
+def test_the_count_stops_at_its_limit_and_says_more_than(auth, client, make, db, monkeypatch):
+    for n in range(4):
+        make.champion(first_name="Many", last_name=f"Wigan{n}", borough_code="wigan")
+    make.champion(first_name="One", last_name="Oldham", borough_code="oldham")
+    monkeypatch.setattr(staff_services, "COUNT_UP_TO", 3)
+    auth.login_as("staff")
+    page = client.get("/staff/champions?borough=wigan").get_data(as_text=True)
+    assert "More than 3 champions match" in page
+    assert "Export all that match to CSV" in page and "Continue with all that match" in page
+    assert len(names(client.get("/staff/champions?borough=wigan"))) == 4  # the list itself is not cut short
+    page = client.get("/staff/champions?borough=oldham").get_data(as_text=True)
+    assert "1 champion matches" in page and "Export these 1 to CSV" in page
+
+
+@pytest.mark.parametrize(
+    "q, index",
+    [
+        ("begu", "ix_champions_last_name_search"),
+        ("ais", "ix_champions_first_name_search"),
+        ("ol11", "ix_champions_postcode_search"),
+        ("aisha@exam", "ix_users_email_search"),
+    ],
+)
+def test_a_search_can_use_the_trigram_indexes(app, db, make, q, index):
+    """At a million champions a search that reads every row takes a third of a second; each part of the search
+    must be answerable from its index. Reading a whole table or a whole other index is priced out, so the plan shows whether each can be."""
+    from tests.conftest import only_on_postgres
+
+    only_on_postgres(app)
+    make.champion(first_name="Aisha", last_name="Begum", postcode="OL1 1AA")
+    query = staff_services.filtered(staff_services.parse_filters(MultiDict({"q": q})))
+    compiled = query.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True})
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        conn.exec_driver_sql("SET LOCAL enable_indexscan = off")
+        plan = "\n".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN {compiled}"))
+    assert index in plan, plan
