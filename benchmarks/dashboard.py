@@ -3,7 +3,7 @@
     python -m benchmarks.dashboard [--reuse]
 
 P1: the snapshot computation's time ÷ the time of the bare SQL aggregates that compute the same
-    figures (benchmarks/dashboard_sql.sql), run directly with psql. Goal <= 1.5.
+    figures (benchmarks/dashboard_sql.sql), run directly with psql under the app's settings (JIT off). Goal <= 1.5.
 P2: dashboard page requests per second ÷ a trivial signed-in page's (/account), same gunicorn settings, same
     run. Goal >= 0.5. /healthz (no session, no template) is printed too.
 --reuse keeps the data already generated in the benchmark database.
@@ -45,9 +45,11 @@ def p1(app) -> tuple[float, float]:
         with app.app_context():
             programme_figures()
 
+    env = {**os.environ, "PGOPTIONS": "-c jit=off"}  # the app's own setting (core.db.configure_postgresql)
+
     def bare():
         subprocess.run(
-            ["psql", bench_url(), "-q", "-o", "/dev/null", "-f", str(HERE / "dashboard_sql.sql")], check=True
+            ["psql", bench_url(), "-q", "-o", "/dev/null", "-f", str(HERE / "dashboard_sql.sql")], check=True, env=env
         )
 
     snapshot()  # warm caches for both

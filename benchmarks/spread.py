@@ -30,6 +30,8 @@ def network_ties(conn, champions: int, seed: int = 2018) -> dict[str, int]:
     workshops, organisations = max(1, champions // 20), max(1, champions // 70)
     counts = {}
     with conn.cursor() as cur:
+        cur.execute("SELECT coalesce(max(id), 0) FROM organisations")
+        (first_organisation,) = cur.fetchone()  # after any the generator made for grant applications
         starts = [now - timedelta(days=rng.randint(1, 700)) for _ in range(workshops)]
         counts["workshops"] = _copy(
             cur,
@@ -90,7 +92,7 @@ def network_ties(conn, champions: int, seed: int = 2018) -> dict[str, int]:
             "organisations",
             ["id", "name", "normalised_name", "type", "engagement_level", "created_at", "updated_at"],
             (
-                (o + 1, f"Group {o + 1}", f"group {o + 1}", "grassroots", "aware", now, now)
+                (first_organisation + o + 1, f"Group {o + 1}", f"group {o + 1}", "grassroots", "aware", now, now)
                 for o in range(organisations)
             ),
         )
@@ -98,7 +100,11 @@ def network_ties(conn, champions: int, seed: int = 2018) -> dict[str, int]:
             cur,
             "organisation_affiliations",
             ["organisation_id", "champion_id"],
-            ((o + 1, person) for o in range(organisations) for person in rng.sample(range(1, champions + 1), 8)),
+            (
+                (first_organisation + o + 1, person)
+                for o in range(organisations)
+                for person in rng.sample(range(1, champions + 1), 8)
+            ),
         )
         for table in ("workshops", "organisations"):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")

@@ -152,6 +152,9 @@ def _effect_counts(rule: NudgeRule) -> Select[int, str, int, int, int, int, int]
             NudgeMessage.status.in_([MessageStatus.SENT.value, MessageStatus.HOLDOUT.value]),
             NudgeMessage.created_at <= now_utc() - window,
         )
+        # OFFSET 0 keeps PostgreSQL from merging this into the query below, which would work out each person's
+        # signposting once for every aggregate that uses it (four times a message) rather than once.
+        .offset(0)
         .subquery()
     )
     return select(
@@ -173,7 +176,13 @@ def _signposted(user_id_col, since_col, until_col):
     return func.coalesce(
         select(func.sum(ActivityOutcome.signposted))
         .join(Activity, Activity.id == ActivityOutcome.activity_id)
-        .where(Activity.champion_id == champion, Activity.created_at >= since_col, Activity.created_at < until_col)
+        # The outcome's own champion_id (the activity's, kept with it) finds a person's few outcomes by its index,
+        # rather than every activity they logged.
+        .where(
+            ActivityOutcome.champion_id == champion,
+            Activity.created_at >= since_col,
+            Activity.created_at < until_col,
+        )
         .scalar_subquery(),
         0,
     )

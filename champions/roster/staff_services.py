@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, SQLColumnExpression, and_, exists, func, or_, select, union
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, exists, func, or_, select, union
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
@@ -153,14 +153,10 @@ def core_training_done():
     return and_(core.scalar_subquery() > 0, done.scalar_subquery() >= core.scalar_subquery())
 
 
-def _search(query: Select, q: str) -> Select:
-    """Champions with every word of ``q`` in their first or last name, or ``q`` in their email or postcode.
-
-    Asked as two sets of ids (the champion's own columns; the account's email) so that PostgreSQL can answer each
-    from its trigram indexes (the model's ``*_search`` indexes, on these very expressions) rather than reading
-    every champion: one OR across the two tables would leave it no index to use."""
-    like = f"%{q.lower()}%"
-    squashed = f"%{q.replace(' ', '').upper()}%"
+def _search_parts(q: str) -> list[ColumnElement[bool]]:
+    """What a search for ``q`` asks, in parts that one index each can answer: every word of ``q`` in the first or
+    last name, or ``q`` in the postcode (the champion's own columns); ``q`` in the email (the account's). On
+    PostgreSQL each has trigram indexes (the models' ``*_search`` indexes, on these very expressions)."""
     words = q.lower().split()
     name_match = and_(
         *(
@@ -168,17 +164,29 @@ def _search(query: Select, q: str) -> Select:
             for w in words
         )
     )
-    on_record = select(Champion.id).where(
-        or_(name_match, func.replace(func.upper(Champion.postcode), " ", "").like(squashed))
+    squashed = f"%{q.replace(' ', '').upper()}%"
+    on_record = or_(name_match, func.replace(func.upper(Champion.postcode), " ", "").like(squashed))
+    return [on_record, User.email.like(f"%{q.lower()}%")]
+
+
+def _search(query: Select, q: str) -> Select:
+    """Champions matching any part of the search. Asked as a union of ids, one set per part, so that PostgreSQL
+    can answer each from its indexes: one OR across the two tables would leave it none to use."""
+    on_record, by_email = _search_parts(q)
+    ids = union(
+        select(Champion.id).where(on_record),
+        select(Champion.id).join(User, User.id == Champion.user_id).where(by_email),
     )
-    by_email = select(Champion.id).join(User, User.id == Champion.user_id).where(User.email.like(like))
-    return query.where(Champion.id.in_(union(on_record, by_email)))
+    return query.where(Champion.id.in_(ids))
 
 
-def filtered(f: RosterFilters) -> Select:
-    """Live (not merged-away) champions matching ``f``; joined to users for the email search."""
+def filtered(f: RosterFilters, search_part: ColumnElement[bool] | None = None) -> Select:
+    """Live (not merged-away) champions matching ``f``; joined to users for the email search. With
+    ``search_part`` (one of ``_search_parts(f.q)``), only those matching that part of the search."""
     query = select(Champion).join(User, User.id == Champion.user_id).where(LIVE)
-    if f.q:
+    if search_part is not None:
+        query = query.where(search_part)
+    elif f.q:
         query = _search(query, f.q)
     if f.stage:
         query = query.where(Champion.stage == f.stage)
@@ -215,16 +223,23 @@ def filtered(f: RosterFilters) -> Select:
 
 #: The roster counts its matches up to this many and then says "more than": counting a million takes longer than
 #: showing a page of them does, and a number that large is for the dashboard, not the list.
-COUNT_UP_TO = 10_000
+COUNT_UP_TO = 1_000
 
 
 def count_matches(f: RosterFilters, up_to: int | None = None) -> int:
-    """How many live champions match ``f``; with ``up_to``, counting stops after ``up_to + 1`` (so a result above
-    ``up_to`` means "more than that")."""
-    query = filtered(f)
-    if up_to is not None:
-        query = query.with_only_columns(Champion.id).limit(up_to + 1)
-    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    """How many live champions match ``f``; with ``up_to``, counting stops early, and a result above ``up_to``
+    means "more than that". A search counts each part's matches up to that many, then their union: each part
+    can stop early on its own best index."""
+    if up_to is None:
+        return db.session.scalar(select(func.count()).select_from(filtered(f).subquery())) or 0
+    if not f.q:
+        query = filtered(f).with_only_columns(Champion.id).limit(up_to + 1)
+        return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    parts = [
+        filtered(f, part).with_only_columns(Champion.id).limit(up_to + 1).subquery() for part in _search_parts(f.q)
+    ]
+    ids = union(*(select(part.c.id) for part in parts)).subquery()
+    return db.session.scalar(select(func.count()).select_from(ids)) or 0
 
 
 @dataclass
@@ -264,18 +279,44 @@ def roster_page(f: RosterFilters, after: str | None, size: int = PAGE_SIZE) -> R
     if f.sort == "last_activity":
         column = func.coalesce(Champion.last_activity_on, NEVER)
     descending = f.sort in DESCENDING
-    query = filtered(f)
+    after_key = None
     if (key := _parse_key(f.sort, after)) is not None:
         value, last_id = key
         if descending:
-            query = query.where(or_(column < value, and_(column == value, Champion.id < last_id)))
+            after_key = or_(column < value, and_(column == value, Champion.id < last_id))
         else:
-            query = query.where(or_(column > value, and_(column == value, Champion.id > last_id)))
-    order = (column.desc(), Champion.id.desc()) if descending else (column.asc(), Champion.id.asc())
-    found = list(db.session.scalars(query.order_by(*order).limit(size + 1).options(selectinload(Champion.borough))))
+            after_key = or_(column > value, and_(column == value, Champion.id > last_id))
+    if f.q:
+        found = _search_page(f, after_key, column, descending, size + 1)
+    else:
+        query = filtered(f) if after_key is None else filtered(f).where(after_key)
+        order = (column.desc(), Champion.id.desc()) if descending else (column.asc(), Champion.id.asc())
+        found = list(db.session.scalars(query.order_by(*order).limit(size + 1).options(selectinload(Champion.borough))))
     items = found[:size]
     more = len(found) > size
     return RosterPage(items, f"{_sort_value(f.sort, items[-1])}~{items[-1].id}" if more else None)
+
+
+def _search_page(
+    f: RosterFilters, after_key: ColumnElement[bool] | None, column: Any, descending: bool, limit: int
+) -> list[Champion]:
+    """A page of a search: each part of the search finds its own first ``limit`` after the key, in the page's
+    order, by its best index (the trigram index when few match, the sort column's when many do); the page is the
+    first ``limit`` of their union."""
+
+    def in_order(sort_key: Any, row_id: Any) -> tuple[Any, Any]:
+        return (sort_key.desc(), row_id.desc()) if descending else (sort_key.asc(), row_id.asc())
+
+    parts = []
+    for part in _search_parts(f.q):
+        query = filtered(f, part) if after_key is None else filtered(f, part).where(after_key)
+        query = query.with_only_columns(Champion.id, column.label("sort_key"))
+        parts.append(select(query.order_by(*in_order(column, Champion.id)).limit(limit).subquery()))
+    found = union(*parts).subquery()
+    ids = list(db.session.scalars(select(found.c.id).order_by(*in_order(found.c.sort_key, found.c.id)).limit(limit)))
+    rows = select(Champion).where(Champion.id.in_(ids)).options(selectinload(Champion.borough))
+    by_id = {champion.id: champion for champion in db.session.scalars(rows)}
+    return [by_id[i] for i in ids]
 
 
 def tags_of(champion_ids: Sequence[int]) -> dict[int, list[Tag]]:

@@ -81,10 +81,10 @@ def by_topic() -> list[dict[str, Any]]:
     return [{"code": t.code, "name": t.name, **_figures(found.get(t.code, (0, 0, 0, 0)))} for t in topics]
 
 
-def by_type() -> list[dict[str, Any]]:
-    """Each type of activity whose outcomes are recorded: how many there were, the people they reached, how many
-    recorded an outcome, and what came of them."""
-    reached = {
+def reached_by_type() -> dict[str, tuple[int, int]]:
+    """For each type of activity that records outcomes: how many there were and the people they reached (one pass
+    over the activities, shared by the table by type and the path)."""
+    return {
         kind: (n, int(people))
         for kind, n, people in db.session.execute(
             select(Activity.type, func.count(), func.coalesce(func.sum(Activity.people_reached), 0))
@@ -92,6 +92,12 @@ def by_type() -> list[dict[str, Any]]:
             .group_by(Activity.type)
         ).all()
     }
+
+
+def by_type(reached: dict[str, tuple[int, int]] | None = None) -> list[dict[str, Any]]:
+    """Each type of activity whose outcomes are recorded: how many there were, the people they reached, how many
+    recorded an outcome, and what came of them."""
+    reached = reached_by_type() if reached is None else reached
     with_outcomes = dict(
         db.session.execute(
             select(Activity.type, func.count(func.distinct(ActivityOutcome.activity_id)))
@@ -138,13 +144,11 @@ def by_month() -> list[dict[str, Any]]:
     return [{"month": month, **_figures(found[month])} for month in sorted(found)]
 
 
-def path() -> dict[str, Any]:
+def path(reached: dict[str, tuple[int, int]] | None = None) -> dict[str, Any]:
     """From the people reached by conversations, stalls, talks and signposting to those who did act."""
-    activities, people = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(Activity.people_reached), 0)).where(
-            Activity.type.in_(OUTCOME_TYPE_VALUES)
-        )
-    ).one()
+    reached = reached_by_type() if reached is None else reached
+    activities = sum(n for n, _ in reached.values())
+    people = sum(p for _, p in reached.values())
     signposted, said, did, said_answered = db.session.execute(select(*_sums()).select_from(ActivityOutcome)).one()
     steps = [  # (the step, a short name for the chart's axis, people, people at the step before)
         ("Reached by conversations, stalls, talks and signposting", "Reached", int(people), None),
@@ -163,11 +167,12 @@ def path() -> dict[str, Any]:
 
 
 def outcomes() -> dict[str, Any]:
+    reached = reached_by_type()
     return {
         "by_kind": by_kind(),
         "by_topic": by_topic(),
-        "by_type": by_type(),
+        "by_type": by_type(reached),
         "by_borough": by_borough(),
         "by_month": by_month(),
-        "path": path(),
+        "path": path(reached),
     }
