@@ -98,7 +98,7 @@ class _Policy(policy.EmailPolicy):
             isinstance(value, str)
             and value.isascii()
             and value.isprintable()
-            and len(name) + len(value) + 2 <= self.max_line_length
+            and (self.max_line_length is None or len(name) + len(value) + 2 <= self.max_line_length)
         ):
             return (name, value)
         return super().header_store_parse(name, value)

@@ -1,17 +1,17 @@
 """What came of champions' activities: the people they signposted, by kind of outcome, topic, type of activity,
 borough (per 10,000 residents) and month, and the path from the people reached to those who did act.
 
-Every figure is a handful of grouped sums over activity_outcomes joined to its activity. "Did act" is known only
-where a champion found out, so each figure keeps beside it how many people that answer covers: a did-act rate is
+Every figure adds up cells of one grouped pass over activity_outcomes joined to its activity. "Did act" is known
+only where a champion found out, so each figure keeps beside it how many people that answer covers: a did-act rate is
 read against those who said they would act in the rows that have an answer, never against everyone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, select
-from sqlalchemy.orm import InstrumentedAttribute
 
 from champions.activities.models import OUTCOME_TYPES, TYPE_LABELS, Activity, ActivityOutcome, OutcomeKind
 from champions.core.models import Borough, Topic
@@ -31,15 +31,46 @@ def _sums() -> list[ColumnElement[Any]]:
     ]
 
 
-def _grouped(key: ColumnElement[Any] | InstrumentedAttribute[Any]) -> dict[Any, tuple[int, int, int, int]]:
-    """The four sums for each value of ``key``, in one grouped query over the outcomes and their activities."""
+Sums = tuple[int, int, int, int]
+#: The four sums for each (kind of outcome, topic of the activity, type, borough, month the activity took place).
+Cube = dict[tuple[str, str, str, str, str], Sums]
+
+
+def _month(column: Any) -> ColumnElement[str]:
+    if db.engine.dialect.name == "postgresql":
+        return func.to_char(column, "YYYY-MM")
+    return func.strftime("%Y-%m", column)
+
+
+def _cube() -> Cube:
+    """The four sums by everything a table below groups by, in one grouped pass over the outcomes joined to their
+    activities: each table is then a sum of its cells, not another pass over millions of activities."""
+    keys = (
+        ActivityOutcome.outcome_code,
+        Activity.topic_code,
+        Activity.type,
+        Activity.borough_code,
+        _month(Activity.occurred_on),  # one expression in both places: PostgreSQL must see them the same
+    )
     query = (
-        select(key, *_sums())
+        select(*keys, *_sums())
         .select_from(ActivityOutcome)
         .join(Activity, Activity.id == ActivityOutcome.activity_id)
-        .group_by(key)
+        .group_by(*keys)
     )
-    return {k: (int(s), int(w), int(d), int(a)) for k, s, w, d, a in db.session.execute(query).all()}
+    return {
+        (k, t, y, b, m): (int(s), int(w), int(d), int(a)) for k, t, y, b, m, s, w, d, a in db.session.execute(query)
+    }
+
+
+def _grouped(cube: Cube, key: Callable[[tuple[str, str, str, str, str]], Any]) -> dict[Any, Sums]:
+    """The cube's sums added up by ``key`` of each cell."""
+    found: dict[Any, list[int]] = {}
+    for cell, sums in cube.items():
+        total = found.setdefault(key(cell), [0, 0, 0, 0])
+        for i, value in enumerate(sums):
+            total[i] += value
+    return {k: (v[0], v[1], v[2], v[3]) for k, v in found.items()}
 
 
 def _pct(part: int, whole: int) -> float | None:
@@ -58,9 +89,9 @@ def _figures(sums: tuple[int, int, int, int]) -> dict[str, Any]:
     }
 
 
-def by_kind() -> list[dict[str, Any]]:
+def by_kind(cube: Cube | None = None) -> list[dict[str, Any]]:
     """Each kind of outcome, retired ones too while they have outcomes recorded against them."""
-    found = _grouped(ActivityOutcome.outcome_code)
+    found = _grouped(_cube() if cube is None else cube, lambda cell: cell[0])
     kinds = db.session.scalars(select(OutcomeKind).order_by(OutcomeKind.position, OutcomeKind.name))
     return [
         {"code": k.code, "name": k.name, **_figures(found.get(k.code, (0, 0, 0, 0)))}
@@ -69,14 +100,11 @@ def by_kind() -> list[dict[str, Any]]:
     ]
 
 
-def by_topic() -> list[dict[str, Any]]:
+def by_topic(cube: Cube | None = None) -> list[dict[str, Any]]:
     """By topic: the kind's own topic (bowel screening counts under screening whatever the talk was about), else the
     topic of the activity it came from."""
-    topic = func.coalesce(
-        select(OutcomeKind.topic_code).where(OutcomeKind.code == ActivityOutcome.outcome_code).scalar_subquery(),
-        Activity.topic_code,
-    )
-    found = _grouped(topic)
+    topic_of_kind = dict(db.session.execute(select(OutcomeKind.code, OutcomeKind.topic_code)).tuples().all())
+    found = _grouped(_cube() if cube is None else cube, lambda cell: topic_of_kind.get(cell[0]) or cell[1])
     topics = db.session.scalars(select(Topic).order_by(Topic.name))
     return [{"code": t.code, "name": t.name, **_figures(found.get(t.code, (0, 0, 0, 0)))} for t in topics]
 
@@ -94,7 +122,7 @@ def reached_by_type() -> dict[str, tuple[int, int]]:
     }
 
 
-def by_type(reached: dict[str, tuple[int, int]] | None = None) -> list[dict[str, Any]]:
+def by_type(reached: dict[str, tuple[int, int]] | None = None, cube: Cube | None = None) -> list[dict[str, Any]]:
     """Each type of activity whose outcomes are recorded: how many there were, the people they reached, how many
     recorded an outcome, and what came of them."""
     reached = reached_by_type() if reached is None else reached
@@ -105,7 +133,7 @@ def by_type(reached: dict[str, tuple[int, int]] | None = None) -> list[dict[str,
             .group_by(Activity.type)
         ).all()
     )
-    found = _grouped(Activity.type)
+    found = _grouped(_cube() if cube is None else cube, lambda cell: cell[2])
     return [
         {
             "type": kind,
@@ -119,9 +147,9 @@ def by_type(reached: dict[str, tuple[int, int]] | None = None) -> list[dict[str,
     ]
 
 
-def by_borough() -> list[dict[str, Any]]:
+def by_borough(cube: Cube | None = None) -> list[dict[str, Any]]:
     """By the borough of the activity, with the people signposted per 10,000 residents."""
-    found = _grouped(Activity.borough_code)
+    found = _grouped(_cube() if cube is None else cube, lambda cell: cell[3])
     rows = []
     for borough in db.session.scalars(select(Borough).order_by(Borough.name)):
         figures = _figures(found.get(borough.code, (0, 0, 0, 0)))
@@ -132,24 +160,20 @@ def by_borough() -> list[dict[str, Any]]:
     return rows
 
 
-def _month(column: InstrumentedAttribute[Any]) -> ColumnElement[str]:
-    if db.engine.dialect.name == "postgresql":
-        return func.to_char(column, "YYYY-MM")
-    return func.strftime("%Y-%m", column)
-
-
-def by_month() -> list[dict[str, Any]]:
+def by_month(cube: Cube | None = None) -> list[dict[str, Any]]:
     """By the month the activity took place, earliest first."""
-    found = _grouped(_month(Activity.occurred_on))
+    found = _grouped(_cube() if cube is None else cube, lambda cell: cell[4])
     return [{"month": month, **_figures(found[month])} for month in sorted(found)]
 
 
-def path(reached: dict[str, tuple[int, int]] | None = None) -> dict[str, Any]:
+def path(reached: dict[str, tuple[int, int]] | None = None, cube: Cube | None = None) -> dict[str, Any]:
     """From the people reached by conversations, stalls, talks and signposting to those who did act."""
     reached = reached_by_type() if reached is None else reached
     activities = sum(n for n, _ in reached.values())
     people = sum(p for _, p in reached.values())
-    signposted, said, did, said_answered = db.session.execute(select(*_sums()).select_from(ActivityOutcome)).one()
+    signposted, said, did, said_answered = _grouped(_cube() if cube is None else cube, lambda cell: "all").get(
+        "all", (0, 0, 0, 0)
+    )
     steps = [  # (the step, a short name for the chart's axis, people, people at the step before)
         ("Reached by conversations, stalls, talks and signposting", "Reached", int(people), None),
         ("Signposted to a service (once for each service)", "Signposted", int(signposted), int(people)),
@@ -167,12 +191,12 @@ def path(reached: dict[str, tuple[int, int]] | None = None) -> dict[str, Any]:
 
 
 def outcomes() -> dict[str, Any]:
-    reached = reached_by_type()
+    reached, cube = reached_by_type(), _cube()
     return {
-        "by_kind": by_kind(),
-        "by_topic": by_topic(),
-        "by_type": by_type(reached),
-        "by_borough": by_borough(),
-        "by_month": by_month(),
-        "path": path(reached),
+        "by_kind": by_kind(cube),
+        "by_topic": by_topic(cube),
+        "by_type": by_type(reached, cube),
+        "by_borough": by_borough(cube),
+        "by_month": by_month(cube),
+        "path": path(reached, cube),
     }
