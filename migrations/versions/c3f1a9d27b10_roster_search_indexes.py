@@ -1,4 +1,5 @@
-"""roster search indexes: trigram indexes on PostgreSQL for part of a name, an email or a postcode
+"""roster search indexes: trigram indexes on PostgreSQL for part of a name, an email or a postcode; organisations
+by name
 
 Revision ID: c3f1a9d27b10
 Revises: b7d41e6c2a90
@@ -37,9 +38,11 @@ def upgrade():
     op.create_index(
         "ix_users_email_search", "users", ["email"], postgresql_using="gin", postgresql_ops={"email": "gin_trgm_ops"}
     )
+    op.create_index("ix_organisations_name", "organisations", ["name"])
 
 
 def downgrade():
+    op.drop_index("ix_organisations_name", table_name="organisations")
     op.drop_index("ix_users_email_search", table_name="users")
     for name in EXPRESSIONS:
         op.drop_index(f"ix_champions_{name}_search", table_name="champions")
