@@ -1,5 +1,4 @@
-"""roster search indexes: trigram indexes on PostgreSQL for part of a name, an email or a postcode; organisations
-by name
+"""roster search: trigram indexes for part of a name, an email or a postcode; organisations by name
 
 Revision ID: c3f1a9d27b10
 Revises: b7d41e6c2a90
