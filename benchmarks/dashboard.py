@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -86,7 +87,13 @@ def _rps(port: int, path: str, cookie: str, seconds: float = 8, clients: int = 4
     return sum(done) / seconds
 
 
-def p2(app) -> dict[str, float]:
+STAFF = ("bench-staff@example.org", "a benchmark password")
+
+
+@contextmanager
+def serving(app):
+    """gunicorn (2 workers × 2 threads) on the benchmark database with a fresh programme snapshot: its port and a
+    signed-in staff member's cookie."""
     from champions.accounts.services import EmailTaken, create_user
     from champions.core.permissions import Role
     from champions.dashboards.services import compute_programme_snapshot
@@ -94,31 +101,16 @@ def p2(app) -> dict[str, float]:
 
     with app.app_context():
         try:
-            create_user("bench-staff@example.org", "a benchmark password", Role.STAFF)
+            create_user(*STAFF, Role.STAFF)
         except EmailTaken:
             pass  # kept from an earlier run with --reuse
         compute_programme_snapshot()
         db.session.commit()
     port = _free_port()
     env = {**os.environ, "CHAMPIONS_ENV": "testing", "TEST_DATABASE_URL": bench_url()}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            "2",
-            "--threads",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    command = [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "2"]
+    command += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
     try:
         for _ in range(100):
             try:
@@ -127,11 +119,18 @@ def p2(app) -> dict[str, float]:
             except OSError:
                 time.sleep(0.2)
         conn = http.client.HTTPConnection("127.0.0.1", port)
-        body = urlencode({"email": "bench-staff@example.org", "password": "a benchmark password"})
+        body = urlencode({"email": STAFF[0], "password": STAFF[1]})
         conn.request("POST", "/login", body, {"Content-Type": "application/x-www-form-urlencoded"})
         response = conn.getresponse()
         response.read()
-        cookie = response.getheader("Set-Cookie").split(";")[0]
+        yield port, response.getheader("Set-Cookie").split(";")[0]
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def p2(app) -> dict[str, float]:
+    with serving(app) as (port, cookie):
         _rps(port, "/staff", cookie, seconds=2)  # warm up
         # Interleaved, so that both routes see the same machine.
         runs = {"/healthz": [], "/account": [], "/staff": []}
@@ -139,9 +138,6 @@ def p2(app) -> dict[str, float]:
             for path in runs:
                 runs[path].append(_rps(port, path, cookie))
         return {path: statistics.mean(values) for path, values in runs.items()}
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 def main(argv: list[str] | None = None) -> None:

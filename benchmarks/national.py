@@ -25,12 +25,12 @@ import statistics
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
-from benchmarks.dashboard import _free_port, _rps, best_of
+from benchmarks.dashboard import _rps, best_of, serving
 from benchmarks.generate import bench_app, bench_url, generate, raw_connection
+from benchmarks.roster_and_import import page_key
 from benchmarks.spread import network_ties
 
 HERE = Path(__file__).resolve().parent
@@ -77,44 +77,6 @@ def bare_seconds() -> float:
     return best_of(3, bare)
 
 
-@contextmanager
-def serving(app):
-    """gunicorn (2 workers × 2 threads, as P2) on the benchmark database, and a signed-in staff cookie."""
-    from champions.accounts.services import EmailTaken, create_user
-    from champions.core.permissions import Role
-    from champions.dashboards.services import compute_programme_snapshot
-    from champions.extensions import db
-
-    with app.app_context():
-        try:
-            create_user(*STAFF, Role.STAFF)
-        except EmailTaken:
-            pass  # kept from an earlier run with --reuse
-        compute_programme_snapshot()
-        db.session.commit()
-    port = _free_port()
-    env = {**os.environ, "CHAMPIONS_ENV": "testing", "TEST_DATABASE_URL": bench_url()}
-    command = [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "2"]
-    command += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
-    try:
-        for _ in range(100):
-            try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
-                break
-            except OSError:
-                time.sleep(0.2)
-        conn = http.client.HTTPConnection("127.0.0.1", port)
-        body = urlencode({"email": STAFF[0], "password": STAFF[1]})
-        conn.request("POST", "/login", body, {"Content-Type": "application/x-www-form-urlencoded"})
-        response = conn.getresponse()
-        response.read()
-        yield port, response.getheader("Set-Cookie").split(";")[0]
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-
-
 def _get(conn: http.client.HTTPConnection, path: str, cookie: str, expect: bytes) -> float:
     started = time.perf_counter()
     conn.request("GET", path, headers={"Cookie": cookie})
@@ -131,7 +93,6 @@ def roster_paths(app) -> dict[str, str]:
     from sqlalchemy import select
 
     from champions.accounts.models import User
-    from champions.core.db import as_utc
     from champions.extensions import db
     from champions.profiles.models import Champion
 
@@ -141,18 +102,12 @@ def roster_paths(app) -> dict[str, str]:
             .join(User, User.id == Champion.user_id)
             .where(Champion.id == 123_457 % db.session.query(Champion).count() + 1)
         ).one()
-        row = db.session.execute(
-            select(Champion.created_at, Champion.id)
-            .order_by(Champion.created_at.desc(), Champion.id.desc())
-            .offset(PAGE * (DEEP - 1) - 1)
-            .limit(1)
-        ).one()
     name, postcode = person.last_name[:4].lower(), person.postcode[:4].strip()
     return {
         f"part of a name ({name})": f"/staff/champions?q={quote(name)}",
         "an email": f"/staff/champions?q={quote(person.email)}",
         f"part of a postcode ({postcode})": f"/staff/champions?q={quote(postcode)}",
-        f"page {DEEP:,}": f"/staff/champions?after={quote(f'{as_utc(row.created_at).isoformat()}~{row.id}')}",
+        f"page {DEEP:,}": f"/staff/champions?after={quote(page_key(app, DEEP))}",
     }
 
 

@@ -24,12 +24,27 @@ DEEP = 4_000
 ROWS = 20_000
 
 
-def p3() -> float:
-    from champions.accounts.services import create_user
+def page_key(app, page: int) -> str:
+    """The roster's key ("value~id") for ``page`` (newest first, PAGE a page): the last row of the page before it,
+    found once and not timed."""
     from champions.core.db import as_utc
-    from champions.core.permissions import Role
     from champions.extensions import db
     from champions.profiles.models import Champion
+
+    with app.app_context():
+        row = db.session.execute(
+            select(Champion.created_at, Champion.id)
+            .order_by(Champion.created_at.desc(), Champion.id.desc())
+            .offset(PAGE * (page - 1) - 1)
+            .limit(1)
+        ).one()
+    return f"{as_utc(row.created_at).isoformat()}~{row.id}"
+
+
+def p3() -> float:
+    from champions.accounts.services import create_user
+    from champions.core.permissions import Role
+    from champions.extensions import db
 
     app = bench_app()
     with raw_connection(app) as conn:
@@ -38,14 +53,7 @@ def p3() -> float:
     with app.app_context():
         create_user("bench-staff@example.org", "a benchmark password", Role.STAFF)
         db.session.commit()
-        # The key of the last row on page 3,999 (newest first), found once and not timed.
-        row = db.session.execute(
-            select(Champion.created_at, Champion.id)
-            .order_by(Champion.created_at.desc(), Champion.id.desc())
-            .offset(PAGE * (DEEP - 1) - 1)
-            .limit(1)
-        ).one()
-        cursor = f"{as_utc(row.created_at).isoformat()}~{row.id}"
+    cursor = page_key(app, DEEP)
     client = app.test_client()
     client.post("/login", data={"email": "bench-staff@example.org", "password": "a benchmark password"})
 
