@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Index, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from champions.core import merging
@@ -21,12 +21,24 @@ EMAIL_CHANGE_STATUS_VALUES = ", ".join(f"'{s}'" for s in (PENDING, CONFIRMED, CA
 NO_PASSWORD = "!"
 
 
+def email_local_reversed(email) -> ColumnElement[str]:
+    """An address's part before the "@", backwards (PostgreSQL only): text that ends the local part begins this, so a
+    search for "…name@example.org" is a range of one ordinary index rather than trigrams every address shares."""
+    return func.reverse(func.split_part(email, "@", 1))
+
+
 class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(f"role IN ({ROLE_VALUES})", name="role_known"),
         # The roster's search for part of an email: a trigram index on PostgreSQL, which LIKE '%part%' can use.
         Index("ix_users_email_search", "email", postgresql_using="gin", postgresql_ops={"email": "gin_trgm_ops"}),
+        # And a search for an address, or the end of its local part and more (roster.staff_services._email_part).
+        Index(
+            "ix_users_email_local_reversed",
+            email_local_reversed(text("email")).label("local_reversed"),
+            postgresql_ops={"local_reversed": "text_pattern_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

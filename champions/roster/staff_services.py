@@ -5,6 +5,7 @@ Services flush; the request commits.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
@@ -14,7 +15,7 @@ from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, exists,
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
-from champions.accounts.models import User
+from champions.accounts.models import User, email_local_reversed
 from champions.activities.models import Activity
 from champions.core import audit
 from champions.core.db import as_utc
@@ -153,6 +154,30 @@ def core_training_done():
     return and_(core.scalar_subquery() > 0, done.scalar_subquery() >= core.scalar_subquery())
 
 
+def _literal(value: str) -> str:
+    """``value`` in a LIKE pattern (escape character ``\\``), its own ``%`` and ``_`` taken as themselves: a search
+    for "a_b" finds "a_b", not "axb"."""
+    return re.sub(r"([\\%_])", r"\\\1", value)
+
+
+def _anywhere(value: str) -> str:
+    return f"%{_literal(value)}%"
+
+
+def _email_part(q: str) -> ColumnElement[bool]:
+    """The account's email contains ``q``. Where ``q`` has an "@" after some text (most often a whole address), that
+    text ends the address's local part: on PostgreSQL it is then found by the reversed local part's own index
+    (``ix_users_email_local_reversed``), as a trigram search of "…@example.org" would read the entries every address
+    shares."""
+    q = q.lower()
+    contains = User.email.like(_anywhere(q), escape="\\")
+    local, at, _ = q.partition("@")
+    if not (at and local) or db.engine.dialect.name != "postgresql":
+        return contains
+    ending = email_local_reversed(User.email).like(f"{_literal(local[::-1])}%", escape="\\")
+    return and_(contains, ending)
+
+
 def _search_parts(q: str) -> list[ColumnElement[bool]]:
     """What a search for ``q`` asks, in parts that one index each can answer: every word of ``q`` in the first or
     last name, or ``q`` in the postcode (the champion's own columns); ``q`` in the email (the account's). On
@@ -160,13 +185,16 @@ def _search_parts(q: str) -> list[ColumnElement[bool]]:
     words = q.lower().split()
     name_match = and_(
         *(
-            or_(func.lower(Champion.first_name).like(f"%{w}%"), func.lower(Champion.last_name).like(f"%{w}%"))
+            or_(
+                func.lower(Champion.first_name).like(_anywhere(w), escape="\\"),
+                func.lower(Champion.last_name).like(_anywhere(w), escape="\\"),
+            )
             for w in words
         )
     )
-    squashed = f"%{q.replace(' ', '').upper()}%"
-    on_record = or_(name_match, func.replace(func.upper(Champion.postcode), " ", "").like(squashed))
-    return [on_record, User.email.like(f"%{q.lower()}%")]
+    squashed = _anywhere(q.replace(" ", "").upper())
+    on_record = or_(name_match, func.replace(func.upper(Champion.postcode), " ", "").like(squashed, escape="\\"))
+    return [on_record, _email_part(q)]
 
 
 def _search(query: Select, q: str) -> Select:
@@ -228,18 +256,29 @@ COUNT_UP_TO = 1_000
 
 def count_matches(f: RosterFilters, up_to: int | None = None) -> int:
     """How many live champions match ``f``; with ``up_to``, counting stops early, and a result above ``up_to``
-    means "more than that". A search counts each part's matches up to that many, then their union: each part
-    can stop early on its own best index."""
+    means "more than that". A search counts each part's matches up to that many on the part's own best index: when
+    one part alone has more, so does the search; when one has none, the other's count is the answer; else the
+    count is of their union."""
     if up_to is None:
         return db.session.scalar(select(func.count()).select_from(filtered(f).subquery())) or 0
     if not f.q:
-        query = filtered(f).with_only_columns(Champion.id).limit(up_to + 1)
-        return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    parts = [
-        filtered(f, part).with_only_columns(Champion.id).limit(up_to + 1).subquery() for part in _search_parts(f.q)
-    ]
-    ids = union(*(select(part.c.id) for part in parts)).subquery()
+        return _count(filtered(f), up_to)
+    counts = []
+    for part in _search_parts(f.q):
+        counts.append(_count(filtered(f, part), up_to))
+        if counts[-1] > up_to:
+            return counts[-1]
+    if min(counts) == 0:
+        return sum(counts)
+    limited = (filtered(f, part).with_only_columns(Champion.id).limit(up_to + 1) for part in _search_parts(f.q))
+    ids = union(*(select(part.subquery().c.id) for part in limited)).subquery()
     return db.session.scalar(select(func.count()).select_from(ids)) or 0
+
+
+def _count(query: Select, up_to: int) -> int:
+    """The rows of ``query``, counted up to one more than ``up_to``."""
+    limited = query.with_only_columns(Champion.id).limit(up_to + 1).subquery()
+    return db.session.scalar(select(func.count()).select_from(limited)) or 0
 
 
 @dataclass

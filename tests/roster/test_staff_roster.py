@@ -201,7 +201,8 @@ def test_the_count_stops_at_its_limit_and_says_more_than(auth, client, make, db,
         ("begu", "ix_champions_last_name_search"),
         ("ais", "ix_champions_first_name_search"),
         ("ol11", "ix_champions_postcode_search"),
-        ("aisha@exam", "ix_users_email_search"),
+        ("isha", "ix_users_email_search"),
+        ("sha@exam", "ix_users_email_local_reversed"),
     ],
 )
 def test_a_search_can_use_the_trigram_indexes(app, db, make, q, index):
@@ -261,3 +262,43 @@ def test_paging_through_a_search_finds_every_match_once_in_order(db, make, sort)
     assert seen == expected
     assert staff_services.count_matches(filters, up_to=1_000) == 10
     assert staff_services.count_matches(filters, up_to=4) > 4  # "more than 4"
+
+
+def test_a_search_takes_its_text_as_typed_and_finds_a_whole_address(auth, client, make, db):
+    """"_" and "%" in a search are themselves, not wildcards; an address, whole or from the end of its name on, finds
+    its owner (on PostgreSQL through the reversed local part's index), and the count agrees with the list."""
+    under = make.champion(first_name="Ann", last_name="Lee")
+    under.user.email = "ann_lee@example.org"
+    other = make.champion(first_name="Bob", last_name="Stone")
+    other.user.email = "annxlee@example.org"
+    percent = make.champion(first_name="Cat", last_name="Moss")
+    percent.user.email = "cat100%moss@example.net"
+    db.session.commit()
+    auth.login_as("staff")
+    assert names(client.get("/staff/champions?q=ann_lee")) == ["Ann Lee"]
+    assert names(client.get("/staff/champions?q=100%25")) == ["Cat Moss"]
+    assert names(client.get("/staff/champions?q=ANN_LEE@EXAMPLE.ORG")) == ["Ann Lee"]
+    assert names(client.get("/staff/champions?q=xlee@example")) == ["Bob Stone"]
+    assert names(client.get("/staff/champions?q=lee@example.org")) == ["Bob Stone", "Ann Lee"]
+    assert names(client.get("/staff/champions?q=@example.net")) == ["Cat Moss"]
+    assert names(client.get("/staff/champions?q=nobody@example.org")) == []
+    page = client.get("/staff/champions?q=lee@example.org").get_data(as_text=True)
+    assert "2 champions match" in page
+
+
+def test_a_search_counts_each_match_once_whichever_part_finds_it(db, make):
+    """Counted up to a cap, part by part: by name only, by email only, and by both, each once."""
+    for n in range(3):
+        make.champion(first_name="Quill", last_name=f"Name{n}")
+    for n in range(2):
+        make.champion(first_name="Other", last_name=f"Mail{n}").user.email = f"quill{n}@example.org"
+    make.champion(first_name="Quill", last_name="Both").user.email = "quill.both@example.org"
+    make.champion(first_name="Not", last_name="Found")
+    db.session.commit()
+    for q, found in (("quill", 6), ("quill1@", 1), ("name", 3), ("zzz", 0)):
+        filters = staff_services.parse_filters(MultiDict({"q": q}))
+        assert staff_services.count_matches(filters) == found, q
+        assert staff_services.count_matches(filters, up_to=10) == found, q
+    filters = staff_services.parse_filters(MultiDict({"q": "quill"}))
+    assert staff_services.count_matches(filters, up_to=3) > 3  # one part alone has more: "more than 3"
+    assert staff_services.count_matches(filters, up_to=5) > 5  # only their union has more
