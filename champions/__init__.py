@@ -19,7 +19,7 @@ from champions.core.features import Feature
 from champions.core.forms import MAX_INT
 from champions.core.permissions import enforce_access
 from champions.core.security import register_security_headers
-from champions.core.templating import autoescape, register_template_helpers
+from champions.core.templating import PageEnvironment, autoescape, register_template_helpers
 from champions.extensions import csrf, db, login_manager, migrate
 from config import PROJECT_ROOT, BaseConfig, load_config
 
@@ -48,6 +48,7 @@ def create_app(
     config: BaseConfig | str | None = None, *, extra_features: tuple[Feature, ...] = (), **overrides: Any
 ) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
+    app.jinja_environment = PageEnvironment  # before anything reads app.jinja_env, which makes it
     app.config.from_object(config if isinstance(config, BaseConfig) else load_config(config))
     app.config.update(overrides)
     register_url_converters(app)

@@ -54,17 +54,13 @@ def staff_roster():
     filters = staff_services.parse_filters(request.args)
     page = staff_services.roster_page(filters, request.args.get("after"))
     audit.viewed("roster.viewed", None, filters=sorted(filters.as_args()))
-    if not request.args.get("after") and not page.after:
-        total = len(page.items)  # the first page holds every match: no need to count them again
-    else:
-        total = staff_services.count_matches(filters, up_to=staff_services.COUNT_UP_TO)
     return render_template(
         "roster/staff/roster.html",
         filters=filters,
         args=filters.as_args(),
         page=page,
         tags=staff_services.tags_of([c.id for c in page.items]),
-        total=total,
+        total=staff_services.count_matches(filters, up_to=staff_services.COUNT_UP_TO),
         count_up_to=staff_services.COUNT_UP_TO,
         export_form=ExportForm(),
         **_choices(),
