@@ -49,8 +49,10 @@ def test_a_new_champion_walks_the_check_on_a_phone(browser, live_server, make, d
     visit(phone, "/me/training", shot=f"check-{width}-1-training")
     assert "Before you start, a 2-minute check (optional)" in page.inner_text("main")
     page.click("text=Answer the check before you start")
+    page.wait_for_url("**/me/training-check/before")
     visit(phone, shot=f"check-{width}-2-before")
     page.click("button:has-text('Save my answers')")  # nothing chosen: the error pattern, nothing saved
+    page.wait_for_selector(".nhsuk-error-summary")  # the same address, shown again: wait for the answer
     visit(phone, shot=f"check-{width}-3-errors")
     assert "There is a problem" in page.inner_text("main") and db.session.scalar(select(Response.id)) is None
     answer_every_question(page, confidence=2)
@@ -65,6 +67,7 @@ def test_a_new_champion_walks_the_check_on_a_phone(browser, live_server, make, d
     visit(phone)
     assert "Before you start" not in page.inner_text("main")
     page.click("text=Answer the short check again (optional)")
+    page.wait_for_url("**/me/training-check/after")  # the questions are read off the page: wait for it
     answer_every_question(page, confidence=4)
     page.click("button:has-text('Save my answers')")
     page.wait_for_url("**/me/training-check")
