@@ -67,14 +67,22 @@ IN_CI = os.environ.get("CI") == "true"
 
 def pytest_collection_modifyitems(config, items):
     """Each test runs in one pass where running it twice would tell nothing new: ``once`` tests in the SQLite pass,
-    ``postgres_pass`` tests in the PostgreSQL pass when bin/test runs one (it says so in ``TEST_POSTGRES_PASS``)."""
+    ``postgres_pass`` tests in the PostgreSQL pass when bin/test runs one (it says so in ``TEST_POSTGRES_PASS``).
+    A worker test on a broker (``broker("embedded")`` or ``broker("redis")``) runs in the pass of the stack that
+    broker is deployed with: the embedded one beside SQLite, Redis beside PostgreSQL (both in the SQLite pass when
+    there is no PostgreSQL pass)."""
     on_postgres = bool(os.environ.get("TEST_DATABASE_URL"))
     postgres_pass_too = bool(os.environ.get("TEST_POSTGRES_PASS"))
     for item in items:
+        broker = item.get_closest_marker("broker")
         if on_postgres and item.get_closest_marker("once"):
             item.add_marker(pytest.mark.skip(reason="gives the same answer on any database: runs in the SQLite pass"))
         if not on_postgres and postgres_pass_too and item.get_closest_marker("postgres_pass"):
             item.add_marker(pytest.mark.skip(reason="runs in the PostgreSQL pass of this run"))
+        if on_postgres and broker and broker.args == ("embedded",):
+            item.add_marker(pytest.mark.skip(reason="the embedded broker runs in the SQLite pass, as it is deployed"))
+        if not on_postgres and postgres_pass_too and broker and broker.args == ("redis",):
+            item.add_marker(pytest.mark.skip(reason="Redis runs in the PostgreSQL pass of this run, as it is deployed"))
 
 
 def need(condition: bool, reason: str) -> None:

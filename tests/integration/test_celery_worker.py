@@ -16,7 +16,7 @@ from champions.core.models import DashboardSnapshot, OutboxMessage
 from champions.extensions import db
 from config import load_config
 from tests.conftest import need
-from tests.integration.workers import WorkerProcess, start_worker, worker_env
+from tests.integration.workers import BROKERS, WorkerProcess, start_worker, worker_env
 
 pytestmark = pytest.mark.celery_worker
 
@@ -28,7 +28,7 @@ def _brokers(instance: Path) -> dict[str, str | None]:
     }
 
 
-@pytest.fixture(params=["embedded", "redis"])
+@pytest.fixture(params=BROKERS)
 def worker(request, app, instance_dir, monkeypatch):
     broker = _brokers(instance_dir)[request.param]
     need(bool(broker), "REDIS_URL is not set, so the Celery tests on Redis cannot run")

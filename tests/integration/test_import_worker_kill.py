@@ -24,7 +24,7 @@ from champions.roster.staff_tasks import run_import
 from config import load_config
 from tests.conftest import need
 from tests.fake_smtp import start_smtp_server
-from tests.integration.workers import WorkerProcess, smtp_env, start_worker, wait_until, worker_env
+from tests.integration.workers import BROKERS, WorkerProcess, smtp_env, start_worker, wait_until, worker_env
 
 pytestmark = pytest.mark.celery_worker
 CHAMPIONS = 200
@@ -69,7 +69,7 @@ def _welcomed(db) -> int:
     return count
 
 
-@pytest.mark.parametrize("broker", ["embedded", "redis"])
+@pytest.mark.parametrize("broker", BROKERS)
 def test_a_worker_killed_mid_import_emails_loses_none_and_sends_none_twice(broker, app, db, instance_dir, monkeypatch):
     url = {
         "embedded": f"sqla+sqlite:///{instance_dir / f'celery-broker-kill-{uuid.uuid4().hex[:6]}.sqlite'}",

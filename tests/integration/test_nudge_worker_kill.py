@@ -48,6 +48,7 @@ def sent_ids(db) -> set[int]:
     return ids
 
 
+@pytest.mark.broker("redis")
 def test_a_worker_killed_mid_batch_loses_nothing_and_resends_nothing_it_marked_sent(
     app, db, make, instance_dir, monkeypatch
 ):

@@ -12,7 +12,12 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from config import PROJECT_ROOT
+
+# The brokers a worker test runs on, each marked for the pass of the stack it belongs to (tests/conftest.py).
+BROKERS = [pytest.param(name, marks=pytest.mark.broker(name)) for name in ("embedded", "redis")]
 
 
 @dataclass
