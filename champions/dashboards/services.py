@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from champions.core.clock import today_uk
-from champions.core.db import now_utc
+from champions.core.db import now_utc, roomy_aggregates
 from champions.core.models import DashboardSnapshot
 from champions.dashboards.figures import growth, network, nudges, onboarding, outcomes, reach
 from champions.extensions import db
@@ -34,6 +34,7 @@ def programme_figures(progress: Progress | None = None) -> dict[str, Any]:
         ("nudges", nudges.nudge_effects),
     ]
     for done, (name, compute) in enumerate(steps, start=1):
+        roomy_aggregates(db.session)  # again for each step: ``progress`` may commit between them
         data[name] = compute()
         if progress:
             progress(done, len(steps))

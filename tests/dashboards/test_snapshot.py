@@ -77,3 +77,35 @@ def test_a_recompute_in_progress_shows_how_far_it_has_got(client, auth, db):
         "result_url": None,
         "result_text": "Show the new figures",
     }
+
+
+def test_every_step_of_a_requested_snapshot_has_room_for_its_aggregates_and_no_connection_keeps_it(
+    app, db, monkeypatch
+):
+    """On PostgreSQL each step runs with the aggregates' work_mem, even after the progress commits between steps;
+    it is SET LOCAL, so the pooled connections go back with the server's own."""
+    from sqlalchemy import text
+
+    from champions.core.db import AGGREGATE_WORK_MEM
+    from champions.dashboards import services
+    from champions.dashboards.models import DashboardJob
+    from tests.conftest import only_on_postgres
+
+    only_on_postgres(app)
+    default = db.session.scalar(text("SHOW work_mem"))
+    assert default != AGGREGATE_WORK_MEM
+    seen = []
+    real_figures = services.reach.activity_totals
+
+    def activity_totals():
+        seen.append(db.session.scalar(text("SHOW work_mem")))
+        return real_figures()
+
+    monkeypatch.setattr(services.reach, "activity_totals", activity_totals)
+    monkeypatch.setattr(services.onboarding, "funnel", lambda: seen.append(db.session.scalar(text("SHOW work_mem"))))
+    job = DashboardJob()
+    db.session.add(job)
+    db.session.commit()
+    assert run_task(compute_programme_snapshot, job.id) is not None
+    assert seen == [AGGREGATE_WORK_MEM, AGGREGATE_WORK_MEM]  # the funnel's step, and the activity's after commits
+    assert db.session.scalar(text("SHOW work_mem")) == default
