@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Index, String, func, text
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Index, String, func, literal_column, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from champions.core import merging
@@ -24,7 +24,9 @@ NO_PASSWORD = "!"
 def email_local_reversed(email) -> ColumnElement[str]:
     """An address's part before the "@", backwards (PostgreSQL only): text that ends the local part begins this, so a
     search for "…name@example.org" is a range of one ordinary index rather than trigrams every address shares."""
-    return func.reverse(func.split_part(email, "@", 1))
+    # The "@" and the 1 are written into the SQL, not sent as parameters: the index's expression is matched as text
+    # when a plan is made, and a prepared statement's plan made for any parameters would not match it.
+    return func.reverse(func.split_part(email, literal_column("'@'"), literal_column("1")))
 
 
 class User(UserMixin, Model):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from champions.core.locks import job_lock
@@ -93,7 +94,8 @@ def test_every_step_of_a_requested_snapshot_has_room_for_its_aggregates_and_no_c
 
     only_on_postgres(app)
     default = db.session.scalar(text("SHOW work_mem"))
-    assert default != AGGREGATE_WORK_MEM
+    if default == AGGREGATE_WORK_MEM:
+        pytest.skip("this server's own work_mem is already the aggregates', so the test could not tell them apart")
     seen = []
     real_figures = services.reach.activity_totals
 

@@ -273,6 +273,7 @@ def test_a_search_takes_its_text_as_typed_and_finds_a_whole_address(auth, client
     other.user.email = "annxlee@example.org"
     percent = make.champion(first_name="Cat", last_name="Moss")
     percent.user.email = "cat100%moss@example.net"
+    make.champion(first_name="Dan", last_name="Moss").user.email = "dan100xmoss@example.net"  # not "100%"
     db.session.commit()
     auth.login_as("staff")
     assert names(client.get("/staff/champions?q=ann_lee")) == ["Ann Lee"]
@@ -280,7 +281,8 @@ def test_a_search_takes_its_text_as_typed_and_finds_a_whole_address(auth, client
     assert names(client.get("/staff/champions?q=ANN_LEE@EXAMPLE.ORG")) == ["Ann Lee"]
     assert names(client.get("/staff/champions?q=xlee@example")) == ["Bob Stone"]
     assert names(client.get("/staff/champions?q=lee@example.org")) == ["Bob Stone", "Ann Lee"]
-    assert names(client.get("/staff/champions?q=@example.net")) == ["Cat Moss"]
+    assert names(client.get("/staff/champions?q=100%25moss@example.net")) == ["Cat Moss"]
+    assert names(client.get("/staff/champions?q=@example.net")) == ["Dan Moss", "Cat Moss"]
     assert names(client.get("/staff/champions?q=nobody@example.org")) == []
     page = client.get("/staff/champions?q=lee@example.org").get_data(as_text=True)
     assert "2 champions match" in page
