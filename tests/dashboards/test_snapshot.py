@@ -83,8 +83,9 @@ def test_a_recompute_in_progress_shows_how_far_it_has_got(client, auth, db):
 def test_every_step_of_a_requested_snapshot_has_room_for_its_aggregates_and_no_connection_keeps_it(
     app, db, monkeypatch
 ):
-    """On PostgreSQL each step runs with the aggregates' work_mem, even after the progress commits between steps;
-    it is SET LOCAL, so the pooled connections go back with the server's own."""
+    """On PostgreSQL each step runs with the aggregates' work_mem and the server's parallel workers, even after the
+    progress commits between steps; it is SET LOCAL, so the pooled connections go back to the app's own settings
+    (no parallel workers for a page's query)."""
     from sqlalchemy import text
 
     from champions.core.db import AGGREGATE_WORK_MEM
@@ -93,21 +94,36 @@ def test_every_step_of_a_requested_snapshot_has_room_for_its_aggregates_and_no_c
     from tests.conftest import only_on_postgres
 
     only_on_postgres(app)
-    default = db.session.scalar(text("SHOW work_mem"))
-    if default == AGGREGATE_WORK_MEM:
-        pytest.skip("this server's own work_mem is already the aggregates', so the test could not tell them apart")
+
+    def settings() -> tuple[str, str]:
+        return (
+            db.session.execute(
+                text("SELECT current_setting('work_mem'), current_setting('max_parallel_workers_per_gather')")
+            )
+            .one()
+            ._tuple()
+        )
+
+    app_settings = settings()
+    server_workers = db.session.scalar(
+        text("SELECT reset_val FROM pg_settings WHERE name = 'max_parallel_workers_per_gather'")
+    )
+    assert app_settings[1] == "0"
+    if app_settings[0] == AGGREGATE_WORK_MEM or server_workers == "0":
+        pytest.skip("this server's own settings are already the aggregates', so the test could not tell them apart")
     seen = []
     real_figures = services.reach.activity_totals
 
     def activity_totals():
-        seen.append(db.session.scalar(text("SHOW work_mem")))
+        seen.append(settings())
         return real_figures()
 
     monkeypatch.setattr(services.reach, "activity_totals", activity_totals)
-    monkeypatch.setattr(services.onboarding, "funnel", lambda: seen.append(db.session.scalar(text("SHOW work_mem"))))
+    monkeypatch.setattr(services.onboarding, "funnel", lambda: seen.append(settings()))
     job = DashboardJob()
     db.session.add(job)
     db.session.commit()
     assert run_task(compute_programme_snapshot, job.id) is not None
-    assert seen == [AGGREGATE_WORK_MEM, AGGREGATE_WORK_MEM]  # the funnel's step, and the activity's after commits
-    assert db.session.scalar(text("SHOW work_mem")) == default
+    # The funnel's step, and the activity's after progress commits.
+    assert seen == [(AGGREGATE_WORK_MEM, server_workers)] * 2
+    assert settings() == app_settings
