@@ -11,7 +11,18 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, exists, func, or_, select, union
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    SQLColumnExpression,
+    and_,
+    exists,
+    func,
+    or_,
+    select,
+    union,
+)
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
@@ -260,25 +271,27 @@ def count_matches(f: RosterFilters, up_to: int | None = None) -> int:
     one part alone has more, so does the search; when one has none, the other's count is the answer; else the
     count is of their union."""
     if up_to is None:
-        return db.session.scalar(select(func.count()).select_from(filtered(f).subquery())) or 0
+        return _count(filtered(f))
     if not f.q:
-        return _count(filtered(f), up_to)
+        return _count(_first(filtered(f), up_to))
+    parts = [_first(filtered(f, part), up_to) for part in _search_parts(f.q)]
     counts = []
-    for part in _search_parts(f.q):
-        counts.append(_count(filtered(f, part), up_to))
+    for part in parts:
+        counts.append(_count(part))
         if counts[-1] > up_to:
             return counts[-1]
     if min(counts) == 0:
         return sum(counts)
-    limited = (filtered(f, part).with_only_columns(Champion.id).limit(up_to + 1) for part in _search_parts(f.q))
-    ids = union(*(select(part.subquery().c.id) for part in limited)).subquery()
-    return db.session.scalar(select(func.count()).select_from(ids)) or 0
+    return _count(union(*(select(part.subquery().c.id) for part in parts)))
 
 
-def _count(query: Select, up_to: int) -> int:
-    """The rows of ``query``, counted up to one more than ``up_to``."""
-    limited = query.with_only_columns(Champion.id).limit(up_to + 1).subquery()
-    return db.session.scalar(select(func.count()).select_from(limited)) or 0
+def _first(query: Select, up_to: int) -> Select:
+    """The ids of ``query``'s first rows, one more than ``up_to``: enough to say "more than that"."""
+    return query.with_only_columns(Champion.id).limit(up_to + 1)
+
+
+def _count(query: Select | CompoundSelect) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
 @dataclass

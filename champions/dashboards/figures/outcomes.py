@@ -63,10 +63,10 @@ def _cube() -> Cube:
     }
 
 
-def _grouped(cube: Cube, key: Callable[[tuple[str, str, str, str, str]], Any]) -> dict[Any, Sums]:
-    """The cube's sums added up by ``key`` of each cell."""
+def _grouped(key: Callable[[tuple[str, str, str, str, str]], Any], cube: Cube | None) -> dict[Any, Sums]:
+    """The cube's sums added up by ``key`` of each cell (the cube made here when none is given)."""
     found: dict[Any, list[int]] = {}
-    for cell, sums in cube.items():
+    for cell, sums in (_cube() if cube is None else cube).items():
         total = found.setdefault(key(cell), [0, 0, 0, 0])
         for i, value in enumerate(sums):
             total[i] += value
@@ -91,7 +91,7 @@ def _figures(sums: tuple[int, int, int, int]) -> dict[str, Any]:
 
 def by_kind(cube: Cube | None = None) -> list[dict[str, Any]]:
     """Each kind of outcome, retired ones too while they have outcomes recorded against them."""
-    found = _grouped(_cube() if cube is None else cube, lambda cell: cell[0])
+    found = _grouped(lambda cell: cell[0], cube)
     kinds = db.session.scalars(select(OutcomeKind).order_by(OutcomeKind.position, OutcomeKind.name))
     return [
         {"code": k.code, "name": k.name, **_figures(found.get(k.code, (0, 0, 0, 0)))}
@@ -103,8 +103,8 @@ def by_kind(cube: Cube | None = None) -> list[dict[str, Any]]:
 def by_topic(cube: Cube | None = None) -> list[dict[str, Any]]:
     """By topic: the kind's own topic (bowel screening counts under screening whatever the talk was about), else the
     topic of the activity it came from."""
-    topic_of_kind = dict(db.session.execute(select(OutcomeKind.code, OutcomeKind.topic_code)).tuples().all())
-    found = _grouped(_cube() if cube is None else cube, lambda cell: topic_of_kind.get(cell[0]) or cell[1])
+    topic_of_kind = dict(db.session.execute(select(OutcomeKind.code, OutcomeKind.topic_code)).all())
+    found = _grouped(lambda cell: topic_of_kind.get(cell[0]) or cell[1], cube)
     topics = db.session.scalars(select(Topic).order_by(Topic.name))
     return [{"code": t.code, "name": t.name, **_figures(found.get(t.code, (0, 0, 0, 0)))} for t in topics]
 
@@ -133,7 +133,7 @@ def by_type(reached: dict[str, tuple[int, int]] | None = None, cube: Cube | None
             .group_by(Activity.type)
         ).all()
     )
-    found = _grouped(_cube() if cube is None else cube, lambda cell: cell[2])
+    found = _grouped(lambda cell: cell[2], cube)
     return [
         {
             "type": kind,
@@ -149,7 +149,7 @@ def by_type(reached: dict[str, tuple[int, int]] | None = None, cube: Cube | None
 
 def by_borough(cube: Cube | None = None) -> list[dict[str, Any]]:
     """By the borough of the activity, with the people signposted per 10,000 residents."""
-    found = _grouped(_cube() if cube is None else cube, lambda cell: cell[3])
+    found = _grouped(lambda cell: cell[3], cube)
     rows = []
     for borough in db.session.scalars(select(Borough).order_by(Borough.name)):
         figures = _figures(found.get(borough.code, (0, 0, 0, 0)))
@@ -162,7 +162,7 @@ def by_borough(cube: Cube | None = None) -> list[dict[str, Any]]:
 
 def by_month(cube: Cube | None = None) -> list[dict[str, Any]]:
     """By the month the activity took place, earliest first."""
-    found = _grouped(_cube() if cube is None else cube, lambda cell: cell[4])
+    found = _grouped(lambda cell: cell[4], cube)
     return [{"month": month, **_figures(found[month])} for month in sorted(found)]
 
 
@@ -171,9 +171,7 @@ def path(reached: dict[str, tuple[int, int]] | None = None, cube: Cube | None = 
     reached = reached_by_type() if reached is None else reached
     activities = sum(n for n, _ in reached.values())
     people = sum(p for _, p in reached.values())
-    signposted, said, did, said_answered = _grouped(_cube() if cube is None else cube, lambda cell: "all").get(
-        "all", (0, 0, 0, 0)
-    )
+    signposted, said, did, said_answered = _grouped(lambda cell: "all", cube).get("all", (0, 0, 0, 0))
     steps = [  # (the step, a short name for the chart's axis, people, people at the step before)
         ("Reached by conversations, stalls, talks and signposting", "Reached", int(people), None),
         ("Signposted to a service (once for each service)", "Signposted", int(signposted), int(people)),
