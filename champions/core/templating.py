@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -10,7 +11,7 @@ from flask import Flask, current_app, url_for
 from flask.templating import Environment
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from champions.core.clock import UK, today_uk
 from champions.core.db import as_utc
@@ -71,6 +72,20 @@ def navigation() -> list[dict[str, str]]:
     return [{"href": url_for(item.endpoint), "text": item.text} for item in items if current_user.role in item.roles]
 
 
+def select_options(options: Iterable[tuple[Any, Any]], current: Any = "") -> Markup:
+    """A select's ``<option>`` elements for (value, text) pairs, the one whose value equals ``current`` (both as
+    text) selected: the same markup as a loop in the template, made in one pass (a filter of the roster lists
+    hundreds of organisations, and a template loop spent milliseconds on them). Values and texts are escaped.
+    """
+    chosen = "" if current is None else str(current)
+    return Markup(
+        "".join(
+            f'<option value="{escape(value)}"{" selected" if str(value) == chosen else ""}>{escape(text)}</option>'
+            for value, text in options
+        )
+    )
+
+
 def csrf_field() -> Markup:
     """A hidden CSRF input for forms that post nothing else (buttons)."""
     return Markup('<input type="hidden" name="csrf_token" value="%s">') % generate_csrf()
@@ -112,6 +127,7 @@ def uk_phone(value: str | None) -> str:
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["csrf_field"] = csrf_field
     app.jinja_env.globals["error_items"] = error_items
+    app.jinja_env.globals["select_options"] = select_options
     app.jinja_env.filters["uk_time"] = uk_time
     app.jinja_env.filters["time_ago"] = time_ago
     app.jinja_env.filters["long_date"] = lambda iso: date.fromisoformat(iso).strftime("%-d %B %Y") if iso else ""

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    Row,
     Select,
     SQLColumnExpression,
     and_,
@@ -31,9 +32,10 @@ from champions.activities.models import Activity
 from champions.core import audit
 from champions.core.db import as_utc
 from champions.core.forms import optional_id, parse_day, search_text
-from champions.core.models import AuditEvent, OutboxMessage
+from champions.core.models import AuditEvent, Borough, OutboxMessage
 from champions.extensions import db
 from champions.nudges.models import NudgeMessage, NudgeRule
+from champions.organisations.models import Organisation
 from champions.privacy.models import EqualityAnswers
 from champions.profiles.models import LIVE, Champion, Stage, champion_topics
 from champions.profiles.services import change_stage, ensure_live
@@ -70,7 +72,8 @@ class RosterFilters:
     stage: str = ""
     borough: str = ""
     topic: str = ""
-    organisation: int | None = None
+    organisation: int | None = None  # one organisation, by id (a saved search, a link)
+    organisation_name: str = ""  # part of the name of the organisation they heard via
     recruited_by: str = ""
     registered_from: date | None = None
     registered_to: date | None = None
@@ -108,6 +111,7 @@ def parse_filters(args) -> RosterFilters:
         borough=search_text(args.get("borough"), 32),
         topic=search_text(args.get("topic"), 32),
         organisation=optional_id(organisation),
+        organisation_name=search_text(args.get("organisation_name"), 200),
         recruited_by=search_text(args.get("recruited_by"), 16).upper(),
         registered_from=_date_arg(args, "registered_from", "Registered from", errors),
         registered_to=_date_arg(args, "registered_to", "Registered to", errors),
@@ -189,7 +193,13 @@ def _email_part(q: str) -> ColumnElement[bool]:
     return and_(contains, ending)
 
 
-def _search_parts(q: str) -> list[ColumnElement[bool]]:
+@dataclass(frozen=True)
+class SearchPart:
+    where: ColumnElement[bool]
+    on_account: bool  # it compares the account's columns, so the account is joined to ask it
+
+
+def _search_parts(q: str) -> list[SearchPart]:
     """What a search for ``q`` asks, in parts that one index each can answer: every word of ``q`` in the first or
     last name, or ``q`` in the postcode (the champion's own columns); ``q`` in the email (the account's). On
     PostgreSQL each has trigram indexes (the models' ``*_search`` indexes, on these very expressions)."""
@@ -205,7 +215,7 @@ def _search_parts(q: str) -> list[ColumnElement[bool]]:
     )
     squashed = _anywhere(q.replace(" ", "").upper())
     on_record = or_(name_match, func.replace(func.upper(Champion.postcode), " ", "").like(squashed, escape="\\"))
-    return [on_record, _email_part(q)]
+    return [SearchPart(on_record, on_account=False), SearchPart(_email_part(q), on_account=True)]
 
 
 def _search(query: Select, q: str) -> Select:
@@ -213,18 +223,21 @@ def _search(query: Select, q: str) -> Select:
     can answer each from its indexes: one OR across the two tables would leave it none to use."""
     on_record, by_email = _search_parts(q)
     ids = union(
-        select(Champion.id).where(on_record),
-        select(Champion.id).join(User, User.id == Champion.user_id).where(by_email),
+        select(Champion.id).where(on_record.where),
+        select(Champion.id).join(User, User.id == Champion.user_id).where(by_email.where),
     )
     return query.where(Champion.id.in_(ids))
 
 
-def filtered(f: RosterFilters, search_part: ColumnElement[bool] | None = None) -> Select:
-    """Live (not merged-away) champions matching ``f``; joined to users for the email search. With
-    ``search_part`` (one of ``_search_parts(f.q)``), only those matching that part of the search."""
-    query = select(Champion).join(User, User.id == Champion.user_id).where(LIVE)
+def filtered(f: RosterFilters, search_part: SearchPart | None = None) -> Select:
+    """Live (not merged-away) champions matching ``f``. With ``search_part`` (one of ``_search_parts(f.q)``), only
+    those matching that part of the search, joined to their accounts only when the part asks about them (every
+    champion has one: the join would only cost a look-up a row)."""
+    query = select(Champion).where(LIVE)
     if search_part is not None:
-        query = query.where(search_part)
+        if search_part.on_account:
+            query = query.join(User, User.id == Champion.user_id)
+        query = query.where(search_part.where)
     elif f.q:
         query = _search(query, f.q)
     if f.stage:
@@ -237,6 +250,11 @@ def filtered(f: RosterFilters, search_part: ColumnElement[bool] | None = None) -
         )
     if f.organisation:
         query = query.where(Champion.heard_via_organisation_id == f.organisation)
+    if f.organisation_name:
+        named = select(Organisation.id).where(
+            func.lower(Organisation.name).like(_anywhere(f.organisation_name.lower()), escape="\\")
+        )
+        query = query.where(Champion.heard_via_organisation_id.in_(named))
     if f.recruited_by:
         recruiter = select(Champion.id).where(Champion.referral_code == f.recruited_by).scalar_subquery()
         query = query.where(Champion.recruited_by_id == recruiter)
@@ -296,11 +314,30 @@ def _count(query: Select | CompoundSelect) -> int:
 
 @dataclass
 class RosterPage:
-    items: list[Champion]
+    items: list[Row[Any]]  # ROW_COLUMNS of each champion
     after: str | None  # the key of the last row, for the next page's link
 
 
-def _sort_value(sort: str, champion: Champion) -> str:
+#: What a row of the roster shows, as plain rows: building fifty Champion objects (and loading their boroughs apart)
+#: cost more than the query did.
+ROW_COLUMNS = (
+    Champion.id,
+    Champion.first_name,
+    Champion.last_name,
+    Champion.is_leader,
+    Champion.stage,
+    Champion.created_at,
+    Champion.last_activity_on,
+    Borough.name.label("borough_name"),
+)
+
+
+def _rows(query: Select) -> Select:
+    """``query`` (of champions) as the roster's rows."""
+    return query.with_only_columns(*ROW_COLUMNS).join(Borough, Borough.code == Champion.borough_code)
+
+
+def _sort_value(sort: str, champion: Row[Any]) -> str:
     if sort == "name":
         return champion.last_name
     if sort == "last_activity":
@@ -343,7 +380,7 @@ def roster_page(f: RosterFilters, after: str | None, size: int = PAGE_SIZE) -> R
     else:
         query = filtered(f) if after_key is None else filtered(f).where(after_key)
         order = (column.desc(), Champion.id.desc()) if descending else (column.asc(), Champion.id.asc())
-        found = list(db.session.scalars(query.order_by(*order).limit(size + 1).options(selectinload(Champion.borough))))
+        found = list(db.session.execute(_rows(query).order_by(*order).limit(size + 1)))
     items = found[:size]
     more = len(found) > size
     return RosterPage(items, f"{_sort_value(f.sort, items[-1])}~{items[-1].id}" if more else None)
@@ -351,7 +388,7 @@ def roster_page(f: RosterFilters, after: str | None, size: int = PAGE_SIZE) -> R
 
 def _search_page(
     f: RosterFilters, after_key: ColumnElement[bool] | None, column: Any, descending: bool, limit: int
-) -> list[Champion]:
+) -> list[Row[Any]]:
     """A page of a search: each part of the search finds its own first ``limit`` after the key, in the page's
     order, by its best index (the trigram index when few match, the sort column's when many do); the page is the
     first ``limit`` of their union."""
@@ -366,8 +403,7 @@ def _search_page(
         parts.append(select(query.order_by(*in_order(column, Champion.id)).limit(limit).subquery()))
     found = union(*parts).subquery()
     ids = list(db.session.scalars(select(found.c.id).order_by(*in_order(found.c.sort_key, found.c.id)).limit(limit)))
-    rows = select(Champion).where(Champion.id.in_(ids)).options(selectinload(Champion.borough))
-    by_id = {champion.id: champion for champion in db.session.scalars(rows)}
+    by_id = {row.id: row for row in db.session.execute(_rows(select(Champion)).where(Champion.id.in_(ids)))}
     return [by_id[i] for i in ids]
 
 

@@ -16,7 +16,7 @@ from champions.core.pagination import keyset_page
 from champions.core.places import borough_choices
 from champions.core.work import progress_answer
 from champions.extensions import db
-from champions.organisations.services import organisation_names
+from champions.organisations.models import Organisation
 from champions.profiles.models import Champion, Stage
 from champions.roster import bp, bulk, duplicates, staff_services
 from champions.roster.exporter import download, start_export, user_can_download
@@ -41,7 +41,6 @@ def _choices():
         "stages": [(s.value, s.label) for s in Stage],
         "boroughs": borough_choices(),
         "topics": list(db.session.execute(select(Topic.code, Topic.name).order_by(Topic.name))),
-        "organisations": organisation_names(limit=500),
         "sorts": [(k, label) for k, (_, label) in staff_services.SORTS.items()],
         "tag_choices": [(t.id, t.name) for t in staff_services.all_tags()],
         "role_choices": role_choices(),
@@ -54,10 +53,14 @@ def staff_roster():
     filters = staff_services.parse_filters(request.args)
     page = staff_services.roster_page(filters, request.args.get("after"))
     audit.viewed("roster.viewed", None, filters=sorted(filters.as_args()))
+    args = filters.as_args()
     return render_template(
         "roster/staff/roster.html",
         filters=filters,
-        args=filters.as_args(),
+        args=args,
+        # One organisation chosen by id (from a saved search): its name, and the filters without it.
+        chosen_organisation=db.session.get(Organisation, filters.organisation) if filters.organisation else None,
+        without_organisation={k: v for k, v in args.items() if k != "organisation"},
         page=page,
         tags=staff_services.tags_of([c.id for c in page.items]),
         total=staff_services.count_matches(filters, up_to=staff_services.COUNT_UP_TO),

@@ -37,3 +37,21 @@ def test_the_page_environment_answers_as_jinja_does(app):
     assert jinja == "hello||True|['one']|hello|HELLO!|3|an object's attribute"
     assert render(PageEnvironment(app, **options)) == jinja
     assert isinstance(app.jinja_env, PageEnvironment)
+
+
+@pytest.mark.once
+def test_select_options_escape_and_mark_the_chosen_one(app):
+    """Values and texts are escaped (a hostile organisation name stays text), and only the option whose value is
+    the current one, compared as text, is selected; with none current, none is."""
+    options = [(1, 'A & "B"'), ("2", "<script>x</script>"), (12, "Twelve")]
+    rendered = app.jinja_env.from_string("{{ select_options(options, current) }}")
+    html = rendered.render(options=options, current="2")
+    assert html == (
+        '<option value="1">A &amp; &#34;B&#34;</option>'
+        '<option value="2" selected>&lt;script&gt;x&lt;/script&gt;</option>'
+        '<option value="12">Twelve</option>'
+    )
+    assert 'value="12" selected' in rendered.render(options=options, current=12)
+    assert 'value="1" selected' not in rendered.render(options=options, current=12)
+    for nothing in (None, ""):
+        assert "selected" not in rendered.render(options=options, current=nothing)
