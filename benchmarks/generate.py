@@ -262,10 +262,12 @@ def _activities(cur, activities: int, seed: int, now: datetime) -> int:
     cur.execute(
         """
         INSERT INTO activity_outcomes
-            (activity_id, champion_id, outcome_code, signposted, said_would_act, did_act, created_at, updated_at)
-        SELECT id, champion_id, (%(kinds)s::text[])[1 + floor(random() * %(n_kinds)s)::int], s, w,
+            (activity_id, champion_id, activity_created_at, outcome_code, signposted, said_would_act, did_act,
+             created_at, updated_at)
+        SELECT id, champion_id, created_at, (%(kinds)s::text[])[1 + floor(random() * %(n_kinds)s)::int], s, w,
                CASE WHEN random() < 0.5 THEN floor(random() * (w + 1))::int END, %(now)s, %(now)s
-        FROM (SELECT a.id, a.champion_id, 1 + floor(random() * a.people_reached)::int AS s FROM activities a
+        FROM (SELECT a.id, a.champion_id, a.created_at, 1 + floor(random() * a.people_reached)::int AS s
+              FROM activities a
               WHERE a.type IN ('conversation', 'stall_or_event', 'group_talk', 'signposting') AND random() < 0.1) o,
              LATERAL (SELECT floor(random() * (o.s + 1))::int AS w) said
         """,

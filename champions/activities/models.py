@@ -3,7 +3,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Connection,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from champions.core import merging
@@ -98,6 +109,14 @@ class ActivityOutcome(Model):
     __tablename__ = "activity_outcomes"
     __table_args__ = (
         UniqueConstraint("activity_id", "outcome_code", name="uq_activity_outcomes_activity_outcome"),
+        # A champion's outcomes in order of their activities' times: did a nudge lead to signposting within its
+        # days (nudges.effect) reads a few entries a message, and on PostgreSQL only this index.
+        Index(
+            "ix_activity_outcomes_champion_activity_time",
+            "champion_id",
+            "activity_created_at",
+            postgresql_include=["signposted"],
+        ),
         CheckConstraint(f"signposted BETWEEN 1 AND {MAX_PEOPLE_REACHED}", name="signposted_range"),
         CheckConstraint("said_would_act BETWEEN 0 AND signposted", name="said_within_signposted"),
         CheckConstraint("did_act IS NULL OR did_act BETWEEN 0 AND said_would_act", name="did_within_said"),
@@ -105,7 +124,10 @@ class ActivityOutcome(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
-    champion_id: Mapped[int | None] = mapped_column(ForeignKey("champions.id", ondelete="SET NULL"), index=True)
+    champion_id: Mapped[int | None] = mapped_column(ForeignKey("champions.id", ondelete="SET NULL"))
+    # The activity's created_at, kept here (it never changes) so that a window of time finds a champion's outcomes
+    # without reading each activity; filled in from the activity when the row is added.
+    activity_created_at: Mapped[datetime] = mapped_column()
     outcome_code: Mapped[str] = mapped_column(ForeignKey("outcome_kinds.code"), index=True)
     signposted: Mapped[int]
     said_would_act: Mapped[int] = mapped_column(default=0)
@@ -115,6 +137,17 @@ class ActivityOutcome(Model):
 
     activity = relationship("Activity")
     kind: Mapped[OutcomeKind] = relationship()
+
+
+@event.listens_for(ActivityOutcome, "before_insert")
+def _keep_activity_time(mapper: object, connection: Connection, target: ActivityOutcome) -> None:
+    if target.__dict__.get("activity_created_at") is None:  # not given (the column is NOT NULL once stored)
+        activity = target.__dict__.get("activity")  # only if already loaded: no lazy load in the middle of a flush
+        when = activity.created_at if activity is not None else None
+        if when is None:
+            when = connection.scalar(select(Activity.created_at).where(Activity.id == target.activity_id))
+        if when is not None:  # else there is no such activity, and the foreign key refuses the row
+            target.activity_created_at = when
 
 
 # An activity's type as stored (its value), in words.

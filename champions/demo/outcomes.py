@@ -52,7 +52,9 @@ def seed_outcomes(rng_seed: int = 3031) -> int:
     _logged_when_they_happened()
     activities = list(
         db.session.execute(
-            select(Activity.id, Activity.champion_id, Activity.people_reached, Activity.occurred_on)
+            select(
+                Activity.id, Activity.champion_id, Activity.people_reached, Activity.occurred_on, Activity.created_at
+            )
             .where(Activity.type.in_([t.value for t in OUTCOME_TYPES]), Activity.people_reached > 0)
             .order_by(Activity.id)
         )
@@ -97,7 +99,7 @@ def _counts(rng: random.Random, signposted: int) -> tuple[int, int, int | None]:
 
 
 def _activity_outcomes(rng: random.Random, activity) -> list[ActivityOutcome]:
-    activity_id, champion_id, people, occurred_on = activity
+    activity_id, champion_id, people, occurred_on, logged_at = activity
     recorded = min(now_utc(), datetime.combine(occurred_on, time(19), tzinfo=UTC))
     rows = []
     for code in _kinds(rng, 1 if people < 5 or rng.random() < 0.7 else 2):
@@ -106,6 +108,7 @@ def _activity_outcomes(rng: random.Random, activity) -> list[ActivityOutcome]:
             ActivityOutcome(
                 activity_id=activity_id,
                 champion_id=champion_id,
+                activity_created_at=logged_at,
                 outcome_code=code,
                 signposted=signposted,
                 said_would_act=said,

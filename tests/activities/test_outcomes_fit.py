@@ -189,3 +189,18 @@ def test_two_saves_of_the_same_outcome_at_once_make_one_row_on_postgresql(app, d
     db.session.rollback()  # a fresh look at what the two connections committed
     rows = saved(db)
     assert len(rows) == 1 and rows[0][:2] == ("bowel_screening", 20) and rows[0][2] in (0, 1), rows
+
+
+def test_an_outcome_keeps_its_activitys_time_however_it_is_added(db, make, clock):
+    """The nudge measures find a champion's outcomes by their activity's time, kept on the outcome: filled in from
+    the activity when a row is added without it, and kept when the outcomes are saved again later."""
+    activity = _with_outcome(db, make, clock)
+    logged_at = activity.created_at
+    clock.set(datetime(2026, 4, 2, 9, 0))  # saved again two weeks later
+    chosen = [OutcomeInput("bowel_screening", 5, 1, None), OutcomeInput("gp_symptom", 3, 0, None)]
+    outcomes.save_outcomes(activity, chosen)
+    db.session.commit()
+    rows = db.session.query(ActivityOutcome).filter_by(activity_id=activity.id).all()
+    assert len(rows) == 2
+    assert {row.activity_created_at.replace(tzinfo=None) for row in rows} == {logged_at.replace(tzinfo=None)}
+    assert {row.created_at.replace(tzinfo=None) for row in rows} != {logged_at.replace(tzinfo=None)}
