@@ -60,10 +60,11 @@ WITH each AS MATERIALIZED (
   SELECT m.status,
          EXISTS (SELECT 1 FROM users u WHERE u.id = m.user_id
            AND u.email_verified_at >= m.created_at AND u.email_verified_at < m.created_at + interval '14 days') AS acted,
-         (SELECT coalesce(sum(o.signposted), 0) FROM activity_outcomes o JOIN activities a ON a.id = o.activity_id
-           WHERE o.champion_id = (SELECT c.id FROM champions c WHERE c.user_id = m.user_id)
-             AND a.created_at >= m.created_at AND a.created_at < m.created_at + interval '14 days') AS people
-  FROM nudge_messages m JOIN nudge_rules r ON r.id = m.rule_id
+         (SELECT coalesce(sum(o.signposted), 0) FROM activity_outcomes o
+           WHERE o.champion_id = c.id
+             AND o.activity_created_at >= m.created_at
+             AND o.activity_created_at < m.created_at + interval '14 days') AS people
+  FROM nudge_messages m JOIN nudge_rules r ON r.id = m.rule_id LEFT JOIN champions c ON c.user_id = m.user_id
   WHERE r.key = 'verify-email' AND m.status IN ('sent', 'holdout') AND m.created_at <= now() - interval '14 days'
 )
 SELECT status, count(*), count(*) FILTER (WHERE acted), count(*) FILTER (WHERE people > 0), sum(people),
@@ -71,13 +72,14 @@ SELECT status, count(*), count(*) FILTER (WHERE acted), count(*) FILTER (WHERE p
   FROM each GROUP BY status;
 WITH each AS MATERIALIZED (
   SELECT r.key, m.status,
-         EXISTS (SELECT 1 FROM champions c JOIN stage_changes s ON s.champion_id = c.id
-           WHERE c.user_id = m.user_id AND s.to_stage = CASE r.key WHEN 'start-training' THEN 'trained' ELSE 'active' END
+         EXISTS (SELECT 1 FROM stage_changes s
+           WHERE s.champion_id = c.id AND s.to_stage = CASE r.key WHEN 'start-training' THEN 'trained' ELSE 'active' END
            AND s.changed_at >= m.created_at AND s.changed_at < m.created_at + interval '14 days') AS acted,
-         (SELECT coalesce(sum(o.signposted), 0) FROM activity_outcomes o JOIN activities a ON a.id = o.activity_id
-           WHERE o.champion_id = (SELECT c.id FROM champions c WHERE c.user_id = m.user_id)
-             AND a.created_at >= m.created_at AND a.created_at < m.created_at + interval '14 days') AS people
-  FROM nudge_messages m JOIN nudge_rules r ON r.id = m.rule_id
+         (SELECT coalesce(sum(o.signposted), 0) FROM activity_outcomes o
+           WHERE o.champion_id = c.id
+             AND o.activity_created_at >= m.created_at
+             AND o.activity_created_at < m.created_at + interval '14 days') AS people
+  FROM nudge_messages m JOIN nudge_rules r ON r.id = m.rule_id LEFT JOIN champions c ON c.user_id = m.user_id
   WHERE r.key IN ('start-training', 'pledge-and-first-activity') AND m.status IN ('sent', 'holdout')
     AND m.created_at <= now() - interval '14 days'
 )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from champions.core.models import BOROUGHS, TOPICS, Borough, Topic
 from champions.extensions import db
@@ -23,3 +24,34 @@ def test_reference_data_is_loaded_by_the_migration(db):
     assert boroughs == {code: population for code, _, population in BOROUGHS}
     assert sum(boroughs.values()) == 2_868_700  # Greater Manchester, about 2.87 million
     assert {t.code for t in db.session.scalars(select(Topic))} == {code for code, _ in TOPICS}
+
+
+@pytest.mark.once
+def test_outcomes_already_recorded_get_their_activitys_time(tmp_path):
+    """The migration that keeps each outcome's activity time (f1b6d3a8c247) fills it in for the rows already there,
+    then makes it required: on a database of its own (SQLite here, the table rebuilt), with an outcome recorded a
+    month after its activity, the outcome gets the activity's time, not its own."""
+    from flask_migrate import upgrade
+
+    from champions import create_app
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'before.sqlite'}")
+    with app.app_context():
+        upgrade(revision="e4a7c2d9b315")
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO activities (id, type, occurred_on, borough_code, topic_code, people_reached,"
+                " created_at, updated_at) VALUES (7, 'conversation', '2026-03-01', 'bolton', 'smoking', 4,"
+                " '2026-03-01 18:00:00', '2026-03-01 18:00:00')"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO activity_outcomes (activity_id, outcome_code, signposted, said_would_act, created_at,"
+                " updated_at) VALUES (7, 'bowel_screening', 2, 1, '2026-04-01 09:00:00', '2026-04-01 09:00:00')"
+            )
+        upgrade()
+        with db.engine.connect() as conn:
+            kept = conn.exec_driver_sql("SELECT activity_created_at, created_at FROM activity_outcomes").all()
+            columns = {c["name"]: c for c in inspect(conn).get_columns("activity_outcomes")}
+        db.engine.dispose()
+    assert [(str(a)[:19], str(c)[:19]) for a, c in kept] == [("2026-03-01 18:00:00", "2026-04-01 09:00:00")]
+    assert columns["activity_created_at"]["nullable"] is False

@@ -67,6 +67,7 @@ class Activity(Model):
     topic_code: Mapped[str] = mapped_column(ForeignKey("topics.code"), index=True)
     people_reached: Mapped[int] = mapped_column(default=0)
     notes: Mapped[str | None] = mapped_column(Text)
+    # When it was logged: never changed once there are outcomes, which keep a copy (activity_created_at).
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(default=now_utc, onupdate=now_utc)
 

@@ -72,7 +72,8 @@ def seed_outcomes(rng_seed: int = 3031) -> int:
 
 def _logged_when_they_happened() -> None:
     """The demo's activities were all written at once; each is dated as logged on the day it happened, as a champion
-    would have, so that what came after a nudge is measured in its window."""
+    would have, so that what came after a nudge is measured in its window. It runs before any outcome exists: an
+    outcome copies its activity's time when it is added (``ActivityOutcome.activity_created_at``)."""
     db.session.flush()
     now = now_utc()
     logged = [

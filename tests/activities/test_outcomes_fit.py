@@ -193,14 +193,24 @@ def test_two_saves_of_the_same_outcome_at_once_make_one_row_on_postgresql(app, d
 
 def test_an_outcome_keeps_its_activitys_time_however_it_is_added(db, make, clock):
     """The nudge measures find a champion's outcomes by their activity's time, kept on the outcome: filled in from
-    the activity when a row is added without it, and kept when the outcomes are saved again later."""
-    activity = _with_outcome(db, make, clock)
-    logged_at = activity.created_at
-    clock.set(datetime(2026, 4, 2, 9, 0))  # saved again two weeks later
-    chosen = [OutcomeInput("bowel_screening", 5, 1, None), OutcomeInput("gp_symptom", 3, 0, None)]
-    outcomes.save_outcomes(activity, chosen)
+    the activity (loaded or not) when a row is added without it, and kept when the outcomes are saved again later,
+    never the time the outcome itself was written."""
+    clock.set(NOW)
+    activity = make.activity(make.champion(), type="stall_or_event", people_reached=20, occurred_on=date(2026, 3, 19))
+    db.session.commit()
+    logged_at = activity.created_at.replace(tzinfo=None)
+    clock.set(datetime(2026, 4, 2, 9, 0))  # two weeks later
+    champion_id = activity.champion_id
+    by_id = ActivityOutcome(activity_id=activity.id, champion_id=champion_id, outcome_code="bowel_screening")
+    by_object = ActivityOutcome(activity=activity, champion_id=champion_id, outcome_code="gp_symptom")
+    for row in (by_id, by_object):
+        row.signposted = 3
+    db.session.add_all([by_id, by_object])
+    db.session.commit()
+    chosen = [OutcomeInput("bowel_screening", 5, 1, None), OutcomeInput("hpv_vaccination", 2, 0, None)]
+    outcomes.save_outcomes(activity, chosen)  # one kept, one gone, one new
     db.session.commit()
     rows = db.session.query(ActivityOutcome).filter_by(activity_id=activity.id).all()
-    assert len(rows) == 2
-    assert {row.activity_created_at.replace(tzinfo=None) for row in rows} == {logged_at.replace(tzinfo=None)}
-    assert {row.created_at.replace(tzinfo=None) for row in rows} != {logged_at.replace(tzinfo=None)}
+    assert sorted(row.outcome_code for row in rows) == ["bowel_screening", "hpv_vaccination"]
+    assert [row.activity_created_at.replace(tzinfo=None) for row in rows] == [logged_at, logged_at]
+    assert all(row.created_at.replace(tzinfo=None) > logged_at for row in rows)  # written later than the activity
