@@ -67,9 +67,13 @@ WITH each AS MATERIALIZED (
   FROM nudge_messages m JOIN nudge_rules r ON r.id = m.rule_id LEFT JOIN champions c ON c.user_id = m.user_id
   WHERE r.key = 'verify-email' AND m.status IN ('sent', 'holdout') AND m.created_at <= now() - interval '14 days'
 )
-SELECT status, count(*), count(*) FILTER (WHERE acted), count(*) FILTER (WHERE people > 0), sum(people),
-       sum(people * people)
-  FROM each GROUP BY status;
+SELECT count(*) FILTER (WHERE status = 'sent'), count(*) FILTER (WHERE status = 'sent' AND acted),
+       count(*) FILTER (WHERE status = 'sent' AND people > 0), sum(people) FILTER (WHERE status = 'sent'),
+       sum(people * people) FILTER (WHERE status = 'sent'),
+       count(*) FILTER (WHERE status = 'holdout'), count(*) FILTER (WHERE status = 'holdout' AND acted),
+       count(*) FILTER (WHERE status = 'holdout' AND people > 0), sum(people) FILTER (WHERE status = 'holdout'),
+       sum(people * people) FILTER (WHERE status = 'holdout')
+  FROM each;
 WITH each AS MATERIALIZED (
   SELECT r.key, m.status,
          EXISTS (SELECT 1 FROM stage_changes s
@@ -83,6 +87,10 @@ WITH each AS MATERIALIZED (
   WHERE r.key IN ('start-training', 'pledge-and-first-activity') AND m.status IN ('sent', 'holdout')
     AND m.created_at <= now() - interval '14 days'
 )
-SELECT key, status, count(*), count(*) FILTER (WHERE acted), count(*) FILTER (WHERE people > 0), sum(people),
-       sum(people * people)
-  FROM each GROUP BY key, status;
+SELECT key, count(*) FILTER (WHERE status = 'sent'), count(*) FILTER (WHERE status = 'sent' AND acted),
+       count(*) FILTER (WHERE status = 'sent' AND people > 0), sum(people) FILTER (WHERE status = 'sent'),
+       sum(people * people) FILTER (WHERE status = 'sent'),
+       count(*) FILTER (WHERE status = 'holdout'), count(*) FILTER (WHERE status = 'holdout' AND acted),
+       count(*) FILTER (WHERE status = 'holdout' AND people > 0), sum(people) FILTER (WHERE status = 'holdout'),
+       sum(people * people) FILTER (WHERE status = 'holdout')
+  FROM each GROUP BY key;

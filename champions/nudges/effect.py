@@ -6,8 +6,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, Unpack
 
-from sqlalchemy import Select, case, func, literal, select, union_all
+from sqlalchemy import Select, and_, case, func, literal, select, union_all
 from sqlalchemy.orm import aliased
 
 from champions.activities.models import ActivityOutcome
@@ -107,20 +108,23 @@ def rule_effect(rule: NudgeRule) -> Effect:
     return rule_effects([rule])[rule.id]
 
 
+#: The two groups compared, in the order each rule's row of figures gives them.
+GROUPS = (MessageStatus.SENT.value, MessageStatus.HOLDOUT.value)
+
+
 def rule_effects(rules: list[NudgeRule]) -> dict[int, Effect]:
-    """Each rule's effect, from one aggregate query (a UNION ALL of one grouped count per rule)."""
+    """Each rule's effect, from one aggregate query (a UNION ALL of one row of figures per rule)."""
     if not rules:
         return {}
     parts = [_effect_counts(rule) for rule in rules]
-    counts: dict[int, dict[str, tuple[int, ...]]] = {rule.id: {} for rule in rules}
-    for rule_id, status, *figures in db.session.execute(parts[0] if len(parts) == 1 else union_all(*parts)):
-        counts[rule_id][status] = tuple(int(v or 0) for v in figures)
-    return {rule_id: _effect(found) for rule_id, found in counts.items()}
+    return {
+        rule_id: _effect(tuple(int(v or 0) for v in figures))
+        for rule_id, *figures in db.session.execute(parts[0] if len(parts) == 1 else union_all(*parts))
+    }
 
 
-def _effect(counts: dict[str, tuple[int, ...]]) -> Effect:
-    n, acted, signposting, people, squares = counts.get(MessageStatus.SENT.value, (0, 0, 0, 0, 0))
-    n2, acted2, signposting2, people2, squares2 = counts.get(MessageStatus.HOLDOUT.value, (0, 0, 0, 0, 0))
+def _effect(figures: tuple[int, ...]) -> Effect:
+    n, acted, signposting, people, squares, n2, acted2, signposting2, people2, squares2 = figures
     return Effect(
         nudged=n,
         nudged_acted=acted,
@@ -132,9 +136,11 @@ def _effect(counts: dict[str, tuple[int, ...]]) -> Effect:
     )
 
 
-def _effect_counts(rule: NudgeRule) -> Select[int, str, int, int, int, int, int]:
-    """The messages whose measuring window has closed, by status: how many, how many of them acted, how many
-    signposted anyone within the window, and the people they signposted (the sum and the sum of squares)."""
+def _effect_counts(rule: NudgeRule) -> Select[Unpack[tuple[Any, ...]]]:
+    """One row for the rule: of its messages whose measuring window has closed, for each of the GROUPS (sent, held
+    out): how many, how many of them acted, how many signposted anyone within the window, and the people they
+    signposted (the sum and the sum of squares). Each group's figures are sums over the rows of its status, not
+    a GROUP BY: at a million messages grouping sorted them all (on disk) to make two groups."""
     window = timedelta(days=rule.effect_days)
     until = (
         NudgeMessage.created_at + window
@@ -156,7 +162,7 @@ def _effect_counts(rule: NudgeRule) -> Select[int, str, int, int, int, int, int]
         .outerjoin(champion, champion.user_id == NudgeMessage.user_id)
         .where(
             NudgeMessage.rule_id == rule.id,
-            NudgeMessage.status.in_([MessageStatus.SENT.value, MessageStatus.HOLDOUT.value]),
+            NudgeMessage.status.in_(GROUPS),
             NudgeMessage.created_at <= now_utc() - window,
         )
         # OFFSET 0 keeps PostgreSQL from merging this into the query below, which would work out each person's
@@ -164,15 +170,17 @@ def _effect_counts(rule: NudgeRule) -> Select[int, str, int, int, int, int, int]
         .offset(0)
         .subquery()
     )
-    return select(
-        literal(rule.id),
-        each.c.status,
-        func.count(),
-        func.sum(each.c.acted),
-        func.sum(case((each.c.people > 0, 1), else_=0)),
-        func.sum(each.c.people),
-        func.sum(each.c.people * each.c.people),
-    ).group_by(each.c.status)
+    figures = []
+    for status in GROUPS:
+        mine = each.c.status == status
+        figures += [
+            func.sum(case((mine, 1), else_=0)),
+            func.sum(case((mine, each.c.acted), else_=0)),
+            func.sum(case((and_(mine, each.c.people > 0), 1), else_=0)),
+            func.sum(case((mine, each.c.people), else_=0)),
+            func.sum(case((mine, each.c.people * each.c.people), else_=0)),
+        ]
+    return select(literal(rule.id), *figures)
 
 
 def _signposted(champion_id_col, since_col, until_col):
