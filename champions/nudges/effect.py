@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import Select, and_, case, func, literal, select, union_all
 from sqlalchemy.orm import aliased
@@ -136,7 +136,7 @@ def _effect(figures: tuple[int, ...]) -> Effect:
     )
 
 
-def _effect_counts(rule: NudgeRule) -> Select[Unpack[tuple[Any, ...]]]:
+def _effect_counts(rule: NudgeRule) -> Select[*tuple[Any, ...]]:
     """One row for the rule: of its messages whose measuring window has closed, for each of the GROUPS (sent, held
     out): how many, how many of them acted, how many signposted anyone within the window, and the people they
     signposted (the sum and the sum of squares). Each group's figures are sums over the rows of its status, not
