@@ -74,8 +74,8 @@ def navigation() -> list[dict[str, str]]:
 
 def select_options(options: Iterable[tuple[Any, Any]], current: Any = "") -> Markup:
     """A select's ``<option>`` elements for (value, text) pairs, the one whose value equals ``current`` (both as
-    text) selected: the same markup as a loop in the template, made in one pass (a filter of the roster lists
-    hundreds of organisations, and a template loop spent milliseconds on them). Values and texts are escaped.
+    text) selected: the same markup as a loop in the template, made in one pass (on the roster, whose filters'
+    lists a template loop took milliseconds over). Values and texts are escaped.
     """
     chosen = "" if current is None else str(current)
     return Markup(

@@ -221,23 +221,24 @@ def _search_parts(q: str) -> list[SearchPart]:
 def _search(query: Select, q: str) -> Select:
     """Champions matching any part of the search. Asked as a union of ids, one set per part, so that PostgreSQL
     can answer each from its indexes: one OR across the two tables would leave it none to use."""
-    on_record, by_email = _search_parts(q)
-    ids = union(
-        select(Champion.id).where(on_record.where),
-        select(Champion.id).join(User, User.id == Champion.user_id).where(by_email.where),
-    )
+    ids = union(*(_matching(select(Champion.id), part) for part in _search_parts(q)))
     return query.where(Champion.id.in_(ids))
+
+
+def _matching(query: Select, part: SearchPart) -> Select:
+    """``query`` (of champions) narrowed to those matching ``part``, joined to their accounts only when the part
+    asks about them (every champion has one: the join would only cost a look-up a row)."""
+    if part.on_account:
+        query = query.join(User, User.id == Champion.user_id)
+    return query.where(part.where)
 
 
 def filtered(f: RosterFilters, search_part: SearchPart | None = None) -> Select:
     """Live (not merged-away) champions matching ``f``. With ``search_part`` (one of ``_search_parts(f.q)``), only
-    those matching that part of the search, joined to their accounts only when the part asks about them (every
-    champion has one: the join would only cost a look-up a row)."""
+    those matching that part of the search."""
     query = select(Champion).where(LIVE)
     if search_part is not None:
-        if search_part.on_account:
-            query = query.join(User, User.id == Champion.user_id)
-        query = query.where(search_part.where)
+        query = _matching(query, search_part)
     elif f.q:
         query = _search(query, f.q)
     if f.stage:

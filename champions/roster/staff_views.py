@@ -52,8 +52,8 @@ def _choices():
 def staff_roster():
     filters = staff_services.parse_filters(request.args)
     page = staff_services.roster_page(filters, request.args.get("after"))
-    audit.viewed("roster.viewed", None, filters=sorted(filters.as_args()))
     args = filters.as_args()
+    audit.viewed("roster.viewed", None, filters=sorted(args))
     return render_template(
         "roster/staff/roster.html",
         filters=filters,
