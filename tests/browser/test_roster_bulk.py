@@ -90,3 +90,28 @@ def test_organisations_and_a_rounds_applications_get_an_owner_in_bulk(pages, mak
     page.click("button:has-text('Assign an owner to all that match')")
     page.wait_for_selector("text=1 application selected")
     pages.check()
+
+
+def test_the_organisation_filter_takes_part_of_a_name_in_the_browser(pages, make, db):
+    """Staff open "More filters", type part of an organisation's name and apply: the champions who heard via any
+    organisation with that in its name are listed, and the page passes its accessibility checks."""
+    from champions.organisations.services import create_organisation
+
+    macmillan = create_organisation("Macmillan Bolton", type="charity")
+    create_organisation("Age UK Wigan", type="charity")
+    heard = make.champion(first_name="Heard", last_name="Viamac")
+    heard.heard_via_organisation_id = macmillan.id
+    make.champion(first_name="Other", last_name="Person")
+    staff = make.user(role="staff")
+    db.session.commit()
+    page = pages.page
+    sign_in(pages, staff, "/staff")
+    pages.goto("/staff/champions")
+    page.click("summary:has-text('More filters')")
+    page.fill("#organisation_name", "macmill")
+    page.click("button:has-text('Apply filters')")
+    page.wait_for_selector("#matches:has-text('1 champion matches')")
+    pages.check()
+    assert page.locator(".app-roster__table tbody a:has-text('Heard Viamac')").count() == 1
+    assert page.locator(".app-roster__table tbody a:has-text('Other Person')").count() == 0
+    assert page.input_value("#organisation_name") == "macmill"
