@@ -17,6 +17,10 @@ from champions.core.clock import UK, today_uk
 from champions.core.db import as_utc
 from champions.core.forms import error_items
 
+#: What ``getattr(some_dict, name)`` finds: a dict's methods and dunders (a set look-up, where ``hasattr`` on the
+#: class walked it for each of the thousands of look-ups a page makes).
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
 
 class PageEnvironment(Environment):
     """Flask's template environment, less two costs that the NHS.UK macros multiply (a page calls them hundreds of
@@ -31,7 +35,7 @@ class PageEnvironment(Environment):
     """
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        if type(obj) is dict and type(attribute) is str and not hasattr(dict, attribute):
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
             try:
                 return obj[attribute]
             except KeyError:
