@@ -134,14 +134,32 @@ def _copy_project(root: Path) -> Path:
     ],
     ids=["core imports a feature", "a feature imports one beside it", "a feature imports one above it", "no layer"],
 )
-def test_the_import_contract_is_champions_layers_and_breaking_it_fails(tmp_path, where, line, complaint):
-    root = _copy_project(tmp_path)
-    assert _lint_imports(root).returncode == 0
-    (root / "champions" / where).parent.mkdir(exist_ok=True)
-    with (root / "champions" / where).open("a") as module:
-        module.write(f"\n{line}  # noqa\n")
-    result = _lint_imports(root)
+def test_the_import_contract_is_champions_layers_and_breaking_it_fails(kept_project, where, line, complaint):
+    module = kept_project / "champions" / where
+    package_added = not module.parent.exists()
+    before = module.read_text() if module.exists() else None
+    module.parent.mkdir(exist_ok=True)
+    try:
+        with module.open("a") as text:
+            text.write(f"\n{line}  # noqa\n")
+        result = _lint_imports(kept_project)
+    finally:  # the copy is shared by each case: as it was
+        if package_added:
+            shutil.rmtree(module.parent)
+        elif before is None:
+            module.unlink()
+        else:
+            module.write_text(before)
     assert result.returncode != 0 and complaint in result.stdout
+
+
+@pytest.fixture(scope="module")
+def kept_project(tmp_path_factory) -> Path:
+    """The project copied once for the cases above, which keeps its import contract (each case breaks it once)."""
+    root = _copy_project(tmp_path_factory.mktemp("project"))
+    result = _lint_imports(root)
+    assert result.returncode == 0, result.stdout
+    return root
 
 
 def test_the_menu_and_the_worker_come_from_the_declarations(app):
