@@ -35,7 +35,7 @@ SELECT topic_code, count(*), coalesce(sum(people_reached), 0) FROM activities GR
 SELECT count(*), coalesce(sum(people_reached), 0) FROM activities;
 SELECT count(*), count(recruited_by_id) FROM champions;
 WITH RECURSIVE chain(id, depth) AS (
-  SELECT id, 0 FROM champions WHERE recruited_by_id IS NULL
+  SELECT c.id, 1 FROM champions c JOIN champions r ON r.id = c.recruited_by_id WHERE r.recruited_by_id IS NULL
   UNION ALL SELECT c.id, chain.depth + 1 FROM champions c JOIN chain ON c.recruited_by_id = chain.id
 ) SELECT coalesce(max(depth), 0) FROM chain;
 SELECT r.id, r.first_name, r.last_name, b.name, count(c.id) AS recruits

@@ -263,3 +263,21 @@ def test_a_borough_with_no_residents_figure_is_explained_not_divided_by(client, 
     auth.login_as("staff")
     page = client.get("/staff/dashboard/boroughs").get_data(as_text=True)
     assert "Bury has no residents figure, so no per-head figures are shown for it." in page
+
+
+def test_the_longest_chain_counts_recruits_of_live_champions_only(db, make):
+    from champions.dashboards.figures.network import network
+
+    a = make.champion(first_name="A")
+    db.session.flush()
+    assert network()["longest_chain"] == 0  # nobody recruited
+    b = make.champion(first_name="B", recruited_by_id=a.id)
+    db.session.flush()
+    assert network()["longest_chain"] == 1
+    c = make.champion(first_name="C", recruited_by_id=b.id)
+    make.champion(first_name="D", recruited_by_id=a.id)  # a second branch, shorter
+    db.session.flush()
+    assert network()["longest_chain"] == 2
+    c.merged_into_id = a.id  # merged away: no longer a link of any chain
+    db.session.flush()
+    assert network()["longest_chain"] == 1
