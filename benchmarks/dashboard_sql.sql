@@ -35,7 +35,7 @@ SELECT topic_code, count(*), coalesce(sum(people_reached), 0) FROM activities GR
 SELECT count(*), coalesce(sum(people_reached), 0) FROM activities;
 SELECT count(*), count(recruited_by_id) FROM champions;
 WITH RECURSIVE chain(id, depth) AS (
-  SELECT c.id, 1 FROM champions c JOIN champions r ON r.id = c.recruited_by_id WHERE r.recruited_by_id IS NULL
+  SELECT id, 0 FROM champions WHERE recruited_by_id IS NULL
   UNION ALL SELECT c.id, chain.depth + 1 FROM champions c JOIN chain ON c.recruited_by_id = chain.id
 ) SELECT coalesce(max(depth), 0) FROM chain;
 SELECT r.id, r.first_name, r.last_name, b.name, count(c.id) AS recruits
@@ -58,13 +58,13 @@ SELECT o.outcome_code, a.topic_code, a.type, a.borough_code, to_char(a.occurred_
 -- them find nothing through the rule index.)
 WITH each AS MATERIALIZED (
   SELECT m.status,
-         EXISTS (SELECT 1 FROM users u WHERE u.id = m.user_id
-           AND u.email_verified_at >= m.created_at AND u.email_verified_at < m.created_at + interval '14 days') AS acted,
+         (u.email_verified_at >= m.created_at AND u.email_verified_at < m.created_at + interval '14 days') AS acted,
          (SELECT coalesce(sum(o.signposted), 0) FROM activity_outcomes o
            WHERE o.champion_id = c.id
              AND o.activity_created_at >= m.created_at
              AND o.activity_created_at < m.created_at + interval '14 days') AS people
   FROM nudge_messages m JOIN nudge_rules r ON r.id = m.rule_id LEFT JOIN champions c ON c.user_id = m.user_id
+    LEFT JOIN users u ON u.id = m.user_id
   WHERE r.key = 'verify-email' AND m.status IN ('sent', 'holdout') AND m.created_at <= now() - interval '14 days'
 )
 SELECT count(*) FILTER (WHERE status = 'sent'), count(*) FILTER (WHERE status = 'sent' AND acted),

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, literal, select, union_all
 from sqlalchemy.orm import aliased
 
+from champions.accounts.models import User
 from champions.activities.models import ActivityOutcome
 from champions.core import stats
 from champions.core.db import now_utc
@@ -151,8 +152,17 @@ def _effect_counts(rule: NudgeRule) -> Select[*tuple[Any, ...]]:
     # looked up for each: at a million champions a look-up a message was most of the snapshot's time.
     champion = aliased(Champion, name="nudged_champion")
     target = CONDITIONS[rule.condition].target
-    acted = target_done(target, NudgeMessage.user_id, NudgeMessage.created_at, until, champion.id)
-    each = (
+    # So is the account, for a rule whose target is on it (verifying the email address: a million messages).
+    account = aliased(User, name="nudged_account") if target == "verified" else None
+    acted = target_done(
+        target,
+        NudgeMessage.user_id,
+        NudgeMessage.created_at,
+        until,
+        champion.id,
+        verified_at_col=account.email_verified_at if account is not None else None,
+    )
+    query = (
         select(
             NudgeMessage.status.label("status"),
             case((acted, 1), else_=0).label("acted"),
@@ -160,7 +170,11 @@ def _effect_counts(rule: NudgeRule) -> Select[*tuple[Any, ...]]:
         )
         .select_from(NudgeMessage)
         .outerjoin(champion, champion.user_id == NudgeMessage.user_id)
-        .where(
+    )
+    if account is not None:
+        query = query.outerjoin(account, account.id == NudgeMessage.user_id)
+    each = (
+        query.where(
             NudgeMessage.rule_id == rule.id,
             NudgeMessage.status.in_(GROUPS),
             NudgeMessage.created_at <= now_utc() - window,

@@ -13,13 +13,10 @@ from champions.profiles.models import LIVE, Champion
 
 def network() -> dict[str, Any]:
     total, recruited = db.session.execute(select(func.count(), func.count(Champion.recruited_by_id)).where(LIVE)).one()
-    # The longest chain, walked from the first recruits (whose recruiter was recruited by no one) down: only the
-    # recruited are carried from step to step, not everyone (two in three, at a million, recruited no one).
     depth = db.session.scalar(
         text(
             "WITH RECURSIVE chain(id, depth) AS ("
-            " SELECT c.id, 1 FROM champions c JOIN champions r ON r.id = c.recruited_by_id"
-            " WHERE r.recruited_by_id IS NULL AND r.merged_into_id IS NULL AND c.merged_into_id IS NULL"
+            " SELECT id, 0 FROM champions WHERE recruited_by_id IS NULL AND merged_into_id IS NULL"
             " UNION ALL SELECT c.id, chain.depth + 1 FROM champions c JOIN chain ON c.recruited_by_id = chain.id"
             " WHERE c.merged_into_id IS NULL"
             ") SELECT coalesce(max(depth), 0) FROM chain"
