@@ -50,5 +50,6 @@ def normalise_postcode(value: str) -> str:
 
 def borough_choices(placeholder: str | None = None) -> list[tuple[str, str]]:
     """The boroughs as (code, name) choices by name, after an empty ``placeholder`` choice when given."""
-    boroughs = [(b.code, b.name) for b in db.session.scalars(select(Borough).order_by(Borough.name))]
+    rows = db.session.execute(select(Borough.code, Borough.name).order_by(Borough.name))
+    boroughs = [(row.code, row.name) for row in rows]
     return [("", placeholder), *boroughs] if placeholder else boroughs

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -15,7 +16,7 @@ from champions.core.downloads import SafeWriter
 from champions.extensions import db
 from champions.privacy.models import EqualityAnswers
 from champions.profiles.models import Champion
-from champions.roster.models import ExportJob, JobStatus, Tag
+from champions.roster.models import ExportJob, JobStatus
 from champions.roster.staff_services import RosterFilters, filtered, parse_filters, tags_of
 from champions.spread.models import ChampionRole
 from champions.spread.queries import measures_of, roles_held
@@ -71,7 +72,7 @@ def _row(
     champion: Champion,
     answers: EqualityAnswers | None,
     include_special: bool,
-    tags: list[Tag],
+    tags: Sequence[Any],  # rows with a ``name`` (staff_services.tags_of)
     measures: ChampionRole | None = None,
 ) -> list:
     row = [

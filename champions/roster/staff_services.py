@@ -408,20 +408,26 @@ def _search_page(
     return [by_id[i] for i in ids]
 
 
-def tags_of(champion_ids: Sequence[int]) -> dict[int, list[Tag]]:
-    """Each champion's tags by name, in one query (for a page of the roster, or one champion)."""
-    found: dict[int, list[Tag]] = {}
+def tags_of(champion_ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
+    """Each champion's tags (their ``id`` and ``name``) by name, in one query (for a page of the roster, or one
+    champion): plain rows, as a page only shows them."""
+    found: dict[int, list[Row[Any]]] = {}
     if not champion_ids:
         return found
     query = (
-        select(champion_tags.c.champion_id, Tag)
+        select(champion_tags.c.champion_id, Tag.id, Tag.name)
         .join(Tag, Tag.id == champion_tags.c.tag_id)
         .where(champion_tags.c.champion_id.in_(champion_ids))
         .order_by(Tag.name_key)
     )
-    for champion_id, tag in db.session.execute(query):
-        found.setdefault(champion_id, []).append(tag)
+    for row in db.session.execute(query):
+        found.setdefault(row.champion_id, []).append(row)
     return found
+
+
+def tag_choices() -> list[tuple[int, str]]:
+    """(id, name) of every tag, by name: a filter's choices."""
+    return [(row.id, row.name) for row in db.session.execute(select(Tag.id, Tag.name).order_by(Tag.name_key))]
 
 
 def all_tags() -> list[Tag]:

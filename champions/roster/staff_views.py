@@ -42,7 +42,7 @@ def _choices():
         "boroughs": borough_choices(),
         "topics": list(db.session.execute(select(Topic.code, Topic.name).order_by(Topic.name))),
         "sorts": [(k, label) for k, (_, label) in staff_services.SORTS.items()],
-        "tag_choices": [(t.id, t.name) for t in staff_services.all_tags()],
+        "tag_choices": staff_services.tag_choices(),
         "role_choices": role_choices(),
         "bulk_actions": bulk.ACTIONS,
     }
