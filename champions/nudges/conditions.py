@@ -378,22 +378,22 @@ def target_done(target: str, user_id_col, since_col, until_col, champion_id_col=
     """Did this user do the target action between the two times (most often an EXISTS clause)? ``champion_id_col``,
     when the caller has joined the user's champion record, saves looking it up for each row; ``verified_at_col``,
     when the caller has joined the user's account, answers "verified" from it with no look-up at all."""
-    # Else the person's champion id. This sits two levels inside the caller's query (within an EXISTS), where
-    # automatic correlation does not reach: without correlate_except the caller's table would be joined in
-    # here, and the look-up would return every champion instead of this person's.
-    champion = (
-        champion_id_col
-        if champion_id_col is not None
-        else select(Champion.id).where(Champion.user_id == user_id_col).correlate_except(Champion).scalar_subquery()
-    )
-    if target == "verified" and verified_at_col is not None:  # true or false, never NULL, as EXISTS is
-        return and_(verified_at_col.is_not(None), verified_at_col >= since_col, verified_at_col < until_col)
-    if target == "verified":
+    if target == "verified":  # on the account, not the champion record
+        if verified_at_col is not None:  # true or false, never NULL, as EXISTS is
+            return and_(verified_at_col.is_not(None), verified_at_col >= since_col, verified_at_col < until_col)
         return (
             select(User.id)
             .where(User.id == user_id_col, User.email_verified_at >= since_col, User.email_verified_at < until_col)
             .exists()
         )
+    # Every other target is on the champion record: the person's champion id. This sits two levels inside the
+    # caller's query (within an EXISTS), where automatic correlation does not reach: without correlate_except the
+    # caller's table would be joined in here, and the look-up would return every champion instead of this person's.
+    champion = (
+        champion_id_col
+        if champion_id_col is not None
+        else select(Champion.id).where(Champion.user_id == user_id_col).correlate_except(Champion).scalar_subquery()
+    )
     if target in ("trained", "active"):
         return (
             select(StageChange.id)

@@ -45,7 +45,7 @@ def _page(status: int = 200, **context):
         "roster/staff/bulk.html",
         actions=bulk.ACTIONS,
         back=url_for("roster.staff_roster", **staff_services.parse_filters(values).as_args()),
-        tags=[t.name for t in staff_services.all_tags()] if context["action"] == "tag" else [],
+        tags=[name for _, name in staff_services.tag_choices()] if context["action"] == "tag" else [],
         **context,
     ), status
 

@@ -430,10 +430,6 @@ def tag_choices() -> list[tuple[int, str]]:
     return [(row.id, row.name) for row in db.session.execute(select(Tag.id, Tag.name).order_by(Tag.name_key))]
 
 
-def all_tags() -> list[Tag]:
-    return list(db.session.scalars(select(Tag).order_by(Tag.name_key)))
-
-
 # ---------------------------------------------------------------------------------------------- one champion
 
 
