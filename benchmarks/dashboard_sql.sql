@@ -38,20 +38,21 @@ WITH RECURSIVE chain(id, depth) AS (
   SELECT id, 0 FROM champions WHERE recruited_by_id IS NULL
   UNION ALL SELECT c.id, chain.depth + 1 FROM champions c JOIN chain ON c.recruited_by_id = chain.id
 ) SELECT coalesce(max(depth), 0) FROM chain;
-SELECT r.id, r.first_name, r.last_name, b.name, count(c.id) AS recruits
-  FROM champions r JOIN champions c ON c.recruited_by_id = r.id LEFT JOIN boroughs b ON b.code = r.borough_code
-  GROUP BY r.id, r.first_name, r.last_name, b.name ORDER BY recruits DESC, r.id LIMIT 10;
+SELECT r.id, r.first_name, r.last_name, b.name, counts.recruits
+  FROM (SELECT recruited_by_id AS id, count(*) AS recruits FROM champions WHERE recruited_by_id IS NOT NULL
+        GROUP BY recruited_by_id ORDER BY recruits DESC, recruited_by_id) counts
+  JOIN champions r ON r.id = counts.id LEFT JOIN boroughs b ON b.code = r.borough_code
+  ORDER BY counts.recruits DESC, counts.id LIMIT 10;
 -- What came of it: the people reached by the types of activity that record outcomes, how many of those
 -- activities have one, and the four sums (signposted, said they would act, did act, said where did is known)
 -- by service, the activity's topic, type, borough and month: one grouped pass, whose cells add up to each table.
+-- Each outcome keeps a copy of its activity's type, date, borough and topic, so the last two read the outcomes alone.
 SELECT type, count(*), coalesce(sum(people_reached), 0) FROM activities
   WHERE type IN ('conversation', 'stall_or_event', 'group_talk', 'signposting') GROUP BY type;
-SELECT a.type, count(DISTINCT o.activity_id) FROM activities a JOIN activity_outcomes o ON o.activity_id = a.id
-  GROUP BY a.type;
-SELECT o.outcome_code, a.topic_code, a.type, a.borough_code, to_char(a.occurred_on, 'YYYY-MM'),
-       sum(o.signposted), sum(o.said_would_act), sum(o.did_act),
-       sum(CASE WHEN o.did_act IS NOT NULL THEN o.said_would_act ELSE 0 END)
-  FROM activity_outcomes o JOIN activities a ON a.id = o.activity_id GROUP BY 1, 2, 3, 4, 5;
+SELECT activity_type, count(DISTINCT activity_id) FROM activity_outcomes GROUP BY activity_type;
+SELECT outcome_code, activity_topic_code, activity_type, activity_borough_code, to_char(activity_occurred_on, 'YYYY-MM'),
+       sum(signposted), sum(said_would_act), sum(did_act), sum(CASE WHEN did_act IS NOT NULL THEN said_would_act ELSE 0 END)
+  FROM activity_outcomes GROUP BY 1, 2, 3, 4, 5;
 -- Nudge effect: for each onboarding rule, sent against held out: how many did the target action within the
 -- rule's 14 days, and the people each signposted to a service in those days (how many signposted anyone, the
 -- sum and the sum of squares). (The other rules have no messages in the generated data: the app's queries for

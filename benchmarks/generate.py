@@ -262,11 +262,14 @@ def _activities(cur, activities: int, seed: int, now: datetime) -> int:
     cur.execute(
         """
         INSERT INTO activity_outcomes
-            (activity_id, champion_id, activity_created_at, outcome_code, signposted, said_would_act, did_act,
+            (activity_id, champion_id, activity_created_at, activity_type, activity_occurred_on,
+             activity_borough_code, activity_topic_code, outcome_code, signposted, said_would_act, did_act,
              created_at, updated_at)
-        SELECT id, champion_id, created_at, (%(kinds)s::text[])[1 + floor(random() * %(n_kinds)s)::int], s, w,
+        SELECT id, champion_id, created_at, type, occurred_on, borough_code, topic_code,
+               (%(kinds)s::text[])[1 + floor(random() * %(n_kinds)s)::int], s, w,
                CASE WHEN random() < 0.5 THEN floor(random() * (w + 1))::int END, %(now)s, %(now)s
-        FROM (SELECT a.id, a.champion_id, a.created_at, 1 + floor(random() * a.people_reached)::int AS s
+        FROM (SELECT a.id, a.champion_id, a.created_at, a.type, a.occurred_on, a.borough_code, a.topic_code,
+                     1 + floor(random() * a.people_reached)::int AS s
               FROM activities a
               WHERE a.type IN ('conversation', 'stall_or_event', 'group_talk', 'signposting') AND random() < 0.1) o,
              LATERAL (SELECT floor(random() * (o.s + 1))::int AS w) said

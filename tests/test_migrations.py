@@ -7,6 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select
 
+from champions.activities.models import ACTIVITY_COPIES
 from champions.core.models import BOROUGHS, TOPICS, Borough, Topic
 from champions.extensions import db
 
@@ -28,9 +29,10 @@ def test_reference_data_is_loaded_by_the_migration(db):
 
 @pytest.mark.once
 def test_outcomes_already_recorded_get_their_activitys_time(tmp_path):
-    """The migration that keeps each outcome's activity time (f1b6d3a8c247) fills it in for the rows already there,
-    then makes it required: on a database of its own (SQLite here, the table rebuilt), with an outcome recorded a
-    month after its activity, the outcome gets the activity's time, not its own."""
+    """The migrations that keep copies of each outcome's activity (its time, f1b6d3a8c247; its type, date, borough
+    and topic, b8e2c4a6d0f3) fill them in for the rows already there, then make them required: on a database of its
+    own (SQLite here, the table rebuilt), with an outcome recorded a month after its activity, the outcome gets the
+    activity's time, not its own, and the activity's other columns."""
     from flask_migrate import upgrade
 
     from champions import create_app
@@ -51,7 +53,14 @@ def test_outcomes_already_recorded_get_their_activitys_time(tmp_path):
         upgrade()
         with db.engine.connect() as conn:
             kept = conn.exec_driver_sql("SELECT activity_created_at, created_at FROM activity_outcomes").all()
+            copied = conn.exec_driver_sql(
+                "SELECT activity_type, activity_occurred_on, activity_borough_code, activity_topic_code"
+                " FROM activity_outcomes"
+            ).all()
             columns = {c["name"]: c for c in inspect(conn).get_columns("activity_outcomes")}
         db.engine.dispose()
     assert [(str(a)[:19], str(c)[:19]) for a, c in kept] == [("2026-03-01 18:00:00", "2026-04-01 09:00:00")]
-    assert columns["activity_created_at"]["nullable"] is False
+    assert [tuple(map(str, row)) for row in copied] == [("conversation", "2026-03-01", "bolton", "smoking")]
+    copies = sorted(name for name in columns if name.startswith("activity_") and name != "activity_id")
+    assert copies == sorted(ACTIVITY_COPIES)
+    assert [columns[copy]["nullable"] for copy in copies] == [False] * len(copies)

@@ -53,7 +53,14 @@ def seed_outcomes(rng_seed: int = 3031) -> int:
     activities = list(
         db.session.execute(
             select(
-                Activity.id, Activity.champion_id, Activity.people_reached, Activity.occurred_on, Activity.created_at
+                Activity.id,
+                Activity.champion_id,
+                Activity.people_reached,
+                Activity.occurred_on,
+                Activity.created_at,
+                Activity.type,
+                Activity.borough_code,
+                Activity.topic_code,
             )
             .where(Activity.type.in_([t.value for t in OUTCOME_TYPES]), Activity.people_reached > 0)
             .order_by(Activity.id)
@@ -100,7 +107,7 @@ def _counts(rng: random.Random, signposted: int) -> tuple[int, int, int | None]:
 
 
 def _activity_outcomes(rng: random.Random, activity) -> list[ActivityOutcome]:
-    activity_id, champion_id, people, occurred_on, logged_at = activity
+    activity_id, champion_id, people, occurred_on, logged_at, kind, borough_code, topic_code = activity
     recorded = min(now_utc(), datetime.combine(occurred_on, time(19), tzinfo=UTC))
     rows = []
     for code in _kinds(rng, 1 if people < 5 or rng.random() < 0.7 else 2):
@@ -110,6 +117,10 @@ def _activity_outcomes(rng: random.Random, activity) -> list[ActivityOutcome]:
                 activity_id=activity_id,
                 champion_id=champion_id,
                 activity_created_at=logged_at,
+                activity_type=kind,
+                activity_occurred_on=occurred_on,
+                activity_borough_code=borough_code,
+                activity_topic_code=topic_code,
                 outcome_code=code,
                 signposted=signposted,
                 said_would_act=said,

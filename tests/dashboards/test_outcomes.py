@@ -106,6 +106,29 @@ def test_outcomes_by_month(known):
     assert months == [("2026-01", 4, 3, 1), ("2026-02", 23, 13, 5)]
 
 
+def test_an_activity_changed_takes_its_outcomes_with_it_in_every_table(db, make):
+    """The figures read the outcomes alone, with their copy of the activity's type, date, borough and topic: a
+    champion who corrects their activity moves what came of it, in the same save."""
+    from champions.activities.services import update_activity
+
+    champion = make.champion(borough_code="bolton")
+    talk = make.activity(champion, type="conversation", borough_code="bolton", topic_code="smoking",
+                         people_reached=4, occurred_on=date(2026, 1, 10))  # fmt: skip
+    outcome(db, talk, "other", 3, 2, 1)  # "Something else" counts under its activity's topic
+    changed = {"type": "group_talk", "occurred_on": date(2026, 3, 5), "borough_code": "wigan", "topic_code": "diet"}
+    update_activity(champion, talk, {**changed, "people_reached": 4, "notes": None})
+    db.session.commit()
+
+    def signposted(rows, key):
+        return {row[key]: row["signposted"] for row in rows if row["signposted"]}
+
+    assert signposted(outcomes.by_type(), "type") == {"group_talk": 3}
+    assert signposted(outcomes.by_borough(), "code") == {"wigan": 3}
+    assert signposted(outcomes.by_topic(), "code") == {"diet": 3}
+    assert signposted(outcomes.by_month(), "month") == {"2026-03": 3}
+    assert {row["type"]: row["with_outcomes"] for row in outcomes.by_type()}["group_talk"] == 1
+
+
 def test_the_path_from_people_reached_to_those_who_acted(known):
     path = outcomes.path()
     assert path["activities"] == 4  # the talk, the stall, the group and the signposting; not the post

@@ -22,15 +22,24 @@ def network() -> dict[str, Any]:
             ") SELECT coalesce(max(depth), 0) FROM chain"
         )
     )
-    recruits = func.count(Champion.id).label("recruits")
+    # Each recruiter's live recruits counted first, from the index of champions by recruiter, then the recruiters
+    # looked up in order of that count until ten are found: joining every recruiter to their recruits before
+    # counting hashed the whole table (a million champions: 1.1 s, against 0.2 s).
+    recruits = func.count().label("recruits")
+    counts = (
+        select(Champion.recruited_by_id.label("id"), recruits)
+        .where(LIVE, Champion.recruited_by_id.is_not(None))
+        .group_by(Champion.recruited_by_id)
+        .order_by(recruits.desc(), Champion.recruited_by_id)
+        .subquery("counts")
+    )
     recruiter = Champion.__table__.alias("recruiter")
     top = db.session.execute(
-        select(recruiter.c.id, recruiter.c.first_name, recruiter.c.last_name, Borough.name, recruits)
-        .join(Champion, Champion.recruited_by_id == recruiter.c.id)
-        .where(LIVE, recruiter.c.merged_into_id.is_(None))
+        select(recruiter.c.id, recruiter.c.first_name, recruiter.c.last_name, Borough.name, counts.c.recruits)
+        .join(counts, counts.c.id == recruiter.c.id)
+        .where(recruiter.c.merged_into_id.is_(None))
         .outerjoin(Borough, Borough.code == recruiter.c.borough_code)
-        .group_by(recruiter.c.id, recruiter.c.first_name, recruiter.c.last_name, Borough.name)
-        .order_by(recruits.desc(), recruiter.c.id)
+        .order_by(counts.c.recruits.desc(), counts.c.id)
         .limit(10)
     ).all()
     return {

@@ -47,17 +47,13 @@ def _cube() -> Cube:
     activities: each table is then a sum of its cells, not another pass over millions of activities."""
     keys = (
         ActivityOutcome.outcome_code,
-        Activity.topic_code,
-        Activity.type,
-        Activity.borough_code,
-        _month(Activity.occurred_on),  # one expression in both places: PostgreSQL must see them the same
+        ActivityOutcome.activity_topic_code,
+        ActivityOutcome.activity_type,
+        ActivityOutcome.activity_borough_code,
+        _month(ActivityOutcome.activity_occurred_on),  # one expression in both places: PostgreSQL must see them alike
     )
-    query = (
-        select(*keys, *_sums())
-        .select_from(ActivityOutcome)
-        .join(Activity, Activity.id == ActivityOutcome.activity_id)
-        .group_by(*keys)
-    )
+    # The outcomes alone: each keeps a copy of the columns of its activity's grouped by here (ACTIVITY_COPIES).
+    query = select(*keys, *_sums()).group_by(*keys)
     return {
         (k, t, y, b, m): (int(s), int(w), int(d), int(a)) for k, t, y, b, m, s, w, d, a in db.session.execute(query)
     }
@@ -128,9 +124,9 @@ def by_type(reached: dict[str, tuple[int, int]] | None = None, cube: Cube | None
     reached = reached_by_type() if reached is None else reached
     with_outcomes = dict(
         db.session.execute(
-            select(Activity.type, func.count(func.distinct(ActivityOutcome.activity_id)))
-            .join(ActivityOutcome, ActivityOutcome.activity_id == Activity.id)
-            .group_by(Activity.type)
+            select(ActivityOutcome.activity_type, func.count(func.distinct(ActivityOutcome.activity_id))).group_by(
+                ActivityOutcome.activity_type
+            )
         ).all()
     )
     found = _grouped(lambda cell: cell[2], cube)
