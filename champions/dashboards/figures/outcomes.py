@@ -1,9 +1,10 @@
 """What came of champions' activities: the people they signposted, by kind of outcome, topic, type of activity,
 borough (per 10,000 residents) and month, and the path from the people reached to those who did act.
 
-Every figure adds up cells of one grouped pass over activity_outcomes joined to its activity. "Did act" is known
-only where a champion found out, so each figure keeps beside it how many people that answer covers: a did-act rate is
-read against those who said they would act in the rows that have an answer, never against everyone.
+Every figure adds up cells of one grouped pass over activity_outcomes, each with a copy of its activity's type, date,
+borough and topic. "Did act" is known only where a champion found out, so each figure keeps beside it how many people
+that answer covers: a did-act rate is read against those who said they would act in the rows that have an answer,
+never against everyone.
 """
 
 from __future__ import annotations
