@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from champions.accounts.models import User
-from champions.activities.models import Activity
+from champions.activities.models import ACTIVITY_COPIES, Activity, ActivityOutcome
 from champions.core.models import AuditEvent
 from champions.core.snapshots import latest_snapshot
 from champions.dashboards.services import PROGRAMME
@@ -67,6 +67,11 @@ def test_seed_demo_fills_an_empty_database_once(app, db):
             )
         ).all()
         assert all((status == "holdout") == bool(held) for status, held in statuses), rule.key
+    # Its outcomes carry their activity's columns (ACTIVITY_COPIES), which the outcome figures group by.
+    copied = [getattr(ActivityOutcome, copy) != getattr(Activity, column) for copy, column in ACTIVITY_COPIES.items()]
+    outcomes = select(func.count()).select_from(ActivityOutcome).join(ActivityOutcome.activity)
+    assert db.session.scalar(outcomes) > 0
+    assert db.session.scalar(outcomes.where(or_(*copied))) == 0
     # The demo member of staff has follow-ups to show: tasks on champions they own, one of them overdue.
     from champions.core.clock import today_uk
     from champions.followups.models import Task

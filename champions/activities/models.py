@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -150,7 +151,9 @@ class ActivityOutcome(Model):
     kind: Mapped[OutcomeKind] = relationship()
 
 
-#: An outcome's copy of each column of its activity's: the outcome's column, the activity's.
+#: An outcome's copy of each column of its activity's: the outcome's column, the activity's. The ORM events below
+#: keep them: an activity changed by a Core or bulk ``UPDATE`` (or by hand in SQL) must change its outcomes' copies
+#: in the same statement's transaction, or the outcome figures count them where the activity was.
 ACTIVITY_COPIES = {
     "activity_created_at": "created_at",
     "activity_type": "type",
@@ -158,6 +161,11 @@ ACTIVITY_COPIES = {
     "activity_borough_code": "borough_code",
     "activity_topic_code": "topic_code",
 }
+
+
+def copies_of(activity: Activity) -> dict[str, Any]:
+    """The values of an outcome's copies of ``activity``'s columns, to give a new outcome row."""
+    return {copy: getattr(activity, column) for copy, column in ACTIVITY_COPIES.items()}
 
 
 @event.listens_for(ActivityOutcome, "before_insert")
@@ -186,8 +194,12 @@ def _keep_copies_in_step(mapper: object, connection: Connection, target: Activit
         for copy, column in ACTIVITY_COPIES.items()
         if state.attrs[column].history.has_changes()
     }
-    if changed:
-        connection.execute(update(ActivityOutcome).where(ActivityOutcome.activity_id == target.id).values(changed))
+    if changed:  # the outcomes themselves did not change: their updated_at stays ("Last changed" in an export)
+        connection.execute(
+            update(ActivityOutcome)
+            .where(ActivityOutcome.activity_id == target.id)
+            .values({**changed, "updated_at": ActivityOutcome.updated_at})
+        )
 
 
 # An activity's type as stored (its value), in words.

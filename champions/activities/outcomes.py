@@ -22,6 +22,7 @@ from champions.activities.models import (
     Activity,
     ActivityOutcome,
     OutcomeKind,
+    copies_of,
 )
 from champions.extensions import db
 
@@ -191,9 +192,7 @@ def save_outcomes(activity: Activity, chosen: Iterable[OutcomeInput]) -> None:
     for code in set(have) - set(wanted):
         db.session.delete(have[code])
     for code, item in wanted.items():
-        row = have.get(code) or ActivityOutcome(
-            activity_id=activity.id, activity_created_at=activity.created_at, outcome_code=code
-        )
+        row = have.get(code) or ActivityOutcome(activity_id=activity.id, outcome_code=code, **copies_of(activity))
         row.champion_id = activity.champion_id
         row.signposted = item.signposted if item.signposted is not None else activity.people_reached
         row.said_would_act = item.said_would_act or 0
@@ -217,9 +216,7 @@ def kept_outcomes(activity: Activity) -> list[dict[str, Any]]:
 
 def restore_outcomes(activity: Activity, kept: list[dict[str, Any]]) -> None:
     for values in kept:
-        row = ActivityOutcome(
-            activity_id=activity.id, activity_created_at=activity.created_at, champion_id=activity.champion_id
-        )
+        row = ActivityOutcome(activity_id=activity.id, champion_id=activity.champion_id, **copies_of(activity))
         for key in _KEPT:
             value = values.get(key)
             setattr(row, key, datetime.fromisoformat(value) if key.endswith("_at") and value else value)

@@ -80,7 +80,8 @@ def seed_outcomes(rng_seed: int = 3031) -> int:
 def _logged_when_they_happened() -> None:
     """The demo's activities were all written at once; each is dated as logged on the day it happened, as a champion
     would have, so that what came after a nudge is measured in its window. It runs before any outcome exists: an
-    outcome copies its activity's time when it is added (``ActivityOutcome.activity_created_at``)."""
+    outcome copies its activity's time, type, date, borough and topic when it is added (``ACTIVITY_COPIES``), and
+    this bulk UPDATE would not change those copies."""
     db.session.flush()
     now = now_utc()
     logged = [

@@ -281,3 +281,24 @@ def test_the_longest_chain_counts_recruits_of_live_champions_only(db, make):
     c.merged_into_id = a.id  # merged away: no longer a link of any chain
     db.session.flush()
     assert network()["longest_chain"] == 1
+
+
+def test_the_top_recruiters_are_ten_live_champions_by_their_live_recruits(db, make):
+    """Counted from the recruits' side: a recruit merged away counts for nobody, a recruiter merged away is not
+    listed (whoever they recruited), ties go to the earlier champion, and only the first ten are shown."""
+    from champions.dashboards.figures.network import network
+
+    def recruiter(name: str, recruits: int):
+        champion = make.champion(first_name=name)
+        for _ in range(recruits):
+            make.champion(recruited_by_id=champion.id)
+        return champion
+
+    a = recruiter("A", 3)
+    make.champion(recruited_by_id=a.id).merged_into_id = a.id  # a fourth, merged into A: not a recruit of A's now
+    b, c = recruiter("B", 2), recruiter("C", 2)
+    recruiter("Merged", 5).merged_into_id = b.id
+    ones = [recruiter(f"One{i}", 1) for i in range(9)]
+    db.session.flush()
+    top = [(r["id"], r["recruits"]) for r in network()["top_recruiters"]]
+    assert top == [(a.id, 3), (b.id, 2), (c.id, 2), *[(one.id, 1) for one in ones[:7]]]

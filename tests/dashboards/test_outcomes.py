@@ -8,7 +8,7 @@ import io
 import math
 import re
 import statistics
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, select
@@ -106,15 +106,20 @@ def test_outcomes_by_month(known):
     assert months == [("2026-01", 4, 3, 1), ("2026-02", 23, 13, 5)]
 
 
-def test_an_activity_changed_takes_its_outcomes_with_it_in_every_table(db, make):
+def test_an_activity_changed_takes_its_outcomes_with_it_in_every_table(db, make, clock):
     """The figures read the outcomes alone, with their copy of the activity's type, date, borough and topic: a
-    champion who corrects their activity moves what came of it, in the same save."""
+    champion who corrects their activity moves what came of it, in the same save, whether or not they change its
+    outcomes too; an outcome not itself changed keeps its "last changed" time."""
+    from champions.activities.outcomes import OutcomeInput
     from champions.activities.services import update_activity
 
+    clock.set(datetime(2026, 4, 1, 12, 0))
     champion = make.champion(borough_code="bolton")
     talk = make.activity(champion, type="conversation", borough_code="bolton", topic_code="smoking",
                          people_reached=4, occurred_on=date(2026, 1, 10))  # fmt: skip
     outcome(db, talk, "other", 3, 2, 1)  # "Something else" counts under its activity's topic
+    written = db.session.scalar(select(ActivityOutcome.updated_at))
+    clock.advance(days=1)
     changed = {"type": "group_talk", "occurred_on": date(2026, 3, 5), "borough_code": "wigan", "topic_code": "diet"}
     update_activity(champion, talk, {**changed, "people_reached": 4, "notes": None})
     db.session.commit()
@@ -127,6 +132,14 @@ def test_an_activity_changed_takes_its_outcomes_with_it_in_every_table(db, make)
     assert signposted(outcomes.by_topic(), "code") == {"diet": 3}
     assert signposted(outcomes.by_month(), "month") == {"2026-03": 3}
     assert {row["type"]: row["with_outcomes"] for row in outcomes.by_type()}["group_talk"] == 1
+    assert db.session.scalar(select(ActivityOutcome.updated_at)) == written
+
+    # Changed again with its outcomes: the one kept and the one added both go where the activity now is.
+    chosen = [OutcomeInput("other", 3, 2, 1), OutcomeInput("stop_smoking", 1, 1, None)]
+    update_activity(champion, talk, {**changed, "borough_code": "bury", "people_reached": 4, "notes": None}, chosen)
+    db.session.commit()
+    assert signposted(outcomes.by_borough(), "code") == {"bury": 4}
+    assert signposted(outcomes.by_type(), "type") == {"group_talk": 4}
 
 
 def test_the_path_from_people_reached_to_those_who_acted(known):

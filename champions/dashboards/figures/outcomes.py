@@ -44,8 +44,8 @@ def _month(column: Any) -> ColumnElement[str]:
 
 
 def _cube() -> Cube:
-    """The four sums by everything a table below groups by, in one grouped pass over the outcomes joined to their
-    activities: each table is then a sum of its cells, not another pass over millions of activities."""
+    """The four sums by everything a table below groups by, in one grouped pass over the outcomes (with their copies
+    of their activities' columns): each table is then a sum of its cells, not another pass over millions of rows."""
     keys = (
         ActivityOutcome.outcome_code,
         ActivityOutcome.activity_topic_code,
