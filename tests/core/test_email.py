@@ -95,6 +95,8 @@ def test_every_message_is_dated_by_the_app_clock_and_has_its_own_id(db, clock):
 MAIL_BUILDING = {"EmailMessage", "MIMEText", "MIMEMultipart", "SMTP", "SMTP_SSL", "send_message", "sendmail"}
 
 
+# It reads the code: the same answer on any database.
+@pytest.mark.once
 def test_only_core_email_builds_or_sends_a_message():
     """Every email gets its Date and Message-ID because none is made or sent anywhere but champions/core/email.py."""
     root = Path(core_email.__file__).parents[1]
