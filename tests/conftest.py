@@ -167,12 +167,8 @@ def _empty_postgres_tables(conn, tables) -> None:
     )
     # Tables with rows, but not reference data the test left as the migrations loaded it; and reference data a
     # test emptied, to be put back.
-    digests = _digests(conn)
-    used = {
-        t.name
-        for t in tables
-        if (t.name in with_rows or t.name in SEEDED) and digests.get(t.name) != SEEDED_DIGESTS.get(t.name, "")
-    }
+    unchanged = {name for name, digest in _digests(conn).items() if digest == SEEDED_DIGESTS[name]}
+    used = {t.name for t in tables if (t.name in with_rows or t.name in SEEDED) and t.name not in unchanged}
     # Reference data put back must first lose every row that refers to it, the unchanged reference data too.
     while more := {
         t.name

@@ -176,7 +176,7 @@ def _copy_from_activity(mapper: object, connection: Connection, target: Activity
         return
     activity = target.__dict__.get("activity")  # only if already loaded: no lazy load in the middle of a flush
     if activity is not None:
-        values = {copy: getattr(activity, ACTIVITY_COPIES[copy]) for copy in missing}
+        values = {copy: value for copy, value in copies_of(activity).items() if copy in missing}
     else:
         columns = [getattr(Activity, ACTIVITY_COPIES[copy]) for copy in missing]
         row = connection.execute(select(*columns).where(Activity.id == target.activity_id)).first()

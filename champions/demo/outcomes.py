@@ -15,7 +15,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select, update
 
-from champions.activities.models import OUTCOME_TYPES, Activity, ActivityOutcome
+from champions.activities.models import ACTIVITY_COPIES, OUTCOME_TYPES, Activity, ActivityOutcome
 from champions.core.db import now_utc
 from champions.extensions import db
 from champions.grants.models import GrantReport, GrantReportOutcome
@@ -56,11 +56,7 @@ def seed_outcomes(rng_seed: int = 3031) -> int:
                 Activity.id,
                 Activity.champion_id,
                 Activity.people_reached,
-                Activity.occurred_on,
-                Activity.created_at,
-                Activity.type,
-                Activity.borough_code,
-                Activity.topic_code,
+                *(getattr(Activity, column).label(copy) for copy, column in ACTIVITY_COPIES.items()),
             )
             .where(Activity.type.in_([t.value for t in OUTCOME_TYPES]), Activity.people_reached > 0)
             .order_by(Activity.id)
@@ -108,20 +104,17 @@ def _counts(rng: random.Random, signposted: int) -> tuple[int, int, int | None]:
 
 
 def _activity_outcomes(rng: random.Random, activity) -> list[ActivityOutcome]:
-    activity_id, champion_id, people, occurred_on, logged_at, kind, borough_code, topic_code = activity
-    recorded = min(now_utc(), datetime.combine(occurred_on, time(19), tzinfo=UTC))
+    people = activity.people_reached
+    copies = {copy: getattr(activity, copy) for copy in ACTIVITY_COPIES}  # the outcome's copies of the activity
+    recorded = min(now_utc(), datetime.combine(copies["activity_occurred_on"], time(19), tzinfo=UTC))
     rows = []
     for code in _kinds(rng, 1 if people < 5 or rng.random() < 0.7 else 2):
         signposted, said, did = _counts(rng, max(1, round(people * rng.uniform(0.2, 0.7))))
         rows.append(
             ActivityOutcome(
-                activity_id=activity_id,
-                champion_id=champion_id,
-                activity_created_at=logged_at,
-                activity_type=kind,
-                activity_occurred_on=occurred_on,
-                activity_borough_code=borough_code,
-                activity_topic_code=topic_code,
+                activity_id=activity.id,
+                champion_id=activity.champion_id,
+                **copies,
                 outcome_code=code,
                 signposted=signposted,
                 said_would_act=said,
