@@ -317,6 +317,15 @@ def _count(query: Select | CompoundSelect) -> int:
 class RosterPage:
     items: list[Row[Any]]  # ROW_COLUMNS of each champion
     after: str | None  # the key of the last row, for the next page's link
+    first: bool = True  # the list from its start (no key was given, or none that could be read)
+
+
+def page_total(f: RosterFilters, page: RosterPage, up_to: int) -> int:
+    """How many match ``f``, as ``count_matches(f, up_to)`` tells it. A first page with no next one holds every
+    match, so its length is the count, with no query: a search for one person's email counts nothing again."""
+    if page.first and page.after is None:
+        return len(page.items)
+    return count_matches(f, up_to)
 
 
 #: What a row of the roster shows, as plain rows: building fifty Champion objects (and loading their boroughs apart)
@@ -384,7 +393,7 @@ def roster_page(f: RosterFilters, after: str | None, size: int = PAGE_SIZE) -> R
         found = list(db.session.execute(_rows(query).order_by(*order).limit(size + 1)))
     items = found[:size]
     more = len(found) > size
-    return RosterPage(items, f"{_sort_value(f.sort, items[-1])}~{items[-1].id}" if more else None)
+    return RosterPage(items, f"{_sort_value(f.sort, items[-1])}~{items[-1].id}" if more else None, first=key is None)
 
 
 def _search_page(

@@ -63,7 +63,7 @@ def staff_roster():
         without_organisation={k: v for k, v in args.items() if k != "organisation"},
         page=page,
         tags=staff_services.tags_of([c.id for c in page.items]),
-        total=staff_services.count_matches(filters, up_to=staff_services.COUNT_UP_TO),
+        total=staff_services.page_total(filters, page, up_to=staff_services.COUNT_UP_TO),
         count_up_to=staff_services.COUNT_UP_TO,
         export_form=ExportForm(),
         **_choices(),

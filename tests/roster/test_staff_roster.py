@@ -223,6 +223,25 @@ def test_the_count_stops_at_its_limit_and_says_more_than(auth, client, make, db,
     assert "1 champion matches" in page and "Export these 1 to CSV" in page
 
 
+def test_a_first_page_that_holds_every_match_is_the_count_and_later_pages_count_them_all(app, make, db):
+    for n in range(7):
+        make.champion(first_name="Paged", last_name=f"Bolton{n}", borough_code="bolton")
+    make.champion(first_name="Other", last_name="Bury", borough_code="bury")
+    db.session.commit()
+    filters = staff_services.parse_filters({"borough": "bolton"})
+    whole = staff_services.roster_page(filters, None, size=10)
+    assert whole.after is None and staff_services.page_total(filters, whole, up_to=1_000) == 7
+    first = staff_services.roster_page(filters, None, size=3)
+    later = staff_services.roster_page(filters, first.after, size=3)
+    last = staff_services.roster_page(filters, later.after, size=3)
+    assert (len(first.items), len(later.items), len(last.items), last.after) == (3, 3, 1, None)
+    assert staff_services.page_total(filters, first, up_to=1_000) == 7  # a page with a next one counts them all
+    assert staff_services.page_total(filters, last, up_to=1_000) == 7  # so does the last page, not its one row
+    assert staff_services.page_total(filters, last, up_to=4) > 4  # still "more than" past the limit
+    unreadable = staff_services.roster_page(filters, "not a key", size=10)  # read as the list from its start
+    assert staff_services.page_total(filters, unreadable, up_to=1_000) == 7
+
+
 @pytest.mark.parametrize(
     "q, index",
     [
