@@ -56,7 +56,8 @@ SELECT outcome_code, activity_topic_code, activity_type, activity_borough_code, 
 -- Nudge effect: for each onboarding rule, sent against held out: how many did the target action within the
 -- rule's 14 days, and the people each signposted to a service in those days (how many signposted anyone, the
 -- sum and the sum of squares). (The other rules have no messages in the generated data: the app's queries for
--- them find nothing through the rule index.)
+-- them find nothing through the rule index.) Joined by merging, as the app asks (core.db.merge_joins).
+SET enable_hashjoin = off;
 WITH each AS MATERIALIZED (
   SELECT m.status,
          (u.email_verified_at >= m.created_at AND u.email_verified_at < m.created_at + interval '14 days') AS acted,
@@ -95,3 +96,4 @@ SELECT key, count(*) FILTER (WHERE status = 'sent'), count(*) FILTER (WHERE stat
        count(*) FILTER (WHERE status = 'holdout' AND people > 0), sum(people) FILTER (WHERE status = 'holdout'),
        sum(people * people) FILTER (WHERE status = 'holdout')
   FROM each GROUP BY key;
+RESET enable_hashjoin;

@@ -147,6 +147,21 @@ def roomy_aggregates(session: Session | scoped_session[Any]) -> None:
         session.execute(text("SET LOCAL max_parallel_workers_per_gather TO DEFAULT"))
 
 
+@contextmanager
+def merge_joins(session: Session | scoped_session[Any]) -> Iterator[None]:
+    """Within, PostgreSQL joins by walking both sides' indexes in step (merge joins) rather than hashing one side.
+    Its costs do not see that a hash of a million rows outgrows the processor's caches: each probe is then a trip
+    to memory, and a join a message of a million nudges made the nudge effects grow faster than the data. Merged,
+    the rows come in key order, and so do the look-ups made for each. SET LOCAL, put back afterwards; a failure
+    rolls the transaction back, which puts it back too."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        session.execute(text("SET LOCAL enable_hashjoin = off"))
+    yield
+    if postgres:
+        session.execute(text("SET LOCAL enable_hashjoin TO DEFAULT"))
+
+
 def bulk_insert(
     session: Session | scoped_session[Any], table: Table, rows: list[dict[str, Any]], *, return_ids: bool = False
 ) -> list[int]:
