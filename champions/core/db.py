@@ -147,19 +147,24 @@ def roomy_aggregates(session: Session | scoped_session[Any]) -> None:
         session.execute(text("SET LOCAL max_parallel_workers_per_gather TO DEFAULT"))
 
 
+#: What ``in_index_order`` turns off: building a hash table to join or to group.
+HASHING = ("enable_hashjoin", "enable_hashagg")
+
+
 @contextmanager
-def merge_joins(session: Session | scoped_session[Any]) -> Iterator[None]:
-    """Within, PostgreSQL joins by walking both sides' indexes in step (merge joins) rather than hashing one side.
-    Its costs do not see that a hash of a million rows outgrows the processor's caches: each probe is then a trip
-    to memory, and a join a message of a million nudges made the nudge effects grow faster than the data. Merged,
-    the rows come in key order, and so do the look-ups made for each. SET LOCAL, put back afterwards; a failure
-    rolls the transaction back, which puts it back too."""
+def in_index_order(session: Session | scoped_session[Any]) -> Iterator[None]:
+    """Within, PostgreSQL reads in index order what it joins or groups, and merges and groups the rows as they come,
+    rather than building a hash table. Its costs do not see that a hash of a million rows outgrows the processor's
+    caches: each probe is then a trip to memory, and a grouping that outgrows work_mem spills to disk. At a million
+    champions: the nudge effects (a join a message) took 3.5 s against 4.3 s hashed, and the onboarding funnel (a
+    group a champion) 1.3 s against 2.0 s; the same or better at 100,000. SET LOCAL, put back afterwards; a
+    failure rolls the transaction back, which puts it back too."""
     postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        session.execute(text("SET LOCAL enable_hashjoin = off"))
+    for setting in HASHING if postgres else ():
+        session.execute(text(f"SET LOCAL {setting} = off"))
     yield
-    if postgres:
-        session.execute(text("SET LOCAL enable_hashjoin TO DEFAULT"))
+    for setting in HASHING if postgres else ():
+        session.execute(text(f"SET LOCAL {setting} TO DEFAULT"))
 
 
 def bulk_insert(

@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 from champions.accounts.models import User
 from champions.activities.models import ActivityOutcome
 from champions.core import stats
-from champions.core.db import merge_joins, now_utc
+from champions.core.db import in_index_order, now_utc
 from champions.core.stats import Z_95
 from champions.extensions import db
 from champions.nudges.conditions import CONDITIONS, target_done
@@ -115,11 +115,11 @@ GROUPS = (MessageStatus.SENT.value, MessageStatus.HOLDOUT.value)
 
 def rule_effects(rules: list[NudgeRule]) -> dict[int, Effect]:
     """Each rule's effect, from one aggregate query (a UNION ALL of one row of figures per rule), joined by merging
-    (``merge_joins``: at a million champions, 3.5 s against 4.5 s hashed)."""
+    (``in_index_order``)."""
     if not rules:
         return {}
     parts = [_effect_counts(rule) for rule in rules]
-    with merge_joins(db.session):
+    with in_index_order(db.session):
         rows = list(db.session.execute(parts[0] if len(parts) == 1 else union_all(*parts)))
     return {rule_id: _effect(tuple(int(v or 0) for v in figures)) for rule_id, *figures in rows}
 

@@ -91,9 +91,9 @@ def test_a_tampered_unsubscribe_link_changes_nothing(client, db, unverified):
     assert has_consent(person.user_id, "email_contact")
 
 
-def test_the_effects_merge_joins_end_with_their_query(app, db, rules, make, monkeypatch):
-    """On PostgreSQL the effect query runs with hash joins off (core.db.merge_joins), and the rest of the
-    transaction, such as the page that shows the effect, gets them back."""
+def test_the_effects_index_order_ends_with_their_query(app, db, rules, make, monkeypatch):
+    """On PostgreSQL the effect query runs with hash joins and hash grouping off (core.db.in_index_order), and the
+    rest of the transaction, such as the page that shows the effect, gets them back."""
     from sqlalchemy import text
 
     from champions.nudges import effect
@@ -102,7 +102,9 @@ def test_the_effects_merge_joins_end_with_their_query(app, db, rules, make, monk
     only_on_postgres(app)
 
     def hash_joins() -> str:
-        return db.session.scalar(text("SELECT current_setting('enable_hashjoin')"))
+        return db.session.scalar(
+            text("SELECT current_setting('enable_hashjoin') || ' ' || current_setting('enable_hashagg')")
+        )
 
     seen = []
     real_execute = db.session.execute
@@ -111,11 +113,11 @@ def test_the_effects_merge_joins_end_with_their_query(app, db, rules, make, monk
         seen.append(hash_joins())
         return real_execute(statement, *args, **kwargs)
 
-    assert hash_joins() == "on"
+    assert hash_joins() == "on on"
     monkeypatch.setattr(effect.db.session, "execute", execute)
     rule_effect(rules["verify-email"])
     monkeypatch.undo()
-    assert "off" in seen and hash_joins() == "on"
+    assert "off off" in seen and hash_joins() == "on on"
 
 
 def test_effect_is_measured_against_the_holdout_with_a_confidence_interval(db, rules, make):

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
-from champions.core.db import as_utc
+from champions.core.db import as_utc, in_index_order
 from champions.extensions import db
 from champions.profiles.models import LIVE, Champion, Stage, StageChange
 
@@ -38,7 +38,8 @@ FROM firsts
 
 
 def _funnel_postgres() -> list[dict[str, Any]]:
-    row = db.session.execute(text(FUNNEL_SQL_POSTGRES)).one()
+    with in_index_order(db.session):  # each champion's changes grouped as the index gives them
+        row = db.session.execute(text(FUNNEL_SQL_POSTGRES)).one()
     counts, medians = row[:4], row[4:]
     steps = [{"stage": FUNNEL[0].value, "count": counts[0]}]
     for i in range(1, 4):
