@@ -17,7 +17,6 @@ from sqlalchemy import (
     Integer,
     Row,
     Select,
-    SQLColumnExpression,
     and_,
     exists,
     func,
@@ -377,7 +376,7 @@ def _parse_key(sort: str, after: str | None) -> tuple[Any, int] | None:
 
 def roster_page(f: RosterFilters, after: str | None, size: int = PAGE_SIZE) -> RosterPage:
     """One page after the key ``after`` ("value~id"): the thousandth page costs what the first does."""
-    column: SQLColumnExpression[Any] = SORTS[f.sort][0]
+    column: ColumnElement[Any] = SORTS[f.sort][0].expression
     if f.sort == "last_activity":
         column = func.coalesce(Champion.last_activity_on, NEVER)
     descending = f.sort in DESCENDING
