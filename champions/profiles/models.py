@@ -55,8 +55,10 @@ class Champion(Model):
     __tablename__ = "champions"
     __table_args__ = (
         CheckConstraint(f"stage IN ({STAGE_VALUES})", name="stage_known"),
-        # Key-set pages of the staff roster sorted by name: (sort column, id).
+        # Key-set pages of the staff roster sorted by name, and by most recent activity: (sort value, id). No
+        # activity sorts as 1900-01-01 (roster.staff_services.NEVER), the value the roster's key compares.
         Index("ix_champions_last_name_id", "last_name", "id"),
+        Index("ix_champions_last_activity_id", func.coalesce(text("last_activity_on"), text("'1900-01-01'")), "id"),
         # Newest (or oldest) first, the roster's own order, and registrations by date. On PostgreSQL it also holds
         # what a search of the roster compares (and the account, to join): a search matching many champions walks
         # this index in the page's order and reads no table rows to find its first page.
