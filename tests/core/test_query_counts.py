@@ -68,6 +68,12 @@ NOT_WALKED = {
     "organisations.merge": "the merge preview belongs to the merge rework (issue 12 point 2), tested there",
 }
 
+# Routes that run one statement more once their list fills more than its first page, and why: one more, whatever the
+# rows, so a query per row still fails here.
+ONE_MORE_PAST_A_PAGE = {
+    "roster.staff_roster": "a first page with no next one is its own count; past it the matches are counted",
+}
+
 
 # ---------------------------------------------------------------------------------------------- the world
 
@@ -423,7 +429,9 @@ def test_no_route_runs_a_query_per_row(app, db, make, clock):
     errors = [v for v in plan if few[v][1] >= 500 or many[v][1] >= 500]
     assert not errors, [f"{v}: {few[v][1]} / {many[v][1]}" for v in errors]
     grew = [
-        f"{v}: {few[v][0]} queries with {FEW} rows, {many[v][0]} with {MANY}" for v in plan if many[v][0] > few[v][0]
+        f"{v}: {few[v][0]} queries with {FEW} rows, {many[v][0]} with {MANY}"
+        for v in plan
+        if many[v][0] > few[v][0] + (1 if v.endpoint in ONE_MORE_PAST_A_PAGE else 0)
     ]
     assert not grew, "\n".join(grew)
     # The walk reached real pages, not only refusals and redirects.
