@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from flask import render_template, request
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select
@@ -14,6 +14,7 @@ from champions.accounts.models import User
 from champions.accounts.services import find_user
 from champions.accounts.signals import person_by_number, person_records
 from champions.core import saved_searches
+from champions.core.clock import uk_day_start
 from champions.core.downloads import csv_response
 from champions.core.features import values_from
 from champions.core.forms import db_id, optional_id, parse_day, search_text
@@ -78,9 +79,9 @@ def _filtered(errors: dict[str, str]) -> tuple[Select, dict[str, str]]:
     if args["target_id"]:
         query = query.where(AuditEvent.target_id == args["target_id"])
     if start := _date("start", errors):
-        query = query.where(AuditEvent.at >= datetime.combine(start, time.min, tzinfo=UTC))
+        query = query.where(AuditEvent.at >= uk_day_start(start))  # the log shows UK times
     if end := _date("end", errors):
-        query = query.where(AuditEvent.at < datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC))
+        query = query.where(AuditEvent.at < uk_day_start(end + timedelta(days=1)))
     return query, {k: v for k, v in args.items() if v}
 
 

@@ -8,7 +8,7 @@ any other way.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 #: The programme's local time zone: quiet hours, "today" and dates shown to people are UK time.
@@ -32,6 +32,12 @@ def today_uk() -> date:
 def uk_date(moment: datetime) -> date:
     """The calendar date in the UK at ``moment``: activity dates, due dates and "today" are all UK dates."""
     return moment.astimezone(UK).date()
+
+
+def uk_day_start(day: date) -> datetime:
+    """Midnight in the UK at the start of ``day``, in UTC: where a UK date begins, for filters by a date people
+    read in UK time (SQLite compares the wall-clock text, so the zone must be UTC)."""
+    return datetime.combine(day, time(0), tzinfo=UK).astimezone(UTC)
 
 
 def today_utc() -> date:

@@ -32,6 +32,7 @@ from werkzeug.datastructures import MultiDict
 from champions.accounts.models import User, email_local_reversed
 from champions.activities.models import Activity
 from champions.core import audit
+from champions.core.clock import uk_day_start
 from champions.core.db import as_utc
 from champions.core.forms import optional_id, parse_day, search_text
 from champions.core.models import AuditEvent, Borough, OutboxMessage
@@ -148,7 +149,8 @@ def saved_search_problems(args: Mapping[str, str]) -> dict[str, str]:
 
 
 def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
+    """Where ``day`` begins in the UK: the roster shows when people registered as UK dates."""
+    return uk_day_start(day)
 
 
 def core_training_done():
@@ -367,9 +369,9 @@ def _parse_key(sort: str, after: str | None) -> tuple[Any, int] | None:
     try:
         if sort == "last_activity":
             return date.fromisoformat(raw), key_id
-        if sort in ("newest", "oldest"):
-            return as_utc(datetime.fromisoformat(raw)), key_id
-    except ValueError:
+        if sort in ("newest", "oldest"):  # in UTC, as stored: SQLite compares the text
+            return as_utc(datetime.fromisoformat(raw)).astimezone(UTC), key_id
+    except (ValueError, OverflowError):  # not a date, or one whose UTC time is out of range
         return None
     return raw, key_id
 

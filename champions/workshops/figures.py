@@ -19,13 +19,13 @@ Definitions:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import SelectBase, and_, distinct, exists, func, literal, select, union, union_all
 
+from champions.core.clock import uk_day_start
 from champions.core.db import now_utc
 from champions.core.models import Borough
-from champions.core.templating import UK
 from champions.extensions import db
 from champions.organisations.models import OrganisationContact
 from champions.profiles.models import LIVE, Champion
@@ -62,11 +62,6 @@ class EngagementFigures:
     end: date
     rows: list[EngagementRow]
     total: EngagementRow
-
-
-def uk_day_start(day: date) -> datetime:
-    """Midnight in London on ``day``, in UTC (SQLite compares the wall-clock text, so the zone must be UTC)."""
-    return datetime.combine(day, time(0), tzinfo=UK).astimezone(UTC)
 
 
 def _held(start: datetime, end: datetime, now: datetime, borough_code: str | None, workshop_type: str | None):

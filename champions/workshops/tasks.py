@@ -5,6 +5,7 @@ from typing import TypeGuard
 
 from sqlalchemy import select, update
 
+from champions.core.clock import uk_day_start
 from champions.core.db import now_utc
 from champions.core.email import email_task, external_url, send_once, template_message
 from champions.core.locks import job_lock
@@ -13,7 +14,6 @@ from champions.core.templating import UK
 from champions.extensions import db
 from champions.profiles.models import Champion, Stage
 from champions.workshops import log
-from champions.workshops.figures import uk_day_start
 from champions.workshops.models import SIGNED_UP, SignupStatus, Workshop, WorkshopChange, WorkshopSignup
 
 

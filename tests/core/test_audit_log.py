@@ -30,6 +30,11 @@ def test_the_audit_log_filters_by_who_action_target_and_dates(auth, client, make
         "champion.stage_changed"
     }
     assert actions(client.get("/admin/audit?start=2019-12-31&end=2020-01-01")) == {"old.thing"}
+    # 00:30 on 2 July in the UK is 23:30 UTC on 1 July: the log shows it on 2 July, and its dates are UK dates.
+    db.session.add(AuditEvent(action="summer.night", at=datetime(2020, 7, 1, 23, 30, tzinfo=UTC)))
+    db.session.commit()
+    assert actions(client.get("/admin/audit?start=2020-07-02&end=2020-07-02")) == {"summer.night"}
+    assert actions(client.get("/admin/audit?start=2020-07-01&end=2020-07-01")) == set()
     bad = client.get("/admin/audit?start=yesterday")
     assert bad.status_code == 400 and "Enter a real date" in bad.get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(client.get("/admin/audit.csv?action=old").get_data(as_text=True))))

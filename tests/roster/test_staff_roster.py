@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import delete, select
@@ -88,6 +88,51 @@ def test_recruited_by_registered_dates_topic_and_training_filters(auth, client, 
     assert names(client.get("/staff/champions?topic=smoking")) == ["Ray Recruit"]
     assert names(client.get("/staff/champions?trained=yes")) == ["Rita Recruiter"]
     assert names(client.get("/staff/champions?trained=no")) == ["Ray Recruit"]
+
+
+def test_registration_dates_are_uk_dates_as_the_roster_shows_them(auth, client, make, db):
+    night = make.champion(first_name="Nadia", last_name="Night")
+    night.created_at = datetime(2026, 7, 1, 23, 15, tzinfo=UTC)  # 00:15 on 2 July in the UK (summer time)
+    winter = make.champion(first_name="Wendy", last_name="Winter")
+    winter.created_at = datetime(2026, 1, 1, 23, 15, tzinfo=UTC)  # 23:15 on 1 January in the UK too
+    db.session.commit()
+    auth.login_as("staff")
+    page = client.get("/staff/champions?registered_from=2026-07-02&registered_to=2026-07-02")
+    assert names(page) == ["Nadia Night"] and "2 Jul 2026" in page.get_data(as_text=True)
+    assert names(client.get("/staff/champions?registered_from=2026-07-01&registered_to=2026-07-01")) == []
+    assert names(client.get("/staff/champions?registered_from=2026-01-01&registered_to=2026-01-01")) == ["Wendy Winter"]
+
+
+def test_a_page_past_the_end_says_so_and_leads_back(auth, client, make, db):
+    for n in range(3):
+        make.champion(first_name="Last", last_name=f"Page{n}")
+    db.session.commit()
+    auth.login_as("staff")
+    page = client.get("/staff/champions?sort=oldest&after=9999-12-31~1").get_data(as_text=True)
+    assert "3 champions match" in page and "No more champions match after this page" in page
+    assert "No champions match these filters" not in page and "Back to the first page" in page
+    unreadable = client.get("/staff/champions?after=not-a-key").get_data(as_text=True)
+    assert len(names(client.get("/staff/champions?after=not-a-key"))) == 3  # read as the first page
+    assert "Back to the first page" not in unreadable
+
+
+def test_a_key_with_a_time_zone_means_the_same_moment(app, make, db):
+    """A key's time is compared as the moment it names: SQLite compares the stored UTC text, so a key written with
+    another offset (a hand-made link) must be turned to UTC first, or page 2 repeats or skips rows."""
+    base = datetime(2026, 10, 28, 9, 0, tzinfo=UTC)
+    for i in range(4):
+        c = make.champion(first_name=f"Z{i}", last_name="Zone")
+        c.created_at = base + timedelta(hours=i)
+    db.session.commit()
+    filters = staff_services.parse_filters({"sort": "newest"})
+    first = staff_services.roster_page(filters, None, size=2)
+    value, _, last_id = first.after.rpartition("~")
+    shifted = datetime.fromisoformat(value).astimezone(timezone(timedelta(hours=14))).isoformat()
+    assert staff_services.roster_page(filters, f"{shifted}~{last_id}", size=2).items == (
+        staff_services.roster_page(filters, first.after, size=2).items
+    )
+    for extreme in ("0001-01-01T00:00:00+14:00~1", "9999-12-31T23:59:59-14:00~1"):  # out of range in UTC
+        assert staff_services.roster_page(filters, extreme, size=2).first
 
 
 def test_a_bad_date_filter_is_explained_not_a_crash(auth, client):
@@ -220,7 +265,9 @@ def test_the_count_stops_at_its_limit_and_says_more_than(auth, client, make, db,
     assert "Export all that match to CSV" in page and "Continue with all that match" in page
     assert len(names(client.get("/staff/champions?borough=wigan"))) == 4  # the list itself is not cut short
     page = client.get("/staff/champions?borough=oldham").get_data(as_text=True)
-    assert "1 champion matches" in page and "Export these 1 to CSV" in page
+    assert "1 champion matches" in page and "Export this champion to CSV" in page
+    page = client.get("/staff/champions?borough=wigan&stage=withdrawn").get_data(as_text=True)
+    assert "No champions match these filters." in page and "to CSV" not in page  # nothing to export
 
 
 def test_a_first_page_that_holds_every_match_is_the_count_and_later_pages_count_them_all(app, make, db):
