@@ -7,7 +7,20 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, cast, overload
 
-from sqlalchemy import Column, Connection, CursorResult, DateTime, Dialect, Engine, MetaData, Table, event, insert, text
+from sqlalchemy import (
+    Column,
+    Connection,
+    CursorResult,
+    DateTime,
+    Dialect,
+    Engine,
+    MetaData,
+    Select,
+    Table,
+    event,
+    insert,
+    text,
+)
 from sqlalchemy.engine import Result
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry, scoped_session
 from sqlalchemy.schema import ColumnDefault
@@ -145,6 +158,25 @@ def roomy_aggregates(session: Session | scoped_session[Any]) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"SET LOCAL work_mem = '{AGGREGATE_WORK_MEM}'"))
         session.execute(text("SET LOCAL max_parallel_workers_per_gather TO DEFAULT"))
+
+
+def driver_rows(session: Session | scoped_session[Any], statement: Select[Any]) -> list[tuple[Any, ...]]:
+    """Every row of ``statement`` as the database driver returns it: plain tuples, with no SQLAlchemy row built and
+    no result type applied. For reading hundreds of thousands of ids and codes at once (the network analysis reads
+    every workshop pair), where building a row for each took longer than the query. Only for columns whose driver
+    values are already what the caller wants (integers and text, not times: SQLite returns those as text). Runs in
+    the session's transaction; engine events (statement counters) do not see it."""
+    connection = session.connection()
+    compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    params: Any = compiled.construct_params()
+    if compiled.positional:
+        params = tuple(params[name] for name in compiled.positiontup or ())
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(compiled.string, params)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 #: What ``in_index_order`` turns off: building a hash table to join or to group.

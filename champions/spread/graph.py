@@ -21,6 +21,7 @@ import igraph
 from sqlalchemy import and_, func, or_, select
 
 from champions.accounts.models import User
+from champions.core.db import driver_rows
 from champions.extensions import db
 from champions.organisations.models import organisation_affiliations
 from champions.profiles.models import LIVE, Champion, Stage
@@ -90,13 +91,14 @@ def load() -> Network:
         .where(mine.c.checked_in_at.is_not(None), theirs.c.checked_in_at.is_not(None))
         .group_by(mine.c.champion_id, theirs.c.champion_id)
     )
-    # Fetched whole (fetchall), not row by row: a few hundred thousand pairs at national scale.
-    for a, b, shared in db.session.execute(shared_workshops).all():
+    # Fetched whole, as the driver's tuples: a few hundred thousand pairs at national scale (building a SQLAlchemy
+    # row for each took longer than the query).
+    for a, b, shared in driver_rows(db.session, shared_workshops):
         tie(index.get(a), index.get(b), "workshop", shared)
     affiliations = organisation_affiliations
-    for organisation_id, champion_id in db.session.execute(
-        select(affiliations.c.organisation_id, affiliations.c.champion_id)
-    ).all():
+    for organisation_id, champion_id in driver_rows(
+        db.session, select(affiliations.c.organisation_id, affiliations.c.champion_id)
+    ):
         if (node := index.get(champion_id)) is not None:
             network.organisations[node].add(organisation_id)
     members: dict[int, list[int]] = defaultdict(list)
@@ -215,13 +217,13 @@ def measure(network: Network, progress: Callable[[], None] = lambda: None) -> Me
     progress()
     betweenness, method, sources, error = _betweenness(graph)
     progress()
-    neighbours = graph.get_adjlist()
+    borough, organisations = network.borough, network.organisations
     boroughs_crossed, organisations_crossed = [], []
-    for i in range(n):
-        boroughs = {network.borough[j] for j in neighbours[i]} - {network.borough[i]}
-        organisations = set().union(*(network.organisations[j] for j in neighbours[i])) - network.organisations[i]
-        boroughs_crossed.append(len(boroughs))
-        organisations_crossed.append(len(organisations))
+    for i, near in enumerate(graph.get_adjlist()):
+        boroughs_crossed.append(len({borough[j] for j in near} - {borough[i]}))
+        # Most people belong to no organisation: only the neighbours who do are read.
+        theirs = [organisations[j] for j in near if organisations[j]]
+        organisations_crossed.append(len(set().union(*theirs) - organisations[i]) if theirs else 0)
     return Measures(
         ties, strength, betweenness, reach_2, reach_3, boroughs_crossed, organisations_crossed, method, sources, error
     )
