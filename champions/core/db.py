@@ -22,6 +22,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Result
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry, scoped_session
 from sqlalchemy.schema import ColumnDefault
 
@@ -163,20 +164,16 @@ def roomy_aggregates(session: Session | scoped_session[Any]) -> None:
 def driver_rows(session: Session | scoped_session[Any], statement: Select[Any]) -> list[tuple[Any, ...]]:
     """Every row of ``statement`` as the database driver returns it: plain tuples, with no SQLAlchemy row built and
     no result type applied. For reading hundreds of thousands of ids and codes at once (the network analysis reads
-    every workshop pair), where building a row for each took longer than the query. Only for columns whose driver
-    values are already what the caller wants (integers and text, not times: SQLite returns those as text). Runs in
-    the session's transaction; engine events (statement counters) do not see it."""
-    connection = session.connection()
-    compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
-    params: Any = compiled.construct_params()
-    if compiled.positional:
-        params = tuple(params[name] for name in compiled.positiontup or ())
-    cursor = connection.connection.cursor()
+    every workshop pair), where building a row for each took longer than the query. The statement runs as any
+    other (the session flushes first, parameters are converted by their types, engine events see it); only the
+    rows skip SQLAlchemy. So only for columns whose driver values are already what the caller wants (integers and
+    text, not times: SQLite returns those as text)."""
+    session.flush()  # what a session's own execute would do first
+    result = session.connection().execute(statement)
     try:
-        cursor.execute(compiled.string, params)
-        return list(cursor.fetchall())
+        return list(result.cursor.fetchall())
     finally:
-        cursor.close()
+        result.close()
 
 
 #: What ``in_index_order`` turns off: building a hash table to join or to group.
@@ -189,14 +186,25 @@ def in_index_order(session: Session | scoped_session[Any]) -> Iterator[None]:
     rather than building a hash table. Its costs do not see that a hash of a million rows outgrows the processor's
     caches: each probe is then a trip to memory, and a grouping that outgrows work_mem spills to disk. At a million
     champions: the nudge effects (a join a message) took 3.5 s against 4.3 s hashed, and the onboarding funnel (a
-    group a champion) 1.3 s against 2.0 s; the same or better at 100,000. SET LOCAL, put back afterwards; a
-    failure rolls the transaction back, which puts it back too."""
-    postgres = session.get_bind().dialect.name == "postgresql"
-    for setting in HASHING if postgres else ():
-        session.execute(text(f"SET LOCAL {setting} = off"))
-    yield
-    for setting in HASHING if postgres else ():
-        session.execute(text(f"SET LOCAL {setting} TO DEFAULT"))
+    group a champion) 1.3 s against 2.0 s; the same or better at 100,000. SET LOCAL, and afterwards each setting is
+    put back to what it was before, even when the block raised; after a database error the transaction is aborted
+    and its rollback puts them back (running anything then would hide the error)."""
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    before = {name: session.scalar(text("SELECT current_setting(:name)"), {"name": name}) for name in HASHING}
+    for name in HASHING:
+        session.execute(text("SELECT set_config(:name, 'off', true)"), {"name": name})
+    failed_in_database = False
+    try:
+        yield
+    except DBAPIError:
+        failed_in_database = True
+        raise
+    finally:
+        if not failed_in_database:
+            for name, value in before.items():
+                session.execute(text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value})
 
 
 def bulk_insert(

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    Date,
     Integer,
     Row,
     Select,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    literal_column,
     or_,
     select,
     tuple_,
@@ -67,6 +69,9 @@ FIELD_NAMES = {
     "email": "sign-in email address",
 }
 NEVER = date(1900, 1, 1)  # champions with no activity sort last, and still have a key
+#: NEVER written into the SQL, as the index of champions by last activity has it (ix_champions_last_activity_id):
+#: an index on an expression is used only for that very expression, and a parameter in its place is not one.
+NEVER_IN_SQL = literal_column(f"'{NEVER.isoformat()}'", Date())
 
 
 @dataclass
@@ -146,11 +151,6 @@ def saved_search_problems(args: Mapping[str, str]) -> dict[str, str]:
         if key in args and str(kept.get(key, "")) != args[key].strip():
             problems[key] = f"{FILTER_NAMES.get(key, key.capitalize())} must be one of the choices the list offers"
     return problems
-
-
-def _start_of(day: date) -> datetime:
-    """Where ``day`` begins in the UK: the roster shows when people registered as UK dates."""
-    return uk_day_start(day)
 
 
 def core_training_done():
@@ -264,9 +264,9 @@ def filtered(f: RosterFilters, search_part: SearchPart | None = None) -> Select:
         recruiter = select(Champion.id).where(Champion.referral_code == f.recruited_by).scalar_subquery()
         query = query.where(Champion.recruited_by_id == recruiter)
     if f.registered_from:
-        query = query.where(Champion.created_at >= _start_of(f.registered_from))
+        query = query.where(Champion.created_at >= uk_day_start(f.registered_from))  # UK dates, as the roster shows
     if f.registered_to:
-        query = query.where(Champion.created_at < _start_of(f.registered_to + timedelta(days=1)))
+        query = query.where(Champion.created_at < uk_day_start(f.registered_to + timedelta(days=1)))
     if f.active_after:
         query = query.where(Champion.last_activity_on > f.active_after)
     if f.active_before:
@@ -380,7 +380,7 @@ def roster_page(f: RosterFilters, after: str | None, size: int = PAGE_SIZE) -> R
     """One page after the key ``after`` ("value~id"): the thousandth page costs what the first does."""
     column: ColumnElement[Any] = SORTS[f.sort][0].expression
     if f.sort == "last_activity":
-        column = func.coalesce(Champion.last_activity_on, NEVER)
+        column = func.coalesce(Champion.last_activity_on, NEVER_IN_SQL)
     descending = f.sort in DESCENDING
     after_key = None
     if (key := _parse_key(f.sort, after)) is not None:

@@ -118,6 +118,13 @@ def test_the_effects_index_order_ends_with_their_query(app, db, rules, make, mon
     rule_effect(rules["verify-email"])
     monkeypatch.undo()
     assert "off off" in seen and hash_joins() == "on on"
+    # A failure in the block that is not the database's still puts the settings back, for the rest of the request.
+    from champions.core.db import in_index_order
+
+    with pytest.raises(ValueError), in_index_order(db.session):
+        assert hash_joins() == "off off"
+        raise ValueError("not the database")
+    assert hash_joins() == "on on"
 
 
 def test_effect_is_measured_against_the_holdout_with_a_confidence_interval(db, rules, make):
