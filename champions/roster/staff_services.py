@@ -15,7 +15,6 @@ from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
     Date,
-    Integer,
     Row,
     Select,
     and_,
@@ -387,7 +386,8 @@ def roster_page(f: RosterFilters, after: str | None, size: int = PAGE_SIZE) -> R
         # One comparison of (sort value, id) pairs, which an index on both answers as a range: the same rows as
         # "value before, or the same value and id before", which PostgreSQL could only filter, walking every row
         # of the pages before (page 1,000 of 100,000 champions: 32 ms against 1 ms).
-        row, key_row = tuple_(column, Champion.id), tuple_(literal(key[0], column.type), literal(key[1], Integer()))
+        key_row = tuple_(literal(key[0], column.type), literal(key[1], Champion.id.type))
+        row = tuple_(column, Champion.id)
         after_key = row < key_row if descending else row > key_row
     if f.q:
         found = _search_page(f, after_key, column, descending, size + 1)
