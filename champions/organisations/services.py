@@ -7,12 +7,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, or_, select
+from sqlalchemy import Select, Table, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from champions.accounts.models import User
 from champions.core import audit, merging, tombstones
 from champions.core.db import now_utc
+from champions.core.forms import search_text
 from champions.core.merging import MergeRefused as MergeRefused  # raised here; views and tests catch it from here
 from champions.core.models import Borough
 from champions.extensions import db
@@ -248,6 +249,48 @@ def organisation_names(limit: int | None = None, *, levels: Sequence[str] | None
     if levels is not None:
         query = query.where(Organisation.engagement_level.in_(levels))
     return [(i, name) for i, name in db.session.execute(query.order_by(Organisation.name).limit(limit))]
+
+
+def _working_with_us() -> Select[Any]:
+    return select(Organisation.id).where(
+        Organisation.merged_into_id.is_(None), Organisation.engagement_level.in_(WORKING_WITH_US)
+    )
+
+
+def is_working_with_us(organisation_id: int | None) -> bool:
+    """Whether the public may name this organisation as where they heard of the programme (``WORKING_WITH_US``)."""
+    if organisation_id is None:
+        return False
+    return db.session.scalar(_working_with_us().where(Organisation.id == organisation_id)) is not None
+
+
+def working_with_us_named(name: str) -> int | None:
+    """The organisation working with the programme that ``name`` names, however its case, spacing, punctuation or
+    "Ltd" are written (``normalise_org_name``); where two share a name, the one whose name is written just so, then
+    the oldest."""
+    key = normalise_org_name(name)
+    if not key:
+        return None
+    query = _working_with_us().where(Organisation.normalised_name == key)
+    exact = func.lower(Organisation.name) == search_text(name, 200).lower()
+    return db.session.scalar(query.order_by(exact.desc(), Organisation.id).limit(1))
+
+
+def working_with_us_containing(text: str, limit: int = 10) -> list[str]:
+    """Names of up to ``limit`` organisations working with the programme that contain ``text`` (any case), those
+    that start with it first, then by name: suggestions for a sign-up form's organisation box."""
+    lowered = func.lower(Organisation.name)
+    text = search_text(text, 200).lower()
+    if not text:
+        return []
+    query = (
+        _working_with_us()
+        .with_only_columns(Organisation.name)
+        .where(lowered.contains(text, autoescape=True))
+        .order_by(lowered.startswith(text, autoescape=True).desc(), Organisation.name)
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
 
 
 def likely_duplicates_of(organisation: Organisation) -> list[Organisation]:

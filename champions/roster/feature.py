@@ -30,6 +30,7 @@ FEATURE = Feature(
     blueprints=(bp,),
     access={
         "roster.register": PUBLIC,
+        "roster.organisation_suggestions": PUBLIC,
         "roster.champion_home": CHAMPION,
         "roster.edit_details": CHAMPION,
         "roster.change_email": CHAMPION,

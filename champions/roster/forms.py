@@ -11,10 +11,11 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 from champions.accounts.consent import EMAIL_CONSENT_WORDING, PRIVACY_CONSENT_WORDING
 from champions.accounts.forms import email_field, new_password_field
 from champions.accounts.services import normalise_email
-from champions.core.forms import BaseForm, MultiCheckboxField, UKPostcode, strip
+from champions.core.forms import BaseForm, MultiCheckboxField, UKPostcode, optional_id, strip
 from champions.core.models import TOPICS
 from champions.core.places import suggest_borough
 from champions.core.templating import uk_phone
+from champions.organisations.services import is_working_with_us, working_with_us_containing, working_with_us_named
 from champions.profiles.details import Details
 from champions.profiles.models import Champion
 from champions.roster.duplicates import phone_key
@@ -73,6 +74,14 @@ class RegistrationForm(BaseForm):
     heard_via = RadioField("How did you hear about cancer champions?", choices=HEARD_VIA, validators=[Optional()])
     referral_code = StringField("Their referral code", filters=[strip], validators=[Length(max=16)])
     organisation_id = SelectField("Organisation or group", validate_choice=False)
+    # Where too many organisations work with the programme to list (``views.LISTED_UP_TO``): typed, and suggested as
+    # it is typed. The form then asks for the organisation by name, and finds its id from it.
+    organisation_name = StringField(
+        "Organisation or group",
+        filters=[strip],
+        validators=[Length(max=200, message="Keep this to 200 characters or fewer")],
+    )
+    by_name = False
     heard_other = StringField(
         "Tell us how", filters=[strip], validators=[Length(max=200, message="Keep this to 200 characters or fewer")]
     )
@@ -90,8 +99,26 @@ class RegistrationForm(BaseForm):
             raise ValidationError("We cannot find that referral code. Check it, or leave it blank")
 
     def validate_organisation_id(self, field: SelectField) -> None:
-        if self.heard_via.data == "organisation" and field.data not in {v for v, _ in field.choices if v}:
+        # Asked of the database, not of the listed choices: the API and a form asking by name list none.
+        if self.heard_via.data != "organisation" or self.by_name:
+            return
+        if not is_working_with_us(optional_id(field.data)):
             raise ValidationError("Select the organisation or group, or choose 'Another way'")
+
+    def validate_organisation_name(self, field: StringField) -> None:
+        if self.heard_via.data != "organisation" or not self.by_name or field.errors:
+            return
+        if not field.data:
+            raise ValidationError("Enter the name of the organisation or group, or choose 'Another way'")
+        found = working_with_us_named(field.data)
+        if found is None:
+            near = working_with_us_containing(field.data, limit=5)
+            raise ValidationError(
+                "We cannot find an organisation or group working with us called that."
+                + (f" Names with those words in them: {'; '.join(near)}." if near else "")
+                + " Choose one of the names suggested as you type, or choose 'Another way' and tell us"
+            )
+        self.organisation_id.data = str(found)
 
 
 # --- The champion's own details -----------------------------------------------------------------------------

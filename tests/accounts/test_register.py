@@ -241,3 +241,85 @@ def test_the_sign_up_form_names_only_organisations_working_with_the_programme(cl
     refused = client.post("/register", data=forged)
     assert refused.status_code == 400 and "Select the organisation or group" in refused.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Champion)) == 0
+
+
+@pytest.fixture
+def many_organisations(db, monkeypatch):
+    """More organisations working with the programme than the sign-up form lists (three, over a limit of two), and
+    one staff only know of."""
+    from champions.organisations.services import create_organisation
+    from champions.roster import views
+
+    monkeypatch.setattr(views, "LISTED_UP_TO", 2)
+    made = {
+        name: create_organisation(name, type="grassroots", engagement_level=level)
+        for name, level in (
+            ("Bolton Lads and Girls Club", "engaged"),
+            ("Bolton Hindu Forum", "partner"),
+            ("Wigan Runners", "engaged"),
+            ("Bolton Quiet Group", "aware"),
+        )
+    }
+    db.session.commit()
+    return made
+
+
+def test_with_too_many_organisations_to_list_the_form_asks_for_a_name_and_finds_it(client, db, many_organisations):
+    html = client.get("/register").get_data(as_text=True)
+    assert 'id="organisation_name"' in html and 'list="organisation_name-suggestions"' in html
+    assert 'id="organisation_id"' not in html and "Wigan Runners" not in html  # none listed
+    radio = re.search(r'<input[^>]+name="heard_via" type="radio" value="organisation"[^>]*>', html).group()
+    revealed = re.search(r'data-aria-controls="([^"]+)"', radio).group(1)
+    assert 'id="organisation_name"' in html[html.index(f'id="{revealed}"') :].split("nhsuk-radios__item")[0]
+    # However its case and spacing are typed, and without "The" or "Ltd".
+    data = {**GOOD, "heard_via": "organisation", "organisation_name": "  the BOLTON lads & girls club ltd "}
+    assert client.post("/register", data=data).status_code == 302
+    champion = db.session.scalar(select(Champion))
+    assert champion.heard_via_organisation_id == many_organisations["Bolton Lads and Girls Club"].id
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("Bolton", "We cannot find an organisation or group working with us called that. Names with those words in"),
+        ("Bolton Quiet Group", "We cannot find an organisation"),  # one staff only know of is not named to the public
+        ("", "Enter the name of the organisation or group, or choose"),
+        ("\x00", "Remove the control characters (such as NUL) from this answer"),
+        ("x" * 201, "Keep this to 200 characters or fewer"),
+    ],
+)
+def test_a_name_that_is_not_one_of_them_is_refused_with_what_was_typed_kept(
+    client, db, many_organisations, typed, said
+):
+    data = {**GOOD, "heard_via": "organisation", "organisation_name": typed}
+    refused = client.post("/register", data=data)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and said in html.replace("&#39;", "'")
+    assert 'href="#organisation_name"' in html  # the error summary leads to the box
+    assert 'value="Priya"' in html  # the rest of the form kept
+    assert db.session.scalar(select(func.count()).select_from(Champion)) == 0
+    if typed == "Bolton":  # the names that have it, to choose from without the suggestions' script
+        assert "Bolton Hindu Forum; Bolton Lads and Girls Club." in html and "Bolton Quiet Group" not in html
+
+
+def test_the_names_suggested_as_one_types_are_only_those_working_with_us(client, db, many_organisations):
+    def names(q):
+        response = client.get("/register/organisations", query_string={"q": q})
+        assert response.status_code == 200
+        return response.get_json()["names"]
+
+    assert names("bolton") == ["Bolton Hindu Forum", "Bolton Lads and Girls Club"]
+    assert names("run") == ["Wigan Runners"]
+    assert names("club") == ["Bolton Lads and Girls Club"]
+    assert names("b") == []  # one letter: too many to be of use
+    for hostile in ("%", "_", "\x00\x00", "x" * 10_000, "🙂🙂", "' OR 1=1 --"):
+        assert names(hostile) == []
+    # The ones starting with what was typed first.
+    assert names("wi")[0] == "Wigan Runners"
+
+
+def test_a_forged_organisation_id_is_refused_when_the_form_asks_by_name(client, db, many_organisations):
+    forged = {**GOOD, "heard_via": "organisation", "organisation_id": str(many_organisations["Wigan Runners"].id)}
+    refused = client.post("/register", data=forged)
+    assert refused.status_code == 400 and "Enter the name of the organisation" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Champion)) == 0

@@ -224,3 +224,23 @@ def test_the_document_is_as_strict_as_the_server(client, db, make):
         answer = client.post("/api/v1/activities/mine", json={**logged, "people_reached": reached}, headers=headers)
         assert answer.status_code == status, (reached, answer.json)
     assert db.session.scalars(select(Activity.people_reached).where(Activity.champion_id == champion.id)).all() == [3]
+
+
+def test_a_partner_sign_up_names_only_an_organisation_working_with_us(client, db, make):
+    """Checked against the register itself, as the public form checks it, without listing every organisation."""
+    from champions.organisations.services import create_organisation
+
+    engaged = create_organisation("Leigh Walkers", type="grassroots", engagement_level="engaged")
+    aware = create_organisation("Leigh Quiet Group", type="grassroots", engagement_level="aware")
+    db.session.commit()
+    headers = _staff(db, make)
+    for refused_id in (aware.id, 999_999):
+        body = {**SIGN_UP, "heard_via": "organisation", "organisation_id": refused_id}
+        refused = client.post("/api/v1/champions", json=body, headers=headers)
+        assert refused.status_code == 422, refused.json
+        assert "Select the organisation or group" in str(refused.json)
+    assert _count(db, Champion) == 0
+    body = {**SIGN_UP, "heard_via": "organisation", "organisation_id": engaged.id}
+    response = client.post("/api/v1/champions", json=body, headers=headers)
+    assert response.status_code == 201, response.json
+    assert db.session.get(Champion, response.json["id"]).heard_via_organisation_id == engaged.id

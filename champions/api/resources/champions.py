@@ -42,7 +42,6 @@ from champions.core.errors import Refused
 from champions.core.notice import PRIVACY_NOTICE_VERSION
 from champions.core.places import borough_choices
 from champions.extensions import db
-from champions.organisations.services import WORKING_WITH_US, organisation_names
 from champions.profiles.models import Champion, Stage
 from champions.roster.corrections import correct_details, details_version
 from champions.roster.forms import RegistrationForm
@@ -153,9 +152,7 @@ def sign_up_champion(data: dict[str, Any]):
     form = form_from_json(RegistrationForm, data, NAMES)
     del form["password"]  # the person sets one from the welcome email's link
     form.borough.choices = borough_choices("Select a borough")
-    form.organisation_id.choices = [("", "Select an organisation")] + [
-        (str(i), name) for i, name in organisation_names(levels=WORKING_WITH_US)
-    ]
+    form.organisation_id.choices = []  # checked against the database (RegistrationForm.validate_organisation_id)
     validated(form, NAMES)
     referral = form.referral_code.data if form.heard_via.data == "referral" else None
     try:  # no password: the welcome email's link confirms the address, then asks the person to choose one

@@ -20,3 +20,31 @@ if (postcode && borough && postcode.dataset.districts) {
     }
   });
 }
+
+// Too many organisations to list: suggest the names of those working with us as their name is typed.
+const organisation = document.getElementById('organisation_name');
+const suggestions = document.getElementById('organisation_name-suggestions');
+
+if (organisation && suggestions && organisation.dataset.suggest) {
+  let waiting;
+  let latest = '';
+  organisation.addEventListener('input', () => {
+    clearTimeout(waiting);
+    const typed = organisation.value.trim();
+    if (typed.length < 2) return;
+    waiting = setTimeout(async () => {
+      latest = typed;
+      try {
+        const response = await fetch(`${organisation.dataset.suggest}?q=${encodeURIComponent(typed)}`, {
+          headers: { Accept: 'application/json' },
+        });
+        if (!response.ok || latest !== typed) return;
+        const { names } = await response.json();
+        if (latest !== typed) return; // an answer to an older question
+        suggestions.replaceChildren(...names.map((name) => Object.assign(document.createElement('option'), { value: name })));
+      } catch {
+        // No suggestions (offline): the name typed is still sent, and checked, with the form.
+      }
+    }, 200);
+  });
+}
