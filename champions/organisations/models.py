@@ -4,7 +4,7 @@ import re
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from champions.core import merging
@@ -85,6 +85,14 @@ class Organisation(Model):
         CheckConstraint(f"engagement_level IN ({LEVEL_VALUES})", name="engagement_level_known"),
         # Lists of organisations by name (the roster's filter, pickers) read the first few hundred in order.
         Index("ix_organisations_name", "name"),
+        # Part of a name, in any case: the names the sign-up form suggests, the roster's organisation filter. On
+        # PostgreSQL a trigram index, which a LIKE '%part%' can use (at 39,285 organisations: 18 ms read in full).
+        Index(
+            "ix_organisations_name_search",
+            func.lower(text("name")).label("name"),
+            postgresql_using="gin",
+            postgresql_ops={"name": "gin_trgm_ops"},
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
