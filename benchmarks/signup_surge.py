@@ -68,7 +68,7 @@ def national_register(url: str) -> int:
     now = datetime.now(UTC)
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         levels = [level for level, count in NATIONAL_REGISTER.items() for _ in range(count)]
-        return _copy(
+        made = _copy(
             cur,
             "organisations",
             ["id", "name", "normalised_name", "type", "engagement_level", "created_at", "updated_at"],
@@ -77,6 +77,9 @@ def national_register(url: str) -> int:
                 for i, level in enumerate(levels, start=1)
             ),
         )
+        cur.execute("SELECT setval(pg_get_serial_sequence('organisations', 'id'), %s)", (made,))
+        cur.execute("ANALYZE organisations")
+        return made
 
 
 def surge_url() -> str:

@@ -265,20 +265,24 @@ def is_working_with_us(organisation_id: int | None) -> bool:
 
 
 def working_with_us_named(name: str) -> int | None:
-    """The organisation working with the programme that ``name`` names, however its case, spacing, punctuation or
-    "Ltd" are written (``normalise_org_name``); where two share a name, the one whose name is written just so, then
-    the oldest."""
-    key = normalise_org_name(name)
-    if not key:
+    """The organisation working with the programme that ``name`` names: written just so (as a suggestion fills it
+    in, whatever its letters), or however its case, spacing, punctuation or "Ltd" are written
+    (``normalise_org_name``, the register's own duplicate key, which keeps only the letters a to z and digits). Where
+    several match, the one written just so, then the oldest: two organisations with one name are duplicates that
+    staff merge (the register's "likely duplicates")."""
+    typed = search_text(name, 200)
+    if not typed:
         return None
-    query = _working_with_us().where(Organisation.normalised_name == key)
-    exact = func.lower(Organisation.name) == search_text(name, 200).lower()
-    return db.session.scalar(query.order_by(exact.desc(), Organisation.id).limit(1))
+    key = normalise_org_name(typed)
+    written = Organisation.name == typed
+    query = _working_with_us().where(or_(written, Organisation.normalised_name == key) if key else written)
+    return db.session.scalar(query.order_by(written.desc(), Organisation.id).limit(1))
 
 
 def working_with_us_containing(text: str, limit: int = 10) -> list[str]:
-    """Names of up to ``limit`` organisations working with the programme that contain ``text`` (any case), those
-    that start with it first, then by name: suggestions for a sign-up form's organisation box."""
+    """The names (each once) of up to ``limit`` organisations working with the programme that contain ``text`` (any
+    case; on SQLite, any case of the letters a to z), those that start with it first, then by name: suggestions for
+    a sign-up form's organisation box."""
     lowered = func.lower(Organisation.name)
     text = search_text(text, 200).lower()
     if not text:
@@ -287,6 +291,7 @@ def working_with_us_containing(text: str, limit: int = 10) -> list[str]:
         _working_with_us()
         .with_only_columns(Organisation.name)
         .where(lowered.contains(text, autoescape=True))
+        .group_by(Organisation.name)
         .order_by(lowered.startswith(text, autoescape=True).desc(), Organisation.name)
         .limit(limit)
     )

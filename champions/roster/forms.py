@@ -115,7 +115,7 @@ class RegistrationForm(BaseForm):
             near = working_with_us_containing(field.data, limit=5)
             raise ValidationError(
                 "We cannot find an organisation or group working with us called that."
-                + (f" Names with those words in them: {'; '.join(near)}." if near else "")
+                + (f" Names that have it in them: {'; '.join(near)}." if near else "")
                 + " Choose one of the names suggested as you type, or choose 'Another way' and tell us"
             )
         self.organisation_id.data = str(found)
