@@ -88,6 +88,17 @@ def _copy(cur, table: str, columns: list[str], rows) -> int:
     return count
 
 
+def copy_organisations(cur, organisations, now: datetime) -> int:
+    """Grassroots organisations by COPY, each given as (id, name, engagement level), its duplicate key made from its
+    name (the generated names are letters, digits and spaces, so their key is the name in lower case)."""
+    return _copy(
+        cur,
+        "organisations",
+        ["id", "name", "normalised_name", "type", "engagement_level", "created_at", "updated_at"],
+        ((i, name, name.lower(), "grassroots", level, now, now) for i, name, level in organisations),
+    )
+
+
 def generate(
     conn: psycopg.Connection,
     champions: int,
@@ -354,14 +365,8 @@ def _grants(cur, rng: random.Random, applications: int, now: datetime) -> dict[s
         return {}
     groups = max(applications // 2, 1)
     counts = {
-        "organisations": _copy(
-            cur,
-            "organisations",
-            ["id", "name", "normalised_name", "type", "engagement_level", "created_at", "updated_at"],
-            (
-                (i, f"Community group {i}", f"community group {i}", "grassroots", "engaged", now, now)
-                for i in range(1, groups + 1)
-            ),
+        "organisations": copy_organisations(
+            cur, ((i, f"Community group {i}", "engaged") for i in range(1, groups + 1)), now
         )
     }
     cur.execute(

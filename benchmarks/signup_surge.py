@@ -48,7 +48,7 @@ import redis
 from aiosmtpd.controller import Controller
 from flask import Flask
 
-from benchmarks.generate import _copy, bench_app, bench_url
+from benchmarks.generate import bench_app, bench_url, copy_organisations
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -68,14 +68,8 @@ def national_register(url: str) -> int:
     now = datetime.now(UTC)
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         levels = [level for level, count in NATIONAL_REGISTER.items() for _ in range(count)]
-        made = _copy(
-            cur,
-            "organisations",
-            ["id", "name", "normalised_name", "type", "engagement_level", "created_at", "updated_at"],
-            (
-                (i, f"Community group {i}", f"community group {i}", "grassroots", level, now, now)
-                for i, level in enumerate(levels, start=1)
-            ),
+        made = copy_organisations(
+            cur, ((i, f"Community group {i}", level) for i, level in enumerate(levels, start=1)), now
         )
         cur.execute("SELECT setval(pg_get_serial_sequence('organisations', 'id'), %s)", (made,))
         cur.execute("ANALYZE organisations")

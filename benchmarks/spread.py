@@ -20,7 +20,7 @@ import random
 import time
 from datetime import UTC, datetime, timedelta
 
-from benchmarks.generate import _copy, bench_app, generate, raw_connection
+from benchmarks.generate import _copy, bench_app, copy_organisations, generate, raw_connection
 
 
 def network_ties(conn, champions: int, seed: int = 2018) -> dict[str, int]:
@@ -87,14 +87,8 @@ def network_ties(conn, champions: int, seed: int = 2018) -> dict[str, int]:
                 for person in rng.sample(range(1, champions + 1), 12)
             ),
         )
-        counts["organisations"] = _copy(
-            cur,
-            "organisations",
-            ["id", "name", "normalised_name", "type", "engagement_level", "created_at", "updated_at"],
-            (
-                (first_organisation + o + 1, f"Group {o + 1}", f"group {o + 1}", "grassroots", "aware", now, now)
-                for o in range(organisations)
-            ),
+        counts["organisations"] = copy_organisations(
+            cur, ((first_organisation + o + 1, f"Group {o + 1}", "aware") for o in range(organisations)), now
         )
         counts["organisation_affiliations"] = _copy(
             cur,

@@ -252,9 +252,9 @@ def organisation_names(limit: int | None = None, *, levels: Sequence[str] | None
 
 
 def _working_with_us() -> Select[Any]:
-    return select(Organisation.id).where(
-        Organisation.merged_into_id.is_(None), Organisation.engagement_level.in_(WORKING_WITH_US)
-    )
+    """The ids of the organisations on the register (``active_organisations``) working with the programme."""
+    query = active_organisations().with_only_columns(Organisation.id)
+    return query.where(Organisation.engagement_level.in_(WORKING_WITH_US))
 
 
 def is_working_with_us(organisation_id: int | None) -> bool:
