@@ -8,7 +8,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select
 
 from champions.activities.models import ACTIVITY_COPIES
-from champions.core.models import BOROUGHS, TOPICS, Borough, Topic
+from champions.core.models import BOROUGH_CHOICES, BOROUGHS, TOPIC_CHOICES, TOPICS, Borough, Topic
 from champions.extensions import db
 
 
@@ -25,6 +25,9 @@ def test_reference_data_is_loaded_by_the_migration(db):
     assert boroughs == {code: population for code, _, population in BOROUGHS}
     assert sum(boroughs.values()) == 2_868_700  # Greater Manchester, about 2.87 million
     assert {t.code for t in db.session.scalars(select(Topic))} == {code for code, _ in TOPICS}
+    # Forms list these from the code, with no query: the very rows, in the order the database sorts them by name.
+    assert list(db.session.execute(select(Borough.code, Borough.name).order_by(Borough.name))) == list(BOROUGH_CHOICES)
+    assert list(db.session.execute(select(Topic.code, Topic.name).order_by(Topic.name))) == list(TOPIC_CHOICES)
 
 
 @pytest.mark.once

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from champions.activities import bp, outcome_kinds
 from champions.activities.forms import OutcomeKindForm
 from champions.activities.models import OutcomeKind
 from champions.activities.outcome_kinds import CODE_LENGTH
 from champions.core.forms import CONTROL, ConfirmForm
-from champions.core.models import Topic
+from champions.core.models import TOPIC_CHOICES
 from champions.extensions import db
 
 ACTIVITY_TOPIC = "The activity's own topic"
@@ -25,8 +24,7 @@ def _kind_or_404(code: str) -> OutcomeKind:
 
 def _form(kind: OutcomeKind | None = None) -> OutcomeKindForm:
     form = OutcomeKindForm(obj=kind)
-    topics = db.session.execute(select(Topic.code, Topic.name).order_by(Topic.name))
-    form.topic_code.choices = [("", ACTIVITY_TOPIC)] + [(code, name) for code, name in topics]
+    form.topic_code.choices = [("", ACTIVITY_TOPIC), *TOPIC_CHOICES]
     if kind is not None and form.topic_code.data is None:
         form.topic_code.data = ""
     return form

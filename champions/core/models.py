@@ -40,6 +40,12 @@ TOPICS: tuple[tuple[str, str], ...] = (
     ("hpv", "HPV vaccination"),
 )
 
+#: The boroughs and the topics as (code, name), by name, as forms list them. Reference data: the foundation migration
+#: loads these very rows and nothing changes them, so a form's choices need no query (tests/test_migrations.py
+#: checks the tables against them).
+BOROUGH_CHOICES: tuple[tuple[str, str], ...] = tuple(sorted(((c, name) for c, name, _ in BOROUGHS), key=lambda b: b[1]))
+TOPIC_CHOICES: tuple[tuple[str, str], ...] = tuple(sorted(TOPICS, key=lambda t: t[1]))
+
 
 class Borough(Model):
     __tablename__ = "boroughs"

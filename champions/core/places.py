@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
-
-from champions.core.models import Borough
-from champions.extensions import db
+from champions.core.models import BOROUGH_CHOICES
 
 # The Royal Mail postcode shapes: outward code, a space (optional when typed), inward code.
 POSTCODE_RE = re.compile(
@@ -50,6 +47,4 @@ def normalise_postcode(value: str) -> str:
 
 def borough_choices(placeholder: str | None = None) -> list[tuple[str, str]]:
     """The boroughs as (code, name) choices by name, after an empty ``placeholder`` choice when given."""
-    rows = db.session.execute(select(Borough.code, Borough.name).order_by(Borough.name))
-    boroughs = [(row.code, row.name) for row in rows]
-    return [("", placeholder), *boroughs] if placeholder else boroughs
+    return [("", placeholder), *BOROUGH_CHOICES] if placeholder else list(BOROUGH_CHOICES)

@@ -3,10 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from champions.core.clock import today_uk
-from champions.core.models import Topic
+from champions.core.models import TOPIC_CHOICES
 from champions.extensions import db
 from champions.moments import bp
 from champions.moments.forms import MomentForm, parse_date
@@ -15,7 +14,7 @@ from champions.moments.services import add_moment, calendar_rows, edit_moment, n
 
 
 def topic_choices(form: MomentForm) -> None:
-    form.topics.choices = [(t.code, t.name) for t in db.session.scalars(select(Topic).order_by(Topic.name))]
+    form.topics.choices = list(TOPIC_CHOICES)
 
 
 @bp.get("/staff/moments")

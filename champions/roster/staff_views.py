@@ -11,7 +11,7 @@ from champions.core.celery import enqueue
 from champions.core.downloads import csv_download, csv_response
 from champions.core.errors import upload_limit
 from champions.core.forms import ConfirmForm, db_id
-from champions.core.models import Topic
+from champions.core.models import TOPIC_CHOICES
 from champions.core.pagination import keyset_page
 from champions.core.places import borough_choices
 from champions.core.work import progress_answer
@@ -40,7 +40,7 @@ def _choices():
     return {
         "stages": [(s.value, s.label) for s in Stage],
         "boroughs": borough_choices(),
-        "topics": list(db.session.execute(select(Topic.code, Topic.name).order_by(Topic.name))),
+        "topics": TOPIC_CHOICES,
         "sorts": [(k, label) for k, (_, label) in staff_services.SORTS.items()],
         "tag_choices": staff_services.tag_choices(),
         "role_choices": role_choices(),

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from champions.core.forms import ConfirmForm
-from champions.core.models import Topic
+from champions.core.models import TOPIC_CHOICES
 from champions.extensions import db
 from champions.training import bp
 from champions.training.catalogue import (
@@ -23,9 +23,7 @@ from champions.training.staff_forms import PledgeForm, ResourceForm
 
 
 def _topic_choices() -> list[tuple[str, str]]:
-    return [("", "Any topic")] + [
-        (code, name) for code, name in db.session.execute(select(Topic.code, Topic.name).order_by(Topic.name))
-    ]
+    return [("", "Any topic"), *TOPIC_CHOICES]
 
 
 def _ordered() -> list[TrainingResource]:
