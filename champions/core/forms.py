@@ -21,7 +21,7 @@ from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms import DecimalField, Field, FileField, FloatField, Form, IntegerField, SelectMultipleField
 from wtforms.meta import DefaultMeta
 from wtforms.utils import unset_value
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from champions.core.places import POSTCODE_RE, normalise_postcode
@@ -115,6 +115,22 @@ class FromChoices:
         # A value that could not even be read as a choice (an id too big for the column) is not one either.
         if field.process_errors or any(str(value) not in offered for value in field.data or []):
             raise ValidationError(self.message)
+
+
+class RevealedBy:
+    """A follow-up question shown under one answer of a radio (the NHS.UK conditional reveal), first of its
+    validators: it is checked only when that answer is chosen. Otherwise nothing checks it (not even
+    ``sane_value``) and it has no message: what was typed before another answer was chosen is hidden from the
+    person, who could neither see nor mend it, and the services read it only with its answer. It is kept, to show
+    again if they go back to that answer."""
+
+    def __init__(self, radio: str, answer: str):
+        self.radio, self.answer = radio, answer
+
+    def __call__(self, form, field) -> None:
+        if form[self.radio].data != self.answer:
+            field.errors.clear()
+            raise StopValidation()
 
 
 class SaneMeta(DefaultMeta):

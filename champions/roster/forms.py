@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 from champions.accounts.consent import EMAIL_CONSENT_WORDING, PRIVACY_CONSENT_WORDING
 from champions.accounts.forms import email_field, new_password_field
 from champions.accounts.services import normalise_email
-from champions.core.forms import BaseForm, MultiCheckboxField, UKPostcode, optional_id, strip
+from champions.core.forms import BaseForm, MultiCheckboxField, RevealedBy, UKPostcode, optional_id, strip
 from champions.core.models import TOPICS
 from champions.core.places import suggest_borough
 from champions.core.templating import uk_phone
@@ -72,18 +72,27 @@ class RegistrationForm(BaseForm):
     borough = borough_field()
     topics = MultiCheckboxField("Which topics do you care about most?", choices=list(TOPICS))
     heard_via = RadioField("How did you hear about cancer champions?", choices=HEARD_VIA, validators=[Optional()])
-    referral_code = StringField("Their referral code", filters=[strip], validators=[Length(max=16)])
-    organisation_id = SelectField("Organisation or group", validate_choice=False)
+    referral_code = StringField(
+        "Their referral code", filters=[strip], validators=[RevealedBy("heard_via", "referral"), Length(max=16)]
+    )
+    organisation_id = SelectField(
+        "Organisation or group", validate_choice=False, validators=[RevealedBy("heard_via", "organisation")]
+    )
     # Where too many organisations work with the programme to list (``views.LISTED_UP_TO``): typed, and suggested as
     # it is typed. The form then asks for the organisation by name, and finds its id from it.
     organisation_name = StringField(
         "Organisation or group",
         filters=[strip],
-        validators=[Length(max=200, message="Keep this to 200 characters or fewer")],
+        validators=[
+            RevealedBy("heard_via", "organisation"),
+            Length(max=200, message="Keep this to 200 characters or fewer"),
+        ],
     )
     by_name = False
     heard_other = StringField(
-        "Tell us how", filters=[strip], validators=[Length(max=200, message="Keep this to 200 characters or fewer")]
+        "Tell us how",
+        filters=[strip],
+        validators=[RevealedBy("heard_via", "other"), Length(max=200, message="Keep this to 200 characters or fewer")],
     )
     privacy_consent = BooleanField(
         PRIVACY_CONSENT_WORDING,
@@ -95,18 +104,18 @@ class RegistrationForm(BaseForm):
         check_borough(self, field)
 
     def validate_referral_code(self, field: StringField) -> None:
-        if self.heard_via.data == "referral" and field.data and find_champion_by_referral(field.data) is None:
+        if field.data and find_champion_by_referral(field.data) is None:
             raise ValidationError("We cannot find that referral code. Check it, or leave it blank")
 
     def validate_organisation_id(self, field: SelectField) -> None:
         # Asked of the database, not of the listed choices: the API and a form asking by name list none.
-        if self.heard_via.data != "organisation" or self.by_name:
+        if self.by_name:
             return
         if not is_working_with_us(optional_id(field.data)):
             raise ValidationError("Select the organisation or group, or choose 'Another way'")
 
     def validate_organisation_name(self, field: StringField) -> None:
-        if self.heard_via.data != "organisation" or not self.by_name or field.errors:
+        if not self.by_name or field.errors:
             return
         if not field.data:
             raise ValidationError("Enter the name of the organisation or group, or choose 'Another way'")

@@ -228,6 +228,30 @@ def test_a_follow_up_of_an_answer_not_chosen_is_ignored_and_the_chosen_one_still
     assert refused.status_code == 400 and "We cannot find that referral code" in refused.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("hidden", ["\x00", "x" * 201, "x" * 20_000])
+def test_what_a_follow_up_not_chosen_holds_is_never_refused_and_kept_for_going_back(client, db, make, hidden):
+    """Typed into one follow-up, then another answer chosen: the first is hidden from the person, who could not see
+    an error on it. It is not checked (not even for control characters or length), not recorded, and, when the
+    page comes back for another reason, it is still there under its answer."""
+    data = {**GOOD, "heard_via": "other", "heard_other": "A poster", "referral_code": hidden, "organisation_id": hidden}
+    assert client.post("/register", data=data).status_code == 302
+    champion = db.session.scalar(select(Champion))
+    assert champion.heard_via_other == "A poster" and champion.recruited_by_id is None
+    assert champion.heard_via_organisation_id is None
+    # The chosen one is still checked: the same hidden answers, and a NUL in the one chosen.
+    data = {**data, "email": "x@example.org", "heard_via": "referral", "referral_code": "", "heard_other": hidden}
+    assert client.post("/register", data=data).status_code == 302
+    refused = client.post("/register", data={**data, "email": "y@example.org", "referral_code": "AB\x00"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and 'href="#referral_code"' in html and 'href="#heard_other"' not in html
+    # Sent back for another reason (no consent): what was typed under "Another way" is kept.
+    data = {**GOOD, "email": "z@example.org", "heard_via": "referral", "heard_other": "A poster at the library"}
+    del data["privacy_consent"]
+    kept = client.post("/register", data=data).get_data(as_text=True)
+    assert 'value="A poster at the library"' in kept
+    assert db.session.scalar(select(func.count()).select_from(Champion)) == 2
+
+
 def test_the_sign_up_form_names_only_organisations_working_with_the_programme(client, db):
     from champions.organisations.services import create_organisation
 
