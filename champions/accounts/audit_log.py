@@ -7,6 +7,7 @@ import json
 from sqlalchemy import Select
 
 from champions.core import audit
+from champions.core.db import as_utc
 from champions.core.models import AuditEvent
 from champions.extensions import db
 
@@ -19,7 +20,7 @@ def export_rows(query: Select, filters: dict[str, str]) -> list[list[object]]:
     rows: list[list[object]] = [
         [
             event.id,
-            event.at.isoformat(),
+            as_utc(event.at).isoformat(),  # in UTC, saying so, on SQLite too (which keeps no offset)
             email or "",
             event.action,
             event.target_type or "",

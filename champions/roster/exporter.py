@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from champions.accounts.models import User
 from champions.core import audit
-from champions.core.db import now_utc
+from champions.core.db import as_utc, now_utc
 from champions.core.downloads import SafeWriter
 from champions.extensions import db
 from champions.privacy.models import EqualityAnswers
@@ -88,7 +88,7 @@ def _row(
         "; ".join(t.code for t in champion.topics),
         "; ".join(t.name for t in tags),
         champion.recruited_by.referral_code if champion.recruited_by else "",
-        champion.created_at.isoformat(),
+        as_utc(champion.created_at).isoformat(),  # in UTC, saying so, on SQLite too (which keeps no offset)
         champion.last_activity_on.isoformat() if champion.last_activity_on else "",
         champion.source,
         champion.lawful_basis,

@@ -37,6 +37,8 @@ def test_the_audit_log_filters_by_who_action_target_and_dates(auth, client, make
     assert actions(client.get("/admin/audit?start=2020-07-01&end=2020-07-01")) == set()
     bad = client.get("/admin/audit?start=yesterday")
     assert bad.status_code == 400 and "Enter a real date" in bad.get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(client.get("/admin/audit.csv?action=summer").get_data(as_text=True))))
+    assert [r["at"] for r in rows] == ["2020-07-01T23:30:00+00:00"]  # UTC, and saying so, whatever the database
     rows = list(csv.DictReader(io.StringIO(client.get("/admin/audit.csv?action=old").get_data(as_text=True))))
     assert [r["action"] for r in rows] == ["old.thing"]
     assert json.loads(rows[0]["details"]) == {"fields": ["név"]}  # JSON, as the page shows it, not Python's repr

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -239,6 +239,16 @@ def test_the_csv_holds_the_filtered_tasks_with_formulas_guarded(client, auth, db
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][:3] == ["Task", "Due", "Status"]
     assert len(rows) == 2 and rows[1][0].startswith("'=") and rows[1][6] == "'+1 note" and "Zed" in rows[1][5]
+
+
+def test_the_csvs_added_and_done_dates_are_uk_dates_as_the_page_shows(client, auth, db, make):
+    me = auth.login_as("staff")
+    late = task(db, make.champion(), me, title="Late one")
+    # 23:30 UTC on 1 July is 00:30 on 2 July in the UK: the page says 2 July, and so must the file.
+    late.created_at = late.done_at = datetime(2026, 7, 1, 23, 30, tzinfo=UTC)
+    db.session.commit()
+    rows = list(csv.DictReader(io.StringIO(client.get("/staff/tasks/export.csv?status=done").get_data(as_text=True))))
+    assert [(r["Task"], r["Added"], r["Done"]) for r in rows] == [("Late one", "2026-07-02", "2026-07-02")]
 
 
 def test_a_staff_member_turns_their_daily_email_off_and_on(client, auth, db, make):

@@ -7,8 +7,10 @@ import io
 
 from sqlalchemy import select
 
+from champions.core.db import as_utc
 from champions.core.models import AuditEvent
 from champions.privacy.models import EqualityAnswers
+from champions.profiles.models import Champion
 from champions.roster.models import ExportJob
 
 
@@ -33,6 +35,9 @@ def test_staff_export_the_current_filter_and_the_export_is_audited(auth, client,
     download = client.get(job_url + "/download")
     rows = list(csv.DictReader(io.StringIO(download.get_data(as_text=True))))
     assert [r["email"] for r in rows] == ["wendy@example.org"]
+    wendy = db.session.scalar(select(Champion).where(Champion.first_name == "Wendy"))
+    assert rows[0]["registered_at"] == as_utc(wendy.created_at).isoformat()
+    assert rows[0]["registered_at"].endswith("+00:00")  # UTC, and saying so, whatever the database
     assert "ethnicity" not in rows[0]
     actions = [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
     assert "export.requested" in actions and "export.downloaded" in actions
