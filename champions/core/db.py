@@ -125,7 +125,8 @@ def configure_sqlite(engine: Engine, immediate: bool = True) -> None:
 
 
 def configure_postgresql(engine: Engine) -> None:
-    """Turn PostgreSQL's JIT compiler, parallel query and one-plan-for-any-values off for the app's connections.
+    """Turn PostgreSQL's JIT compiler, parallel query and one-plan-for-any-values off for the app's connections, and
+    read times in UTC.
 
     A page's query asks for a few rows (a page of the roster is the first 51 in some order). Planned in parallel,
     each worker walked its share of an index to the end of what it could find, rather than stopping at 51: a
@@ -144,6 +145,9 @@ def configure_postgresql(engine: Engine) -> None:
     page that records a view (the roster, a champion) commits, so a connection serving staff keeps them. Planning
     each run costs a fraction of a millisecond; the prepared statement still saves parsing.
 
+    Every time is read in UTC, whatever the server's own time zone: the driver hands back a ``timestamptz`` in the
+    connection's zone, and the app's times are UTC (a file or the API writing ``+00:00``, a date taken from one).
+
     Set once per connection (and committed, so the pool's rollback on return does not undo it).
     """
 
@@ -153,6 +157,7 @@ def configure_postgresql(engine: Engine) -> None:
             cursor.execute("SET jit = off")
             cursor.execute("SET max_parallel_workers_per_gather = 0")
             cursor.execute("SET plan_cache_mode = force_custom_plan")
+            cursor.execute("SET TimeZone = 'UTC'")
         dbapi_connection.commit()
 
 
