@@ -30,7 +30,10 @@ def today_uk() -> date:
 
 
 def uk_date(moment: datetime) -> date:
-    """The calendar date in the UK at ``moment``: activity dates, due dates and "today" are all UK dates."""
+    """The calendar date in the UK at ``moment``: activity dates, due dates and "today" are all UK dates. A moment
+    without a zone is UTC, as every time the app stores is (SQLite hands them back so)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UK).date()
 
 

@@ -12,7 +12,6 @@ from markupsafe import Markup
 from champions.accounts.models import User
 from champions.core import audit
 from champions.core.clock import today_uk, uk_date
-from champions.core.db import as_utc
 from champions.core.downloads import csv_response
 from champions.core.features import Section
 from champions.extensions import db
@@ -203,8 +202,8 @@ def task_export():
             task.kind,
             services.record_name(task.kind, task.record) if task.record else "",
             task.note or "",
-            uk_date(as_utc(task.created_at)).isoformat(),  # UK dates, as the page shows them
-            uk_date(as_utc(task.done_at)).isoformat() if task.done_at else "",
+            uk_date(task.created_at).isoformat(),  # UK dates, as the page shows them
+            uk_date(task.done_at).isoformat() if task.done_at else "",
         ]
         for task in services.all_tasks(filters, today)
     )

@@ -146,6 +146,22 @@ def sign_in(pages: Pages, user, lands_on: str | None = None) -> None:
         page.wait_for_load_state()
 
 
+def fill_sign_up(page, **overrides) -> None:
+    """Fill the sign-up form's required answers (the consent apart), each selector's value replaced by
+    ``overrides``; the borough is Oldham, as the postcode suggests."""
+    values = {
+        "#first_name": "Aisha",
+        "#last_name": "Begum",
+        "#email": "aisha.begum@example.org",
+        "#password": "tea and biscuits at four",
+        "#postcode": "ol1 1aa",
+    }
+    values.update(overrides)
+    for selector, value in values.items():
+        page.fill(selector, value)
+    page.select_option("#borough", "oldham")
+
+
 def follow_emailed_link(pages: Pages, db, to: str, path: str = "/verify") -> None:
     """Open the newest link to ``path`` emailed to ``to``, as the person would from their inbox (sign-up ends on
     "check your email": in the browser that signed up, the link's page offers "Continue", which signs them in)."""

@@ -9,24 +9,10 @@ from sqlalchemy import select
 
 from champions.accounts.models import User
 from champions.accounts.tasks import welcome_email
-from tests.browser.conftest import follow_emailed_link
+from tests.browser.conftest import fill_sign_up, follow_emailed_link
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-def fill_sign_up(page, **overrides):
-    values = {
-        "#first_name": "Aisha",
-        "#last_name": "Begum",
-        "#email": "aisha.begum@example.org",
-        "#password": "tea and biscuits at four",
-        "#postcode": "ol1 1aa",
-    }
-    values.update(overrides)
-    for selector, value in values.items():
-        page.fill(selector, value)
-    page.select_option("#borough", "oldham")
 
 
 def test_a_champion_signs_up_and_lands_on_their_home(pages, db):

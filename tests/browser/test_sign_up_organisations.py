@@ -8,6 +8,7 @@ from sqlalchemy import select
 from champions.organisations.services import create_organisation
 from champions.profiles.models import Champion
 from champions.roster import views
+from tests.browser.conftest import fill_sign_up
 
 pytestmark = pytest.mark.browser
 
@@ -32,12 +33,7 @@ def test_on_a_phone_the_organisation_is_found_by_typing_part_of_its_name(phone, 
     assert [o.get_attribute("value") for o in suggested.all()] == ["Bolton Hindu Forum", "Bolton Lads and Girls Club"]
     phone.check()
     page.fill("#organisation_name", "Bolton Hindu Forum")  # as choosing the suggestion fills it
-    page.fill("#first_name", "Asha")
-    page.fill("#last_name", "Patel")
-    page.fill("#email", "asha@example.org")
-    page.fill("#password", "chai on a rainy day")
-    page.fill("#postcode", "BL1 1AA")
-    page.select_option("#borough", "bolton")
+    fill_sign_up(page, **{"#first_name": "Asha", "#last_name": "Patel", "#email": "asha@example.org"})
     page.check("#privacy_consent")
     page.click("button:has-text('Create my account')")
     page.wait_for_url("**/register/check-your-email")

@@ -232,7 +232,7 @@ def grant(application: Application) -> dict[str, Any]:
         "currency": "GBP",
         "amountAppliedFor": amount(application.amount_requested_pence),
         "amountAwarded": amount(application.award_pence or 0),
-        "awardDate": uk_date(as_utc(awarded_on)).isoformat(),
+        "awardDate": uk_date(awarded_on).isoformat(),
         "recipientOrganization": [group],
         "fundingOrganization": [{"id": funder_id(fund), "name": clean(fund.funder_organisation) or clean(fund.name)}],
         "grantProgramme": [{"code": f"{prefix()}-round-{round_.id}", "title": clean(round_.name)}],
